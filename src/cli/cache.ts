@@ -1,0 +1,149 @@
+/**
+ * `quartet cache`: sessions ranked by cache tax, and `quartet cache <session>`: the request-by-request
+ * timeline of one session with every cache break, its likely cause and its cost.
+ */
+import type { Command } from "commander";
+import { UsageError } from "../core/errors.js";
+import { colors, fmtPercent, fmtTokens, fmtUsd, renderCsv, renderJson, renderTable, type Column } from "../core/output.js";
+import { CAUSE_LABEL, Ledger, type CacheSessionRow, type TimelineRow } from "../ledger/ledger.js";
+import {
+  ledgerIsEmpty,
+  noDataMessage,
+  openReport,
+  printWarnings,
+  reportFlags,
+  reportWarnings,
+  type ReportContext,
+  type ReportFlags,
+} from "./context.js";
+
+type CacheFlags = ReportFlags & { limit: string };
+
+export function registerCache(program: Command): void {
+  reportFlags(
+    program
+      .command("cache")
+      .description("sessions ranked by cache tax; with a session id, its request timeline and every cache break")
+      .argument("[session]", "a session id (or the start of one)")
+      .option("--limit <n>", "how many sessions to list", "20"),
+  ).action((session: string | undefined, flags: CacheFlags) => cacheCommand(session, flags));
+}
+
+export async function cacheCommand(session: string | undefined, flags: CacheFlags): Promise<void> {
+  const limit = Number(flags.limit);
+  if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit must be a positive whole number (got "${flags.limit}")`);
+  const ctx = await openReport(flags);
+  if (session) return sessionTimeline(ctx, session);
+  const rows = Ledger.cacheSessions(ctx.db, ctx.filters, limit);
+  const warnings = reportWarnings(ctx);
+  if (ctx.format === "json") {
+    process.stdout.write(
+      renderJson({
+        sessions: rows.map((r) => ({ ...r, firstTs: new Date(r.firstTs).toISOString(), lastTs: new Date(r.lastTs).toISOString() })),
+        warnings,
+      }),
+    );
+    return;
+  }
+  const columns: Column<CacheSessionRow>[] = [
+    { header: "Session", value: (r) => r.session },
+    { header: "Runtime", value: (r) => r.runtime },
+    { header: "Project", value: (r) => r.project ?? "" },
+    { header: "Requests", value: (r) => r.requests, align: "right" },
+    { header: "Breaks", value: (r) => r.cacheBreaks, align: "right" },
+    { header: "Hit rate", value: (r) => r.cacheHitRate, format: (v) => fmtPercent(v as number), align: "right" },
+    {
+      header: "Cost",
+      value: (r) => r.costUsd,
+      format: (v, r) => (v === null ? `${fmtUsd(r.knownCostUsd)}*` : fmtUsd(v as number)),
+      align: "right",
+    },
+    {
+      header: "Cache tax",
+      value: (r) => r.cacheTaxUsd,
+      format: (v, r) => (v === null ? `${fmtUsd(r.knownCacheTaxUsd)}*` : fmtUsd(v as number)),
+      align: "right",
+    },
+    { header: "Top cause", value: (r) => (r.topCause ? CAUSE_LABEL[r.topCause] : "") },
+    { header: "Last request", value: (r) => new Date(r.lastTs).toISOString().slice(0, 16).replace("T", " ") },
+  ];
+  if (ctx.format === "csv") {
+    process.stdout.write(renderCsv(rows, columns));
+  } else if (ledgerIsEmpty(ctx)) {
+    process.stdout.write(noDataMessage(ctx) + "\n");
+  } else if (rows.length === 0) {
+    process.stdout.write("No sessions match these filters.\n");
+  } else {
+    process.stdout.write(renderTable(rows, columns) + "\n");
+    process.stdout.write(colors.dim("quartet cache <session> shows one session's requests and breaks.\n"));
+  }
+  printWarnings(warnings);
+}
+
+function sessionTimeline(ctx: ReportContext, query: string): void {
+  const matches = Ledger.matchSessions(ctx.db, query);
+  const exact = matches.filter((m) => m.session === query);
+  const chosen = exact.length > 0 ? exact : matches;
+  if (chosen.length === 0) throw new UsageError(`no session "${query}" in the ledger (quartet cache lists sessions)`);
+  const distinct = [...new Set(chosen.map((m) => m.session))];
+  if (distinct.length > 1)
+    throw new UsageError(`"${query}" matches several sessions: ${distinct.slice(0, 5).join(", ")}${distinct.length > 5 ? ", …" : ""}`);
+  const session = distinct[0]!;
+  const rows = Ledger.timeline(ctx.db, session).map((r, i) => ({ ...r, n: i + 1 }));
+  const summary = Ledger.totals(ctx.db, { session });
+  const causes = Ledger.taxByCause(ctx.db, { session });
+  if (ctx.format === "json") {
+    process.stdout.write(
+      renderJson({
+        session,
+        runtime: rows[0]?.runtime,
+        summary,
+        causes,
+        requests: rows.map((r) => ({ ...r, ts: new Date(r.ts).toISOString() })),
+        warnings: reportWarnings(ctx),
+      }),
+    );
+    return;
+  }
+  const columns: Column<TimelineRow & { n: number }>[] = [
+    { header: "#", value: (r) => r.n, align: "right" },
+    { header: "Time (UTC)", value: (r) => new Date(r.ts).toISOString().slice(11, 19) },
+    {
+      header: "Thread",
+      value: (r) => (r.agentId ? `agent ${r.agentId.slice(0, 8)}` : r.sessionId === session ? "main" : `sub ${r.sessionId.slice(0, 12)}`),
+    },
+    { header: "Model", value: (r) => r.model },
+    {
+      header: "Prompt",
+      value: (r) => r.input + r.cacheWrite5m + r.cacheWrite1h + r.cacheRead,
+      format: (v) => fmtTokens(v as number),
+      align: "right",
+    },
+    { header: "Read", value: (r) => r.cacheRead, format: (v) => fmtTokens(v as number), align: "right" },
+    { header: "Write", value: (r) => r.cacheWrite5m + r.cacheWrite1h, format: (v) => fmtTokens(v as number), align: "right" },
+    { header: "Expected read", value: (r) => r.expectedRead, format: (v) => fmtTokens(v as number), align: "right" },
+    { header: "Short", value: (r) => r.shortfall, format: (v) => (v ? fmtTokens(v as number) : ""), align: "right" },
+    {
+      header: "Break",
+      value: (r) => (r.isBreak ? (r.cause ? CAUSE_LABEL[r.cause] : "yes") : ""),
+      format: (v) => (v ? colors.red(String(v)) : ""),
+    },
+    { header: "Cost", value: (r) => r.costUsd, format: (v) => fmtUsd(v as number | null), align: "right" },
+    { header: "Tax", value: (r) => r.taxUsd, format: (v) => (v === 0 ? "" : fmtUsd(v as number | null)), align: "right" },
+  ];
+  if (ctx.format === "csv") {
+    process.stdout.write(renderCsv(rows, [...columns, { header: "Source", value: (r) => r.source }]));
+    return;
+  }
+  process.stdout.write(
+    `Session ${session} (${rows[0]?.runtime ?? "?"}): ${summary.requests} requests, ${summary.cacheBreaks} breaks, ` +
+      `hit rate ${fmtPercent(summary.cacheHitRate)}, cost ${fmtUsd(summary.costUsd ?? summary.knownCostUsd)}, cache tax ${fmtUsd(summary.cacheTaxUsd ?? summary.knownCacheTaxUsd)}\n`,
+  );
+  process.stdout.write(renderTable(rows, columns) + "\n");
+  if (causes.length > 0) {
+    process.stdout.write(
+      "Cache tax by cause: " + causes.map((c) => `${CAUSE_LABEL[c.cause]} ${fmtUsd(c.taxUsd)} (${c.breaks} breaks)`).join(", ") + "\n",
+    );
+  }
+  if (!ledgerIsEmpty(ctx)) printWarnings(reportWarnings(ctx));
+}

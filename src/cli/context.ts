@@ -1,0 +1,148 @@
+/**
+ * What every report command shares: the flags that locate data and filter it, opening quartet's
+ * database, ingesting new log lines first, and printing warnings.
+ */
+import crypto from "node:crypto";
+import path from "node:path";
+import type { Command } from "commander";
+import { openDatabase, type Db } from "../core/db.js";
+import { formatWarning, type Warning } from "../core/errors.js";
+import { colors, type OutputFormat } from "../core/output.js";
+import { lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
+import { loadPricing, type Pricing } from "../core/pricing.js";
+import { progressBar } from "../core/progress.js";
+import { localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
+import { Ledger, type Filters, type IngestResult } from "../ledger/ledger.js";
+import { selectRuntimes } from "../runtimes/registry.js";
+import type { RuntimeAdapter } from "../runtimes/types.js";
+import { UsageError } from "../core/errors.js";
+
+export interface ReportFlags {
+  home?: string;
+  json?: boolean;
+  csv?: boolean;
+  since?: string;
+  until?: string;
+  runtime?: string;
+  project?: string;
+  tz?: string;
+  pricing?: string;
+  progress?: boolean;
+}
+
+/** Adds the shared report flags to a command. */
+export function reportFlags(cmd: Command, options: { formats?: boolean; filters?: boolean } = {}): Command {
+  cmd
+    .option("--home <dir>", "read runtime data under this folder instead of $HOME")
+    .option("--runtime <names>", "only these runtimes (comma-separated: claude, opencode, codex)")
+    .option("--pricing <file>", "price override file (default: pricing.json in quartet's config folder)")
+    .option("--tz <zone>", "time zone for days, weeks and months (default: the system's)")
+    .option("--no-progress", "never show a progress bar");
+  if (options.filters !== false) {
+    cmd
+      .option("--since <date>", "from this date (YYYY-MM-DD, YYYYMMDD or ISO time)")
+      .option("--until <date>", "up to and including this date")
+      .option("--project <text>", "only projects whose path contains this text");
+  }
+  if (options.formats !== false) {
+    cmd.option("--json", "print JSON").option("--csv", "print CSV");
+  }
+  return cmd;
+}
+
+export interface ReportContext {
+  db: Db;
+  env: LookupEnv;
+  pricing: Pricing;
+  runtimes: RuntimeAdapter[];
+  tz: string;
+  filters: Filters;
+  format: OutputFormat;
+  ingest: IngestResult;
+}
+
+export function outputFormat(flags: ReportFlags): OutputFormat {
+  if (flags.json && flags.csv) throw new UsageError("choose one of --json and --csv");
+  return flags.json ? "json" : flags.csv ? "csv" : "table";
+}
+
+/** Opens the database and brings the ledger up to date before a report. */
+export async function openReport(flags: ReportFlags): Promise<ReportContext> {
+  const format = outputFormat(flags);
+  const tz = validateTimeZone(flags.tz ?? localTimeZone());
+  const runtimes = selectRuntimes(flags.runtime);
+  const paths = quartetPaths();
+  const pricing = await loadPricing({
+    overrideFile: flags.pricing ?? process.env.QUARTET_PRICING ?? path.join(paths.configDir, "pricing.json"),
+    required: flags.pricing !== undefined,
+  });
+  const filters: Filters = {
+    since: flags.since ? parseDateBound(flags.since, tz, false) : undefined,
+    until: flags.until ? parseDateBound(flags.until, tz, true) : undefined,
+    runtimes: flags.runtime ? runtimes.map((r) => r.id) : undefined,
+    project: flags.project,
+  };
+  if (filters.since !== undefined && filters.until !== undefined && filters.since > filters.until) {
+    throw new UsageError("--since is after --until");
+  }
+  const env = lookupEnv({ home: flags.home });
+  const db = openDatabase(flags.home ? homeLedgerFile(paths.dataDir, env.home) : paths.dbFile);
+  const progress = progressBar({ label: "Reading logs", enabled: flags.progress !== false });
+  const ingest = await Ledger.ingest({ db, env, pricing, runtimes, progress });
+  return { db, env, pricing, runtimes, tz, filters, format, ingest };
+}
+
+/**
+ * Another home (--home) gets a ledger of its own, beside quartet's main database, so reading a copied
+ * home never mixes its records into the user's own ledger.
+ */
+export function homeLedgerFile(dataDir: string, home: string): string {
+  const id = crypto.createHash("sha256").update(home).digest("hex").slice(0, 12);
+  const name =
+    path
+      .basename(home)
+      .replace(/[^A-Za-z0-9._-]/g, "_")
+      .slice(0, 40) || "home";
+  return path.join(dataDir, "homes", `${name}-${id}.db`);
+}
+
+/** All warnings a report carries: this run's, the stored per-source ones, and unpriced models. */
+export function reportWarnings(ctx: ReportContext): Warning[] {
+  const wanted = new Set(ctx.runtimes.map((r) => r.id));
+  const sourceRuntime = new Map(ctx.ingest.looked.map((l) => [l.path, l.runtime]));
+  const stored = Ledger.storedWarnings(ctx.db).filter((w) => {
+    const rt = [...sourceRuntime].find(([p]) => w.file?.startsWith(p))?.[1];
+    return rt === undefined || wanted.has(rt);
+  });
+  const unpriced = Ledger.unpricedModels(ctx.db, ctx.filters).map((m) => ({
+    code: "unknown-price",
+    message: `no price for model "${m.model}" (${m.runtime}, ${m.requests} requests): its cost is shown as unknown; add it to ${ctx.pricing.overrideFile ?? "a pricing override file"}`,
+  }));
+  return [...ctx.ingest.warnings, ...stored, ...unpriced];
+}
+
+/** Prints warnings for people: at most `limit`, then a count of the rest. */
+export function printWarnings(warnings: readonly Warning[], limit = 8): void {
+  if (warnings.length === 0) return;
+  const shown = warnings.slice(0, limit);
+  for (const w of shown) process.stderr.write(`${colors.yellow("warning:")} ${formatWarning(w)}\n`);
+  if (warnings.length > limit)
+    process.stderr.write(`${colors.yellow("warning:")} …and ${warnings.length - limit} more (--json lists them all)\n`);
+}
+
+/** The message for a ledger with nothing in it: every place looked, and what was found there. */
+export function noDataMessage(ctx: ReportContext): string {
+  const lines = ["No usage found in any runtime's logs. Looked in:"];
+  for (const l of ctx.ingest.looked) {
+    lines.push(`  ${l.runtime.padEnd(9)} ${l.path} (${l.origin})${l.found ? "" : " — nothing there"}`);
+  }
+  lines.push("Run an agent (claude, opencode or codex) and try again, or point --home at a copied home folder.");
+  return lines.join("\n");
+}
+
+export function ledgerIsEmpty(ctx: ReportContext): boolean {
+  return !Ledger.hasRecords(
+    ctx.db,
+    ctx.runtimes.map((r) => r.id),
+  );
+}

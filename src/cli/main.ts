@@ -1,0 +1,45 @@
+/**
+ * The quartet command line: one command group per module, errors mapped to exit codes
+ * (0 ok, 1 failure, 2 usage error).
+ */
+import { Command, CommanderError } from "commander";
+import { NamedError } from "../core/errors.js";
+import { colors } from "../core/output.js";
+import { registerCache } from "./cache.js";
+import { registerReport } from "./report.js";
+import { registerUsage } from "./usage.js";
+import { VERSION } from "./version.js";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("quartet")
+    .description("Cost, cache, sessions, workflow and review for Claude Code, OpenCode and Codex")
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerUsage(program);
+  registerCache(program);
+  registerReport(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit through here with code 0; commander already printed its message.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof NamedError) {
+      const d = e.data as { file?: string; line?: number };
+      const where = d?.file ? `${d.file}${d.line ? `:${d.line}` : ""}: ` : "";
+      process.stderr.write(`${colors.red("error:")} ${where}${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`${colors.red("error:")} ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}

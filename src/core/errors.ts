@@ -1,0 +1,75 @@
+/**
+ * Named, typed errors that can cross process and HTTP boundaries (`toJSON()` gives `{ name, data }`).
+ *
+ * A failure the user must act on is a NamedError with structured data; an expected per-record
+ * problem (a malformed log line) is not an error at all but a Warning collected by the caller.
+ * (No schema library here: this module loads on every command, and the data shapes are ours.)
+ */
+
+export abstract class NamedError<Data = unknown> extends Error {
+  abstract override readonly name: string;
+  /** Process exit code when this error ends a command: 1 failure, 2 usage error. */
+  exitCode = 1;
+
+  constructor(
+    readonly data: Data,
+    options?: { cause?: unknown; message?: string },
+  ) {
+    super(options?.message ?? describe(data), { cause: options?.cause });
+  }
+
+  toJSON(): { name: string; data: Data } {
+    return { name: this.name, data: this.data };
+  }
+
+  /** Creates a named error class whose instances carry `Data`. */
+  static create<Name extends string, Data>(name: Name) {
+    return class extends NamedError<Data> {
+      override readonly name = name;
+      static isInstance(e: unknown): e is NamedError<Data> {
+        return e instanceof NamedError && e.name === name;
+      }
+    };
+  }
+}
+
+function describe(payload: unknown): string {
+  if (payload && typeof payload === "object" && "message" in payload && typeof payload.message === "string") {
+    return payload.message;
+  }
+  return JSON.stringify(payload);
+}
+
+/** The command line was wrong: bad flag value, unknown session, conflicting options. Exit code 2. */
+export class UsageError extends NamedError.create<"UsageError", { message: string }>("UsageError") {
+  override exitCode = 2;
+  constructor(message: string) {
+    super({ message });
+  }
+}
+
+/** A file quartet owns or was told to read is invalid; names the file, line and field. */
+export const InputError = NamedError.create<"InputError", { message: string; file: string; line?: number; field?: string }>("InputError");
+
+/**
+ * A problem with one record or one source that did not stop the work.
+ * Reports print them after the results; `count` folds repeats of the same problem in one file.
+ */
+export interface Warning {
+  code: string;
+  message: string;
+  file?: string;
+  line?: number;
+  count?: number;
+}
+
+export function formatWarning(w: Warning): string {
+  const where = w.file ? `${w.file}${w.line ? `:${w.line}` : ""}: ` : "";
+  const times = w.count && w.count > 1 ? ` (${w.count} times)` : "";
+  return `${where}${w.message}${times}`;
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

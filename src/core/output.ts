@@ -1,0 +1,92 @@
+/**
+ * Rendering results for people (tables) and programs (JSON, CSV).
+ *
+ * Tables go to stdout with colour only when stdout is a TTY and NO_COLOR is unset (picocolors decides);
+ * JSON and CSV never carry colour. Numbers are formatted here, once, so every command agrees.
+ */
+import Table from "cli-table3";
+import pc from "picocolors";
+
+export type OutputFormat = "table" | "json" | "csv";
+
+export interface Column<Row> {
+  header: string;
+  /** Value for CSV and for the table cell (after `format`). */
+  value: (row: Row) => string | number | null | undefined;
+  format?: (value: string | number | null | undefined, row: Row) => string;
+  align?: "left" | "right";
+}
+
+export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], footer?: Row): string {
+  const table = new Table({
+    head: columns.map((c) => pc.bold(c.header)),
+    colAligns: columns.map((c) => c.align ?? "left"),
+    style: { head: [], border: [] },
+  });
+  const cells = (row: Row) => columns.map((c) => (c.format ? c.format(c.value(row), row) : String(c.value(row) ?? "")));
+  for (const row of rows) table.push(cells(row));
+  if (footer) table.push(cells(footer).map((s) => pc.bold(s)));
+  return table.toString();
+}
+
+export function renderCsv<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
+  const lines = [columns.map((c) => csvField(c.header)).join(",")];
+  for (const row of rows) lines.push(columns.map((c) => csvField(c.value(row))).join(","));
+  return lines.join("\n") + "\n";
+}
+
+function csvField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return "";
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** Rounds money and ratios for JSON output: floating-point sums otherwise differ in the 15th digit. */
+export function round6(n: number): number;
+export function round6(n: number | null): number | null;
+export function round6(n: number | null): number | null {
+  return n === null ? null : Math.round(n * 1e6) / 1e6;
+}
+
+export function renderJson(data: unknown): string {
+  return JSON.stringify(data, null, 2) + "\n";
+}
+
+const intFormat = new Intl.NumberFormat("en-US");
+
+export function fmtInt(n: number | null | undefined): string {
+  return n === null || n === undefined ? "" : intFormat.format(Math.round(n));
+}
+
+/** Compact token counts for narrow tables: 1.2M, 35.4k. */
+export function fmtTokens(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "";
+  const abs = Math.abs(n);
+  if (abs >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
+  if (abs >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (abs >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return intFormat.format(Math.round(n));
+}
+
+/** Dollars; null means the price is unknown and is shown as such, never as $0. */
+export function fmtUsd(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "unknown";
+  if (n !== 0 && Math.abs(n) < 0.01) return `$${n.toFixed(4)}`;
+  return `$${n.toFixed(2)}`;
+}
+
+export function fmtPercent(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined || Number.isNaN(ratio)) return "–";
+  return `${(ratio * 100).toFixed(1)}%`;
+}
+
+export function fmtDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+export const colors = pc;

@@ -1,0 +1,545 @@
+/**
+ * The built-in list-price table: USD per million tokens, one row per model and price period.
+ *
+ * Every row names its source. Read on 2026-11-24 from: Anthropic's pricing and model pages, OpenAI's and the
+ * other providers' prices as recorded by models.dev (anomalyco/models.dev @ f3fc692, 2026-07-02, and its git
+ * history for earlier periods) and LiteLLM's model_prices_and_context_window.json (BerriAI/litellm @ 00035b6).
+ * Prices that only third-party release notes report are left out on purpose: such models show as unknown
+ * (null cost plus a warning) until the user adds them to the override file.
+ *
+ * Cache-write columns are null for providers that do not bill writes (OpenAI, DeepSeek, Moonshot, Z.ai):
+ * their cache misses are plain input.
+ */
+import type { PriceRow } from "./pricing.js";
+
+const ANTHROPIC = "Anthropic pricing page (platform.claude.com/docs/en/about-claude/pricing) and model overview pages";
+const MD = (file: string) => `models.dev ${file} @f3fc692 (2026-07-02)`;
+const LL = "LiteLLM model_prices_and_context_window.json @00035b6";
+
+/** Anthropic's published ratios hold for every row below; each row still states its numbers. */
+function claude(
+  model: string,
+  aliases: string[],
+  from: string,
+  input: number,
+  output: number,
+  source: string,
+  more: Partial<PriceRow> = {},
+): PriceRow {
+  return {
+    model,
+    aliases,
+    provider: "anthropic",
+    from,
+    input,
+    output,
+    cacheWrite5m: +(input * 1.25).toFixed(4),
+    cacheWrite1h: input * 2,
+    cacheRead: +(input * 0.1).toFixed(4),
+    source,
+    ...more,
+  };
+}
+
+/** OpenAI-style: automatic caching, no write fee, a discounted cached-input price. */
+function openai(
+  model: string,
+  aliases: string[],
+  from: string,
+  input: number,
+  cacheRead: number | null,
+  output: number,
+  source: string,
+  more: Partial<PriceRow> = {},
+): PriceRow {
+  return { model, aliases, provider: "openai", from, input, output, cacheWrite5m: null, cacheWrite1h: null, cacheRead, source, ...more };
+}
+
+function plain(
+  provider: string,
+  model: string,
+  aliases: string[],
+  from: string,
+  input: number,
+  cacheRead: number | null,
+  output: number,
+  source: string,
+  more: Partial<PriceRow> = {},
+): PriceRow {
+  return { model, aliases, provider, from, input, output, cacheWrite5m: null, cacheWrite1h: null, cacheRead, source, ...more };
+}
+
+const SONNET_1M_TIER = { above: 200_000, input: 6, output: 22.5, cacheWrite5m: 7.5, cacheWrite1h: 12, cacheRead: 0.6 };
+
+export const PRICE_TABLE: PriceRow[] = [
+  // Anthropic: Claude 4.x and later.
+  claude(
+    "claude-opus-4",
+    ["claude-opus-4-20250514", "claude-opus-4-0", "claude-4-opus"],
+    "2025-05-22",
+    15,
+    75,
+    `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-opus-4-20250514.toml")}`,
+  ),
+  claude(
+    "claude-opus-4-1",
+    ["claude-opus-4-1-20250805"],
+    "2025-08-05",
+    15,
+    75,
+    `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-opus-4-1-20250805.toml")}`,
+  ),
+  claude(
+    "claude-opus-4-5",
+    ["claude-opus-4-5-20251101"],
+    "2025-11-24",
+    5,
+    25,
+    `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-opus-4-5.toml")}`,
+  ),
+  claude(
+    "claude-opus-4-6",
+    ["claude-opus-4-6-20260205"],
+    "2026-02-05",
+    5,
+    25,
+    `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-opus-4-6.toml")} before commit 382d9f3`,
+    {
+      tiers: [{ above: 200_000, input: 10, output: 37.5, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 1 }],
+      fastMultiplier: 6,
+      note: "1M context carried a premium above 200k until 1M went GA at standard rates on 2026-03-13",
+    },
+  ),
+  claude(
+    "claude-opus-4-6",
+    ["claude-opus-4-6-20260205"],
+    "2026-03-13",
+    5,
+    25,
+    `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-opus-4-6.toml")} (commit 382d9f3, 1M at standard rates)`,
+    { fastMultiplier: 6 },
+  ),
+  claude(
+    "claude-opus-4-7",
+    ["claude-opus-4-7-20260416"],
+    "2026-04-16",
+    5,
+    25,
+    `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-opus-4-7.toml")}; ${LL}`,
+    { fastMultiplier: 6 },
+  ),
+  claude("claude-opus-4-8", [], "2026-05-28", 5, 25, `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-opus-4-8.toml")}; ${LL}`, {
+    fastMultiplier: 2,
+  }),
+  claude(
+    "claude-sonnet-4",
+    ["claude-sonnet-4-20250514", "claude-sonnet-4-0", "claude-4-sonnet"],
+    "2025-05-22",
+    3,
+    15,
+    `${ANTHROPIC}; ${LL} (*_above_200k_tokens)`,
+    {
+      tiers: [{ ...SONNET_1M_TIER, cacheWrite1h: 12 }],
+      note: "1M-context beta: above 200k prompt tokens the whole request is billed at the premium",
+    },
+  ),
+  claude(
+    "claude-sonnet-4-5",
+    ["claude-sonnet-4-5-20250929"],
+    "2025-09-29",
+    3,
+    15,
+    `${ANTHROPIC}; ${LL}; ${MD("providers/opencode/models/claude-sonnet-4-5.toml")}`,
+    {
+      tiers: [SONNET_1M_TIER],
+      note: "1M-context beta: above 200k prompt tokens the whole request is billed at the premium",
+    },
+  ),
+  claude(
+    "claude-sonnet-4-6",
+    [],
+    "2026-02-17",
+    3,
+    15,
+    `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-sonnet-4-6.toml")} before commit 382d9f3`,
+    {
+      tiers: [SONNET_1M_TIER],
+      note: "premium above 200k until 1M went GA at standard rates on 2026-03-13",
+    },
+  ),
+  claude(
+    "claude-sonnet-4-6",
+    [],
+    "2026-03-13",
+    3,
+    15,
+    `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-sonnet-4-6.toml")} (commit 382d9f3)`,
+  ),
+  claude(
+    "claude-haiku-4-5",
+    ["claude-haiku-4-5-20251001"],
+    "2025-10-15",
+    1,
+    5,
+    `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-haiku-4-5.toml")}; ${LL}`,
+  ),
+  claude(
+    "claude-sonnet-5",
+    [],
+    "2026-06-30",
+    2,
+    10,
+    `${ANTHROPIC} (models/sonnet-5/overview); ${MD("providers/anthropic/models/claude-sonnet-5.toml")}; ${LL}`,
+  ),
+  claude("claude-sonnet-5-5", [], "2026-09-01", 2, 10, `${ANTHROPIC} (models/sonnet-5-5/overview)`, {
+    note: "third-party notes report cache reads cut to $0.10 on 2026-10-07; not confirmed by Anthropic's page as read",
+  }),
+  claude("claude-opus-5", [], "2026-07-24", 5, 25, `${ANTHROPIC} (models/opus-5/overview)`, { fastMultiplier: 2 }),
+  claude("claude-fable-5", [], "2026-06-09", 10, 50, `${ANTHROPIC}; ${MD("providers/anthropic/models/claude-fable-5.toml")}; ${LL}`),
+  // Anthropic: legacy models still found in old logs.
+  claude(
+    "claude-3-7-sonnet",
+    ["claude-3-7-sonnet-20250219", "claude-3-7-sonnet-latest"],
+    "2025-02-19",
+    3,
+    15,
+    `${MD("providers/anthropic/models/claude-3-7-sonnet-20250219.toml")}; ${LL}`,
+  ),
+  claude(
+    "claude-3-5-sonnet",
+    ["claude-3-5-sonnet-20241022", "claude-3-5-sonnet-20240620", "claude-3-5-sonnet-latest"],
+    "2024-06-20",
+    3,
+    15,
+    MD("providers/anthropic/models/claude-3-5-sonnet-20241022.toml"),
+  ),
+  claude(
+    "claude-3-5-haiku",
+    ["claude-3-5-haiku-20241022", "claude-3-5-haiku-latest"],
+    "2024-10-22",
+    0.8,
+    4,
+    `${MD("providers/anthropic/models/claude-3-5-haiku-20241022.toml")} (parent of 5e30eb2)`,
+  ),
+
+  // OpenAI models used by Codex CLI. Priority ("fast") service tier is not recorded in Codex logs.
+  openai("gpt-5", ["gpt-5-2025-08-07"], "2025-08-07", 1.25, 0.125, 10, `${MD("providers/openai/models/gpt-5.toml")}; ${LL}`),
+  openai("gpt-5-codex", [], "2025-09-15", 1.25, 0.125, 10, `${MD("providers/openai/models/gpt-5-codex.toml")}; ${LL}`),
+  openai("gpt-5-mini", ["gpt-5-mini-2025-08-07"], "2025-08-07", 0.25, 0.025, 2, `${MD("providers/openai/models/gpt-5-mini.toml")}; ${LL}`),
+  openai(
+    "gpt-5-nano",
+    ["gpt-5-nano-2025-08-07"],
+    "2025-08-07",
+    0.05,
+    0.005,
+    0.4,
+    `${MD("providers/openai/models/gpt-5-nano.toml")}; ${LL}`,
+  ),
+  openai("gpt-5-pro", [], "2025-10-06", 15, null, 120, `${MD("providers/openai/models/gpt-5-pro.toml")}; ${LL}`),
+  openai("gpt-5.1", ["gpt-5.1-2025-11-13"], "2025-11-13", 1.25, 0.125, 10, `${MD("providers/openai/models/gpt-5.1.toml")}; ${LL}`),
+  openai("gpt-5.1-codex", [], "2025-11-13", 1.25, 0.125, 10, `${MD("providers/openai/models/gpt-5.1-codex.toml")}; ${LL}`),
+  openai("gpt-5.1-codex-mini", [], "2025-11-13", 0.25, 0.025, 2, `${MD("providers/openai/models/gpt-5.1-codex-mini.toml")}; ${LL}`),
+  openai("gpt-5.1-codex-max", [], "2025-11-19", 1.25, 0.125, 10, `${MD("providers/openai/models/gpt-5.1-codex-max.toml")}; ${LL}`),
+  openai("gpt-5.2", ["gpt-5.2-2025-12-11"], "2025-12-11", 1.75, 0.175, 14, `${MD("providers/openai/models/gpt-5.2.toml")}; ${LL}`),
+  openai("gpt-5.2-codex", [], "2025-12-11", 1.75, 0.175, 14, `${MD("providers/openai/models/gpt-5.2-codex.toml")}; ${LL}`),
+  openai("gpt-5.2-pro", [], "2025-12-11", 21, null, 168, `${MD("providers/openai/models/gpt-5.2-pro.toml")}; ${LL}`),
+  openai("gpt-5.3-codex", [], "2026-02-05", 1.75, 0.175, 14, `${MD("providers/openai/models/gpt-5.3-codex.toml")}; ${LL}`),
+  openai("gpt-5.3-codex-spark", [], "2026-02-05", 1.75, 0.175, 14, MD("providers/openai/models/gpt-5.3-codex-spark.toml")),
+  openai(
+    "gpt-5.4",
+    ["gpt-5.4-2026-03-05"],
+    "2026-03-05",
+    2.5,
+    0.25,
+    15,
+    `${MD("providers/openai/models/gpt-5.4.toml")} ([[cost.tiers]] size=272000); ${LL} (*_above_272k_tokens)`,
+    {
+      tiers: [{ above: 272_000, input: 5, output: 22.5, cacheWrite5m: null, cacheWrite1h: null, cacheRead: 0.5 }],
+      fastMultiplier: 2,
+    },
+  ),
+  openai(
+    "gpt-5.4-mini",
+    ["gpt-5.4-mini-2026-03-17"],
+    "2026-03-17",
+    0.75,
+    0.075,
+    4.5,
+    `${MD("providers/openai/models/gpt-5.4-mini.toml")}; ${LL}`,
+  ),
+  openai(
+    "gpt-5.4-nano",
+    ["gpt-5.4-nano-2026-03-17"],
+    "2026-03-17",
+    0.2,
+    0.02,
+    1.25,
+    `${MD("providers/openai/models/gpt-5.4-nano.toml")}; ${LL}`,
+  ),
+  openai("gpt-5.4-pro", [], "2026-03-05", 30, null, 180, `${MD("providers/openai/models/gpt-5.4-pro.toml")}; ${LL}`, {
+    tiers: [{ above: 272_000, input: 60, output: 270, cacheWrite5m: null, cacheWrite1h: null, cacheRead: null }],
+  }),
+  openai(
+    "gpt-5.5",
+    ["gpt-5.5-2026-04-23"],
+    "2026-04-23",
+    5,
+    0.5,
+    30,
+    `${MD("providers/openai/models/gpt-5.5.toml")}; ${LL} (*_above_272k_tokens)`,
+    {
+      tiers: [{ above: 272_000, input: 10, output: 45, cacheWrite5m: null, cacheWrite1h: null, cacheRead: 1 }],
+    },
+  ),
+  openai("gpt-5.5-pro", [], "2026-04-23", 30, null, 180, `${MD("providers/openai/models/gpt-5.5-pro.toml")}; ${LL}`, {
+    tiers: [{ above: 272_000, input: 60, output: 270, cacheWrite5m: null, cacheWrite1h: null, cacheRead: null }],
+  }),
+  {
+    model: "gpt-5.6",
+    aliases: ["gpt-5.6-sol"],
+    provider: "openai",
+    from: "2026-07-01",
+    input: 5,
+    output: 30,
+    cacheWrite5m: 6.25,
+    cacheWrite1h: null,
+    cacheRead: 0.5,
+    tiers: [{ above: 272_000, input: 10, output: 45, cacheWrite5m: 12.5, cacheWrite1h: null, cacheRead: 1 }],
+    source: LL,
+    note: "the first GPT family with a cache-write price",
+  },
+  {
+    model: "gpt-5.6-terra",
+    provider: "openai",
+    from: "2026-07-01",
+    input: 2.5,
+    output: 15,
+    cacheWrite5m: 3.125,
+    cacheWrite1h: null,
+    cacheRead: 0.25,
+    tiers: [{ above: 272_000, input: 5, output: 22.5, cacheWrite5m: 6.25, cacheWrite1h: null, cacheRead: 0.5 }],
+    source: LL,
+  },
+  {
+    model: "gpt-5.6-luna",
+    provider: "openai",
+    from: "2026-07-01",
+    input: 1,
+    output: 6,
+    cacheWrite5m: 1.25,
+    cacheWrite1h: null,
+    cacheRead: 0.1,
+    tiers: [{ above: 272_000, input: 2, output: 9, cacheWrite5m: 2.5, cacheWrite1h: null, cacheRead: 0.2 }],
+    source: LL,
+  },
+  openai("codex-mini-latest", [], "2025-05-16", 1.5, 0.375, 6, LL),
+  openai("o3", ["o3-2025-04-16"], "2025-04-16", 2, 0.5, 8, MD("providers/openai/models/o3.toml")),
+  openai("o4-mini", ["o4-mini-2025-04-16"], "2025-04-16", 1.1, 0.275, 4.4, MD("providers/openai/models/o4-mini.toml")),
+  openai("gpt-4.1", ["gpt-4.1-2025-04-14"], "2025-04-14", 2, 0.5, 8, MD("providers/openai/models/gpt-4.1.toml")),
+  openai("gpt-4.1-mini", ["gpt-4.1-mini-2025-04-14"], "2025-04-14", 0.4, 0.1, 1.6, MD("providers/openai/models/gpt-4.1-mini.toml")),
+
+  // DeepSeek: no write fee; a cache miss is input. The `deepseek-chat` / `deepseek-reasoner` names moved
+  // across model generations, so they carry several periods.
+  plain("deepseek", "deepseek-chat", [], "2024-12-26", 0.27, 0.07, 1.1, "api-docs.deepseek.com/quick_start/pricing-details-usd (V3)"),
+  plain("deepseek", "deepseek-reasoner", [], "2025-01-20", 0.55, 0.14, 2.19, "api-docs.deepseek.com/quick_start/pricing-details-usd (R1)"),
+  plain(
+    "deepseek",
+    "deepseek-chat",
+    [],
+    "2025-09-05",
+    0.56,
+    0.07,
+    1.68,
+    "api-docs.deepseek.com/quick_start/pricing (V3.1); models.dev commit 7d34f2e",
+  ),
+  plain(
+    "deepseek",
+    "deepseek-reasoner",
+    [],
+    "2025-09-05",
+    0.56,
+    0.07,
+    1.68,
+    "api-docs.deepseek.com/quick_start/pricing (V3.1); models.dev commit 7d34f2e",
+  ),
+  plain("deepseek", "deepseek-chat", [], "2025-09-29", 0.28, 0.028, 0.42, `models.dev commit 0a345c9 (V3.2); ${LL}`),
+  plain("deepseek", "deepseek-reasoner", [], "2025-09-29", 0.28, 0.028, 0.42, `models.dev commit 0a345c9 (V3.2); ${LL}`),
+  plain("deepseek", "deepseek-chat", [], "2026-04-24", 0.14, 0.0028, 0.28, MD("providers/deepseek/models/deepseek-chat.toml (V4-Flash)"), {
+    note: "models.dev lists the V4 cache-hit price as 0.0028",
+  }),
+  plain(
+    "deepseek",
+    "deepseek-reasoner",
+    [],
+    "2026-04-24",
+    0.14,
+    0.0028,
+    0.28,
+    MD("providers/deepseek/models/deepseek-reasoner.toml (V4-Flash)"),
+  ),
+  plain("deepseek", "deepseek-v4-flash", [], "2026-04-24", 0.14, 0.0028, 0.28, MD("providers/deepseek/models/deepseek-v4-flash.toml")),
+  plain("deepseek", "deepseek-v4-pro", [], "2026-04-24", 1.74, 0.145, 3.48, "models.dev commit 05242f6"),
+  plain("deepseek", "deepseek-v4-pro", [], "2026-05-24", 0.435, 0.003625, 0.87, "models.dev commit 4cdb4c7", { note: "promotional price" }),
+  plain("deepseek", "deepseek-v3.2", ["deepseek-v3.2-exp"], "2025-09-29", 0.28, 0.028, 0.42, LL),
+
+  // Moonshot Kimi.
+  plain(
+    "moonshot",
+    "kimi-k2",
+    ["kimi-k2-0711-preview", "kimi-k2-instruct"],
+    "2025-07-14",
+    0.6,
+    0.15,
+    2.5,
+    MD("providers/moonshotai/models/kimi-k2-0711-preview.toml"),
+  ),
+  plain(
+    "moonshot",
+    "kimi-k2-0905",
+    ["kimi-k2-0905-preview", "kimi-k2-instruct-0905"],
+    "2025-09-05",
+    0.6,
+    0.15,
+    2.5,
+    MD("providers/moonshotai/models/kimi-k2-0905-preview.toml"),
+  ),
+  plain("moonshot", "kimi-k2-turbo-preview", [], "2025-09-05", 2.4, 0.6, 10, MD("providers/moonshotai/models/kimi-k2-turbo-preview.toml")),
+  plain("moonshot", "kimi-k2-thinking", [], "2025-11-06", 0.6, 0.15, 2.5, MD("providers/moonshotai/models/kimi-k2-thinking.toml")),
+  plain(
+    "moonshot",
+    "kimi-k2-thinking-turbo",
+    [],
+    "2025-11-06",
+    1.15,
+    0.15,
+    8,
+    MD("providers/moonshotai/models/kimi-k2-thinking-turbo.toml"),
+  ),
+  plain("moonshot", "kimi-k2.5", ["k2p5"], "2026-01-27", 0.6, 0.1, 3, MD("providers/moonshotai/models/kimi-k2.5.toml")),
+  plain("moonshot", "kimi-k2.6", ["k2p6"], "2026-04-21", 0.95, 0.16, 4, MD("providers/moonshotai/models/kimi-k2.6.toml")),
+  plain("moonshot", "kimi-k2.7-code", ["k2p7"], "2026-06-12", 0.95, 0.19, 4, MD("models/moonshotai/kimi-k2.7-code.toml")),
+  plain("moonshot", "kimi-k2.7-code-highspeed", [], "2026-06-12", 1.9, 0.38, 8, MD("models/moonshotai/kimi-k2.7-code.toml")),
+
+  // Zhipu / Z.ai GLM.
+  plain("zai", "glm-4.5", [], "2025-07-28", 0.6, 0.11, 2.2, MD("providers/zai/models/glm-4.5.toml")),
+  plain("zai", "glm-4.5-air", [], "2025-07-28", 0.2, 0.03, 1.1, MD("providers/zai/models/glm-4.5-air.toml")),
+  plain("zai", "glm-4.5-flash", [], "2025-07-28", 0, 0, 0, MD("providers/zai/models/glm-4.5-flash.toml"), { note: "free model" }),
+  plain("zai", "glm-4.6", [], "2025-09-30", 0.6, 0.11, 2.2, MD("providers/zai/models/glm-4.6.toml")),
+  plain("zai", "glm-4.7", [], "2025-12-22", 0.6, 0.11, 2.2, MD("providers/zai/models/glm-4.7.toml")),
+  plain("zai", "glm-4.7-flashx", [], "2026-01-19", 0.07, 0.01, 0.4, MD("providers/zai/models/glm-4.7-flashx.toml")),
+  plain("zai", "glm-4.7-flash", [], "2026-01-19", 0, 0, 0, MD("providers/zai/models/glm-4.7-flash.toml"), { note: "free model" }),
+  plain("zai", "glm-5", [], "2026-02-12", 1, 0.2, 3.2, MD("providers/zai/models/glm-5.toml")),
+  plain("zai", "glm-5-turbo", [], "2026-03-16", 1.2, 0.24, 4, MD("providers/zai/models/glm-5-turbo.toml")),
+  plain("zai", "glm-5.1", [], "2026-04-07", 1.4, 0.26, 4.4, MD("models/zhipuai/glm-5.1.toml")),
+  plain("zai", "glm-5.2", [], "2026-06-13", 1.4, 0.26, 4.4, MD("providers/zai/models/glm-5.2.toml")),
+
+  // Alibaba Model Studio (Qwen): priced by the input length of each request; the tier prices the whole request.
+  plain(
+    "alibaba",
+    "qwen3-coder-plus",
+    ["qwen3-coder-plus-2025-07-22"],
+    "2025-07-23",
+    1,
+    0.1,
+    5,
+    `${LL} (dashscope/qwen3-coder-plus tiered_pricing)`,
+    {
+      tiers: [
+        { above: 32_000, input: 1.8, output: 9, cacheWrite5m: null, cacheWrite1h: null, cacheRead: 0.18 },
+        { above: 128_000, input: 3, output: 15, cacheWrite5m: null, cacheWrite1h: null, cacheRead: 0.3 },
+        { above: 256_000, input: 6, output: 60, cacheWrite5m: null, cacheWrite1h: null, cacheRead: 0.6 },
+      ],
+    },
+  ),
+  plain(
+    "alibaba",
+    "qwen3-coder-flash",
+    ["qwen3-coder-flash-2025-07-28"],
+    "2025-07-28",
+    0.3,
+    0.08,
+    1.5,
+    `${LL} (dashscope/qwen3-coder-flash tiered_pricing)`,
+    {
+      tiers: [
+        { above: 32_000, input: 0.5, output: 2.5, cacheWrite5m: null, cacheWrite1h: null, cacheRead: 0.12 },
+        { above: 128_000, input: 0.8, output: 4, cacheWrite5m: null, cacheWrite1h: null, cacheRead: 0.2 },
+        { above: 256_000, input: 1.6, output: 9.6, cacheWrite5m: null, cacheWrite1h: null, cacheRead: 0.4 },
+      ],
+    },
+  ),
+  plain(
+    "alibaba",
+    "qwen3-max",
+    ["qwen3-max-preview", "qwen3-max-2026-01-23"],
+    "2025-09-23",
+    1.2,
+    null,
+    6,
+    `${LL} (dashscope/qwen3-max tiered_pricing)`,
+    {
+      tiers: [
+        { above: 32_000, input: 2.4, output: 12, cacheWrite5m: null, cacheWrite1h: null, cacheRead: null },
+        { above: 128_000, input: 3, output: 15, cacheWrite5m: null, cacheWrite1h: null, cacheRead: null },
+      ],
+    },
+  ),
+  plain(
+    "alibaba",
+    "qwen3-coder-480b-a35b-instruct",
+    ["qwen3-coder"],
+    "2025-07-23",
+    1.5,
+    null,
+    7.5,
+    MD("providers/alibaba/models/qwen3-coder-480b-a35b-instruct.toml"),
+  ),
+  plain(
+    "alibaba",
+    "qwen3-coder-30b-a3b-instruct",
+    [],
+    "2025-07-31",
+    0.45,
+    null,
+    2.25,
+    MD("providers/alibaba/models/qwen3-coder-30b-a3b-instruct.toml"),
+  ),
+  plain("alibaba", "qwen3.5-plus", [], "2026-02-16", 0.4, null, 2.4, `${LL} (dashscope/qwen3.5-plus)`, {
+    tiers: [{ above: 256_000, input: 0.5, output: 3, cacheWrite5m: null, cacheWrite1h: null, cacheRead: null }],
+  }),
+  {
+    model: "qwen3.6-plus",
+    provider: "alibaba",
+    from: "2026-04-02",
+    input: 0.5,
+    output: 3,
+    cacheWrite5m: 0.625,
+    cacheWrite1h: null,
+    cacheRead: 0.05,
+    tiers: [{ above: 256_000, input: 2, output: 6, cacheWrite5m: 2.5, cacheWrite1h: null, cacheRead: 0.2 }],
+    source: MD("providers/alibaba/models/qwen3.6-plus.toml"),
+  },
+  {
+    model: "qwen3.7-plus",
+    provider: "alibaba",
+    from: "2026-06-02",
+    input: 0.5,
+    output: 3,
+    cacheWrite5m: 0.625,
+    cacheWrite1h: null,
+    cacheRead: 0.05,
+    tiers: [{ above: 256_000, input: 2, output: 6, cacheWrite5m: 2.5, cacheWrite1h: null, cacheRead: 0.2 }],
+    source: MD("providers/alibaba/models/qwen3.7-plus.toml"),
+  },
+  {
+    model: "qwen3.7-max",
+    provider: "alibaba",
+    from: "2026-05-21",
+    input: 2.5,
+    output: 7.5,
+    cacheWrite5m: 3.125,
+    cacheWrite1h: null,
+    cacheRead: 0.5,
+    source: MD("providers/alibaba/models/qwen3.7-max.toml"),
+  },
+];

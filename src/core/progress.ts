@@ -1,0 +1,58 @@
+/**
+ * A progress bar on stderr for long work, shown only on a TTY and only once the work has taken
+ * longer than about a second, so quick runs and piped output stay clean.
+ */
+import cliProgress from "cli-progress";
+
+export interface Progress {
+  /** Sets the total amount of work (in the unit the caller counts, e.g. bytes). */
+  setTotal(total: number): void;
+  advance(amount: number, label?: string): void;
+  stop(): void;
+}
+
+export const silentProgress: Progress = { setTotal() {}, advance() {}, stop() {} };
+
+export function progressBar(options: { label: string; delayMs?: number; stream?: NodeJS.WriteStream; enabled?: boolean }): Progress {
+  const stream = options.stream ?? process.stderr;
+  if (options.enabled === false || !stream.isTTY) return silentProgress;
+  const started = Date.now();
+  const delay = options.delayMs ?? 1000;
+  let total = 0;
+  let done = 0;
+  let label = "";
+  let bar: cliProgress.SingleBar | undefined;
+  const show = () => {
+    if (bar || Date.now() - started < delay) return;
+    bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${options.label} {bar} {percentage}% | {value}/{total} {unit} {label}`,
+        hideCursor: true,
+        clearOnComplete: true,
+        formatValue: (v, _o, type) => (type === "value" || type === "total" ? formatAmount(v) : String(v)),
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(Math.max(total, 1), done, { label, unit: "MB" });
+  };
+  return {
+    setTotal(t) {
+      total = t;
+      bar?.setTotal(Math.max(t, 1));
+    },
+    advance(amount, newLabel) {
+      done += amount;
+      if (newLabel !== undefined) label = newLabel;
+      show();
+      bar?.update(done, { label });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+function formatAmount(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { blockStarts, dayKey, monthKey, parseDateBound, weekKey } from "./time.js";
+
+const ts = (iso: string) => Date.parse(iso);
+
+describe("calendar keys", () => {
+  it("puts a request in the local day of the chosen time zone", () => {
+    const late = ts("2026-11-24T23:30:00Z");
+    expect(dayKey(late, "UTC")).toBe("2026-11-24");
+    expect(dayKey(late, "Europe/Berlin")).toBe("2026-11-25");
+    expect(dayKey(late, "America/Los_Angeles")).toBe("2026-11-24");
+    expect(dayKey(ts("2026-11-24T20:00:00Z"), "Asia/Kathmandu")).toBe("2026-11-25");
+  });
+
+  it("uses ISO weeks that start on Monday", () => {
+    expect(weekKey(ts("2026-11-23T10:00:00Z"), "UTC")).toBe("2026-W48"); // Monday
+    expect(weekKey(ts("2026-11-29T10:00:00Z"), "UTC")).toBe("2026-W48"); // Sunday
+    expect(weekKey(ts("2027-01-01T10:00:00Z"), "UTC")).toBe("2026-W53"); // Friday of 2026's last week
+  });
+
+  it("gives months in the local calendar", () => {
+    expect(monthKey(ts("2026-11-30T23:30:00Z"), "Europe/Berlin")).toBe("2026-12");
+  });
+});
+
+describe("5-hour blocks", () => {
+  it("starts a block at the hour floor of its first request and holds five hours", () => {
+    const starts = blockStarts([
+      ts("2026-11-24T09:17:00Z"),
+      ts("2026-11-24T13:59:59Z"),
+      ts("2026-11-24T14:00:00Z"),
+      ts("2026-11-24T22:05:00Z"),
+    ]);
+    expect(starts.map((s) => new Date(s).toISOString())).toEqual([
+      "2026-11-24T09:00:00.000Z",
+      "2026-11-24T09:00:00.000Z",
+      "2026-11-24T14:00:00.000Z",
+      "2026-11-24T22:00:00.000Z",
+    ]);
+  });
+});
+
+describe("--since / --until", () => {
+  it("reads a day in the chosen time zone, the whole day for --until", () => {
+    expect(parseDateBound("2026-11-24", "UTC", false)).toBe(ts("2026-11-24T00:00:00Z"));
+    expect(parseDateBound("20261124", "UTC", true)).toBe(ts("2026-11-25T00:00:00Z") - 1);
+    expect(parseDateBound("2026-11-24", "Europe/Berlin", false)).toBe(ts("2026-11-23T23:00:00Z"));
+    expect(parseDateBound("2026-07-01", "Europe/Berlin", false)).toBe(ts("2026-06-30T22:00:00Z"));
+  });
+
+  it("accepts a full ISO time", () => {
+    expect(parseDateBound("2026-11-24T10:30:00Z", "UTC", false)).toBe(ts("2026-11-24T10:30:00Z"));
+  });
+
+  it("rejects what is not a date", () => {
+    expect(() => parseDateBound("yesterday", "UTC", false)).toThrow(/invalid date/);
+    expect(() => parseDateBound("2026-13-40", "UTC", false)).toThrow(/invalid date/);
+  });
+});

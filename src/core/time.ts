@@ -1,0 +1,131 @@
+/**
+ * Calendar arithmetic for reports: day, week and month keys in the user's time zone, and the
+ * 5-hour usage blocks Claude subscriptions are metered in.
+ *
+ * Keys are computed from UTC quarter-hour slots, which is exact because every time zone's offset is a
+ * multiple of 15 minutes; the ledger groups by slot in SQL and the slot is mapped to a key here once.
+ */
+import { UsageError } from "./errors.js";
+
+export const SLOT_MS = 15 * 60 * 1000;
+export const BLOCK_MS = 5 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+
+export function validateTimeZone(tz: string): string {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return tz;
+  } catch {
+    throw new UsageError(`unknown time zone "${tz}" (use an IANA name such as Europe/Berlin or UTC)`);
+  }
+}
+
+export function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+interface LocalParts {
+  year: number;
+  month: number;
+  day: number;
+}
+
+const partFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function localParts(ts: number, tz: string): LocalParts {
+  let f = partFormatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" });
+    partFormatters.set(tz, f);
+  }
+  const parts = f.formatToParts(ts);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: get("year"), month: get("month"), day: get("day") };
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+export function dayKey(ts: number, tz: string): string {
+  const p = localParts(ts, tz);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+}
+
+export function monthKey(ts: number, tz: string): string {
+  const p = localParts(ts, tz);
+  return `${p.year}-${pad(p.month)}`;
+}
+
+/** ISO week key, e.g. 2026-W48 (weeks start on Monday; week 1 holds the year's first Thursday). */
+export function weekKey(ts: number, tz: string): string {
+  const p = localParts(ts, tz);
+  const date = new Date(Date.UTC(p.year, p.month - 1, p.day));
+  const weekday = date.getUTCDay() || 7;
+  date.setUTCDate(date.getUTCDate() + 4 - weekday);
+  const yearStart = Date.UTC(date.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((date.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${date.getUTCFullYear()}-W${pad(week)}`;
+}
+
+/**
+ * Assigns 5-hour blocks to sorted timestamps: a block starts at the UTC hour floor of its first
+ * request and holds every request before start + 5h (the rule ccusage and Claude's meter share).
+ * Returns, for each input, the block's start time.
+ */
+export function blockStarts(sortedTs: readonly number[]): number[] {
+  const out: number[] = [];
+  let start = -Infinity;
+  for (const ts of sortedTs) {
+    if (ts >= start + BLOCK_MS) start = Math.floor(ts / HOUR_MS) * HOUR_MS;
+    out.push(start);
+  }
+  return out;
+}
+
+/**
+ * Parses --since / --until: YYYY-MM-DD or YYYYMMDD (a whole local day in `tz`), or an ISO date-time.
+ * `end` selects the end of a day-only value, so `--until 2026-11-24` includes that day.
+ */
+export function parseDateBound(value: string, tz: string, end: boolean): number {
+  const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(value);
+  const dayOnly = compact ? `${compact[1]}-${compact[2]}-${compact[3]}` : /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null;
+  if (dayOnly) {
+    const start = startOfLocalDay(dayOnly, tz);
+    if (Number.isNaN(start)) throw new UsageError(`invalid date "${value}"`);
+    return end ? startOfLocalDay(nextDay(dayOnly), tz) - 1 : start;
+  }
+  const ts = Date.parse(value);
+  if (Number.isNaN(ts)) throw new UsageError(`invalid date "${value}" (use YYYY-MM-DD, YYYYMMDD or an ISO date-time)`);
+  return ts;
+}
+
+function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Epoch ms of local midnight of `day` in `tz`. */
+function startOfLocalDay(day: string, tz: string): number {
+  const utcMidnight = Date.parse(`${day}T00:00:00Z`);
+  if (Number.isNaN(utcMidnight)) return NaN;
+  // Find the offset at that instant, then correct once more across a DST change.
+  let guess = utcMidnight - offsetMs(utcMidnight, tz);
+  guess = utcMidnight - offsetMs(guess, tz);
+  return guess;
+}
+
+function offsetMs(ts: number, tz: string): number {
+  const f = new Intl.DateTimeFormat("en-US", {
+    timeZone: tz,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+  const p = Object.fromEntries(f.formatToParts(ts).map((x) => [x.type, x.value]));
+  const asUtc = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!);
+  return asUtc - Math.floor(ts / 1000) * 1000;
+}

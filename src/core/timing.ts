@@ -1,0 +1,25 @@
+/**
+ * Phase timings for performance work: set QUARTET_TIMING=1 and each phase's wall time is printed on
+ * stderr when the process exits. Costs nothing when unset.
+ */
+const enabled = process.env.QUARTET_TIMING === "1";
+const totals = new Map<string, number>();
+const start = performance.now();
+
+if (enabled) {
+  process.on("exit", () => {
+    const lines = [...totals].map(([k, v]) => `${k.padEnd(22)} ${v.toFixed(0).padStart(6)} ms`);
+    process.stderr.write(`timing (total ${(performance.now() - start).toFixed(0)} ms since module load)\n${lines.join("\n")}\n`);
+  });
+}
+
+/** Runs fn and adds its duration to the named phase. */
+export function timed<T>(phase: string, fn: () => T): T {
+  if (!enabled) return fn();
+  const t = performance.now();
+  try {
+    return fn();
+  } finally {
+    totals.set(phase, (totals.get(phase) ?? 0) + performance.now() - t);
+  }
+}

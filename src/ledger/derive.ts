@@ -1,0 +1,87 @@
+/**
+ * The columns the ledger derives from the token counts: cost at list price and the cache analysis.
+ * They depend on the pricing table, so they are refreshed whenever its fingerprint changes.
+ */
+import type { Db } from "../core/db.js";
+import { effectiveRates, promptTokens, ratesFor, requestCost, speedMultiplier, type Pricing } from "../core/pricing.js";
+import { analyzeConversation, type ChainResult, type TaxRates } from "./cache-analytics.js";
+import { conversationRef, splitConversationRef, type ConversationRef, type UsageRecord } from "./record.js";
+import type { StoredRecord } from "./store.js";
+
+const NO_ANALYSIS: ChainResult = { expectedRead: 0, shortfall: 0, isBreak: false, cause: null, taxUsd: 0 };
+
+export function costOf(
+  pricing: Pricing,
+  r: Pick<UsageRecord, "model" | "ts" | "speed" | "input" | "output" | "cacheRead" | "cacheWrite5m" | "cacheWrite1h">,
+): number | null {
+  const row = pricing.lookup(r.model, r.ts);
+  return row ? requestCost(row, r, r.speed) : null;
+}
+
+export function taxRatesOf(
+  pricing: Pricing,
+  r: Pick<UsageRecord, "model" | "ts" | "speed" | "input" | "output" | "cacheRead" | "cacheWrite5m" | "cacheWrite1h">,
+): TaxRates | null {
+  const row = pricing.lookup(r.model, r.ts);
+  if (!row) return null;
+  return effectiveRates(ratesFor(row, promptTokens(r)), speedMultiplier(row, r.speed));
+}
+
+/** Analyzes the records of one new conversation, sorted by time, and attaches cost and analysis in place. */
+export function analyzeStored(pricing: Pricing, records: UsageRecord[], sourceId: number): StoredRecord[] {
+  const results = analyzeConversation(records, (r) => taxRatesOf(pricing, r as UsageRecord));
+  return records.map((r, i) => stored(pricing, r, sourceId, results[i]!));
+}
+
+/** Records whose analysis will be computed later, over their whole conversation. */
+export function pendingAnalysis(pricing: Pricing, records: UsageRecord[], sourceId: number): StoredRecord[] {
+  return records.map((r) => stored(pricing, r, sourceId, NO_ANALYSIS));
+}
+
+function stored(pricing: Pricing, r: UsageRecord, sourceId: number, analysis: ChainResult): StoredRecord {
+  // Extends the record object itself: this runs for every request of a cold ingest.
+  const s = r as StoredRecord;
+  s.sourceId = sourceId;
+  s.costUsd = costOf(pricing, r);
+  s.analysis = analysis;
+  return s;
+}
+
+/** The columns the analysis of a stored conversation reads. */
+type ChainRow = Pick<
+  UsageRecord,
+  "runtime" | "key" | "ts" | "model" | "speed" | "input" | "cacheWrite5m" | "cacheWrite1h" | "cacheRead" | "output" | "marks"
+>;
+
+/** Recomputes cost and cache analysis for the given conversations (or all of them); returns the times it touched. */
+export function refreshConversations(db: Db, pricing: Pricing, which: "all" | readonly ConversationRef[]): number[] {
+  const times: number[] = [];
+  const refs =
+    which === "all"
+      ? (
+          db.prepare("SELECT DISTINCT root_session_id AS rootSessionId, conversation_id AS conversationId FROM usage_record").all() as {
+            rootSessionId: string;
+            conversationId: string;
+          }[]
+        ).map(conversationRef)
+      : which;
+  const select = db.prepare(
+    `SELECT runtime, request_key AS key, ts, model, speed, input_tokens AS input, cache_write_5m_tokens AS cacheWrite5m,
+            cache_write_1h_tokens AS cacheWrite1h, cache_read_tokens AS cacheRead, output_tokens AS output, marks
+     FROM usage_record WHERE root_session_id = ? AND conversation_id = ? ORDER BY ts, request_key`,
+  );
+  const update = db.prepare(
+    `UPDATE usage_record SET cost_usd = ?, expected_read_tokens = ?, shortfall_tokens = ?, cache_break = ?, break_cause = ?,
+       cache_tax_usd = ? WHERE runtime = ? AND request_key = ?`,
+  );
+  for (const ref of refs) {
+    const rows = select.all(...splitConversationRef(ref)) as ChainRow[];
+    const results = analyzeConversation(rows, (r) => taxRatesOf(pricing, r as ChainRow));
+    rows.forEach((r, i) => {
+      const a = results[i]!;
+      times.push(r.ts);
+      update.run(costOf(pricing, r), a.expectedRead, a.shortfall, a.isBreak ? 1 : 0, a.cause, a.taxUsd, r.runtime, r.key);
+    });
+  }
+  return times;
+}

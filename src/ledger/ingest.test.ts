@@ -1,0 +1,177 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { fixtureHome, snapshotTree, tempDir, writeLines } from "../../test/helpers.js";
+import { testLedger } from "../../test/ledger.js";
+
+const claudeFiles = (home: string) =>
+  fs
+    .readdirSync(path.join(home, ".claude", "projects"), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith(".jsonl") && !f.includes("subagents"))
+    .map((f) => path.join(home, ".claude", "projects", f));
+
+/** A Claude Code assistant line for one new request. */
+function assistantLine(o: { id: string; sessionId: string; ts: string; model?: string; read?: number; write?: number }) {
+  return {
+    parentUuid: null,
+    isSidechain: false,
+    message: {
+      id: o.id,
+      type: "message",
+      role: "assistant",
+      model: o.model ?? "claude-opus-4-8",
+      content: [{ type: "text", text: "ok" }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 3, cache_creation_input_tokens: o.write ?? 100, cache_read_input_tokens: o.read ?? 0, output_tokens: 7 },
+    },
+    requestId: `req_${o.id}`,
+    type: "assistant",
+    uuid: `u-${o.id}`,
+    timestamp: o.ts,
+    cwd: "/work/project",
+    sessionId: o.sessionId,
+    version: "2.1.197",
+  };
+}
+
+const totals = (l: ReturnType<typeof testLedger>) =>
+  l.rows(
+    "SELECT count(*) AS n, sum(input_tokens) AS i, sum(cache_read_tokens) AS r, sum(cache_write_5m_tokens + cache_write_1h_tokens) AS w, sum(output_tokens) AS o FROM usage_record",
+  )[0];
+
+describe("ingest", () => {
+  it("is idempotent: a second run adds nothing and reads nothing", async () => {
+    const home = fixtureHome();
+    const ledger = testLedger(home);
+    const first = await ledger.ingest();
+    expect(first.recordsWritten).toBeGreaterThan(20);
+    const after = totals(ledger);
+    const second = await ledger.ingest();
+    expect(second).toMatchObject({ recordsWritten: 0, sourcesRead: 0 });
+    expect(totals(ledger)).toEqual(after);
+  });
+
+  it("reads only the lines appended since the last run", async () => {
+    const home = fixtureHome(["claude"]);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    const before = totals(ledger)!.n as number;
+    const file = claudeFiles(home)[0]!;
+    writeLines(file, [assistantLine({ id: "msg_new_1", sessionId: "s-append", ts: "2026-11-24T16:00:00Z" })], { append: true });
+    const second = await ledger.ingest();
+    expect(second).toMatchObject({ recordsWritten: 1, sourcesRead: 1 });
+    expect(totals(ledger)!.n).toBe(before + 1);
+  });
+
+  it("picks up a half-written last line once it is complete, without a warning", async () => {
+    const home = tempDir("quartet-home-");
+    const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");
+    const line = JSON.stringify(assistantLine({ id: "msg_a", sessionId: "s1", ts: "2026-11-24T10:00:00Z" }));
+    writeLines(file, [assistantLine({ id: "msg_0", sessionId: "s1", ts: "2026-11-24T09:59:00Z" })]);
+    fs.appendFileSync(file, line.slice(0, 100));
+    const ledger = testLedger(home, ["claude"]);
+    const first = await ledger.ingest();
+    expect(first.warnings).toEqual([]);
+    expect(totals(ledger)!.n).toBe(1);
+    fs.appendFileSync(file, line.slice(100) + "\n");
+    await ledger.ingest();
+    expect(totals(ledger)!.n).toBe(2);
+    expect(ledger.rows("SELECT count(*) AS n FROM ledger_warning")[0]!.n).toBe(0);
+  });
+
+  it("reads a file again from the start when it shrank or was rewritten", async () => {
+    const home = tempDir("quartet-home-");
+    const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");
+    const lines = [1, 2, 3].map((i) => assistantLine({ id: `msg_${i}`, sessionId: "s1", ts: `2026-11-24T10:0${i}:00Z` }));
+    writeLines(file, lines);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    expect(totals(ledger)!.n).toBe(3);
+    writeLines(file, lines.slice(0, 2));
+    await ledger.ingest();
+    expect(ledger.rows("SELECT request_key FROM usage_record ORDER BY request_key").map((r) => r.request_key)).toEqual([
+      "msg_1:req_msg_1",
+      "msg_2:req_msg_2",
+    ]);
+    // Same size, different content at the start: a rewrite, not an append.
+    writeLines(file, [assistantLine({ id: "msg_9", sessionId: "s1", ts: "2026-11-24T10:01:00Z" }), lines[1]]);
+    await ledger.ingest();
+    expect(ledger.rows("SELECT request_key FROM usage_record ORDER BY request_key").map((r) => r.request_key)).toEqual([
+      "msg_2:req_msg_2",
+      "msg_9:req_msg_9",
+    ]);
+  });
+
+  it("counts a request copied into another transcript once, keeping the copy with the most tokens", async () => {
+    const home = tempDir("quartet-home-");
+    const dir = path.join(home, ".claude", "projects", "-work-project");
+    const line = assistantLine({ id: "msg_dup", sessionId: "s1", ts: "2026-11-24T10:00:00Z" });
+    writeLines(path.join(dir, "a.jsonl"), [line]);
+    writeLines(path.join(dir, "b.jsonl"), [{ ...line, message: { ...line.message, usage: { ...line.message.usage, output_tokens: 99 } } }]);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    expect(ledger.rows("SELECT request_key, output_tokens FROM usage_record")).toEqual([
+      { request_key: "msg_dup:req_msg_dup", output_tokens: 99 },
+    ]);
+    // The same holds when the copies arrive in separate runs.
+    const later = testLedger(home, ["claude"]);
+    fs.renameSync(path.join(dir, "b.jsonl"), path.join(dir, "b.hold"));
+    await later.ingest();
+    fs.renameSync(path.join(dir, "b.hold"), path.join(dir, "b.jsonl"));
+    await later.ingest();
+    expect(later.rows("SELECT request_key, output_tokens FROM usage_record")).toEqual([
+      { request_key: "msg_dup:req_msg_dup", output_tokens: 99 },
+    ]);
+  });
+
+  it("gives the same ledger whether everything is read at once (bulk load) or run by run (upserts)", async () => {
+    const home = fixtureHome();
+    const once = testLedger(home);
+    await once.ingest();
+    const stepwise = testLedger(home);
+    await stepwise.ingest(["codex"]);
+    await stepwise.ingest(["opencode"]);
+    await stepwise.ingest();
+    const columns =
+      "runtime, request_key, root_session_id, conversation_id, ts, input_tokens, cache_read_tokens, cost_usd, expected_read_tokens, shortfall_tokens, cache_break, break_cause, cache_tax_usd";
+    const dump = (l: typeof once) => l.rows(`SELECT ${columns} FROM usage_record ORDER BY runtime, request_key`);
+    const rollup = (l: typeof once) =>
+      l.rows("SELECT hour, runtime, root_session_id, model, requests, input, cr, cost, tax FROM usage_rollup ORDER BY 1, 2, 3, 4");
+    expect(dump(stepwise)).toEqual(dump(once));
+    expect(rollup(stepwise)).toEqual(rollup(once));
+  });
+
+  it("changes no file of any runtime", async () => {
+    const home = fixtureHome();
+    const before = snapshotTree(home);
+    const ledger = testLedger(home);
+    await ledger.ingest();
+    await ledger.ingest();
+    expect(snapshotTree(home)).toEqual(before);
+  });
+
+  it("warns about a file it cannot read and reads the rest", async () => {
+    const home = fixtureHome(["claude"]);
+    const dir = path.dirname(claudeFiles(home)[0]!);
+    const broken = path.join(dir, "broken.jsonl");
+    fs.symlinkSync(path.join(dir, "does-not-exist"), broken);
+    const ledger = testLedger(home, ["claude"]);
+    const result = await ledger.ingest();
+    expect(result.warnings).toEqual([expect.objectContaining({ code: "unreadable-file", file: broken })]);
+    expect(totals(ledger)!.n).toBeGreaterThan(5);
+  });
+
+  it("lists every place it looked, and what it found there", async () => {
+    const home = tempDir("quartet-empty-home-");
+    const result = await testLedger(home).ingest();
+    expect(result.looked.map((l) => [l.runtime, path.relative(home, l.path), l.found])).toEqual([
+      ["claude", ".config/claude/projects", false],
+      ["claude", ".claude/projects", false],
+      ["opencode", ".local/share/opencode/opencode.db", false],
+      ["opencode", ".local/share/opencode/storage", false],
+      ["codex", ".codex/sessions", false],
+      ["codex", ".codex/archived_sessions", false],
+    ]);
+  });
+});

@@ -1,0 +1,110 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempDir, writeLines } from "../../test/helpers.js";
+import type { JsonlParser } from "../runtimes/types.js";
+import { readJsonl } from "./jsonl.js";
+import { WarningCollector } from "./warnings.js";
+
+interface Seen {
+  values: { line: number; value: unknown }[];
+}
+
+/** A parser that records what it was given; only lines with "usage" (or starting with {"type":"mark") are parsed. */
+const recorder: JsonlParser<Seen> = {
+  needles: ['"usage"'],
+  linePrefixes: ['{"type":"mark"'],
+  initialState: () => ({ values: [] }),
+  line(value, ctx) {
+    ctx.state.values.push({ line: ctx.line, value });
+  },
+};
+
+function read(file: string, from = { offset: 0, line: 0 }, parser: JsonlParser<Seen> = recorder) {
+  const fd = fs.openSync(file, "r");
+  const state: Seen = { values: [] };
+  const warnings = new WarningCollector(file);
+  try {
+    const at = readJsonl({ file, fd, ...from, end: fs.fstatSync(fd).size, parser, state, emit: () => {}, warnings });
+    return { ...at, state, warnings: warnings.list() };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+describe("readJsonl", () => {
+  it("parses only lines with a needle or a known prefix, and reports their line numbers", () => {
+    const file = path.join(tempDir(), "log.jsonl");
+    writeLines(file, [{ a: 1 }, { usage: 1 }, { type: "mark" }, { b: "mentions usage only in a value" }, { usage: 2 }]);
+    const r = read(file);
+    expect(r.state.values).toEqual([
+      { line: 2, value: { usage: 1 } },
+      { line: 3, value: { type: "mark" } },
+      { line: 5, value: { usage: 2 } },
+    ]);
+    expect(r).toMatchObject({ line: 5, offset: fs.statSync(file).size });
+  });
+
+  it("leaves a half-written last line for the next run, then reads it with the right line number", () => {
+    const file = path.join(tempDir(), "log.jsonl");
+    writeLines(file, [{ usage: 1 }]);
+    fs.appendFileSync(file, '{"usage": 2, "more":');
+    const first = read(file);
+    expect(first.state.values.map((v) => v.value)).toEqual([{ usage: 1 }]);
+    expect(first.warnings).toEqual([]);
+    fs.appendFileSync(file, ' "done"}\n{"usage": 3}\n');
+    const second = read(file, first);
+    expect(second.state.values).toEqual([
+      { line: 2, value: { usage: 2, more: "done" } },
+      { line: 3, value: { usage: 3 } },
+    ]);
+  });
+
+  it("reads a complete last line without its newline, and keeps counting lines when the newline arrives", () => {
+    const file = path.join(tempDir(), "log.jsonl");
+    fs.writeFileSync(file, '{"usage": 1}\n{"usage": 2}');
+    const first = read(file);
+    expect(first.state.values.map((v) => v.line)).toEqual([1, 2]);
+    fs.appendFileSync(file, '\n{"usage": 3}\n');
+    expect(read(file, first).state.values).toEqual([{ line: 3, value: { usage: 3 } }]);
+  });
+
+  it("warns about malformed and non-UTF-8 lines by line number and goes on", () => {
+    const file = path.join(tempDir(), "log.jsonl");
+    fs.writeFileSync(
+      file,
+      Buffer.concat([Buffer.from('{"usage": 1}\n{"usage": oops}\n{"usage": "caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"usage": 4}\n')]),
+    );
+    const r = read(file);
+    expect(r.state.values.map((v) => v.line)).toEqual([1, 3, 4]);
+    expect(r.warnings).toEqual([
+      expect.objectContaining({ code: "malformed-json", file, line: 2 }),
+      expect.objectContaining({ code: "invalid-utf8", file, line: 3 }),
+    ]);
+  });
+
+  it("skips a line the parser recognizes as a repeat of the previous one", () => {
+    const file = path.join(tempDir(), "log.jsonl");
+    writeLines(file, [
+      { usage: 1, id: "a" },
+      { usage: 1, id: "a" },
+      { usage: 2, id: "a" },
+    ]);
+    const r = read(file, undefined, { ...recorder, sameRecord: (line, prev) => line.equals(prev) });
+    expect(r.state.values.map((v) => v.line)).toEqual([1, 3]);
+  });
+
+  it("handles lines across chunk boundaries and lines longer than a chunk", () => {
+    const file = path.join(tempDir(), "big.jsonl");
+    const filler = "x".repeat(3000);
+    const lines: unknown[] = [];
+    for (let i = 0; i < 3000; i++) lines.push({ usage: i, filler });
+    lines.push({ usage: "huge", filler: "y".repeat(6 * 1024 * 1024) });
+    lines.push({ usage: "after" });
+    writeLines(file, lines);
+    const r = read(file);
+    expect(r.state.values).toHaveLength(3002);
+    expect(r.state.values[3000]!.value).toMatchObject({ usage: "huge" });
+    expect(r.state.values[3001]).toEqual({ line: 3002, value: { usage: "after" } });
+  });
+});

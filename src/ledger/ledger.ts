@@ -1,0 +1,27 @@
+/**
+ * Layer 1: the usage ledger. Every request from every runtime's own logs, normalized, costed and
+ * analyzed for prompt-cache efficiency, in quartet's SQLite database.
+ */
+export { ingest, type IngestResult } from "./ingest.js";
+export { prepareLedger, storedWarnings } from "./store.js";
+export {
+  cacheSessions,
+  dailyByRuntime,
+  hasRecords,
+  GROUP_BY,
+  matchSessions,
+  taxByCause,
+  timeline,
+  totals,
+  unpricedModels,
+  usageRows,
+  type CacheSessionRow,
+  type Figures,
+  type Filters,
+  type GroupBy,
+  type TimelineRow,
+  type UsageRow,
+} from "./query.js";
+export { BreakCause, CAUSE_LABEL } from "./cache-analytics.js";
+
+export * as Ledger from "./ledger.js";

@@ -1,0 +1,145 @@
+/**
+ * Reading one log source into memory: its normalized records, its per-record warnings and the source
+ * row to remember (offsets, parser state). Nothing here touches quartet's database, so a JSON-lines
+ * source can be read in a worker thread and its result committed by the main thread.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import type { Warning } from "../core/errors.js";
+import { RUNTIMES } from "../runtimes/registry.js";
+import type { JsonlParser, Observation, RuntimeId } from "../runtimes/types.js";
+import { readJsonl } from "./jsonl.js";
+import { normalize, tokenTotal, type Counters, type UsageRecord } from "./record.js";
+import type { SourceRow } from "./store.js";
+import { WarningCollector } from "./warnings.js";
+
+export const HEAD_BYTES = 4096;
+
+/** Per-source state kept between runs. */
+export interface SourceState {
+  parser?: unknown;
+  counters?: Counters;
+  store?: unknown;
+}
+
+/** What reading one source produced; plain data, so it can cross a worker boundary. */
+export interface SourceRead {
+  /** The source was read again from its start: what it contributed before is forgotten first. */
+  resetSourceId: number | null;
+  records: UsageRecord[];
+  /** Keys of records this source replaces (OpenCode step parts replacing their message). */
+  superseded: string[];
+  /** Per-record problems, kept with the source and shown in every report. */
+  warnings: Warning[];
+  row: Omit<SourceRow, "id">;
+}
+
+/** A JSON-lines file to read from an offset to the size it had when planned. */
+export interface JsonlTask {
+  runtime: RuntimeId;
+  path: string;
+  fromStart: boolean;
+  knownId: number | null;
+  offset: number;
+  line: number;
+  state: SourceState | undefined;
+  dev: string;
+  ino: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** The records of one source, keeping the most complete copy of each request. */
+export class Collected {
+  private readonly byKey = new Map<string, UsageRecord>();
+  readonly superseded: string[] = [];
+
+  constructor(
+    readonly runtime: RuntimeId,
+    private readonly counters: Counters,
+  ) {}
+
+  add(obs: Observation): void {
+    if (obs.supersedes) this.superseded.push(...obs.supersedes);
+    const rec = normalize(this.runtime, obs, this.counters);
+    if (!rec) return;
+    const prev = this.byKey.get(rec.key);
+    if (!prev || tokenTotal(rec) > tokenTotal(prev)) this.byKey.set(rec.key, rec);
+  }
+
+  records(): UsageRecord[] {
+    return [...this.byKey.values()];
+  }
+}
+
+export function headHash(file: string, length: number): string {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(length);
+    const n = fs.readSync(fd, buf, 0, length, 0);
+    return crypto.createHash("sha1").update(buf.subarray(0, n)).digest("hex");
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const parsers = new Map<RuntimeId, JsonlParser<unknown>>();
+
+/** Loads the JSON-lines parsers of these runtimes (once per thread). */
+export async function loadParsers(runtimes: Iterable<RuntimeId>): Promise<void> {
+  for (const runtime of runtimes) {
+    if (parsers.has(runtime)) continue;
+    const load = RUNTIMES.get(runtime)?.logs?.loadParser;
+    if (load) parsers.set(runtime, await load());
+  }
+}
+
+/** Reads one JSON-lines source; its runtime's parser must have been loaded with loadParsers(). */
+export function readJsonlTask(task: JsonlTask, onBytes?: (n: number) => void): SourceRead {
+  const parser = parsers.get(task.runtime);
+  if (!parser) throw new Error(`${task.runtime} has no JSON-lines parser loaded`);
+  const fd = fs.openSync(task.path, "r");
+  try {
+    const prior = task.fromStart ? undefined : task.state;
+    const counters: Counters = prior?.counters ?? {};
+    const parserState = prior?.parser ?? parser.initialState(task.path);
+    const collected = new Collected(task.runtime, counters);
+    const warnings = new WarningCollector(task.path);
+    const read = readJsonl({
+      file: task.path,
+      fd,
+      offset: task.fromStart ? 0 : task.offset,
+      line: task.fromStart ? 0 : task.line,
+      end: task.size,
+      parser,
+      state: parserState,
+      emit: (obs) => collected.add(obs),
+      warnings,
+      onBytes,
+    });
+    const headLen = Math.min(HEAD_BYTES, read.offset);
+    return {
+      resetSourceId: task.fromStart ? task.knownId : null,
+      records: collected.records(),
+      superseded: collected.superseded,
+      warnings: warnings.list(),
+      row: {
+        runtime: task.runtime,
+        kind: "jsonl",
+        path: task.path,
+        dev: task.dev,
+        ino: task.ino,
+        size: task.size,
+        mtimeMs: task.mtimeMs,
+        readOffset: read.offset,
+        readLine: read.line,
+        headLen,
+        headHash: headLen > 0 ? headHash(task.path, headLen) : null,
+        fingerprint: null,
+        state: { parser: parserState, counters } satisfies SourceState,
+      },
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

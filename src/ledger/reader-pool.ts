@@ -1,0 +1,88 @@
+/**
+ * Reads JSON-lines sources, in worker threads when there is enough to read to pay for starting them.
+ * Results come back in completion order; the caller commits each as it arrives, so parsing on the
+ * workers overlaps with database writes on the main thread.
+ */
+import os from "node:os";
+import { Worker } from "node:worker_threads";
+import { loadParsers, readJsonlTask, type JsonlTask, type SourceRead } from "./read-source.js";
+
+export interface ReadOutcome {
+  task: JsonlTask;
+  read?: SourceRead;
+  error?: string;
+}
+
+/** Below this many bytes, starting workers costs more than it saves. */
+const WORKER_THRESHOLD_BYTES = 48 * 1024 * 1024;
+const IN_FLIGHT_PER_WORKER = 3;
+
+/** How many workers to use: none for small reads or when running from TypeScript sources (tests). */
+export function workerCount(totalBytes: number, requested?: number): number {
+  if (requested !== undefined) return requested;
+  // QUARTET_READERS overrides the choice (0 reads on the main thread); tests use it to exercise both paths.
+  const forced = process.env.QUARTET_READERS;
+  if (forced !== undefined && /^\d+$/.test(forced) && import.meta.url.endsWith(".js")) return Number(forced);
+  if (totalBytes < WORKER_THRESHOLD_BYTES || !import.meta.url.endsWith(".js")) return 0;
+  // The main thread writes to the database meanwhile, so one core is left to it.
+  return Math.max(1, Math.min(3, os.availableParallelism() - 1));
+}
+
+export async function* readSources(
+  tasks: readonly JsonlTask[],
+  options: { workers: number; onBytes(n: number): void },
+): AsyncGenerator<ReadOutcome> {
+  if (options.workers === 0) {
+    await loadParsers(new Set(tasks.map((t) => t.runtime)));
+    for (const task of tasks) {
+      try {
+        yield { task, read: readJsonlTask(task, options.onBytes) };
+      } catch (e) {
+        yield { task, error: (e as Error).message ?? String(e) };
+      }
+    }
+    return;
+  }
+  // Largest first, so the last task to finish is a small one.
+  const queue = [...tasks].sort((a, b) => b.size - b.offset - (a.size - a.offset));
+  const workers = Array.from({ length: options.workers }, () => new Worker(new URL("./worker.js", import.meta.url)));
+  const pending = new Map<number, JsonlTask>();
+  const done: ReadOutcome[] = [];
+  let wake: (() => void) | undefined;
+  let nextId = 0;
+  const dispatch = (w: Worker) => {
+    const task = queue.shift();
+    if (!task) return;
+    const id = nextId++;
+    pending.set(id, task);
+    w.postMessage({ id, task });
+  };
+  for (const w of workers) {
+    w.on("message", (msg: { id: number; read?: SourceRead; error?: string }) => {
+      const task = pending.get(msg.id)!;
+      pending.delete(msg.id);
+      options.onBytes(task.size - (task.fromStart ? 0 : task.offset));
+      done.push({ task, read: msg.read, error: msg.error });
+      dispatch(w);
+      wake?.();
+    });
+    w.on("error", (e) => {
+      // A crashed worker fails the tasks it held; the others continue on the remaining workers.
+      for (const [id, task] of pending) {
+        pending.delete(id);
+        done.push({ task, error: `reader thread failed: ${e.message}` });
+      }
+      wake?.();
+    });
+    for (let i = 0; i < IN_FLIGHT_PER_WORKER; i++) dispatch(w);
+  }
+  try {
+    while (pending.size > 0 || done.length > 0) {
+      if (done.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      while (done.length > 0) yield done.shift()!;
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The ledger's tables: normalized request records, the log sources they came from, and what each source
+ * taught us (offsets, parser state, warnings).
+ *
+ * Derived columns (cost_usd, expected_read_tokens, shortfall_tokens, cache_break, break_cause,
+ * cache_tax_usd) are computed by the ledger from the token columns and the pricing table; they are
+ * recomputed when the pricing fingerprint in `ledger_meta` changes.
+ */
+import type { Migration } from "../core/db.js";
+import { ROLLUP_TABLE } from "./rollup.js";
+
+/**
+ * The ledger's indexes. A first ingest into an empty ledger drops them, bulk-inserts, and builds them once
+ * at the end, which is much cheaper than maintaining them row by row.
+ */
+export const LEDGER_INDEXES = `
+  -- A request is stored once per runtime.
+  CREATE UNIQUE INDEX IF NOT EXISTS usage_record_key ON usage_record (runtime, request_key);
+  -- Session reports (by root session) and the per-conversation cache analysis.
+  CREATE INDEX IF NOT EXISTS usage_record_conversation ON usage_record (root_session_id, conversation_id, ts);
+  -- Time-bounded reports and rebuilding the rollup for the hours an ingest touched.
+  CREATE INDEX IF NOT EXISTS usage_record_ts ON usage_record (ts);
+`;
+
+export const LEDGER_MIGRATIONS: Migration[] = [
+  {
+    name: "usage records and sources",
+    up: `
+      CREATE TABLE ledger_source (
+        id INTEGER PRIMARY KEY,
+        runtime TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        path TEXT NOT NULL UNIQUE,
+        dev TEXT,
+        ino TEXT,
+        size INTEGER NOT NULL DEFAULT 0,
+        mtime_ms REAL NOT NULL DEFAULT 0,
+        read_offset INTEGER NOT NULL DEFAULT 0,
+        read_line INTEGER NOT NULL DEFAULT 0,
+        head_len INTEGER NOT NULL DEFAULT 0,
+        head_hash TEXT,
+        fingerprint TEXT,
+        state TEXT,
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE ledger_warning (
+        source_id INTEGER NOT NULL REFERENCES ledger_source(id) ON DELETE CASCADE,
+        file TEXT NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        first_line INTEGER,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (source_id, file, code, message)
+      );
+
+      CREATE TABLE usage_record (
+        runtime TEXT NOT NULL,
+        request_key TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        root_session_id TEXT NOT NULL,
+        parent_session_id TEXT,
+        agent_id TEXT,
+        conversation_id TEXT NOT NULL,
+        is_subagent INTEGER NOT NULL,
+        project TEXT,
+        model TEXT NOT NULL,
+        provider TEXT,
+        ts INTEGER NOT NULL,
+        version TEXT,
+        speed TEXT,
+        input_tokens INTEGER NOT NULL,
+        cache_write_5m_tokens INTEGER NOT NULL,
+        cache_write_1h_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        reasoning_tokens INTEGER NOT NULL,
+        reported_cost_usd REAL,
+        marks INTEGER NOT NULL DEFAULT 0,
+        source_id INTEGER NOT NULL,
+        source_line INTEGER,
+        source_ref TEXT,
+        cost_usd REAL,
+        expected_read_tokens INTEGER NOT NULL DEFAULT 0,
+        shortfall_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_break INTEGER NOT NULL DEFAULT 0,
+        break_cause TEXT,
+        cache_tax_usd REAL
+      );
+      ${LEDGER_INDEXES}
+
+      CREATE TABLE ledger_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+  { name: "hourly rollup", up: ROLLUP_TABLE },
+];

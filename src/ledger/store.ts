@@ -1,0 +1,238 @@
+/**
+ * Reading and writing the ledger tables. All SQL that touches usage_record and ledger_source lives here
+ * or in query.ts (reports), so the rest of the ledger works with typed rows.
+ */
+import type { Db } from "../core/db.js";
+import { migrate } from "../core/db.js";
+import type { Warning } from "../core/errors.js";
+import type { RuntimeId } from "../runtimes/types.js";
+import type { ChainResult } from "./cache-analytics.js";
+import { conversationRef, splitConversationRef, type ConversationRef, type UsageRecord } from "./record.js";
+import { LEDGER_INDEXES, LEDGER_MIGRATIONS } from "./schema.js";
+
+export interface SourceRow {
+  id: number;
+  runtime: RuntimeId;
+  kind: string;
+  path: string;
+  dev: string | null;
+  ino: string | null;
+  size: number;
+  mtimeMs: number;
+  readOffset: number;
+  readLine: number;
+  headLen: number;
+  headHash: string | null;
+  fingerprint: string | null;
+  state: unknown;
+}
+
+/** A record plus the columns the ledger derives for it. */
+export interface StoredRecord extends UsageRecord {
+  sourceId: number;
+  costUsd: number | null;
+  analysis: ChainResult;
+}
+
+export function prepareLedger(db: Db): void {
+  migrate(db, "ledger", LEDGER_MIGRATIONS);
+  // Rebuilds the indexes if a bulk load was interrupted after dropping them.
+  db.exec(LEDGER_INDEXES);
+}
+
+/** For a bulk load into an empty ledger: insert without indexes, then build them once. */
+export function dropLedgerIndexes(db: Db): void {
+  db.exec("DROP INDEX IF EXISTS usage_record_key; DROP INDEX IF EXISTS usage_record_conversation; DROP INDEX IF EXISTS usage_record_ts;");
+}
+
+export function buildLedgerIndexes(db: Db): void {
+  db.exec(LEDGER_INDEXES);
+}
+
+export function loadSources(db: Db): Map<string, SourceRow> {
+  const rows = db
+    .prepare(
+      `SELECT id, runtime, kind, path, dev, ino, size, mtime_ms AS mtimeMs, read_offset AS readOffset, read_line AS readLine,
+              head_len AS headLen, head_hash AS headHash, fingerprint, state FROM ledger_source`,
+    )
+    .all() as (Omit<SourceRow, "state"> & { state: string | null })[];
+  // State is parsed only for the sources that are read again.
+  return new Map(rows.map((r) => [r.path, lazyState(r)]));
+}
+
+function lazyState(row: Omit<SourceRow, "state"> & { state: string | null }): SourceRow {
+  const raw = row.state;
+  let parsed: unknown;
+  let done = false;
+  return Object.defineProperty(row as unknown as SourceRow, "state", {
+    enumerable: true,
+    get() {
+      if (!done) {
+        parsed = raw ? JSON.parse(raw) : undefined;
+        done = true;
+      }
+      return parsed;
+    },
+  });
+}
+
+const saveStatements = new WeakMap<Db, ReturnType<Db["prepare"]>>();
+
+export function saveSource(db: Db, s: Omit<SourceRow, "id"> & { id?: number }): number {
+  const state = s.state === undefined ? null : JSON.stringify(s.state);
+  let stmt = saveStatements.get(db);
+  if (!stmt) {
+    stmt = db.prepare(
+      `INSERT INTO ledger_source (runtime, kind, path, dev, ino, size, mtime_ms, read_offset, read_line, head_len, head_hash, fingerprint, state, updated_at)
+       VALUES (@runtime, @kind, @path, @dev, @ino, @size, @mtimeMs, @readOffset, @readLine, @headLen, @headHash, @fingerprint, @state, @now)
+       ON CONFLICT (path) DO UPDATE SET runtime = excluded.runtime, kind = excluded.kind, dev = excluded.dev, ino = excluded.ino,
+         size = excluded.size, mtime_ms = excluded.mtime_ms, read_offset = excluded.read_offset, read_line = excluded.read_line,
+         head_len = excluded.head_len, head_hash = excluded.head_hash, fingerprint = excluded.fingerprint, state = excluded.state,
+         updated_at = excluded.updated_at
+       RETURNING id`,
+    );
+    saveStatements.set(db, stmt);
+  }
+  const row = stmt.get({ ...s, state, now: Date.now() }) as { id: number };
+  return row.id;
+}
+
+/** Forgets what a source contributed, before it is read again from the start. */
+export function resetSource(db: Db, sourceId: number): { conversations: ConversationRef[]; times: number[] } {
+  const rows = db
+    .prepare(
+      "DELETE FROM usage_record WHERE source_id = ? RETURNING root_session_id AS rootSessionId, conversation_id AS conversationId, ts",
+    )
+    .all(sourceId) as { rootSessionId: string; conversationId: string; ts: number }[];
+  db.prepare("DELETE FROM ledger_warning WHERE source_id = ?").run(sourceId);
+  return { conversations: [...new Set(rows.map(conversationRef))], times: rows.map((r) => r.ts) };
+}
+
+export function addWarnings(db: Db, sourceId: number, warnings: readonly Warning[]): void {
+  const stmt = db.prepare(
+    `INSERT INTO ledger_warning (source_id, file, code, message, first_line, count) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (source_id, file, code, message) DO UPDATE SET count = ledger_warning.count + excluded.count,
+       first_line = COALESCE(ledger_warning.first_line, excluded.first_line)`,
+  );
+  for (const w of warnings) stmt.run(sourceId, w.file ?? "", w.code, w.message, w.line ?? null, w.count ?? 1);
+}
+
+export function storedWarnings(db: Db): Warning[] {
+  const rows = db
+    .prepare(
+      `SELECT CASE WHEN w.file = '' THEN s.path ELSE w.file END AS file, w.code, w.message, w.first_line AS line, w.count
+       FROM ledger_warning w JOIN ledger_source s ON s.id = w.source_id ORDER BY file, w.first_line`,
+    )
+    .all() as { file: string; code: string; message: string; line: number | null; count: number }[];
+  return rows.map((r) => ({ code: r.code, message: r.message, file: r.file, ...(r.line ? { line: r.line } : {}), count: r.count }));
+}
+
+/** Conversations that already have records, among the given ones. */
+export function existingConversations(db: Db, refs: readonly ConversationRef[]): Set<ConversationRef> {
+  const found = new Set<ConversationRef>();
+  const stmt = db.prepare("SELECT 1 FROM usage_record WHERE root_session_id = ? AND conversation_id = ? LIMIT 1").pluck();
+  for (const ref of refs) if (stmt.get(...splitConversationRef(ref))) found.add(ref);
+  return found;
+}
+
+const RECORD_COLUMNS = `runtime, request_key, session_id, root_session_id, parent_session_id, agent_id, conversation_id, is_subagent,
+  project, model, provider, ts, version, speed, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
+  output_tokens, reasoning_tokens, reported_cost_usd, marks, source_id, source_line, source_ref, cost_usd,
+  expected_read_tokens, shortfall_tokens, cache_break, break_cause, cache_tax_usd`;
+
+function bindings(r: StoredRecord): unknown[] {
+  const a = r.analysis;
+  // In RECORD_COLUMNS order.
+  return [
+    r.runtime,
+    r.key,
+    r.sessionId,
+    r.rootSessionId,
+    r.parentSessionId,
+    r.agentId,
+    r.conversationId,
+    r.isSubagent ? 1 : 0,
+    r.project,
+    r.model,
+    r.provider,
+    r.ts,
+    r.version,
+    r.speed,
+    r.input,
+    r.cacheWrite5m,
+    r.cacheWrite1h,
+    r.cacheRead,
+    r.output,
+    r.reasoning,
+    r.reportedCostUsd,
+    r.marks,
+    r.sourceId,
+    r.sourceLine,
+    r.sourceRef,
+    r.costUsd,
+    a.expectedRead,
+    a.shortfall,
+    a.isBreak ? 1 : 0,
+    a.cause,
+    a.taxUsd,
+  ];
+}
+
+const PLACEHOLDERS = RECORD_COLUMNS.split(",")
+  .map(() => "?")
+  .join(", ");
+
+/** Plain inserts, for a bulk load whose records were de-duplicated in memory. */
+export function insertRecords(db: Db): (records: readonly StoredRecord[]) => number {
+  const stmt = db.prepare(`INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES (${PLACEHOLDERS})`);
+  return (records) => {
+    for (const r of records) stmt.run(bindings(r));
+    return records.length;
+  };
+}
+
+/**
+ * Inserts records; a request already in the ledger is replaced only by a copy with more tokens
+ * (Claude Code's streaming partials and per-content-block lines). Returns how many rows changed.
+ */
+export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => number {
+  const stmt = db.prepare(
+    `INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES (${PLACEHOLDERS})
+     ON CONFLICT (runtime, request_key) DO UPDATE SET
+       session_id = excluded.session_id, root_session_id = excluded.root_session_id, parent_session_id = excluded.parent_session_id,
+       agent_id = excluded.agent_id, conversation_id = excluded.conversation_id, is_subagent = excluded.is_subagent,
+       project = excluded.project, model = excluded.model, provider = excluded.provider, ts = excluded.ts,
+       version = excluded.version, speed = excluded.speed, input_tokens = excluded.input_tokens,
+       cache_write_5m_tokens = excluded.cache_write_5m_tokens, cache_write_1h_tokens = excluded.cache_write_1h_tokens,
+       cache_read_tokens = excluded.cache_read_tokens, output_tokens = excluded.output_tokens,
+       reasoning_tokens = excluded.reasoning_tokens, reported_cost_usd = excluded.reported_cost_usd, marks = excluded.marks,
+       source_id = excluded.source_id, source_line = excluded.source_line, source_ref = excluded.source_ref,
+       cost_usd = excluded.cost_usd, expected_read_tokens = excluded.expected_read_tokens,
+       shortfall_tokens = excluded.shortfall_tokens, cache_break = excluded.cache_break, break_cause = excluded.break_cause,
+       cache_tax_usd = excluded.cache_tax_usd
+     WHERE excluded.input_tokens + excluded.cache_write_5m_tokens + excluded.cache_write_1h_tokens + excluded.cache_read_tokens + excluded.output_tokens
+         > usage_record.input_tokens + usage_record.cache_write_5m_tokens + usage_record.cache_write_1h_tokens + usage_record.cache_read_tokens + usage_record.output_tokens`,
+  );
+  return (records) => {
+    let changed = 0;
+    for (const r of records) changed += stmt.run(bindings(r)).changes;
+    return changed;
+  };
+}
+
+export function deleteRecord(db: Db, runtime: RuntimeId, key: string): { conversation: ConversationRef; ts: number } | undefined {
+  const row = db
+    .prepare(
+      "DELETE FROM usage_record WHERE runtime = ? AND request_key = ? RETURNING root_session_id AS rootSessionId, conversation_id AS conversationId, ts",
+    )
+    .get(runtime, key) as { rootSessionId: string; conversationId: string; ts: number } | undefined;
+  return row ? { conversation: conversationRef(row), ts: row.ts } : undefined;
+}
+
+export function getMeta(db: Db, key: string): string | undefined {
+  return (db.prepare("SELECT value FROM ledger_meta WHERE key = ?").pluck().get(key) as string | undefined) ?? undefined;
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare("INSERT INTO ledger_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+}

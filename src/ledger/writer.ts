@@ -1,0 +1,157 @@
+/**
+ * Writing what sources produced: records with cost and cache analysis, the source row with its new
+ * offset, and the source's warnings. Conversations that already had records, or that lost a duplicate to
+ * an existing copy, are queued and analyzed again at the end of the run over all their records.
+ *
+ * Into an empty ledger the writer bulk-loads: indexes are dropped, duplicates are resolved in memory,
+ * rows are inserted plainly, and the indexes are built once at the end (`finish`). Otherwise every row is
+ * an upsert that keeps the copy of a request with the most tokens.
+ */
+import type { Db } from "../core/db.js";
+import type { Pricing } from "../core/pricing.js";
+import type { RuntimeId } from "../runtimes/types.js";
+import { analyzeStored, pendingAnalysis } from "./derive.js";
+import { HOUR_MS } from "./rollup.js";
+import type { SourceRead } from "./read-source.js";
+import { conversationRef, tokenTotal, type ConversationRef, type UsageRecord } from "./record.js";
+import {
+  addWarnings,
+  buildLedgerIndexes,
+  deleteRecord,
+  dropLedgerIndexes,
+  existingConversations,
+  insertRecords,
+  resetSource,
+  saveSource,
+  upsertRecords,
+  type StoredRecord,
+} from "./store.js";
+
+function byTime(a: UsageRecord, b: UsageRecord): number {
+  return a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+interface BulkState {
+  /** Token total of every request inserted in this run, by runtime and key. */
+  seen: Map<string, number>;
+  /** Conversations inserted in this run. */
+  conversations: Set<ConversationRef>;
+  /** Copies with more tokens than the one already inserted, applied once the indexes exist. */
+  better: StoredRecord[];
+  superseded: { runtime: RuntimeId; key: string }[];
+}
+
+export class RecordWriter {
+  readonly recompute = new Set<ConversationRef>();
+  /** Hours (epoch ms / 1h) whose records changed, for the rollup. */
+  readonly touchedHours = new Set<number>();
+  written = 0;
+  private readonly upsert;
+  private readonly insert;
+  private bulk: BulkState | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly pricing: Pricing,
+    options: { bulk: boolean },
+  ) {
+    this.upsert = upsertRecords(db);
+    if (options.bulk) {
+      dropLedgerIndexes(db);
+      this.bulk = { seen: new Map(), conversations: new Set(), better: [], superseded: [] };
+    }
+    this.insert = insertRecords(db);
+  }
+
+  commit(read: SourceRead): void {
+    if (read.resetSourceId !== null && !this.bulk) {
+      const reset = resetSource(this.db, read.resetSourceId);
+      for (const c of reset.conversations) this.recompute.add(c);
+      this.touch(reset.times);
+    }
+    const sourceId = saveSource(this.db, read.row);
+    const runtime = read.row.runtime as RuntimeId;
+    const superseded = new Set(read.superseded);
+    for (const key of superseded) {
+      if (this.bulk) {
+        this.bulk.superseded.push({ runtime, key });
+        continue;
+      }
+      this.forget(runtime, key);
+    }
+    this.write(sourceId, superseded.size > 0 ? read.records.filter((r) => !superseded.has(r.key)) : read.records);
+    addWarnings(this.db, sourceId, read.warnings);
+  }
+
+  /** Ends a bulk load: builds the indexes, then applies what needed them. */
+  finish(): void {
+    const bulk = this.bulk;
+    if (!bulk) return;
+    this.bulk = undefined;
+    buildLedgerIndexes(this.db);
+    for (const { runtime, key } of bulk.superseded) this.forget(runtime, key);
+    if (bulk.better.length > 0) {
+      this.upsert(bulk.better);
+      for (const r of bulk.better) this.recompute.add(conversationRef(r));
+    }
+  }
+
+  touch(times: Iterable<number>): void {
+    for (const ts of times) this.touchedHours.add(Math.floor(ts / HOUR_MS));
+  }
+
+  private forget(runtime: RuntimeId, key: string): void {
+    const gone = deleteRecord(this.db, runtime, key);
+    if (!gone) return;
+    this.recompute.add(gone.conversation);
+    this.touch([gone.ts]);
+  }
+
+  private write(sourceId: number, records: UsageRecord[]): void {
+    if (this.bulk) records = this.firstCopies(records, sourceId);
+    if (records.length === 0) return;
+    this.touch(records.map((r) => r.ts));
+    const byConversation = new Map<ConversationRef, UsageRecord[]>();
+    for (const r of records) {
+      const ref = conversationRef(r);
+      const list = byConversation.get(ref);
+      if (list) list.push(r);
+      else byConversation.set(ref, [r]);
+    }
+    const existing = this.bulk ? this.bulk.conversations : existingConversations(this.db, [...byConversation.keys()]);
+    const stored: StoredRecord[] = [];
+    for (const [conversation, list] of byConversation) {
+      list.sort(byTime);
+      const later = existing.has(conversation) || this.recompute.has(conversation);
+      if (later) this.recompute.add(conversation);
+      stored.push(...(later ? pendingAnalysis(this.pricing, list, sourceId) : analyzeStored(this.pricing, list, sourceId)));
+    }
+    if (this.bulk) {
+      for (const c of byConversation.keys()) this.bulk.conversations.add(c);
+      this.written += this.insert(stored);
+      return;
+    }
+    const changed = this.upsert(stored);
+    this.written += changed;
+    if (changed < stored.length) for (const c of byConversation.keys()) this.recompute.add(c);
+  }
+
+  /** Bulk load: keeps the first copy of each request; a later copy with more tokens is applied in finish(). */
+  private firstCopies(records: UsageRecord[], sourceId: number): UsageRecord[] {
+    const bulk = this.bulk!;
+    const fresh: UsageRecord[] = [];
+    for (const r of records) {
+      const id = `${r.runtime}\u0000${r.key}`;
+      const prev = bulk.seen.get(id);
+      const total = tokenTotal(r);
+      if (prev === undefined) {
+        bulk.seen.set(id, total);
+        fresh.push(r);
+      } else if (total > prev) {
+        bulk.seen.set(id, total);
+        bulk.better.push(...pendingAnalysis(this.pricing, [r], sourceId));
+      }
+    }
+    return fresh;
+  }
+}

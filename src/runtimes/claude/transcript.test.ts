@@ -1,0 +1,101 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { FIXTURES } from "../../../test/helpers.js";
+import { filesUnder, observe } from "../../../test/observe.js";
+import { Mark } from "../types.js";
+import { claudeParser, sameClaudeRequest } from "./transcript.js";
+
+const files = filesUnder(path.join(FIXTURES, "claude", "projects"), ".jsonl");
+const all = files.map((f) => ({ file: f, ...observe(f, claudeParser) }));
+const observations = all.flatMap((a) => a.observations);
+const warnings = all.flatMap((a) => a.warnings);
+
+/** Independent reading of the same files: assistant lines, by message id + request id, skipping errors. */
+function expectedRequests() {
+  const byKey = new Map<string, { model: string; input: number; output: number; read: number; write: number }>();
+  for (const file of files) {
+    for (const line of fs.readFileSync(file, "utf8").split("\n").filter(Boolean)) {
+      const l = JSON.parse(line);
+      if (l.type !== "assistant" || l.isApiErrorMessage || l.message?.model === "<synthetic>") continue;
+      const u = l.message.usage;
+      byKey.set(`${l.message.id}:${l.requestId}`, {
+        model: l.message.model,
+        input: u.input_tokens,
+        output: u.output_tokens,
+        read: u.cache_read_input_tokens,
+        write: u.cache_creation_input_tokens,
+      });
+    }
+  }
+  return byKey;
+}
+
+describe("Claude Code transcripts (recorded from claude 2.1.197)", () => {
+  it("yields one observation per API request line, keyed by message id and request id", () => {
+    const expected = expectedRequests();
+    const keys = new Set(observations.map((o) => o.key));
+    expect(keys).toEqual(new Set(expected.keys()));
+    for (const o of observations) {
+      const e = expected.get(o.key)!;
+      expect(o.tokens).toMatchObject({ input: e.input, output: e.output, cacheRead: e.read });
+      expect(o.tokens!.cacheWrite5m + o.tokens!.cacheWrite1h).toBe(e.write);
+      expect(o.model).toBe(e.model);
+    }
+  });
+
+  it("does not decode a content-block line that repeats the previous line's request", () => {
+    const lines = fs
+      .readFileSync(
+        files.find((f) => f.includes("subagents"))!,
+        "utf8",
+      )
+      .split("\n")
+      .filter((l) => l.includes('"type":"assistant"'));
+    const [a, b] = lines.map((l) => Buffer.from(l));
+    // Claude Code 2.1.197 wrote the text and the tool_use block of the first response as two lines.
+    expect(JSON.parse(lines[0]!).message.id).toBe(JSON.parse(lines[1]!).message.id);
+    expect(sameClaudeRequest(b!, a!)).toBe(true);
+    expect(sameClaudeRequest(Buffer.from(lines[lines.length - 1]!), a!)).toBe(false);
+  });
+
+  it("skips API-error and <synthetic> lines and counts them in the warnings", () => {
+    const codes = warnings.map((w) => w.code).sort();
+    expect(codes).toContain("api-error");
+    expect(codes).toContain("synthetic");
+    for (const w of warnings) expect(w.line).toBeGreaterThan(0);
+  });
+
+  it("keeps the 5-minute / 1-hour write split", () => {
+    const oneHour = observations.filter((o) => o.model === "claude-sonnet-4-5");
+    expect(oneHour.length).toBeGreaterThan(0);
+    for (const o of oneHour) expect(o.tokens).toMatchObject({ cacheWrite5m: 0 });
+    expect(oneHour.some((o) => o.tokens!.cacheWrite1h > 0)).toBe(true);
+    expect(observations.filter((o) => o.model === "claude-opus-4-8").every((o) => o.tokens!.cacheWrite1h === 0)).toBe(true);
+  });
+
+  it("marks subagent requests with their agent id, under the parent's session", () => {
+    const sub = all.find((a) => a.file.includes("/subagents/agent-"))!;
+    const agentId = /agent-([^/]+)\.jsonl$/.exec(sub.file)![1];
+    const parentSession = path.basename(path.dirname(path.dirname(sub.file)));
+    expect(sub.observations.length).toBeGreaterThan(0);
+    for (const o of sub.observations) expect(o).toMatchObject({ isSubagent: true, agentId, sessionId: parentSession });
+  });
+
+  it("marks the first request after a compaction boundary and after a process restart", () => {
+    const compacted = all.find((a) => fs.readFileSync(a.file, "utf8").includes('"subtype":"compact_boundary"'))!;
+    expect(compacted.observations.some((o) => (o.marks ?? 0) & Mark.compaction)).toBe(true);
+    const continued = all.filter((a) => a.observations.some((o) => (o.marks ?? 0) & Mark.resumed));
+    expect(continued.length).toBeGreaterThan(0);
+    // The first request of a file never carries a mark: nothing came before it.
+    for (const a of all) expect(a.observations[0]?.marks ?? 0).toBe(0);
+  });
+
+  it("reads cwd, version and session id from the lines", () => {
+    for (const o of observations) {
+      expect(o.project).toMatch(/\/project$/);
+      expect(o.version).toBe("2.1.197");
+      expect(o.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});

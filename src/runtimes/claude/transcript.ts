@@ -1,0 +1,148 @@
+/**
+ * Claude Code transcripts (`projects/**.jsonl`): one usage record per API request.
+ *
+ * Format quirks this parser handles (checked against Claude Code 2.1.197):
+ * - One API response is written as one `assistant` line per content block (thinking, text, tool_use),
+ *   each repeating `message.id`, `requestId` and `usage`; streaming partials may show a smaller
+ *   `output_tokens`. The key `message.id:requestId` (or `message.id` alone when `requestId` is absent, as
+ *   in some 2.1.x logs) lets the ledger keep one copy: the one with the most tokens.
+ * - `usage.cache_creation.ephemeral_5m/1h_input_tokens` split the writes; both are 0 when the endpoint did not
+ *   send the split, and then all of `cache_creation_input_tokens` is a 5-minute write.
+ * - Failed requests are logged as `assistant` lines with `isApiErrorMessage: true` and model `<synthetic>`,
+ *   all-zero usage: skipped and counted.
+ * - `user` lines carry `toolUseResult.usage` for finished subagents: that is a summary, not a request, and
+ *   is ignored (only `assistant` lines are requests).
+ * - A `system` line with subtype `compact_boundary` marks a compaction. A `last-prompt` line is written when a
+ *   process ends, and `mode` / `permission-mode` lines when an interactive one starts: the next request is the
+ *   first of a resumed process.
+ * - The compaction request itself is not logged by Claude Code, so its tokens cannot be counted.
+ */
+import path from "node:path";
+import { Mark, type JsonlParser } from "../types.js";
+
+/*
+ * Assistant lines are validated by hand rather than with a schema: they are the hot path of ingestion
+ * (hundreds of thousands per corpus), and only a dozen fields matter. Unknown fields are ignored, as
+ * for any format another tool owns.
+ */
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A token count: absent or null is 0; anything else must be a non-negative integer. */
+function count(usage: Json, field: string, problems: string[]): number {
+  const v = usage[field];
+  if (v === undefined || v === null) return 0;
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
+  problems.push(`message.usage.${field}: expected a non-negative integer, got ${JSON.stringify(v)}`);
+  return 0;
+}
+
+function optionalString(line: Json, field: string): string | null {
+  const v = line[field];
+  return typeof v === "string" && v !== "" ? v : null;
+}
+
+const USAGE = Buffer.from('"usage"');
+const UUID = Buffer.from('"uuid"');
+const MESSAGE_ID = Buffer.from('"message":{"id":"');
+
+/**
+ * True when `line` is another content-block copy of the request in `previous` with the same usage:
+ * the same message id, and the same bytes from `"usage"` up to the line's own `"uuid"` (usage,
+ * requestId and type; only uuid, parent and timestamp differ between the copies). Such a line adds
+ * nothing and is not decoded. A streaming partial differs in output_tokens and is decoded.
+ */
+export function sameClaudeRequest(line: Buffer, previous: Buffer): boolean {
+  const id = line.indexOf(MESSAGE_ID);
+  if (id < 0 || id > 1024 || previous.indexOf(MESSAGE_ID) !== id) return false;
+  const idEnd = line.indexOf(0x22, id + MESSAGE_ID.length);
+  if (idEnd < 0 || line.compare(previous, id, idEnd, id, idEnd) !== 0) return false;
+  const u1 = line.lastIndexOf(USAGE);
+  const u2 = previous.lastIndexOf(USAGE);
+  if (u1 < 0 || u2 < 0) return false;
+  const e1 = line.indexOf(UUID, u1);
+  const e2 = previous.indexOf(UUID, u2);
+  if (e1 < 0 || e2 < 0 || e1 - u1 !== e2 - u2) return false;
+  return line.compare(previous, u2, e2, u1, e1) === 0;
+}
+
+interface ClaudeState {
+  /** Marks seen since the last request, carried onto the next one. */
+  pending: number;
+  /** The folder name under projects/, used as the project when a line has no cwd. */
+  projectDir: string;
+}
+
+export const claudeParser: JsonlParser<ClaudeState> = {
+  needles: ['"usage"'],
+  // The compaction boundary is the one line that starts a new parent chain while naming the old one.
+  linePrefixes: ['{"parentUuid":null,"logicalParentUuid":', '{"type":"last-prompt"', '{"type":"permission-mode"', '{"type":"mode"'],
+  sameRecord: sameClaudeRequest,
+  initialState(file) {
+    return { pending: 0, projectDir: projectDirOf(file) };
+  },
+  line(value, ctx) {
+    if (!value || typeof value !== "object") return;
+    const type = (value as { type?: unknown }).type;
+    if (type === "system") {
+      if ((value as { subtype?: unknown }).subtype === "compact_boundary") ctx.state.pending |= Mark.compaction;
+      return;
+    }
+    if (type === "last-prompt" || type === "permission-mode" || type === "mode") {
+      ctx.state.pending |= Mark.resumed;
+      return;
+    }
+    if (type !== "assistant") return;
+    const raw = value as { isApiErrorMessage?: unknown; message?: { model?: unknown } };
+    if (raw.isApiErrorMessage === true) return ctx.skip("api-error", "API error line (no usage) skipped");
+    if (raw.message?.model === "<synthetic>")
+      return ctx.skip("synthetic", "<synthetic> line (written by Claude Code, not the API) skipped");
+    const l = value as Json;
+    const message = l.message;
+    if (!isObject(message)) return ctx.warn("invalid-record", "field message: missing or not an object");
+    const usage = message.usage;
+    if (!isObject(usage)) return ctx.warn("invalid-record", "field message.usage: missing or not an object");
+    const id = optionalString(message, "id");
+    if (!id) return ctx.warn("invalid-record", "field message.id: missing");
+    const model = optionalString(message, "model");
+    if (!model) return ctx.warn("invalid-record", "field message.model: missing");
+    const sessionId = optionalString(l, "sessionId");
+    if (!sessionId) return ctx.warn("invalid-record", "field sessionId: missing");
+    const ts = typeof l.timestamp === "string" ? Date.parse(l.timestamp) : NaN;
+    if (Number.isNaN(ts)) return ctx.warn("invalid-record", `field timestamp: not a date: ${JSON.stringify(l.timestamp)}`);
+    const problems: string[] = [];
+    const input = count(usage, "input_tokens", problems);
+    const output = count(usage, "output_tokens", problems);
+    const cacheRead = count(usage, "cache_read_input_tokens", problems);
+    const write = count(usage, "cache_creation_input_tokens", problems);
+    const split = isObject(usage.cache_creation) ? usage.cache_creation : {};
+    const write1h = Math.min(count(split, "ephemeral_1h_input_tokens", problems), write);
+    if (problems.length > 0) return ctx.warn("invalid-record", `field ${problems[0]}`);
+    const requestId = optionalString(l, "requestId");
+    const isSidechain = l.isSidechain === true;
+    const agentId = optionalString(l, "agentId") ?? (isSidechain ? "sidechain" : null);
+    ctx.emit({
+      key: requestId ? `${id}:${requestId}` : id,
+      sessionId,
+      agentId,
+      isSubagent: isSidechain,
+      project: optionalString(l, "cwd") ?? ctx.state.projectDir,
+      model,
+      provider: "anthropic",
+      ts,
+      version: optionalString(l, "version"),
+      speed: optionalString(usage, "speed"),
+      reportedCostUsd: typeof l.costUSD === "number" ? l.costUSD : null,
+      marks: ctx.state.pending,
+      tokens: { input, output, reasoning: 0, cacheRead, cacheWrite5m: write - write1h, cacheWrite1h: write1h },
+    });
+    ctx.state.pending = 0;
+  },
+};
+
+function projectDirOf(file: string): string {
+  const parts = file.split(path.sep);
+  const i = parts.lastIndexOf("projects");
+  return i >= 0 && parts[i + 1] ? parts[i + 1]! : path.basename(path.dirname(file));
+}

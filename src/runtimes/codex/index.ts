@@ -1,0 +1,10 @@
+/** The Codex CLI adapter: the parts quartet implements for this runtime. */
+import type { RuntimeAdapter } from "../types.js";
+import { codexLogs } from "./logs.js";
+
+export const codex: RuntimeAdapter = {
+  id: "codex",
+  displayName: "Codex CLI",
+  capabilities: { logs: true },
+  logs: codexLogs,
+};

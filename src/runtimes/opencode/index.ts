@@ -1,0 +1,10 @@
+/** The OpenCode adapter: the parts quartet implements for this runtime. */
+import type { RuntimeAdapter } from "../types.js";
+import { opencodeLogs } from "./logs.js";
+
+export const opencode: RuntimeAdapter = {
+  id: "opencode",
+  displayName: "OpenCode",
+  capabilities: { logs: true },
+  logs: opencodeLogs,
+};

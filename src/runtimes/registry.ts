@@ -1,0 +1,29 @@
+/**
+ * Every supported runtime, in display order. Adding a runtime is a folder under src/runtimes/ plus one
+ * entry here.
+ */
+import { UsageError } from "../core/errors.js";
+import { claude } from "./claude/index.js";
+import { codex } from "./codex/index.js";
+import { opencode } from "./opencode/index.js";
+import type { RuntimeAdapter, RuntimeId } from "./types.js";
+
+export const RUNTIMES: ReadonlyMap<RuntimeId, RuntimeAdapter> = new Map([
+  ["claude", claude],
+  ["opencode", opencode],
+  ["codex", codex],
+]);
+
+export function runtimeIds(): RuntimeId[] {
+  return [...RUNTIMES.keys()];
+}
+
+/** Parses a comma-separated --runtime value; an unknown name is a usage error listing the known ones. */
+export function selectRuntimes(value?: string): RuntimeAdapter[] {
+  if (!value) return [...RUNTIMES.values()];
+  return value.split(",").map((name) => {
+    const adapter = RUNTIMES.get(name.trim() as RuntimeId);
+    if (!adapter) throw new UsageError(`unknown runtime "${name.trim()}" (known: ${runtimeIds().join(", ")})`);
+    return adapter;
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * The contract every agent runtime implements. A layer talks to runtimes only through these types;
+ * adding a runtime means adding a folder under src/runtimes/ and one line in registry.ts.
+ */
+import type { Warning } from "../core/errors.js";
+import type { LookupEnv } from "../core/paths.js";
+
+export type RuntimeId = "claude" | "opencode" | "codex";
+
+export interface RuntimeAdapter {
+  id: RuntimeId;
+  displayName: string;
+  /** The optional parts this runtime provides, declared so callers can list and skip what is missing. */
+  capabilities: { logs: boolean };
+  /** Usage logs (Layer 1). */
+  logs?: LogSource;
+}
+
+/** Token counts of one request as the runtime logged them (per request, not cumulative). */
+export interface LoggedTokens {
+  /** Prompt tokens not read from cache. When `inputIncludesCache` is set, cache reads and writes are inside it. */
+  input: number;
+  output: number;
+  /** Reasoning tokens, informational: every supported runtime already counts them inside `output`. */
+  reasoning: number;
+  cacheRead: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+}
+
+/** Marks carried from non-request lines onto the next request of a conversation. */
+export const Mark = {
+  /** A compaction or summary boundary came before this request. */
+  compaction: 1,
+  /** This is the first request of a new process on an existing conversation (resume / continue). */
+  resumed: 2,
+} as const;
+
+/** One API request as read from a runtime's log, before the ledger normalizes and stores it. */
+export interface Observation {
+  /** Identity for de-duplication within the runtime: all copies of one API request share it. */
+  key: string;
+  /** The session the request belongs to (a subagent's requests may carry their parent's session id). */
+  sessionId: string;
+  /** The session that spawned this one, where the runtime records it (OpenCode, Codex). */
+  parentSessionId?: string | null;
+  /** The top of the spawn tree, when it is not the parent (nested subagents). */
+  rootSessionId?: string | null;
+  /** A subagent thread inside the session (Claude Code's agentId). */
+  agentId?: string | null;
+  isSubagent: boolean;
+  /** Working directory of the session. */
+  project: string | null;
+  model: string;
+  provider: string | null;
+  /** Epoch ms. */
+  ts: number;
+  version: string | null;
+  speed?: string | null;
+  /** Cost the runtime itself computed, where it logs one. */
+  reportedCostUsd?: number | null;
+  /** Bit set of Mark values. */
+  marks?: number;
+  /** Per-request counts… */
+  tokens?: LoggedTokens;
+  /**
+   * …or a running total the ledger turns into a delta (Codex `total_token_usage`). With `baselineOnly` the
+   * total only moves the baseline: it was already counted elsewhere (a copied parent history, or a file
+   * whose per-response records are counted instead).
+   */
+  cumulative?: { counter: string; total: LoggedTokens; last?: LoggedTokens | null; baselineOnly?: boolean };
+  /** OpenAI-style counts: `input` includes the cache reads and writes. */
+  inputIncludesCache?: boolean;
+  /** Keys of records this one replaces (OpenCode: a message's own tokens, once its per-step parts exist). */
+  supersedes?: string[];
+  /** Where it came from: a line (JSONL) or a row reference (databases). */
+  line?: number;
+  ref?: string;
+}
+
+export interface LineContext<State> {
+  state: State;
+  file: string;
+  line: number;
+  emit(o: Observation): void;
+  /** A line that is not a usage record for a known reason (counted, reported once per file and reason). */
+  skip(code: string, message: string): void;
+  /** A line that should have been a record but is malformed. */
+  warn(code: string, message: string): void;
+}
+
+/** Reads one JSON-lines log format. The ledger does the byte handling and the bookkeeping. */
+export interface JsonlParser<State = unknown> {
+  /** A line is parsed when it contains one of these strings anywhere: a cheap byte-level prefilter. */
+  needles: readonly string[];
+  /**
+   * …or when it starts with one of these: for short metadata lines whose first key identifies them.
+   * Compared byte by byte, so checking every line costs far less than another search through the file.
+   */
+  linePrefixes?: readonly string[];
+  /**
+   * True when a candidate line repeats the previous candidate line's record exactly, so it need not be
+   * decoded (Claude Code writes one line per content block, each repeating the request's usage).
+   */
+  sameRecord?(line: Buffer, previous: Buffer): boolean;
+  initialState(file: string): State;
+  line(value: unknown, ctx: LineContext<State>): void;
+}
+
+export interface StoreReadContext<State> {
+  /** What the previous read left; undefined on the first read. */
+  state: State | undefined;
+  emit(o: Observation): void;
+  warn(w: Omit<Warning, "file"> & { file?: string }): void;
+}
+
+export type SourceSpec =
+  /** A JSON-lines log, read with the runtime's `LogSource.loadParser()`. */
+  | { kind: "jsonl"; runtime: RuntimeId; path: string }
+  | {
+      kind: "store";
+      runtime: RuntimeId;
+      /** A database file or a folder of JSON files. */
+      path: string;
+      /** Cheap fingerprint (sizes, mtimes); an unchanged fingerprint means nothing new to read. */
+      fingerprint(): string;
+      /** Reads new or changed records and returns the state to keep for next time. */
+      read(ctx: StoreReadContext<any>): Promise<unknown>;
+      /** Rough amount of work, in bytes, for the progress bar. */
+      size(): number;
+    };
+
+/** A place a runtime's logs may be, and whether anything was found there. */
+export interface LookedPlace {
+  runtime: RuntimeId;
+  path: string;
+  /** Why this place: a default, or the variable that named it. */
+  origin: string;
+  found: boolean;
+}
+
+export interface Discovery {
+  sources: SourceSpec[];
+  looked: LookedPlace[];
+  warnings: Warning[];
+}
+
+export interface LogSource {
+  discover(env: LookupEnv): Discovery;
+  /** Loads the parser of this runtime's JSON-lines logs, if it writes any (loaded only when there is something to read). */
+  loadParser?(): Promise<JsonlParser<any>>;
+}
