@@ -110,9 +110,10 @@ function writeSession(dir: string, cwd: string, sessionId: string, opts: { agent
         );
       parent = uuid1;
     }
-    if (rand() < 0.01) {
+    // Manual /compact now and then, and Claude Code's auto-compaction before the prompt nears 200k tokens.
+    if (rand() < 0.01 || prompt > 165_000) {
       push(
-        `{"parentUuid":"${parent}",${common()},"type":"system","subtype":"compact_boundary","content":"Conversation compacted","isMeta":false,"timestamp":"${new Date(ts).toISOString()}","uuid":"${uuid()}"}`,
+        `{"parentUuid":null,"logicalParentUuid":"${parent}",${common()},"type":"system","subtype":"compact_boundary","content":"Conversation compacted","isMeta":false,"timestamp":"${new Date(ts).toISOString()}","uuid":"${uuid()}","level":"info","compactMetadata":{"trigger":"auto","preTokens":${prompt}}}`,
       );
       prompt = int(14000, 30000);
     }

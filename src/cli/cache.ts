@@ -74,13 +74,13 @@ export async function cacheCommand(session: string | undefined, flags: CacheFlag
   } else if (rows.length === 0) {
     process.stdout.write("No sessions match these filters.\n");
   } else {
-    process.stdout.write(renderTable(rows, columns) + "\n");
+    process.stdout.write((await renderTable(rows, columns)) + "\n");
     process.stdout.write(colors.dim("quartet cache <session> shows one session's requests and breaks.\n"));
   }
   printWarnings(warnings);
 }
 
-function sessionTimeline(ctx: ReportContext, query: string): void {
+async function sessionTimeline(ctx: ReportContext, query: string): Promise<void> {
   const matches = Ledger.matchSessions(ctx.db, query);
   const exact = matches.filter((m) => m.session === query);
   const chosen = exact.length > 0 ? exact : matches;
@@ -139,7 +139,7 @@ function sessionTimeline(ctx: ReportContext, query: string): void {
     `Session ${session} (${rows[0]?.runtime ?? "?"}): ${summary.requests} requests, ${summary.cacheBreaks} breaks, ` +
       `hit rate ${fmtPercent(summary.cacheHitRate)}, cost ${fmtUsd(summary.costUsd ?? summary.knownCostUsd)}, cache tax ${fmtUsd(summary.cacheTaxUsd ?? summary.knownCacheTaxUsd)}\n`,
   );
-  process.stdout.write(renderTable(rows, columns) + "\n");
+  process.stdout.write((await renderTable(rows, columns)) + "\n");
   if (causes.length > 0) {
     process.stdout.write(
       "Cache tax by cause: " + causes.map((c) => `${CAUSE_LABEL[c.cause]} ${fmtUsd(c.taxUsd)} (${c.breaks} breaks)`).join(", ") + "\n",

@@ -46,7 +46,7 @@ export async function usageCommand(flags: ReportFlags & { by: string }): Promise
   if (rows.length === 0) {
     process.stdout.write("No usage matches these filters.\n");
   } else {
-    process.stdout.write(renderTable(rows, columns, { key: "Total", ...totals } as UsageRow) + "\n");
+    process.stdout.write((await renderTable(rows, columns, { key: "Total", ...totals } as UsageRow)) + "\n");
     if (rows.some((r) => r.costUsd === null))
       process.stdout.write("* partial: some requests are on models without a known price (see warnings)\n");
   }

@@ -1,5 +1,4 @@
-/** quartet's version, read once from package.json. */
-import { createRequire } from "node:module";
+/** quartet's version, from package.json (inlined by the build). */
+import pkg from "../../package.json" with { type: "json" };
 
-const require = createRequire(import.meta.url);
-export const VERSION: string = (require("../../package.json") as { version: string }).version;
+export const VERSION: string = pkg.version;

@@ -4,7 +4,6 @@
  * Tables go to stdout with colour only when stdout is a TTY and NO_COLOR is unset (picocolors decides);
  * JSON and CSV never carry colour. Numbers are formatted here, once, so every command agrees.
  */
-import Table from "cli-table3";
 import pc from "picocolors";
 
 export type OutputFormat = "table" | "json" | "csv";
@@ -17,7 +16,9 @@ export interface Column<Row> {
   align?: "left" | "right";
 }
 
-export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], footer?: Row): string {
+/** Renders a boxed table; the table library loads only for table output, not for JSON or CSV. */
+export async function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], footer?: Row): Promise<string> {
+  const { default: Table } = await import("cli-table3");
   const table = new Table({
     head: columns.map((c) => pc.bold(c.header)),
     colAligns: columns.map((c) => c.align ?? "left"),

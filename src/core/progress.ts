@@ -2,7 +2,7 @@
  * A progress bar on stderr for long work, shown only on a TTY and only once the work has taken
  * longer than about a second, so quick runs and piped output stay clean.
  */
-import cliProgress from "cli-progress";
+import type cliProgress from "cli-progress";
 
 export interface Progress {
   /** Sets the total amount of work (in the unit the caller counts, e.g. bytes). */
@@ -16,6 +16,9 @@ export const silentProgress: Progress = { setTotal() {}, advance() {}, stop() {}
 export function progressBar(options: { label: string; delayMs?: number; stream?: NodeJS.WriteStream; enabled?: boolean }): Progress {
   const stream = options.stream ?? process.stderr;
   if (options.enabled === false || !stream.isTTY) return silentProgress;
+  // The bar library loads only when a bar may be shown: on a terminal.
+  let library: typeof cliProgress | undefined;
+  void import("cli-progress").then((m) => (library = m.default));
   const started = Date.now();
   const delay = options.delayMs ?? 1000;
   let total = 0;
@@ -23,8 +26,8 @@ export function progressBar(options: { label: string; delayMs?: number; stream?:
   let label = "";
   let bar: cliProgress.SingleBar | undefined;
   const show = () => {
-    if (bar || Date.now() - started < delay) return;
-    bar = new cliProgress.SingleBar(
+    if (bar || !library || Date.now() - started < delay) return;
+    bar = new library.SingleBar(
       {
         stream,
         format: `${options.label} {bar} {percentage}% | {value}/{total} {unit} {label}`,
@@ -32,7 +35,7 @@ export function progressBar(options: { label: string; delayMs?: number; stream?:
         clearOnComplete: true,
         formatValue: (v, _o, type) => (type === "value" || type === "total" ? formatAmount(v) : String(v)),
       },
-      cliProgress.Presets.shades_classic,
+      library.Presets.shades_classic,
     );
     bar.start(Math.max(total, 1), done, { label, unit: "MB" });
   };

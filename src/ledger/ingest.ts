@@ -24,7 +24,7 @@ import { refreshConversations } from "./derive.js";
 import { Collected, headHash, type JsonlTask, type SourceRead, type SourceState } from "./read-source.js";
 import { readSources, workerCount } from "./reader-pool.js";
 import { rebuildRollup } from "./rollup.js";
-import { getMeta, loadSources, prepareLedger, setMeta, type SourceRow } from "./store.js";
+import { getMeta, loadSources, prepareLedger, setMeta, sourceState, type KnownSource } from "./store.js";
 import { WarningCollector } from "./warnings.js";
 import { RecordWriter } from "./writer.js";
 
@@ -50,7 +50,7 @@ export interface IngestResult {
   recordsWritten: number;
 }
 
-type StorePlan = { spec: Extract<SourceSpec, { kind: "store" }>; known?: SourceRow; fingerprint: string };
+type StorePlan = { spec: Extract<SourceSpec, { kind: "store" }>; known?: KnownSource; fingerprint: string };
 
 export async function ingest(o: IngestOptions): Promise<IngestResult> {
   const { db } = o;
@@ -73,7 +73,7 @@ export async function ingest(o: IngestOptions): Promise<IngestResult> {
   timed("plan (stat)", () => {
     for (const spec of specs) {
       if (spec.kind === "jsonl") {
-        const task = planJsonl(spec, known.get(spec.path), warnings);
+        const task = planJsonl(db, spec, known.get(spec.path), warnings);
         if (task) tasks.push(task);
       } else {
         const plan = planStore(spec, known.get(spec.path), warnings);
@@ -96,7 +96,7 @@ export async function ingest(o: IngestOptions): Promise<IngestResult> {
   const writer = new RecordWriter(db, o.pricing, { bulk: empty });
   try {
     for (const plan of stores) {
-      const read = await readStore(plan, warnings, progress);
+      const read = await readStore(db, plan, warnings, progress);
       if (read) batch.add(() => writer.commit(read), plan.spec.size());
     }
     const workers = workerCount(jsonlWork, o.workers);
@@ -169,7 +169,12 @@ class Batch {
   }
 }
 
-function planJsonl(spec: Extract<SourceSpec, { kind: "jsonl" }>, known: SourceRow | undefined, warnings: Warning[]): JsonlTask | undefined {
+function planJsonl(
+  db: Db,
+  spec: Extract<SourceSpec, { kind: "jsonl" }>,
+  known: KnownSource | undefined,
+  warnings: Warning[],
+): JsonlTask | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(spec.path);
@@ -185,7 +190,7 @@ function planJsonl(spec: Extract<SourceSpec, { kind: "jsonl" }>, known: SourceRo
     knownId: known?.id ?? null,
     offset: known?.readOffset ?? 0,
     line: known?.readLine ?? 0,
-    state: known?.state as SourceState | undefined,
+    state: known && !fromStart ? (sourceState(db, known.id) as SourceState | undefined) : undefined,
     dev: String(stat.dev),
     ino: String(stat.ino),
     size,
@@ -198,7 +203,7 @@ function planJsonl(spec: Extract<SourceSpec, { kind: "jsonl" }>, known: SourceRo
   return task(true);
 }
 
-function headMatches(file: string, known: SourceRow): boolean {
+function headMatches(file: string, known: KnownSource): boolean {
   if (known.headLen === 0) return true;
   try {
     return headHash(file, known.headLen) === known.headHash;
@@ -207,7 +212,11 @@ function headMatches(file: string, known: SourceRow): boolean {
   }
 }
 
-function planStore(spec: Extract<SourceSpec, { kind: "store" }>, known: SourceRow | undefined, warnings: Warning[]): StorePlan | undefined {
+function planStore(
+  spec: Extract<SourceSpec, { kind: "store" }>,
+  known: KnownSource | undefined,
+  warnings: Warning[],
+): StorePlan | undefined {
   let fingerprint: string;
   try {
     fingerprint = spec.fingerprint();
@@ -218,9 +227,9 @@ function planStore(spec: Extract<SourceSpec, { kind: "store" }>, known: SourceRo
   return known?.fingerprint === fingerprint ? undefined : { spec, known, fingerprint };
 }
 
-async function readStore(plan: StorePlan, warnings: Warning[], progress: Progress): Promise<SourceRead | undefined> {
+async function readStore(db: Db, plan: StorePlan, warnings: Warning[], progress: Progress): Promise<SourceRead | undefined> {
   const { spec, known } = plan;
-  const prior = known?.state as SourceState | undefined;
+  const prior = known ? (sourceState(db, known.id) as SourceState | undefined) : undefined;
   const counters = prior?.counters ?? {};
   const collected = new Collected(spec.runtime, counters);
   const collector = new WarningCollector(spec.path);

@@ -40,8 +40,13 @@ export const LEDGER_MIGRATIONS: Migration[] = [
         head_len INTEGER NOT NULL DEFAULT 0,
         head_hash TEXT,
         fingerprint TEXT,
-        state TEXT,
         updated_at INTEGER NOT NULL
+      );
+
+      -- Kept apart so that checking every source for changes reads only the small rows above.
+      CREATE TABLE ledger_source_state (
+        source_id INTEGER PRIMARY KEY REFERENCES ledger_source(id) ON DELETE CASCADE,
+        state TEXT NOT NULL
       );
 
       CREATE TABLE ledger_warning (

@@ -2,6 +2,7 @@
  * Reading and writing the ledger tables. All SQL that touches usage_record and ledger_source lives here
  * or in query.ts (reports), so the rest of the ledger works with typed rows.
  */
+import type Database from "better-sqlite3";
 import type { Db } from "../core/db.js";
 import { migrate } from "../core/db.js";
 import type { Warning } from "../core/errors.js";
@@ -9,6 +10,9 @@ import type { RuntimeId } from "../runtimes/types.js";
 import type { ChainResult } from "./cache-analytics.js";
 import { conversationRef, splitConversationRef, type ConversationRef, type UsageRecord } from "./record.js";
 import { LEDGER_INDEXES, LEDGER_MIGRATIONS } from "./schema.js";
+
+/** A source as remembered, without its state. */
+export type KnownSource = Omit<SourceRow, "state">;
 
 export interface SourceRow {
   id: number;
@@ -49,52 +53,52 @@ export function buildLedgerIndexes(db: Db): void {
   db.exec(LEDGER_INDEXES);
 }
 
-export function loadSources(db: Db): Map<string, SourceRow> {
+/** What is known of every source, without its parser state: enough to decide which sources changed. */
+export function loadSources(db: Db): Map<string, KnownSource> {
   const rows = db
     .prepare(
       `SELECT id, runtime, kind, path, dev, ino, size, mtime_ms AS mtimeMs, read_offset AS readOffset, read_line AS readLine,
-              head_len AS headLen, head_hash AS headHash, fingerprint, state FROM ledger_source`,
+              head_len AS headLen, head_hash AS headHash, fingerprint FROM ledger_source`,
     )
-    .all() as (Omit<SourceRow, "state"> & { state: string | null })[];
-  // State is parsed only for the sources that are read again.
-  return new Map(rows.map((r) => [r.path, lazyState(r)]));
+    .all() as KnownSource[];
+  return new Map(rows.map((r) => [r.path, r]));
 }
 
-function lazyState(row: Omit<SourceRow, "state"> & { state: string | null }): SourceRow {
-  const raw = row.state;
-  let parsed: unknown;
-  let done = false;
-  return Object.defineProperty(row as unknown as SourceRow, "state", {
-    enumerable: true,
-    get() {
-      if (!done) {
-        parsed = raw ? JSON.parse(raw) : undefined;
-        done = true;
-      }
-      return parsed;
-    },
-  });
+/** The state a source's last read left (parser state, counters, a store's watermark). */
+export function sourceState(db: Db, id: number): unknown {
+  const raw = db.prepare("SELECT state FROM ledger_source_state WHERE source_id = ?").pluck().get(id) as string | undefined;
+  return raw ? JSON.parse(raw) : undefined;
 }
 
-const saveStatements = new WeakMap<Db, ReturnType<Db["prepare"]>>();
+const saveStatements = new WeakMap<
+  Db,
+  { source: ReturnType<Db["prepare"]>; state: ReturnType<Db["prepare"]>; noState: ReturnType<Db["prepare"]> }
+>();
 
-export function saveSource(db: Db, s: Omit<SourceRow, "id"> & { id?: number }): number {
-  const state = s.state === undefined ? null : JSON.stringify(s.state);
-  let stmt = saveStatements.get(db);
-  if (!stmt) {
-    stmt = db.prepare(
-      `INSERT INTO ledger_source (runtime, kind, path, dev, ino, size, mtime_ms, read_offset, read_line, head_len, head_hash, fingerprint, state, updated_at)
-       VALUES (@runtime, @kind, @path, @dev, @ino, @size, @mtimeMs, @readOffset, @readLine, @headLen, @headHash, @fingerprint, @state, @now)
-       ON CONFLICT (path) DO UPDATE SET runtime = excluded.runtime, kind = excluded.kind, dev = excluded.dev, ino = excluded.ino,
-         size = excluded.size, mtime_ms = excluded.mtime_ms, read_offset = excluded.read_offset, read_line = excluded.read_line,
-         head_len = excluded.head_len, head_hash = excluded.head_hash, fingerprint = excluded.fingerprint, state = excluded.state,
-         updated_at = excluded.updated_at
-       RETURNING id`,
-    );
-    saveStatements.set(db, stmt);
+export function saveSource(db: Db, s: Omit<SourceRow, "id">): number {
+  let stmts = saveStatements.get(db);
+  if (!stmts) {
+    stmts = {
+      source: db.prepare(
+        `INSERT INTO ledger_source (runtime, kind, path, dev, ino, size, mtime_ms, read_offset, read_line, head_len, head_hash, fingerprint, updated_at)
+         VALUES (@runtime, @kind, @path, @dev, @ino, @size, @mtimeMs, @readOffset, @readLine, @headLen, @headHash, @fingerprint, @now)
+         ON CONFLICT (path) DO UPDATE SET runtime = excluded.runtime, kind = excluded.kind, dev = excluded.dev, ino = excluded.ino,
+           size = excluded.size, mtime_ms = excluded.mtime_ms, read_offset = excluded.read_offset, read_line = excluded.read_line,
+           head_len = excluded.head_len, head_hash = excluded.head_hash, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
+         RETURNING id`,
+      ),
+      state: db.prepare(
+        "INSERT INTO ledger_source_state (source_id, state) VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET state = excluded.state",
+      ),
+      noState: db.prepare("DELETE FROM ledger_source_state WHERE source_id = ?"),
+    };
+    saveStatements.set(db, stmts);
   }
-  const row = stmt.get({ ...s, state, now: Date.now() }) as { id: number };
-  return row.id;
+  const { state, ...row } = s;
+  const { id } = stmts.source.get({ ...row, now: Date.now() }) as { id: number };
+  if (state === undefined) stmts.noState.run(id);
+  else stmts.state.run([id, JSON.stringify(state)]);
+  return id;
 }
 
 /** Forgets what a source contributed, before it is read again from the start. */

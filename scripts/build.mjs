@@ -1,0 +1,22 @@
+// Builds quartet into dist/: one bundle for the CLI and one for the reader worker, sharing chunks, plus
+// lazily loaded chunks for what only some commands need (schemas, the OpenCode reader, the price file).
+// Bundling keeps start-up short: a report with nothing new to read is dominated by module loading.
+// Only better-sqlite3 stays outside (a native addon).
+import { build } from "esbuild";
+import { rmSync } from "node:fs";
+
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: { main: "src/cli/main.ts", worker: "src/ledger/worker.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  external: ["better-sqlite3"],
+  // CommonJS dependencies inside an ES module bundle need a `require`.
+  banner: { js: 'import { createRequire as __quartetRequire } from "node:module"; const require = __quartetRequire(import.meta.url);' },
+  logLevel: "warning",
+});
