@@ -16,6 +16,8 @@ await build({
   target: "node20",
   sourcemap: true,
   external: ["better-sqlite3"],
+  // ES module builds first: jsonc-parser's UMD build loads its parts with a dynamic require.
+  mainFields: ["module", "main"],
   // CommonJS dependencies inside an ES module bundle need a `require`.
   banner: { js: 'import { createRequire as __quartetRequire } from "node:module"; const require = __quartetRequire(import.meta.url);' },
   logLevel: "warning",

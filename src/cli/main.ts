@@ -3,9 +3,10 @@
  * (0 ok, 1 failure, 2 usage error).
  */
 import { Command, CommanderError } from "commander";
-import { NamedError } from "../core/errors.js";
+import { errorMessage, NamedError } from "../core/errors.js";
 import { colors } from "../core/output.js";
 import { registerCache } from "./cache.js";
+import { registerLab } from "./lab.js";
 import { registerReport } from "./report.js";
 import { registerUsage } from "./usage.js";
 import { VERSION } from "./version.js";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerUsage(program);
   registerCache(program);
   registerReport(program);
+  registerLab(program);
   return program;
 }
 
@@ -27,16 +29,15 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command that finished but partly failed (a lab run with a crashed runtime) sets its own code.
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version exit through here with code 0; commander already printed its message.
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof NamedError) {
-      const d = e.data as { file?: string; line?: number };
-      const where = d?.file ? `${d.file}${d.line ? `:${d.line}` : ""}: ` : "";
-      process.stderr.write(`${colors.red("error:")} ${where}${e.message}\n`);
+      process.stderr.write(`${colors.red("error:")} ${errorMessage(e)}\n`);
       return e.exitCode;
     }
     process.stderr.write(`${colors.red("error:")} ${(e as Error)?.stack ?? String(e)}\n`);

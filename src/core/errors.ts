@@ -51,6 +51,9 @@ export class UsageError extends NamedError.create<"UsageError", { message: strin
 /** A file quartet owns or was told to read is invalid; names the file, line and field. */
 export const InputError = NamedError.create<"InputError", { message: string; file: string; line?: number; field?: string }>("InputError");
 
+/** A program quartet needs (git, tmux, a browser) is not on this machine. */
+export const MissingToolError = NamedError.create<"MissingToolError", { message: string }>("MissingToolError");
+
 /**
  * A problem with one record or one source that did not stop the work.
  * Reports print them after the results; `count` folds repeats of the same problem in one file.
@@ -69,7 +72,12 @@ export function formatWarning(w: Warning): string {
   return `${where}${w.message}${times}`;
 }
 
+/** An error's message, led by the file and line it names, if any. */
 export function errorMessage(e: unknown): string {
+  if (e instanceof NamedError) {
+    const d = e.data as { file?: string; line?: number } | undefined;
+    return d?.file ? `${d.file}${d.line ? `:${d.line}` : ""}: ${e.message}` : e.message;
+  }
   if (e instanceof Error) return e.message;
   return String(e);
 }

@@ -23,6 +23,8 @@ export async function renderTable<Row>(rows: readonly Row[], columns: readonly C
     head: columns.map((c) => pc.bold(c.header)),
     colAligns: columns.map((c) => c.align ?? "left"),
     style: { head: [], border: [] },
+    // No rule between body rows: long tables (a request's 40 blocks) stay readable on one screen.
+    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
   });
   const cells = (row: Row) => columns.map((c) => (c.format ? c.format(c.value(row), row) : String(c.value(row) ?? "")));
   for (const row of rows) table.push(cells(row));

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import * as jsonc from "jsonc-parser";
 import { z } from "zod";
 import { InputError } from "./errors.js";
+import { lineAt, parseJsoncTree } from "./jsonc-file.js";
 import type { PriceRow as PriceRowType } from "./pricing.js";
 
 const Rate = z.number().nonnegative();
@@ -49,15 +50,7 @@ export function readPriceOverride(file: string): PriceRowType[] {
 }
 
 export function parsePriceOverride(text: string, file: string): PriceRowType[] {
-  const errors: jsonc.ParseError[] = [];
-  const tree = jsonc.parseTree(text, errors, { allowTrailingComma: true });
-  if (errors.length > 0 || !tree) {
-    throw new InputError({
-      message: `invalid JSON: ${errors[0] ? jsonc.printParseErrorCode(errors[0].error) : "empty document"}`,
-      file,
-      line: lineAt(text, errors[0]?.offset ?? 0),
-    });
-  }
+  const tree = parseJsoncTree(text, file);
   const parsed = PriceOverrideFile.safeParse(jsonc.getNodeValue(tree));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -71,10 +64,4 @@ export function parsePriceOverride(text: string, file: string): PriceRowType[] {
     });
   }
   return Array.isArray(parsed.data) ? parsed.data : parsed.data.models;
-}
-
-export function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
 }

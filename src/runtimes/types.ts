@@ -11,9 +11,65 @@ export interface RuntimeAdapter {
   id: RuntimeId;
   displayName: string;
   /** The optional parts this runtime provides, declared so callers can list and skip what is missing. */
-  capabilities: { logs: boolean };
+  capabilities: { logs: boolean; headless: boolean };
   /** Usage logs (Layer 1). */
   logs?: LogSource;
+  /** Driving the runtime without a person, against a local endpoint (the lab). */
+  headless?: HeadlessDriver;
+}
+
+/** How turns reach a headless runtime: a new process per turn that continues the session, or one process. */
+export type Delivery = "per-turn" | "long-lived";
+
+export interface HeadlessStart {
+  bin: string;
+  /** The project folder the runtime works in. */
+  workspace: string;
+  /** The HOME the runtime runs with (a clean one, or a copy of the user's configuration). */
+  home: string;
+  /** The local Anthropic-compatible endpoint, e.g. http://127.0.0.1:41234. */
+  endpointUrl: string;
+  model: string;
+  delivery: Delivery;
+  turnTimeoutMs: number;
+}
+
+export interface TurnOutcome {
+  ok: boolean;
+  timedOut: boolean;
+  exitCode: number | null;
+  /** The last lines the runtime printed, for a failed turn. */
+  output: string;
+}
+
+/** A runtime that could not be started for a lab run; `output` holds its last lines. */
+export class RuntimeStartError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HeadlessSession {
+  turn(prompt: string): Promise<TurnOutcome>;
+  close(): Promise<void>;
+}
+
+export interface HeadlessDriver {
+  /** The executable's name, looked up on PATH and in quartet's node_modules/.bin. */
+  binary: string;
+  /** How to install the runtime, for the message when it is missing. */
+  install: string;
+  /** The project instructions file this runtime reads. */
+  instructionsFile: string;
+  /**
+   * Fills `home` for a run: nothing for a clean run, else the user's configuration without credentials.
+   * Returns what was copied, for the report.
+   */
+  prepareHome(o: { home: string; userHome: string; clean: boolean }): string[];
+  start(o: HeadlessStart): Promise<HeadlessSession>;
 }
 
 /** Token counts of one request as the runtime logged them (per request, not cumulative). */

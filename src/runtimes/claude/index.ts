@@ -1,10 +1,12 @@
 /** The Claude Code adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
+import { claudeHeadless } from "./headless.js";
 import { claudeLogs } from "./logs.js";
 
 export const claude: RuntimeAdapter = {
   id: "claude",
   displayName: "Claude Code",
-  capabilities: { logs: true },
+  capabilities: { logs: true, headless: true },
   logs: claudeLogs,
+  headless: claudeHeadless,
 };

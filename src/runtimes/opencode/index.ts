@@ -1,10 +1,12 @@
 /** The OpenCode adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
+import { opencodeHeadless } from "./headless.js";
 import { opencodeLogs } from "./logs.js";
 
 export const opencode: RuntimeAdapter = {
   id: "opencode",
   displayName: "OpenCode",
-  capabilities: { logs: true },
+  capabilities: { logs: true, headless: true },
   logs: opencodeLogs,
+  headless: opencodeHeadless,
 };

@@ -1,0 +1,85 @@
+/** `quartet lab run`: drive the runtimes through a scenario and compare what their prompts cost. */
+import os from "node:os";
+import path from "node:path";
+import type { Command } from "commander";
+import { UsageError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/files.js";
+import { renderJson } from "../core/output.js";
+import { quartetPaths } from "../core/paths.js";
+import { loadPricing } from "../core/pricing.js";
+import { renderLabHtml, renderLabText } from "../lab/render.js";
+import { summarize } from "../lab/report.js";
+import { runLab } from "../lab/runner.js";
+import { loadRequests } from "../lab/runs.js";
+import { loadScenario } from "../lab/scenario.js";
+import { selectRuntimes } from "../runtimes/registry.js";
+import type { Delivery, RuntimeId } from "../runtimes/types.js";
+
+interface RunFlags {
+  scenario: string;
+  runtime: string;
+  model?: string;
+  priceAs?: string;
+  clean?: boolean;
+  delivery?: string;
+  claudeBin?: string;
+  opencodeBin?: string;
+  turnTimeout: string;
+  json?: boolean;
+  html?: string;
+}
+
+export function registerLabRun(lab: Command): void {
+  lab
+    .command("run")
+    .description("run a scenario through each runtime and report cache reads, writes, breaks and cost")
+    .option("--scenario <name|file>", "a built-in scenario (quartet lab scenarios) or a YAML file", "explore-edit-test")
+    .option("--runtime <names>", "runtimes to compare", "claude,opencode")
+    .option("--model <model>", "the model every runtime uses (default: the scenario's; `default` leaves it to Claude Code)")
+    .option("--price-as <model>", "price the main requests at this model's list price")
+    .option("--clean", "run with an empty home instead of your configuration")
+    .option("--delivery <mode>", "per-turn (a new process per turn) or long-lived (one process)")
+    .option("--claude-bin <path>", "the claude executable to run")
+    .option("--opencode-bin <path>", "the opencode executable to run")
+    .option("--turn-timeout <seconds>", "give up on a turn after this long", "180")
+    .option("--json", "print JSON")
+    .option("--html <file>", "also write a self-contained HTML report")
+    .action((flags: RunFlags) => labRunCommand(flags));
+}
+
+export async function labRunCommand(flags: RunFlags): Promise<void> {
+  const timeout = Number(flags.turnTimeout);
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new UsageError(`--turn-timeout must be a positive number of seconds (got "${flags.turnTimeout}")`);
+  if (flags.delivery && flags.delivery !== "per-turn" && flags.delivery !== "long-lived")
+    throw new UsageError(`--delivery must be per-turn or long-lived (got "${flags.delivery}")`);
+  const runtimes = selectRuntimes(flags.runtime);
+  for (const r of runtimes) if (!r.headless) throw new UsageError(`the lab cannot drive ${r.displayName} yet (it can: claude, opencode)`);
+  const { scenario, file } = loadScenario(flags.scenario);
+  const paths = quartetPaths();
+  const pricing = await loadPricing({ overrideFile: path.join(paths.configDir, "pricing.json") });
+  const priceModel = flags.priceAs ?? flags.model ?? scenario.model;
+  if (priceModel !== "default" && !pricing.lookup(priceModel, Date.now()))
+    throw new UsageError(`no price for model "${priceModel}" (add it to ${path.join(paths.configDir, "pricing.json")})`);
+  const binaries: Partial<Record<RuntimeId, string>> = {};
+  if (flags.claudeBin) binaries.claude = flags.claudeBin;
+  if (flags.opencodeBin) binaries.opencode = flags.opencodeBin;
+  const run = await runLab({
+    scenario,
+    scenarioFile: file,
+    runtimes,
+    dataDir: paths.dataDir,
+    userHome: process.env.HOME || os.homedir(),
+    clean: flags.clean === true,
+    ...(flags.model ? { model: flags.model } : {}),
+    ...(flags.priceAs ? { priceAs: flags.priceAs } : {}),
+    ...(flags.delivery ? { delivery: flags.delivery as Delivery } : {}),
+    binaries,
+    turnTimeoutMs: timeout * 1000,
+    log: (m) => process.stderr.write(`lab: ${m}\n`),
+  });
+  const report = summarize(run, new Map(run.runtimes.map((r) => [r.runtime, loadRequests(run, r.runtime)])), pricing);
+  if (flags.html) writeFileAtomic(path.resolve(flags.html), renderLabHtml(report));
+  process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
+  if (report.runtimes.some((r) => !r.completed)) process.exitCode = 1;
+}

@@ -1,0 +1,85 @@
+/**
+ * `quartet lab serve`: the lab's endpoint on its own, for pointing a runtime at it by hand. Every request it
+ * receives is answered by the scenario's scripted model with simulated cache usage, and recorded.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { UsageError } from "../core/errors.js";
+import { LAB_API_KEY } from "../core/lab-key.js";
+import { quartetPaths } from "../core/paths.js";
+import { startEndpoint } from "../lab/endpoint.js";
+import { ModelSession } from "../lab/model-session.js";
+import { newRunId, runsDir, saveRequests, saveRun, type LabRun } from "../lab/runs.js";
+import { loadScenario } from "../lab/scenario.js";
+import { selectRuntimes } from "../runtimes/registry.js";
+
+export function registerLabServe(lab: Command): void {
+  lab
+    .command("serve")
+    .description("serve the scripted Anthropic-compatible endpoint on 127.0.0.1 and record what it receives")
+    .option("--scenario <name|file>", "the scenario whose actions the model follows", "explore-edit-test")
+    .option("--port <port>", "port to listen on (default: any free port)", "0")
+    .option("--workspace <dir>", "the folder the runtime works in (paths in tool calls are relative to it)", process.cwd())
+    .option("--runtime <name>", "which runtime you will point at it, to label the recording", "claude")
+    .action((flags: ServeFlags) => labServeCommand(flags));
+}
+
+interface ServeFlags {
+  scenario: string;
+  port: string;
+  workspace: string;
+  runtime: string;
+}
+
+export async function labServeCommand(flags: ServeFlags): Promise<void> {
+  const runtime = selectRuntimes(flags.runtime)[0]!.id;
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${flags.port}")`);
+  const { scenario, file } = loadScenario(flags.scenario);
+  const workspace = path.resolve(flags.workspace);
+  const dataDir = quartetPaths().dataDir;
+  const id = `${newRunId(scenario.name)}-serve`;
+  const run: LabRun = {
+    id,
+    dir: path.join(runsDir(dataDir), id),
+    scenario,
+    scenarioFile: file,
+    model: scenario.model,
+    priceAs: null,
+    clean: false,
+    startedAt: new Date().toISOString(),
+    runtimes: [{ runtime, home: "", workspace, configuration: [], completed: false, turns: [] }],
+  };
+  fs.mkdirSync(run.dir, { recursive: true });
+  saveRun(run);
+  const model = new ModelSession(scenario, workspace);
+  const endpoint = await startEndpoint({
+    port,
+    responder: {
+      reply: (request, context) => {
+        const reply = model.reply(request, context);
+        saveRequests(run, runtime, model.requests);
+        return reply;
+      },
+    },
+  });
+  process.stdout.write(
+    [
+      `quartet lab endpoint listening on ${endpoint.url} (scenario ${scenario.name}, recording to ${run.dir})`,
+      `Claude Code: ANTHROPIC_BASE_URL=${endpoint.url} ANTHROPIC_API_KEY=${LAB_API_KEY} claude -p "…"`,
+      `OpenCode:    {"provider":{"anthropic":{"options":{"baseURL":"${endpoint.url}/v1","apiKey":"${LAB_API_KEY}"}}}} in opencode.json`,
+      "Stop with Ctrl-C; then: quartet lab show last",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await endpoint.close();
+  run.finishedAt = new Date().toISOString();
+  run.runtimes[0]!.completed = true;
+  saveRun(run);
+}

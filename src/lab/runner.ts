@@ -1,0 +1,145 @@
+/**
+ * Running a scenario through each runtime: a fresh copy of the fixture repository, a home (clean, or the
+ * user's configuration without credentials), the endpoint with the scripted model and the cache simulator,
+ * and the scenario's steps delivered as the scenario says. A runtime that is missing, crashes or hangs
+ * ends its part of the run with its output recorded; the others still run.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { findBinary } from "../core/binaries.js";
+import { errorMessage, MissingToolError } from "../core/errors.js";
+import { RuntimeStartError, type Delivery, type HeadlessSession, type RuntimeAdapter, type RuntimeId } from "../runtimes/types.js";
+import { startEndpoint, type Endpoint } from "./endpoint.js";
+import { writeFixtureRepo } from "./fixture-repo.js";
+import { ModelSession } from "./model-session.js";
+import { newRunId, runsDir, saveRequests, saveRun, type LabRun, type RuntimeRun } from "./runs.js";
+import { durationMs, type Scenario } from "./scenario.js";
+
+export interface LabRunOptions {
+  scenario: Scenario;
+  scenarioFile: string;
+  runtimes: readonly RuntimeAdapter[];
+  dataDir: string;
+  userHome: string;
+  clean: boolean;
+  model?: string;
+  priceAs?: string;
+  delivery?: Delivery;
+  binaries?: Partial<Record<RuntimeId, string>>;
+  turnTimeoutMs?: number;
+  /** Progress messages for people. */
+  log?(message: string): void;
+}
+
+export async function runLab(o: LabRunOptions): Promise<LabRun> {
+  const id = newRunId(o.scenario.name);
+  const run: LabRun = {
+    id,
+    dir: path.join(runsDir(o.dataDir), id),
+    scenario: { ...o.scenario, ...(o.delivery ? { delivery: o.delivery } : {}) },
+    scenarioFile: o.scenarioFile,
+    model: o.model ?? o.scenario.model,
+    priceAs: o.priceAs ?? null,
+    clean: o.clean,
+    startedAt: new Date().toISOString(),
+    runtimes: [],
+  };
+  // Every runtime works in a git repository (Claude Code reads its status), so no git means no run at all.
+  if (!findBinary("git"))
+    throw new MissingToolError({ message: "git is not installed; the lab's fixture repository needs it (e.g. apt-get install git)" });
+  fs.mkdirSync(run.dir, { recursive: true });
+  for (const adapter of o.runtimes) {
+    const result = await runRuntime(run, adapter, o);
+    run.runtimes.push(result);
+    saveRun(run);
+  }
+  run.finishedAt = new Date().toISOString();
+  saveRun(run);
+  return run;
+}
+
+async function runRuntime(run: LabRun, adapter: RuntimeAdapter, o: LabRunOptions): Promise<RuntimeRun> {
+  const log = o.log ?? (() => {});
+  const base = path.join(run.dir, adapter.id);
+  const result: RuntimeRun = {
+    runtime: adapter.id,
+    home: path.join(base, "home"),
+    workspace: path.join(base, "workspace"),
+    configuration: [],
+    completed: false,
+    turns: [],
+  };
+  const driver = adapter.headless;
+  if (!driver) {
+    result.failure = { step: 0, message: `${adapter.displayName} cannot be driven by the lab yet`, output: "" };
+    return result;
+  }
+  const bin = findBinary(driver.binary, o.binaries?.[adapter.id]);
+  if (!bin) {
+    const named = o.binaries?.[adapter.id];
+    result.failure = {
+      step: 0,
+      message: named ? `${named} is not an executable file` : `${driver.binary} is not installed: ${driver.install}`,
+      output: "",
+    };
+    log(`${adapter.id}: ${result.failure.message}`);
+    return result;
+  }
+  result.binary = bin;
+  const model = new ModelSession(run.scenario, result.workspace);
+  let endpoint: Endpoint | undefined;
+  let session: HeadlessSession | undefined;
+  let stepNo = 0;
+  try {
+    fs.mkdirSync(result.workspace, { recursive: true });
+    writeFixtureRepo(run.scenario.repo, result.workspace);
+    result.configuration = driver.prepareHome({ home: result.home, userHome: o.userHome, clean: o.clean });
+    endpoint = await startEndpoint({ responder: model });
+    session = await driver.start({
+      bin: bin.path,
+      workspace: result.workspace,
+      home: result.home,
+      endpointUrl: endpoint.url,
+      model: run.model,
+      delivery: run.scenario.delivery,
+      turnTimeoutMs: o.turnTimeoutMs ?? 180_000,
+    });
+    for (const step of run.scenario.steps) {
+      stepNo++;
+      if ("pause" in step) {
+        model.clock.advance(durationMs(step.pause));
+        log(`${adapter.id}: pause ${step.pause} (simulated)`);
+      } else if ("instructions" in step) {
+        fs.appendFileSync(path.join(result.workspace, driver.instructionsFile), `- ${step.instructions}\n`);
+        log(`${adapter.id}: ${driver.instructionsFile} changed`);
+      } else {
+        log(`${adapter.id}: turn ${result.turns.length + 1}: ${step.prompt}`);
+        const started = Date.now();
+        const outcome = await session.turn(step.prompt);
+        result.turns.push({ prompt: step.prompt, ok: outcome.ok, seconds: (Date.now() - started) / 1000 });
+        if (!outcome.ok) {
+          const what = outcome.timedOut
+            ? `timed out after ${(o.turnTimeoutMs ?? 180_000) / 1000}s`
+            : outcome.exitCode !== null
+              ? `exited with code ${outcome.exitCode}`
+              : "reported the turn as failed";
+          result.failure = { step: stepNo, message: `${driver.binary} ${what} on "${step.prompt}"`, output: outcome.output };
+          log(`${adapter.id}: ${result.failure.message}`);
+          break;
+        }
+      }
+    }
+    result.completed = result.failure === undefined;
+  } catch (e) {
+    // A runtime that cannot even start (its server never listens, its home cannot be written) costs that
+    // runtime, not the run: the others still run and the report says what happened.
+    const output = e instanceof RuntimeStartError ? e.output : "";
+    result.failure = { step: stepNo, message: `${driver.binary} could not be run: ${errorMessage(e)}`, output };
+    log(`${adapter.id}: ${result.failure.message}`);
+  } finally {
+    await session?.close();
+    await endpoint?.close();
+    saveRequests(run, adapter.id, model.requests);
+  }
+  return result;
+}
