@@ -94,7 +94,7 @@ export async function labShowCommand(id: string, flags: ShowFlags): Promise<void
       prefix: (prefix += b.tokens),
       state: i <= r.readThrough ? "read" : i <= r.cachedThrough ? "written" : "uncached",
     }));
-    const head = `${runtime} request #${r.n} · ${r.kind} · ${r.model}${r.turn !== null ? ` · turn ${r.turn + 1}` : ""} · status ${r.status}${r.usage ? ` · read ${fmtTokens(r.usage.cacheRead)}, write ${fmtTokens(r.usage.cacheWrite5m + r.usage.cacheWrite1h)}, uncached ${fmtTokens(r.usage.input)} (estimated)` : ""}`;
+    const head = `${runtime} request #${r.n} · ${r.kind} · ${r.model}${r.conversation ? ` · conversation ${r.conversation}` : ""}${r.turn !== null ? ` · turn ${r.turn + 1}` : ""} · status ${r.status}${r.usage ? ` · read ${fmtTokens(r.usage.cacheRead)}, write ${fmtTokens(r.usage.cacheWrite5m + r.usage.cacheWrite1h)}, uncached ${fmtTokens(r.usage.input)} (estimated)` : ""}`;
     const breakLine = r.break
       ? `\nbreak: ${r.break.block ?? "–"} ${r.break.cause}${r.break.detail ? ` (${r.break.detail})` : ""}, ${fmtTokens(r.break.lostTokens)} tokens not read${r.break.excerpt ? `\n  ${r.break.excerpt.replace(/\n/g, "\\n")}` : ""}`
       : "";

@@ -4,12 +4,13 @@
  *
  * A request is auxiliary when it offers no tools (titles, summaries, quota checks) or runs on another model
  * than the conversation's first request with tools (a small model's side task); the others are the main
- * conversation. For each main request the previous main request of the same session tells what
- * should have been read from cache; when less was read, the break is classified at the block where the
+ * conversation. For each main request the previous request of its conversation (same session, longest
+ * shared prefix: see prefix/conversation.ts) tells what should have been read from cache; when less was read, the break is classified at the block where the
  * prefix first changed.
  */
 import { canonicalBlocks, settingsHash, type Block, type CacheableRequest, type Ttl } from "../prefix/blocks.js";
 import { classifyBreak, type BreakExplanation } from "../prefix/classify.js";
+import { matchConversation, type ConversationHead } from "../prefix/conversation.js";
 import { cacheFacts } from "../prefix/models.js";
 import { CacheSimulator, type SimulatedUsage } from "../prefix/simulator.js";
 import { estimateJsonTokens } from "../core/tokens.js";
@@ -34,6 +35,8 @@ export interface LabRequest {
   model: string;
   kind: "main" | "auxiliary";
   session: string | null;
+  /** Which conversation of the run a main request belongs to (1 is the first; a subagent opens another). */
+  conversation: number | null;
   turn: number | null;
   status: number;
   error?: string;
@@ -51,7 +54,8 @@ export interface LabRequest {
   headers: Record<string, string>;
 }
 
-interface MainState {
+interface Conversation extends ConversationHead {
+  id: number;
   model: string;
   blocks: Block[];
   settings: string;
@@ -84,7 +88,7 @@ function sessionOf(headers: Record<string, string>, body: MessagesRequest): stri
 export class ModelSession implements Responder {
   readonly requests: LabRequest[] = [];
   readonly simulator: CacheSimulator;
-  private readonly mains = new Map<string, MainState>();
+  private readonly conversations: Conversation[] = [];
   private readonly mainModels = new Map<string, string>();
 
   constructor(
@@ -108,8 +112,7 @@ export class ModelSession implements Responder {
       : scriptedAnswer(request, this.scenario, this.workspace, n);
     const kind = answer.auxiliary ? "auxiliary" : "main";
     if (kind === "main" && mainModel === undefined) this.mainModels.set(session ?? "-", request.model);
-    const key = `${session ?? "-"}|${request.model}`;
-    const prev = kind === "main" ? this.mains.get(key) : undefined;
+    const prev = kind === "main" ? matchConversation(this.conversations, session, blocks) : undefined;
     const prevCached = prev && prev.cachedThrough >= 0 ? prev.blocks[prev.cachedThrough]! : undefined;
     // What the previous request asked to have cached: the prefix up to its last marker.
     const prevMarked = prev ? [...prev.blocks].reverse().find((b) => b.marker !== null) : undefined;
@@ -122,6 +125,7 @@ export class ModelSession implements Responder {
       model: request.model,
       kind,
       session,
+      conversation: kind === "main" ? (prev?.id ?? this.conversations.length + 1) : null,
       turn: answer.turn,
       status: result.ok ? 200 : result.status,
       promptTokens: blocks.length > 0 ? blocks[blocks.length - 1]!.prefixTokens : 0,
@@ -159,12 +163,14 @@ export class ModelSession implements Responder {
           record.break = { ...explanation, lostTokens: expected - result.usage.cacheRead };
         }
       }
-      this.mains.set(key, {
+      const state = {
         model: request.model,
         blocks,
         settings: settingsHash(request as unknown as CacheableRequest),
         cachedThrough: result.cachedThrough,
-      });
+      };
+      if (prev) Object.assign(prev, state);
+      else this.conversations.push({ id: record.conversation!, session, ...state });
     }
     return {
       kind: "message",

@@ -84,7 +84,8 @@ export interface ClassifyInput {
 const DATE_TIME =
   /\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+\d{1,2}\b|\b\d{10,13}\b/;
 const PATH = /(?:^|[\s"'`(=:])(?:~|\.{1,2})?\/[\w.-]+\/[\w./-]*|[A-Za-z]:\\[\w\\.-]+/;
-const SUMMARY = /summary|summari[sz]ed|continued from a previous conversation|compact/i;
+/** Text that marks a compaction summary. */
+export const SUMMARY = /summary|summari[sz]ed|continued from a previous conversation|compact/i;
 
 /** Flags for what kind of text changed: `date/time`, `path`. */
 export function changeFlags(before: string, after: string): string[] {
