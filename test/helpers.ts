@@ -26,10 +26,15 @@ afterAll(() => {
  * A fresh folder. Made inside a test, it is removed after that test; made in beforeAll (or at file level),
  * it lives until the file's tests are done.
  */
-export function tempDir(prefix = "quartet-test-"): string {
+export function tempDir(prefix = "quartet-test-", scope?: "file"): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  (expect.getState().currentTestName ? perTest : perFile).push(dir);
+  (scope !== "file" && expect.getState().currentTestName ? perTest : perFile).push(dir);
   return dir;
+}
+
+/** A folder that lives until the file's tests are done (for beforeAll: the test state is not reset there). */
+export function fileTempDir(prefix = "quartet-test-"): string {
+  return tempDir(prefix, "file");
 }
 
 export type FixtureRuntime = "claude" | "opencode" | "codex";

@@ -7,6 +7,7 @@ import { errorMessage, NamedError } from "../core/errors.js";
 import { colors } from "../core/output.js";
 import { registerCache } from "./cache.js";
 import { registerLab } from "./lab.js";
+import { registerPort } from "./port.js";
 import { registerReport } from "./report.js";
 import { registerUsage } from "./usage.js";
 import { VERSION } from "./version.js";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerCache(program);
   registerReport(program);
   registerLab(program);
+  registerPort(program);
   return program;
 }
 

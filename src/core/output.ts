@@ -14,6 +14,8 @@ export interface Column<Row> {
   value: (row: Row) => string | number | null | undefined;
   format?: (value: string | number | null | undefined, row: Row) => string;
   align?: "left" | "right";
+  /** Wrap the cell's text at this many characters (long explanations). */
+  wrap?: number;
 }
 
 /** Renders a boxed table; the table library loads only for table output, not for JSON or CSV. */
@@ -22,6 +24,7 @@ export async function renderTable<Row>(rows: readonly Row[], columns: readonly C
   const table = new Table({
     head: columns.map((c) => pc.bold(c.header)),
     colAligns: columns.map((c) => c.align ?? "left"),
+    ...(columns.some((c) => c.wrap) ? { colWidths: columns.map((c) => (c.wrap ? c.wrap + 2 : null)), wordWrap: true } : {}),
     style: { head: [], border: [] },
     // No rule between body rows: long tables (a request's 40 blocks) stay readable on one screen.
     chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },

@@ -19,9 +19,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from "yaml";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
+import { parseYaml } from "../core/yaml-file.js";
 
 /**
  * One of several object shapes told apart by which key they have (`read:`, `pause:`, …). A plain union would
@@ -128,36 +128,12 @@ export function loadScenario(nameOrFile: string): { scenario: Scenario; file: st
 }
 
 export function parseScenario(text: string, file: string): Scenario {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new InputError({ message: `invalid YAML: ${e.message.split("\n")[0]}`, file, line: lines.linePos(e.pos[0]).line });
-  }
-  const parsed = Scenario.safeParse(doc.toJS());
+  const doc = parseYaml(text, file);
+  const parsed = Scenario.safeParse(doc.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.join(".");
-    const node = nodeAt(doc.contents, issue.path);
-    const line = node?.range ? lines.linePos(node.range[0]).line : 1;
-    throw new InputError({ message: `${field ? `${field}: ` : ""}${issue.message}`, file, line, field });
+    throw new InputError({ message: `${field ? `${field}: ` : ""}${issue.message}`, file, line: doc.lineOf(issue.path), field });
   }
   return parsed.data;
-}
-
-/** The deepest YAML node along a path, to point at the line of a schema error. */
-function nodeAt(node: unknown, keys: readonly PropertyKey[]): Node | undefined {
-  let current = node as Node | undefined;
-  for (const key of keys) {
-    if (isMap(current)) {
-      const pair = current.items.find((p) => (p.key as { value?: unknown })?.value === key);
-      if (!pair) return current;
-      current = pair.value as Node;
-    } else if (isSeq(current) && typeof key === "number") {
-      const item = current.items[key] as Node | undefined;
-      if (!item) return current;
-      current = item;
-    } else return current;
-  }
-  return current;
 }

@@ -2,7 +2,6 @@
  * Reading and writing the ledger tables. All SQL that touches usage_record and ledger_source lives here
  * or in query.ts (reports), so the rest of the ledger works with typed rows.
  */
-import type Database from "better-sqlite3";
 import type { Db } from "../core/db.js";
 import { migrate } from "../core/db.js";
 import type { Warning } from "../core/errors.js";

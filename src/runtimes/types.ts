@@ -4,6 +4,9 @@
  */
 import type { Warning } from "../core/errors.js";
 import type { LookupEnv } from "../core/paths.js";
+import type { AssetKind, Diagnostic, Scope, Workflow } from "../workflow/ir.js";
+import type { Loss, Output } from "../workflow/outputs.js";
+import type { PortSettings } from "../workflow/settings.js";
 
 export type RuntimeId = "claude" | "opencode" | "codex";
 
@@ -11,11 +14,50 @@ export interface RuntimeAdapter {
   id: RuntimeId;
   displayName: string;
   /** The optional parts this runtime provides, declared so callers can list and skip what is missing. */
-  capabilities: { logs: boolean; headless: boolean };
+  capabilities: { logs: boolean; headless: boolean; workflow: boolean };
   /** Usage logs (Layer 1). */
   logs?: LogSource;
   /** Driving the runtime without a person, against a local endpoint (the lab). */
   headless?: HeadlessDriver;
+  /** Reading and writing agents, commands, skills, MCP, permissions, hooks and instructions (Layer 3). */
+  workflow?: WorkflowAdapter;
+}
+
+export interface WorkflowReadOptions {
+  /** The project folder, or the home folder for user scope. */
+  root: string;
+  scope: Scope;
+  /** The home folder `~/` means. */
+  home: string;
+  /** $XDG_CONFIG_HOME, else ~/.config: where OpenCode's user configuration lives. */
+  configHome: string;
+  only: readonly AssetKind[];
+}
+
+export interface WorkflowReadResult {
+  workflow: Workflow;
+  diagnostics: Diagnostic[];
+}
+
+export interface WorkflowWriteOptions {
+  workflow: Workflow;
+  root: string;
+  scope: Scope;
+  home: string;
+  configHome: string;
+  settings: PortSettings;
+}
+
+export interface WorkflowWriteResult {
+  outputs: Output[];
+  losses: Loss[];
+  diagnostics: Diagnostic[];
+}
+
+export interface WorkflowAdapter {
+  read(o: WorkflowReadOptions): WorkflowReadResult;
+  /** What it takes to hold `workflow` here: files to write and JSON keys to set; nothing is written. */
+  write(o: WorkflowWriteOptions): WorkflowWriteResult;
 }
 
 /** How turns reach a headless runtime: a new process per turn that continues the session, or one process. */

@@ -1,12 +1,14 @@
 /** The Claude Code adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
+import { claudeWorkflow } from "./workflow/index.js";
 import { claudeHeadless } from "./headless.js";
 import { claudeLogs } from "./logs.js";
 
 export const claude: RuntimeAdapter = {
   id: "claude",
   displayName: "Claude Code",
-  capabilities: { logs: true, headless: true },
+  capabilities: { logs: true, headless: true, workflow: true },
   logs: claudeLogs,
   headless: claudeHeadless,
+  workflow: claudeWorkflow,
 };

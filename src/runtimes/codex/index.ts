@@ -5,6 +5,6 @@ import { codexLogs } from "./logs.js";
 export const codex: RuntimeAdapter = {
   id: "codex",
   displayName: "Codex CLI",
-  capabilities: { logs: true, headless: false },
+  capabilities: { logs: true, headless: false, workflow: false },
   logs: codexLogs,
 };

@@ -1,12 +1,14 @@
 /** The OpenCode adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
+import { opencodeWorkflow } from "./workflow/index.js";
 import { opencodeHeadless } from "./headless.js";
 import { opencodeLogs } from "./logs.js";
 
 export const opencode: RuntimeAdapter = {
   id: "opencode",
   displayName: "OpenCode",
-  capabilities: { logs: true, headless: true },
+  capabilities: { logs: true, headless: true, workflow: true },
   logs: opencodeLogs,
   headless: opencodeHeadless,
+  workflow: opencodeWorkflow,
 };

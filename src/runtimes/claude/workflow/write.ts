@@ -1,0 +1,281 @@
+/**
+ * Writing the IR as a Claude Code workflow: a CLAUDE.md that imports AGENTS.md (so both runtimes read one
+ * file), `.claude/agents/*.md`, `.claude/commands/**.md`, skills copied into `.claude/skills/` (unless they
+ * are there already), MCP servers in .mcp.json (or ~/.claude.json), and permissions and hooks in
+ * .claude/settings.json, edited in place.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { toClaudeColor } from "../../../workflow/colors.js";
+import type { Agent, Command, Hook, Instructions, McpServer, Skill } from "../../../workflow/ir.js";
+import { Losses } from "../../../workflow/losses.js";
+import { describeModel, toClaudeModel } from "../../../workflow/models.js";
+import { markdownOutput, type AssetRef, type Output } from "../../../workflow/outputs.js";
+import { describeRule, toClaudePermissions } from "../../../workflow/permissions.js";
+import { Diagnostics } from "../../../workflow/read-helpers.js";
+import { toClaudeTool } from "../../../workflow/tools.js";
+import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
+import { claudeLayout, mainInstructionsFile, type ClaudeLayout } from "./layout.js";
+
+interface Ctx {
+  o: WorkflowWriteOptions;
+  layout: ClaudeLayout;
+  outputs: Output[];
+  losses: Losses;
+  diags: Diagnostics;
+}
+
+export function writeClaudeWorkflow(o: WorkflowWriteOptions): WorkflowWriteResult {
+  const ctx: Ctx = {
+    o,
+    layout: claudeLayout(o.root, o.scope),
+    outputs: [],
+    losses: new Losses("opencode-to-claude"),
+    diags: new Diagnostics(o.root),
+  };
+  const wf = o.workflow;
+  if (wf.instructions) writeInstructions(ctx, wf.instructions);
+  for (const agent of wf.agents) writeAgent(ctx, agent);
+  for (const command of wf.commands) writeCommand(ctx, command);
+  for (const skill of wf.skills) writeSkill(ctx, skill);
+  for (const server of wf.mcp) writeMcp(ctx, server);
+  if (wf.permissions) writePermissions(ctx);
+  if (wf.hooks.length > 0) writeHooks(ctx, wf.hooks);
+  for (const u of wf.unportable) ctx.losses.add({ kind: u.kind, name: u.name }, "–", "unsupported", u.reason);
+  return { outputs: ctx.outputs, losses: ctx.losses.list, diagnostics: ctx.diags.list };
+}
+
+function writeInstructions(ctx: Ctx, inst: Instructions): void {
+  const asset: AssetRef = { kind: "instructions", name: "instructions" };
+  const { o } = ctx;
+  for (const url of inst.urls) ctx.losses.add(asset, "urls", "unsupported", `${url}: Claude Code cannot import a URL`);
+  // OpenCode fell back to CLAUDE.md itself: Claude Code already reads the same file.
+  if (inst.extras.opencode?.fallback === true && inst.imports.length === 0) return;
+  const target = mainInstructionsFile(ctx.layout).file;
+  const ref = (file: string) => {
+    const abs = path.isAbsolute(file) ? file : path.join(o.root, file);
+    if (o.scope === "user" && !path.relative(o.home, abs).startsWith(".."))
+      return `~/${path.relative(o.home, abs).split(path.sep).join("/")}`;
+    const rel = path.relative(path.dirname(target), abs).split(path.sep).join("/");
+    return rel.startsWith(".") ? rel : rel;
+  };
+  const lines: string[] = [];
+  if (inst.main && inst.extras.opencode?.fallback !== true) lines.push(`@${ref(inst.main.file)}`);
+  for (const imp of inst.imports) lines.push(`@${ref(imp.file)}`);
+  if (lines.length === 0) return;
+  if (inst.main) ctx.losses.standing(asset, "main");
+  if (inst.imports.some((i) => i.ref && /[*?[]/.test(i.ref))) ctx.losses.standing(asset, "imports");
+  ctx.outputs.push({ kind: "file", file: target, content: `${lines.join("\n")}\n`, asset });
+}
+
+function claudeName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
+function writeAgent(ctx: Ctx, agent: Agent): void {
+  const asset: AssetRef = { kind: "agents", name: agent.name };
+  const { losses } = ctx;
+  if (agent.disabled) {
+    losses.add(asset, "hidden", "unsupported", "disabled in OpenCode; not ported");
+    return;
+  }
+  const name = claudeName(agent.name);
+  if (name !== agent.name)
+    losses.add(asset, "name", "lossy", `named "${name}" in Claude Code (${agent.name} is not a valid Claude Code name)`);
+  const tools = (list: string[] | undefined, field: "tools" | "disallowedTools") => {
+    if (!list) return undefined;
+    const kept: string[] = [];
+    for (const t of list) {
+      const m = toClaudeTool(t);
+      if (m.ok) kept.push(m.key);
+      else losses.add(asset, field, "unsupported", m.reason);
+    }
+    if (list.includes("Edit") && list.includes("Write")) losses.standing(asset, field);
+    return kept.join(", ");
+  };
+  if (agent.permission?.length)
+    losses.add(
+      asset,
+      "permission",
+      "unsupported",
+      `per-agent rules ${agent.permission.map(describeRule).join(", ")} have no Claude Code agent field; put them in .claude/settings.json if they should apply everywhere`,
+    );
+  let model: string | undefined;
+  if (agent.model) {
+    const m = toClaudeModel(agent.model);
+    if (m.ok) model = m.value;
+    else {
+      losses.add(asset, "model", "unsupported", m.reason);
+      ctx.diags.add("warning", agent.source.file, `agent "${agent.name}": ${m.reason}; it will use the session's model`, {
+        field: "model",
+      });
+    }
+  }
+  const color = agent.color === undefined ? undefined : toClaudeColor(agent.color);
+  if (agent.color !== undefined && color !== agent.color) losses.add(asset, "color", "lossy", `${agent.color} → ${color ?? "left out"}`);
+  if (agent.maxTurns !== undefined) losses.standing(asset, "maxTurns");
+  if (agent.mode && agent.mode !== "subagent") losses.standing(asset, "mode");
+  if (agent.temperature !== undefined || agent.topP !== undefined) losses.standing(asset, "temperature");
+  if (agent.hidden !== undefined) losses.standing(asset, "hidden");
+  losses.extras(asset, agent.extras.opencode, "agent field");
+  let description = agent.description;
+  if (!description) {
+    description = `The ${name} agent.`;
+    losses.add(asset, "description", "lossy", "Claude Code needs a description (it decides when to delegate); a placeholder was written");
+  }
+  const data = {
+    name,
+    description,
+    tools: tools(agent.tools, "tools"),
+    disallowedTools: tools(agent.disallowedTools, "disallowedTools"),
+    model,
+    permissionMode: agent.permissionMode,
+    maxTurns: agent.maxTurns,
+    color,
+    ...agent.extras.claude,
+  };
+  ctx.outputs.push(markdownOutput(path.join(ctx.layout.agents, `${agent.name}.md`), data, agent.prompt, asset));
+}
+
+function writeCommand(ctx: Ctx, command: Command): void {
+  const asset: AssetRef = { kind: "commands", name: command.name };
+  const { losses, o } = ctx;
+  if (command.name.includes("/")) losses.standing(asset, "name");
+  const positions = [...command.template.matchAll(/\$(\d+)(?!\w)/g)].map((m) => Number(m[1]));
+  if (o.workflow.runtime === "opencode" && positions.length > 0) {
+    losses.add(
+      asset,
+      "template",
+      "lossy",
+      `$${Math.max(...positions) + 1} took all remaining arguments in OpenCode; its Claude Code form $${Math.max(...positions)} takes one`,
+    );
+  }
+  if (command.agent && !command.subtask) losses.add(asset, "agent", "lossy", "Claude Code uses a command's agent only with context: fork");
+  losses.extras(asset, command.extras.opencode, "command field");
+  let model: string | undefined;
+  if (command.model) {
+    const m = toClaudeModel(command.model);
+    if (m.ok) model = m.value;
+    else losses.add(asset, "model", "unsupported", `${describeModel(command.model)}: ${m.reason}`);
+  }
+  const data = {
+    description: command.description,
+    "argument-hint": command.argumentHint,
+    arguments: command.argumentNames,
+    model,
+    "allowed-tools": command.allowedTools?.join(", "),
+    "disable-model-invocation": command.disableModelInvocation,
+    context: command.subtask ? "fork" : undefined,
+    agent: command.agent,
+    ...command.extras.claude,
+  };
+  ctx.outputs.push(markdownOutput(path.join(ctx.layout.commands, `${command.name}.md`), data, command.template, asset));
+}
+
+function writeSkill(ctx: Ctx, skill: Skill): void {
+  const asset: AssetRef = { kind: "skills", name: skill.name };
+  const target = path.join(ctx.layout.skills, skill.name);
+  const from = path.join(ctx.o.root, skill.dir);
+  if (path.resolve(from) === path.resolve(target)) return;
+  if (`${skill.dir}/`.includes(".claude/skills/")) return;
+  ctx.outputs.push({
+    kind: "file",
+    file: path.join(target, "SKILL.md"),
+    content: fs.readFileSync(path.join(from, "SKILL.md"), "utf8"),
+    asset,
+  });
+  for (const f of skill.files) ctx.outputs.push({ kind: "copy", file: path.join(target, f), from: path.join(from, f), asset });
+}
+
+function writeMcp(ctx: Ctx, server: McpServer): void {
+  const asset: AssetRef = { kind: "mcp", name: server.name };
+  const { losses } = ctx;
+  let value: Record<string, unknown>;
+  if (server.transport === "stdio") {
+    value = { command: server.command, args: server.args, env: server.env };
+  } else {
+    if (server.transport === "remote") losses.standing(asset, "transport");
+    const type = server.transport === "remote" ? "http" : server.transport;
+    let oauth: Record<string, unknown> | undefined;
+    if (server.oauth && server.oauth.disabled !== true) {
+      oauth = typeof server.oauth.clientId === "string" ? { clientId: server.oauth.clientId } : undefined;
+      losses.standing(asset, "oauth");
+    }
+    value = { type, url: server.url, headers: server.headers, oauth };
+  }
+  if (server.enabled === false) losses.standing(asset, "enabled");
+  if (JSON.stringify(value).includes("{file:")) losses.standing(asset, "env");
+  for (const key of Object.keys(server.extras.opencode ?? {})) {
+    losses.add(
+      asset,
+      `extras.opencode.${key}`,
+      "unsupported",
+      key === "timeout"
+        ? "OpenCode's timeout limits tool listing; Claude Code's limits a tool call, so it is left out"
+        : `OpenCode's "${key}" has no Claude Code equivalent`,
+    );
+  }
+  const clean = Object.fromEntries(Object.entries({ ...value, ...server.extras.claude }).filter(([, v]) => v !== undefined));
+  ctx.outputs.push({
+    kind: "json",
+    file: ctx.layout.mcpFile,
+    path: ["mcpServers", server.name],
+    value: clean,
+    newFile: '{\n  "mcpServers": {}\n}\n',
+    asset,
+  });
+}
+
+function writePermissions(ctx: Ctx): void {
+  const p = ctx.o.workflow.permissions!;
+  const asset: AssetRef = { kind: "permissions", name: "permissions" };
+  const external = p.rules.filter((r) => r.tool === "opencode:external_directory");
+  const lists = toClaudePermissions(
+    p.rules.filter((r) => !external.includes(r)),
+    p.precedence,
+  );
+  const dirs = [...(p.additionalDirectories ?? [])];
+  for (const r of external) {
+    if (r.action === "allow" && r.pattern) dirs.push(r.pattern.replace(/\/\*+$/, ""));
+    else
+      lists.lossy.push(
+        `${describeRule(r)} dropped: Claude Code can only add folders (additionalDirectories), not ask or deny outside the project`,
+      );
+  }
+  if (external.length > 0) ctx.losses.standing(asset, "additionalDirectories");
+  if (p.precedence === "order") ctx.losses.standing(asset, "rules");
+  for (const reason of lists.lossy) ctx.losses.add(asset, "rules", "lossy", reason);
+  const value = Object.fromEntries(
+    Object.entries({
+      allow: lists.allow.length > 0 ? lists.allow : undefined,
+      ask: lists.ask.length > 0 ? lists.ask : undefined,
+      deny: lists.deny.length > 0 ? lists.deny : undefined,
+      defaultMode: p.defaultMode ?? lists.defaultMode,
+      additionalDirectories: dirs.length > 0 ? [...new Set(dirs)] : undefined,
+      ...p.extras.claude,
+    }).filter(([, v]) => v !== undefined),
+  );
+  ctx.outputs.push({ kind: "json", file: ctx.layout.settings, path: ["permissions"], value, newFile: "{}\n", asset });
+}
+
+function writeHooks(ctx: Ctx, hooks: readonly Hook[]): void {
+  const asset: AssetRef = { kind: "hooks", name: "hooks" };
+  const byEvent: Record<string, { matcher?: string; hooks: Record<string, unknown>[] }[]> = {};
+  for (const h of hooks) {
+    const groups = (byEvent[h.event] ??= []);
+    let group = groups.find((g) => g.matcher === h.matcher);
+    if (!group) {
+      group = h.matcher === undefined ? { hooks: [] } : { matcher: h.matcher, hooks: [] };
+      groups.push(group);
+    }
+    group.hooks.push(
+      Object.fromEntries(
+        Object.entries({ type: h.type, command: h.command, timeout: h.timeout, ...h.extras.claude }).filter(([, v]) => v !== undefined),
+      ),
+    );
+  }
+  ctx.outputs.push({ kind: "json", file: ctx.layout.settings, path: ["hooks"], value: byEvent, newFile: "{}\n", asset });
+}

@@ -1,0 +1,160 @@
+/**
+ * The config half of an OpenCode port: MCP servers and permissions as keys of opencode.json(c) (edited in
+ * place), and hooks as quartet's generated plugin in `.opencode/plugins/`.
+ */
+import path from "node:path";
+import { generatePlugin, PLUGIN_EVENTS, PLUGIN_FILE_NAME, type PluginHook } from "../../../workflow/hooks-plugin.js";
+import type { McpServer, PermissionRule } from "../../../workflow/ir.js";
+import type { AssetRef } from "../../../workflow/outputs.js";
+import { toOpencodePermission } from "../../../workflow/permissions.js";
+import { configTarget, NEW_CONFIG } from "./layout.js";
+import type { OpencodeWriteContext } from "./write.js";
+
+/** Values that look like a credential written out in full rather than referenced through a variable. */
+const SECRET_NAME = /(token|secret|password|api[_-]?key|auth)/i;
+
+export function writeOpencodeConfig(ctx: OpencodeWriteContext): void {
+  const wf = ctx.o.workflow;
+  for (const server of wf.mcp) writeMcp(ctx, server);
+  if (wf.permissions) writePermissions(ctx);
+  if (wf.hooks.length > 0) writeHooks(ctx);
+}
+
+function toOpencodeVars(s: string, onDefault: () => void): string {
+  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}/g, (_, name: string, dflt: string | undefined) => {
+    if (dflt) onDefault();
+    return `{env:${name}}`;
+  });
+}
+
+function writeMcp(ctx: OpencodeWriteContext, server: McpServer): void {
+  const asset: AssetRef = { kind: "mcp", name: server.name };
+  const { losses } = ctx;
+  let dropped = false;
+  const conv = (s: string) => toOpencodeVars(s, () => (dropped = true));
+  const convMap = (m: Record<string, string> | undefined) =>
+    m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, conv(v)])) : undefined;
+  for (const [k, v] of Object.entries({ ...server.env, ...server.headers })) {
+    if (SECRET_NAME.test(k) && !/\$\{|\{env:/.test(v)) {
+      ctx.diags.add(
+        "warning",
+        server.source.file,
+        `MCP server "${server.name}": ${k} holds a literal credential, copied as is; a \${${k}} reference would keep it out of the file`,
+        { field: k },
+      );
+    }
+  }
+  let value: Record<string, unknown>;
+  if (server.transport === "stdio") {
+    value = {
+      type: "local",
+      command: [server.command!, ...(server.args ?? [])].map(conv),
+      environment: convMap(server.env),
+      enabled: server.enabled,
+    };
+  } else if (server.transport === "ws") {
+    losses.add(asset, "transport", "unsupported", "WebSocket MCP servers have no OpenCode equivalent; not ported");
+    return;
+  } else {
+    if (server.transport !== "remote") losses.standing(asset, "transport");
+    const oauth = server.oauth ? mapOauth(server.oauth) : undefined;
+    if (server.oauth) losses.standing(asset, "oauth");
+    value = { type: "remote", url: conv(server.url!), headers: convMap(server.headers), oauth, enabled: server.enabled };
+  }
+  if (dropped) losses.standing(asset, "env");
+  for (const key of Object.keys(server.extras.claude ?? {})) {
+    losses.add(
+      asset,
+      `extras.claude.${key}`,
+      "unsupported",
+      key === "timeout"
+        ? "Claude Code's timeout limits a tool call; OpenCode's limits tool listing, so it is left out"
+        : `Claude Code's "${key}" has no OpenCode equivalent`,
+    );
+  }
+  const clean = Object.fromEntries(Object.entries({ ...value, ...server.extras.opencode }).filter(([, v]) => v !== undefined));
+  ctx.outputs.push({
+    kind: "json",
+    file: configTarget(ctx.layout).file,
+    path: ["mcp", server.name],
+    value: clean,
+    newFile: NEW_CONFIG,
+    asset,
+  });
+}
+
+function mapOauth(oauth: Record<string, unknown>): Record<string, unknown> | false {
+  if (oauth.disabled === true) return false;
+  const out: Record<string, unknown> = {};
+  if (typeof oauth.clientId === "string") out.clientId = oauth.clientId;
+  if (typeof oauth.clientSecret === "string") out.clientSecret = oauth.clientSecret;
+  const scope = Array.isArray(oauth.scopes) ? oauth.scopes.join(" ") : (oauth.scopes ?? oauth.scope);
+  if (typeof scope === "string") out.scope = scope;
+  return out;
+}
+
+function writePermissions(ctx: OpencodeWriteContext): void {
+  const p = ctx.o.workflow.permissions!;
+  const asset: AssetRef = { kind: "permissions", name: "permissions" };
+  const rules: PermissionRule[] = [...p.rules];
+  for (const dir of p.additionalDirectories ?? []) {
+    // OpenCode matches folders outside the project by absolute path (or ~/), never relative to it.
+    const absolute = dir.startsWith("~/") || path.isAbsolute(dir) ? dir : path.resolve(ctx.o.root, dir);
+    if (absolute !== dir)
+      ctx.losses.add(
+        asset,
+        "additionalDirectories",
+        "lossy",
+        `${dir} written as ${absolute}: OpenCode matches outside folders by absolute path`,
+      );
+    rules.push({ tool: "opencode:external_directory", pattern: `${absolute.replace(/\/+$/, "")}/**`, action: "allow" });
+  }
+  if (p.additionalDirectories?.length) ctx.losses.standing(asset, "additionalDirectories");
+  const out = toOpencodePermission(rules, { precedence: p.precedence, defaultMode: p.defaultMode, topLevel: p.precedence === "action" });
+  if (p.precedence === "action") {
+    ctx.losses.standing(asset, "rules");
+    ctx.losses.standing(asset, "defaultMode");
+  }
+  for (const reason of out.lossy) ctx.losses.add(asset, "rules", "lossy", reason);
+  ctx.losses.extras(asset, p.extras.claude, "permissions setting");
+  ctx.outputs.push({
+    kind: "json",
+    file: configTarget(ctx.layout).file,
+    path: ["permission"],
+    value: out.value,
+    newFile: NEW_CONFIG,
+    asset,
+  });
+}
+
+function writeHooks(ctx: OpencodeWriteContext): void {
+  const asset: AssetRef = { kind: "hooks", name: "hooks" };
+  const kept: PluginHook[] = [];
+  for (const hook of ctx.o.workflow.hooks) {
+    const what = `${hook.event}${hook.matcher ? `(${hook.matcher})` : ""}`;
+    if (!(hook.event in PLUGIN_EVENTS)) {
+      ctx.losses.add(asset, "event", "unsupported", `${what}: OpenCode has no ${hook.event} event; not ported`);
+      continue;
+    }
+    if (hook.type !== "command" || !hook.command) {
+      ctx.losses.add(asset, "type", "unsupported", `${what}: a ${hook.type} hook cannot run from a plugin; not ported`);
+      continue;
+    }
+    kept.push({
+      event: hook.event,
+      ...(hook.matcher ? { matcher: hook.matcher } : {}),
+      command: hook.command,
+      ...(hook.timeout ? { timeout: hook.timeout } : {}),
+    });
+  }
+  if (kept.length === 0) return;
+  ctx.losses.standing(asset, "event");
+  ctx.losses.standing(asset, "command");
+  const servers = ctx.o.workflow.mcp.map((m) => m.name);
+  ctx.outputs.push({
+    kind: "file",
+    file: path.join(ctx.layout.dir, "plugins", PLUGIN_FILE_NAME),
+    content: generatePlugin(kept, servers),
+    asset,
+  });
+}

@@ -1,0 +1,214 @@
+/**
+ * Writing the IR as an OpenCode 1.18 workflow: AGENTS.md and `instructions`, `.opencode/agents/*.md`
+ * (subagents whose tools become `permission`), `.opencode/commands/**.md` with 1-based arguments, skills
+ * (left in `.claude/skills`, which OpenCode reads, or copied), and config keys and the hooks plugin
+ * (write-config.ts).
+ */
+import path from "node:path";
+import { toOpencodeTemplate } from "../../../workflow/arguments.js";
+import { toOpencodeColor } from "../../../workflow/colors.js";
+import { writeFrontmatter } from "../../../workflow/frontmatter.js";
+import { resolveImportPath } from "../../../workflow/imports.js";
+import type { Agent, Command, Instructions, PermissionRule, Skill } from "../../../workflow/ir.js";
+import { Losses } from "../../../workflow/losses.js";
+import { describeModel, toOpencodeModel } from "../../../workflow/models.js";
+import { markdownOutput, type AssetRef, type Output } from "../../../workflow/outputs.js";
+import { toOpencodePermission } from "../../../workflow/permissions.js";
+import { Diagnostics } from "../../../workflow/read-helpers.js";
+import { opencodeSkillProblem } from "../../../workflow/skills.js";
+import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
+import { configTarget, NEW_CONFIG, opencodeLayout, type OpencodeLayout } from "./layout.js";
+import { writeOpencodeConfig } from "./write-config.js";
+
+const NATIVE_SKILL_DIRS = [".claude/skills/", ".agents/skills/"];
+
+export interface OpencodeWriteContext {
+  o: WorkflowWriteOptions;
+  layout: OpencodeLayout;
+  outputs: Output[];
+  losses: Losses;
+  diags: Diagnostics;
+}
+
+export function writeOpencodeWorkflow(o: WorkflowWriteOptions): WorkflowWriteResult {
+  const layout = opencodeLayout(o);
+  const ctx: OpencodeWriteContext = { o, layout, outputs: [], losses: new Losses("claude-to-opencode"), diags: new Diagnostics(o.root) };
+  const wf = o.workflow;
+  if (wf.instructions) writeInstructions(ctx, wf.instructions);
+  for (const agent of wf.agents) writeAgent(ctx, agent);
+  for (const command of wf.commands) writeCommand(ctx, command);
+  for (const skill of wf.skills) writeSkill(ctx, skill);
+  writeOpencodeConfig(ctx);
+  for (const u of wf.unportable) ctx.losses.add({ kind: u.kind, name: u.name }, "–", "unsupported", u.reason);
+  return { outputs: ctx.outputs, losses: ctx.losses.list, diagnostics: ctx.diags.list };
+}
+
+function writeInstructions(ctx: OpencodeWriteContext, inst: Instructions): void {
+  const { o, layout, losses } = ctx;
+  const asset: AssetRef = { kind: "instructions", name: "instructions" };
+  const agentsMd = layout.agentsMd;
+  const abs = (f: string) => (path.isAbsolute(f) ? f : path.join(o.root, f));
+  // A CLAUDE.md that imports AGENTS.md already shares one file with OpenCode: nothing to copy there.
+  const importsAgentsMd = inst.imports.some((i) => abs(i.file) === agentsMd);
+  const listed: string[] = [];
+  const listEntry = (file: string) => {
+    const a = abs(file);
+    if (a === agentsMd) return;
+    const entry =
+      layout.scope === "project" && !path.relative(o.root, a).startsWith("..") ? path.relative(o.root, a).split(path.sep).join("/") : a;
+    if (!listed.includes(entry)) listed.push(entry);
+  };
+  if (inst.main && !importsAgentsMd) {
+    let text = inst.main.text;
+    if (o.settings.imports === "inline") {
+      const mainFile = abs(inst.main.file);
+      for (const imp of inst.imports) {
+        if (resolveImportPath(imp.ref ?? "", mainFile, o.home) !== abs(imp.file)) continue;
+        text = text.replace(
+          new RegExp(`(^|\\s)@${escapeRegExp(imp.ref!)}(?=[\\s.,;:)]|$)`, "gm"),
+          (_, lead: string) => `${lead}\n${imp.text.trim()}\n`,
+        );
+      }
+      if (inst.imports.length > 0)
+        losses.add(
+          asset,
+          "imports",
+          "lossy",
+          `imports inlined into AGENTS.md (${inst.imports.map((i) => i.file).join(", ")}); edits to those files need another port`,
+        );
+    }
+    ctx.outputs.push({ kind: "file", file: agentsMd, content: text, asset });
+  }
+  if (o.settings.imports === "list" || importsAgentsMd) {
+    for (const imp of inst.imports) listEntry(imp.file);
+    if (inst.imports.some((i) => abs(i.file) !== agentsMd)) losses.standing(asset, "imports");
+  }
+  if (inst.local) {
+    listEntry(inst.local.file);
+    losses.standing(asset, "local");
+  }
+  for (const rule of inst.rules) {
+    listEntry(rule.file);
+    if (rule.paths)
+      losses.add(asset, "rules", "lossy", `${rule.file} applies to ${rule.paths.join(", ")} in Claude Code; OpenCode loads it always`);
+  }
+  if (listed.length > 0)
+    ctx.outputs.push({
+      kind: "json",
+      file: configTarget(ctx.layout).file,
+      path: ["instructions"],
+      value: listed,
+      newFile: NEW_CONFIG,
+      asset,
+    });
+}
+
+function writeAgent(ctx: OpencodeWriteContext, agent: Agent): void {
+  const { o, losses } = ctx;
+  const asset: AssetRef = { kind: "agents", name: agent.name };
+  const rules: PermissionRule[] = [];
+  if (agent.tools) {
+    rules.push({ tool: "*", action: "deny" }, ...agent.tools.map((tool) => ({ tool, action: "allow" as const })));
+    if (agent.tools.some((t) => ["Edit", "Write", "NotebookEdit", "MultiEdit"].includes(t))) losses.standing(asset, "tools");
+  }
+  switch (agent.permissionMode) {
+    case "plan":
+      rules.push({ tool: "Edit", action: "deny" });
+      break;
+    case "acceptEdits":
+      rules.push({ tool: "Edit", action: "allow" });
+      break;
+    case "bypassPermissions":
+      rules.push({ tool: "*", action: "allow" });
+      break;
+  }
+  if (agent.permissionMode && agent.permissionMode !== "default") losses.standing(asset, "permissionMode");
+  for (const tool of agent.disallowedTools ?? []) rules.push({ tool, action: "deny" });
+  rules.push(...(agent.permission ?? []));
+  const permission = rules.length > 0 ? toOpencodePermission(rules, { precedence: "order", topLevel: false }) : undefined;
+  for (const reason of permission?.lossy ?? []) losses.add(asset, "tools", "lossy", reason);
+  let model: string | undefined;
+  if (agent.model) {
+    const m = toOpencodeModel(agent.model, o.settings.models);
+    if (!m.ok) {
+      losses.add(asset, "model", "unsupported", m.reason);
+      ctx.diags.add("warning", agent.source.file, `agent "${agent.name}": ${m.reason}; the model is left out`, {
+        field: "model",
+        ...(agent.source.line ? { line: agent.source.line } : {}),
+      });
+    } else {
+      model = m.value;
+      if (m.lossy) losses.add(asset, "model", "lossy", `${describeModel(agent.model)} → ${m.value}: ${m.lossy}`);
+      if (m.warning) ctx.diags.add("warning", agent.source.file, `agent "${agent.name}": ${m.warning}`, { field: "model" });
+    }
+  }
+  const color = agent.color === undefined ? undefined : toOpencodeColor(agent.color);
+  if (agent.color !== undefined && color !== agent.color) losses.add(asset, "color", "lossy", `${agent.color} → ${color ?? "left out"}`);
+  if (agent.maxTurns !== undefined) losses.standing(asset, "maxTurns");
+  losses.extras(asset, agent.extras.claude, "agent field");
+  const data = {
+    description: agent.description,
+    mode: agent.mode ?? "subagent",
+    model,
+    permission: permission?.value,
+    color,
+    steps: agent.maxTurns,
+    temperature: agent.temperature,
+    top_p: agent.topP,
+    hidden: agent.hidden,
+    disable: agent.disabled,
+    ...agent.extras.opencode,
+  };
+  ctx.outputs.push(markdownOutput(path.join(ctx.layout.dir, "agents", `${agent.name}.md`), data, agent.prompt, asset));
+}
+
+function writeCommand(ctx: OpencodeWriteContext, command: Command): void {
+  const { o, losses } = ctx;
+  const asset: AssetRef = { kind: "commands", name: command.name };
+  const template = toOpencodeTemplate(command.template, command.argumentNames);
+  for (const reason of template.lossy) losses.add(asset, "template", "lossy", reason);
+  if (command.name.includes("/")) losses.standing(asset, "name");
+  if (command.argumentNames?.length) losses.standing(asset, "argumentNames");
+  for (const field of ["argumentHint", "allowedTools", "disableModelInvocation"] as const)
+    if (command[field] !== undefined) losses.standing(asset, field);
+  losses.extras(asset, command.extras.claude, "command field");
+  let model: string | undefined;
+  if (command.model) {
+    const m = toOpencodeModel(command.model, o.settings.models);
+    if (m.ok) {
+      model = m.value;
+      if (m.lossy) losses.add(asset, "model", "lossy", `${describeModel(command.model)} → ${m.value}: ${m.lossy}`);
+    } else losses.add(asset, "model", "unsupported", m.reason);
+  }
+  const data = { description: command.description, agent: command.agent, model, subtask: command.subtask, ...command.extras.opencode };
+  ctx.outputs.push(markdownOutput(path.join(ctx.layout.dir, "commands", `${command.name}.md`), data, template.text, asset));
+}
+
+function writeSkill(ctx: OpencodeWriteContext, skill: Skill): void {
+  const asset: AssetRef = { kind: "skills", name: skill.name };
+  const native = NATIVE_SKILL_DIRS.some((d) => `${skill.dir}/`.includes(d));
+  const problem = opencodeSkillProblem(skill);
+  const ccOnly = Object.keys(skill.frontmatter).filter((k) => !["name", "description", "license", "compatibility", "metadata"].includes(k));
+  if (ccOnly.length > 0) ctx.losses.add(asset, "frontmatter", "lossy", `OpenCode ignores ${ccOnly.join(", ")} (kept in the file)`);
+  if (native && ctx.o.settings.skills === "native") {
+    if (problem)
+      ctx.losses.add(
+        asset,
+        "name",
+        "unsupported",
+        `OpenCode reads ${skill.dir} but will skip this skill: ${problem}; --skills copy writes a fixed copy`,
+      );
+    return;
+  }
+  const fixed = { ...skill.frontmatter, name: skill.name };
+  if (problem && !/description/.test(problem)) ctx.losses.add(asset, "name", "lossy", `the copy's name is set to its folder: ${problem}`);
+  else if (problem) ctx.losses.add(asset, "name", "unsupported", `OpenCode will skip this skill: ${problem}`);
+  const dir = path.join(ctx.layout.dir, "skills", skill.name);
+  const from = path.join(ctx.o.root, skill.dir);
+  ctx.outputs.push({ kind: "file", file: path.join(dir, "SKILL.md"), content: writeFrontmatter(fixed, skill.body), asset });
+  for (const f of skill.files) ctx.outputs.push({ kind: "copy", file: path.join(dir, f), from: path.join(from, f), asset });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

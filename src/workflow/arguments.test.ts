@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { fromOpencodeTemplate, toOpencodeTemplate } from "./arguments.js";
+import { ALIAS_TABLE, readClaudeModel, toClaudeModel, toOpencodeModel } from "./models.js";
+import { editTools, fromOpencodeTool, toOpencodeTool } from "./tools.js";
+
+describe("command arguments", () => {
+  it("shifts Claude Code's 0-based $N and $ARGUMENTS[N] to OpenCode's 1-based $N", () => {
+    const out = toOpencodeTemplate("Review #$0, focus on $1; all: $ARGUMENTS; first again: $ARGUMENTS[0]; price $5x");
+    expect(out.text).toBe("Review #$1, focus on $2; all: $ARGUMENTS; first again: $1; price $5x");
+    expect(out.lossy).toEqual(["OpenCode's last numbered placeholder takes all remaining arguments; Claude Code's takes one"]);
+  });
+
+  it("turns named arguments into their positions, and ${CLAUDE_PROJECT_DIR} into the project root", () => {
+    const out = toOpencodeTemplate("Fix #$issue (priority $priority) in ${CLAUDE_PROJECT_DIR}/src", ["issue", "priority"]);
+    expect(out.text).toBe("Fix #$1 (priority $2) in ./src");
+    expect(out.lossy).toContain("${CLAUDE_PROJECT_DIR} became . (OpenCode runs shell lines in the project root)");
+  });
+
+  it("leaves templates without placeholders alone", () => {
+    expect(toOpencodeTemplate("Run the tests for $ARGUMENTS.")).toEqual({ text: "Run the tests for $ARGUMENTS.", lossy: [] });
+  });
+
+  it("shifts OpenCode's $N back, and says the last one no longer takes the rest", () => {
+    const out = fromOpencodeTemplate("Squash the last $1 commits with message: $2");
+    expect(out.text).toBe("Squash the last $0 commits with message: $1");
+    expect(out.lossy).toEqual(["$2 takes all remaining arguments in OpenCode; in Claude Code it takes one"]);
+    expect(toOpencodeTemplate(out.text).text).toBe("Squash the last $1 commits with message: $2");
+  });
+});
+
+describe("models", () => {
+  it("pins Claude Code aliases to the ids 2.1.197 resolves them to, and keeps ids", () => {
+    expect(toOpencodeModel({ alias: "sonnet" }, ALIAS_TABLE)).toMatchObject({ ok: true, value: "anthropic/claude-sonnet-5" });
+    expect(toOpencodeModel({ alias: "opusplan" }, ALIAS_TABLE)).toMatchObject({
+      ok: true,
+      value: "anthropic/claude-sonnet-5",
+      lossy: expect.stringMatching(/Opus while planning/),
+    });
+    expect(toOpencodeModel({ provider: "anthropic", id: "claude-opus-4-8" }, ALIAS_TABLE)).toEqual({
+      ok: true,
+      value: "anthropic/claude-opus-4-8",
+    });
+    expect(toOpencodeModel({ provider: "anthropic", id: "claude-3-opus" }, ALIAS_TABLE)).toMatchObject({
+      warning: expect.stringMatching(/not in opencode 1\.18\.33's model list/),
+    });
+    expect(toOpencodeModel({ alias: "mystery" }, ALIAS_TABLE)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/--model mystery=provider\/id/),
+    });
+  });
+
+  it("maps only Anthropic models to Claude Code", () => {
+    expect(readClaudeModel("inherit")).toBeUndefined();
+    expect(toClaudeModel({ provider: "anthropic", id: "claude-haiku-4-5" })).toEqual({ ok: true, value: "claude-haiku-4-5" });
+    expect(toClaudeModel({ provider: "openai", id: "gpt-5" })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/no Claude Code equivalent/),
+    });
+  });
+});
+
+describe("tool names", () => {
+  it("maps Claude Code tools and MCP names to OpenCode keys and back", () => {
+    expect(toOpencodeTool("Write")).toEqual({ ok: true, key: "edit" });
+    expect(toOpencodeTool("mcp__github__create_issue")).toEqual({ ok: true, key: "github_create_issue" });
+    expect(toOpencodeTool("mcp__github")).toEqual({ ok: true, key: "github_*" });
+    expect(toOpencodeTool("CronCreate")).toMatchObject({ ok: false });
+    expect(fromOpencodeTool("my_server_search", ["my_server"])).toEqual(["mcp__my_server__search"]);
+    expect(fromOpencodeTool("lsp", [])).toEqual(["opencode:lsp"]);
+    expect(editTools(["Read", "Edit"])).toEqual(["Read", "Edit", "Write", "NotebookEdit"]);
+  });
+});

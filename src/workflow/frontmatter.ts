@@ -1,0 +1,45 @@
+/**
+ * Markdown files with YAML frontmatter (agents, commands, skills): reading with line numbers for every
+ * field, and writing with a stable key order so a re-port of an unchanged asset is byte-identical.
+ */
+import { stringify } from "yaml";
+import { InputError } from "../core/errors.js";
+import { parseYaml } from "../core/yaml-file.js";
+
+export interface Frontmatter {
+  data: Record<string, unknown>;
+  body: string;
+  /** The file line of a frontmatter field (the `---` line when the field is absent). */
+  lineOf(field: string | readonly PropertyKey[]): number;
+}
+
+const OPEN = /^---[ \t]*\r?\n/;
+const CLOSE = /^---[ \t]*$/m;
+
+export function parseFrontmatter(text: string, file: string): Frontmatter {
+  const open = OPEN.exec(text);
+  if (!open) return { data: {}, body: text, lineOf: () => 1 };
+  const rest = text.slice(open[0].length);
+  const close = CLOSE.exec(rest);
+  if (!close) throw new InputError({ message: "frontmatter is not closed by a `---` line", file, line: 1 });
+  const yamlText = rest.slice(0, close.index);
+  const doc = parseYaml(yamlText, file, 2);
+  if (doc.value !== null && doc.value !== undefined && (typeof doc.value !== "object" || Array.isArray(doc.value))) {
+    throw new InputError({ message: "frontmatter must be a mapping of fields", file, line: 2 });
+  }
+  // Blank lines between the frontmatter and the text are layout, not part of the prompt.
+  const body = rest.slice(close.index + close[0].length).replace(/^(?:[ \t]*\r?\n)+/, "");
+  return {
+    data: (doc.value ?? {}) as Record<string, unknown>,
+    body,
+    lineOf: (field) => doc.lineOf(typeof field === "string" ? [field] : field),
+  };
+}
+
+/** Frontmatter plus body; fields that are undefined are left out, the rest keep their order. */
+export function writeFrontmatter(data: Record<string, unknown>, body: string): string {
+  const fields = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined));
+  const text = body.endsWith("\n") || body === "" ? body : `${body}\n`;
+  if (Object.keys(fields).length === 0) return text;
+  return `---\n${stringify(fields, { lineWidth: 0 })}---\n\n${text.replace(/^\n+/, "")}`;
+}
