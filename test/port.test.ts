@@ -143,7 +143,10 @@ describe("credentials written out in full", () => {
   it("are copied where the user asked, flagged, and never printed", async () => {
     const dir = tempDir();
     const secret = "ghp_1234567890abcdefSECRET";
-    fs.writeFileSync(path.join(dir, ".mcp.json"), JSON.stringify({ mcpServers: { github: { command: "gh-mcp", env: { GITHUB_TOKEN: secret } } } }));
+    fs.writeFileSync(
+      path.join(dir, ".mcp.json"),
+      JSON.stringify({ mcpServers: { github: { command: "gh-mcp", env: { GITHUB_TOKEN: secret } } } }),
+    );
     const shown = await portCli(dir, ["claude", "opencode", "--dry-run"]);
     expect(shown.stdout).not.toContain(secret);
     expect(shown.stdout).toContain('"GITHUB_TOKEN": "[redacted]"');

@@ -9,6 +9,7 @@ import { registerCache } from "./cache.js";
 import { registerLab } from "./lab.js";
 import { registerPort } from "./port.js";
 import { registerReport } from "./report.js";
+import { registerSessions } from "./sessions.js";
 import { registerUsage } from "./usage.js";
 import { VERSION } from "./version.js";
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerLab(program);
   registerPort(program);
+  registerSessions(program);
   return program;
 }
 

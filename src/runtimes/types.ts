@@ -7,6 +7,7 @@ import type { LookupEnv } from "../core/paths.js";
 import type { AssetKind, Diagnostic, Scope, Workflow } from "../workflow/ir.js";
 import type { Loss, Output } from "../workflow/outputs.js";
 import type { PortSettings } from "../workflow/settings.js";
+import type { SessionState, StateSource } from "../sessions/state.js";
 
 export type RuntimeId = "claude" | "opencode" | "codex";
 
@@ -14,13 +15,57 @@ export interface RuntimeAdapter {
   id: RuntimeId;
   displayName: string;
   /** The optional parts this runtime provides, declared so callers can list and skip what is missing. */
-  capabilities: { logs: boolean; headless: boolean; workflow: boolean };
+  capabilities: { logs: boolean; headless: boolean; workflow: boolean; session: boolean };
   /** Usage logs (Layer 1). */
   logs?: LogSource;
   /** Driving the runtime without a person, against a local endpoint (the lab). */
   headless?: HeadlessDriver;
   /** Reading and writing agents, commands, skills, MCP, permissions, hooks and instructions (Layer 3). */
   workflow?: WorkflowAdapter;
+  /** Running the interactive TUI as a tracked session in tmux (Layer 2). */
+  session?: SessionDriver;
+}
+
+export interface SessionLaunch {
+  bin: string;
+  /** The worktree (or folder) the agent works in. */
+  workdir: string;
+  prompt: string | null;
+  model: string | null;
+  /** quartet's id for the session, a UUID; runtimes that accept one use it as their own session id. */
+  sessionId: string;
+  /** The session's private folder: the runtime's hook configuration is written here. */
+  stateDir: string;
+  /** `record.sh SOURCE EVENT STATE [SID] [DETAIL]`: what a hook runs to report an event (see sessions/scripts.ts). */
+  recordScript: string;
+  /** The environment the runtime would get without quartet (the user's). */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface SessionCommand {
+  argv: string[];
+  /** Variables to add to the user's environment. */
+  env: Record<string, string>;
+  /** The runtime's own session id when it is fixed up front (the ledger's key for this session). */
+  runtimeSessionId: string | null;
+}
+
+export interface SessionDriver {
+  binary: string;
+  install: string;
+  /** Where the state events come from, for `ps`. */
+  eventSource: StateSource;
+  /**
+   * True when the runtime's events report every change between working, idle and needs-input; otherwise
+   * (Codex reports only finished turns) the screen is read as well, and its verdict shown as a guess.
+   */
+  eventsComplete: boolean;
+  /** Builds the command line, writing the hook configuration into `stateDir`. */
+  launch(o: SessionLaunch): SessionCommand;
+  /** A guess from the visible screen, for when no event has arrived yet; null when nothing is recognized. */
+  screen(text: string): SessionState | null;
+  /** Finds the runtime's session id after the start, when it cannot be fixed up front. */
+  discoverSessionId?(o: { workdir: string; since: number; env: LookupEnv }): string | null;
 }
 
 export interface WorkflowReadOptions {

@@ -3,12 +3,9 @@
  * which id each Claude Code model alias is pinned to, whether CLAUDE.md imports are listed or inlined for
  * OpenCode, and whether skills are left where OpenCode already reads them or copied.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { z } from "zod";
-import { InputError, UsageError } from "../core/errors.js";
-import { parseJsoncTree, lineAt } from "../core/jsonc-file.js";
-import * as jsonc from "jsonc-parser";
+import { UsageError } from "../core/errors.js";
+import { readProjectSection } from "../core/project-config.js";
 import { ALIAS_TABLE } from "./models.js";
 
 const ModelId = z.string().regex(/^[\w.-]+\/[\w.:[\]-]+$/, "provider/model, e.g. anthropic/claude-sonnet-5");
@@ -21,9 +18,7 @@ export const PortConfig = z
   })
   .strict();
 
-/** quartet's own project config; strict, so a typo is an error rather than silently ignored. */
-export const ProjectConfig = z.object({ $schema: z.string().optional(), port: PortConfig.optional() }).strict();
-export type ProjectConfig = z.infer<typeof ProjectConfig>;
+export type ProjectConfig = { port?: z.infer<typeof PortConfig> };
 
 export interface PortSettings {
   /** Alias → provider/id. */
@@ -32,22 +27,9 @@ export interface PortSettings {
   skills: "native" | "copy";
 }
 
-export function projectConfigFile(root: string): string {
-  return path.join(root, ".quartet", "config.jsonc");
-}
-
+/** The `port` section of the project's `.quartet/config.jsonc`. */
 export function readProjectConfig(root: string): ProjectConfig {
-  const file = projectConfigFile(root);
-  if (!fs.existsSync(file)) return {};
-  const text = fs.readFileSync(file, "utf8");
-  const tree = parseJsoncTree(text, file);
-  const parsed = ProjectConfig.safeParse(jsonc.getNodeValue(tree));
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const at = issue.path as (string | number)[];
-  const node = jsonc.findNodeAtLocation(tree, at);
-  const field = at.join(".");
-  throw new InputError({ message: `${field || "config"}: ${issue.message}`, file, line: lineAt(text, node?.offset ?? 0), field });
+  return { port: readProjectSection(root, "port", PortConfig) };
 }
 
 /** `sonnet=anthropic/claude-sonnet-4-5` flags over the config over the built-in alias table. */

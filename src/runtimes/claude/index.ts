@@ -1,5 +1,6 @@
 /** The Claude Code adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
+import { claudeSession } from "./session.js";
 import { claudeWorkflow } from "./workflow/index.js";
 import { claudeHeadless } from "./headless.js";
 import { claudeLogs } from "./logs.js";
@@ -7,8 +8,9 @@ import { claudeLogs } from "./logs.js";
 export const claude: RuntimeAdapter = {
   id: "claude",
   displayName: "Claude Code",
-  capabilities: { logs: true, headless: true, workflow: true },
+  capabilities: { logs: true, headless: true, workflow: true, session: true },
   logs: claudeLogs,
   headless: claudeHeadless,
   workflow: claudeWorkflow,
+  session: claudeSession,
 };

@@ -1,10 +1,12 @@
 /** The Codex CLI adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
+import { codexSession } from "./session.js";
 import { codexLogs } from "./logs.js";
 
 export const codex: RuntimeAdapter = {
   id: "codex",
   displayName: "Codex CLI",
-  capabilities: { logs: true, headless: false, workflow: false },
+  capabilities: { logs: true, headless: false, workflow: false, session: true },
   logs: codexLogs,
+  session: codexSession,
 };

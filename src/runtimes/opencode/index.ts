@@ -1,5 +1,6 @@
 /** The OpenCode adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
+import { opencodeSession } from "./session.js";
 import { opencodeWorkflow } from "./workflow/index.js";
 import { opencodeHeadless } from "./headless.js";
 import { opencodeLogs } from "./logs.js";
@@ -7,8 +8,9 @@ import { opencodeLogs } from "./logs.js";
 export const opencode: RuntimeAdapter = {
   id: "opencode",
   displayName: "OpenCode",
-  capabilities: { logs: true, headless: true, workflow: true },
+  capabilities: { logs: true, headless: true, workflow: true, session: true },
   logs: opencodeLogs,
   headless: opencodeHeadless,
   workflow: opencodeWorkflow,
+  session: opencodeSession,
 };

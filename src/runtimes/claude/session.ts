@@ -1,0 +1,71 @@
+/**
+ * Running Claude Code's TUI as a tracked session: its state comes from hooks injected for this session
+ * only, through `--settings <file>` (Claude Code merges it over the user's settings, which stay untouched),
+ * and its session id is fixed up front with `--session-id`.
+ *
+ *   UserPromptSubmit, PreToolUse, PostToolUse → working     Stop, StopFailure → idle
+ *   PermissionRequest, Elicitation → needs-input            Notification → by its notification_type
+ *   SessionEnd → exited
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { shellQuote } from "../../sessions/scripts.js";
+import type { SessionState } from "../../sessions/state.js";
+import type { SessionDriver, SessionLaunch } from "../types.js";
+
+const HOOKS: Record<string, string> = {
+  SessionStart: "",
+  UserPromptSubmit: "working",
+  PreToolUse: "working",
+  PostToolUse: "working",
+  PostToolUseFailure: "working",
+  PermissionRequest: "needs-input",
+  Elicitation: "needs-input",
+  Notification: "?notification",
+  Stop: "idle",
+  StopFailure: "idle",
+  SessionEnd: "exited",
+};
+
+/** Events whose hooks take a matcher (tool name or notification type); "*" matches all. */
+const MATCHED = new Set(["PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "Notification"]);
+
+export function claudeHookSettings(recordScript: string): { hooks: Record<string, unknown[]> } {
+  const hooks: Record<string, unknown[]> = {};
+  for (const [event, state] of Object.entries(HOOKS)) {
+    const command = `sh ${shellQuote(recordScript)} hook ${event} ${shellQuote(state)}`;
+    hooks[event] = [{ ...(MATCHED.has(event) ? { matcher: "*" } : {}), hooks: [{ type: "command", command, timeout: 10 }] }];
+  }
+  return { hooks };
+}
+
+function launch(o: SessionLaunch) {
+  const settings = path.join(o.stateDir, "claude-settings.json");
+  fs.writeFileSync(settings, JSON.stringify(claudeHookSettings(o.recordScript), null, 2));
+  const argv = [o.bin, "--settings", settings, "--session-id", o.sessionId];
+  if (o.model) argv.push("--model", o.model);
+  if (o.prompt !== null) argv.push(o.prompt);
+  return { argv, env: {}, runtimeSessionId: o.sessionId };
+}
+
+/** What the TUI shows (2.1.x): dialogs that wait for a key, the spinner line of a running turn, the prompt box. */
+function screen(text: string): SessionState | null {
+  if (
+    /Do you want to proceed\?|Do you trust the files in this folder\?|Do you want to use this API key\?|Do you want to make this edit/.test(
+      text,
+    )
+  )
+    return "needs-input";
+  if (/esc to interrupt/i.test(text)) return "working";
+  if (/^\s*[│|]?\s*❯/m.test(text) || /\? for shortcuts/.test(text)) return "idle";
+  return null;
+}
+
+export const claudeSession: SessionDriver = {
+  binary: "claude",
+  install: "npm install -g @anthropic-ai/claude-code (quartet's tests pin 2.1.197)",
+  eventSource: "hook",
+  eventsComplete: true,
+  launch,
+  screen,
+};

@@ -1,0 +1,33 @@
+/**
+ * Running the Codex CLI's TUI as a session. Codex has no per-session hooks for tool calls or permission
+ * prompts; its `notify` program (set for this session only with `-c notify=[…]`) is called when a turn
+ * completes, with the thread id. Working and needs-input are therefore read from the screen, and shown
+ * as guesses.
+ */
+import type { SessionState } from "../../sessions/state.js";
+import type { SessionDriver, SessionLaunch } from "../types.js";
+
+function launch(o: SessionLaunch) {
+  // A TOML array of basic strings; JSON's string escapes are valid TOML.
+  const notify = `notify=[${["sh", o.recordScript, "notify", "turn", "?codex"].map((s) => JSON.stringify(s)).join(",")}]`;
+  const argv = [o.bin, "--cd", o.workdir, "-c", notify];
+  if (o.model) argv.push("--model", o.model);
+  if (o.prompt !== null) argv.push(o.prompt);
+  return { argv, env: {}, runtimeSessionId: null };
+}
+
+function screen(text: string): SessionState | null {
+  if (/Allow command\?|Would you like to run|Would you like to make the following edits|Approve|\[y\/n\]/i.test(text)) return "needs-input";
+  if (/esc to interrupt/i.test(text)) return "working";
+  if (/send\s+⏎|⏎ send|context left/i.test(text)) return "idle";
+  return null;
+}
+
+export const codexSession: SessionDriver = {
+  binary: "codex",
+  install: "npm install -g @openai/codex",
+  eventSource: "notify",
+  eventsComplete: false,
+  launch,
+  screen,
+};

@@ -1,0 +1,162 @@
+/**
+ * The git operations sessions need: finding the repository, creating and removing a session's worktree and
+ * branch, copying `.worktreeinclude` files, and the facts `ps`, `stop` and `gc` decide on (uncommitted
+ * work, commits ahead of the base, merged or not, diff stat).
+ *
+ * Everything goes through the real `git` binary, so the user's hooks, config and attributes apply.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { findBinary } from "../core/binaries.js";
+import { MissingToolError, UsageError } from "../core/errors.js";
+
+export class GitError extends Error {}
+
+export function git(cwd: string, args: readonly string[], options: { allowFailure?: boolean; input?: string } = {}) {
+  if (!findBinary("git")) throw new MissingToolError({ message: "git is not installed (Debian/Ubuntu: apt-get install git)" });
+  const r = spawnSync("git", args, { cwd, encoding: "utf8", input: options.input, maxBuffer: 256 * 1024 * 1024 });
+  const ok = r.status === 0;
+  if (!ok && !options.allowFailure)
+    throw new GitError(`git ${args.join(" ")} failed in ${cwd}: ${(r.stderr || r.error?.message || "").trim()}`);
+  return { ok, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** The top folder of the repository holding `dir` (the main checkout, even when run inside a worktree). */
+export function repositoryRoot(dir: string): string {
+  const r = git(dir, ["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"], { allowFailure: true });
+  if (!r.ok)
+    throw new UsageError(
+      `${dir} is not inside a git repository; run quartet in a repository, or use --in-place to run there without a worktree`,
+    );
+  const [commonDir, top] = r.stdout.trim().split("\n");
+  // The common dir of a normal repository is <root>/.git; inside a linked worktree it still points there.
+  return path.basename(commonDir!) === ".git" ? path.dirname(commonDir!) : top!;
+}
+
+export function currentBranch(dir: string): string | null {
+  const r = git(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"], { allowFailure: true });
+  return r.ok ? r.stdout.trim() : null;
+}
+
+export function commitOf(dir: string, rev: string): string | null {
+  const r = git(dir, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], { allowFailure: true });
+  return r.ok ? r.stdout.trim() : null;
+}
+
+export function branchExists(dir: string, branch: string): boolean {
+  return git(dir, ["show-ref", "--verify", "--quiet", `refs/heads/${branch}`], { allowFailure: true }).ok;
+}
+
+/** Files with uncommitted changes (tracked or untracked, not ignored), as `git status --porcelain` lines. */
+export function uncommitted(dir: string): string[] {
+  return git(dir, ["status", "--porcelain=v1", "--untracked-files=all"])
+    .stdout.split("\n")
+    .filter((l) => l.trim() !== "");
+}
+
+/** Where the branch is checked out, if anywhere. */
+export function worktreeOfBranch(dir: string, branch: string): string | null {
+  const out = git(dir, ["worktree", "list", "--porcelain"]).stdout;
+  let current: string | null = null;
+  for (const line of out.split("\n")) {
+    if (line.startsWith("worktree ")) current = line.slice("worktree ".length);
+    if (line === `branch refs/heads/${branch}` && current) return current;
+  }
+  return null;
+}
+
+export function addWorktree(repo: string, o: { dir: string; branch: string; base: string }): void {
+  fs.mkdirSync(path.dirname(o.dir), { recursive: true });
+  git(repo, ["worktree", "add", "--quiet", "-b", o.branch, o.dir, o.base]);
+}
+
+/** Removes a worktree folder and its git bookkeeping; `force` also discards uncommitted work in it. */
+export function removeWorktree(repo: string, dir: string, force: boolean): void {
+  const r = git(repo, ["worktree", "remove", ...(force ? ["--force", "--force"] : []), dir], { allowFailure: true });
+  if (!r.ok) {
+    if (fs.existsSync(dir)) throw new GitError(`could not remove the worktree ${dir}: ${r.stderr.trim()}`);
+    // The folder is already gone (deleted by hand): forget it.
+    git(repo, ["worktree", "prune"], { allowFailure: true });
+  }
+}
+
+export function deleteBranch(repo: string, branch: string, force = false): boolean {
+  return git(repo, ["branch", force ? "-D" : "-d", branch], { allowFailure: true }).ok;
+}
+
+/** Commits on `branch` that are not on `base`. */
+export function commitsAhead(repo: string, base: string, branch: string): number {
+  const r = git(repo, ["rev-list", "--count", `${base}..${branch}`], { allowFailure: true });
+  return r.ok ? Number(r.stdout.trim()) : 0;
+}
+
+/**
+ * Whether everything on `branch` has reached `base`: by ancestry (merge, fast-forward), or as one squashed
+ * or rebased change (every commit's patch is already on the base, which `git cherry` finds).
+ */
+export function isMerged(repo: string, base: string, branch: string): boolean {
+  if (git(repo, ["merge-base", "--is-ancestor", branch, base], { allowFailure: true }).ok) return true;
+  const cherry = git(repo, ["cherry", base, branch], { allowFailure: true });
+  if (cherry.ok && cherry.stdout.trim() !== "" && !cherry.stdout.split("\n").some((l) => l.startsWith("+"))) return true;
+  // A squash merge: the base already holds the branch's whole change as one commit.
+  const mergeBase = git(repo, ["merge-base", base, branch], { allowFailure: true }).stdout.trim();
+  if (!mergeBase) return false;
+  const tree = git(repo, ["rev-parse", `${branch}^{tree}`], { allowFailure: true }).stdout.trim();
+  const squashed = git(repo, ["commit-tree", tree, "-p", mergeBase, "-m", "quartet: squash probe"], { allowFailure: true }).stdout.trim();
+  if (!squashed) return false;
+  const probe = git(repo, ["cherry", base, squashed], { allowFailure: true });
+  return probe.ok && probe.stdout.trim().startsWith("-");
+}
+
+export interface DiffStat {
+  files: number;
+  insertions: number;
+  deletions: number;
+  /** New files not yet added to git (counted in `files` and `insertions`). */
+  untracked: number;
+}
+
+/** The change in the worktree against the base commit: commits, staged, unstaged and untracked work. */
+export function diffStat(dir: string, baseCommit: string): DiffStat {
+  const stat: DiffStat = { files: 0, insertions: 0, deletions: 0, untracked: 0 };
+  const numstat = git(dir, ["diff", "--numstat", baseCommit], { allowFailure: true });
+  for (const line of numstat.stdout.split("\n")) {
+    const [add, del] = line.split("\t");
+    if (add === undefined || del === undefined) continue;
+    stat.files++;
+    stat.insertions += Number(add) || 0;
+    stat.deletions += Number(del) || 0;
+  }
+  const untracked = git(dir, ["ls-files", "--others", "--exclude-standard", "-z"], { allowFailure: true });
+  for (const file of untracked.stdout.split("\0").filter(Boolean)) {
+    stat.files++;
+    stat.untracked++;
+    try {
+      const text = fs.readFileSync(path.join(dir, file));
+      if (text.length > 0 && !text.includes(0)) stat.insertions += text.toString("utf8").split("\n").length - (text.at(-1) === 10 ? 1 : 0);
+    } catch {
+      // Removed meanwhile.
+    }
+  }
+  return stat;
+}
+
+/**
+ * Copies the ignored files that `.worktreeinclude` names (gitignore patterns: `.env`, `config/*.local`)
+ * from the checkout into the new worktree, which git would not carry over. Returns the copied paths.
+ */
+export function copyWorktreeIncludes(from: string, to: string): string[] {
+  const list = path.join(from, ".worktreeinclude");
+  if (!fs.existsSync(list)) return [];
+  const r = git(from, ["ls-files", "--others", "--ignored", "-z", `--exclude-from=${list}`]);
+  const copied: string[] = [];
+  for (const rel of r.stdout.split("\0").filter(Boolean)) {
+    const target = path.join(to, rel);
+    if (fs.existsSync(target)) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.cpSync(path.join(from, rel), target, { preserveTimestamps: true, verbatimSymlinks: true });
+    copied.push(rel);
+  }
+  return copied;
+}

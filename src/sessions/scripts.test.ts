@@ -1,0 +1,82 @@
+/** record.sh and notify.sh run by the real `sh`, with the JSON Claude Code and Codex hand them. */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test } from "vitest";
+import { tempDir } from "../../test/helpers.js";
+import { recordScript, shellQuote, writeSessionScripts } from "./scripts.js";
+import { readEvents } from "./state.js";
+
+function setup(command: string) {
+  const dir = tempDir();
+  const log = path.join(dir, "notified.log");
+  writeSessionScripts(dir, {
+    name: "s1",
+    runtime: "claude",
+    tmuxSocket: "unused",
+    notify: { bell: false, desktop: false, command: command.replace("LOG", log) },
+  });
+  const record = (args: string[], stdin = "") => {
+    const r = spawnSync("sh", [recordScript(dir), ...args], { input: stdin, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+  };
+  const notified = async (count: number) => {
+    await expect.poll(() => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean).length : 0)).toBe(count);
+    return fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
+  };
+  return { dir, record, notified };
+}
+
+test("record.sh appends events and notifies once per change to needs-input", async () => {
+  const { dir, record, notified } = setup(`echo "$QUARTET_SESSION $QUARTET_RUNTIME $QUARTET_DETAIL" >> LOG`);
+  record(["hook", "UserPromptSubmit", "working"], '{"prompt":"hi"}');
+  record(
+    ["hook", "PermissionRequest", "needs-input"],
+    '{"hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"touch x"}}',
+  );
+  record(
+    ["hook", "Notification", "?notification"],
+    '{"hook_event_name": "Notification", "notification_type": "permission_prompt", "message":"Claude needs your permission"}',
+  );
+  expect(await notified(1)).toBe("s1 claude Bash\n");
+  record(["hook", "PostToolUse", "working"], "{}");
+  record(["hook", "Notification", "?notification"], '{"notification_type":"idle_prompt"}');
+  record(["hook", "Notification", "?notification"], '{"notification_type":"auth_success"}');
+  record(["hook", "Notification", "?notification"], '{"notification_type":"elicitation_dialog"}');
+  expect(await notified(2)).toBe("s1 claude Bash\ns1 claude elicitation_dialog\n");
+  const events = readEvents(dir, 0).events;
+  expect(events.map((e) => [e.ev, e.state, e.detail])).toEqual([
+    ["UserPromptSubmit", "working", ""],
+    ["PermissionRequest", "needs-input", "Bash"],
+    ["Notification", "needs-input", "permission_prompt"],
+    ["PostToolUse", "working", ""],
+    ["Notification", "idle", "idle_prompt"],
+    ["Notification", "", "auth_success"],
+    ["Notification", "needs-input", "elicitation_dialog"],
+  ]);
+  expect(events.every((e) => e.t > 1_600_000_000_000)).toBe(true);
+});
+
+test("record.sh reads Codex's notify JSON and keeps quotes out of the event line", () => {
+  const { dir, record } = setup("true");
+  const payload = JSON.stringify({
+    type: "agent-turn-complete",
+    "thread-id": "0199a-b2c3",
+    "turn-id": "1",
+    "last-assistant-message": 'Done "quoted"',
+  });
+  record(["notify", "turn", "?codex", payload]);
+  record(["plugin", "permission.asked", "needs-input", 'ses_1"},{"x', 'bash"\\']);
+  const events = readEvents(dir, 0);
+  expect(events.malformed).toBe(0);
+  expect(events.events.map((e) => [e.src, e.state, e.detail, e.sid])).toEqual([
+    ["notify", "idle", "agent-turn-complete", "0199a-b2c3"],
+    ["plugin", "needs-input", "bash", "ses_1x"],
+  ]);
+});
+
+test("shellQuote survives every awkward character", () => {
+  const value = `it's "quoted" $HOME \`cmd\` \\ ; & | *`;
+  const r = spawnSync("sh", ["-c", `printf '%s' ${shellQuote(value)}`], { encoding: "utf8" });
+  expect(r.stdout).toBe(value);
+});

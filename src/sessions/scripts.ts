@@ -1,0 +1,112 @@
+/**
+ * The small POSIX shell scripts a session's runtime runs: `record.sh`, which the hooks call to append an
+ * event to events.jsonl (see state.ts), and `notify.sh`, which tells the person when the session starts
+ * waiting for them. Both live in the session's state folder and are removed with it.
+ *
+ * Shell, not node: a hook runs before every tool call, and `sh` starts in a millisecond.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { SessionSettings } from "./settings.js";
+
+/** Quotes a value for sh: single quotes, with embedded single quotes closed, escaped and reopened. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * `record.sh SOURCE EVENT STATE [SID] [DETAIL]`. STATE is a session state, empty for none, or one of two
+ * rules that read the event itself: `?notification` (Claude Code's Notification JSON on stdin: needs-input
+ * for a permission or question prompt, idle for the idle reminder) and `?codex` (Codex's notify JSON, which
+ * Codex appends as the last argument, in place of SID). SID and DETAIL are reduced to safe characters.
+ */
+const RECORD = String.raw`#!/bin/sh
+# Written by quartet for one agent session: appends the runtime's events to events.jsonl, which
+# 'quartet ps' reads, and runs notify.sh when the session starts waiting for its person.
+dir=$(dirname "$0")
+src=$1
+event=$2
+state=$3
+safe() { printf '%s' "$1" | tr -cd 'A-Za-z0-9_.:-' | cut -c1-120; }
+sid=$(safe "$4")
+detail=$(safe "$5")
+field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([A-Za-z0-9_.:-]*\)\".*/\1/p" | head -n 1; }
+case "$state" in
+  '?notification')
+    detail=$(field notification_type)
+    case "$detail" in
+      permission_prompt|elicitation*|agent_needs_input) state=needs-input ;;
+      idle_prompt) state=idle ;;
+      *) state= ;;
+    esac ;;
+  '?codex')
+    cat >/dev/null
+    detail=$(printf '%s' "$4" | field type)
+    sid=$(printf '%s' "$4" | field thread-id)
+    case "$detail" in
+      agent-turn-complete) state=idle ;;
+      *) state= ;;
+    esac ;;
+  needs-input) [ -z "$detail" ] && detail=$(field tool_name) ;;
+  *) cat >/dev/null ;;
+esac
+t=$(date +%s%3N 2>/dev/null)
+case "$t" in *N*|'') t=$(($(date +%s) * 1000)) ;; esac
+printf '{"t":%s,"src":"%s","ev":"%s","state":"%s","detail":"%s","sid":"%s"}\n' "$t" "$src" "$event" "$state" "$detail" "$sid" >> "$dir/events.jsonl"
+if [ -n "$state" ]; then
+  previous=$(cat "$dir/state" 2>/dev/null)
+  printf '%s' "$state" > "$dir/state"
+  if [ "$state" = needs-input ] && [ "$previous" != needs-input ]; then
+    # In a session of its own: the runtime may end the hook's process group as soon as the hook returns.
+    if command -v setsid >/dev/null 2>&1; then
+      setsid sh "$dir/notify.sh" "$detail" </dev/null >/dev/null 2>&1 &
+    else
+      sh "$dir/notify.sh" "$detail" </dev/null >/dev/null 2>&1
+    fi
+  fi
+fi
+exit 0
+`;
+
+export function recordScript(stateDir: string): string {
+  return path.join(stateDir, "record.sh");
+}
+
+export function notifyScript(stateDir: string): string {
+  return path.join(stateDir, "notify.sh");
+}
+
+/** `notify.sh [DETAIL]`: every notification the settings turn on, each allowed to fail on its own. */
+function notifySource(o: { name: string; runtime: string; tmuxSocket: string; notify: SessionSettings["notify"] }): string {
+  const message = `quartet: ${o.name} needs you`;
+  const lines = [
+    "#!/bin/sh",
+    `# Written by quartet: tells the person that session ${o.name} is waiting for them.`,
+    `export QUARTET_SESSION=${shellQuote(o.name)} QUARTET_RUNTIME=${shellQuote(o.runtime)} QUARTET_STATE=needs-input QUARTET_DETAIL="$1"`,
+  ];
+  if (o.notify.bell) {
+    lines.push(
+      "# A bell in the agent's pane reaches whoever is attached; the status line shows which session rang.",
+      `if [ -n "$TMUX_PANE" ]; then`,
+      `  tty=$(tmux -L ${shellQuote(o.tmuxSocket)} display-message -p -t "$TMUX_PANE" '#{pane_tty}' 2>/dev/null)`,
+      `  [ -n "$tty" ] && printf '\\a' > "$tty" 2>/dev/null`,
+      `  tmux -L ${shellQuote(o.tmuxSocket)} display-message ${shellQuote(message)} 2>/dev/null`,
+      "fi",
+    );
+  }
+  if (o.notify.desktop) {
+    lines.push(
+      `command -v notify-send >/dev/null 2>&1 && notify-send -a quartet ${shellQuote(message)} "\${QUARTET_DETAIL:-waiting for input}" 2>/dev/null`,
+    );
+  }
+  if (o.notify.command) lines.push(`sh -c ${shellQuote(o.notify.command)}`);
+  lines.push("exit 0", "");
+  return lines.join("\n");
+}
+
+/** Writes record.sh and notify.sh into a new session's state folder. */
+export function writeSessionScripts(stateDir: string, o: Parameters<typeof notifySource>[0]): void {
+  fs.mkdirSync(stateDir, { recursive: true });
+  fs.writeFileSync(recordScript(stateDir), RECORD, { mode: 0o755 });
+  fs.writeFileSync(notifyScript(stateDir), notifySource(o), { mode: 0o755 });
+}

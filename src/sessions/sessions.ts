@@ -1,0 +1,539 @@
+/**
+ * Layer 2: agent sessions of any runtime, each in its own git worktree and tmux pane, with their state.
+ *
+ * `startSession` creates the worktree (or uses the folder as it is with `inPlace`), writes the hook
+ * scripts, starts the runtime's TUI with the prompt and watches its first seconds; a runtime that exits at
+ * once is reported with its last output and everything it was given is undone. `observe` brings a
+ * session's state up to date from its events, its process and, where events are missing, its screen.
+ * `stopSession` and `collectGarbage` never delete uncommitted work unless told to.
+ */
+import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { findBinary } from "../core/binaries.js";
+import { MissingToolError, NamedError, UsageError } from "../core/errors.js";
+import type { LookupEnv, QuartetPaths } from "../core/paths.js";
+import type { RuntimeAdapter, SessionDriver } from "../runtimes/types.js";
+import {
+  addWorktree,
+  branchExists,
+  commitOf,
+  commitsAhead,
+  copyWorktreeIncludes,
+  currentBranch,
+  deleteBranch,
+  isMerged,
+  removeWorktree,
+  repositoryRoot,
+  uncommitted,
+  worktreeOfBranch,
+} from "./git.js";
+import type { Registry, SessionRow } from "./registry.js";
+import { recordScript, writeSessionScripts } from "./scripts.js";
+import { sessionSettings } from "./settings.js";
+import { appendEvent, foldEvents, readEvents, type Observed } from "./state.js";
+import type { PaneStatus, Tmux } from "./tmux.js";
+
+/** The runtime ended during its first seconds; `output` is the end of what its pane showed. */
+export const RuntimeExitedError = NamedError.create<"RuntimeExitedError", { message: string; output: string }>("RuntimeExitedError");
+
+/** A session whose tmux pane no longer exists (the tmux server was killed, or the machine restarted). */
+export const StaleSessionError = NamedError.create<"StaleSessionError", { message: string }>("StaleSessionError");
+
+export interface SessionsContext {
+  registry: Registry;
+  tmux: () => Tmux;
+  paths: QuartetPaths;
+  lookup: LookupEnv;
+  /** The environment the runtimes get (the user's). */
+  env: NodeJS.ProcessEnv;
+  runtimes: ReadonlyMap<string, RuntimeAdapter>;
+  log?(message: string): void;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+
+export function tmuxSessionName(name: string): string {
+  return `q-${name}`;
+}
+
+/** A short name from the prompt's first words: "Fix the login bug in auth.ts" → fix-the-login-bug. */
+export function nameFromPrompt(prompt: string | null, taken: (name: string) => boolean): string {
+  const words = (prompt ?? "session")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim()
+    .split(" ")
+    .filter(Boolean);
+  let base = "";
+  for (const w of words) {
+    if (base && base.length + w.length + 1 > 24) break;
+    base = base ? `${base}-${w}` : w.slice(0, 24);
+  }
+  base ||= "session";
+  if (!taken(base)) return base;
+  for (let i = 2; ; i++) if (!taken(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+export interface StartOptions {
+  cwd: string;
+  runtime: RuntimeAdapter;
+  prompt: string | null;
+  name?: string;
+  taskId?: string;
+  base?: string;
+  inPlace?: boolean;
+  model?: string;
+  bin?: string;
+  /** How long to watch for a runtime that exits at once. */
+  startupMs?: number;
+}
+
+function driverOf(runtime: RuntimeAdapter): SessionDriver {
+  if (!runtime.session) throw new UsageError(`${runtime.displayName} cannot be run as a session yet`);
+  return runtime.session;
+}
+
+export async function startSession(ctx: SessionsContext, o: StartOptions): Promise<SessionRow> {
+  const driver = driverOf(o.runtime);
+  const bin = findBinary(driver.binary, o.bin, ctx.env);
+  if (!bin) {
+    throw new MissingToolError({
+      message: o.bin ? `${o.bin} is not an executable file` : `${driver.binary} is not installed: ${driver.install}`,
+    });
+  }
+  const tmux = ctx.tmux();
+  const taken = (n: string) => ctx.registry.byName(n) !== undefined;
+  const name = o.name ?? nameFromPrompt(o.prompt, (n) => taken(n) || tmux.sessionExists(tmuxSessionName(n)));
+  if (!NAME.test(name))
+    throw new UsageError(`--name "${name}": use letters, digits, - and _ (at most 48, starting with a letter or digit)`);
+  const existing = ctx.registry.byName(name);
+  if (existing) {
+    throw new UsageError(
+      `a session named "${name}" already exists (${existing.state}, ${existing.workdir}); choose another --name, or remove it with \`quartet stop ${name}\``,
+    );
+  }
+
+  const id = crypto.randomUUID();
+  const stateDir = path.join(ctx.paths.dataDir, "sessions", id);
+  const undo: (() => void)[] = [];
+  const rollback = () => {
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch {
+        // Best effort: the message that follows says what failed first.
+      }
+    }
+  };
+
+  let repo: string | null = null;
+  let workdir: string;
+  let branch: string | null = null;
+  let baseBranch: string | null = null;
+  let baseCommit: string | null = null;
+  if (o.inPlace) {
+    try {
+      repo = repositoryRoot(o.cwd);
+    } catch {
+      repo = null;
+    }
+    workdir = path.resolve(o.cwd);
+    branch = repo ? currentBranch(workdir) : null;
+    baseCommit = repo ? commitOf(workdir, "HEAD") : null;
+  } else {
+    repo = repositoryRoot(o.cwd);
+    baseBranch = o.base ?? currentBranch(o.cwd);
+    if (!baseBranch) throw new UsageError(`${o.cwd} is on a detached HEAD; name the branch to start from with --base`);
+    baseCommit = commitOf(repo, baseBranch);
+    if (!baseCommit) throw new UsageError(`--base ${baseBranch}: no such branch or commit in ${repo}`);
+    const checkout = worktreeOfBranch(repo, baseBranch);
+    if (checkout) {
+      // Untracked files are not counted: they are not on the base branch either way.
+      const dirty = uncommitted(checkout).filter((l) => !l.startsWith("??"));
+      if (dirty.length > 0) {
+        const files = dirty.slice(0, 5).map((l) => l.slice(3));
+        throw new UsageError(
+          `${baseBranch} has uncommitted changes in ${checkout} (${files.join(", ")}${dirty.length > 5 ? `, and ${dirty.length - 5} more` : ""}); ` +
+            `the new worktree starts from the last commit and would not have them. Commit or stash them, or run with --in-place.`,
+        );
+      }
+    }
+    branch = `quartet/${name}`;
+    if (branchExists(repo, branch)) {
+      throw new UsageError(
+        `the branch ${branch} already exists in ${repo}; choose another --name, or delete the branch (git branch -D ${branch})`,
+      );
+    }
+    const repoKey = `${path.basename(repo).replace(/[^A-Za-z0-9._-]/g, "_")}-${crypto.createHash("sha256").update(repo).digest("hex").slice(0, 8)}`;
+    workdir = path.join(ctx.paths.dataDir, "worktrees", repoKey, name);
+    if (fs.existsSync(workdir)) throw new UsageError(`${workdir} already exists; remove it or choose another --name`);
+    addWorktree(repo, { dir: workdir, branch, base: baseCommit });
+    const createdRepo = repo;
+    const createdBranch = branch;
+    undo.push(() => deleteBranch(createdRepo, createdBranch, true));
+    undo.push(() => removeWorktree(createdRepo, workdir, true));
+    try {
+      const copied = copyWorktreeIncludes(checkout ?? repo, workdir);
+      if (copied.length > 0) ctx.log?.(`copied from .worktreeinclude: ${copied.join(", ")}`);
+      const settings = sessionSettings({ configDir: ctx.paths.configDir, projectRoot: workdir });
+      if (settings.setup) runSetup(settings.setup, workdir, ctx);
+    } catch (e) {
+      rollback();
+      throw e;
+    }
+  }
+
+  const settings = sessionSettings({ configDir: ctx.paths.configDir, projectRoot: workdir });
+  try {
+    writeSessionScripts(stateDir, { name, runtime: o.runtime.id, tmuxSocket: tmux.socket, notify: settings.notify });
+    undo.push(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+    const command = driver.launch({
+      bin: bin.path,
+      workdir,
+      prompt: o.prompt,
+      model: o.model ?? null,
+      sessionId: id,
+      stateDir,
+      recordScript: recordScript(stateDir),
+      env: ctx.env,
+    });
+    const now = Date.now();
+    const tmuxSession = tmuxSessionName(name);
+    // A tmux session of that name without a registry row is left over from a removed session.
+    if (tmux.sessionExists(tmuxSession)) tmux.killSession(tmuxSession);
+    const row: SessionRow = {
+      id,
+      name,
+      runtime: o.runtime.id,
+      runtimeSessionId: command.runtimeSessionId,
+      model: o.model ?? null,
+      prompt: o.prompt,
+      taskId: o.taskId ?? null,
+      repo,
+      workdir,
+      inPlace: o.inPlace === true,
+      branch,
+      baseBranch,
+      baseCommit,
+      stateDir,
+      tmuxSocket: tmux.socket,
+      tmuxSession,
+      tmuxPane: null,
+      createdAt: now,
+      state: o.prompt !== null ? "working" : "idle",
+      stateSince: now,
+      stateSource: "quartet",
+      stateDetail: o.prompt !== null ? "prompt delivered at start" : null,
+      eventsOffset: 0,
+      endedAt: null,
+      exitStatus: null,
+      stopped: false,
+      discarded: false,
+      removedAt: null,
+    };
+    ctx.registry.insert(row);
+    undo.push(() => ctx.registry.delete(id));
+    const pane = tmux.start({ session: tmuxSession, cwd: workdir, argv: command.argv, env: { ...ctx.env, ...command.env } });
+    undo.push(() => tmux.killSession(tmuxSession));
+    tmux.setTitle(pane, `${name} (${o.runtime.id})`);
+    ctx.registry.update(id, { tmuxPane: pane });
+    row.tmuxPane = pane;
+    await watchStartup(tmux, pane, stateDir, o.startupMs ?? startupWait(ctx.env), driver);
+    return row;
+  } catch (e) {
+    rollback();
+    throw e;
+  }
+}
+
+function startupWait(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.QUARTET_STARTUP_WAIT_MS);
+  return Number.isFinite(v) && v >= 0 && env.QUARTET_STARTUP_WAIT_MS !== undefined ? v : 3000;
+}
+
+/**
+ * Waits until the runtime reports its first event, or `ms` pass with it still running. A pane that died
+ * meanwhile means the runtime could not start: its last output becomes the error.
+ */
+async function watchStartup(tmux: Tmux, pane: string, stateDir: string, ms: number, driver: SessionDriver): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const status = tmux.panes().get(pane);
+    if (!status || status.dead) {
+      // Blank rows and tmux's own "Pane is dead" line say nothing about why it ended.
+      const output = status
+        ? tmux
+            .capture(pane, 200)
+            .split("\n")
+            .filter((l) => l.trim() !== "" && !l.startsWith("Pane is dead"))
+            .slice(-25)
+            .join("\n")
+        : "";
+      throw new RuntimeExitedError({
+        message: `${driver.binary} exited at once${status?.deadStatus !== null && status?.deadStatus !== undefined ? ` with status ${status.deadStatus}` : ""}; its last output:\n${output || "(nothing)"}\nThe worktree and branch made for it were removed.`,
+        output,
+      });
+    }
+    if (Date.now() >= deadline) return;
+    if (readEvents(stateDir, 0).events.some((e) => e.src !== "quartet")) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function runSetup(command: string, workdir: string, ctx: SessionsContext): void {
+  ctx.log?.(`setup: ${command}`);
+  const r = spawnSync("sh", ["-c", command], { cwd: workdir, env: ctx.env, stdio: ["ignore", "inherit", "inherit"] });
+  if (r.status !== 0) {
+    throw new UsageError(`the setup command "${command}" failed in ${workdir} (exit ${r.status ?? r.signal}); the worktree was removed`);
+  }
+}
+
+/** A session's state now: its new events, its process, and where events are missing, its screen. */
+export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMap<string, PaneStatus>): SessionRow {
+  const driver = ctx.runtimes.get(row.runtime)?.session;
+  const read = readEvents(row.stateDir, row.eventsOffset);
+  let o: Observed = foldEvents(
+    { state: row.state, since: row.stateSince, source: row.stateSource, detail: row.stateDetail, runtimeSessionId: row.runtimeSessionId },
+    read.events,
+  );
+  let endedAt = row.endedAt;
+  let exitStatus = row.exitStatus;
+  const pane = row.tmuxPane ? panes.get(row.tmuxPane) : undefined;
+  if (row.stopped) {
+    o = { ...o, state: "exited", source: "process" };
+  } else if (!pane) {
+    if (!(o.state === "exited" && o.source === "process")) {
+      const now = Date.now();
+      o = { ...o, state: "exited", since: now, source: "process", detail: "its tmux pane is gone" };
+      endedAt ??= now;
+    }
+  } else if (pane.dead) {
+    if (!(o.state === "exited" && o.source === "process")) {
+      const at = pane.deadAt ?? Date.now();
+      o = {
+        ...o,
+        state: "exited",
+        since: at,
+        source: "process",
+        detail: pane.deadStatus !== null ? `exit status ${pane.deadStatus}` : null,
+      };
+      endedAt ??= at;
+      exitStatus = pane.deadStatus;
+    }
+  } else if (driver && (o.source === "quartet" || o.source === "screen" || !driver.eventsComplete)) {
+    const guess = driver.screen(ctx.tmux().capture(pane.paneId));
+    if (guess && guess !== "exited")
+      o = { ...o, state: guess, since: guess === o.state ? o.since : Date.now(), source: "screen", detail: null };
+  }
+  if (!o.runtimeSessionId && driver?.discoverSessionId) {
+    o = { ...o, runtimeSessionId: driver.discoverSessionId({ workdir: row.workdir, since: row.createdAt, env: ctx.lookup }) };
+  }
+  const changes: Partial<SessionRow> = {
+    state: o.state,
+    stateSince: o.since,
+    stateSource: o.source,
+    stateDetail: o.detail,
+    runtimeSessionId: o.runtimeSessionId,
+    eventsOffset: read.offset,
+    endedAt,
+    exitStatus,
+  };
+  ctx.registry.update(row.id, changes);
+  return { ...row, ...changes };
+}
+
+/** Every session `ps` lists, observed now. */
+export function listSessions(ctx: SessionsContext): SessionRow[] {
+  const rows = ctx.registry.current();
+  if (rows.length === 0) return rows;
+  const panes = ctx.tmux().panes();
+  return rows.map((r) => observe(ctx, r, panes));
+}
+
+export function findSession(ctx: SessionsContext, name: string): SessionRow {
+  const row = ctx.registry.byName(name);
+  if (row) return row;
+  const names = ctx.registry.current().map((r) => r.name);
+  throw new UsageError(
+    `no session named "${name}"${names.length > 0 ? ` (sessions: ${names.join(", ")})` : "; start one with `quartet run`"}`,
+  );
+}
+
+/** The session's pane, when its runtime is still running there. */
+function livePane(ctx: SessionsContext, row: SessionRow, action: string): string {
+  const pane = row.tmuxPane ? ctx.tmux().panes().get(row.tmuxPane) : undefined;
+  if (!pane) {
+    throw new StaleSessionError({
+      message: `cannot ${action} ${row.name}: its tmux pane is gone (was the tmux server stopped?); \`quartet stop ${row.name}\` cleans it up`,
+    });
+  }
+  if (pane.dead)
+    throw new UsageError(`cannot ${action} ${row.name}: its runtime has exited; \`quartet attach ${row.name}\` shows its last screen`);
+  return pane.paneId;
+}
+
+/** Types `text` into the session as the person would, then Enter. */
+export async function sendToSession(ctx: SessionsContext, name: string, text: string): Promise<SessionRow> {
+  const row = findSession(ctx, name);
+  const pane = livePane(ctx, row, "send to");
+  const tmux = ctx.tmux();
+  tmux.type(pane, text);
+  // The TUIs read a burst of input as a paste; Enter sent in the same burst would become a newline in it.
+  await new Promise((r) => setTimeout(r, 300));
+  tmux.key(pane, "Enter");
+  const driver = ctx.runtimes.get(row.runtime)?.session;
+  appendEvent(row.stateDir, { t: Date.now(), src: "quartet", ev: "send", state: driver?.eventsComplete ? "" : "working" });
+  return row;
+}
+
+/** The session's pane, for `attach`: also a dead one, whose last screen is still worth reading. */
+export function attachTarget(ctx: SessionsContext, name: string): { bin: string; args: string[] } {
+  const row = findSession(ctx, name);
+  const pane = row.tmuxPane ? ctx.tmux().panes().get(row.tmuxPane) : undefined;
+  if (!pane) {
+    throw new StaleSessionError({
+      message: `cannot attach to ${row.name}: its tmux pane is gone (was the tmux server stopped?); \`quartet stop ${row.name}\` cleans it up`,
+    });
+  }
+  return ctx.tmux().attachArgs(pane.paneId);
+}
+
+export const GRID_SESSION = "quartet-grid";
+
+/** Moves every session's pane into one tiled window; returns how to attach to it. */
+export function gridSessions(ctx: SessionsContext): { panes: number; attach: { bin: string; args: string[] } } {
+  const tmux = ctx.tmux();
+  const panes = tmux.panes();
+  const live = ctx.registry
+    .current()
+    .map((r) => (r.tmuxPane ? panes.get(r.tmuxPane) : undefined))
+    .filter((p): p is PaneStatus => p !== undefined && !p.dead)
+    .map((p) => p.paneId);
+  if (live.length === 0) throw new UsageError("no live sessions to show; start one with `quartet run`");
+  tmux.grid(GRID_SESSION, live);
+  return { panes: live.length, attach: tmux.attachArgs(live[0]!) };
+}
+
+export interface StopOutcome {
+  row: SessionRow;
+  worktree: "removed" | "kept" | "kept-dirty" | "in-place" | "missing";
+  dirtyFiles: string[];
+  branch: "deleted" | "kept" | "none";
+  commitsAhead: number;
+}
+
+export function stopSession(
+  ctx: SessionsContext,
+  name: string,
+  o: { keepWorktree?: boolean; force?: boolean; discard?: boolean } = {},
+): StopOutcome {
+  const row = findSession(ctx, name);
+  const tmux = ctx.tmux();
+  const pane = row.tmuxPane ? tmux.panes().get(row.tmuxPane) : undefined;
+  if (pane) tmux.killPane(pane.paneId);
+  if (tmux.sessionExists(row.tmuxSession)) tmux.killSession(row.tmuxSession);
+  const now = Date.now();
+  if (!row.stopped) appendEvent(row.stateDir, { t: now, src: "quartet", ev: "stop", state: "exited" });
+  const stopped: Partial<SessionRow> = {
+    stopped: true,
+    state: "exited",
+    stateSince: row.state === "exited" ? row.stateSince : now,
+    stateSource: "process",
+    stateDetail: row.state === "exited" ? row.stateDetail : "stopped",
+    endedAt: row.endedAt ?? now,
+    discarded: row.discarded || o.discard === true,
+  };
+  ctx.registry.update(row.id, stopped);
+  const out: StopOutcome = { row: { ...row, ...stopped }, worktree: "kept", dirtyFiles: [], branch: "none", commitsAhead: 0 };
+  if (row.inPlace || !row.repo || !row.branch) {
+    out.worktree = "in-place";
+    ctx.registry.update(row.id, { removedAt: now });
+    return out;
+  }
+  out.commitsAhead = row.baseCommit ? commitsAhead(row.repo, row.baseCommit, row.branch) : 0;
+  out.branch = branchExists(row.repo, row.branch) ? "kept" : "none";
+  if (o.keepWorktree) return out;
+  if (fs.existsSync(row.workdir)) {
+    out.dirtyFiles = uncommitted(row.workdir).map((l) => l.slice(3));
+    if (out.dirtyFiles.length > 0 && !o.force) {
+      out.worktree = "kept-dirty";
+      return out;
+    }
+    removeWorktree(row.repo, row.workdir, out.dirtyFiles.length > 0);
+    out.worktree = "removed";
+  } else {
+    removeWorktree(row.repo, row.workdir, false);
+    out.worktree = "missing";
+  }
+  // A branch with no commits of its own holds nothing; one with commits stays for review (and `gc`).
+  if (out.branch === "kept" && out.commitsAhead === 0 && deleteBranch(row.repo, row.branch, true)) out.branch = "deleted";
+  if (out.branch !== "kept") {
+    fs.rmSync(row.stateDir, { recursive: true, force: true });
+    ctx.registry.update(row.id, { removedAt: now });
+  }
+  return out;
+}
+
+export interface GcItem {
+  row: SessionRow;
+  action: "remove" | "keep";
+  reason: string;
+}
+
+/** What `gc` would do with each ended session: remove it when its branch is merged or discarded. */
+export function planGarbage(ctx: SessionsContext): GcItem[] {
+  const items: GcItem[] = [];
+  for (const row of listSessions(ctx)) {
+    if (row.state !== "exited") {
+      items.push({ row, action: "keep", reason: `still ${row.state}` });
+      continue;
+    }
+    if (row.inPlace || !row.repo || !row.branch) {
+      items.push({ row, action: "remove", reason: "ended (in place: only quartet's record is removed)" });
+      continue;
+    }
+    const dirty = fs.existsSync(row.workdir) ? uncommitted(row.workdir) : [];
+    const hasBranch = branchExists(row.repo, row.branch);
+    if (row.discarded) {
+      items.push({
+        row,
+        action: "remove",
+        reason: `discarded${dirty.length > 0 ? ` (its ${dirty.length} uncommitted files go too)` : ""}`,
+      });
+    } else if (dirty.length > 0) {
+      items.push({
+        row,
+        action: "keep",
+        reason: `uncommitted work in ${dirty.length} file(s) (${dirty
+          .slice(0, 3)
+          .map((l) => l.slice(3))
+          .join(", ")})`,
+      });
+    } else if (!hasBranch) {
+      items.push({ row, action: "remove", reason: `branch ${row.branch} was deleted` });
+    } else if (row.baseBranch && branchExists(row.repo, row.baseBranch) && isMerged(row.repo, row.baseBranch, row.branch)) {
+      items.push({ row, action: "remove", reason: `branch ${row.branch} is merged into ${row.baseBranch}` });
+    } else if (row.baseCommit && commitsAhead(row.repo, row.baseCommit, row.branch) === 0) {
+      items.push({ row, action: "remove", reason: `branch ${row.branch} has no commits of its own` });
+    } else {
+      items.push({ row, action: "keep", reason: `branch ${row.branch} is not merged into ${row.baseBranch ?? "its base"}` });
+    }
+  }
+  return items;
+}
+
+export function collectGarbage(ctx: SessionsContext, items: readonly GcItem[]): void {
+  const tmux = ctx.tmux();
+  for (const { row, action } of items) {
+    if (action !== "remove") continue;
+    if (tmux.sessionExists(row.tmuxSession)) tmux.killSession(row.tmuxSession);
+    if (row.repo && row.branch && !row.inPlace) {
+      if (fs.existsSync(row.workdir) || worktreeOfBranch(row.repo, row.branch)) removeWorktree(row.repo, row.workdir, row.discarded);
+      if (branchExists(row.repo, row.branch)) deleteBranch(row.repo, row.branch, true);
+    }
+    fs.rmSync(row.stateDir, { recursive: true, force: true });
+    ctx.registry.update(row.id, { removedAt: Date.now() });
+  }
+}

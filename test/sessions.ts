@@ -1,0 +1,213 @@
+/**
+ * Test harness for Layer 2: a git repository, a home seeded so the real Claude Code and OpenCode TUIs start
+ * offline, the lab endpoint as their model (each answer held back a little, so a turn is long enough to be
+ * seen working), a private tmux server, and `ps --json` polling.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { LAB_API_KEY } from "../src/core/lab-key.js";
+import { ModelSession, parseScenario, startEndpoint, type Endpoint } from "../src/lab/lab.js";
+import { ROOT, runCli, tempDir, type CliResult } from "./helpers.js";
+
+export const SESSION_SCENARIO = `
+name: sessions
+description: Turns the session tests drive; the second asks for a command that needs the person's permission.
+model: claude-sonnet-4-5
+steps:
+  - prompt: List the files here.
+    actions:
+      - glob: "*.js"
+      - say: There is one JavaScript file.
+  - prompt: Create the marker file.
+    actions:
+      - bash: touch marker.txt
+      - say: Created marker.txt.
+`;
+
+export interface PsSession {
+  name: string;
+  runtime: string;
+  runtimeSessionId: string | null;
+  state: string;
+  stateSource: string;
+  confidence: string;
+  stateDetail: string | null;
+  branch: string | null;
+  workdir: string;
+  tmux: { socket: string; session: string; pane: string | null };
+  diff: { files: number; insertions: number; deletions: number; untracked: number } | null;
+  usage: { requests: number; costUsd: number | null; cacheHitRate: number | null } | null;
+}
+
+export interface SessionLab {
+  home: string;
+  dataDir: string;
+  repo: string;
+  socket: string;
+  notifyLog: string;
+  endpoint: Endpoint & { model: ModelSession };
+  env: NodeJS.ProcessEnv;
+  cli(args: readonly string[], o?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
+  ps(): Promise<PsSession[]>;
+  /** Polls `ps --json` until the session matches, or fails with the states seen on the way. */
+  waitFor(
+    name: string,
+    match: (s: PsSession) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<{ session: PsSession; seen: string[] }>;
+  /** Every user message text the endpoint received. */
+  userTexts(): string[];
+  close(): Promise<void>;
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync("git", args, { cwd, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+export async function sessionLab(o: { delayMs?: number } = {}): Promise<SessionLab> {
+  const home = tempDir("quartet-sessions-home-", "file");
+  const dataDir = tempDir("quartet-sessions-data-", "file");
+  const repo = fs.realpathSync(tempDir("quartet-sessions-repo-", "file"));
+  const socket = `quartet-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const notifyLog = path.join(dataDir, "notified.log");
+
+  const scenario = parseScenario(SESSION_SCENARIO, "sessions.yaml");
+  const model = new ModelSession(scenario, repo);
+  const delay = o.delayMs ?? 2500;
+  const inner = await startEndpoint({
+    responder: { reply: async (req, ctx) => (await new Promise((r) => setTimeout(r, delay)), model.reply(req, ctx)) },
+  });
+  const endpoint = { ...inner, model };
+
+  // Claude Code: onboarding done, the lab key approved, the repository trusted.
+  fs.writeFileSync(
+    path.join(home, ".claude.json"),
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      customApiKeyResponses: { approved: [LAB_API_KEY.slice(-20)], rejected: [] },
+      projects: { [repo]: { hasTrustDialogAccepted: true } },
+    }),
+  );
+  fs.writeFileSync(
+    path.join(dataDir, "config.jsonc"),
+    JSON.stringify({
+      sessions: {
+        notify: { bell: false, desktop: false, command: `printf '%s %s\\n' "$QUARTET_SESSION" "$QUARTET_DETAIL" >> ${notifyLog}` },
+      },
+    }),
+  );
+
+  git(repo, "init", "-q", "-b", "main");
+  git(repo, "config", "user.name", "Quartet Test");
+  git(repo, "config", "user.email", "test@quartet.invalid");
+  fs.writeFileSync(path.join(repo, "app.js"), "console.log('hello');\n");
+  fs.writeFileSync(path.join(repo, ".gitignore"), ".env\n");
+  fs.writeFileSync(path.join(repo, ".worktreeinclude"), ".env\n");
+  fs.writeFileSync(path.join(repo, ".env"), "TOKEN=local-only\n");
+  // OpenCode: the endpoint as the anthropic provider, and shell commands asked for.
+  fs.writeFileSync(
+    path.join(repo, "opencode.json"),
+    JSON.stringify({
+      $schema: "https://opencode.ai/config.json",
+      provider: { anthropic: { options: { baseURL: `${endpoint.url}/v1`, apiKey: LAB_API_KEY } } },
+      model: "anthropic/claude-sonnet-4-5",
+      autoupdate: false,
+      share: "disabled",
+      permission: { bash: "ask", edit: "allow", read: "allow", glob: "allow", grep: "allow" },
+    }),
+  );
+  git(repo, "add", ".");
+  git(repo, "commit", "-q", "-m", "start");
+
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`,
+    HOME: home,
+    LANG: "C.UTF-8",
+    QUARTET_TMUX_SOCKET: socket,
+    ANTHROPIC_BASE_URL: endpoint.url,
+    ANTHROPIC_API_KEY: LAB_API_KEY,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_AUTOUPDATER: "1",
+    GIT_CONFIG_NOSYSTEM: "1",
+  };
+  const cli = (args: readonly string[], c: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    runCli(args, { dataDir, cwd: c.cwd ?? repo, env: { ...env, ...c.env } });
+  const ps = async () => {
+    const r = await cli(["ps", "--json", "--no-usage"]);
+    if (r.code !== 0) throw new Error(`ps failed: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { sessions: PsSession[] }).sessions;
+  };
+  return {
+    home,
+    dataDir,
+    repo,
+    socket,
+    notifyLog,
+    endpoint,
+    env,
+    cli,
+    ps,
+    async waitFor(name, match, what, timeoutMs = 60_000) {
+      const seen: string[] = [];
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const s = (await ps()).find((x) => x.name === name);
+        if (s) {
+          const label = `${s.state}/${s.stateSource}`;
+          if (seen.at(-1) !== label) seen.push(label);
+          if (match(s)) return { session: s, seen };
+        }
+        if (Date.now() > deadline)
+          throw new Error(`${name} did not become ${what} within ${timeoutMs / 1000}s; states seen: ${seen.join(" → ")}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+    userTexts() {
+      const out: string[] = [];
+      for (const r of endpoint.model.requests) {
+        const messages = (r.body as { messages?: { role: string; content: unknown }[] }).messages ?? [];
+        for (const m of messages) {
+          if (m.role !== "user") continue;
+          if (typeof m.content === "string") out.push(m.content);
+          else if (Array.isArray(m.content))
+            for (const c of m.content as { type: string; text?: string }[]) if (c.type === "text" && c.text) out.push(c.text);
+        }
+      }
+      return out;
+    },
+    async close() {
+      // The runtimes write into the temporary home until they have exited; wait for them before it is removed.
+      const pids = spawnSync("tmux", ["-L", socket, "list-panes", "-a", "-F", "#{pane_pid}"], { encoding: "utf8" })
+        .stdout.split("\n")
+        .filter(Boolean)
+        .map(Number);
+      spawnSync("tmux", ["-L", socket, "kill-server"]);
+      const deadline = Date.now() + 10_000;
+      while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await inner.close();
+    },
+  };
+}
+
+/** The pane's process id, to kill the runtime the way a crash would. */
+export function panePid(socket: string, pane: string): number {
+  const r = spawnSync("tmux", ["-L", socket, "display-message", "-p", "-t", pane, "#{pane_pid}"], { encoding: "utf8" });
+  return Number(r.stdout.trim());
+}
+
+export function paneText(socket: string, pane: string): string {
+  return spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", pane], { encoding: "utf8" }).stdout;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
