@@ -3,7 +3,7 @@
 // Bundling keeps start-up short: a report with nothing new to read is dominated by module loading.
 // Only better-sqlite3 stays outside (a native addon).
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 await build({
@@ -22,3 +22,9 @@ await build({
   banner: { js: 'import { createRequire as __quartetRequire } from "node:module"; const require = __quartetRequire(import.meta.url);' },
   logLevel: "warning",
 });
+
+// The review board's page assets, served by `quartet board` from dist/board (nothing from a CDN).
+const board = new URL("../dist/board/", import.meta.url);
+mkdirSync(board, { recursive: true });
+for (const file of ["board.js", "board.css"]) copyFileSync(new URL(`../src/review/ui/${file}`, import.meta.url), new URL(file, board));
+copyFileSync(new URL("../node_modules/diff2html/bundles/css/diff2html.min.css", import.meta.url), new URL("diff2html.min.css", board));

@@ -139,3 +139,22 @@ test("commands on a session that does not exist", async () => {
     expect(r.stderr).toContain('no session named "nobody"');
   }
 });
+
+test("--in-place runs in the checkout itself, and stop leaves it alone", { timeout: 60_000 }, async () => {
+  const r = await lab.cli(["run", "--in-place", "--name", "here", "--json"]);
+  expect(r.code, r.stderr).toBe(0);
+  const row = JSON.parse(r.stdout) as { workdir: string; branch: string; inPlace: boolean };
+  expect(row).toMatchObject({ workdir: lab.repo, branch: "main", inPlace: true });
+  const ps = (await lab.ps()).find((s) => s.name === "here")!;
+  expect(ps.workdir).toBe(lab.repo);
+  fs.writeFileSync(path.join(lab.repo, "scratch.txt"), "the user's own work\n");
+  try {
+    const stop = await lab.cli(["stop", "here"]);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(lab.repo, "scratch.txt"), "utf8")).toBe("the user's own work\n");
+    expect(git(lab.repo, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
+    expect((await lab.ps()).map((s) => s.name)).not.toContain("here");
+  } finally {
+    fs.rmSync(path.join(lab.repo, "scratch.txt"));
+  }
+});

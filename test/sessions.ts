@@ -4,6 +4,7 @@
  * seen working), a private tmux server, and `ps --json` polling.
  */
 import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
@@ -68,15 +69,22 @@ export function git(cwd: string, ...args: string[]): string {
   return r.stdout.trim();
 }
 
-export async function sessionLab(o: { delayMs?: number } = {}): Promise<SessionLab> {
+export async function sessionLab(
+  o: {
+    delayMs?: number;
+    scenario?: string;
+    /** The folder the scripted model's file paths point into (default: the repository). */
+    workspace?: (repo: string, dataDir: string) => string;
+  } = {},
+): Promise<SessionLab> {
   const home = tempDir("quartet-sessions-home-", "file");
   const dataDir = tempDir("quartet-sessions-data-", "file");
   const repo = fs.realpathSync(tempDir("quartet-sessions-repo-", "file"));
   const socket = `quartet-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const notifyLog = path.join(dataDir, "notified.log");
 
-  const scenario = parseScenario(SESSION_SCENARIO, "sessions.yaml");
-  const model = new ModelSession(scenario, repo);
+  const scenario = parseScenario(o.scenario ?? SESSION_SCENARIO, "sessions.yaml");
+  const model = new ModelSession(scenario, o.workspace ? o.workspace(repo, dataDir) : repo);
   const delay = o.delayMs ?? 2500;
   const inner = await startEndpoint({
     responder: { reply: async (req, ctx) => (await new Promise((r) => setTimeout(r, delay)), model.reply(req, ctx)) },
@@ -210,4 +218,10 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Where `quartet run` puts the worktree of session `name` for this repository. */
+export function worktreeFor(repo: string, dataDir: string, name: string): string {
+  const key = `${path.basename(repo).replace(/[^A-Za-z0-9._-]/g, "_")}-${crypto.createHash("sha256").update(repo).digest("hex").slice(0, 8)}`;
+  return path.join(dataDir, "worktrees", key, name);
 }

@@ -9,6 +9,7 @@ import { registerCache } from "./cache.js";
 import { registerLab } from "./lab.js";
 import { registerPort } from "./port.js";
 import { registerReport } from "./report.js";
+import { registerReview } from "./review.js";
 import { registerSessions } from "./sessions.js";
 import { registerUsage } from "./usage.js";
 import { VERSION } from "./version.js";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerLab(program);
   registerPort(program);
   registerSessions(program);
+  registerReview(program);
   return program;
 }
 

@@ -4,14 +4,12 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import type { Command } from "commander";
 import { openDatabase, type Db } from "../core/db.js";
 import { UsageError } from "../core/errors.js";
 import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6, type Column } from "../core/output.js";
 import { lookupEnv, quartetPaths } from "../core/paths.js";
-import { loadPricing } from "../core/pricing.js";
-import { Ledger, type Figures } from "../ledger/ledger.js";
+import type { Figures } from "../ledger/ledger.js";
 import { RUNTIMES, runtimeIds } from "../runtimes/registry.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { diffStat, type DiffStat } from "../sessions/git.js";
@@ -29,8 +27,9 @@ import {
 } from "../sessions/sessions.js";
 import { confidenceOf } from "../sessions/state.js";
 import { Tmux } from "../sessions/tmux.js";
+import { SessionUsage } from "./session-usage.js";
 
-function openSessions(): { db: Db; ctx: SessionsContext } {
+export function openSessions(): { db: Db; ctx: SessionsContext } {
   const paths = quartetPaths();
   const db = openDatabase(paths.dbFile);
   let tmux: Tmux | undefined;
@@ -169,11 +168,12 @@ interface PsRow {
 async function psCommand(flags: { json?: boolean; usage: boolean }): Promise<void> {
   const { db, ctx } = openSessions();
   const sessions = listSessions(ctx);
-  const usage = flags.usage && sessions.some((s) => s.runtimeSessionId) ? await usageBySession(db, sessions) : new Map<string, Figures>();
+  const usage = new SessionUsage(db);
+  if (flags.usage && sessions.some((s) => s.runtimeSessionId)) await usage.refresh(sessions);
   const rows: PsRow[] = sessions.map((row) => ({
     row,
     diff: row.baseCommit && row.removedAt === null && fs.existsSync(row.workdir) ? diffStat(row.workdir, row.baseCommit) : null,
-    usage: row.runtimeSessionId ? (usage.get(row.runtimeSessionId) ?? null) : null,
+    usage: flags.usage ? usage.figures(row) : null,
   }));
   if (flags.json) {
     process.stdout.write(renderJson({ sessions: rows.map((r) => sessionJson(r.row, r.diff, r.usage)) }));
@@ -187,24 +187,6 @@ async function psCommand(flags: { json?: boolean; usage: boolean }): Promise<voi
   if (rows.some((r) => confidenceOf(r.row.stateSource) === "low")) {
     process.stdout.write(colors.dim("? = read from the screen, not reported by the runtime\n"));
   }
-}
-
-/** Brings the ledger up to date for the sessions' runtimes, then sums each session's requests. */
-async function usageBySession(db: Db, sessions: readonly SessionRow[]): Promise<Map<string, Figures>> {
-  const paths = quartetPaths();
-  const pricing = await loadPricing({
-    overrideFile: process.env.QUARTET_PRICING ?? path.join(paths.configDir, "pricing.json"),
-    required: false,
-  });
-  const runtimes = [...new Set(sessions.map((s) => s.runtime))].map((id) => RUNTIMES.get(id)!).filter(Boolean);
-  await Ledger.ingest({ db, env: lookupEnv(), pricing, runtimes });
-  const out = new Map<string, Figures>();
-  for (const s of sessions) {
-    if (!s.runtimeSessionId) continue;
-    const figures = Ledger.totals(db, { session: s.runtimeSessionId, runtimes: [s.runtime] });
-    if (figures.requests > 0) out.set(s.runtimeSessionId, figures);
-  }
-  return out;
 }
 
 function stateLabel(row: SessionRow): string {
@@ -328,7 +310,7 @@ function gcCommand(flags: { dryRun?: boolean; json?: boolean }): void {
 }
 
 /** Runs tmux attach in this terminal; only a terminal can attach. */
-function foreground(target: { bin: string; args: string[] }, what: string): void {
+export function foreground(target: { bin: string; args: string[] }, what: string): void {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new UsageError(`attaching to ${what} needs a terminal; from a script, run: tmux ${target.args.join(" ")}`);
   }

@@ -10,7 +10,7 @@ import type { z } from "zod";
 import { InputError } from "./errors.js";
 import { lineAt, parseJsoncTree } from "./jsonc-file.js";
 
-const SECTIONS = ["$schema", "port", "sessions"] as const;
+const SECTIONS = ["$schema", "port", "sessions", "review"] as const;
 type Section = Exclude<(typeof SECTIONS)[number], "$schema">;
 
 export function projectConfigFile(root: string): string {

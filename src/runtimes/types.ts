@@ -64,6 +64,11 @@ export interface SessionDriver {
   launch(o: SessionLaunch): SessionCommand;
   /** A guess from the visible screen, for when no event has arrived yet; null when nothing is recognized. */
   screen(text: string): SessionState | null;
+  /**
+   * The command that continues an ended session's conversation with one more prompt, headless (the review
+   * board's "request changes" on a session whose TUI was closed). Its hooks report as `launch`'s do.
+   */
+  resume?(o: SessionLaunch & { runtimeSessionId: string; prompt: string }): SessionCommand;
   /** Finds the runtime's session id after the start, when it cannot be fixed up front. */
   discoverSessionId?(o: { workdir: string; since: number; env: LookupEnv }): string | null;
 }

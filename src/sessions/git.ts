@@ -13,9 +13,13 @@ import { MissingToolError, UsageError } from "../core/errors.js";
 
 export class GitError extends Error {}
 
-export function git(cwd: string, args: readonly string[], options: { allowFailure?: boolean; input?: string } = {}) {
+export function git(
+  cwd: string,
+  args: readonly string[],
+  options: { allowFailure?: boolean; input?: string; env?: NodeJS.ProcessEnv } = {},
+) {
   if (!findBinary("git")) throw new MissingToolError({ message: "git is not installed (Debian/Ubuntu: apt-get install git)" });
-  const r = spawnSync("git", args, { cwd, encoding: "utf8", input: options.input, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync("git", args, { cwd, encoding: "utf8", input: options.input, env: options.env, maxBuffer: 256 * 1024 * 1024 });
   const ok = r.status === 0;
   if (!ok && !options.allowFailure)
     throw new GitError(`git ${args.join(" ")} failed in ${cwd}: ${(r.stderr || r.error?.message || "").trim()}`);

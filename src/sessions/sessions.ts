@@ -32,7 +32,7 @@ import {
 import type { Registry, SessionRow } from "./registry.js";
 import { recordScript, writeSessionScripts } from "./scripts.js";
 import { sessionSettings } from "./settings.js";
-import { appendEvent, foldEvents, readEvents, type Observed } from "./state.js";
+import { appendEvent, eventsFile, foldEvents, readEvents, type Observed } from "./state.js";
 import type { PaneStatus, Tmux } from "./tmux.js";
 
 /** The runtime ended during its first seconds; `output` is the end of what its pane showed. */
@@ -288,6 +288,48 @@ function runSetup(command: string, workdir: string, ctx: SessionsContext): void 
   if (r.status !== 0) {
     throw new UsageError(`the setup command "${command}" failed in ${workdir} (exit ${r.status ?? r.signal}); the worktree was removed`);
   }
+}
+
+/**
+ * Runs an ended session's runtime again, headless, to continue its conversation with `prompt` in the same
+ * worktree, in a fresh pane of the same tmux session; the session is tracked as before.
+ */
+export async function startResumed(ctx: SessionsContext, row: SessionRow, prompt: string): Promise<SessionRow> {
+  const driver = ctx.runtimes.get(row.runtime)?.session;
+  if (!driver?.resume || !row.runtimeSessionId) throw new UsageError(`${row.name}: this runtime cannot resume a session`);
+  const bin = findBinary(driver.binary, undefined, ctx.env);
+  if (!bin) throw new MissingToolError({ message: `${driver.binary} is not installed: ${driver.install}` });
+  if (!fs.existsSync(row.workdir)) throw new UsageError(`${row.name}: its worktree ${row.workdir} is gone`);
+  const command = driver.resume({
+    bin: bin.path,
+    workdir: row.workdir,
+    prompt,
+    model: row.model,
+    sessionId: row.id,
+    runtimeSessionId: row.runtimeSessionId,
+    stateDir: row.stateDir,
+    recordScript: recordScript(row.stateDir),
+    env: ctx.env,
+  });
+  const tmux = ctx.tmux();
+  if (tmux.sessionExists(row.tmuxSession)) tmux.killSession(row.tmuxSession);
+  const now = Date.now();
+  appendEvent(row.stateDir, { t: now, src: "quartet", ev: "resume", state: "working" });
+  const changes: Partial<SessionRow> = {
+    stopped: false,
+    state: "working",
+    stateSince: now,
+    stateSource: "quartet",
+    stateDetail: "resumed with a prompt",
+    endedAt: null,
+    exitStatus: null,
+    eventsOffset: fs.statSync(eventsFile(row.stateDir)).size,
+  };
+  ctx.registry.update(row.id, changes);
+  const pane = tmux.start({ session: row.tmuxSession, cwd: row.workdir, argv: command.argv, env: { ...ctx.env, ...command.env } });
+  tmux.setTitle(pane, `${row.name} (${row.runtime}, resumed)`);
+  ctx.registry.update(row.id, { tmuxPane: pane });
+  return { ...row, ...changes, tmuxPane: pane };
 }
 
 /** A session's state now: its new events, its process, and where events are missing, its screen. */

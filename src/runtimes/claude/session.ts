@@ -39,10 +39,14 @@ export function claudeHookSettings(recordScript: string): { hooks: Record<string
   return { hooks };
 }
 
-function launch(o: SessionLaunch) {
+function hookSettingsFile(o: SessionLaunch): string {
   const settings = path.join(o.stateDir, "claude-settings.json");
   fs.writeFileSync(settings, JSON.stringify(claudeHookSettings(o.recordScript), null, 2));
-  const argv = [o.bin, "--settings", settings, "--session-id", o.sessionId];
+  return settings;
+}
+
+function launch(o: SessionLaunch) {
+  const argv = [o.bin, "--settings", hookSettingsFile(o), "--session-id", o.sessionId];
   if (o.model) argv.push("--model", o.model);
   if (o.prompt !== null) argv.push(o.prompt);
   return { argv, env: {}, runtimeSessionId: o.sessionId };
@@ -67,5 +71,19 @@ export const claudeSession: SessionDriver = {
   eventSource: "hook",
   eventsComplete: true,
   launch,
+  resume: (o) => ({
+    argv: [
+      o.bin,
+      "-p",
+      "--resume",
+      o.runtimeSessionId,
+      "--settings",
+      hookSettingsFile(o),
+      ...(o.model ? ["--model", o.model] : []),
+      o.prompt,
+    ],
+    env: {},
+    runtimeSessionId: o.runtimeSessionId,
+  }),
   screen,
 };

@@ -63,13 +63,18 @@ export const QuartetSessionState = async () => ({
 }
 
 function launch(o: SessionLaunch) {
+  const argv = [o.bin, o.workdir];
+  if (o.model) argv.push("--model", o.model);
+  if (o.prompt !== null) argv.push("--prompt", o.prompt);
+  return { argv, env: pluginEnv(o), runtimeSessionId: null };
+}
+
+/** The environment that loads the state plugin (see the module comment). */
+function pluginEnv(o: SessionLaunch): Record<string, string> {
   const plugin = path.join(o.stateDir, "quartet-state.js");
   fs.writeFileSync(plugin, pluginSource(o.recordScript));
   const config = path.join(o.stateDir, "opencode-config.json");
   fs.writeFileSync(config, JSON.stringify({ $schema: "https://opencode.ai/config.json", plugin: [pathToFileURL(plugin).href] }, null, 2));
-  const argv = [o.bin, o.workdir];
-  if (o.model) argv.push("--model", o.model);
-  if (o.prompt !== null) argv.push("--prompt", o.prompt);
   const env: Record<string, string> = {};
   const userConfig = o.env.OPENCODE_CONFIG;
   if (userConfig) {
@@ -86,7 +91,7 @@ function launch(o: SessionLaunch) {
   } else {
     env.OPENCODE_CONFIG = config;
   }
-  return { argv, env, runtimeSessionId: null };
+  return env;
 }
 
 /** The TUI's permission prompt, its running-turn hint and its prompt box (1.18). */
@@ -125,6 +130,11 @@ export const opencodeSession: SessionDriver = {
   eventSource: "plugin",
   eventsComplete: true,
   launch,
+  resume: (o) => ({
+    argv: [o.bin, "run", "--session", o.runtimeSessionId, ...(o.model ? ["--model", o.model] : []), o.prompt],
+    env: pluginEnv(o),
+    runtimeSessionId: o.runtimeSessionId,
+  }),
   screen,
   discoverSessionId,
 };

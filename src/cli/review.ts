@@ -1,0 +1,265 @@
+/**
+ * Layer 4 commands: `task add|list|show|start`, `review`, `approve`, `reject` and `board`. They share the
+ * review store, the session registry and the ledger (for each task's cost) in quartet's database.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import type { Command } from "commander";
+import { UsageError } from "../core/errors.js";
+import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6 } from "../core/output.js";
+import {
+  addTask,
+  approveTask,
+  discardTask,
+  elapsedMs,
+  getTask,
+  refreshTask,
+  requestChanges,
+  startTask,
+  type CostFigures,
+  type ReviewContext,
+} from "../review/review.js";
+import { startBoard } from "../review/server.js";
+import { COLUMN_TITLE, ReviewStore, type Task } from "../review/store.js";
+import { RUNTIMES, runtimeIds } from "../runtimes/registry.js";
+import type { RuntimeId } from "../runtimes/types.js";
+import { repositoryRoot } from "../sessions/git.js";
+import { SessionUsage } from "./session-usage.js";
+import { openSessions } from "./sessions.js";
+
+function openReview(): { ctx: ReviewContext; usage: SessionUsage } {
+  const { db, ctx: sessions } = openSessions();
+  const usage = new SessionUsage(db);
+  return { ctx: { store: new ReviewStore(db), sessions, cost: (rows) => usage.combined(rows) }, usage };
+}
+
+/** Reads the ledger for the task's sessions before its cost is shown. */
+async function withCost(ctx: ReviewContext, usage: SessionUsage, tasks: readonly Task[]): Promise<void> {
+  const rows = tasks.flatMap((t) => ctx.sessions.registry.byTask(String(t.id)));
+  if (rows.some((r) => r.runtimeSessionId)) await usage.refresh(rows);
+}
+
+function costOf(ctx: ReviewContext, task: Task): CostFigures | null {
+  const rows = ctx.sessions.registry.byTask(String(task.id));
+  return rows.length > 0 ? (ctx.cost?.(rows) ?? null) : null;
+}
+
+function costText(c: CostFigures | null): string {
+  if (!c) return "no usage recorded yet";
+  return `${fmtTokens(c.tokens)} tokens, ${fmtUsd(c.costUsd)}, cache hit ${fmtPercent(c.cacheHitRate)}, cache tax ${fmtUsd(c.cacheTaxUsd)}`;
+}
+
+function taskJson(ctx: ReviewContext, task: Task) {
+  const cost = costOf(ctx, task);
+  return {
+    ...task,
+    column: COLUMN_TITLE[task.status],
+    elapsedMs: elapsedMs(task),
+    cost: cost && {
+      ...cost,
+      costUsd: round6(cost.costUsd),
+      cacheHitRate: round6(cost.cacheHitRate),
+      cacheTaxUsd: round6(cost.cacheTaxUsd),
+    },
+  };
+}
+
+export function registerReview(program: Command): void {
+  const task = program.command("task").description("tasks on the review board: each becomes an agent session in its own worktree");
+  task
+    .command("add")
+    .description("add a task to the Todo column")
+    .argument("<title>")
+    .option("--body <text>", "details for the agent")
+    .option("--file <file>", "read the details from a file")
+    .option("--base <branch>", "branch the task starts from and merges into (default: the current branch)")
+    .option("--json", "print the task as JSON")
+    .action((title: string, flags: { body?: string; file?: string; base?: string; json?: boolean }) => {
+      if (flags.body !== undefined && flags.file !== undefined) throw new UsageError("choose one of --body and --file");
+      let body = flags.body ?? "";
+      if (flags.file !== undefined) {
+        if (!fs.existsSync(flags.file)) throw new UsageError(`--file ${flags.file}: no such file`);
+        body = fs.readFileSync(flags.file, "utf8");
+      }
+      const { ctx } = openReview();
+      const t = addTask(ctx, { title, body, cwd: process.cwd(), base: flags.base });
+      process.stdout.write(flags.json ? renderJson(taskJson(ctx, t)) : `added task ${t.id}: ${t.title}\n  quartet task start ${t.id}\n`);
+    });
+
+  task
+    .command("list")
+    .description("every task with its column, runtime, elapsed time and cost")
+    .option("--json", "print JSON")
+    .action(async (flags: { json?: boolean }) => {
+      const { ctx, usage } = openReview();
+      const tasks = ctx.store.tasks().map((t) => refreshTask(ctx, t).task);
+      await withCost(ctx, usage, tasks);
+      if (flags.json) return void process.stdout.write(renderJson({ tasks: tasks.map((t) => taskJson(ctx, t)) }));
+      if (tasks.length === 0) return void process.stdout.write('No tasks. Add one with: quartet task add "title"\n');
+      const rows = tasks.map((t) => ({ t, cost: costOf(ctx, t) }));
+      process.stdout.write(
+        (await renderTable(rows, [
+          { header: "ID", value: (r) => r.t.id, align: "right" },
+          { header: "TITLE", value: (r) => r.t.title },
+          { header: "COLUMN", value: (r) => COLUMN_TITLE[r.t.status] },
+          { header: "RUNTIME", value: (r) => r.t.runtime ?? "" },
+          { header: "ELAPSED", value: (r) => (elapsedMs(r.t) === null ? "" : fmtDuration(elapsedMs(r.t)!)) },
+          { header: "TOKENS", value: (r) => (r.cost ? fmtTokens(r.cost.tokens) : ""), align: "right" },
+          { header: "COST", value: (r) => (r.cost ? fmtUsd(r.cost.costUsd) : ""), align: "right" },
+          { header: "CACHE HIT", value: (r) => (r.cost ? fmtPercent(r.cost.cacheHitRate) : ""), align: "right" },
+          { header: "CACHE TAX", value: (r) => (r.cost ? fmtUsd(r.cost.cacheTaxUsd) : ""), align: "right" },
+        ])) + "\n",
+      );
+    });
+
+  task
+    .command("show")
+    .description("one task: its details, session and cost")
+    .argument("<id>")
+    .option("--json", "print JSON")
+    .action(async (id: string, flags: { json?: boolean }) => reviewCommand(id, { json: flags.json, diff: false }));
+
+  task
+    .command("start")
+    .description("start the task's agent session (Layer 2) in its own worktree")
+    .argument("<id>")
+    .option("--runtime <name>", `runtime: ${runtimeIds().join(" | ")}`, "claude")
+    .option("--model <model>", "model for the runtime")
+    .action(async (id: string, flags: { runtime: string; model?: string }) => {
+      const runtime = RUNTIMES.get(flags.runtime as RuntimeId);
+      if (!runtime) throw new UsageError(`--runtime must be one of ${runtimeIds().join(", ")} (got "${flags.runtime}")`);
+      const { ctx } = openReview();
+      const t = await startTask(ctx, getTask(ctx, id).id, { runtime, model: flags.model });
+      process.stdout.write(`started task ${t.id} as session ${t.sessionName} (${runtime.displayName})\n`);
+    });
+
+  task
+    .command("discard")
+    .description("throw the task's work away: stop its session, delete its worktree and branch")
+    .argument("<id>")
+    .action((id: string) => {
+      const { ctx } = openReview();
+      const t = discardTask(ctx, getTask(ctx, id).id);
+      process.stdout.write(`discarded task ${t.id}\n`);
+    });
+
+  program
+    .command("review")
+    .description("a task's change: diff stat, open comments, state and cost")
+    .argument("<id>")
+    .option("--json", "print JSON")
+    .action(async (id: string, flags: { json?: boolean }) => reviewCommand(id, { json: flags.json, diff: true }));
+
+  program
+    .command("approve")
+    .description("merge (or squash) a task's branch into its base, remove its worktree, mark it Done")
+    .argument("<id>")
+    .option("--squash", "squash into one commit")
+    .option("--merge", "merge commit (the default unless the config says squash)")
+    .action((id: string, flags: { squash?: boolean; merge?: boolean }) => {
+      if (flags.squash && flags.merge) throw new UsageError("choose one of --squash and --merge");
+      const { ctx } = openReview();
+      const r = approveTask(ctx, getTask(ctx, id).id, { strategy: flags.squash ? "squash" : flags.merge ? "merge" : undefined });
+      process.stdout.write(
+        `task ${r.task.id} ${r.strategy === "squash" ? "squashed" : "merged"} into ${r.task.baseBranch} as ${r.commit.slice(0, 10)}; worktree removed\n`,
+      );
+    });
+
+  program
+    .command("reject")
+    .description("request changes: send the open comments and a message to the task's agent")
+    .argument("<id>")
+    .requiredOption("-m, --message <text>", "what to change")
+    .action(async (id: string, flags: { message: string }) => {
+      const { ctx } = openReview();
+      const r = await requestChanges(ctx, getTask(ctx, id).id, flags.message);
+      process.stdout.write(
+        `sent ${r.sent} comment${r.sent === 1 ? "" : "s"} and your message to task ${id}'s agent${r.resumed ? " (its session had ended: resumed)" : ""}\n`,
+      );
+    });
+
+  program
+    .command("board")
+    .description("the review board in your browser, on 127.0.0.1")
+    .option("--port <port>", "port (default: any free port)", "0")
+    .option("--no-open", "do not open the browser")
+    .action(async (flags: { port: string; open: boolean }) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${flags.port}")`);
+      const { ctx, usage } = openReview();
+      const repo = repositoryRoot(process.cwd());
+      const refresh = () => usage.refresh(ctx.sessions.registry.current(), 5000).catch(() => {});
+      await refresh();
+      const timer = setInterval(refresh, 5000);
+      const board = await startBoard({ ctx, repo, port });
+      process.stdout.write(`quartet board for ${repo}\n  ${board.openUrl}\n(Ctrl-C to stop)\n`);
+      if (flags.open) openBrowser(board.openUrl);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      clearInterval(timer);
+      await board.close();
+    });
+}
+
+async function reviewCommand(id: string, o: { json?: boolean; diff: boolean }): Promise<void> {
+  const { ctx, usage } = openReview();
+  const { task, session, diff } = refreshTask(ctx, getTask(ctx, id));
+  await withCost(ctx, usage, [task]);
+  const comments = ctx.store.comments(task.id);
+  if (o.json) {
+    process.stdout.write(
+      renderJson({
+        task: taskJson(ctx, task),
+        session: session ? { name: session.name, state: session.state, branch: session.branch, workdir: session.workdir } : null,
+        files: (diff?.files ?? []).map((f) => ({ path: f.path, status: f.status, additions: f.additions, deletions: f.deletions })),
+        comments,
+      }),
+    );
+    return;
+  }
+  const out: string[] = [
+    `${colors.bold(`#${task.id} ${task.title}`)}  ${COLUMN_TITLE[task.status]}${session ? ` · session ${session.name} ${session.state}` : ""}`,
+  ];
+  if (task.body) out.push(task.body.trim());
+  if (task.runtime)
+    out.push(`${task.runtime}, ${elapsedMs(task) === null ? "" : `${fmtDuration(elapsedMs(task)!)}, `}${costText(costOf(ctx, task))}`);
+  if (session?.branch) out.push(`branch ${session.branch} → ${session.baseBranch}`);
+  if (task.conflict)
+    out.push(
+      colors.red(
+        `merge conflict in: ${task.conflict.split("\n").join(", ")} (quartet reject ${task.id} -m "rebase onto ${task.baseBranch}")`,
+      ),
+    );
+  if (o.diff) {
+    if (!diff || diff.files.length === 0) out.push("no changes");
+    else {
+      const width = Math.max(...diff.files.map((f) => f.path.length));
+      for (const f of diff.files)
+        out.push(
+          `  ${f.path.padEnd(width)}  ${colors.green(`+${f.additions}`)} ${colors.red(`-${f.deletions}`)}${f.status !== "modified" ? ` (${f.status})` : ""}`,
+        );
+      const add = diff.files.reduce((a, f) => a + f.additions, 0);
+      const del = diff.files.reduce((a, f) => a + f.deletions, 0);
+      out.push(`  ${diff.files.length} file${diff.files.length === 1 ? "" : "s"} changed, ${add} insertions(+), ${del} deletions(-)`);
+    }
+  }
+  const open = comments.filter((c) => c.sentAt === null);
+  if (open.length > 0) {
+    out.push(`${open.length} open comment${open.length === 1 ? "" : "s"}:`);
+    for (const c of open) out.push(`  ${c.path}:${c.line}  ${c.body}`);
+  }
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+function openBrowser(url: string): void {
+  const command = process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
+  try {
+    const child = spawn(command, [url], { detached: true, stdio: "ignore" });
+    child.on("error", () => process.stderr.write(`could not open a browser (${command}); open the URL above\n`));
+    child.unref();
+  } catch {
+    process.stderr.write(`could not open a browser; open the URL above\n`);
+  }
+}

@@ -1,0 +1,362 @@
+/**
+ * `quartet board`: the review board as a local web app, on 127.0.0.1 only.
+ *
+ * Security, because any web page the user visits can try to reach a local port:
+ * - a secret token made for this run is required on every request (from the URL once, then an HttpOnly,
+ *   SameSite=Strict cookie); anything else gets 401;
+ * - the Host and Origin headers must name this loopback address and port (DNS rebinding gets 403);
+ * - a state-changing request must also carry the per-run CSRF token from the page in a header, which a
+ *   foreign page cannot read or send;
+ * - a file path must stay inside the task's worktree;
+ * - every diff and text is HTML-escaped (diff2html escapes code; the page sets only textContent).
+ * All assets are served from quartet's own files: the board works offline.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { html as diffHtml } from "diff2html";
+import { packageRoot } from "../core/binaries.js";
+import { errorMessage, NamedError, UsageError } from "../core/errors.js";
+import { RUNTIMES } from "../runtimes/registry.js";
+import type { RuntimeId } from "../runtimes/types.js";
+import { confinedPath, type TaskDiff } from "./diff.js";
+import {
+  addTask,
+  approveTask,
+  askToRebase,
+  discardTask,
+  elapsedMs,
+  getTask,
+  refreshTask,
+  requestChanges,
+  startTask,
+  type CostFigures,
+  type ReviewContext,
+} from "./review.js";
+import { COLUMN_TITLE, COLUMNS, type Task } from "./store.js";
+
+export interface BoardServer {
+  url: string;
+  /** The URL with the token, to open in the browser. */
+  openUrl: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+export interface BoardOptions {
+  ctx: ReviewContext;
+  /** The repository new tasks are created in. */
+  repo: string;
+  port?: number;
+  /** How often the server looks for changes to push (ms). */
+  pollMs?: number;
+}
+
+const ASSETS: Record<string, string> = {
+  "/assets/board.js": "text/javascript; charset=utf-8",
+  "/assets/board.css": "text/css; charset=utf-8",
+  "/assets/diff2html.min.css": "text/css; charset=utf-8",
+};
+
+function assetDir(): string {
+  return path.join(packageRoot(), "dist", "board");
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startBoard(o: BoardOptions): Promise<BoardServer> {
+  const token = crypto.randomBytes(24).toString("base64url");
+  const csrf = crypto.randomBytes(24).toString("base64url");
+  const clients = new Set<http.ServerResponse>();
+  let port = 0;
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const status = e instanceof HttpError ? e.status : e instanceof NamedError ? (e.exitCode === 2 ? 400 : 409) : 500;
+      if (!res.headersSent) send(res, status, { error: errorMessage(e), ...(e instanceof NamedError ? { data: e.data } : {}) });
+      else res.end();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    // DNS rebinding: a foreign name resolving to 127.0.0.1 still shows in Host.
+    if (!allowedHosts().has(req.headers.host ?? "")) throw new HttpError(403, "this board only answers on its own loopback address");
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins().has(origin)) throw new HttpError(403, "cross-origin requests are refused");
+    const cookieToken = /(?:^|;\s*)quartet_token=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
+    const given = cookieToken ?? (req.headers["x-quartet-token"] as string | undefined) ?? url.searchParams.get("token") ?? "";
+    if (!safeEqual(given, token)) throw new HttpError(401, "a valid token is required: open the URL quartet board printed");
+    if (url.searchParams.has("token") && req.method === "GET" && url.pathname === "/") {
+      res.writeHead(303, {
+        location: "/",
+        "set-cookie": `quartet_token=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        "cache-control": "no-store",
+      });
+      res.end();
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      if (!safeEqual(String(req.headers["x-quartet-csrf"] ?? ""), csrf)) throw new HttpError(403, "missing or wrong CSRF token");
+    }
+    if (req.method === "GET" && url.pathname === "/") return sendPage(res, csrf);
+    if (req.method === "GET" && ASSETS[url.pathname]) return sendAsset(res, url.pathname);
+    if (req.method === "GET" && url.pathname === "/api/events") return openEvents(req, res);
+    if (req.method === "GET" && url.pathname === "/api/board") return send(res, 200, boardSnapshot());
+    if (req.method === "POST" && url.pathname === "/api/tasks") {
+      const body = await readJson(req);
+      const task = addTask(o.ctx, { title: String(body.title ?? ""), body: String(body.body ?? ""), cwd: o.repo });
+      changed();
+      return send(res, 201, { task: taskCard(task) });
+    }
+    const m = /^\/api\/tasks\/(\d+)(?:\/([a-z-]+))?(?:\/(\d+))?$/.exec(url.pathname);
+    if (!m) throw new HttpError(404, "not found");
+    const id = Number(m[1]);
+    const action = m[2];
+    if (req.method === "GET" && !action) return send(res, 200, taskDetail(getTask(o.ctx, id)));
+    if (req.method === "GET" && action === "file") return send(res, 200, fileContent(id, url.searchParams.get("path") ?? ""));
+    if (req.method === "POST") {
+      const body = await readJson(req);
+      await post(id, action ?? "", body);
+      changed();
+      return send(res, 200, taskDetail(getTask(o.ctx, id)));
+    }
+    if (req.method === "DELETE" && action === "comments" && m[3]) {
+      if (!o.ctx.store.deleteComment(id, Number(m[3]))) throw new HttpError(404, "no such open comment");
+      changed();
+      return send(res, 200, taskDetail(getTask(o.ctx, id)));
+    }
+    throw new HttpError(405, "method not allowed");
+  }
+
+  async function post(id: number, action: string, body: Record<string, unknown>): Promise<void> {
+    switch (action) {
+      case "start": {
+        const runtime = RUNTIMES.get(String(body.runtime ?? "claude") as RuntimeId);
+        if (!runtime) throw new UsageError(`unknown runtime "${String(body.runtime)}"`);
+        await startTask(o.ctx, id, { runtime });
+        return;
+      }
+      case "comments": {
+        const line = Number(body.line);
+        const text = String(body.body ?? "").trim();
+        if (!text) throw new UsageError("a comment needs text");
+        if (!Number.isInteger(line) || line < 1) throw new UsageError("a comment needs a line number");
+        const task = getTask(o.ctx, id);
+        const { diff } = refreshTask(o.ctx, task);
+        const file = String(body.path ?? "");
+        if (!diff?.files.some((f) => f.path === file)) throw new UsageError(`${file} is not part of task ${id}'s change`);
+        o.ctx.store.addComment({ taskId: id, path: file, line, side: body.side === "old" ? "old" : "new", body: text });
+        return;
+      }
+      case "viewed": {
+        const { diff } = refreshTask(o.ctx, getTask(o.ctx, id));
+        const file = diff?.files.find((f) => f.path === String(body.path ?? ""));
+        if (!file) throw new UsageError(`${String(body.path)} is not part of task ${id}'s change`);
+        o.ctx.store.setViewed(id, file.path, body.viewed === false ? null : file.digest);
+        return;
+      }
+      case "request-changes":
+        await requestChanges(o.ctx, id, typeof body.message === "string" ? body.message : undefined);
+        return;
+      case "approve":
+        approveTask(o.ctx, id, { strategy: body.strategy === "squash" ? "squash" : body.strategy === "merge" ? "merge" : undefined });
+        return;
+      case "discard":
+        discardTask(o.ctx, id);
+        return;
+      case "rebase":
+        await askToRebase(o.ctx, id);
+        return;
+      default:
+        throw new HttpError(404, `unknown action "${action}"`);
+    }
+  }
+
+  function cost(task: Task): CostFigures | null {
+    const rows = o.ctx.sessions.registry.byTask(String(task.id));
+    return rows.length > 0 && o.ctx.cost ? o.ctx.cost(rows) : null;
+  }
+
+  function taskCard(task: Task, extra: { state?: string; changes?: { files: number; additions: number; deletions: number } } = {}) {
+    return {
+      id: task.id,
+      title: task.title,
+      status: task.status,
+      runtime: task.runtime,
+      session: task.sessionName,
+      elapsedMs: elapsedMs(task),
+      cost: cost(task),
+      conflict: task.conflict ? task.conflict.split("\n") : null,
+      ...extra,
+    };
+  }
+
+  function boardSnapshot() {
+    const cards = o.ctx.store.tasks().map((t) => {
+      const r = refreshTask(o.ctx, t);
+      return taskCard(r.task, { state: r.session?.state, changes: r.diff ? totals(r.diff) : undefined });
+    });
+    return { columns: COLUMNS.map((c) => ({ id: c, title: COLUMN_TITLE[c], tasks: cards.filter((t) => t.status === c) })) };
+  }
+
+  function taskDetail(task: Task) {
+    const { task: current, session, diff } = refreshTask(o.ctx, task);
+    const viewed = o.ctx.store.viewed(task.id);
+    return {
+      task: {
+        ...taskCard(current, { state: session?.state, changes: diff ? totals(diff) : undefined }),
+        body: current.body,
+        baseBranch: current.baseBranch,
+      },
+      session: session
+        ? { name: session.name, state: session.state, stateSource: session.stateSource, branch: session.branch, workdir: session.workdir }
+        : null,
+      files: (diff?.files ?? []).map((f) => ({
+        path: f.path,
+        status: f.status,
+        additions: f.additions,
+        deletions: f.deletions,
+        viewed: viewed.get(f.path) === f.digest,
+        html: diffHtml(f.patch, { drawFileList: false, outputFormat: "line-by-line", matching: "lines" }),
+      })),
+      comments: o.ctx.store.comments(task.id),
+    };
+  }
+
+  function fileContent(id: number, rel: string) {
+    const { session } = refreshTask(o.ctx, getTask(o.ctx, id));
+    if (!session || !fs.existsSync(session.workdir)) throw new HttpError(404, `task ${id} has no worktree`);
+    const full = confinedPath(session.workdir, rel);
+    if (!full) throw new HttpError(400, "the path must name a file inside the task's worktree");
+    if (!fs.statSync(full).isFile()) throw new HttpError(400, "not a file");
+    return { path: rel, content: fs.readFileSync(full, "utf8") };
+  }
+
+  let lastSnapshot = "";
+  function changed(): void {
+    const snapshot = JSON.stringify(boardSnapshot());
+    if (snapshot === lastSnapshot) return;
+    lastSnapshot = snapshot;
+    for (const c of clients) c.write(`event: board\ndata: ${snapshot}\n\n`);
+  }
+
+  function openEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+    res.write(`event: board\ndata: ${JSON.stringify(boardSnapshot())}\n\n`);
+    clients.add(res);
+    req.on("close", () => clients.delete(res));
+  }
+
+  const timer = setInterval(() => {
+    if (clients.size === 0) return;
+    try {
+      changed();
+    } catch {
+      // A failed refresh (a repository moved meanwhile) is retried on the next tick.
+    }
+  }, o.pollMs ?? 1500);
+  timer.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  port = (server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    openUrl: `${url}/?token=${token}`,
+    token,
+    async close() {
+      clearInterval(timer);
+      for (const c of clients) c.end();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function totals(diff: TaskDiff) {
+  return {
+    files: diff.files.length,
+    additions: diff.files.reduce((a, f) => a + f.additions, 0),
+    deletions: diff.files.reduce((a, f) => a + f.deletions, 0),
+  };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let text = "";
+  for await (const chunk of req) {
+    text += chunk;
+    if (text.length > 1_000_000) throw new HttpError(413, "request too large");
+  }
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new HttpError(400, "expected a JSON object");
+}
+
+function sendAsset(res: http.ServerResponse, name: string): void {
+  const file = path.join(assetDir(), path.basename(name));
+  res.writeHead(200, { "content-type": ASSETS[name]!, "cache-control": "no-store", "x-content-type-options": "nosniff" });
+  res.end(fs.readFileSync(file));
+}
+
+function sendPage(res: http.ServerResponse, csrf: string): void {
+  const page = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="quartet-csrf" content="${csrf}">
+<title>quartet board</title>
+<link rel="stylesheet" href="/assets/diff2html.min.css">
+<link rel="stylesheet" href="/assets/board.css">
+</head>
+<body>
+<header><h1>quartet board</h1><nav id="crumbs"></nav><span id="live" title="live updates"></span></header>
+<main id="app"></main>
+<script src="/assets/board.js"></script>
+</body>
+</html>`;
+  res.writeHead(200, {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    // Only this server's own scripts and styles; no inline script, no other origin.
+    "content-security-policy":
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+  });
+  res.end(page);
+}

@@ -1,0 +1,398 @@
+// The review board's page: the board of tasks and the review of one task's diff. Served as is (no build
+// step, no framework); every text from the server is set with textContent, never as HTML, except the diff,
+// which diff2html rendered and escaped on the server.
+"use strict";
+(() => {
+  const csrf = document.querySelector('meta[name="quartet-csrf"]').content;
+  const app = document.getElementById("app");
+  const crumbs = document.getElementById("crumbs");
+  const live = document.getElementById("live");
+  let board = null;
+  let selected = null; // id of the selected card on the board
+  let detail = null; // the open task's detail
+  let fileIndex = 0;
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else if (k === "text") node.textContent = v;
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat())
+      if (c !== null && c !== undefined) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    return node;
+  }
+
+  async function api(method, url, body) {
+    const res = await fetch(url, {
+      method,
+      headers: { "content-type": "application/json", "x-quartet-csrf": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.error || `HTTP ${res.status}`);
+    return data;
+  }
+
+  function flash(message, kind = "error") {
+    const box = el("div", { class: `flash ${kind}`, role: "alert", text: message });
+    document.body.append(box);
+    setTimeout(() => box.remove(), 8000);
+  }
+
+  const money = (v) => (v === null || v === undefined ? "unknown" : `$${v.toFixed(2)}`);
+  const pct = (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)}%`);
+  const tokens = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+  function duration(ms) {
+    if (ms === null || ms === undefined) return "";
+    const s = Math.round(ms / 1000);
+    if (s < 60) return `${s}s`;
+    const m = Math.floor(s / 60);
+    return m < 60 ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+  }
+
+  function costLine(t) {
+    const parts = [];
+    if (t.runtime) parts.push(el("span", { class: "runtime", text: t.runtime }));
+    if (t.elapsedMs !== null) parts.push(el("span", { title: "elapsed", text: duration(t.elapsedMs) }));
+    if (t.cost) {
+      parts.push(el("span", { title: "tokens", text: `${tokens(t.cost.tokens)} tok` }));
+      parts.push(el("span", { class: "cost", title: "cost", text: money(t.cost.costUsd) }));
+      parts.push(el("span", { title: "cache hit rate", text: `${pct(t.cost.cacheHitRate)} cache` }));
+      parts.push(
+        el("span", { title: "cache tax: paid because a cached prefix was written again", text: `tax ${money(t.cost.cacheTaxUsd)}` }),
+      );
+    }
+    return el("div", { class: "figures" }, parts);
+  }
+
+  function renderBoard() {
+    crumbs.replaceChildren(el("span", { text: "Board" }));
+    if (!board) return;
+    const cards = board.columns.flatMap((c) => c.tasks);
+    if (selected === null && cards.length > 0) selected = cards[0].id;
+    const form = el(
+      "form",
+      {
+        class: "new-task",
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const title = form.elements.title.value.trim();
+          if (!title) return;
+          try {
+            await api("POST", "/api/tasks", { title, body: form.elements.body.value });
+            form.reset();
+            await loadBoard();
+          } catch (err) {
+            flash(err.message);
+          }
+        },
+      },
+      el("input", { name: "title", placeholder: "New task title (n)", "aria-label": "task title" }),
+      el("input", { name: "body", placeholder: "Details for the agent (optional)", "aria-label": "task details" }),
+      el("button", { type: "submit", text: "Add task" }),
+    );
+    const columns = board.columns.map((c) =>
+      el(
+        "section",
+        { class: `column col-${c.id}`, "data-column": c.id },
+        el("h2", {}, c.title, el("span", { class: "count", text: String(c.tasks.length) })),
+        c.tasks.map((t) => card(t)),
+      ),
+    );
+    app.replaceChildren(form, el("div", { class: "board" }, columns));
+  }
+
+  function card(t) {
+    const start =
+      t.status === "todo"
+        ? el(
+            "div",
+            { class: "start" },
+            el(
+              "select",
+              { "aria-label": "runtime", onclick: (e) => e.stopPropagation() },
+              ["claude", "opencode", "codex"].map((r) => el("option", { value: r, text: r })),
+            ),
+            el("button", {
+              text: "Start",
+              onclick: async (e) => {
+                e.stopPropagation();
+                const runtime = e.target.previousSibling.value;
+                e.target.disabled = true;
+                try {
+                  await api("POST", `/api/tasks/${t.id}/start`, { runtime });
+                  await loadBoard();
+                } catch (err) {
+                  flash(err.message);
+                  e.target.disabled = false;
+                }
+              },
+            }),
+          )
+        : null;
+    const changes = t.changes
+      ? el("div", {
+          class: "changes",
+          text: `+${t.changes.additions} −${t.changes.deletions} in ${t.changes.files} file${t.changes.files === 1 ? "" : "s"}`,
+        })
+      : null;
+    return el(
+      "article",
+      {
+        class: `card${selected === t.id ? " selected" : ""}`,
+        tabindex: 0,
+        "data-task": t.id,
+        onclick: () => open(t.id),
+        onfocus: () => (selected = t.id),
+      },
+      el("div", { class: "title" }, el("span", { class: "id", text: `#${t.id}` }), " ", t.title),
+      t.state ? el("div", { class: `state state-${t.state}`, text: t.state }) : null,
+      t.conflict ? el("div", { class: "conflict-tag", text: "merge conflict" }) : null,
+      changes,
+      costLine(t),
+      start,
+    );
+  }
+
+  async function loadBoard() {
+    board = await api("GET", "/api/board");
+    if (!location.hash.startsWith("#/task/")) renderBoard();
+  }
+
+  function open(id) {
+    location.hash = `#/task/${id}`;
+  }
+
+  async function loadTask(id) {
+    detail = await api("GET", `/api/tasks/${id}`);
+    renderTask();
+  }
+
+  function renderTask() {
+    const d = detail;
+    const t = d.task;
+    crumbs.replaceChildren(el("a", { href: "#/", text: "Board" }), " / ", el("span", { text: `#${t.id} ${t.title}` }));
+    const open = d.comments.filter((c) => c.sentAt === null);
+    const actions = el(
+      "div",
+      { class: "actions" },
+      el("button", {
+        class: "primary",
+        text: `Request changes${open.length ? ` (${open.length})` : ""}`,
+        disabled: !d.session,
+        onclick: () => act("request-changes", { message: document.getElementById("message").value }),
+      }),
+      el(
+        "select",
+        { id: "strategy", "aria-label": "merge strategy" },
+        el("option", { value: "", text: "merge (config)" }),
+        el("option", { value: "merge", text: "merge commit" }),
+        el("option", { value: "squash", text: "squash" }),
+      ),
+      el("button", {
+        class: "approve",
+        text: "Approve and merge",
+        disabled: t.status === "done" || t.status === "discarded",
+        onclick: () => act("approve", { strategy: document.getElementById("strategy").value || undefined }),
+      }),
+      el("button", {
+        class: "danger",
+        text: "Discard",
+        disabled: t.status === "done" || t.status === "discarded",
+        onclick: () => confirm(`Discard task #${t.id} and delete its branch?`) && act("discard", {}),
+      }),
+    );
+    const conflict = t.conflict
+      ? el(
+          "div",
+          { class: "conflict", role: "alert" },
+          el("strong", { text: `Merge conflict with ${t.baseBranch}: ` }),
+          t.conflict.join(", "),
+          " — nothing was merged. ",
+          el("button", { text: "Ask agent to rebase", onclick: () => act("rebase", {}) }),
+        )
+      : null;
+    const files = el(
+      "ul",
+      { class: "files" },
+      d.files.map((f, i) =>
+        el(
+          "li",
+          { class: `${f.viewed ? "viewed" : ""}${i === fileIndex ? " current" : ""}` },
+          el("a", { href: `#file-${i}`, text: f.path, onclick: () => (fileIndex = i) }),
+          el("span", { class: "stat", text: ` +${f.additions} −${f.deletions}` }),
+          f.viewed ? el("span", { class: "tick", text: " ✓" }) : null,
+        ),
+      ),
+    );
+    const diffs = d.files.map((f, i) => fileDiff(f, i, d.comments));
+    app.replaceChildren(
+      el(
+        "div",
+        { class: "review" },
+        el(
+          "aside",
+          {},
+          el("h2", { text: `#${t.id} ${t.title}` }),
+          t.body ? el("p", { class: "body", text: t.body }) : null,
+          el("div", { class: `state state-${t.state ?? t.status}`, text: `${t.status}${t.state ? ` · session ${t.state}` : ""}` }),
+          costLine(t),
+          d.session ? el("div", { class: "branch", text: `${d.session.branch ?? ""}` }) : null,
+          el("h3", { text: `Files (${d.files.length})` }),
+          files,
+          el("textarea", { id: "message", placeholder: "A message to send with the comments (optional)", rows: 3 }),
+          actions,
+          conflict,
+        ),
+        el("section", { class: "diffs" }, d.files.length ? diffs : el("p", { class: "empty", text: "No changes yet." })),
+      ),
+    );
+  }
+
+  function fileDiff(f, i, comments) {
+    const box = el("div", { class: "file", id: `file-${i}`, "data-path": f.path });
+    // diff2html's HTML, rendered and escaped on the server.
+    box.innerHTML = f.html;
+    const toggle = box.querySelector(".d2h-file-collapse-input");
+    if (toggle) {
+      toggle.checked = f.viewed;
+      toggle.addEventListener("change", () => act("viewed", { path: f.path, viewed: toggle.checked }));
+    }
+    for (const cell of box.querySelectorAll("td.d2h-code-linenumber")) {
+      const oldNo = Number(cell.querySelector(".line-num1")?.textContent || 0);
+      const newNo = Number(cell.querySelector(".line-num2")?.textContent || 0);
+      if (!oldNo && !newNo) continue;
+      const side = newNo ? "new" : "old";
+      const line = newNo || oldNo;
+      cell.classList.add("commentable");
+      cell.title = "Comment on this line";
+      cell.addEventListener("click", () => commentForm(cell.parentElement, f.path, line, side));
+      for (const c of comments.filter((c) => c.path === f.path && c.line === line && c.side === side)) {
+        cell.parentElement.after(commentRow(c));
+      }
+    }
+    return box;
+  }
+
+  function commentRow(c) {
+    return el(
+      "tr",
+      { class: `comment${c.sentAt ? " sent" : ""}` },
+      el(
+        "td",
+        { colspan: 2 },
+        el("div", { class: "comment-body", text: c.body }),
+        el("span", { class: "meta", text: c.sentAt ? "sent to the agent" : "open" }),
+        c.sentAt
+          ? null
+          : el("button", { class: "link", text: "delete", onclick: () => act(`comments/${c.id}`, undefined, true, "DELETE") }),
+      ),
+    );
+  }
+
+  function commentForm(row, path, line, side) {
+    if (row.nextElementSibling?.classList.contains("comment-form")) return row.nextElementSibling.querySelector("textarea").focus();
+    const text = el("textarea", { rows: 3, placeholder: `Comment on ${path}:${line}`, "aria-label": "comment" });
+    const form = el(
+      "tr",
+      { class: "comment-form" },
+      el(
+        "td",
+        { colspan: 2 },
+        text,
+        el("button", {
+          class: "primary",
+          text: "Add comment",
+          onclick: () => text.value.trim() && act("comments", { path, line, side, body: text.value }),
+        }),
+        el("button", { text: "Cancel", onclick: () => form.remove() }),
+      ),
+    );
+    row.after(form);
+    text.focus();
+  }
+
+  async function act(action, body, rerender = true, method = "POST") {
+    try {
+      detail = await api(method, `/api/tasks/${detail.task.id}/${action}`, body);
+      if (rerender) renderTask();
+      if (action === "approve" || action === "discard") flash(`Task #${detail.task.id} is ${detail.task.status}.`, "ok");
+      if (action === "request-changes" || action === "rebase") flash("Sent to the agent.", "ok");
+    } catch (err) {
+      flash(err.message);
+      if (action === "approve") await loadTask(detail.task.id);
+    }
+  }
+
+  function route() {
+    const m = /^#\/task\/(\d+)/.exec(location.hash);
+    if (m) loadTask(Number(m[1])).catch((e) => flash(e.message));
+    else {
+      detail = null;
+      renderBoard();
+    }
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if (e.target.matches("input, textarea, select")) {
+      if (e.key === "Escape") e.target.blur();
+      return;
+    }
+    if (detail) {
+      if (e.key === "Escape" || e.key === "b") location.hash = "#/";
+      else if (e.key === "j" || e.key === "k") {
+        fileIndex = Math.max(0, Math.min(detail.files.length - 1, fileIndex + (e.key === "j" ? 1 : -1)));
+        document.getElementById(`file-${fileIndex}`)?.scrollIntoView({ block: "start" });
+        renderTask();
+      } else if (e.key === "v" && detail.files[fileIndex]) {
+        const f = detail.files[fileIndex];
+        act("viewed", { path: f.path, viewed: !f.viewed });
+      }
+      return;
+    }
+    if (!board) return;
+    const columns = board.columns.filter((c) => c.tasks.length > 0);
+    const at = columns.findIndex((c) => c.tasks.some((t) => t.id === selected));
+    const row = at >= 0 ? columns[at].tasks.findIndex((t) => t.id === selected) : -1;
+    let next = null;
+    if (e.key === "ArrowDown" || e.key === "j") next = columns[at]?.tasks[row + 1];
+    else if (e.key === "ArrowUp" || e.key === "k") next = columns[at]?.tasks[row - 1];
+    else if (e.key === "ArrowRight" || e.key === "l") next = columns[at + 1]?.tasks[0];
+    else if (e.key === "ArrowLeft" || e.key === "h") next = columns[at - 1]?.tasks[0];
+    else if (e.key === "Enter" && selected !== null) return open(selected);
+    else if (e.key === "n") {
+      e.preventDefault();
+      return document.querySelector(".new-task input")?.focus();
+    }
+    if (next) {
+      e.preventDefault();
+      selected = next.id;
+      renderBoard();
+      document.querySelector(`[data-task="${next.id}"]`)?.focus();
+    }
+  });
+
+  window.addEventListener("hashchange", route);
+  const events = new EventSource("/api/events");
+  events.addEventListener("board", (e) => {
+    board = JSON.parse(e.data);
+    live.textContent = "● live";
+    live.className = "on";
+    if (!detail) renderBoard();
+    else {
+      const card = board.columns.flatMap((c) => c.tasks).find((t) => t.id === detail.task.id);
+      const was = detail.task;
+      if (card && (card.status !== was.status || card.state !== was.state || JSON.stringify(card.changes) !== JSON.stringify(was.changes)))
+        loadTask(was.id);
+    }
+  });
+  events.onerror = () => {
+    live.textContent = "○ reconnecting";
+    live.className = "off";
+  };
+  route();
+})();

@@ -1,0 +1,111 @@
+/**
+ * The review board end to end, in a real browser (Debian's chromium, driven by playwright-core): a task is
+ * created on the board and started on the real `claude` against the lab endpoint, whose script edits a
+ * file; the card reaches In review; a line comment is sent back with "Request changes" and arrives at the
+ * endpoint in the agent's next request; approving merges the change into the base and removes the
+ * worktree. Screenshots of the board and the review page are saved in test-artifacts/.
+ */
+import type { ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { ROOT } from "./helpers.js";
+import { chromiumPath, startBoardCli } from "./board.js";
+import { git, sessionLab, worktreeFor, type SessionLab } from "./sessions.js";
+
+const ARTIFACTS = path.join(ROOT, "test-artifacts");
+const TITLE = "Add a greeting to app.js.";
+const COMMENT = "Please greet the board too, and keep single quotes.";
+
+const SCENARIO = `
+name: board
+description: A task that edits a file, for the review board.
+model: claude-sonnet-4-5
+steps:
+  - prompt: ${TITLE}
+    actions:
+      - read: app.js
+      - edit: { path: app.js, old: "console.log('hello');", new: "console.log('hello, world');" }
+      - say: Added the greeting.
+`;
+
+let lab: SessionLab;
+let board: { url: string; child: ChildProcess };
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  lab = await sessionLab({ scenario: SCENARIO, delayMs: 800, workspace: (repo, data) => worktreeFor(repo, data, "task-1") });
+  // The user lets Claude Code edit files without asking (its own setting, in its own settings file).
+  fs.mkdirSync(path.join(lab.home, ".claude"), { recursive: true });
+  fs.writeFileSync(path.join(lab.home, ".claude", "settings.json"), JSON.stringify({ permissions: { defaultMode: "acceptEdits" } }));
+  board = await startBoardCli(lab);
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
+  page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  board?.child.kill("SIGTERM");
+  await lab?.close();
+});
+
+test("a task goes from the board to the agent, back with a line comment, and is merged", { timeout: 300_000 }, async () => {
+  const failures: string[] = [];
+  page.on("response", (r) => {
+    if (r.status() >= 400) failures.push(`${r.request().method()} ${r.url()} → ${r.status()}`);
+  });
+  page.on("pageerror", (e) => failures.push(`page error: ${e.message}`));
+  await page.goto(board.url);
+  // The token moved into a cookie; the address bar no longer shows it.
+  expect(new URL(page.url()).search).toBe("");
+
+  await page.fill('.new-task input[name="title"]', TITLE);
+  await page.click('.new-task button[type="submit"]');
+  const card = page.locator('.col-todo [data-task="1"]');
+  await card.waitFor();
+  await card.locator("select").selectOption("claude");
+  await card.locator("button", { hasText: "Start" }).click();
+
+  // The session goes idle with a change: the card moves to In review by itself (live, over SSE).
+  const inReview = page.locator('.col-in-review [data-task="1"]');
+  await inReview.waitFor({ timeout: 120_000 });
+  await expect.poll(async () => (await inReview.textContent()) ?? "", { timeout: 30_000 }).toMatch(/\$\d+\.\d\d/);
+  expect(await inReview.textContent()).toContain("claude");
+  expect(await inReview.textContent()).toMatch(/cache/);
+  await page.screenshot({ path: path.join(ARTIFACTS, "board.png") });
+
+  // Keyboard: Enter opens the selected card.
+  await inReview.focus();
+  await page.keyboard.press("Enter");
+  await page.locator(".file[data-path='app.js']").waitFor();
+  const added = page.locator(".file[data-path='app.js'] tr", { has: page.locator("td.d2h-ins .d2h-code-line-ctn") }).first();
+  expect(await added.textContent()).toContain("hello, world");
+  await added.locator("td.commentable").click();
+  await page.fill("tr.comment-form textarea", COMMENT);
+  await page.click("tr.comment-form button.primary");
+  await page.locator("tr.comment .comment-body", { hasText: COMMENT }).waitFor();
+  await page.locator(".file[data-path='app.js'] .d2h-file-collapse-input").check();
+  await page.locator(".files li.viewed").waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, "review.png"), fullPage: true });
+
+  await page.click("button.primary:has-text('Request changes (1)')");
+  // The comment, with its file and line, reaches the model in the agent's next request.
+  await expect.poll(() => lab.userTexts().some((t) => t.includes(COMMENT) && t.includes("app.js:1")), { timeout: 60_000 }).toBe(true);
+  await page.locator("tr.comment.sent").waitFor();
+
+  await page.click("a[href='#/']");
+  await page.locator('.col-in-review [data-task="1"]').waitFor({ timeout: 120_000 });
+  await page.locator('.col-in-review [data-task="1"]').click();
+  await page.click("button.approve");
+  await page.locator(".flash.ok", { hasText: "is done" }).waitFor({ timeout: 30_000 });
+
+  expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('hello, world');");
+  expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, "task-1"))).toBe(false);
+  expect(git(lab.repo, "branch", "--list", "quartet/*")).toBe("");
+  await page.click("a[href='#/']");
+  await page.locator('.col-done [data-task="1"]').waitFor();
+  expect(failures).toEqual([]);
+});

@@ -1,0 +1,125 @@
+/**
+ * The board's defences, against `quartet board` as the user runs it: the token, the Host and Origin checks
+ * (DNS rebinding), CSRF, paths confined to the worktree, and escaping of what the agent wrote (checked in
+ * chromium too, where a script in the diff must not run). The task's session is the real `claude`.
+ */
+import type { ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { chromiumPath, request, startBoardCli } from "./board.js";
+import { sessionLab, worktreeFor, type SessionLab } from "./sessions.js";
+
+let lab: SessionLab;
+let board: { url: string; child: ChildProcess };
+let base: string;
+let token: string;
+let cookie: string;
+let csrf: string;
+let workdir: string;
+const EVIL = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">`;
+
+beforeAll(async () => {
+  lab = await sessionLab({ delayMs: 200 });
+  const added = await lab.cli(["task", "add", "List the files here."]);
+  expect(added.code, added.stderr).toBe(0);
+  const started = await lab.cli(["task", "start", "1"]);
+  expect(started.code, started.stderr).toBe(0);
+  workdir = worktreeFor(lab.repo, lab.dataDir, "task-1");
+  // What an agent might write: a file whose content is markup.
+  fs.writeFileSync(path.join(workdir, "evil.html"), EVIL + "\n");
+  fs.symlinkSync("/etc", path.join(workdir, "etc-link"));
+  board = await startBoardCli(lab);
+  const u = new URL(board.url);
+  base = `${u.protocol}//${u.host}`;
+  token = u.searchParams.get("token")!;
+  const login = await request(board.url, { headers: { host: u.host } });
+  expect(login.status).toBe(303);
+  cookie = String(login.headers["set-cookie"]).split(";")[0]!;
+  expect(String(login.headers["set-cookie"])).toContain("HttpOnly; SameSite=Strict");
+  const page = await request(`${base}/`, { headers: { host: u.host, cookie } });
+  csrf = /name="quartet-csrf" content="([^"]+)"/.exec(page.body)![1]!;
+}, 120_000);
+
+afterAll(async () => {
+  board?.child.kill("SIGTERM");
+  await lab?.close();
+});
+
+const host = () => new URL(base).host;
+
+test("no token, or a wrong one: 401", async () => {
+  for (const url of [`${base}/`, `${base}/api/board`, `${base}/api/tasks/1`, `${base}/assets/board.js`, `${base}/api/events`]) {
+    expect((await request(url, { headers: { host: host() } })).status).toBe(401);
+  }
+  expect((await request(`${base}/api/board`, { headers: { host: host(), cookie: "quartet_token=guess" } })).status).toBe(401);
+  expect((await request(`${base}/?token=${token}x`, { headers: { host: host() } })).status).toBe(401);
+  expect((await request(`${base}/api/board`, { headers: { host: host(), cookie } })).status).toBe(200);
+  expect((await request(`${base}/api/board`, { headers: { host: host(), "x-quartet-token": token } })).status).toBe(200);
+});
+
+test("a foreign Host or Origin is refused, even with the token (DNS rebinding)", async () => {
+  const port = new URL(base).port;
+  for (const h of [`evil.example:${port}`, `127.0.0.1.nip.io:${port}`, "127.0.0.1", `127.0.0.1:${Number(port) + 1}`]) {
+    const r = await request(`${base}/api/board`, { headers: { host: h, cookie } });
+    expect(r.status, h).toBe(403);
+  }
+  expect((await request(`${base}/api/board`, { headers: { host: `localhost:${port}`, cookie } })).status).toBe(200);
+  const cross = await request(`${base}/api/tasks`, {
+    method: "POST",
+    headers: { host: host(), cookie, origin: "http://evil.example", "x-quartet-csrf": csrf, "content-type": "application/json" },
+    body: JSON.stringify({ title: "from elsewhere" }),
+  });
+  expect(cross.status).toBe(403);
+});
+
+test("a state-changing request needs the page's CSRF token", async () => {
+  const post = (headers: Record<string, string>) =>
+    request(`${base}/api/tasks`, {
+      method: "POST",
+      headers: { host: host(), cookie, "content-type": "application/json", ...headers },
+      body: JSON.stringify({ title: "csrf probe" }),
+    });
+  expect((await post({})).status).toBe(403);
+  expect((await post({ "x-quartet-csrf": "wrong" })).status).toBe(403);
+  const ok = await post({ "x-quartet-csrf": csrf, origin: base });
+  expect(ok.status).toBe(201);
+  expect(JSON.parse(ok.body).task.title).toBe("csrf probe");
+});
+
+test("file paths are confined to the task's worktree", async () => {
+  const file = (p: string) => request(`${base}/api/tasks/1/file?path=${encodeURIComponent(p)}`, { headers: { host: host(), cookie } });
+  const ok = await file("app.js");
+  expect(ok.status).toBe(200);
+  expect(JSON.parse(ok.body).content).toBe("console.log('hello');\n");
+  for (const p of ["../../../../etc/passwd", "../quartet.db", "/etc/passwd", "etc-link/passwd", "a/../../x", ""]) {
+    const r = await file(p);
+    expect(r.status, p).toBe(400);
+    expect(r.body).not.toContain("root:");
+  }
+});
+
+test("a file whose content is <script> renders as text", { timeout: 60_000 }, async () => {
+  const detail = await request(`${base}/api/tasks/1`, { headers: { host: host(), cookie } });
+  const files = (JSON.parse(detail.body) as { files: { path: string; html: string }[] }).files;
+  const evil = files.find((f) => f.path === "evil.html")!;
+  expect(evil.html).toContain("&lt;script&gt;window.__pwned = 1&lt;&#x2F;script&gt;&lt;img src=x onerror=");
+  expect(evil.html).not.toContain("<script>");
+  expect(evil.html).not.toContain("<img");
+
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(board.url);
+    await page.goto(`${base}/#/task/1`);
+    const line = page.locator(".file[data-path='evil.html'] .d2h-code-line-ctn").first();
+    await line.waitFor();
+    expect(await line.textContent()).toContain("<script>window.__pwned = 1</script>");
+    await page.waitForTimeout(500);
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator(".file script, .file img").count()).toBe(0);
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,170 @@
+/**
+ * The review loop from the command line, with the real `claude` against the lab endpoint: tasks move
+ * through the columns by themselves, `review` shows the change and its cost, `approve` squashes or merges
+ * it, a conflicting base is reported with nothing changed, `reject` reaches a live agent and resumes an
+ * ended one, and `task discard` throws the work away.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { git, sessionLab, worktreeFor, type SessionLab } from "./sessions.js";
+
+const SCENARIO = `
+name: review
+description: A task whose agent changes app.js with a shell command (so any worktree works).
+model: claude-sonnet-4-5
+steps:
+  - prompt: Add a greeting to app.js.
+    actions:
+      - bash: printf "console.log('hello, world');\\\\n" > app.js
+      - say: Added the greeting.
+`;
+
+let lab: SessionLab;
+beforeAll(async () => {
+  lab = await sessionLab({ scenario: SCENARIO, delayMs: 300 });
+  // The user allows Claude Code's shell commands in their own settings.
+  fs.mkdirSync(path.join(lab.home, ".claude"), { recursive: true });
+  fs.writeFileSync(
+    path.join(lab.home, ".claude", "settings.json"),
+    JSON.stringify({ permissions: { allow: ["Bash", "Read", "Edit", "Write"] } }),
+  );
+});
+afterAll(async () => {
+  await lab?.close();
+});
+
+interface TaskJson {
+  id: number;
+  status: string;
+  column: string;
+  conflict: string | null;
+  cost: { tokens: number; costUsd: number | null; cacheHitRate: number | null } | null;
+}
+
+async function tasks(): Promise<TaskJson[]> {
+  const r = await lab.cli(["task", "list", "--json"]);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { tasks: TaskJson[] }).tasks;
+}
+
+async function waitStatus(id: number, status: string, timeoutMs = 90_000): Promise<TaskJson> {
+  const deadline = Date.now() + timeoutMs;
+  let last: TaskJson | undefined;
+  while (Date.now() < deadline) {
+    last = (await tasks()).find((t) => t.id === id);
+    if (last?.status === status) return last;
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  throw new Error(`task ${id} did not reach ${status} (last: ${last?.status})`);
+}
+
+/** Puts app.js on main back to what the agent changes, so each task has a change to make. */
+function resetApp(): void {
+  fs.writeFileSync(path.join(lab.repo, "app.js"), "console.log('hello');\n");
+  if (git(lab.repo, "status", "--porcelain")) git(lab.repo, "commit", "-q", "-am", "Back to hello");
+}
+
+async function startedTask(title: string): Promise<number> {
+  resetApp();
+  const added = await lab.cli(["task", "add", title, "--body", "Keep it short.", "--json"]);
+  expect(added.code, added.stderr).toBe(0);
+  const id = (JSON.parse(added.stdout) as { id: number }).id;
+  const started = await lab.cli(["task", "start", String(id)]);
+  expect(started.code, started.stderr).toBe(0);
+  expect(started.stdout).toContain(`as session task-${id}`);
+  return id;
+}
+
+test("a task moves to In review by itself, shows its change and cost, and is squashed into main", { timeout: 180_000 }, async () => {
+  const id = await startedTask("Add a greeting to app.js.");
+  expect((await tasks()).find((t) => t.id === id)!.status).not.toBe("todo");
+  const inReview = await waitStatus(id, "in-review");
+  expect(inReview.column).toBe("In review");
+
+  const review = await lab.cli(["review", String(id)]);
+  expect(review.code, review.stderr).toBe(0);
+  expect(review.stdout).toMatch(/app\.js\s+\+1 -1/);
+  expect(review.stdout).toContain("1 file changed, 1 insertions(+), 1 deletions(-)");
+  expect(review.stdout).toMatch(/claude, \d+s, [\d.]+k tokens, \$\d+\.\d\d, cache hit \d+\.\d%, cache tax \$\d+\.\d\d/);
+  const json = JSON.parse((await lab.cli(["review", String(id), "--json"])).stdout) as { task: TaskJson; files: { path: string }[] };
+  expect(json.files.map((f) => f.path)).toEqual(["app.js"]);
+  expect(json.task.cost!.tokens).toBeGreaterThan(0);
+
+  const before = git(lab.repo, "rev-list", "--count", "main");
+  const approved = await lab.cli(["approve", String(id), "--squash"]);
+  expect(approved.code, approved.stderr).toBe(0);
+  expect(approved.stdout).toMatch(/squashed into main as [0-9a-f]{10}; worktree removed/);
+  expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('hello, world');");
+  expect(Number(git(lab.repo, "rev-list", "--count", "main"))).toBe(Number(before) + 1);
+  expect(git(lab.repo, "log", "-1", "--format=%s", "main")).toBe(`Add a greeting to app.js. (quartet task ${id})`);
+  expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, `task-${id}`))).toBe(false);
+  const done = (await tasks()).find((t) => t.id === id)!;
+  expect(done.column).toBe("Done");
+  // The cost stays with the task after its session is gone.
+  expect(done.cost!.tokens).toBe(json.task.cost!.tokens);
+});
+
+test(
+  "a conflicting base is reported with nothing changed; reject reaches the agent; discard throws it away",
+  { timeout: 180_000 },
+  async () => {
+    const id = await startedTask("Add a greeting to app.js.");
+    await waitStatus(id, "in-review");
+    // Meanwhile someone changes the same line on main.
+    fs.writeFileSync(path.join(lab.repo, "app.js"), "console.log('bonjour');\n");
+    git(lab.repo, "commit", "-q", "-am", "French");
+    const head = git(lab.repo, "rev-parse", "main");
+
+    const approved = await lab.cli(["approve", String(id)]);
+    expect(approved.code).toBe(1);
+    expect(approved.stderr).toContain(`task ${id} does not merge cleanly into main: conflicts in app.js; nothing was changed`);
+    expect(git(lab.repo, "rev-parse", "main")).toBe(head);
+    expect(git(lab.repo, "status", "--porcelain")).toBe("");
+    expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, `task-${id}`))).toBe(true);
+    expect((await lab.cli(["review", String(id)])).stdout).toContain("merge conflict in: app.js");
+
+    const rejected = await lab.cli(["reject", String(id), "-m", "Rebase onto main and keep the French greeting."]);
+    expect(rejected.code, rejected.stderr).toBe(0);
+    await expect
+      .poll(() => lab.userTexts().some((t) => t.includes("Rebase onto main and keep the French greeting.")), { timeout: 60_000 })
+      .toBe(true);
+
+    const discarded = await lab.cli(["task", "discard", String(id)]);
+    expect(discarded.code, discarded.stderr).toBe(0);
+    expect((await tasks()).find((t) => t.id === id)!.column).toBe("Discarded");
+    expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, `task-${id}`))).toBe(false);
+    expect(git(lab.repo, "branch", "--list", `quartet/task-${id}`)).toBe("");
+    expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('bonjour');");
+  },
+);
+
+test("request changes on a task whose session has ended resumes it headlessly", { timeout: 180_000 }, async () => {
+  const id = await startedTask("Add a greeting to app.js.");
+  await waitStatus(id, "in-review");
+  expect((await lab.cli(["stop", `task-${id}`, "--keep-worktree"])).code).toBe(0);
+  const rejected = await lab.cli(["reject", String(id), "-m", "One more thing: add a comment on top."]);
+  expect(rejected.code, rejected.stderr).toBe(0);
+  expect(rejected.stdout).toContain("(its session had ended: resumed)");
+  await expect.poll(() => lab.userTexts().some((t) => t.includes("One more thing: add a comment on top.")), { timeout: 60_000 }).toBe(true);
+  // The headless run ends; the task is back in review with its change.
+  await waitStatus(id, "in-review");
+  const ps = (await lab.ps()).find((s) => s.name === `task-${id}`)!;
+  expect(ps.state).toBe("exited");
+});
+
+test("bad input", async () => {
+  expect((await lab.cli(["task", "start", "99"])).stderr).toContain("no task 99");
+  const empty = await lab.cli(["task", "add", "  "]);
+  expect(empty.code).toBe(2);
+  expect(empty.stderr).toContain("a task needs a title");
+  const todo = await lab.cli(["task", "add", "Never started", "--json"]);
+  const id = (JSON.parse(todo.stdout) as { id: number }).id;
+  const approve = await lab.cli(["approve", String(id)]);
+  expect(approve.code).toBe(2);
+  expect(approve.stderr).toContain(`task ${id} has no branch to merge`);
+  const reject = await lab.cli(["reject", String(id), "-m", "x"]);
+  expect(reject.stderr).toContain(`task ${id} has no session`);
+  expect((await lab.cli(["task", "add", "x", "--body", "a", "--file", "b"])).stderr).toContain("choose one of --body and --file");
+  expect((await lab.cli(["task", "add", "x", "--file", "/nonexistent"])).stderr).toContain("--file /nonexistent: no such file");
+});
