@@ -25,8 +25,7 @@ model: claude-sonnet-4-5
 steps:
   - prompt: ${TITLE}
     actions:
-      - read: app.js
-      - edit: { path: app.js, old: "console.log('hello');", new: "console.log('hello, world');" }
+      - bash: printf "console.log('hello, world');\\n" > app.js
       - say: Added the greeting.
 `;
 
@@ -36,10 +35,10 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  lab = await sessionLab({ scenario: SCENARIO, delayMs: 800, workspace: (repo, data) => worktreeFor(repo, data, "task-1") });
-  // The user lets Claude Code edit files without asking (its own setting, in its own settings file).
+  lab = await sessionLab({ scenario: SCENARIO, delayMs: 800 });
+  // The user lets Claude Code run shell commands without asking (its own setting, in its own settings file).
   fs.mkdirSync(path.join(lab.home, ".claude"), { recursive: true });
-  fs.writeFileSync(path.join(lab.home, ".claude", "settings.json"), JSON.stringify({ permissions: { defaultMode: "acceptEdits" } }));
+  fs.writeFileSync(path.join(lab.home, ".claude", "settings.json"), JSON.stringify({ permissions: { allow: ["Bash", "Read", "Edit"] } }));
   board = await startBoardCli(lab);
   browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
   page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
@@ -108,4 +107,38 @@ test("a task goes from the board to the agent, back with a line comment, and is 
   await page.click("a[href='#/']");
   await page.locator('.col-done [data-task="1"]').waitFor();
   expect(failures).toEqual([]);
+});
+
+test("a merge conflict is shown plainly, the agent can be asked to rebase, and the task discarded", { timeout: 300_000 }, async () => {
+  // main goes back to the old greeting, so the second task has a change to make.
+  fs.writeFileSync(path.join(lab.repo, "app.js"), "console.log('hello');\n");
+  git(lab.repo, "commit", "-q", "-am", "Back to hello");
+  await page.goto(board.url);
+  await page.fill('.new-task input[name="title"]', TITLE);
+  await page.click('.new-task button[type="submit"]');
+  await page.locator('.col-todo [data-task="2"] button', { hasText: "Start" }).click();
+  await page.locator('.col-in-review [data-task="2"]').waitFor({ timeout: 120_000 });
+  // Meanwhile the same line changes on main.
+  fs.writeFileSync(path.join(lab.repo, "app.js"), "console.log('bonjour');\n");
+  git(lab.repo, "commit", "-q", "-am", "French");
+  const head = git(lab.repo, "rev-parse", "main");
+
+  await page.locator('.col-in-review [data-task="2"]').click();
+  await page.click("button.approve");
+  const banner = page.locator(".conflict");
+  await banner.waitFor();
+  expect(await banner.textContent()).toContain("Merge conflict with main: app.js");
+  expect(git(lab.repo, "rev-parse", "main")).toBe(head);
+  await page.screenshot({ path: path.join(ARTIFACTS, "conflict.png"), fullPage: true });
+
+  await banner.locator("button", { hasText: "Ask agent to rebase" }).click();
+  await expect.poll(() => lab.userTexts().some((t) => t.includes("git rebase main") && t.includes("conflicts in app.js")), { timeout: 60_000 }).toBe(true);
+
+  page.once("dialog", (d) => void d.accept());
+  await page.click("button.danger:has-text('Discard')");
+  await page.locator(".flash.ok", { hasText: "is discarded" }).waitFor({ timeout: 30_000 });
+  await page.click("a[href='#/']");
+  await page.locator('.col-discarded [data-task="2"]').waitFor();
+  expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, "task-2"))).toBe(false);
+  expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('bonjour');");
 });
