@@ -132,7 +132,9 @@ test("a merge conflict is shown plainly, the agent can be asked to rebase, and t
   await page.screenshot({ path: path.join(ARTIFACTS, "conflict.png"), fullPage: true });
 
   await banner.locator("button", { hasText: "Ask agent to rebase" }).click();
-  await expect.poll(() => lab.userTexts().some((t) => t.includes("git rebase main") && t.includes("conflicts in app.js")), { timeout: 60_000 }).toBe(true);
+  await expect
+    .poll(() => lab.userTexts().some((t) => t.includes("git rebase main") && t.includes("conflicts in app.js")), { timeout: 60_000 })
+    .toBe(true);
 
   page.once("dialog", (d) => void d.accept());
   await page.click("button.danger:has-text('Discard')");

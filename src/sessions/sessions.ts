@@ -248,6 +248,11 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
   }
 }
 
+function screenStaleMs(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.QUARTET_SCREEN_STALE_MS);
+  return env.QUARTET_SCREEN_STALE_MS !== undefined && Number.isFinite(v) && v >= 0 ? v : 15_000;
+}
+
 function startupWait(env: NodeJS.ProcessEnv): number {
   const v = Number(env.QUARTET_STARTUP_WAIT_MS);
   return Number.isFinite(v) && v >= 0 && env.QUARTET_STARTUP_WAIT_MS !== undefined ? v : 3000;
@@ -368,6 +373,11 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
     const guess = driver.screen(ctx.tmux().capture(pane.paneId));
     if (guess && guess !== "exited")
       o = { ...o, state: guess, since: guess === o.state ? o.since : Date.now(), source: "screen", detail: null };
+  } else if (driver && o.state !== "idle" && Date.now() - o.since > screenStaleMs(ctx.env)) {
+    // Some ends of a turn send no event (Claude Code fires no Stop when the person interrupts with Esc).
+    // A state that has not moved for a while and a screen that plainly shows the prompt say it is idle.
+    if (driver.screen(ctx.tmux().capture(pane.paneId)) === "idle")
+      o = { ...o, state: "idle", since: Date.now(), source: "screen", detail: null };
   }
   if (!o.runtimeSessionId && driver?.discoverSessionId) {
     o = { ...o, runtimeSessionId: driver.discoverSessionId({ workdir: row.workdir, since: row.createdAt, env: ctx.lookup }) };

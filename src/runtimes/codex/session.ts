@@ -17,7 +17,13 @@ function launch(o: SessionLaunch) {
 }
 
 function screen(text: string): SessionState | null {
-  if (/Allow command\?|Would you like to run|Would you like to make the following edits|Approve|\[y\/n\]/i.test(text)) return "needs-input";
+  // Approval prompts, and the first-run screens (sign-in, trusting the folder) that wait for the person.
+  if (
+    /Allow command\?|Would you like to run|Would you like to make the following edits|Approve|\[y\/n\]|Press enter to continue|Sign in with ChatGPT|trust the (contents|files) of this/i.test(
+      text,
+    )
+  )
+    return "needs-input";
   if (/esc to interrupt/i.test(text)) return "working";
   if (/send\s+⏎|⏎ send|context left/i.test(text)) return "idle";
   return null;
