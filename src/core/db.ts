@@ -35,24 +35,29 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
-/** Applies the migrations of one namespace that have not run yet, each in its own transaction. */
+/**
+ * Applies the migrations of one namespace that have not run yet. The version is read and the migrations
+ * applied in one IMMEDIATE transaction: two quartet processes starting together on a new database (four
+ * `quartet run` at once) would otherwise both see version 0 and both try to create the tables.
+ */
 export function migrate(db: Db, namespace: string, migrations: readonly Migration[]): void {
-  const row = db.prepare("SELECT version FROM schema_version WHERE namespace = ?").get(namespace) as { version: number } | undefined;
-  const current = row?.version ?? 0;
-  if (current > migrations.length) {
-    throw new Error(
-      `the ${namespace} tables in this database are newer (version ${current}) than this quartet knows (${migrations.length}); upgrade quartet`,
-    );
-  }
-  for (let i = current; i < migrations.length; i++) {
-    const m = migrations[i]!;
-    db.transaction(() => {
+  const apply = db.transaction(() => {
+    const row = db.prepare("SELECT version FROM schema_version WHERE namespace = ?").get(namespace) as { version: number } | undefined;
+    const current = row?.version ?? 0;
+    if (current > migrations.length) {
+      throw new Error(
+        `the ${namespace} tables in this database are newer (version ${current}) than this quartet knows (${migrations.length}); upgrade quartet`,
+      );
+    }
+    for (let i = current; i < migrations.length; i++) {
+      const m = migrations[i]!;
       if (typeof m.up === "string") db.exec(m.up);
       else m.up(db);
       db.prepare(
         `INSERT INTO schema_version (namespace, version, name) VALUES (?, ?, ?)
          ON CONFLICT (namespace) DO UPDATE SET version = excluded.version, name = excluded.name`,
       ).run(namespace, i + 1, m.name);
-    })();
-  }
+    }
+  });
+  apply.immediate();
 }
