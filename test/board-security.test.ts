@@ -123,3 +123,23 @@ test("a file whose content is <script> renders as text", { timeout: 60_000 }, as
     await browser.close();
   }
 });
+
+test("quartet board opens the browser on its tokened URL unless --no-open", { timeout: 30_000 }, async () => {
+  // FAKE xdg-open: there is no desktop here to open a browser on; the stand-in records the URL it was given.
+  const bin = fs.mkdtempSync(path.join(lab.dataDir, "bin-"));
+  const opened = path.join(bin, "opened.txt");
+  fs.writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\necho "$1" >> ${opened}\n`, { mode: 0o755 });
+  const second = await startBoardCli(lab, { open: true, env: { PATH: `${bin}:${lab.env.PATH}` } });
+  try {
+    await expect.poll(() => (fs.existsSync(opened) ? fs.readFileSync(opened, "utf8").trim() : ""), { timeout: 10_000 }).toBe(second.url);
+  } finally {
+    second.child.kill("SIGTERM");
+  }
+  const quiet = await startBoardCli(lab, { env: { PATH: `${bin}:${lab.env.PATH}` } });
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fs.readFileSync(opened, "utf8").trim().split("\n")).toEqual([second.url]);
+  } finally {
+    quiet.child.kill("SIGTERM");
+  }
+});

@@ -11,11 +11,14 @@ export function chromiumPath(): string {
   throw new Error("chromium is not installed (apt-get install chromium); .ci/run installs it");
 }
 
-/** Starts `quartet board --no-open` and returns the URL it printed. */
-export async function startBoardCli(lab: SessionLab): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "board", "--no-open"], {
+/** Starts `quartet board` (with --no-open unless `open`) and returns the URL it printed. */
+export async function startBoardCli(
+  lab: SessionLab,
+  o: { open?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "board", ...(o.open ? [] : ["--no-open"])], {
     cwd: lab.repo,
-    env: { ...lab.env, QUARTET_HOME: lab.dataDir, TZ: "UTC", NO_COLOR: "1" },
+    env: { ...lab.env, QUARTET_HOME: lab.dataDir, TZ: "UTC", NO_COLOR: "1", ...o.env },
   });
   let out = "";
   let err = "";

@@ -80,3 +80,49 @@ test("shellQuote survives every awkward character", () => {
   const r = spawnSync("sh", ["-c", `printf '%s' ${shellQuote(value)}`], { encoding: "utf8" });
   expect(r.stdout).toBe(value);
 });
+
+test("notify.sh calls notify-send when it is installed, and skips what is turned off", async () => {
+  // FAKE notify-send: this machine has no desktop to show a notification on; the stand-in records its arguments.
+  const bin = tempDir();
+  const calls = path.join(bin, "calls.log");
+  fs.writeFileSync(path.join(bin, "notify-send"), `#!/bin/sh\nprintf '%s|' "$@" >> ${calls}\necho >> ${calls}\n`, { mode: 0o755 });
+  const dir = tempDir();
+  writeSessionScripts(dir, {
+    name: "fix-login",
+    runtime: "opencode",
+    tmuxSocket: "unused",
+    notify: { bell: true, desktop: true, command: null },
+  });
+  const env = { PATH: `${bin}:${process.env.PATH}` };
+  const r = spawnSync("sh", [path.join(dir, "notify.sh"), "bash"], { env, encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  expect(fs.readFileSync(calls, "utf8")).toBe("-a|quartet|quartet: fix-login needs you|bash|\n");
+
+  const quiet = tempDir();
+  writeSessionScripts(quiet, {
+    name: "q",
+    runtime: "claude",
+    tmuxSocket: "unused",
+    notify: { bell: false, desktop: false, command: null },
+  });
+  expect(fs.readFileSync(path.join(quiet, "notify.sh"), "utf8")).not.toMatch(/notify-send|tmux/);
+  spawnSync("sh", [path.join(quiet, "notify.sh")], { env });
+  expect(fs.readFileSync(calls, "utf8").split("\n").filter(Boolean)).toHaveLength(1);
+});
+
+test("notify.sh rings the bell in the agent's tmux pane", async () => {
+  const socket = `quartet-bell-${process.pid}`;
+  const tmux = (...args: string[]) => spawnSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
+  try {
+    tmux("new-session", "-d", "-s", "bell", "-x", "80", "-y", "20", "sleep 60");
+    // The agent's pane is in a window nobody is looking at: that is where the bell flag shows.
+    const pane = tmux("new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "bell", "sleep 60").stdout.trim();
+    const dir = tempDir();
+    writeSessionScripts(dir, { name: "s1", runtime: "claude", tmuxSocket: socket, notify: { bell: true, desktop: false, command: null } });
+    const r = spawnSync("sh", [path.join(dir, "notify.sh")], { env: { ...process.env, TMUX_PANE: pane }, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    await expect.poll(() => tmux("display-message", "-p", "-t", pane, "#{window_bell_flag}").stdout.trim()).toBe("1");
+  } finally {
+    tmux("kill-server");
+  }
+});
