@@ -196,6 +196,7 @@ export async function sessionLab(
       spawnSync("tmux", ["-L", socket, "kill-server"]);
       const deadline = Date.now() + 10_000;
       while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      removeTmuxSocket(socket);
       await inner.close();
     },
   };
@@ -224,4 +225,9 @@ export function isAlive(pid: number): boolean {
 export function worktreeFor(repo: string, dataDir: string, name: string): string {
   const key = `${path.basename(repo).replace(/[^A-Za-z0-9._-]/g, "_")}-${crypto.createHash("sha256").update(repo).digest("hex").slice(0, 8)}`;
   return path.join(dataDir, "worktrees", key, name);
+}
+
+/** tmux leaves its socket file behind after kill-server; the tests' own sockets are removed. */
+export function removeTmuxSocket(socket: string): void {
+  fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
 }

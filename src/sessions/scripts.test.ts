@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { tempDir } from "../../test/helpers.js";
+import { removeTmuxSocket } from "../../test/sessions.js";
 import { recordScript, shellQuote, writeSessionScripts } from "./scripts.js";
 import { readEvents } from "./state.js";
 
@@ -124,5 +125,6 @@ test("notify.sh rings the bell in the agent's tmux pane", async () => {
     await expect.poll(() => tmux("display-message", "-p", "-t", pane, "#{window_bell_flag}").stdout.trim()).toBe("1");
   } finally {
     tmux("kill-server");
+    removeTmuxSocket(socket);
   }
 });
