@@ -23,6 +23,7 @@ import {
   git,
   repositoryRoot,
   uncommitted,
+  withRepoLock,
   worktreeOfBranch,
 } from "../sessions/git.js";
 import type { SessionRow } from "../sessions/registry.js";
@@ -284,8 +285,8 @@ function baseCheckout(repo: string, base: string, dataDir: string): { dir: strin
   }
   const dir = fs.mkdtempSync(path.join(fs.existsSync(dataDir) ? dataDir : os.tmpdir(), "merge-"));
   fs.rmSync(dir, { recursive: true });
-  git(repo, ["worktree", "add", "--quiet", dir, base]);
-  return { dir, cleanup: () => git(repo, ["worktree", "remove", "--force", dir], { allowFailure: true }) };
+  withRepoLock(repo, () => git(repo, ["worktree", "add", "--quiet", dir, base]));
+  return { dir, cleanup: () => withRepoLock(repo, () => git(repo, ["worktree", "remove", "--force", dir], { allowFailure: true })) };
 }
 
 export function discardTask(ctx: ReviewContext, id: number): Task {

@@ -70,19 +70,59 @@ export function worktreeOfBranch(dir: string, branch: string): string | null {
   return null;
 }
 
+/**
+ * Runs `fn` holding quartet's lock on the repository. git does not guard `worktree add` against itself:
+ * two at once can read each other's half-written bookkeeping ("failed to read .git/worktrees/x/commondir"),
+ * which is exactly what several `quartet run` started together do. A lock left by a process that died is
+ * taken over.
+ */
+export function withRepoLock<T>(repo: string, fn: () => T): T {
+  const commonDir = git(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"]).stdout.trim();
+  const lock = path.join(commonDir, "quartet-worktree.lock");
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number(fs.readFileSync(lock, { encoding: "utf8", flag: "r" }) || 0);
+      if (holder > 0 && !processAlive(holder)) fs.rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new GitError(`${lock} is held by process ${holder}; remove it if no quartet is running`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export function addWorktree(repo: string, o: { dir: string; branch: string; base: string }): void {
   fs.mkdirSync(path.dirname(o.dir), { recursive: true });
-  git(repo, ["worktree", "add", "--quiet", "-b", o.branch, o.dir, o.base]);
+  withRepoLock(repo, () => git(repo, ["worktree", "add", "--quiet", "-b", o.branch, o.dir, o.base]));
 }
 
 /** Removes a worktree folder and its git bookkeeping; `force` also discards uncommitted work in it. */
 export function removeWorktree(repo: string, dir: string, force: boolean): void {
-  const r = git(repo, ["worktree", "remove", ...(force ? ["--force", "--force"] : []), dir], { allowFailure: true });
-  if (!r.ok) {
-    if (fs.existsSync(dir)) throw new GitError(`could not remove the worktree ${dir}: ${r.stderr.trim()}`);
-    // The folder is already gone (deleted by hand): forget it.
-    git(repo, ["worktree", "prune"], { allowFailure: true });
-  }
+  withRepoLock(repo, () => {
+    const r = git(repo, ["worktree", "remove", ...(force ? ["--force", "--force"] : []), dir], { allowFailure: true });
+    if (!r.ok) {
+      if (fs.existsSync(dir)) throw new GitError(`could not remove the worktree ${dir}: ${r.stderr.trim()}`);
+      // The folder is already gone (deleted by hand): forget it.
+      git(repo, ["worktree", "prune"], { allowFailure: true });
+    }
+  });
 }
 
 export function deleteBranch(repo: string, branch: string, force = false): boolean {

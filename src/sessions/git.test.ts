@@ -1,0 +1,57 @@
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test } from "vitest";
+import { FIXTURES, tempDir } from "../../test/helpers.js";
+import { diffStat, isMerged } from "./git.js";
+
+function repoWithCommit(): string {
+  const repo = path.join(tempDir(), "repo");
+  fs.mkdirSync(repo);
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" });
+  git("init", "-q", "-b", "main");
+  git("config", "user.name", "t");
+  git("config", "user.email", "t@t.invalid");
+  fs.writeFileSync(path.join(repo, "a.txt"), "a\n");
+  git("add", ".");
+  git("commit", "-q", "-m", "a");
+  return repo;
+}
+
+test("worktrees added by several processes at once all succeed", async () => {
+  const repo = repoWithCommit();
+  const at = String(Date.now() + 3000);
+  const script = path.join(FIXTURES, "scripts", "add-worktree.ts");
+  const runs = Array.from({ length: 10 }, (_, i) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, repo, `w${i}`, at], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c) => (stderr += c));
+    return new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
+  });
+  for (const r of await Promise.all(runs)) expect(r.code, r.stderr).toBe(0);
+  const list = spawnSync("git", ["worktree", "list"], { cwd: repo, encoding: "utf8" }).stdout.trim().split("\n");
+  expect(list).toHaveLength(11);
+  expect(fs.existsSync(path.join(repo, ".git", "quartet-worktree.lock"))).toBe(false);
+}, 60_000);
+
+test("a squash-merged branch counts as merged; diffStat counts untracked files", () => {
+  const repo = repoWithCommit();
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" });
+  git("checkout", "-q", "-b", "topic");
+  fs.writeFileSync(path.join(repo, "b.txt"), "b\nb\n");
+  git("add", ".");
+  git("commit", "-q", "-m", "b");
+  fs.appendFileSync(path.join(repo, "b.txt"), "b\n");
+  git("commit", "-q", "-am", "b again");
+  git("checkout", "-q", "main");
+  expect(isMerged(repo, "main", "topic")).toBe(false);
+  git("merge", "-q", "--squash", "topic");
+  git("commit", "-q", "-m", "squashed");
+  expect(isMerged(repo, "main", "topic")).toBe(true);
+
+  const base = git("rev-parse", "HEAD").stdout.trim();
+  fs.writeFileSync(path.join(repo, "a.txt"), "A\n");
+  fs.writeFileSync(path.join(repo, "new.txt"), "1\n2\n3\n");
+  fs.writeFileSync(path.join(repo, "empty.txt"), "");
+  expect(diffStat(repo, base)).toEqual({ files: 3, insertions: 4, deletions: 1, untracked: 2 });
+});
