@@ -12,7 +12,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ROOT } from "./helpers.js";
 import { chromiumPath, startBoardCli } from "./board.js";
-import { git, sessionLab, worktreeFor, type SessionLab } from "./sessions.js";
+import { git, sessionLab, type SessionLab } from "./sessions.js";
+import { worktreeDir } from "../src/sessions/sessions.js";
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const TITLE = "Add a greeting to app.js.";
@@ -102,7 +103,7 @@ test("a task goes from the board to the agent, back with a line comment, and is 
   await page.locator(".flash.ok", { hasText: "is done" }).waitFor({ timeout: 30_000 });
 
   expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('hello, world');");
-  expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, "task-1"))).toBe(false);
+  expect(fs.existsSync(worktreeDir(lab.dataDir, lab.repo, "task-1"))).toBe(false);
   expect(git(lab.repo, "branch", "--list", "quartet/*")).toBe("");
   await page.click("a[href='#/']");
   await page.locator('.col-done [data-task="1"]').waitFor();
@@ -141,6 +142,6 @@ test("a merge conflict is shown plainly, the agent can be asked to rebase, and t
   await page.locator(".flash.ok", { hasText: "is discarded" }).waitFor({ timeout: 30_000 });
   await page.click("a[href='#/']");
   await page.locator('.col-discarded [data-task="2"]').waitFor();
-  expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, "task-2"))).toBe(false);
+  expect(fs.existsSync(worktreeDir(lab.dataDir, lab.repo, "task-2"))).toBe(false);
   expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('bonjour');");
 });

@@ -9,7 +9,8 @@ import path from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { chromiumPath, request, startBoardCli } from "./board.js";
-import { sessionLab, worktreeFor, type SessionLab } from "./sessions.js";
+import { sessionLab, type SessionLab } from "./sessions.js";
+import { worktreeDir } from "../src/sessions/sessions.js";
 
 let lab: SessionLab;
 let board: { url: string; child: ChildProcess };
@@ -26,7 +27,7 @@ beforeAll(async () => {
   expect(added.code, added.stderr).toBe(0);
   const started = await lab.cli(["task", "start", "1"]);
   expect(started.code, started.stderr).toBe(0);
-  workdir = worktreeFor(lab.repo, lab.dataDir, "task-1");
+  workdir = worktreeDir(lab.dataDir, lab.repo, "task-1");
   // What an agent might write: a file whose content is markup.
   fs.writeFileSync(path.join(workdir, "evil.html"), EVIL + "\n");
   fs.symlinkSync("/etc", path.join(workdir, "etc-link"));

@@ -7,7 +7,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { git, sessionLab, worktreeFor, type SessionLab } from "./sessions.js";
+import { git, sessionLab, type SessionLab } from "./sessions.js";
+import { worktreeDir } from "../src/sessions/sessions.js";
 
 const SCENARIO = `
 name: review
@@ -98,7 +99,7 @@ test("a task moves to In review by itself, shows its change and cost, and is squ
   expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('hello, world');");
   expect(Number(git(lab.repo, "rev-list", "--count", "main"))).toBe(Number(before) + 1);
   expect(git(lab.repo, "log", "-1", "--format=%s", "main")).toBe(`Add a greeting to app.js. (quartet task ${id})`);
-  expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, `task-${id}`))).toBe(false);
+  expect(fs.existsSync(worktreeDir(lab.dataDir, lab.repo, `task-${id}`))).toBe(false);
   const done = (await tasks()).find((t) => t.id === id)!;
   expect(done.column).toBe("Done");
   // The cost stays with the task after its session is gone.
@@ -121,7 +122,7 @@ test(
     expect(approved.stderr).toContain(`task ${id} does not merge cleanly into main: conflicts in app.js; nothing was changed`);
     expect(git(lab.repo, "rev-parse", "main")).toBe(head);
     expect(git(lab.repo, "status", "--porcelain")).toBe("");
-    expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, `task-${id}`))).toBe(true);
+    expect(fs.existsSync(worktreeDir(lab.dataDir, lab.repo, `task-${id}`))).toBe(true);
     expect((await lab.cli(["review", String(id)])).stdout).toContain("merge conflict in: app.js");
 
     const rejected = await lab.cli(["reject", String(id), "-m", "Rebase onto main and keep the French greeting."]);
@@ -133,7 +134,7 @@ test(
     const discarded = await lab.cli(["task", "discard", String(id)]);
     expect(discarded.code, discarded.stderr).toBe(0);
     expect((await tasks()).find((t) => t.id === id)!.column).toBe("Discarded");
-    expect(fs.existsSync(worktreeFor(lab.repo, lab.dataDir, `task-${id}`))).toBe(false);
+    expect(fs.existsSync(worktreeDir(lab.dataDir, lab.repo, `task-${id}`))).toBe(false);
     expect(git(lab.repo, "branch", "--list", `quartet/task-${id}`)).toBe("");
     expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('bonjour');");
   },

@@ -4,10 +4,10 @@
  * seen working), a private tmux server, and `ps --json` polling.
  */
 import { spawnSync } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
+import { processAlive } from "../src/core/process.js";
 import { ModelSession, parseScenario, startEndpoint, type Endpoint } from "../src/lab/lab.js";
 import { ROOT, runCli, tempDir, type CliResult } from "./helpers.js";
 
@@ -50,13 +50,16 @@ export interface SessionLab {
   endpoint: Endpoint & { model: ModelSession };
   env: NodeJS.ProcessEnv;
   cli(args: readonly string[], o?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
-  ps(): Promise<PsSession[]>;
+  /** `ps --json --no-usage`, with extra environment variables if given. */
+  ps(env?: NodeJS.ProcessEnv): Promise<PsSession[]>;
   /** Polls `ps --json` until the session matches, or fails with the states seen on the way. */
   waitFor(
     name: string,
     match: (s: PsSession) => boolean,
     what: string,
     timeoutMs?: number,
+    /** Extra environment for `ps`. */
+    env?: NodeJS.ProcessEnv,
   ): Promise<{ session: PsSession; seen: string[] }>;
   /** Every user message text the endpoint received. */
   userTexts(): string[];
@@ -144,8 +147,8 @@ export async function sessionLab(
   };
   const cli = (args: readonly string[], c: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
     runCli(args, { dataDir, cwd: c.cwd ?? repo, env: { ...env, ...c.env } });
-  const ps = async () => {
-    const r = await cli(["ps", "--json", "--no-usage"]);
+  const ps = async (extra?: NodeJS.ProcessEnv) => {
+    const r = await cli(["ps", "--json", "--no-usage"], { env: extra });
     if (r.code !== 0) throw new Error(`ps failed: ${r.stderr}`);
     return (JSON.parse(r.stdout) as { sessions: PsSession[] }).sessions;
   };
@@ -159,11 +162,11 @@ export async function sessionLab(
     env,
     cli,
     ps,
-    async waitFor(name, match, what, timeoutMs = 60_000) {
+    async waitFor(name, match, what, timeoutMs = 60_000, extra) {
       const seen: string[] = [];
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const s = (await ps()).find((x) => x.name === name);
+        const s = (await ps(extra)).find((x) => x.name === name);
         if (s) {
           const label = `${s.state}/${s.stateSource}`;
           if (seen.at(-1) !== label) seen.push(label);
@@ -195,7 +198,7 @@ export async function sessionLab(
         .map(Number);
       spawnSync("tmux", ["-L", socket, "kill-server"]);
       const deadline = Date.now() + 10_000;
-      while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (pids.some(processAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       removeTmuxSocket(socket);
       await inner.close();
     },
@@ -212,20 +215,7 @@ export function paneText(socket: string, pane: string): string {
   return spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", pane], { encoding: "utf8" }).stdout;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Where `quartet run` puts the worktree of session `name` for this repository. */
-export function worktreeFor(repo: string, dataDir: string, name: string): string {
-  const key = `${path.basename(repo).replace(/[^A-Za-z0-9._-]/g, "_")}-${crypto.createHash("sha256").update(repo).digest("hex").slice(0, 8)}`;
-  return path.join(dataDir, "worktrees", key, name);
-}
+export { processAlive as isAlive } from "../src/core/process.js";
 
 /** tmux leaves its socket file behind after kill-server; the tests' own sockets are removed. */
 export function removeTmuxSocket(socket: string): void {

@@ -66,6 +66,11 @@ export function outputFormat(flags: ReportFlags): OutputFormat {
   return flags.json ? "json" : flags.csv ? "csv" : "table";
 }
 
+/** The price override file: --pricing, else $QUARTET_PRICING, else pricing.json in quartet's config folder. */
+export function pricingOverrideFile(flag?: string): string {
+  return flag ?? process.env.QUARTET_PRICING ?? path.join(quartetPaths().configDir, "pricing.json");
+}
+
 /** Opens the database and brings the ledger up to date before a report. */
 export async function openReport(flags: ReportFlags): Promise<ReportContext> {
   const format = outputFormat(flags);
@@ -73,7 +78,7 @@ export async function openReport(flags: ReportFlags): Promise<ReportContext> {
   const runtimes = selectRuntimes(flags.runtime);
   const paths = quartetPaths();
   const pricing = await loadPricing({
-    overrideFile: flags.pricing ?? process.env.QUARTET_PRICING ?? path.join(paths.configDir, "pricing.json"),
+    overrideFile: pricingOverrideFile(flags.pricing),
     required: flags.pricing !== undefined,
   });
   const filters: Filters = {

@@ -16,13 +16,14 @@ import {
   refreshTask,
   requestChanges,
   startTask,
+  taskCost,
   type CostFigures,
   type ReviewContext,
 } from "../review/review.js";
+import { diffTotals } from "../review/diff.js";
 import { startBoard } from "../review/server.js";
 import { COLUMN_TITLE, ReviewStore, type Task } from "../review/store.js";
-import { RUNTIMES, runtimeIds } from "../runtimes/registry.js";
-import type { RuntimeId } from "../runtimes/types.js";
+import { runtimeById, runtimeIds } from "../runtimes/registry.js";
 import { repositoryRoot } from "../sessions/git.js";
 import { SessionUsage } from "./session-usage.js";
 import { openSessions } from "./sessions.js";
@@ -39,18 +40,13 @@ async function withCost(ctx: ReviewContext, usage: SessionUsage, tasks: readonly
   if (rows.some((r) => r.runtimeSessionId)) await usage.refresh(rows);
 }
 
-function costOf(ctx: ReviewContext, task: Task): CostFigures | null {
-  const rows = ctx.sessions.registry.byTask(String(task.id));
-  return rows.length > 0 ? (ctx.cost?.(rows) ?? null) : null;
-}
-
 function costText(c: CostFigures | null): string {
   if (!c) return "no usage recorded yet";
   return `${fmtTokens(c.tokens)} tokens, ${fmtUsd(c.costUsd)}, cache hit ${fmtPercent(c.cacheHitRate)}, cache tax ${fmtUsd(c.cacheTaxUsd)}`;
 }
 
 function taskJson(ctx: ReviewContext, task: Task) {
-  const cost = costOf(ctx, task);
+  const cost = taskCost(ctx, task);
   return {
     ...task,
     column: COLUMN_TITLE[task.status],
@@ -96,7 +92,7 @@ export function registerReview(program: Command): void {
       await withCost(ctx, usage, tasks);
       if (flags.json) return void process.stdout.write(renderJson({ tasks: tasks.map((t) => taskJson(ctx, t)) }));
       if (tasks.length === 0) return void process.stdout.write('No tasks. Add one with: quartet task add "title"\n');
-      const rows = tasks.map((t) => ({ t, cost: costOf(ctx, t) }));
+      const rows = tasks.map((t) => ({ t, cost: taskCost(ctx, t) }));
       process.stdout.write(
         (await renderTable(rows, [
           { header: "ID", value: (r) => r.t.id, align: "right" },
@@ -126,8 +122,7 @@ export function registerReview(program: Command): void {
     .option("--runtime <name>", `runtime: ${runtimeIds().join(" | ")}`, "claude")
     .option("--model <model>", "model for the runtime")
     .action(async (id: string, flags: { runtime: string; model?: string }) => {
-      const runtime = RUNTIMES.get(flags.runtime as RuntimeId);
-      if (!runtime) throw new UsageError(`--runtime must be one of ${runtimeIds().join(", ")} (got "${flags.runtime}")`);
+      const runtime = runtimeById(flags.runtime);
       const { ctx } = openReview();
       const t = await startTask(ctx, getTask(ctx, id).id, { runtime, model: flags.model });
       process.stdout.write(`started task ${t.id} as session ${t.sessionName} (${runtime.displayName})\n`);
@@ -224,7 +219,7 @@ async function reviewCommand(id: string, o: { json?: boolean; diff: boolean }): 
   ];
   if (task.body) out.push(task.body.trim());
   if (task.runtime)
-    out.push(`${task.runtime}, ${elapsedMs(task) === null ? "" : `${fmtDuration(elapsedMs(task)!)}, `}${costText(costOf(ctx, task))}`);
+    out.push(`${task.runtime}, ${elapsedMs(task) === null ? "" : `${fmtDuration(elapsedMs(task)!)}, `}${costText(taskCost(ctx, task))}`);
   if (session?.branch) out.push(`branch ${session.branch} → ${session.baseBranch}`);
   if (task.conflict)
     out.push(
@@ -240,9 +235,8 @@ async function reviewCommand(id: string, o: { json?: boolean; diff: boolean }): 
         out.push(
           `  ${f.path.padEnd(width)}  ${colors.green(`+${f.additions}`)} ${colors.red(`-${f.deletions}`)}${f.status !== "modified" ? ` (${f.status})` : ""}`,
         );
-      const add = diff.files.reduce((a, f) => a + f.additions, 0);
-      const del = diff.files.reduce((a, f) => a + f.deletions, 0);
-      out.push(`  ${diff.files.length} file${diff.files.length === 1 ? "" : "s"} changed, ${add} insertions(+), ${del} deletions(-)`);
+      const t = diffTotals(diff);
+      out.push(`  ${t.files} file${t.files === 1 ? "" : "s"} changed, ${t.additions} insertions(+), ${t.deletions} deletions(-)`);
     }
   }
   const open = comments.filter((c) => c.sentAt === null);

@@ -3,18 +3,20 @@
  * runtimes, then sums the requests of each runtime session id. Shared by `ps`, the task commands and the
  * board (which refreshes it at most every few seconds).
  */
-import path from "node:path";
 import type { Db } from "../core/db.js";
-import { lookupEnv, quartetPaths } from "../core/paths.js";
-import { loadPricing } from "../core/pricing.js";
+import { lookupEnv } from "../core/paths.js";
+import { loadPricing, type Pricing } from "../core/pricing.js";
 import { Ledger, type Figures } from "../ledger/ledger.js";
 import type { CostFigures } from "../review/review.js";
 import { RUNTIMES } from "../runtimes/registry.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
 import type { SessionRow } from "../sessions/registry.js";
+import { pricingOverrideFile } from "./context.js";
 
 export class SessionUsage {
   private lastRefresh = 0;
+  /** Loaded once: the board refreshes every few seconds. */
+  private pricing?: Promise<Pricing>;
 
   constructor(private readonly db: Db) {
     // The ledger's tables exist before the first query, even when no log has been read yet.
@@ -28,12 +30,8 @@ export class SessionUsage {
       .map((id) => RUNTIMES.get(id))
       .filter((r): r is RuntimeAdapter => r !== undefined);
     if (runtimes.length === 0) return;
-    const paths = quartetPaths();
-    const pricing = await loadPricing({
-      overrideFile: process.env.QUARTET_PRICING ?? path.join(paths.configDir, "pricing.json"),
-      required: false,
-    });
-    await Ledger.ingest({ db: this.db, env: lookupEnv(), pricing, runtimes });
+    this.pricing ??= loadPricing({ overrideFile: pricingOverrideFile(), required: false });
+    await Ledger.ingest({ db: this.db, env: lookupEnv(), pricing: await this.pricing, runtimes });
     this.lastRefresh = Date.now();
   }
 

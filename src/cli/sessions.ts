@@ -10,7 +10,7 @@ import { UsageError } from "../core/errors.js";
 import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6, type Column } from "../core/output.js";
 import { lookupEnv, quartetPaths } from "../core/paths.js";
 import type { Figures } from "../ledger/ledger.js";
-import { RUNTIMES, runtimeIds } from "../runtimes/registry.js";
+import { RUNTIMES, runtimeById, runtimeIds } from "../runtimes/registry.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { diffStat, type DiffStat } from "../sessions/git.js";
 import { Registry, type SessionRow } from "../sessions/registry.js";
@@ -135,8 +135,7 @@ export function registerSessions(program: Command): void {
 }
 
 async function runCommand(prompt: string | undefined, flags: RunFlags): Promise<void> {
-  const runtime = RUNTIMES.get(flags.runtime as RuntimeId);
-  if (!runtime) throw new UsageError(`--runtime must be one of ${runtimeIds().join(", ")} (got "${flags.runtime}")`);
+  const runtime = runtimeById(flags.runtime);
   const bins: Record<RuntimeId, string | undefined> = { claude: flags.claudeBin, opencode: flags.opencodeBin, codex: flags.codexBin };
   const { ctx } = openSessions();
   const row = await startSession(ctx, {

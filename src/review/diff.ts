@@ -1,13 +1,11 @@
 /**
  * The change a task's agent made: its worktree against the commit the task started from, with commits,
- * staged and unstaged edits and new untracked files all included. Untracked files are staged into a
- * throw-away index (the worktree's own index is never touched), so `git diff` sees them like any other.
+ * staged and unstaged edits and new untracked files all included (see `withWorktreeStaged`).
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { git } from "../sessions/git.js";
+import { git, withWorktreeStaged } from "../sessions/git.js";
 
 export interface FileDiff {
   path: string;
@@ -28,19 +26,20 @@ export interface TaskDiff {
 }
 
 export function worktreeDiff(workdir: string, baseCommit: string): TaskDiff {
-  const indexFile = git(workdir, ["rev-parse", "--path-format=absolute", "--git-path", "index"]).stdout.trim();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "quartet-diff-"));
-  const tmpIndex = path.join(tmp, "index");
-  try {
-    if (fs.existsSync(indexFile)) fs.copyFileSync(indexFile, tmpIndex);
-    const env = { ...process.env, GIT_INDEX_FILE: tmpIndex };
-    const run = (args: string[]) => git(workdir, args, { env }).stdout;
-    run(["add", "--all", "--", "."]);
-    const patch = run(["diff", "--cached", "--no-color", "--no-ext-diff", "--find-renames", "--binary", baseCommit]);
-    return { patch, files: splitPatch(patch) };
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  const patch = withWorktreeStaged(
+    workdir,
+    (env) => git(workdir, ["diff", "--cached", "--no-color", "--no-ext-diff", "--find-renames", "--binary", baseCommit], { env }).stdout,
+  );
+  return { patch, files: splitPatch(patch) };
+}
+
+/** Files, added and deleted lines of a whole diff. */
+export function diffTotals(diff: TaskDiff): { files: number; additions: number; deletions: number } {
+  return {
+    files: diff.files.length,
+    additions: diff.files.reduce((a, f) => a + f.additions, 0),
+    deletions: diff.files.reduce((a, f) => a + f.deletions, 0),
+  };
 }
 
 /** Splits a `git diff` patch into its files, with their counts. */

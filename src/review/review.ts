@@ -27,6 +27,7 @@ import {
   worktreeOfBranch,
 } from "../sessions/git.js";
 import type { SessionRow } from "../sessions/registry.js";
+import type { PaneStatus } from "../sessions/tmux.js";
 import { observe, sendToSession, startResumed, startSession, stopSession, type SessionsContext } from "../sessions/sessions.js";
 import { worktreeDiff, type TaskDiff } from "./diff.js";
 import { ReviewStore, type Comment, type Task, type TaskStatus } from "./store.js";
@@ -98,11 +99,20 @@ export async function startTask(
   return getTask(ctx, id);
 }
 
-/** The task's session, observed now; undefined when it never had one or it was removed. */
-export function taskSession(ctx: ReviewContext, task: Task): SessionRow | undefined {
+/**
+ * The task's session, observed now; undefined when it never had one or it was removed. `panes` lets a
+ * caller that refreshes many tasks (the board) ask tmux once.
+ */
+export function taskSession(ctx: ReviewContext, task: Task, panes?: ReadonlyMap<string, PaneStatus>): SessionRow | undefined {
   const rows = ctx.sessions.registry.byTask(String(task.id)).filter((r) => r.removedAt === null);
   const row = rows.at(-1);
-  return row ? observe(ctx.sessions, row, ctx.sessions.tmux().panes()) : undefined;
+  return row ? observe(ctx.sessions, row, panes ?? ctx.sessions.tmux().panes()) : undefined;
+}
+
+/** What all of the task's sessions cost, from the ledger (null when nothing is recorded yet). */
+export function taskCost(ctx: ReviewContext, task: Task): CostFigures | null {
+  const rows = ctx.sessions.registry.byTask(String(task.id));
+  return rows.length > 0 ? (ctx.cost?.(rows) ?? null) : null;
 }
 
 export function taskDiff(task: Task, session: SessionRow | undefined): TaskDiff | null {
@@ -111,9 +121,13 @@ export function taskDiff(task: Task, session: SessionRow | undefined): TaskDiff 
 }
 
 /** Moves a started task to the column its session's state calls for. */
-export function refreshTask(ctx: ReviewContext, task: Task): { task: Task; session: SessionRow | undefined; diff: TaskDiff | null } {
+export function refreshTask(
+  ctx: ReviewContext,
+  task: Task,
+  panes?: ReadonlyMap<string, PaneStatus>,
+): { task: Task; session: SessionRow | undefined; diff: TaskDiff | null } {
   if (task.status === "todo" || task.status === "done" || task.status === "discarded") return { task, session: undefined, diff: null };
-  const session = taskSession(ctx, task);
+  const session = taskSession(ctx, task, panes);
   const diff = taskDiff(task, session);
   let status: TaskStatus = task.status;
   if (session) {
@@ -183,7 +197,7 @@ export async function requestChanges(ctx: ReviewContext, id: number, message?: s
   const prompt = [open.length > 0 ? reviewPrompt(open, diff) : "", message?.trim() ?? ""].filter(Boolean).join("\n\n");
   let resumed = false;
   if (session.state === "exited") {
-    await resumeSession(ctx, session, prompt);
+    await startResumed(ctx.sessions, session, prompt);
     resumed = true;
   } else {
     await sendToSession(ctx.sessions, session.name, prompt);
@@ -191,17 +205,6 @@ export async function requestChanges(ctx: ReviewContext, id: number, message?: s
   ctx.store.markSent(open.map((c) => c.id));
   ctx.store.updateTask(task.id, { status: "running", conflict: null });
   return { sent: open.length, resumed };
-}
-
-/** Starts the ended session's runtime again on the same conversation, with the prompt, in the same worktree. */
-async function resumeSession(ctx: ReviewContext, session: SessionRow, prompt: string): Promise<void> {
-  const runtime = ctx.sessions.runtimes.get(session.runtime);
-  if (!runtime?.session?.resume || !session.runtimeSessionId) {
-    throw new UsageError(
-      `${session.name} has ended and ${runtime?.displayName ?? session.runtime} cannot resume it; start the task's session again`,
-    );
-  }
-  await startResumed(ctx.sessions, session, prompt);
 }
 
 /** Asks the agent to bring its branch up to date with the base and resolve the conflicts itself. */
@@ -254,10 +257,7 @@ export function approveTask(ctx: ReviewContext, id: number, o: { strategy?: "mer
     }
     if (strategy === "squash") git(dir, ["commit", "--quiet", "--no-verify", "-m", message]);
     const commit = git(dir, ["rev-parse", "HEAD"]).stdout.trim();
-    stopSession(ctx.sessions, session.name, { force: true });
-    if (branchExists(session.repo, session.branch)) deleteBranch(session.repo, session.branch, true);
-    // The session row is finished with: its worktree and branch are gone.
-    ctx.sessions.registry.update(session.id, { removedAt: Date.now() });
+    retireSession(ctx, session, { discard: false });
     ctx.store.updateTask(task.id, { status: "done", conflict: null, mergedCommit: commit, finishedAt: Date.now() });
     return { task: getTask(ctx, id), commit, strategy };
   } finally {
@@ -289,15 +289,21 @@ function baseCheckout(repo: string, base: string, dataDir: string): { dir: strin
   return { dir, cleanup: () => withRepoLock(repo, () => git(repo, ["worktree", "remove", "--force", dir], { allowFailure: true })) };
 }
 
+/**
+ * Ends a task's session for good once its work is merged or thrown away: the session stops, its worktree
+ * (committed or merged by now, or discarded) and branch are deleted, and the registry row is finished with.
+ */
+function retireSession(ctx: ReviewContext, session: SessionRow, o: { discard: boolean }): void {
+  stopSession(ctx.sessions, session.name, { force: true, discard: o.discard });
+  if (session.repo && session.branch && branchExists(session.repo, session.branch)) deleteBranch(session.repo, session.branch, true);
+  ctx.sessions.registry.update(session.id, { removedAt: Date.now() });
+}
+
 export function discardTask(ctx: ReviewContext, id: number): Task {
   const task = getTask(ctx, id);
   if (task.status === "done") throw new UsageError(`task ${id} is already merged`);
   const session = taskSession(ctx, task);
-  if (session) {
-    stopSession(ctx.sessions, session.name, { force: true, discard: true });
-    if (session.repo && session.branch && branchExists(session.repo, session.branch)) deleteBranch(session.repo, session.branch, true);
-    ctx.sessions.registry.update(session.id, { removedAt: Date.now() });
-  }
+  if (session) retireSession(ctx, session, { discard: true });
   ctx.store.updateTask(task.id, { status: "discarded", finishedAt: Date.now() });
   return getTask(ctx, id);
 }

@@ -18,9 +18,8 @@ import path from "node:path";
 import { html as diffHtml } from "diff2html";
 import { packageRoot } from "../core/binaries.js";
 import { errorMessage, NamedError, UsageError } from "../core/errors.js";
-import { RUNTIMES } from "../runtimes/registry.js";
-import type { RuntimeId } from "../runtimes/types.js";
-import { confinedPath, type TaskDiff } from "./diff.js";
+import { runtimeById } from "../runtimes/registry.js";
+import { confinedPath, diffTotals } from "./diff.js";
 import {
   addTask,
   approveTask,
@@ -31,7 +30,7 @@ import {
   refreshTask,
   requestChanges,
   startTask,
-  type CostFigures,
+  taskCost,
   type ReviewContext,
 } from "./review.js";
 import { COLUMN_TITLE, COLUMNS, type Task } from "./store.js";
@@ -142,9 +141,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   async function post(id: number, action: string, body: Record<string, unknown>): Promise<void> {
     switch (action) {
       case "start": {
-        const runtime = RUNTIMES.get(String(body.runtime ?? "claude") as RuntimeId);
-        if (!runtime) throw new UsageError(`unknown runtime "${String(body.runtime)}"`);
-        await startTask(o.ctx, id, { runtime });
+        await startTask(o.ctx, id, { runtime: runtimeById(String(body.runtime ?? "claude")) });
         return;
       }
       case "comments": {
@@ -183,11 +180,6 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     }
   }
 
-  function cost(task: Task): CostFigures | null {
-    const rows = o.ctx.sessions.registry.byTask(String(task.id));
-    return rows.length > 0 && o.ctx.cost ? o.ctx.cost(rows) : null;
-  }
-
   function taskCard(task: Task, extra: { state?: string; changes?: { files: number; additions: number; deletions: number } } = {}) {
     return {
       id: task.id,
@@ -196,16 +188,17 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
       runtime: task.runtime,
       session: task.sessionName,
       elapsedMs: elapsedMs(task),
-      cost: cost(task),
+      cost: taskCost(o.ctx, task),
       conflict: task.conflict ? task.conflict.split("\n") : null,
       ...extra,
     };
   }
 
   function boardSnapshot() {
+    const panes = o.ctx.sessions.tmux().panes();
     const cards = o.ctx.store.tasks().map((t) => {
-      const r = refreshTask(o.ctx, t);
-      return taskCard(r.task, { state: r.session?.state, changes: r.diff ? totals(r.diff) : undefined });
+      const r = refreshTask(o.ctx, t, panes);
+      return taskCard(r.task, { state: r.session?.state, changes: r.diff ? diffTotals(r.diff) : undefined });
     });
     return { columns: COLUMNS.map((c) => ({ id: c, title: COLUMN_TITLE[c], tasks: cards.filter((t) => t.status === c) })) };
   }
@@ -215,7 +208,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     const viewed = o.ctx.store.viewed(task.id);
     return {
       task: {
-        ...taskCard(current, { state: session?.state, changes: diff ? totals(diff) : undefined }),
+        ...taskCard(current, { state: session?.state, changes: diff ? diffTotals(diff) : undefined }),
         body: current.body,
         baseBranch: current.baseBranch,
       },
@@ -244,11 +237,22 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   }
 
   let lastSnapshot = "";
+  /** Pushes the board to the live pages if it changed. Costly (every started task's diff), so only with pages open. */
+  function pushBoard(): void {
+    if (clients.size === 0) return;
+    try {
+      const snapshot = JSON.stringify(boardSnapshot());
+      if (snapshot === lastSnapshot) return;
+      lastSnapshot = snapshot;
+      for (const c of clients) c.write(`event: board\ndata: ${snapshot}\n\n`);
+    } catch {
+      // A failed refresh (a repository moved meanwhile) is retried on the next tick.
+    }
+  }
+
+  /** After an action: the pages learn of it once the response has gone out, not before. */
   function changed(): void {
-    const snapshot = JSON.stringify(boardSnapshot());
-    if (snapshot === lastSnapshot) return;
-    lastSnapshot = snapshot;
-    for (const c of clients) c.write(`event: board\ndata: ${snapshot}\n\n`);
+    setImmediate(pushBoard);
   }
 
   function openEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -258,14 +262,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     req.on("close", () => clients.delete(res));
   }
 
-  const timer = setInterval(() => {
-    if (clients.size === 0) return;
-    try {
-      changed();
-    } catch {
-      // A failed refresh (a repository moved meanwhile) is retried on the next tick.
-    }
-  }, o.pollMs ?? 1500);
+  const timer = setInterval(pushBoard, o.pollMs ?? 1500);
   timer.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -283,14 +280,6 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
       for (const c of clients) c.end();
       await new Promise<void>((r) => server.close(() => r()));
     },
-  };
-}
-
-function totals(diff: TaskDiff) {
-  return {
-    files: diff.files.length,
-    additions: diff.files.reduce((a, f) => a + f.additions, 0),
-    deletions: diff.files.reduce((a, f) => a + f.deletions, 0),
   };
 }
 

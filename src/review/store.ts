@@ -5,6 +5,7 @@
  */
 import type { Db } from "../core/db.js";
 import { migrate, type Migration } from "../core/db.js";
+import { columnOf, fromRow } from "../core/rows.js";
 
 const MIGRATIONS: Migration[] = [
   {
@@ -85,13 +86,6 @@ export interface Comment {
   sentAt: number | null;
 }
 
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const camel = (k: string) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-
-function fromRow<T>(row: Record<string, unknown>): T {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as T;
-}
-
 export class ReviewStore {
   constructor(readonly db: Db) {
     migrate(db, "review", MIGRATIONS);
@@ -117,7 +111,7 @@ export class ReviewStore {
   updateTask(id: number, changes: Partial<Omit<Task, "id">>): void {
     const entries = Object.entries({ ...changes, updatedAt: Date.now() });
     this.db
-      .prepare(`UPDATE task SET ${entries.map(([k]) => `${snake(k)} = ?`).join(", ")} WHERE id = ?`)
+      .prepare(`UPDATE task SET ${entries.map(([k]) => `${columnOf(k)} = ?`).join(", ")} WHERE id = ?`)
       .run(...entries.map(([, v]) => v), id);
   }
 

@@ -18,12 +18,15 @@ export function runtimeIds(): RuntimeId[] {
   return [...RUNTIMES.keys()];
 }
 
-/** Parses a comma-separated --runtime value; an unknown name is a usage error listing the known ones. */
+/** One runtime by name; an unknown name is a usage error listing the known ones. */
+export function runtimeById(name: string): RuntimeAdapter {
+  const adapter = RUNTIMES.get(name.trim() as RuntimeId);
+  if (!adapter) throw new UsageError(`unknown runtime "${name.trim()}" (known: ${runtimeIds().join(", ")})`);
+  return adapter;
+}
+
+/** Parses a comma-separated --runtime value. */
 export function selectRuntimes(value?: string): RuntimeAdapter[] {
   if (!value) return [...RUNTIMES.values()];
-  return value.split(",").map((name) => {
-    const adapter = RUNTIMES.get(name.trim() as RuntimeId);
-    if (!adapter) throw new UsageError(`unknown runtime "${name.trim()}" (known: ${runtimeIds().join(", ")})`);
-    return adapter;
-  });
+  return value.split(",").map(runtimeById);
 }

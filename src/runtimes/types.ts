@@ -7,7 +7,7 @@ import type { LookupEnv } from "../core/paths.js";
 import type { AssetKind, Diagnostic, Scope, Workflow } from "../workflow/ir.js";
 import type { Loss, Output } from "../workflow/outputs.js";
 import type { PortSettings } from "../workflow/settings.js";
-import type { SessionState, StateSource } from "../sessions/state.js";
+import type { SessionState } from "../sessions/state.js";
 
 export type RuntimeId = "claude" | "opencode" | "codex";
 
@@ -53,8 +53,6 @@ export interface SessionCommand {
 export interface SessionDriver {
   binary: string;
   install: string;
-  /** Where the state events come from, for `ps`. */
-  eventSource: StateSource;
   /**
    * True when the runtime's events report every change between working, idle and needs-input; otherwise
    * (Codex reports only finished turns) the screen is read as well, and its verdict shown as a guess.

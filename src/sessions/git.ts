@@ -7,9 +7,11 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { findBinary } from "../core/binaries.js";
 import { MissingToolError, UsageError } from "../core/errors.js";
+import { processAlive } from "../core/process.js";
 
 export class GitError extends Error {}
 
@@ -18,8 +20,11 @@ export function git(
   args: readonly string[],
   options: { allowFailure?: boolean; input?: string; env?: NodeJS.ProcessEnv } = {},
 ) {
-  if (!findBinary("git")) throw new MissingToolError({ message: "git is not installed (Debian/Ubuntu: apt-get install git)" });
   const r = spawnSync("git", args, { cwd, encoding: "utf8", input: options.input, env: options.env, maxBuffer: 256 * 1024 * 1024 });
+  // Looked into only when git could not be started, not before every call (ps and the board make many).
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT" && !findBinary("git", undefined, options.env ?? process.env)) {
+    throw new MissingToolError({ message: "git is not installed (Debian/Ubuntu: apt-get install git)" });
+  }
   const ok = r.status === 0;
   if (!ok && !options.allowFailure)
     throw new GitError(`git ${args.join(" ")} failed in ${cwd}: ${(r.stderr || r.error?.message || "").trim()}`);
@@ -99,15 +104,6 @@ export function withRepoLock<T>(repo: string, fn: () => T): T {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export function addWorktree(repo: string, o: { dir: string; branch: string; base: string }): void {
   fs.mkdirSync(path.dirname(o.dir), { recursive: true });
   withRepoLock(repo, () => git(repo, ["worktree", "add", "--quiet", "-b", o.branch, o.dir, o.base]));
@@ -161,27 +157,39 @@ export interface DiffStat {
   untracked: number;
 }
 
+/**
+ * Runs `fn` with a git environment whose index is a throw-away copy of the worktree's with all of its work
+ * staged, new untracked files included: `git diff --cached <base>` then sees the whole worktree. The
+ * worktree's own index is never touched.
+ */
+export function withWorktreeStaged<T>(workdir: string, fn: (env: NodeJS.ProcessEnv) => T): T {
+  const indexFile = git(workdir, ["rev-parse", "--path-format=absolute", "--git-path", "index"]).stdout.trim();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "quartet-index-"));
+  const tmpIndex = path.join(tmp, "index");
+  try {
+    if (fs.existsSync(indexFile)) fs.copyFileSync(indexFile, tmpIndex);
+    const env = { ...process.env, GIT_INDEX_FILE: tmpIndex };
+    git(workdir, ["add", "--all", "--", "."], { env });
+    return fn(env);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /** The change in the worktree against the base commit: commits, staged, unstaged and untracked work. */
 export function diffStat(dir: string, baseCommit: string): DiffStat {
-  const stat: DiffStat = { files: 0, insertions: 0, deletions: 0, untracked: 0 };
-  const numstat = git(dir, ["diff", "--numstat", baseCommit], { allowFailure: true });
+  const untracked = git(dir, ["ls-files", "--others", "--exclude-standard", "-z"], { allowFailure: true })
+    .stdout.split("\0")
+    .filter(Boolean);
+  const stat: DiffStat = { files: 0, insertions: 0, deletions: 0, untracked: untracked.length };
+  const numstat = withWorktreeStaged(dir, (env) => git(dir, ["diff", "--cached", "--numstat", baseCommit], { env, allowFailure: true }));
   for (const line of numstat.stdout.split("\n")) {
     const [add, del] = line.split("\t");
     if (add === undefined || del === undefined) continue;
     stat.files++;
+    // Binary files count as a changed file without lines ("-").
     stat.insertions += Number(add) || 0;
     stat.deletions += Number(del) || 0;
-  }
-  const untracked = git(dir, ["ls-files", "--others", "--exclude-standard", "-z"], { allowFailure: true });
-  for (const file of untracked.stdout.split("\0").filter(Boolean)) {
-    stat.files++;
-    stat.untracked++;
-    try {
-      const text = fs.readFileSync(path.join(dir, file));
-      if (text.length > 0 && !text.includes(0)) stat.insertions += text.toString("utf8").split("\n").length - (text.at(-1) === 10 ? 1 : 0);
-    } catch {
-      // Removed meanwhile.
-    }
   }
   return stat;
 }

@@ -8,6 +8,7 @@
  */
 import type { Db } from "../core/db.js";
 import { migrate, type Migration } from "../core/db.js";
+import { fromRow, toColumns } from "../core/rows.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import type { SessionState, StateSource } from "./state.js";
 
@@ -80,56 +81,8 @@ export interface SessionRow {
   removedAt: number | null;
 }
 
-const COLUMNS: Record<keyof SessionRow, string> = {
-  id: "id",
-  name: "name",
-  runtime: "runtime",
-  runtimeSessionId: "runtime_session_id",
-  model: "model",
-  prompt: "prompt",
-  taskId: "task_id",
-  repo: "repo",
-  workdir: "workdir",
-  inPlace: "in_place",
-  branch: "branch",
-  baseBranch: "base_branch",
-  baseCommit: "base_commit",
-  stateDir: "state_dir",
-  tmuxSocket: "tmux_socket",
-  tmuxSession: "tmux_session",
-  tmuxPane: "tmux_pane",
-  createdAt: "created_at",
-  state: "state",
-  stateSince: "state_since",
-  stateSource: "state_source",
-  stateDetail: "state_detail",
-  eventsOffset: "events_offset",
-  endedAt: "ended_at",
-  exitStatus: "exit_status",
-  stopped: "stopped",
-  discarded: "discarded",
-  removedAt: "removed_at",
-};
-const BOOLEAN = new Set<keyof SessionRow>(["inPlace", "stopped", "discarded"]);
-
-function fromRow(row: Record<string, unknown>): SessionRow {
-  const out: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(COLUMNS)) {
-    const v = row[column];
-    out[key] = BOOLEAN.has(key as keyof SessionRow) ? v === 1 : v;
-  }
-  return out as unknown as SessionRow;
-}
-
-function toParams(s: Partial<SessionRow>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(s)) {
-    const column = COLUMNS[key as keyof SessionRow];
-    if (!column) continue;
-    out[column] = typeof value === "boolean" ? (value ? 1 : 0) : value;
-  }
-  return out;
-}
+const BOOLEAN: (keyof SessionRow)[] = ["inPlace", "stopped", "discarded"];
+const fromSessionRow = (row: Record<string, unknown>) => fromRow<SessionRow>(row, BOOLEAN);
 
 export class Registry {
   constructor(readonly db: Db) {
@@ -137,13 +90,13 @@ export class Registry {
   }
 
   insert(s: SessionRow): void {
-    const p = toParams(s);
+    const p = toColumns(s);
     const cols = Object.keys(p);
     this.db.prepare(`INSERT INTO agent_session (${cols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")})`).run(p);
   }
 
   update(id: string, changes: Partial<SessionRow>): void {
-    const p = toParams(changes);
+    const p = toColumns(changes);
     const cols = Object.keys(p);
     if (cols.length === 0) return;
     this.db.prepare(`UPDATE agent_session SET ${cols.map((c) => `${c} = @${c}`).join(", ")} WHERE id = @__id`).run({ ...p, __id: id });
@@ -157,23 +110,18 @@ export class Registry {
   current(): SessionRow[] {
     return (
       this.db.prepare("SELECT * FROM agent_session WHERE removed_at IS NULL ORDER BY created_at").all() as Record<string, unknown>[]
-    ).map(fromRow);
+    ).map(fromSessionRow);
   }
 
   byName(name: string): SessionRow | undefined {
     const row = this.db.prepare("SELECT * FROM agent_session WHERE name = ? AND removed_at IS NULL").get(name) as
       Record<string, unknown> | undefined;
-    return row ? fromRow(row) : undefined;
+    return row ? fromSessionRow(row) : undefined;
   }
 
   byTask(taskId: string): SessionRow[] {
     return (
       this.db.prepare("SELECT * FROM agent_session WHERE task_id = ? ORDER BY created_at").all(taskId) as Record<string, unknown>[]
-    ).map(fromRow);
-  }
-
-  get(id: string): SessionRow | undefined {
-    const row = this.db.prepare("SELECT * FROM agent_session WHERE id = ?").get(id) as Record<string, unknown> | undefined;
-    return row ? fromRow(row) : undefined;
+    ).map(fromSessionRow);
   }
 }

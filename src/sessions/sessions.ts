@@ -54,6 +54,12 @@ export interface SessionsContext {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
 
+/** Where the worktree of session `name` of repository `repo` goes: under quartet's data folder, per repository. */
+export function worktreeDir(dataDir: string, repo: string, name: string): string {
+  const key = `${path.basename(repo).replace(/[^A-Za-z0-9._-]/g, "_")}-${crypto.createHash("sha256").update(repo).digest("hex").slice(0, 8)}`;
+  return path.join(dataDir, "worktrees", key, name);
+}
+
 export function tmuxSessionName(name: string): string {
   return `q-${name}`;
 }
@@ -133,6 +139,8 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
   let branch: string | null = null;
   let baseBranch: string | null = null;
   let baseCommit: string | null = null;
+  /** The checkout whose `.worktreeinclude` files a new worktree gets. */
+  let includeFrom: string | null = null;
   if (o.inPlace) {
     try {
       repo = repositoryRoot(o.cwd);
@@ -166,27 +174,24 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
         `the branch ${branch} already exists in ${repo}; choose another --name, or delete the branch (git branch -D ${branch})`,
       );
     }
-    const repoKey = `${path.basename(repo).replace(/[^A-Za-z0-9._-]/g, "_")}-${crypto.createHash("sha256").update(repo).digest("hex").slice(0, 8)}`;
-    workdir = path.join(ctx.paths.dataDir, "worktrees", repoKey, name);
+    workdir = worktreeDir(ctx.paths.dataDir, repo, name);
     if (fs.existsSync(workdir)) throw new UsageError(`${workdir} already exists; remove it or choose another --name`);
     addWorktree(repo, { dir: workdir, branch, base: baseCommit });
     const createdRepo = repo;
     const createdBranch = branch;
     undo.push(() => deleteBranch(createdRepo, createdBranch, true));
     undo.push(() => removeWorktree(createdRepo, workdir, true));
-    try {
-      const copied = copyWorktreeIncludes(checkout ?? repo, workdir);
-      if (copied.length > 0) ctx.log?.(`copied from .worktreeinclude: ${copied.join(", ")}`);
-      const settings = sessionSettings({ configDir: ctx.paths.configDir, projectRoot: workdir });
-      if (settings.setup) runSetup(settings.setup, workdir, ctx);
-    } catch (e) {
-      rollback();
-      throw e;
-    }
+    includeFrom = checkout ?? repo;
   }
 
-  const settings = sessionSettings({ configDir: ctx.paths.configDir, projectRoot: workdir });
   try {
+    if (includeFrom) {
+      const copied = copyWorktreeIncludes(includeFrom, workdir);
+      if (copied.length > 0) ctx.log?.(`copied from .worktreeinclude: ${copied.join(", ")}`);
+    }
+    const settings = sessionSettings({ configDir: ctx.paths.configDir, projectRoot: workdir });
+    // The setup command prepares a new worktree; an --in-place folder is already the user's working copy.
+    if (!o.inPlace && settings.setup) runSetup(settings.setup, workdir, ctx);
     writeSessionScripts(stateDir, { name, runtime: o.runtime.id, tmuxSocket: tmux.socket, notify: settings.notify });
     undo.push(() => fs.rmSync(stateDir, { recursive: true, force: true }));
     const command = driver.launch({
@@ -240,7 +245,7 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
     tmux.setTitle(pane, `${name} (${o.runtime.id})`);
     ctx.registry.update(id, { tmuxPane: pane });
     row.tmuxPane = pane;
-    await watchStartup(tmux, pane, stateDir, o.startupMs ?? startupWait(ctx.env), driver);
+    await watchStartup(tmux, pane, stateDir, o.startupMs ?? envMs(ctx.env, "QUARTET_STARTUP_WAIT_MS", 3000), driver);
     return row;
   } catch (e) {
     rollback();
@@ -248,14 +253,10 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
   }
 }
 
-function screenStaleMs(env: NodeJS.ProcessEnv): number {
-  const v = Number(env.QUARTET_SCREEN_STALE_MS);
-  return env.QUARTET_SCREEN_STALE_MS !== undefined && Number.isFinite(v) && v >= 0 ? v : 15_000;
-}
-
-function startupWait(env: NodeJS.ProcessEnv): number {
-  const v = Number(env.QUARTET_STARTUP_WAIT_MS);
-  return Number.isFinite(v) && v >= 0 && env.QUARTET_STARTUP_WAIT_MS !== undefined ? v : 3000;
+/** A duration in ms from the environment (tests shorten quartet's waits), else the default. */
+function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = Number(env[name]);
+  return env[name] !== undefined && Number.isFinite(v) && v >= 0 ? v : fallback;
 }
 
 /**
@@ -301,7 +302,11 @@ function runSetup(command: string, workdir: string, ctx: SessionsContext): void 
  */
 export async function startResumed(ctx: SessionsContext, row: SessionRow, prompt: string): Promise<SessionRow> {
   const driver = ctx.runtimes.get(row.runtime)?.session;
-  if (!driver?.resume || !row.runtimeSessionId) throw new UsageError(`${row.name}: this runtime cannot resume a session`);
+  if (!driver?.resume || !row.runtimeSessionId) {
+    throw new UsageError(
+      `${row.name} has ended and ${ctx.runtimes.get(row.runtime)?.displayName ?? row.runtime} cannot resume it; start the task's session again`,
+    );
+  }
   const bin = findBinary(driver.binary, undefined, ctx.env);
   if (!bin) throw new MissingToolError({ message: `${driver.binary} is not installed: ${driver.install}` });
   if (!fs.existsSync(row.workdir)) throw new UsageError(`${row.name}: its worktree ${row.workdir} is gone`);
@@ -373,13 +378,14 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
     const guess = driver.screen(ctx.tmux().capture(pane.paneId));
     if (guess && guess !== "exited")
       o = { ...o, state: guess, since: guess === o.state ? o.since : Date.now(), source: "screen", detail: null };
-  } else if (driver && o.state !== "idle" && Date.now() - o.since > screenStaleMs(ctx.env)) {
+  } else if (driver && o.state !== "idle" && Date.now() - o.since > envMs(ctx.env, "QUARTET_SCREEN_STALE_MS", 15_000)) {
     // Some ends of a turn send no event (Claude Code fires no Stop when the person interrupts with Esc).
     // A state that has not moved for a while and a screen that plainly shows the prompt say it is idle.
     if (driver.screen(ctx.tmux().capture(pane.paneId)) === "idle")
       o = { ...o, state: "idle", since: Date.now(), source: "screen", detail: null };
   }
-  if (!o.runtimeSessionId && driver?.discoverSessionId) {
+  // Looked for while the runtime may still create it; an ended session is not searched for on every look.
+  if (!o.runtimeSessionId && driver?.discoverSessionId && o.state !== "exited") {
     o = { ...o, runtimeSessionId: driver.discoverSessionId({ workdir: row.workdir, since: row.createdAt, env: ctx.lookup }) };
   }
   const changes: Partial<SessionRow> = {

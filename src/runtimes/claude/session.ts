@@ -68,7 +68,6 @@ function screen(text: string): SessionState | null {
 export const claudeSession: SessionDriver = {
   binary: "claude",
   install: "npm install -g @anthropic-ai/claude-code (quartet's tests pin 2.1.197)",
-  eventSource: "hook",
   eventsComplete: true,
   launch,
   resume: (o) => ({

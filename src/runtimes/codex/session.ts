@@ -32,7 +32,6 @@ function screen(text: string): SessionState | null {
 export const codexSession: SessionDriver = {
   binary: "codex",
   install: "npm install -g @openai/codex",
-  eventSource: "notify",
   eventsComplete: false,
   launch,
   screen,

@@ -127,7 +127,6 @@ function discoverSessionId(o: { workdir: string; since: number; env: import("../
 export const opencodeSession: SessionDriver = {
   binary: "opencode",
   install: "npm install -g opencode-ai (quartet's tests pin 1.18.33)",
-  eventSource: "plugin",
   eventsComplete: true,
   launch,
   resume: (o) => ({
