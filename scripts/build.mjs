@@ -3,11 +3,18 @@
 // Bundling keeps start-up short: a report with nothing new to read is dominated by module loading.
 // Only better-sqlite3 stays outside (a native addon).
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+// Each runtime's log parser is an entry of its own, so reader threads load it without the rest (src/runtimes/log-parsers.ts).
+const runtimes = new URL("../src/runtimes/", import.meta.url);
+const parsers = Object.fromEntries(
+  readdirSync(runtimes, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/log-parser.ts`, runtimes)))
+    .map((d) => [`log-parser-${d.name}`, `src/runtimes/${d.name}/log-parser.ts`]),
+);
 await build({
-  entryPoints: { main: "src/cli/main.ts", worker: "src/ledger/worker.ts" },
+  entryPoints: { main: "src/cli/main.ts", worker: "src/ledger/worker.ts", ...parsers },
   outdir: "dist",
   bundle: true,
   splitting: true,

@@ -65,12 +65,14 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The signal that ended the process, if one did (its code is then 1). */
+  signal?: NodeJS.Signals | null;
 }
 
 /** Runs the built CLI (`bin/quartet.js`) with a private QUARTET_HOME and HOME unless given. */
 export async function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; dataDir?: string; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; dataDir?: string; cwd?: string; killAfterMs?: number } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -85,8 +87,8 @@ export async function runCli(
   let stderr = "";
   child.stdout.on("data", (c) => (stdout += c));
   child.stderr.on("data", (c) => (stderr += c));
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-  return { code, stdout, stderr };
+  if (options.killAfterMs !== undefined) setTimeout(() => child.kill("SIGKILL"), options.killAfterMs);
+  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code: code ?? 1, signal, stdout, stderr })));
 }
 
 /** Writes JSON lines to a file (appending when asked). */

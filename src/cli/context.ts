@@ -10,7 +10,7 @@ import { formatWarning, type Warning } from "../core/errors.js";
 import { colors, type OutputFormat } from "../core/output.js";
 import { lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
 import { loadPricing, type Pricing } from "../core/pricing.js";
-import { progressBar } from "../core/progress.js";
+import { progressBar, waitingLine } from "../core/progress.js";
 import { localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
 import { Ledger, type Filters, type IngestResult } from "../ledger/ledger.js";
 import { selectRuntimes } from "../runtimes/registry.js";
@@ -93,7 +93,11 @@ export async function openReport(flags: ReportFlags): Promise<ReportContext> {
   const env = lookupEnv({ home: flags.home });
   const db = openDatabase(flags.home ? homeLedgerFile(paths.dataDir, env.home) : paths.dbFile);
   const progress = progressBar({ label: "Reading logs", enabled: flags.progress !== false });
-  const ingest = await Ledger.ingest({ db, env, pricing, runtimes, progress });
+  const waiting = waitingLine({ enabled: flags.progress !== false });
+  // Reports read a snapshot of the ledger as this run left it, whatever another process writes meanwhile.
+  const ingest = await Ledger.ingest({ db, env, pricing, runtimes, progress, onWait: waiting.update, snapshot: true }).finally(
+    waiting.stop,
+  );
   return { db, env, pricing, runtimes, tz, filters, format, ingest };
 }
 

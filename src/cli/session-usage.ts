@@ -9,7 +9,7 @@ import { loadPricing, type Pricing } from "../core/pricing.js";
 import { Ledger, type Figures } from "../ledger/ledger.js";
 import type { CostFigures } from "../review/review.js";
 import { RUNTIMES } from "../runtimes/registry.js";
-import type { RuntimeAdapter } from "../runtimes/types.js";
+import type { RuntimeAdapter, RuntimeId } from "../runtimes/types.js";
 import type { SessionRow } from "../sessions/registry.js";
 import { pricingOverrideFile } from "./context.js";
 
@@ -17,13 +17,18 @@ export class SessionUsage {
   private lastRefresh = 0;
   /** Loaded once: the board refreshes every few seconds. */
   private pricing?: Promise<Pricing>;
+  /** Figures by runtime and runtime session id, as of the last refresh. */
+  private readonly known = new Map<string, Figures | null>();
 
   constructor(private readonly db: Db) {
     // The ledger's tables exist before the first query, even when no log has been read yet.
     Ledger.prepareLedger(db);
   }
 
-  /** Reads new log lines of these sessions' runtimes (skipped when done less than `minIntervalMs` ago). */
+  /**
+   * Reads new log lines of these sessions' runtimes (skipped when done less than `minIntervalMs` ago), and
+   * takes their figures from the ledger exactly as this update left it.
+   */
   async refresh(sessions: readonly SessionRow[], minIntervalMs = 0): Promise<void> {
     if (Date.now() - this.lastRefresh < minIntervalMs) return;
     const runtimes = [...new Set(sessions.map((s) => s.runtime))]
@@ -31,14 +36,29 @@ export class SessionUsage {
       .filter((r): r is RuntimeAdapter => r !== undefined);
     if (runtimes.length === 0) return;
     this.pricing ??= loadPricing({ overrideFile: pricingOverrideFile(), required: false });
-    await Ledger.ingest({ db: this.db, env: lookupEnv(), pricing: await this.pricing, runtimes });
+    await Ledger.ingest({ db: this.db, env: lookupEnv(), pricing: await this.pricing, runtimes, snapshot: true });
+    try {
+      this.known.clear();
+      for (const s of sessions) {
+        if (!s.runtimeSessionId) continue;
+        this.known.set(`${s.runtime}\u0000${s.runtimeSessionId}`, this.query(s.runtime, s.runtimeSessionId));
+      }
+    } finally {
+      Ledger.endSnapshot(this.db);
+    }
     this.lastRefresh = Date.now();
   }
 
-  /** One session's figures; null when the ledger has no request of it (yet). */
+  /** One session's figures (as of the last refresh, if it was among them); null when the ledger has no request of it. */
   figures(session: SessionRow): Figures | null {
     if (!session.runtimeSessionId) return null;
-    const f = Ledger.totals(this.db, { session: session.runtimeSessionId, runtimes: [session.runtime] });
+    const key = `${session.runtime}\u0000${session.runtimeSessionId}`;
+    if (this.known.has(key)) return this.known.get(key)!;
+    return this.query(session.runtime, session.runtimeSessionId);
+  }
+
+  private query(runtime: RuntimeId, runtimeSessionId: string): Figures | null {
+    const f = Ledger.totals(this.db, { session: runtimeSessionId, runtimes: [runtime] });
     return f.requests > 0 ? f : null;
   }
 

@@ -11,6 +11,21 @@ import Database from "better-sqlite3";
 
 export type Db = Database.Database;
 
+/** How long a statement waits for another process's write lock before failing with "database is locked". */
+const BUSY_TIMEOUT_MS = 60_000;
+export type Statement = Database.Statement;
+
+const statements = new WeakMap<Db, Map<string, Statement>>();
+
+/** A prepared statement, prepared once per connection: preparing costs more than running small statements. */
+export function statement(db: Db, sql: string): Statement {
+  let byDb = statements.get(db);
+  if (!byDb) statements.set(db, (byDb = new Map()));
+  let stmt = byDb.get(sql);
+  if (!stmt) byDb.set(sql, (stmt = db.prepare(sql)));
+  return stmt;
+}
+
 export interface Migration {
   /** Short description, kept in schema_version for humans. */
   name: string;
@@ -18,37 +33,54 @@ export interface Migration {
 }
 
 export function openDatabase(file: string): Db {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ":memory:") {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Created private before SQLite opens it (SQLite would use the umask); its -wal and -shm files copy this mode.
+    fs.closeSync(fs.openSync(file, "a", 0o600));
+  }
   const db = new Database(file);
-  db.pragma("journal_mode = WAL");
+  // Another process may hold the write lock for a while (a first ingest loads everything in one transaction).
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  if (db.pragma("journal_mode", { simple: true }) !== "wal") db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
-  db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
   // Reports scan the ledger; memory-mapped reads and a larger page cache make those scans cheap.
   db.pragma("mmap_size = 268435456");
   db.pragma("cache_size = -65536");
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
-    namespace TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    name TEXT NOT NULL
-  )`);
   return db;
 }
 
 /**
  * Applies the migrations of one namespace that have not run yet. The version is read and the migrations
  * applied in one IMMEDIATE transaction: two quartet processes starting together on a new database (four
- * `quartet run` at once) would otherwise both see version 0 and both try to create the tables.
+ * `quartet run` at once) would otherwise both see version 0 and both try to create the tables. A database
+ * already up to date is only read, so opening it never waits for another process's long write.
  */
 export function migrate(db: Db, namespace: string, migrations: readonly Migration[]): void {
-  const apply = db.transaction(() => {
+  const version = () => {
+    const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'").get() !== undefined;
+    if (!exists) return 0;
     const row = db.prepare("SELECT version FROM schema_version WHERE namespace = ?").get(namespace) as { version: number } | undefined;
-    const current = row?.version ?? 0;
+    return row?.version ?? 0;
+  };
+  const check = (current: number) => {
     if (current > migrations.length) {
       throw new Error(
         `the ${namespace} tables in this database are newer (version ${current}) than this quartet knows (${migrations.length}); upgrade quartet`,
       );
     }
+  };
+  const seen = version();
+  check(seen);
+  if (seen === migrations.length) return;
+  const apply = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+      namespace TEXT PRIMARY KEY,
+      version INTEGER NOT NULL,
+      name TEXT NOT NULL
+    )`);
+    const current = version();
+    check(current);
     for (let i = current; i < migrations.length; i++) {
       const m = migrations[i]!;
       if (typeof m.up === "string") db.exec(m.up);

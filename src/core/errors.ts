@@ -56,7 +56,8 @@ export const MissingToolError = NamedError.create<"MissingToolError", { message:
 
 /**
  * A problem with one record or one source that did not stop the work.
- * Reports print them after the results; `count` folds repeats of the same problem in one file.
+ * Reports print them after the results; `count` folds repeats of the same problem in one file, `line` is
+ * the first place it occurred and `lines` the first few.
  */
 export interface Warning {
   code: string;
@@ -64,12 +65,17 @@ export interface Warning {
   file?: string;
   line?: number;
   count?: number;
+  lines?: number[];
 }
 
 export function formatWarning(w: Warning): string {
   const where = w.file ? `${w.file}${w.line ? `:${w.line}` : ""}: ` : "";
-  const times = w.count && w.count > 1 ? ` (${w.count} times)` : "";
-  return `${where}${w.message}${times}`;
+  const count = w.count ?? 1;
+  if (count <= 1) return `${where}${w.message}`;
+  const sample = w.lines && w.lines.length > 1 ? w.lines : undefined;
+  if (!sample) return `${where}${w.message} (${count} times)`;
+  const more = count - sample.length;
+  return `${where}${w.message} (${count} lines: ${sample.join(", ")}${more > 0 ? ` and ${more} more` : ""})`;
 }
 
 /** An error's message, led by the file and line it names, if any. */

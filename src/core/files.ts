@@ -34,12 +34,37 @@ export function walkFiles(root: string, options: WalkOptions): string[] {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!options.skipDirs?.has(entry.name)) stack.push(file);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && options.match(entry.name, file)) {
-        out.push(file);
+      } else if (options.match(entry.name, file)) {
+        if (entry.isFile() || entry.isSymbolicLink()) out.push(file);
+        // Opening a FIFO blocks until something writes to it, and a device may never end: never read them.
+        else options.warnings.push({ code: "not-a-file", message: `not a regular file (${specialKind(entry)}): not read`, file });
       }
     }
   }
   return out.sort();
+}
+
+/** What kind of special file an entry (or a stat) is, in words. */
+export function specialKind(e: fs.Dirent | fs.Stats): string {
+  if (e.isFIFO()) return "a FIFO";
+  if (e.isSocket()) return "a socket";
+  if (e.isCharacterDevice() || e.isBlockDevice()) return "a device";
+  if (e.isDirectory()) return "a folder";
+  return "not a file";
+}
+
+/**
+ * Opens a file for reading only if it is a regular file. O_NONBLOCK keeps the open itself from hanging on a
+ * FIFO that replaced the file since it was listed; the check after it then refuses the FIFO.
+ */
+export function openRegularFile(file: string): number {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const stat = fs.fstatSync(fd);
+  if (!stat.isFile()) {
+    fs.closeSync(fd);
+    throw new Error(`not a regular file (${specialKind(stat)})`);
+  }
+  return fd;
 }
 
 export function isDirectory(p: string): boolean {

@@ -1,4 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixtureHome, snapshotTree, tempDir, writeLines } from "../../test/helpers.js";
@@ -160,6 +163,148 @@ describe("ingest", () => {
     const result = await ledger.ingest();
     expect(result.warnings).toEqual([expect.objectContaining({ code: "unreadable-file", file: broken })]);
     expect(totals(ledger)!.n).toBeGreaterThan(5);
+  });
+
+  it("counts the first request of a file that starts with a byte-order mark", async () => {
+    const home = tempDir("quartet-home-");
+    const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const lines = [1, 2].map((i) => JSON.stringify(assistantLine({ id: `msg_${i}`, sessionId: "s1", ts: `2026-11-24T10:0${i}:00Z` })));
+    fs.writeFileSync(file, `\ufeff${lines.join("\n")}\n`);
+    const ledger = testLedger(home, ["claude"]);
+    expect((await ledger.ingest()).warnings).toEqual([]);
+    expect(totals(ledger)!.n).toBe(2);
+    expect(ledger.rows("SELECT count(*) AS n FROM ledger_warning")[0]!.n).toBe(0);
+  });
+
+  it("warns about a FIFO, socket or link to one named like a log, and never opens it", async () => {
+    const home = fixtureHome(["claude"]);
+    const dir = path.dirname(claudeFiles(home)[0]!);
+    const fifo = path.join(dir, "pipe.jsonl");
+    execFileSync("mkfifo", [fifo]);
+    const link = path.join(dir, "link-to-pipe.jsonl");
+    fs.symlinkSync(fifo, link);
+    const socket = path.join(dir, "socket.jsonl");
+    const server = net.createServer().listen(socket);
+    await once(server, "listening");
+    try {
+      const ledger = testLedger(home, ["claude"]);
+      // Opening the FIFO would block this test until it times out.
+      const result = await ledger.ingest();
+      expect(result.warnings.sort((a, b) => a.file!.localeCompare(b.file!))).toEqual([
+        { code: "not-a-file", message: "not a regular file (a FIFO): not read", file: link },
+        { code: "not-a-file", message: "not a regular file (a FIFO): not read", file: fifo },
+        { code: "not-a-file", message: "not a regular file (a socket): not read", file: socket },
+      ]);
+      expect(totals(ledger)!.n).toBeGreaterThan(5);
+    } finally {
+      server.close();
+    }
+  });
+
+  describe("a subagent's requests quoted in its parent transcript (agent_progress)", () => {
+    const session = "parent-session";
+    /** The quote Claude Code writes into the parent transcript while the subagent runs. */
+    const quote = (id: string, output: number, ts: string) => ({
+      parentUuid: "p",
+      isSidechain: false,
+      cwd: "/work/project",
+      sessionId: session,
+      version: "2.1.39",
+      type: "progress",
+      data: {
+        message: {
+          type: "assistant",
+          timestamp: ts,
+          message: { ...assistantLine({ id, sessionId: session, ts }).message, usage: { ...usageOf(output) } },
+          requestId: `req_${id}`,
+          uuid: `q-${id}`,
+        },
+        normalizedMessages: [],
+        type: "agent_progress",
+        prompt: "Explore the code",
+        agentId: "a2898e3",
+      },
+      toolUseID: "agent_msg_1",
+      parentToolUseID: "toolu_1",
+      uuid: `u-${id}`,
+      timestamp: ts,
+    });
+    const usageOf = (output: number) => ({
+      input_tokens: 3,
+      cache_creation_input_tokens: 100,
+      cache_read_input_tokens: 0,
+      output_tokens: output,
+    });
+    /** The subagent's own transcript line for the same request. */
+    const own = (id: string, ts: string) => ({
+      ...assistantLine({ id, sessionId: session, ts }),
+      isSidechain: true,
+      agentId: "a2898e3",
+      message: { ...assistantLine({ id, sessionId: session, ts }).message, usage: usageOf(7) },
+    });
+
+    it("counts the quotes once each when the subagent's own transcript is missing", async () => {
+      const home = tempDir("quartet-home-");
+      const dir = path.join(home, ".claude", "projects", "-work-project");
+      writeLines(path.join(dir, `${session}.jsonl`), [
+        assistantLine({ id: "msg_parent", sessionId: session, ts: "2026-11-24T10:00:00Z" }),
+        quote("msg_sub1", 1, "2026-11-24T10:00:05Z"),
+        quote("msg_sub1", 7, "2026-11-24T10:00:06Z"),
+        quote("msg_sub2", 7, "2026-11-24T10:00:09Z"),
+      ]);
+      const ledger = testLedger(home, ["claude"]);
+      await ledger.ingest();
+      expect(
+        ledger.rows("SELECT request_key, agent_id, is_subagent, conversation_id, output_tokens FROM usage_record ORDER BY request_key"),
+      ).toEqual([
+        { request_key: "msg_parent:req_msg_parent", agent_id: null, is_subagent: 0, conversation_id: session, output_tokens: 7 },
+        {
+          request_key: "msg_sub1:req_msg_sub1",
+          agent_id: "a2898e3",
+          is_subagent: 1,
+          conversation_id: `${session}#a2898e3`,
+          output_tokens: 7,
+        },
+        {
+          request_key: "msg_sub2:req_msg_sub2",
+          agent_id: "a2898e3",
+          is_subagent: 1,
+          conversation_id: `${session}#a2898e3`,
+          output_tokens: 7,
+        },
+      ]);
+    });
+
+    it("counts them once, from the subagent's own transcript, when it exists: in one run or across runs", async () => {
+      const home = tempDir("quartet-home-");
+      const dir = path.join(home, ".claude", "projects", "-work-project");
+      const parent = path.join(dir, `${session}.jsonl`);
+      const child = path.join(dir, session, "subagents", "agent-a2898e3.jsonl");
+      writeLines(parent, [quote("msg_sub1", 7, "2026-11-24T10:00:06Z"), quote("msg_sub2", 7, "2026-11-24T10:00:09Z")]);
+      writeLines(child, [own("msg_sub1", "2026-11-24T10:00:05.500Z"), own("msg_sub2", "2026-11-24T10:00:08.500Z")]);
+      const expected = [
+        { request_key: "msg_sub1:req_msg_sub1", ts: Date.parse("2026-11-24T10:00:05.500Z"), output_tokens: 7 },
+        { request_key: "msg_sub2:req_msg_sub2", ts: Date.parse("2026-11-24T10:00:08.500Z"), output_tokens: 7 },
+      ];
+      const dump = (l: ReturnType<typeof testLedger>) =>
+        l.rows("SELECT request_key, ts, output_tokens FROM usage_record ORDER BY request_key");
+      const once = testLedger(home, ["claude"]);
+      await once.ingest();
+      expect(dump(once)).toEqual(expected);
+      // The subagent's file read first, then the parent's quotes; and the other way round.
+      for (const [first, second] of [
+        [child, parent],
+        [parent, child],
+      ] as const) {
+        const stepwise = testLedger(home, ["claude"]);
+        fs.renameSync(second, `${second}.hold`);
+        await stepwise.ingest();
+        fs.renameSync(`${second}.hold`, second);
+        await stepwise.ingest();
+        expect(dump(stepwise), `${path.basename(first)} first`).toEqual(expected);
+      }
+    });
   });
 
   it("lists every place it looked, and what it found there", async () => {

@@ -8,28 +8,37 @@
  * (OpenCode's database) keep their own watermark in the source state.
  *
  * Each source is read completely in memory (in worker threads for large reads) and only then written,
- * with its new offset, inside a transaction that spans many sources: commits are what costs on a cold
- * run. A source that cannot be read is reported and not written at all; an interrupted run commits
- * nothing partial, so re-running never double counts.
+ * with its new offset and the marks of the derived data it makes stale, inside a transaction that spans
+ * many sources. A first load into an empty ledger is one transaction, derived data included. A source
+ * that cannot be read is reported and not written at all. So a run killed at any instant leaves either
+ * what it found, or committed batches whose marks the next run settles (settle.ts): never a double count,
+ * never records that reports miss.
+ *
+ * Only one process ingests into a ledger at a time (a lock the OS releases if it dies); others wait, then
+ * read what is left, usually nothing.
  */
 import fs from "node:fs";
 import type { Db } from "../core/db.js";
-import { errorMessage, type Warning } from "../core/errors.js";
+import { crashPoint } from "../core/crash-point.js";
+import { errorMessage, NamedError, type Warning } from "../core/errors.js";
+import { acquireLock, type HeldLock } from "../core/file-lock.js";
+import { specialKind } from "../core/files.js";
 import type { LookupEnv } from "../core/paths.js";
 import { silentProgress, type Progress } from "../core/progress.js";
 import type { Pricing } from "../core/pricing.js";
 import { timed } from "../core/timing.js";
 import type { LookedPlace, RuntimeAdapter, SourceSpec } from "../runtimes/types.js";
-import { refreshConversations } from "./derive.js";
 import { Collected, headHash, type JsonlTask, type SourceRead, type SourceState } from "./read-source.js";
 import { readSources, workerCount } from "./reader-pool.js";
-import { rebuildRollup } from "./rollup.js";
-import { getMeta, loadSources, prepareLedger, setMeta, sourceState, type KnownSource } from "./store.js";
+import { adoptPricing, isSettled, settle } from "./settle.js";
+import { knownSource, prepareLedger, sourceStamps, sourceState, type KnownSource, type SourceStamp } from "./store.js";
 import { WarningCollector } from "./warnings.js";
 import { RecordWriter } from "./writer.js";
 
 /** Commit after about this many bytes of logs. */
 const BATCH_WORK = 256 * 1024 * 1024;
+/** How long to wait for another process bringing the same ledger up to date before giving up. */
+const LOCK_TIMEOUT_MS = 10 * 60 * 1000;
 
 export interface IngestOptions {
   db: Db;
@@ -39,6 +48,14 @@ export interface IngestOptions {
   progress?: Progress;
   /** Reader threads; by default none for small reads and up to two for large ones. */
   workers?: number;
+  /** Called about every second while another process is bringing the same ledger up to date. */
+  onWait?(waitedMs: number): void;
+  /**
+   * Leave a read transaction open on `db` when done, begun before the next writer may start: the caller's
+   * queries then see exactly the ledger this run finished, never a later run's half-written batch. End it
+   * with `endSnapshot(db)`.
+   */
+  snapshot?: boolean;
 }
 
 export interface IngestResult {
@@ -52,10 +69,46 @@ export interface IngestResult {
 
 type StorePlan = { spec: Extract<SourceSpec, { kind: "store" }>; known?: KnownSource; fingerprint: string };
 
+/** A report must never show totals from a ledger whose derived data is out of date. */
+export const LedgerIncompleteError = NamedError.create<"LedgerIncompleteError", { message: string }>("LedgerIncompleteError");
+
+/**
+ * Brings the ledger up to date. One process at a time does it: the others wait for the ledger lock (a
+ * process that died releases it at once), then find little or nothing left to read.
+ */
 export async function ingest(o: IngestOptions): Promise<IngestResult> {
+  const lock = await lockLedger(o.db, o.onWait);
+  try {
+    const result = await ingestLocked(o);
+    if (o.snapshot) {
+      o.db.exec("BEGIN");
+      // The snapshot is taken by the first read, not by BEGIN.
+      if (!isSettled(o.db, o.pricing)) {
+        o.db.exec("ROLLBACK");
+        throw new LedgerIncompleteError({ message: "the ledger's derived data is out of date after an update; run the command again" });
+      }
+    }
+    return result;
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Ends the read transaction `ingest({ snapshot: true })` left open. */
+export function endSnapshot(db: Db): void {
+  if (db.inTransaction) db.exec("COMMIT");
+}
+
+async function lockLedger(db: Db, onWait?: (waitedMs: number) => void): Promise<HeldLock | null> {
+  if (db.memory) return null;
+  return acquireLock(`${db.name}.ingest-lock`, { onWait, timeoutMs: LOCK_TIMEOUT_MS });
+}
+
+async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   const { db } = o;
   const progress = o.progress ?? silentProgress;
   prepareLedger(db);
+  crashPoint("ingest:prepared");
   const looked: LookedPlace[] = [];
   const warnings: Warning[] = [];
   const specs: SourceSpec[] = [];
@@ -67,16 +120,16 @@ export async function ingest(o: IngestOptions): Promise<IngestResult> {
     specs.push(...d.sources);
   }
 
-  const known = timed("load sources", () => loadSources(db));
+  const stamps = timed("load sources", () => sourceStamps(db));
   const tasks: JsonlTask[] = [];
   const stores: StorePlan[] = [];
   timed("plan (stat)", () => {
     for (const spec of specs) {
       if (spec.kind === "jsonl") {
-        const task = planJsonl(db, spec, known.get(spec.path), warnings);
+        const task = planJsonl(db, spec, stamps.get(spec.path), warnings);
         if (task) tasks.push(task);
       } else {
-        const plan = planStore(spec, known.get(spec.path), warnings);
+        const plan = planStore(spec, stamps.has(spec.path) ? knownSource(db, spec.path) : undefined, warnings);
         if (plan) stores.push(plan);
       }
     }
@@ -84,16 +137,14 @@ export async function ingest(o: IngestOptions): Promise<IngestResult> {
   const jsonlWork = tasks.reduce((a, t) => a + t.size - (t.fromStart ? 0 : t.offset), 0);
   progress.setTotal(jsonlWork + stores.reduce((a, s) => a + s.spec.size(), 0));
 
-  // Stored costs were computed with some pricing table; a different one means recomputing them all.
-  // An empty ledger has nothing to recompute.
-  const empty = db.prepare("SELECT 1 FROM usage_record LIMIT 1").get() === undefined;
-  if (empty) setMeta(db, "pricing_fingerprint", o.pricing.fingerprint);
-  const pricingChanged = getMeta(db, "pricing_fingerprint") !== o.pricing.fingerprint;
-
-  // Into an empty ledger everything goes in one transaction, loaded without indexes (see RecordWriter).
-  const batch = new Batch(db, empty ? Infinity : BATCH_WORK);
+  // Into an empty ledger everything goes in one transaction, loaded without indexes (see RecordWriter):
+  // a run killed half-way leaves the ledger empty, as it found it.
+  const empty = stamps.size === 0 && db.prepare("SELECT 1 FROM usage_record LIMIT 1").get() === undefined;
+  const batch = new Batch(db, empty ? Infinity : batchBytes());
   batch.begin();
+  if (empty) adoptPricing(db, o.pricing);
   const writer = new RecordWriter(db, o.pricing, { bulk: empty });
+  batch.beforeCommit = () => writer.flushMarks();
   try {
     for (const plan of stores) {
       const read = await readStore(db, plan, warnings, progress);
@@ -109,33 +160,39 @@ export async function ingest(o: IngestOptions): Promise<IngestResult> {
       batch.add(() => writer.commit(read), outcome.task.size - (outcome.task.fromStart ? 0 : outcome.task.offset));
     }
     batch.begin();
+    crashPoint("ingest:before-indexes");
     timed("build indexes", () => writer.finish());
+    // A bulk load settles in its own transaction; an incremental run commits its last batch with its
+    // marks, then settles them (and whatever a killed run left) in a transaction of its own.
+    if (empty) {
+      writer.flushMarks();
+      timed("settle", () => settle(db, o.pricing, { rollupAll: true }));
+    }
+    crashPoint("ingest:before-commit");
     batch.finish();
   } finally {
     batch.abandon();
     progress.stop();
   }
-
-  timed("recompute", () =>
-    db.transaction(() => {
-      if (pricingChanged) {
-        refreshConversations(db, o.pricing, "all");
-        setMeta(db, "pricing_fingerprint", o.pricing.fingerprint);
-      } else if (writer.recompute.size > 0) {
-        writer.touch(refreshConversations(db, o.pricing, [...writer.recompute]));
-      }
-      if (empty || pricingChanged) rebuildRollup(db, "all");
-      else if (writer.touchedHours.size > 0) rebuildRollup(db, writer.touchedHours);
-    })(),
-  );
+  crashPoint("ingest:before-settle");
+  if (!empty) timed("settle", () => settle(db, o.pricing));
+  crashPoint("ingest:settled");
 
   return { looked, warnings, sourcesFound: specs.length, sourcesRead: tasks.length + stores.length, recordsWritten: writer.written };
+}
+
+/** Commit an incremental run after about this many bytes of logs (tests make it small to commit often). */
+function batchBytes(): number {
+  const forced = Number(process.env.QUARTET_TEST_BATCH_BYTES);
+  return Number.isInteger(forced) && forced > 0 ? forced : BATCH_WORK;
 }
 
 /** Groups the writes of many sources into few transactions. */
 class Batch {
   private open = false;
   private work = 0;
+  /** Runs inside the transaction, just before each commit. */
+  beforeCommit: () => void = () => {};
 
   constructor(
     private readonly db: Db,
@@ -157,6 +214,8 @@ class Batch {
 
   finish(): void {
     if (!this.open) return;
+    this.beforeCommit();
+    crashPoint("ingest:batch-commit");
     timed("commit", () => this.db.exec("COMMIT"));
     this.open = false;
     this.work = 0;
@@ -172,7 +231,7 @@ class Batch {
 function planJsonl(
   db: Db,
   spec: Extract<SourceSpec, { kind: "jsonl" }>,
-  known: KnownSource | undefined,
+  stamp: SourceStamp | undefined,
   warnings: Warning[],
 ): JsonlTask | undefined {
   let stat: fs.Stats;
@@ -182,7 +241,16 @@ function planJsonl(
     warnings.push({ code: "unreadable-file", message: `cannot read: ${errorMessage(e)}`, file: spec.path });
     return undefined;
   }
+  if (!stat.isFile()) {
+    warnings.push({ code: "not-a-file", message: `not a regular file (${specialKind(stat)}): not read`, file: spec.path });
+    return undefined;
+  }
   const size = Number(stat.size);
+  const dev = String(stat.dev);
+  const ino = String(stat.ino);
+  // Unchanged since the last read: the common case, decided without reading the source's row.
+  if (stamp && stamp[0] === dev && stamp[1] === ino && stamp[2] === size && stamp[3] === Number(stat.mtimeMs)) return undefined;
+  const known = stamp ? knownSource(db, spec.path) : undefined;
   const task = (fromStart: boolean): JsonlTask => ({
     runtime: spec.runtime,
     path: spec.path,
@@ -191,14 +259,13 @@ function planJsonl(
     offset: known?.readOffset ?? 0,
     line: known?.readLine ?? 0,
     state: known && !fromStart ? (sourceState(db, known.id) as SourceState | undefined) : undefined,
-    dev: String(stat.dev),
-    ino: String(stat.ino),
+    dev,
+    ino,
     size,
     mtimeMs: Number(stat.mtimeMs),
   });
   if (!known) return task(true);
-  const sameFile = known.dev === String(stat.dev) && known.ino === String(stat.ino);
-  if (sameFile && size === known.size && Number(stat.mtimeMs) === known.mtimeMs) return undefined;
+  const sameFile = known.dev === dev && known.ino === ino;
   if (sameFile && size >= known.readOffset && headMatches(spec.path, known)) return task(false);
   return task(true);
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir, writeLines } from "../../test/helpers.js";
 import type { JsonlParser } from "../runtimes/types.js";
+import { formatWarning } from "../core/errors.js";
 import { readJsonl } from "./jsonl.js";
 import { WarningCollector } from "./warnings.js";
 
@@ -81,6 +82,32 @@ describe("readJsonl", () => {
       expect.objectContaining({ code: "malformed-json", file, line: 2 }),
       expect.objectContaining({ code: "invalid-utf8", file, line: 3 }),
     ]);
+  });
+
+  it("drops a UTF-8 byte-order mark before a line instead of calling the line broken", () => {
+    const file = path.join(tempDir(), "log.jsonl");
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    fs.writeFileSync(file, Buffer.concat([bom, Buffer.from('{"usage": 1}\n{"a": 2}\n'), bom, Buffer.from('{"usage": 3}\n')]));
+    const r = read(file);
+    expect(r.state.values).toEqual([
+      { line: 1, value: { usage: 1 } },
+      { line: 3, value: { usage: 3 } },
+    ]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it("names every line that is not JSON, with or without usage, and counts them when there are many", () => {
+    const file = path.join(tempDir(), "log.jsonl");
+    const lines = ['{"usage": 1}', "this is not json", '{"type":"user","message":{"content":"cut off', "", "   ", '{"a": 1}{"b": 2}'];
+    for (let i = 0; i < 40; i++) lines.push(i % 2 ? '{"b": [1, 2,]}' : '{"usage": 2');
+    lines.push('{"usage": 3}');
+    fs.writeFileSync(file, lines.join("\n") + "\n");
+    const r = read(file);
+    expect(r.state.values.map((v) => v.line)).toEqual([1, 47]);
+    expect(r.warnings).toEqual([
+      { code: "malformed-json", message: "not valid JSON (line skipped)", file, line: 2, lines: [2, 3, 6, 7, 8], count: 43 },
+    ]);
+    expect(formatWarning(r.warnings[0]!)).toBe(`${file}:2: not valid JSON (line skipped) (43 lines: 2, 3, 6, 7, 8 and 38 more)`);
   });
 
   it("skips a line the parser recognizes as a repeat of the previous one", () => {

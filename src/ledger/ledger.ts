@@ -2,7 +2,7 @@
  * Layer 1: the usage ledger. Every request from every runtime's own logs, normalized, costed and
  * analyzed for prompt-cache efficiency, in quartet's SQLite database.
  */
-export { ingest, type IngestResult } from "./ingest.js";
+export { endSnapshot, ingest, LedgerIncompleteError, type IngestResult } from "./ingest.js";
 export { prepareLedger, storedWarnings } from "./store.js";
 export {
   cacheSessions,

@@ -259,8 +259,9 @@ export function usageRows(db: Db, by: GroupBy, f: Filters, tz: string): UsageRow
   const out = rows.map((r) => ({
     key: r.key ?? "(unknown)",
     ...(r.runtime ? { runtime: r.runtime } : {}),
-    ...(by === "session" ? { project: r.project ?? null, models: (r.models ?? "").split(",").filter(Boolean) } : {}),
-    ...(by === "model" && r.runtimes ? { runtime: r.runtimes } : {}),
+    // Sorted: GROUP_CONCAT's order follows the rows', which differs between ledgers holding the same records.
+    ...(by === "session" ? { project: r.project ?? null, models: (r.models ?? "").split(",").filter(Boolean).sort() } : {}),
+    ...(by === "model" && r.runtimes ? { runtime: r.runtimes.split(",").sort().join(",") } : {}),
     ...figures(r),
     firstTs: r.first_ts,
     lastTs: r.last_ts,

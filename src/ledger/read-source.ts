@@ -6,10 +6,11 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import type { Warning } from "../core/errors.js";
-import { RUNTIMES } from "../runtimes/registry.js";
+import { openRegularFile } from "../core/files.js";
+import { loadLogParser } from "../runtimes/log-parsers.js";
 import type { JsonlParser, Observation, RuntimeId } from "../runtimes/types.js";
 import { readJsonl } from "./jsonl.js";
-import { normalize, tokenTotal, type Counters, type UsageRecord } from "./record.js";
+import { normalize, rank, type Counters, type UsageRecord } from "./record.js";
 import type { SourceRow } from "./store.js";
 import { WarningCollector } from "./warnings.js";
 
@@ -64,7 +65,7 @@ export class Collected {
     const rec = normalize(this.runtime, obs, this.counters);
     if (!rec) return;
     const prev = this.byKey.get(rec.key);
-    if (!prev || tokenTotal(rec) > tokenTotal(prev)) this.byKey.set(rec.key, rec);
+    if (!prev || rank(rec) > rank(prev)) this.byKey.set(rec.key, rec);
   }
 
   records(): UsageRecord[] {
@@ -73,7 +74,7 @@ export class Collected {
 }
 
 export function headHash(file: string, length: number): string {
-  const fd = fs.openSync(file, "r");
+  const fd = openRegularFile(file);
   try {
     const buf = Buffer.alloc(length);
     const n = fs.readSync(fd, buf, 0, length, 0);
@@ -88,9 +89,7 @@ const parsers = new Map<RuntimeId, JsonlParser<unknown>>();
 /** Loads the JSON-lines parsers of these runtimes (once per thread). */
 export async function loadParsers(runtimes: Iterable<RuntimeId>): Promise<void> {
   for (const runtime of runtimes) {
-    if (parsers.has(runtime)) continue;
-    const load = RUNTIMES.get(runtime)?.logs?.loadParser;
-    if (load) parsers.set(runtime, await load());
+    if (!parsers.has(runtime)) parsers.set(runtime, await loadLogParser(runtime));
   }
 }
 
@@ -98,7 +97,7 @@ export async function loadParsers(runtimes: Iterable<RuntimeId>): Promise<void> 
 export function readJsonlTask(task: JsonlTask, onBytes?: (n: number) => void): SourceRead {
   const parser = parsers.get(task.runtime);
   if (!parser) throw new Error(`${task.runtime} has no JSON-lines parser loaded`);
-  const fd = fs.openSync(task.path, "r");
+  const fd = openRegularFile(task.path);
   try {
     const prior = task.fromStart ? undefined : task.state;
     const counters: Counters = prior?.counters ?? {};

@@ -5,7 +5,7 @@
  * OpenAI-style input that includes cached tokens folded into uncached input + cache read, and the
  * conversation identity the cache analytics follow.
  */
-import type { LoggedTokens, Observation, RuntimeId } from "../runtimes/types.js";
+import { Mark, type LoggedTokens, type Observation, type RuntimeId } from "../runtimes/types.js";
 
 export interface UsageRecord {
   runtime: RuntimeId;
@@ -121,3 +121,15 @@ export function normalize(runtime: RuntimeId, o: Observation, counters: Counters
 export function tokenTotal(r: Pick<UsageRecord, "input" | "cacheWrite5m" | "cacheWrite1h" | "cacheRead" | "output">): number {
   return r.input + r.cacheWrite5m + r.cacheWrite1h + r.cacheRead + r.output;
 }
+
+/**
+ * Which copy of a request the ledger keeps: the one with the most tokens (Claude Code's streaming
+ * partials log fewer), and on a tie an original over a copy (Mark.copy). A higher rank wins.
+ * RANK_SQL is the same rank over a usage_record row.
+ */
+export function rank(r: Pick<UsageRecord, "input" | "cacheWrite5m" | "cacheWrite1h" | "cacheRead" | "output" | "marks">): number {
+  return tokenTotal(r) * 2 + ((r.marks & Mark.copy) === 0 ? 1 : 0);
+}
+
+export const rankSql = (t: string) =>
+  `((${t}.input_tokens + ${t}.cache_write_5m_tokens + ${t}.cache_write_1h_tokens + ${t}.cache_read_tokens + ${t}.output_tokens) * 2 + ((${t}.marks & ${Mark.copy}) = 0))`;

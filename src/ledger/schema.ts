@@ -101,4 +101,21 @@ export const LEDGER_MIGRATIONS: Migration[] = [
     `,
   },
   { name: "hourly rollup", up: ROLLUP_TABLE },
+  {
+    name: "stale marks for derived data",
+    up: `
+      -- Written in the same transaction as the records that make derived data out of date (see settle.ts),
+      -- so a run killed before it recomputed them leaves a mark the next run repairs.
+      CREATE TABLE ledger_stale_conversation (
+        root_session_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        PRIMARY KEY (root_session_id, conversation_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE ledger_stale_hour (hour INTEGER PRIMARY KEY);
+      -- The first few lines a warning occurred on (a JSON array), beside its first line and count.
+      ALTER TABLE ledger_warning ADD COLUMN lines TEXT;
+      -- Ledgers written before the marks existed may hold records a killed run never rolled up: rebuild once.
+      INSERT INTO ledger_meta (key, value) SELECT 'stale_all', '1' WHERE EXISTS (SELECT 1 FROM usage_record);
+    `,
+  },
 ];

@@ -3,12 +3,13 @@
  * or in query.ts (reports), so the rest of the ledger works with typed rows.
  */
 import type { Db } from "../core/db.js";
-import { migrate } from "../core/db.js";
+import { migrate, statement } from "../core/db.js";
 import type { Warning } from "../core/errors.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import type { ChainResult } from "./cache-analytics.js";
-import { conversationRef, splitConversationRef, type ConversationRef, type UsageRecord } from "./record.js";
+import { conversationRef, rankSql, splitConversationRef, type ConversationRef, type UsageRecord } from "./record.js";
 import { LEDGER_INDEXES, LEDGER_MIGRATIONS } from "./schema.js";
+import { LINES_LISTED } from "./warnings.js";
 
 /** A source as remembered, without its state. */
 export type KnownSource = Omit<SourceRow, "state">;
@@ -39,8 +40,6 @@ export interface StoredRecord extends UsageRecord {
 
 export function prepareLedger(db: Db): void {
   migrate(db, "ledger", LEDGER_MIGRATIONS);
-  // Rebuilds the indexes if a bulk load was interrupted after dropping them.
-  db.exec(LEDGER_INDEXES);
 }
 
 /** For a bulk load into an empty ledger: insert without indexes, then build them once. */
@@ -52,51 +51,64 @@ export function buildLedgerIndexes(db: Db): void {
   db.exec(LEDGER_INDEXES);
 }
 
-/** What is known of every source, without its parser state: enough to decide which sources changed. */
-export function loadSources(db: Db): Map<string, KnownSource> {
-  const rows = db
-    .prepare(
-      `SELECT id, runtime, kind, path, dev, ino, size, mtime_ms AS mtimeMs, read_offset AS readOffset, read_line AS readLine,
-              head_len AS headLen, head_hash AS headHash, fingerprint FROM ledger_source`,
-    )
-    .all() as KnownSource[];
-  return new Map(rows.map((r) => [r.path, r]));
+/** A known source's identity and size as last read: [dev, ino, size, mtimeMs]. */
+export type SourceStamp = [dev: string | null, ino: string | null, size: number, mtimeMs: number];
+
+/**
+ * Every known source's stamp, by path: enough to tell, for each file, that nothing changed. A second run
+ * checks thousands of files, so this is read as plain arrays rather than rows.
+ */
+export function sourceStamps(db: Db): Map<string, SourceStamp> {
+  const rows = db.prepare("SELECT path, dev, ino, size, mtime_ms FROM ledger_source").raw().all() as [string, ...SourceStamp][];
+  return new Map(rows.map(([file, ...stamp]) => [file, stamp]));
+}
+
+/** What is known of one source, without its parser state. */
+export function knownSource(db: Db, file: string): KnownSource | undefined {
+  return statement(
+    db,
+    `SELECT id, runtime, kind, path, dev, ino, size, mtime_ms AS mtimeMs, read_offset AS readOffset, read_line AS readLine,
+            head_len AS headLen, head_hash AS headHash, fingerprint FROM ledger_source WHERE path = ?`,
+  ).get(file) as KnownSource | undefined;
 }
 
 /** The state a source's last read left (parser state, counters, a store's watermark). */
 export function sourceState(db: Db, id: number): unknown {
-  const raw = db.prepare("SELECT state FROM ledger_source_state WHERE source_id = ?").pluck().get(id) as string | undefined;
+  const raw = statement(db, "SELECT state FROM ledger_source_state WHERE source_id = ?").pluck().get(id) as string | undefined;
   return raw ? JSON.parse(raw) : undefined;
 }
 
-const saveStatements = new WeakMap<
-  Db,
-  { source: ReturnType<Db["prepare"]>; state: ReturnType<Db["prepare"]>; noState: ReturnType<Db["prepare"]> }
->();
-
 export function saveSource(db: Db, s: Omit<SourceRow, "id">): number {
-  let stmts = saveStatements.get(db);
-  if (!stmts) {
-    stmts = {
-      source: db.prepare(
-        `INSERT INTO ledger_source (runtime, kind, path, dev, ino, size, mtime_ms, read_offset, read_line, head_len, head_hash, fingerprint, updated_at)
-         VALUES (@runtime, @kind, @path, @dev, @ino, @size, @mtimeMs, @readOffset, @readLine, @headLen, @headHash, @fingerprint, @now)
-         ON CONFLICT (path) DO UPDATE SET runtime = excluded.runtime, kind = excluded.kind, dev = excluded.dev, ino = excluded.ino,
-           size = excluded.size, mtime_ms = excluded.mtime_ms, read_offset = excluded.read_offset, read_line = excluded.read_line,
-           head_len = excluded.head_len, head_hash = excluded.head_hash, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
-         RETURNING id`,
-      ),
-      state: db.prepare(
-        "INSERT INTO ledger_source_state (source_id, state) VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET state = excluded.state",
-      ),
-      noState: db.prepare("DELETE FROM ledger_source_state WHERE source_id = ?"),
-    };
-    saveStatements.set(db, stmts);
-  }
-  const { state, ...row } = s;
-  const { id } = stmts.source.get({ ...row, now: Date.now() }) as { id: number };
-  if (state === undefined) stmts.noState.run(id);
-  else stmts.state.run([id, JSON.stringify(state)]);
+  const source = statement(
+    db,
+    `INSERT INTO ledger_source (runtime, kind, path, dev, ino, size, mtime_ms, read_offset, read_line, head_len, head_hash, fingerprint, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (path) DO UPDATE SET runtime = excluded.runtime, kind = excluded.kind, dev = excluded.dev, ino = excluded.ino,
+       size = excluded.size, mtime_ms = excluded.mtime_ms, read_offset = excluded.read_offset, read_line = excluded.read_line,
+       head_len = excluded.head_len, head_hash = excluded.head_hash, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
+     RETURNING id`,
+  ).pluck();
+  const id = source.get(
+    s.runtime,
+    s.kind,
+    s.path,
+    s.dev,
+    s.ino,
+    s.size,
+    s.mtimeMs,
+    s.readOffset,
+    s.readLine,
+    s.headLen,
+    s.headHash,
+    s.fingerprint,
+    Date.now(),
+  ) as number;
+  if (s.state === undefined) statement(db, "DELETE FROM ledger_source_state WHERE source_id = ?").run(id);
+  else
+    statement(
+      db,
+      "INSERT INTO ledger_source_state (source_id, state) VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET state = excluded.state",
+    ).run(id, JSON.stringify(s.state));
   return id;
 }
 
@@ -107,33 +119,48 @@ export function resetSource(db: Db, sourceId: number): { conversations: Conversa
       "DELETE FROM usage_record WHERE source_id = ? RETURNING root_session_id AS rootSessionId, conversation_id AS conversationId, ts",
     )
     .all(sourceId) as { rootSessionId: string; conversationId: string; ts: number }[];
-  db.prepare("DELETE FROM ledger_warning WHERE source_id = ?").run(sourceId);
+  statement(db, "DELETE FROM ledger_warning WHERE source_id = ?").run(sourceId);
   return { conversations: [...new Set(rows.map(conversationRef))], times: rows.map((r) => r.ts) };
 }
 
 export function addWarnings(db: Db, sourceId: number, warnings: readonly Warning[]): void {
-  const stmt = db.prepare(
-    `INSERT INTO ledger_warning (source_id, file, code, message, first_line, count) VALUES (?, ?, ?, ?, ?, ?)
+  if (warnings.length === 0) return;
+  const previous = statement(db, "SELECT lines FROM ledger_warning WHERE source_id = ? AND file = ? AND code = ? AND message = ?").pluck();
+  const upsert = statement(
+    db,
+    `INSERT INTO ledger_warning (source_id, file, code, message, first_line, count, lines) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (source_id, file, code, message) DO UPDATE SET count = ledger_warning.count + excluded.count,
-       first_line = COALESCE(ledger_warning.first_line, excluded.first_line)`,
+       first_line = COALESCE(ledger_warning.first_line, excluded.first_line), lines = excluded.lines`,
   );
-  for (const w of warnings) stmt.run(sourceId, w.file ?? "", w.code, w.message, w.line ?? null, w.count ?? 1);
+  for (const w of warnings) {
+    const file = w.file ?? "";
+    const before = previous.get(sourceId, file, w.code, w.message) as string | null | undefined;
+    const lines = [...(before ? (JSON.parse(before) as number[]) : []), ...(w.lines ?? [])].slice(0, LINES_LISTED);
+    upsert.run(sourceId, file, w.code, w.message, w.line ?? null, w.count ?? 1, lines.length > 0 ? JSON.stringify(lines) : null);
+  }
 }
 
 export function storedWarnings(db: Db): Warning[] {
   const rows = db
     .prepare(
-      `SELECT CASE WHEN w.file = '' THEN s.path ELSE w.file END AS file, w.code, w.message, w.first_line AS line, w.count
+      `SELECT CASE WHEN w.file = '' THEN s.path ELSE w.file END AS file, w.code, w.message, w.first_line AS line, w.count, w.lines
        FROM ledger_warning w JOIN ledger_source s ON s.id = w.source_id ORDER BY file, w.first_line`,
     )
-    .all() as { file: string; code: string; message: string; line: number | null; count: number }[];
-  return rows.map((r) => ({ code: r.code, message: r.message, file: r.file, ...(r.line ? { line: r.line } : {}), count: r.count }));
+    .all() as { file: string; code: string; message: string; line: number | null; count: number; lines: string | null }[];
+  return rows.map((r) => ({
+    code: r.code,
+    message: r.message,
+    file: r.file,
+    ...(r.line ? { line: r.line } : {}),
+    count: r.count,
+    ...(r.lines ? { lines: JSON.parse(r.lines) as number[] } : {}),
+  }));
 }
 
 /** Conversations that already have records, among the given ones. */
 export function existingConversations(db: Db, refs: readonly ConversationRef[]): Set<ConversationRef> {
   const found = new Set<ConversationRef>();
-  const stmt = db.prepare("SELECT 1 FROM usage_record WHERE root_session_id = ? AND conversation_id = ? LIMIT 1").pluck();
+  const stmt = statement(db, "SELECT 1 FROM usage_record WHERE root_session_id = ? AND conversation_id = ? LIMIT 1").pluck();
   for (const ref of refs) if (stmt.get(...splitConversationRef(ref))) found.add(ref);
   return found;
 }
@@ -195,8 +222,8 @@ export function insertRecords(db: Db): (records: readonly StoredRecord[]) => num
 }
 
 /**
- * Inserts records; a request already in the ledger is replaced only by a copy with more tokens
- * (Claude Code's streaming partials and per-content-block lines). Returns how many rows changed.
+ * Inserts records; a request already in the ledger is replaced only by a copy of higher rank (more tokens:
+ * Claude Code's streaming partials; or an original over a copy). Returns how many rows changed.
  */
 export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => number {
   const stmt = db.prepare(
@@ -213,8 +240,7 @@ export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => num
        cost_usd = excluded.cost_usd, expected_read_tokens = excluded.expected_read_tokens,
        shortfall_tokens = excluded.shortfall_tokens, cache_break = excluded.cache_break, break_cause = excluded.break_cause,
        cache_tax_usd = excluded.cache_tax_usd
-     WHERE excluded.input_tokens + excluded.cache_write_5m_tokens + excluded.cache_write_1h_tokens + excluded.cache_read_tokens + excluded.output_tokens
-         > usage_record.input_tokens + usage_record.cache_write_5m_tokens + usage_record.cache_write_1h_tokens + usage_record.cache_read_tokens + usage_record.output_tokens`,
+     WHERE ${rankSql("excluded")} > ${rankSql("usage_record")}`,
   );
   return (records) => {
     let changed = 0;
@@ -224,18 +250,20 @@ export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => num
 }
 
 export function deleteRecord(db: Db, runtime: RuntimeId, key: string): { conversation: ConversationRef; ts: number } | undefined {
-  const row = db
-    .prepare(
-      "DELETE FROM usage_record WHERE runtime = ? AND request_key = ? RETURNING root_session_id AS rootSessionId, conversation_id AS conversationId, ts",
-    )
-    .get(runtime, key) as { rootSessionId: string; conversationId: string; ts: number } | undefined;
+  const row = statement(
+    db,
+    "DELETE FROM usage_record WHERE runtime = ? AND request_key = ? RETURNING root_session_id AS rootSessionId, conversation_id AS conversationId, ts",
+  ).get(runtime, key) as { rootSessionId: string; conversationId: string; ts: number } | undefined;
   return row ? { conversation: conversationRef(row), ts: row.ts } : undefined;
 }
 
 export function getMeta(db: Db, key: string): string | undefined {
-  return (db.prepare("SELECT value FROM ledger_meta WHERE key = ?").pluck().get(key) as string | undefined) ?? undefined;
+  return (statement(db, "SELECT value FROM ledger_meta WHERE key = ?").pluck().get(key) as string | undefined) ?? undefined;
 }
 
 export function setMeta(db: Db, key: string, value: string): void {
-  db.prepare("INSERT INTO ledger_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+  statement(db, "INSERT INTO ledger_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+    key,
+    value,
+  );
 }

@@ -1,8 +1,11 @@
 /**
- * Collects per-record problems of one source: each distinct problem once, with its first line and a count,
- * so a file with ten thousand bad lines yields one readable warning, not ten thousand.
+ * Collects per-record problems of one source: each distinct problem once, with its first few lines and a
+ * count, so a file with ten thousand bad lines yields one readable warning, not ten thousand.
  */
 import type { Warning } from "../core/errors.js";
+
+/** How many line numbers a warning lists before it only counts. */
+export const LINES_LISTED = 5;
 
 export class WarningCollector {
   private readonly byKey = new Map<string, Warning>();
@@ -14,9 +17,10 @@ export class WarningCollector {
     const existing = this.byKey.get(key);
     if (existing) {
       existing.count = (existing.count ?? 1) + 1;
+      if (line && existing.lines && existing.lines.length < LINES_LISTED) existing.lines.push(line);
       return;
     }
-    this.byKey.set(key, { code, message, file, ...(line ? { line } : {}), count: 1 });
+    this.byKey.set(key, { code, message, file, ...(line ? { line, lines: [line] } : {}), count: 1 });
   }
 
   list(): Warning[] {

@@ -12,8 +12,9 @@ import type { Pricing } from "../core/pricing.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { analyzeStored, pendingAnalysis } from "./derive.js";
 import { HOUR_MS } from "./rollup.js";
+import { markStale } from "./settle.js";
 import type { SourceRead } from "./read-source.js";
-import { conversationRef, tokenTotal, type ConversationRef, type UsageRecord } from "./record.js";
+import { conversationRef, rank, type ConversationRef, type UsageRecord } from "./record.js";
 import {
   addWarnings,
   buildLedgerIndexes,
@@ -32,7 +33,7 @@ function byTime(a: UsageRecord, b: UsageRecord): number {
 }
 
 interface BulkState {
-  /** Token total of every request inserted in this run, by runtime and key. */
+  /** The rank (see record.ts) of every request inserted in this run, by runtime and key. */
   seen: Map<string, number>;
   /** Conversations inserted in this run. */
   conversations: Set<ConversationRef>;
@@ -42,9 +43,10 @@ interface BulkState {
 }
 
 export class RecordWriter {
-  readonly recompute = new Set<ConversationRef>();
-  /** Hours (epoch ms / 1h) whose records changed, for the rollup. */
-  readonly touchedHours = new Set<number>();
+  /** Conversations whose analysis must be recomputed over all their records, not yet marked in the database. */
+  private readonly recompute = new Set<ConversationRef>();
+  /** Hours (epoch ms / 1h) whose records changed, not yet marked in the database. */
+  private readonly touchedHours = new Set<number>();
   written = 0;
   private readonly upsert;
   private readonly insert;
@@ -96,7 +98,17 @@ export class RecordWriter {
     }
   }
 
-  touch(times: Iterable<number>): void {
+  /**
+   * Writes what this writer made stale as marks in the database. Call before every commit: the marks
+   * must land in the same transaction as the records that made them.
+   */
+  flushMarks(): void {
+    markStale(this.db, { conversations: this.recompute, hours: this.touchedHours });
+    this.recompute.clear();
+    this.touchedHours.clear();
+  }
+
+  private touch(times: Iterable<number>): void {
     for (const ts of times) this.touchedHours.add(Math.floor(ts / HOUR_MS));
   }
 
@@ -136,19 +148,19 @@ export class RecordWriter {
     if (changed < stored.length) for (const c of byConversation.keys()) this.recompute.add(c);
   }
 
-  /** Bulk load: keeps the first copy of each request; a later copy with more tokens is applied in finish(). */
+  /** Bulk load: keeps the first copy of each request; a later, preferred copy (see rank) is applied in finish(). */
   private firstCopies(records: UsageRecord[], sourceId: number): UsageRecord[] {
     const bulk = this.bulk!;
     const fresh: UsageRecord[] = [];
     for (const r of records) {
       const id = `${r.runtime}\u0000${r.key}`;
       const prev = bulk.seen.get(id);
-      const total = tokenTotal(r);
+      const mine = rank(r);
       if (prev === undefined) {
-        bulk.seen.set(id, total);
+        bulk.seen.set(id, mine);
         fresh.push(r);
-      } else if (total > prev) {
-        bulk.seen.set(id, total);
+      } else if (mine > prev) {
+        bulk.seen.set(id, mine);
         bulk.better.push(...pendingAnalysis(this.pricing, [r], sourceId));
       }
     }

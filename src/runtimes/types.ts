@@ -180,6 +180,11 @@ export const Mark = {
   compaction: 1,
   /** This is the first request of a new process on an existing conversation (resume / continue). */
   resumed: 2,
+  /**
+   * Read from a copy of the request made elsewhere (a subagent's request as quoted in its parent's
+   * transcript). Counted only when the original is missing: the original wins a tie.
+   */
+  copy: 4,
 } as const;
 
 /** One API request as read from a runtime's log, before the ledger normalizes and stores it. */
@@ -239,6 +244,8 @@ export interface LineContext<State> {
 export interface JsonlParser<State = unknown> {
   /** A line is parsed when it contains one of these strings anywhere: a cheap byte-level prefilter. */
   needles: readonly string[];
+  /** …and, if given, all of these too (a line with a needle but without these is only checked to be JSON). */
+  alsoNeeds?: readonly string[];
   /**
    * …or when it starts with one of these: for short metadata lines whose first key identifies them.
    * Compared byte by byte, so checking every line costs far less than another search through the file.
@@ -261,7 +268,7 @@ export interface StoreReadContext<State> {
 }
 
 export type SourceSpec =
-  /** A JSON-lines log, read with the runtime's `LogSource.loadParser()`. */
+  /** A JSON-lines log, read with the runtime's `log-parser.ts`. */
   | { kind: "jsonl"; runtime: RuntimeId; path: string }
   | {
       kind: "store";
@@ -292,7 +299,9 @@ export interface Discovery {
 }
 
 export interface LogSource {
+  /**
+   * Finds the logs. JSON-lines sources are read with the parser in the runtime's `log-parser.ts`
+   * (runtimes/log-parsers.ts), loaded only when there is something to read.
+   */
   discover(env: LookupEnv): Discovery;
-  /** Loads the parser of this runtime's JSON-lines logs, if it writes any (loaded only when there is something to read). */
-  loadParser?(): Promise<JsonlParser<any>>;
 }

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { findBinary } from "../core/binaries.js";
 import { MissingToolError, UsageError } from "../core/errors.js";
-import { processAlive } from "../core/process.js";
+import { acquireLockSync } from "../core/file-lock.js";
 
 export class GitError extends Error {}
 
@@ -78,29 +78,16 @@ export function worktreeOfBranch(dir: string, branch: string): string | null {
 /**
  * Runs `fn` holding quartet's lock on the repository. git does not guard `worktree add` against itself:
  * two at once can read each other's half-written bookkeeping ("failed to read .git/worktrees/x/commondir"),
- * which is exactly what several `quartet run` started together do. A lock left by a process that died is
- * taken over.
+ * which is exactly what several `quartet run` started together do. The lock is released by the OS if its
+ * holder dies (core/file-lock.ts).
  */
 export function withRepoLock<T>(repo: string, fn: () => T): T {
   const commonDir = git(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir"]).stdout.trim();
-  const lock = path.join(commonDir, "quartet-worktree.lock");
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const holder = Number(fs.readFileSync(lock, { encoding: "utf8", flag: "r" }) || 0);
-      if (holder > 0 && !processAlive(holder)) fs.rmSync(lock, { force: true });
-      else if (Date.now() > deadline) throw new GitError(`${lock} is held by process ${holder}; remove it if no quartet is running`);
-      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-    }
-  }
+  const lock = acquireLockSync(path.join(commonDir, "quartet-worktree.lock"), { timeoutMs: 60_000 });
   try {
     return fn();
   } finally {
-    fs.rmSync(lock, { force: true });
+    lock.release();
   }
 }
 

@@ -37,7 +37,6 @@ export function claudeProjectRoots(env: LookupEnv): { path: string; origin: stri
 }
 
 export const claudeLogs: LogSource = {
-  loadParser: async () => (await import("./transcript.js")).claudeParser,
   discover(env): Discovery {
     const warnings: Warning[] = [];
     const looked: LookedPlace[] = [];

@@ -16,9 +16,11 @@
  *   process ends, and `mode` / `permission-mode` lines when an interactive one starts: the next request is the
  *   first of a resumed process.
  * - The compaction request itself is not logged by Claude Code, so its tokens cannot be counted.
+ * - While a subagent runs, its requests are quoted in the parent transcript as `progress` lines
+ *   (see progressCopy): counted only when the subagent's own transcript is missing.
  */
 import path from "node:path";
-import { Mark, type JsonlParser } from "../types.js";
+import { Mark, type JsonlParser, type LineContext } from "../types.js";
 
 /*
  * Assistant lines are validated by hand rather than with a schema: they are the hot path of ingestion
@@ -46,6 +48,7 @@ function optionalString(line: Json, field: string): string | null {
 const USAGE = Buffer.from('"usage"');
 const UUID = Buffer.from('"uuid"');
 const MESSAGE_ID = Buffer.from('"message":{"id":"');
+const ID_WITHIN = 1024 + MESSAGE_ID.length;
 
 /**
  * True when `line` is another content-block copy of the request in `previous` with the same usage:
@@ -54,8 +57,9 @@ const MESSAGE_ID = Buffer.from('"message":{"id":"');
  * nothing and is not decoded. A streaming partial differs in output_tokens and is decoded.
  */
 export function sameClaudeRequest(line: Buffer, previous: Buffer): boolean {
-  const id = line.indexOf(MESSAGE_ID);
-  if (id < 0 || id > 1024 || previous.indexOf(MESSAGE_ID) !== id) return false;
+  // Only near the start: a line without it (a tool result, a progress quote) must not be searched to its end.
+  const id = line.subarray(0, ID_WITHIN).indexOf(MESSAGE_ID);
+  if (id < 0 || previous.subarray(0, ID_WITHIN).indexOf(MESSAGE_ID) !== id) return false;
   const idEnd = line.indexOf(0x22, id + MESSAGE_ID.length);
   if (idEnd < 0 || line.compare(previous, id, idEnd, id, idEnd) !== 0) return false;
   const u1 = line.lastIndexOf(USAGE);
@@ -76,6 +80,9 @@ interface ClaudeState {
 
 export const claudeParser: JsonlParser<ClaudeState> = {
   needles: ['"usage"'],
+  // Requests are assistant lines or quotes of them; a user line carrying a finished subagent's usage summary
+  // (toolUseResult.usage) is not a request, and is only checked.
+  alsoNeeds: ['"assistant"'],
   // The compaction boundary is the one line that starts a new parent chain while naming the old one.
   linePrefixes: ['{"parentUuid":null,"logicalParentUuid":', '{"type":"last-prompt"', '{"type":"permission-mode"', '{"type":"mode"'],
   sameRecord: sameClaudeRequest,
@@ -93,53 +100,104 @@ export const claudeParser: JsonlParser<ClaudeState> = {
       ctx.state.pending |= Mark.resumed;
       return;
     }
+    if (type === "progress") return progressCopy(value as Json, ctx);
     if (type !== "assistant") return;
     const raw = value as { isApiErrorMessage?: unknown; message?: { model?: unknown } };
     if (raw.isApiErrorMessage === true) return ctx.skip("api-error", "API error line (no usage) skipped");
     if (raw.message?.model === "<synthetic>")
       return ctx.skip("synthetic", "<synthetic> line (written by Claude Code, not the API) skipped");
     const l = value as Json;
-    const message = l.message;
-    if (!isObject(message)) return ctx.warn("invalid-record", "field message: missing or not an object");
-    const usage = message.usage;
-    if (!isObject(usage)) return ctx.warn("invalid-record", "field message.usage: missing or not an object");
-    const id = optionalString(message, "id");
-    if (!id) return ctx.warn("invalid-record", "field message.id: missing");
-    const model = optionalString(message, "model");
-    if (!model) return ctx.warn("invalid-record", "field message.model: missing");
-    const sessionId = optionalString(l, "sessionId");
-    if (!sessionId) return ctx.warn("invalid-record", "field sessionId: missing");
-    const ts = typeof l.timestamp === "string" ? Date.parse(l.timestamp) : NaN;
-    if (Number.isNaN(ts)) return ctx.warn("invalid-record", `field timestamp: not a date: ${JSON.stringify(l.timestamp)}`);
-    const problems: string[] = [];
-    const input = count(usage, "input_tokens", problems);
-    const output = count(usage, "output_tokens", problems);
-    const cacheRead = count(usage, "cache_read_input_tokens", problems);
-    const write = count(usage, "cache_creation_input_tokens", problems);
-    const split = isObject(usage.cache_creation) ? usage.cache_creation : {};
-    const write1h = Math.min(count(split, "ephemeral_1h_input_tokens", problems), write);
-    if (problems.length > 0) return ctx.warn("invalid-record", `field ${problems[0]}`);
-    const requestId = optionalString(l, "requestId");
     const isSidechain = l.isSidechain === true;
-    const agentId = optionalString(l, "agentId") ?? (isSidechain ? "sidechain" : null);
-    ctx.emit({
-      key: requestId ? `${id}:${requestId}` : id,
-      sessionId,
-      agentId,
+    const emitted = emitRequest(ctx, {
+      line: l,
+      request: l,
+      agentId: optionalString(l, "agentId") ?? (isSidechain ? "sidechain" : null),
       isSubagent: isSidechain,
-      project: optionalString(l, "cwd") ?? ctx.state.projectDir,
-      model,
-      provider: "anthropic",
-      ts,
-      version: optionalString(l, "version"),
-      speed: optionalString(usage, "speed"),
-      reportedCostUsd: typeof l.costUSD === "number" ? l.costUSD : null,
       marks: ctx.state.pending,
-      tokens: { input, output, reasoning: 0, cacheRead, cacheWrite5m: write - write1h, cacheWrite1h: write1h },
+      where: "",
     });
-    ctx.state.pending = 0;
+    if (emitted) ctx.state.pending = 0;
   },
 };
+
+/**
+ * A subagent's request as its parent transcript quotes it while the subagent runs (Claude Code 2.0–2.1):
+ * `{"type":"progress","data":{"type":"agent_progress","agentId":…,"message":{"type":"assistant",
+ * "message":{id, model, usage, …},"requestId":…,"timestamp":…}},"sessionId":…,"cwd":…}`. The subagent's own
+ * file (`<session>/subagents/agent-<id>.jsonl`) holds the same request under the same key; the quote is
+ * counted only when that file is missing (Mark.copy loses a tie). Quotes without usage are progress text.
+ */
+function progressCopy(l: Json, ctx: LineContext<ClaudeState>): void {
+  const data = l.data;
+  if (!isObject(data) || data.type !== "agent_progress") return;
+  const quoted = data.message;
+  if (!isObject(quoted) || quoted.type !== "assistant" || !isObject(quoted.message) || !("usage" in quoted.message)) return;
+  // Failed requests are skipped (and counted) in the subagent's own file; a quote of one adds nothing.
+  if (quoted.isApiErrorMessage === true || quoted.message.model === "<synthetic>") return;
+  emitRequest(ctx, {
+    line: l,
+    request: quoted,
+    agentId: optionalString(data, "agentId") ?? "sidechain",
+    isSubagent: true,
+    marks: Mark.copy,
+    where: "data.message.",
+  });
+}
+
+/**
+ * Emits the request in `request` (an assistant line, or the quote of one): its message, requestId and
+ * timestamp; the session, folder and version come from `line`, the transcript line that holds it.
+ * `where` prefixes field names in warnings. Returns false when the request was malformed (and warned).
+ */
+function emitRequest(
+  ctx: LineContext<ClaudeState>,
+  o: { line: Json; request: Json; agentId: string | null; isSubagent: boolean; marks: number; where: string },
+): boolean {
+  const { line: l, request: q, where } = o;
+  const message = q.message;
+  if (!isObject(message)) return warn(ctx, `field ${where}message: missing or not an object`);
+  const usage = message.usage;
+  if (!isObject(usage)) return warn(ctx, `field ${where}message.usage: missing or not an object`);
+  const id = optionalString(message, "id");
+  if (!id) return warn(ctx, `field ${where}message.id: missing`);
+  const model = optionalString(message, "model");
+  if (!model) return warn(ctx, `field ${where}message.model: missing`);
+  const sessionId = optionalString(l, "sessionId");
+  if (!sessionId) return warn(ctx, "field sessionId: missing");
+  const stamp = q.timestamp ?? l.timestamp;
+  const ts = typeof stamp === "string" ? Date.parse(stamp) : NaN;
+  if (Number.isNaN(ts)) return warn(ctx, `field ${where}timestamp: not a date: ${JSON.stringify(stamp)}`);
+  const problems: string[] = [];
+  const input = count(usage, "input_tokens", problems);
+  const output = count(usage, "output_tokens", problems);
+  const cacheRead = count(usage, "cache_read_input_tokens", problems);
+  const write = count(usage, "cache_creation_input_tokens", problems);
+  const split = isObject(usage.cache_creation) ? usage.cache_creation : {};
+  const write1h = Math.min(count(split, "ephemeral_1h_input_tokens", problems), write);
+  if (problems.length > 0) return warn(ctx, `field ${where}${problems[0]}`);
+  const requestId = optionalString(q, "requestId");
+  ctx.emit({
+    key: requestId ? `${id}:${requestId}` : id,
+    sessionId,
+    agentId: o.agentId,
+    isSubagent: o.isSubagent,
+    project: optionalString(l, "cwd") ?? ctx.state.projectDir,
+    model,
+    provider: "anthropic",
+    ts,
+    version: optionalString(l, "version"),
+    speed: optionalString(usage, "speed"),
+    reportedCostUsd: typeof q.costUSD === "number" ? q.costUSD : null,
+    marks: o.marks,
+    tokens: { input, output, reasoning: 0, cacheRead, cacheWrite5m: write - write1h, cacheWrite1h: write1h },
+  });
+  return true;
+}
+
+function warn(ctx: LineContext<ClaudeState>, message: string): false {
+  ctx.warn("invalid-record", message);
+  return false;
+}
 
 function projectDirOf(file: string): string {
   const parts = file.split(path.sep);

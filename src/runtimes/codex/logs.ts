@@ -17,7 +17,6 @@ export function codexHome(env: Parameters<LogSource["discover"]>[0]): { path: st
 }
 
 export const codexLogs: LogSource = {
-  loadParser: async () => (await import("./rollout.js")).codexParser,
   discover(env): Discovery {
     const warnings: Warning[] = [];
     const home = codexHome(env);

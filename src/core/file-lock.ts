@@ -1,0 +1,91 @@
+/**
+ * Locks between quartet processes that the operating system releases when the holder dies.
+ *
+ * A lock is a small SQLite file held with `BEGIN IMMEDIATE`: SQLite takes a POSIX record lock on it, and
+ * the kernel drops that lock the instant the holding process exits, however it exits (SIGKILL, a crash,
+ * Ctrl-C). So a lock is never left behind by a dead process, no pid file has to be guessed about, and a
+ * second connection in the same process is refused like any other (SQLite tracks its own locks per file).
+ * SQLite is already quartet's store, so this adds no dependency.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { NamedError } from "./errors.js";
+
+export interface HeldLock {
+  readonly file: string;
+  /** Releases the lock; calling it again does nothing. */
+  release(): void;
+}
+
+export const LockTimeoutError = NamedError.create<"LockTimeoutError", { message: string; file: string; waitedMs: number }>(
+  "LockTimeoutError",
+);
+
+const POLL_MS = 25;
+
+/** Takes the lock if it is free; null when another connection holds it. */
+export function tryLock(file: string): HeldLock | null {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Created private before SQLite opens it: SQLite would create it with the umask's mode.
+  fs.closeSync(fs.openSync(file, "a", 0o600));
+  const db = new Database(file, { timeout: 0 });
+  try {
+    db.exec("BEGIN IMMEDIATE");
+  } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code === "SQLITE_BUSY") return null;
+    throw e;
+  }
+  let held = true;
+  return {
+    file,
+    release() {
+      if (!held) return;
+      held = false;
+      db.close();
+    },
+  };
+}
+
+export interface WaitOptions {
+  /** Called about every second while waiting, with the time waited so far. */
+  onWait?(waitedMs: number): void;
+  /** Give up after this long (default: wait as long as it takes). */
+  timeoutMs?: number;
+}
+
+/** Waits for the lock without blocking the event loop. */
+export async function acquireLock(file: string, options: WaitOptions = {}): Promise<HeldLock> {
+  const started = Date.now();
+  let lastReport = started;
+  for (;;) {
+    const lock = tryLock(file);
+    if (lock) return lock;
+    const waited = Date.now() - started;
+    if (options.timeoutMs !== undefined && waited >= options.timeoutMs) throw timeout(file, waited);
+    if (Date.now() - lastReport >= 1000) {
+      lastReport = Date.now();
+      options.onWait?.(waited);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** Waits for the lock, blocking the thread: for synchronous callers that hold it only briefly. */
+export function acquireLockSync(file: string, options: { timeoutMs: number }): HeldLock {
+  const started = Date.now();
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const lock = tryLock(file);
+    if (lock) return lock;
+    const waited = Date.now() - started;
+    if (waited >= options.timeoutMs) throw timeout(file, waited);
+    Atomics.wait(sleeper, 0, 0, POLL_MS);
+  }
+}
+
+function timeout(file: string, waitedMs: number) {
+  const message = `another quartet process has held ${file} for ${Math.round(waitedMs / 1000)} s; try again when it is done`;
+  return new LockTimeoutError({ message, file, waitedMs });
+}

@@ -1,0 +1,79 @@
+/**
+ * Bringing derived data in line with the records: the per-conversation cache analysis and the hourly
+ * rollup that reports read.
+ *
+ * Whatever makes derived data out of date leaves a mark in the same transaction as the change itself:
+ * a row in ledger_stale_conversation or ledger_stale_hour, `stale_all` in ledger_meta, or a pricing
+ * fingerprint that differs from the current table's. `settle` clears every mark in the transaction that
+ * recomputes what it names. So a run killed at any instant leaves either nothing to do or marks that the
+ * next run repairs, and a report can tell an up-to-date ledger from one that is not (`isSettled`).
+ */
+import type { Db } from "../core/db.js";
+import type { Pricing } from "../core/pricing.js";
+import { refreshConversations } from "./derive.js";
+import { conversationRef, splitConversationRef, type ConversationRef } from "./record.js";
+import { HOUR_MS, rebuildRollup } from "./rollup.js";
+import { getMeta, setMeta } from "./store.js";
+
+const PRICING_KEY = "pricing_fingerprint";
+const STALE_ALL_KEY = "stale_all";
+
+/** Marks conversations and hours whose derived data must be recomputed. Call inside the writing transaction. */
+export function markStale(db: Db, o: { conversations: Iterable<ConversationRef>; hours: Iterable<number> }): void {
+  const conversation = db.prepare("INSERT OR IGNORE INTO ledger_stale_conversation (root_session_id, conversation_id) VALUES (?, ?)");
+  for (const ref of o.conversations) conversation.run(...splitConversationRef(ref));
+  const hour = db.prepare("INSERT OR IGNORE INTO ledger_stale_hour (hour) VALUES (?)");
+  for (const h of o.hours) hour.run(h);
+}
+
+/** Marks everything stale (the records were replaced wholesale). */
+export function markAllStale(db: Db): void {
+  setMeta(db, STALE_ALL_KEY, "1");
+}
+
+/** An empty ledger has nothing priced: it takes the current table's fingerprint as it is. */
+export function adoptPricing(db: Db, pricing: Pricing): void {
+  setMeta(db, PRICING_KEY, pricing.fingerprint);
+}
+
+/** Whether derived data matches the records and the current pricing: nothing is marked stale. */
+export function isSettled(db: Db, pricing: Pricing): boolean {
+  if (getMeta(db, STALE_ALL_KEY) !== undefined) return false;
+  // Records costed with another pricing table; an empty ledger has none.
+  if (getMeta(db, PRICING_KEY) !== pricing.fingerprint && db.prepare("SELECT 1 FROM usage_record LIMIT 1").get() !== undefined)
+    return false;
+  return (
+    db.prepare("SELECT 1 FROM ledger_stale_conversation LIMIT 1").get() === undefined &&
+    db.prepare("SELECT 1 FROM ledger_stale_hour LIMIT 1").get() === undefined
+  );
+}
+
+/**
+ * Recomputes what the marks name and clears them. Runs inside one transaction (the caller's, or its own).
+ * `rollupAll` rebuilds the whole rollup in one statement, cheaper than hour by hour after a bulk load.
+ */
+export function settle(db: Db, pricing: Pricing, options: { rollupAll?: boolean } = {}): void {
+  const run = () => {
+    const all = getMeta(db, PRICING_KEY) !== pricing.fingerprint || getMeta(db, STALE_ALL_KEY) !== undefined;
+    if (all) {
+      refreshConversations(db, pricing, "all");
+      rebuildRollup(db, "all");
+    } else {
+      const conversations = (
+        db.prepare("SELECT root_session_id AS rootSessionId, conversation_id AS conversationId FROM ledger_stale_conversation").all() as {
+          rootSessionId: string;
+          conversationId: string;
+        }[]
+      ).map(conversationRef);
+      const hours = new Set(db.prepare("SELECT hour FROM ledger_stale_hour").pluck().all() as number[]);
+      for (const ts of refreshConversations(db, pricing, conversations)) hours.add(Math.floor(ts / HOUR_MS));
+      if (options.rollupAll) rebuildRollup(db, "all");
+      else if (hours.size > 0) rebuildRollup(db, hours);
+    }
+    db.exec("DELETE FROM ledger_stale_conversation; DELETE FROM ledger_stale_hour;");
+    db.prepare("DELETE FROM ledger_meta WHERE key = ?").run(STALE_ALL_KEY);
+    setMeta(db, PRICING_KEY, pricing.fingerprint);
+  };
+  if (db.inTransaction) run();
+  else db.transaction(run).immediate();
+}

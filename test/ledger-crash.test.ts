@@ -1,0 +1,107 @@
+/**
+ * Kill the ledger's ingest anywhere, then run again: the report must equal a clean run's, exactly.
+ *
+ * On a generated corpus of 110 MB, the built CLI is killed with SIGKILL at every named point of an ingest
+ * (QUARTET_TEST_KILL_AT, see src/core/crash-point.ts) and at random instants, both during the first bulk
+ * load into an empty ledger and during an incremental run that reads appended lines and new files.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { earlierCopy, generatedHome } from "./corpus.js";
+import { fileTempDir, runCli, tempDir } from "./helpers.js";
+
+/** The CLI with `home` as HOME (not --home), so the ledger is quartet.db in `data` whatever the home's path. */
+function quartet(args: readonly string[], o: { home: string; data: string; env?: NodeJS.ProcessEnv; killAfterMs?: number }) {
+  return runCli(args, { dataDir: o.data, env: { HOME: o.home, ...o.env }, killAfterMs: o.killAfterMs });
+}
+
+/** Everything a user reads off the ledger: usage by day and by session, and the cache report. */
+async function reports(home: string, data: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const args of [
+    ["usage", "--json"],
+    ["usage", "--json", "--by", "session"],
+    ["cache", "--json", "--limit", "1000"],
+  ]) {
+    const r = await quartet(args, { home, data });
+    expect(r.code, r.stderr).toBe(0);
+    // Warnings name files under the home, which differs from test to test.
+    out.push(JSON.parse(r.stdout.replaceAll(home, "~")));
+  }
+  return out;
+}
+
+let full: string;
+let cleanEarlier: unknown[];
+let cleanFull: unknown[];
+
+beforeAll(async () => {
+  full = generatedHome(110);
+  const early = fileTempDir("quartet-early-");
+  const grown = earlierCopy(full, early);
+  cleanEarlier = await reports(early, fileTempDir("quartet-data-"));
+  grown.grow();
+  cleanFull = await reports(early, fileTempDir("quartet-data-"));
+}, 120_000);
+
+/** A home in the earlier state whose ledger already holds it, and the function that grows it to the full corpus. */
+async function incrementalSetup(): Promise<{ home: string; data: string; grow(): void }> {
+  const home = tempDir("quartet-home-");
+  const { grow } = earlierCopy(full, home);
+  const data = tempDir("quartet-data-");
+  const first = await quartet(["usage", "--json"], { home, data });
+  expect(first.code, first.stderr).toBe(0);
+  return { home, data, grow };
+}
+
+const BULK_POINTS = ["ingest:prepared", "ingest:before-indexes", "ingest:before-commit", "ingest:batch-commit", "ingest:before-settle"];
+const INCREMENTAL_POINTS = [
+  "ingest:batch-commit#1",
+  "ingest:batch-commit#2",
+  "ingest:batch-commit#4",
+  "ingest:before-settle",
+  "ingest:settled",
+];
+/** Small batches, so that an incremental run commits several times before it settles. */
+const SMALL_BATCHES = { QUARTET_TEST_BATCH_BYTES: String(8 * 1024 * 1024) };
+
+describe("a ledger killed during its first bulk load", () => {
+  it.each(BULK_POINTS)("reports exactly what a clean run does after a kill at %s", async (point) => {
+    const home = tempDir("quartet-home-");
+    earlierCopy(full, home);
+    const data = tempDir("quartet-data-");
+    const killed = await quartet(["usage", "--json"], { home, data, env: { QUARTET_TEST_KILL_AT: point } });
+    expect(killed.signal, `${point} was never reached: ${killed.stderr}`).toBe("SIGKILL");
+    expect(await reports(home, data)).toEqual(cleanEarlier);
+  });
+
+  it("reports exactly what a clean run does after SIGKILL at random instants", async () => {
+    for (let i = 0; i < 3; i++) {
+      const home = tempDir("quartet-home-");
+      earlierCopy(full, home);
+      const data = tempDir("quartet-data-");
+      const at = Math.floor(Math.random() * 900);
+      await quartet(["usage", "--json"], { home, data, killAfterMs: at });
+      expect(await reports(home, data), `killed after ${at} ms`).toEqual(cleanEarlier);
+    }
+  });
+});
+
+describe("a ledger killed during an incremental run", () => {
+  it.each(INCREMENTAL_POINTS)("reports exactly what a clean run does after a kill at %s", async (point) => {
+    const { home, data, grow } = await incrementalSetup();
+    grow();
+    const killed = await quartet(["usage", "--json"], { home, data, env: { ...SMALL_BATCHES, QUARTET_TEST_KILL_AT: point } });
+    expect(killed.signal, `${point} was never reached: ${killed.stderr}`).toBe("SIGKILL");
+    expect(await reports(home, data)).toEqual(cleanFull);
+  });
+
+  it("reports exactly what a clean run does after SIGKILL at random instants", async () => {
+    for (let i = 0; i < 3; i++) {
+      const { home, data, grow } = await incrementalSetup();
+      grow();
+      const at = Math.floor(Math.random() * 700);
+      await quartet(["usage", "--json"], { home, data, env: SMALL_BATCHES, killAfterMs: at });
+      expect(await reports(home, data), `killed after ${at} ms`).toEqual(cleanFull);
+    }
+  });
+});
