@@ -18,6 +18,8 @@ import { tempDir } from "./helpers.js";
 const settings = { ...portSettings({ config: {} }), skills: "copy" as const };
 const name = fc.stringMatching(/^[a-z][a-z0-9]{1,6}(-[a-z0-9]{1,5})?$/);
 const text = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ,.()'-]{0,40}[A-Za-z0-9.]$/);
+const adapters = { claude: await workflowAdapter("claude"), opencode: await workflowAdapter("opencode") };
+
 const body = fc.array(text, { minLength: 1, maxLength: 3 }).map((lines) => `${lines.join("\n")}\n`);
 const source = { file: "generated" };
 
@@ -100,7 +102,7 @@ function materialise(g: Generated, runtime: WorkflowRuntime): string {
   };
   // Instructions are one file in each runtime: write it as the user would.
   if (g.instructions) fs.writeFileSync(path.join(dir, runtime === "claude" ? "CLAUDE.md" : "AGENTS.md"), g.instructions);
-  const written = workflowAdapter(runtime).write({
+  const written = adapters[runtime].write({
     workflow: wf,
     root: dir,
     scope: "project",
@@ -128,7 +130,7 @@ function dropUndefined<T extends object>(o: T): T {
 }
 
 function read(runtime: WorkflowRuntime, dir: string): Workflow {
-  const r = workflowAdapter(runtime).read({
+  const r = adapters[runtime].read({
     root: dir,
     scope: "project",
     home: dir,
@@ -143,9 +145,9 @@ function read(runtime: WorkflowRuntime, dir: string): Workflow {
  * Ports `from` → `to` in `dir`, then copies only the `to` side into a fresh folder. AGENTS.md belongs to
  * both: a ported CLAUDE.md imports it.
  */
-function portAcross(dir: string, from: WorkflowRuntime, to: WorkflowRuntime): string {
+async function portAcross(dir: string, from: WorkflowRuntime, to: WorkflowRuntime): Promise<string> {
   const place = { root: dir, scope: "project" as const, home: dir, configHome: path.join(dir, ".config"), dataDir: tempDir() };
-  port({ ...place, from, to, only: ASSET_KINDS, settings, force: false, dryRun: false });
+  await port({ ...place, from, to, only: ASSET_KINDS, settings, force: false, dryRun: false });
   const next = tempDir("quartet-roundtrip-");
   const sourceOnly = from === "claude" ? [".claude", "CLAUDE.md", ".mcp.json"] : [".opencode", "opencode.json"];
   fs.cpSync(dir, next, {
@@ -174,13 +176,13 @@ function effectiveInstructions(wf: Workflow, dir: string): string | undefined {
 }
 
 describe("round trips keep every lossless field", () => {
-  it("Claude Code → OpenCode → Claude Code", () => {
-    fc.assert(
-      fc.property(workflowArb, (g) => {
+  it("Claude Code → OpenCode → Claude Code", async () => {
+    await fc.assert(
+      fc.asyncProperty(workflowArb, async (g) => {
         const a = materialise(g, "claude");
         const first = read("claude", a);
-        const b = portAcross(a, "claude", "opencode");
-        const c = portAcross(b, "opencode", "claude");
+        const b = await portAcross(a, "claude", "opencode");
+        const c = await portAcross(b, "opencode", "claude");
         const back = read("claude", c);
         expect(comparable(back)).toEqual(comparable(first));
         expect(back.commands.map((x) => [x.name, x.template])).toEqual(first.commands.map((x) => [x.name, x.template]));
@@ -190,13 +192,13 @@ describe("round trips keep every lossless field", () => {
     );
   });
 
-  it("OpenCode → Claude Code → OpenCode", () => {
-    fc.assert(
-      fc.property(workflowArb, (g) => {
+  it("OpenCode → Claude Code → OpenCode", async () => {
+    await fc.assert(
+      fc.asyncProperty(workflowArb, async (g) => {
         const a = materialise(g, "opencode");
         const first = read("opencode", a);
-        const b = portAcross(a, "opencode", "claude");
-        const c = portAcross(b, "claude", "opencode");
+        const b = await portAcross(a, "opencode", "claude");
+        const c = await portAcross(b, "claude", "opencode");
         const back = read("opencode", c);
         expect(comparable(back)).toEqual(comparable(first));
         expect(back.commands.map((x) => [x.name, x.template])).toEqual(first.commands.map((x) => [x.name, x.template]));

@@ -5,34 +5,47 @@
 import { Command, CommanderError } from "commander";
 import { errorMessage, NamedError } from "../core/errors.js";
 import { colors } from "../core/output.js";
-import { registerCache } from "./cache.js";
-import { registerLab } from "./lab.js";
-import { registerPort } from "./port.js";
-import { registerReport } from "./report.js";
-import { registerReview } from "./review.js";
-import { registerSessions } from "./sessions.js";
-import { registerUsage } from "./usage.js";
 import { VERSION } from "./version.js";
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every command group, in help order, with the top-level commands it defines. A group's module (and
+ * everything it imports) is loaded only when one of its commands runs, or for help: a report never loads
+ * the port's schemas or the board's server.
+ */
+const GROUPS: { commands: readonly string[]; load(): Promise<Register> }[] = [
+  { commands: ["usage"], load: async () => (await import("./usage.js")).registerUsage },
+  { commands: ["cache"], load: async () => (await import("./cache.js")).registerCache },
+  { commands: ["report"], load: async () => (await import("./report.js")).registerReport },
+  { commands: ["lab"], load: async () => (await import("./lab.js")).registerLab },
+  { commands: ["port"], load: async () => (await import("./port.js")).registerPort },
+  {
+    commands: ["run", "ps", "attach", "send", "grid", "stop", "gc"],
+    load: async () => (await import("./sessions.js")).registerSessions,
+  },
+  {
+    commands: ["task", "review", "approve", "reject", "board"],
+    load: async () => (await import("./review.js")).registerReview,
+  },
+];
+
+/** The program with the commands `argv` can reach: one group when it names a command, else all of them. */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command()
     .name("quartet")
     .description("Cost, cache, sessions, workflow and review for Claude Code, OpenCode and Codex")
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
-  registerUsage(program);
-  registerCache(program);
-  registerReport(program);
-  registerLab(program);
-  registerPort(program);
-  registerSessions(program);
-  registerReview(program);
+  const named = argv[2];
+  const group = GROUPS.find((g) => named !== undefined && g.commands.includes(named));
+  for (const g of group ? [group] : GROUPS) (await g.load())(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     // A command that finished but partly failed (a lab run with a crashed runtime) sets its own code.

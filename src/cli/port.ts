@@ -88,7 +88,7 @@ async function portCommand(fromArg: string, toArg: string | undefined, flags: Po
   const to = runtimeArg(toArg, "<to>");
   const where = place(flags);
   const settings = settingsFor(flags, where.root, flags.global === true);
-  const result = port({ ...where, from, to, settings, force: flags.force === true, dryRun: flags.dryRun === true });
+  const result = await port({ ...where, from, to, settings, force: flags.force === true, dryRun: flags.dryRun === true });
   const failed = (result.conflicts > 0 && !flags.force && !flags.dryRun) || result.diagnostics.some((d) => d.severity === "error");
   if (flags.json) {
     process.stdout.write(
@@ -129,7 +129,7 @@ function asText(v: string | Buffer | null): string | null {
 
 async function statusCommand(flags: PortFlags, check: boolean): Promise<void> {
   const where = place(flags);
-  const { assets, diagnostics } = portStatus({ ...where, settings: settingsFor(flags, where.root, flags.global === true) });
+  const { assets, diagnostics } = await portStatus({ ...where, settings: settingsFor(flags, where.root, flags.global === true) });
   const drift = assets.filter((a) => !IN_SYNC.has(a.state));
   if (flags.json) {
     process.stdout.write(

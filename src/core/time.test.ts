@@ -57,3 +57,15 @@ describe("--since / --until", () => {
     expect(() => parseDateBound("2026-13-40", "UTC", false)).toThrow(/invalid date/);
   });
 });
+
+describe("day keys across many hours", () => {
+  it("match a fresh lookup for every hour of a year, in zones with DST (one at midnight), a 45-minute offset and a half-hour DST shift", () => {
+    const zones = ["Europe/Berlin", "America/Santiago", "Asia/Kathmandu", "Australia/Lord_Howe"];
+    for (const tz of zones) {
+      const f = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" });
+      for (let ts = Date.UTC(2026, 0, 1); ts < Date.UTC(2027, 0, 1); ts += 15 * 60 * 1000) {
+        expect(dayKey(ts, tz), `${tz} ${new Date(ts).toISOString()}`).toBe(f.format(ts));
+      }
+    }
+  });
+});

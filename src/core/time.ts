@@ -24,6 +24,8 @@ export function localTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
+const pad = (n: number) => String(n).padStart(2, "0");
+
 interface LocalParts {
   year: number;
   month: number;
@@ -31,19 +33,33 @@ interface LocalParts {
 }
 
 const partFormatters = new Map<string, Intl.DateTimeFormat>();
+/** Per zone, the last local day looked up and the UTC span it covers: reports ask for hour after hour of one day. */
+const lastDay = new Map<string, { start: number; end: number; parts: LocalParts }>();
 
 function localParts(ts: number, tz: string): LocalParts {
+  const last = lastDay.get(tz);
+  if (last && ts >= last.start && ts < last.end) return last.parts;
   let f = partFormatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" });
     partFormatters.set(tz, f);
   }
-  const parts = f.formatToParts(ts);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get("year"), month: get("month"), day: get("day") };
+  const partsAt = (at: number): LocalParts => {
+    const formatted = f.formatToParts(at);
+    const get = (type: string) => Number(formatted.find((p) => p.type === type)?.value);
+    return { year: get("year"), month: get("month"), day: get("day") };
+  };
+  const parts = partsAt(ts);
+  const day = `${parts.year}-${pad(parts.month)}-${pad(parts.day)}`;
+  const start = startOfLocalDay(day, tz);
+  const end = startOfLocalDay(nextDay(day), tz);
+  // Kept only when both ends check out (a zone whose midnight is skipped by DST is looked up every time).
+  const same = (p: LocalParts) => p.year === parts.year && p.month === parts.month && p.day === parts.day;
+  if (start <= ts && ts < end && same(partsAt(start)) && same(partsAt(end - 1)) && !same(partsAt(end))) {
+    lastDay.set(tz, { start, end, parts });
+  }
+  return parts;
 }
-
-const pad = (n: number) => String(n).padStart(2, "0");
 
 export function dayKey(ts: number, tz: string): string {
   const p = localParts(ts, tz);
@@ -114,17 +130,23 @@ function startOfLocalDay(day: string, tz: string): number {
   return guess;
 }
 
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
 function offsetMs(ts: number, tz: string): number {
-  const f = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  let f = offsetFormatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    offsetFormatters.set(tz, f);
+  }
   const p = Object.fromEntries(f.formatToParts(ts).map((x) => [x.type, x.value]));
   const asUtc = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!);
   return asUtc - Math.floor(ts / 1000) * 1000;

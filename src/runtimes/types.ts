@@ -20,8 +20,8 @@ export interface RuntimeAdapter {
   logs?: LogSource;
   /** Driving the runtime without a person, against a local endpoint (the lab). */
   headless?: HeadlessDriver;
-  /** Reading and writing agents, commands, skills, MCP, permissions, hooks and instructions (Layer 3). */
-  workflow?: WorkflowAdapter;
+  /** Reading and writing agents, commands, skills, MCP, permissions, hooks and instructions (Layer 3), loaded on demand. */
+  workflow?: () => Promise<WorkflowAdapter>;
   /** Running the interactive TUI as a tracked session in tmux (Layer 2). */
   session?: SessionDriver;
 }

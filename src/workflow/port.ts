@@ -41,16 +41,16 @@ export interface PortResult {
   lockFile: string;
 }
 
-export function workflowAdapter(runtime: WorkflowRuntime): WorkflowAdapter {
-  const adapter = RUNTIMES.get(runtime)?.workflow;
-  if (!adapter) throw new UsageError(`${runtime} has no workflow to port (supported: claude, opencode)`);
-  return adapter;
+export async function workflowAdapter(runtime: WorkflowRuntime): Promise<WorkflowAdapter> {
+  const load = RUNTIMES.get(runtime)?.workflow;
+  if (!load) throw new UsageError(`${runtime} has no workflow to port (supported: claude, opencode)`);
+  return load();
 }
 
-export function port(req: PortRequest): PortResult {
+export async function port(req: PortRequest): Promise<PortResult> {
   if (req.from === req.to) throw new UsageError(`cannot port ${req.from} to itself`);
-  const source = workflowAdapter(req.from).read({ ...req, only: req.only });
-  const written = workflowAdapter(req.to).write({ ...req, workflow: source.workflow, settings: req.settings });
+  const source = (await workflowAdapter(req.from)).read({ ...req, only: req.only });
+  const written = (await workflowAdapter(req.to)).write({ ...req, workflow: source.workflow, settings: req.settings });
   const at = lockLocation(req);
   const lock = readLock(at);
   const plan = planOutputs({ outputs: written.outputs, root: req.root, lock });

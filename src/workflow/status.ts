@@ -27,11 +27,12 @@ export const IN_SYNC: ReadonlySet<SyncState> = new Set(["in sync", "not portable
 
 const SIDES = ["claude", "opencode"] as const;
 
-export function portStatus(o: PortPlace & { only: readonly AssetKind[]; settings: PortSettings }): {
+export async function portStatus(o: PortPlace & { only: readonly AssetKind[]; settings: PortSettings }): Promise<{
   assets: AssetStatus[];
   diagnostics: Diagnostic[];
-} {
-  const read = Object.fromEntries(SIDES.map((side) => [side, workflowAdapter(side).read(o)])) as Record<
+}> {
+  const adapters = Object.fromEntries(await Promise.all(SIDES.map(async (side) => [side, await workflowAdapter(side)] as const)));
+  const read = Object.fromEntries(SIDES.map((side) => [side, adapters[side]!.read(o)])) as Record<
     WorkflowRuntime,
     ReturnType<WorkflowAdapter["read"]>
   >;
@@ -41,7 +42,7 @@ export function portStatus(o: PortPlace & { only: readonly AssetKind[]; settings
   const planned = Object.fromEntries(
     SIDES.map((from) => {
       const to = from === "claude" ? "opencode" : "claude";
-      const written = workflowAdapter(to).write({ ...o, workflow: read[from].workflow });
+      const written = adapters[to]!.write({ ...o, workflow: read[from].workflow });
       const plan = planOutputs({ outputs: written.outputs, root: o.root, lock });
       return [from, groupByAsset(plan.outputs)];
     }),
@@ -60,7 +61,7 @@ export function portStatus(o: PortPlace & { only: readonly AssetKind[]; settings
   };
 }
 
-type WorkflowAdapter = ReturnType<typeof workflowAdapter>;
+type WorkflowAdapter = Awaited<ReturnType<typeof workflowAdapter>>;
 
 function groupByAsset(outputs: readonly PlannedOutput[]): Map<string, PlannedOutput[]> {
   const map = new Map<string, PlannedOutput[]>();

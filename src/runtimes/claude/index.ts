@@ -1,7 +1,6 @@
 /** The Claude Code adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
 import { claudeSession } from "./session.js";
-import { claudeWorkflow } from "./workflow/index.js";
 import { claudeHeadless } from "./headless.js";
 import { claudeLogs } from "./logs.js";
 
@@ -11,6 +10,7 @@ export const claude: RuntimeAdapter = {
   capabilities: { logs: true, headless: true, workflow: true, session: true },
   logs: claudeLogs,
   headless: claudeHeadless,
-  workflow: claudeWorkflow,
+  // Loaded when a port needs it: its schemas and YAML parser would slow every other command's start.
+  workflow: async () => (await import("./workflow/index.js")).claudeWorkflow,
   session: claudeSession,
 };

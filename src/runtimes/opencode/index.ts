@@ -1,7 +1,6 @@
 /** The OpenCode adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
 import { opencodeSession } from "./session.js";
-import { opencodeWorkflow } from "./workflow/index.js";
 import { opencodeHeadless } from "./headless.js";
 import { opencodeLogs } from "./logs.js";
 
@@ -11,6 +10,7 @@ export const opencode: RuntimeAdapter = {
   capabilities: { logs: true, headless: true, workflow: true, session: true },
   logs: opencodeLogs,
   headless: opencodeHeadless,
-  workflow: opencodeWorkflow,
+  // Loaded when a port needs it: its schemas and YAML parser would slow every other command's start.
+  workflow: async () => (await import("./workflow/index.js")).opencodeWorkflow,
   session: opencodeSession,
 };
