@@ -9,7 +9,11 @@ const start = performance.now();
 if (enabled) {
   process.on("exit", () => {
     const lines = [...totals].map(([k, v]) => `${k.padEnd(22)} ${v.toFixed(0).padStart(6)} ms`);
-    process.stderr.write(`timing (total ${(performance.now() - start).toFixed(0)} ms since module load)\n${lines.join("\n")}\n`);
+    const m = process.memoryUsage();
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
+    process.stderr.write(
+      `timing (total ${(performance.now() - start).toFixed(0)} ms since module load; now rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB)\n${lines.join("\n")}\n`,
+    );
   });
 }
 

@@ -47,13 +47,18 @@ function stored(pricing: Pricing, r: UsageRecord, sourceId: number, analysis: Ch
   return s;
 }
 
-/** The columns the analysis of a stored conversation reads. */
+/** The columns the analysis of a stored conversation reads, and the derived ones it may change. */
 type ChainRow = Pick<
   UsageRecord,
   "runtime" | "key" | "ts" | "model" | "speed" | "input" | "cacheWrite5m" | "cacheWrite1h" | "cacheRead" | "output" | "marks"
->;
+> & { costUsd: number | null; expectedRead: number; shortfall: number; isBreak: number; cause: string | null; taxUsd: number | null };
 
-/** Recomputes cost and cache analysis for the given conversations (or all of them); returns the times it touched. */
+/**
+ * Recomputes cost and cache analysis for the given conversations (or all of them), writing only the rows
+ * whose derived columns change; returns the times of those rows (their hours need a new rollup). Requests
+ * appended to a long conversation change only themselves, so a session that grows by a few requests costs
+ * a read of its records, not a rewrite of them all.
+ */
 export function refreshConversations(db: Db, pricing: Pricing, which: "all" | readonly ConversationRef[]): number[] {
   const times: number[] = [];
   const refs =
@@ -67,7 +72,9 @@ export function refreshConversations(db: Db, pricing: Pricing, which: "all" | re
       : which;
   const select = db.prepare(
     `SELECT runtime, request_key AS key, ts, model, speed, input_tokens AS input, cache_write_5m_tokens AS cacheWrite5m,
-            cache_write_1h_tokens AS cacheWrite1h, cache_read_tokens AS cacheRead, output_tokens AS output, marks
+            cache_write_1h_tokens AS cacheWrite1h, cache_read_tokens AS cacheRead, output_tokens AS output, marks,
+            cost_usd AS costUsd, expected_read_tokens AS expectedRead, shortfall_tokens AS shortfall, cache_break AS isBreak,
+            break_cause AS cause, cache_tax_usd AS taxUsd
      FROM usage_record WHERE root_session_id = ? AND conversation_id = ? ORDER BY ts, request_key`,
   );
   const update = db.prepare(
@@ -79,8 +86,19 @@ export function refreshConversations(db: Db, pricing: Pricing, which: "all" | re
     const results = analyzeConversation(rows, (r) => taxRatesOf(pricing, r as ChainRow));
     rows.forEach((r, i) => {
       const a = results[i]!;
+      const cost = costOf(pricing, r);
+      const isBreak = a.isBreak ? 1 : 0;
+      if (
+        cost === r.costUsd &&
+        a.expectedRead === r.expectedRead &&
+        a.shortfall === r.shortfall &&
+        isBreak === r.isBreak &&
+        a.cause === r.cause &&
+        a.taxUsd === r.taxUsd
+      )
+        return;
       times.push(r.ts);
-      update.run(costOf(pricing, r), a.expectedRead, a.shortfall, a.isBreak ? 1 : 0, a.cause, a.taxUsd, r.runtime, r.key);
+      update.run(cost, a.expectedRead, a.shortfall, isBreak, a.cause, a.taxUsd, r.runtime, r.key);
     });
   }
   return times;

@@ -6,6 +6,13 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixtureHome, snapshotTree, tempDir, writeLines } from "../../test/helpers.js";
 import { testLedger } from "../../test/ledger.js";
+import { migrate, openDatabase, type Db } from "../core/db.js";
+import { lookupEnv } from "../core/paths.js";
+import { PRICE_TABLE } from "../core/price-table.js";
+import { buildPricing } from "../core/pricing.js";
+import { RUNTIMES } from "../runtimes/registry.js";
+import { ingest } from "./ingest.js";
+import { LEDGER_MIGRATIONS } from "./schema.js";
 
 const claudeFiles = (home: string) =>
   fs
@@ -305,6 +312,36 @@ describe("ingest", () => {
         expect(dump(stepwise), `${path.basename(first)} first`).toEqual(expected);
       }
     });
+  });
+
+  it("repairs a ledger an earlier quartet left with records but no rollup (a run killed before it was built)", async () => {
+    const home = fixtureHome();
+    const good = testLedger(home);
+    await good.ingest();
+    const rollup = (db: Db) =>
+      db.prepare("SELECT hour, runtime, root_session_id, model, requests, cost FROM usage_rollup ORDER BY 1, 2, 3, 4").all();
+    // The damaged ledger: the schema before the stale marks, every record and source, and no rollup at all.
+    const file = path.join(tempDir("quartet-ledger-"), "quartet.db");
+    const old = openDatabase(file);
+    migrate(old, "ledger", LEDGER_MIGRATIONS.slice(0, 2));
+    old.exec(`ATTACH '${good.db.name}' AS good`);
+    for (const table of ["ledger_source", "ledger_source_state", "usage_record", "ledger_meta"]) {
+      old.exec(`INSERT INTO ${table} SELECT * FROM good.${table}`);
+    }
+    old.exec("DETACH good");
+    expect(old.prepare("SELECT count(*) AS n FROM usage_rollup").get()).toEqual({ n: 0 });
+    old.close();
+
+    const repaired = openDatabase(file);
+    const result = await ingest({
+      db: repaired,
+      env: lookupEnv({ home }),
+      pricing: buildPricing(PRICE_TABLE),
+      runtimes: [...RUNTIMES.values()],
+    });
+    expect(result.sourcesRead).toBe(0);
+    expect(rollup(repaired)).toEqual(rollup(good.db));
+    expect(rollup(repaired).length).toBeGreaterThan(5);
   });
 
   it("lists every place it looked, and what it found there", async () => {

@@ -77,6 +77,7 @@ export const LedgerIncompleteError = NamedError.create<"LedgerIncompleteError", 
  * process that died releases it at once), then find little or nothing left to read.
  */
 export async function ingest(o: IngestOptions): Promise<IngestResult> {
+  if (o.db.inTransaction) throw new Error("ingest needs its connection free: end the previous snapshot (endSnapshot) first");
   const lock = await lockLedger(o.db, o.onWait);
   try {
     const result = await ingestLocked(o);

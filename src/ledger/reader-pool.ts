@@ -28,19 +28,21 @@ export function workerCount(totalBytes: number, requested?: number): number {
   return Math.max(1, Math.min(3, os.availableParallelism() - 1));
 }
 
+function readHere(task: JsonlTask, onBytes: (n: number) => void): ReadOutcome {
+  try {
+    return { task, read: readJsonlTask(task, onBytes) };
+  } catch (e) {
+    return { task, error: (e as Error).message ?? String(e) };
+  }
+}
+
 export async function* readSources(
   tasks: readonly JsonlTask[],
   options: { workers: number; onBytes(n: number): void },
 ): AsyncGenerator<ReadOutcome> {
   if (options.workers === 0) {
     await loadParsers(new Set(tasks.map((t) => t.runtime)));
-    for (const task of tasks) {
-      try {
-        yield { task, read: readJsonlTask(task, options.onBytes) };
-      } catch (e) {
-        yield { task, error: (e as Error).message ?? String(e) };
-      }
-    }
+    for (const task of tasks) yield readHere(task, options.onBytes);
     return;
   }
   // Largest first, so the last task to finish is a small one.
@@ -76,8 +78,17 @@ export async function* readSources(
     });
     for (let i = 0; i < IN_FLIGHT_PER_WORKER; i++) dispatch(w);
   }
+  // The main thread reads too whenever no result waits to be written: the smallest sources, so that a
+  // result from a worker never waits long behind it.
+  await loadParsers(new Set(tasks.map((t) => t.runtime)));
   try {
-    while (pending.size > 0 || done.length > 0) {
+    while (pending.size > 0 || done.length > 0 || queue.length > 0) {
+      if (done.length === 0 && queue.length > 0) {
+        // Let the workers' messages in first: they hand out the workers' next tasks.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (done.length === 0 && queue.length > 0) yield readHere(queue.pop()!, options.onBytes);
+        continue;
+      }
       if (done.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       while (done.length > 0) yield done.shift()!;

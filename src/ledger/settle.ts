@@ -26,11 +26,6 @@ export function markStale(db: Db, o: { conversations: Iterable<ConversationRef>;
   for (const h of o.hours) hour.run(h);
 }
 
-/** Marks everything stale (the records were replaced wholesale). */
-export function markAllStale(db: Db): void {
-  setMeta(db, STALE_ALL_KEY, "1");
-}
-
 /** An empty ledger has nothing priced: it takes the current table's fingerprint as it is. */
 export function adoptPricing(db: Db, pricing: Pricing): void {
   setMeta(db, PRICING_KEY, pricing.fingerprint);

@@ -78,17 +78,19 @@ export function sourceState(db: Db, id: number): unknown {
   return raw ? JSON.parse(raw) : undefined;
 }
 
-export function saveSource(db: Db, s: Omit<SourceRow, "id">): number {
+/** Saves a source as last read; returns its id. A new source takes `id` when given (an empty ledger's bulk load). */
+export function saveSource(db: Db, s: Omit<SourceRow, "id"> & { id?: number }): number {
   const source = statement(
     db,
-    `INSERT INTO ledger_source (runtime, kind, path, dev, ino, size, mtime_ms, read_offset, read_line, head_len, head_hash, fingerprint, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO ledger_source (id, runtime, kind, path, dev, ino, size, mtime_ms, read_offset, read_line, head_len, head_hash, fingerprint, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (path) DO UPDATE SET runtime = excluded.runtime, kind = excluded.kind, dev = excluded.dev, ino = excluded.ino,
        size = excluded.size, mtime_ms = excluded.mtime_ms, read_offset = excluded.read_offset, read_line = excluded.read_line,
        head_len = excluded.head_len, head_hash = excluded.head_hash, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
      RETURNING id`,
   ).pluck();
   const id = source.get(
+    s.id ?? null,
     s.runtime,
     s.kind,
     s.path,

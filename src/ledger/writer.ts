@@ -40,6 +40,11 @@ interface BulkState {
   /** Copies with more tokens than the one already inserted, applied once the indexes exist. */
   better: StoredRecord[];
   superseded: { runtime: RuntimeId; key: string }[];
+  /**
+   * The sources read, saved in finish(): the ledger is empty, so the n-th source gets id n. Saved among
+   * hundreds of thousands of record inserts, each would look up its path in pages the inserts evicted.
+   */
+  sources: Pick<SourceRead, "row" | "warnings">[];
 }
 
 export class RecordWriter {
@@ -60,7 +65,7 @@ export class RecordWriter {
     this.upsert = upsertRecords(db);
     if (options.bulk) {
       dropLedgerIndexes(db);
-      this.bulk = { seen: new Map(), conversations: new Set(), better: [], superseded: [] };
+      this.bulk = { seen: new Map(), conversations: new Set(), better: [], superseded: [], sources: [] };
     }
     this.insert = insertRecords(db);
   }
@@ -71,7 +76,8 @@ export class RecordWriter {
       for (const c of reset.conversations) this.recompute.add(c);
       this.touch(reset.times);
     }
-    const sourceId = saveSource(this.db, read.row);
+    // In a bulk load the n-th source gets id n (push returns the new length); it is saved in finish().
+    const sourceId = this.bulk ? this.bulk.sources.push({ row: read.row, warnings: read.warnings }) : saveSource(this.db, read.row);
     const runtime = read.row.runtime as RuntimeId;
     const superseded = new Set(read.superseded);
     for (const key of superseded) {
@@ -82,7 +88,7 @@ export class RecordWriter {
       this.forget(runtime, key);
     }
     this.write(sourceId, superseded.size > 0 ? read.records.filter((r) => !superseded.has(r.key)) : read.records);
-    addWarnings(this.db, sourceId, read.warnings);
+    if (!this.bulk) addWarnings(this.db, sourceId, read.warnings);
   }
 
   /** Ends a bulk load: builds the indexes, then applies what needed them. */
@@ -90,6 +96,10 @@ export class RecordWriter {
     const bulk = this.bulk;
     if (!bulk) return;
     this.bulk = undefined;
+    bulk.sources.forEach((read, i) => {
+      saveSource(this.db, { ...read.row, id: i + 1 });
+      addWarnings(this.db, i + 1, read.warnings);
+    });
     buildLedgerIndexes(this.db);
     for (const { runtime, key } of bulk.superseded) this.forget(runtime, key);
     if (bulk.better.length > 0) {
