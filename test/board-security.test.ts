@@ -6,6 +6,7 @@
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { chromiumPath, request, startBoardCli } from "./board.js";
@@ -125,22 +126,37 @@ test("a file whose content is <script> renders as text", { timeout: 60_000 }, as
   }
 });
 
-test("quartet board opens the browser on its tokened URL unless --no-open", { timeout: 30_000 }, async () => {
-  // FAKE xdg-open: there is no desktop here to open a browser on; the stand-in records the URL it was given.
-  const bin = fs.mkdtempSync(path.join(lab.dataDir, "bin-"));
-  const opened = path.join(bin, "opened.txt");
-  fs.writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\necho "$1" >> ${opened}\n`, { mode: 0o755 });
-  const second = await startBoardCli(lab, { open: true, env: { PATH: `${bin}:${lab.env.PATH}` } });
-  try {
-    await expect.poll(() => (fs.existsSync(opened) ? fs.readFileSync(opened, "utf8").trim() : ""), { timeout: 10_000 }).toBe(second.url);
-  } finally {
-    second.child.kill("SIGTERM");
-  }
-  const quiet = await startBoardCli(lab, { env: { PATH: `${bin}:${lab.env.PATH}` } });
-  try {
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(fs.readFileSync(opened, "utf8").trim().split("\n")).toEqual([second.url]);
-  } finally {
-    quiet.child.kill("SIGTERM");
-  }
-});
+test(
+  "quartet board opens the browser through a private redirect file, never with the token on a command line, unless --no-open",
+  { timeout: 30_000 },
+  async () => {
+    // FAKE xdg-open: there is no desktop here to open a browser on; the stand-in records what it was given.
+    const bin = fs.mkdtempSync(path.join(lab.dataDir, "bin-"));
+    const opened = path.join(bin, "opened.txt");
+    fs.writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\necho "$1" >> ${opened}\n`, { mode: 0o755 });
+    const second = await startBoardCli(lab, { open: true, env: { PATH: `${bin}:${lab.env.PATH}` } });
+    let redirect = "";
+    try {
+      await expect
+        .poll(() => (fs.existsSync(opened) ? fs.readFileSync(opened, "utf8").trim() : ""), { timeout: 10_000 })
+        .toMatch(/^file:\/\//);
+      const given = fs.readFileSync(opened, "utf8").trim();
+      const token = new URL(second.url).searchParams.get("token")!;
+      expect(given).not.toContain(token);
+      redirect = fileURLToPath(given);
+      expect(fs.statSync(redirect).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(redirect, "utf8")).toContain(`location.replace(${JSON.stringify(second.url)})`);
+    } finally {
+      second.child.kill("SIGTERM");
+    }
+    // The redirect file goes with the board.
+    await expect.poll(() => fs.existsSync(redirect), { timeout: 10_000 }).toBe(false);
+    const quiet = await startBoardCli(lab, { env: { PATH: `${bin}:${lab.env.PATH}` } });
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(fs.readFileSync(opened, "utf8").trim().split("\n")).toHaveLength(1);
+    } finally {
+      quiet.child.kill("SIGTERM");
+    }
+  },
+);

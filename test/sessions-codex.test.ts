@@ -29,5 +29,11 @@ test(
     const stopped = await lab.cli(["stop", "cx"]);
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(await lab.ps()).toEqual([]);
+
+    // A prompt that looks like an option is a prompt: Codex shows its screen instead of printing its version.
+    const optionLike = await lab.cli(["run", "--runtime", "codex", "--name", "cx-version", "--json", "--", "--version"]);
+    expect(optionLike.code, optionLike.stderr).toBe(0);
+    await lab.waitFor("cx-version", (s) => s.state === "needs-input", "needs-input", 60_000);
+    expect((await lab.cli(["stop", "cx-version"])).code).toBe(0);
   },
 );

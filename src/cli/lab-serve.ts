@@ -2,7 +2,6 @@
  * `quartet lab serve`: the lab's endpoint on its own, for pointing a runtime at it by hand. Every request it
  * receives is answered by the scenario's scripted model with simulated cache usage, and recorded.
  */
-import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
@@ -13,6 +12,7 @@ import { ModelSession } from "../lab/model-session.js";
 import { newRunId, runsDir, saveRequests, saveRun, type LabRun } from "../lab/runs.js";
 import { loadScenario } from "../lab/scenario.js";
 import { selectRuntimes } from "../runtimes/registry.js";
+import { privateDir } from "../core/files.js";
 
 export function registerLabServe(lab: Command): void {
   lab
@@ -51,7 +51,7 @@ export async function labServeCommand(flags: ServeFlags): Promise<void> {
     startedAt: new Date().toISOString(),
     runtimes: [{ runtime, home: "", workspace, configuration: [], completed: false, turns: [] }],
   };
-  fs.mkdirSync(run.dir, { recursive: true });
+  privateDir(run.dir);
   saveRun(run);
   const model = new ModelSession(scenario, workspace);
   const endpoint = await startEndpoint({

@@ -4,8 +4,11 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
+import { privateDir } from "../core/files.js";
 import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6 } from "../core/output.js";
 import {
   addTask,
@@ -188,12 +191,13 @@ export function registerReview(program: Command): void {
       const timer = setInterval(refresh, 5000);
       const board = await startBoard({ ctx, repo, port });
       process.stdout.write(`quartet board for ${repo}\n  ${board.openUrl}\n(Ctrl-C to stop)\n`);
-      if (flags.open) openBrowser(board.openUrl);
+      const redirect = flags.open ? openBrowser(board.openUrl, ctx.sessions.paths.dataDir) : null;
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
       clearInterval(timer);
+      if (redirect) fs.rmSync(redirect, { force: true });
       await board.close();
     });
 }
@@ -247,13 +251,28 @@ async function reviewCommand(id: string, o: { json?: boolean; diff: boolean }): 
   process.stdout.write(out.join("\n") + "\n");
 }
 
-function openBrowser(url: string): void {
+/**
+ * Opens the board in the browser without its token on a command line (any user can read those): the
+ * browser is given a private file (0600) that redirects to the tokened URL, as Jupyter does. The file is
+ * removed when the board stops. Returns the file.
+ */
+function openBrowser(url: string, dataDir: string): string {
+  const file = path.join(privateDir(dataDir), `board-open-${process.pid}.html`);
+  const target = JSON.stringify(url).replaceAll("<", "\\u003c");
+  fs.writeFileSync(
+    file,
+    `<!doctype html><meta charset="utf-8"><title>quartet board</title>` +
+      `<meta http-equiv="refresh" content="0;url=${url.replaceAll("&", "&amp;").replaceAll('"', "&quot;")}">` +
+      `<script>location.replace(${target})</script><p>Opening the quartet board…</p>\n`,
+    { mode: 0o600 },
+  );
   const command = process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
   try {
-    const child = spawn(command, [url], { detached: true, stdio: "ignore" });
+    const child = spawn(command, [pathToFileURL(file).href], { detached: true, stdio: "ignore" });
     child.on("error", () => process.stderr.write(`could not open a browser (${command}); open the URL above\n`));
     child.unref();
   } catch {
     process.stderr.write(`could not open a browser; open the URL above\n`);
   }
+  return file;
 }

@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { privateDir } from "./files.js";
 
 export type Db = Database.Database;
 
@@ -34,7 +35,7 @@ export interface Migration {
 
 export function openDatabase(file: string): Db {
   if (file !== ":memory:") {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    privateDir(path.dirname(file));
     // Created private before SQLite opens it (SQLite would use the umask); its -wal and -shm files copy this mode.
     fs.closeSync(fs.openSync(file, "a", 0o600));
   }

@@ -69,6 +69,16 @@ export function openRegularFile(file: string): number {
   return fd;
 }
 
+/**
+ * Creates a folder only the user can enter (0700), parents included, for what quartet keeps of its own:
+ * its database, session folders, lab runs. An existing folder is made private too.
+ */
+export function privateDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if ((fs.statSync(dir).mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
 export function isDirectory(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();

@@ -14,6 +14,7 @@ import { writeFixtureRepo } from "./fixture-repo.js";
 import { ModelSession } from "./model-session.js";
 import { newRunId, runsDir, saveRequests, saveRun, type LabRun, type RuntimeRun } from "./runs.js";
 import { durationMs, type Scenario } from "./scenario.js";
+import { privateDir } from "../core/files.js";
 
 export interface LabRunOptions {
   scenario: Scenario;
@@ -47,7 +48,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRun> {
   // Every runtime works in a git repository (Claude Code reads its status), so no git means no run at all.
   if (!findBinary("git"))
     throw new MissingToolError({ message: "git is not installed; the lab's fixture repository needs it (e.g. apt-get install git)" });
-  fs.mkdirSync(run.dir, { recursive: true });
+  privateDir(run.dir);
   for (const adapter of o.runtimes) {
     const result = await runRuntime(run, adapter, o);
     run.runtimes.push(result);

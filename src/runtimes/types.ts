@@ -48,6 +48,11 @@ export interface SessionCommand {
   env: Record<string, string>;
   /** The runtime's own session id when it is fixed up front (the ledger's key for this session). */
   runtimeSessionId: string | null;
+  /**
+   * A prompt the runtime would misread on its command line even after "--": it is typed into the TUI once
+   * the TUI is ready, as the person would.
+   */
+  typedPrompt?: string;
 }
 
 export interface SessionDriver {

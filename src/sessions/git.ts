@@ -12,6 +12,7 @@ import path from "node:path";
 import { findBinary } from "../core/binaries.js";
 import { MissingToolError, UsageError } from "../core/errors.js";
 import { acquireLockSync } from "../core/file-lock.js";
+import { privateDir } from "../core/files.js";
 
 export class GitError extends Error {}
 
@@ -92,7 +93,7 @@ export function withRepoLock<T>(repo: string, fn: () => T): T {
 }
 
 export function addWorktree(repo: string, o: { dir: string; branch: string; base: string }): void {
-  fs.mkdirSync(path.dirname(o.dir), { recursive: true });
+  privateDir(path.dirname(o.dir));
   withRepoLock(repo, () => git(repo, ["worktree", "add", "--quiet", "-b", o.branch, o.dir, o.base]));
 }
 

@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { SessionSettings } from "./settings.js";
+import { privateDir } from "../core/files.js";
 
 /** Quotes a value for sh: single quotes, with embedded single quotes closed, escaped and reopened. */
 export function shellQuote(value: string): string {
@@ -106,7 +107,7 @@ function notifySource(o: { name: string; runtime: string; tmuxSocket: string; no
 
 /** Writes record.sh and notify.sh into a new session's state folder. */
 export function writeSessionScripts(stateDir: string, o: Parameters<typeof notifySource>[0]): void {
-  fs.mkdirSync(stateDir, { recursive: true });
-  fs.writeFileSync(recordScript(stateDir), RECORD, { mode: 0o755 });
-  fs.writeFileSync(notifyScript(stateDir), notifySource(o), { mode: 0o755 });
+  privateDir(stateDir);
+  fs.writeFileSync(recordScript(stateDir), RECORD, { mode: 0o700 });
+  fs.writeFileSync(notifyScript(stateDir), notifySource(o), { mode: 0o700 });
 }

@@ -29,6 +29,7 @@ import {
   uncommitted,
   worktreeOfBranch,
 } from "./git.js";
+import { writeLauncher } from "./launcher.js";
 import type { Registry, SessionRow } from "./registry.js";
 import { recordScript, writeSessionScripts } from "./scripts.js";
 import { sessionSettings } from "./settings.js";
@@ -184,6 +185,7 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
     includeFrom = checkout ?? repo;
   }
 
+  let started: { row: SessionRow; typedPrompt?: string };
   try {
     if (includeFrom) {
       const copied = copyWorktreeIncludes(includeFrom, workdir);
@@ -240,15 +242,36 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
     };
     ctx.registry.insert(row);
     undo.push(() => ctx.registry.delete(id));
-    const pane = tmux.start({ session: tmuxSession, cwd: workdir, argv: command.argv, env: { ...ctx.env, ...command.env } });
+    const pane = startPane(tmux, { session: tmuxSession, cwd: workdir, stateDir, argv: command.argv, env: { ...ctx.env, ...command.env } });
     undo.push(() => tmux.killSession(tmuxSession));
     tmux.setTitle(pane, `${name} (${o.runtime.id})`);
     ctx.registry.update(id, { tmuxPane: pane });
     row.tmuxPane = pane;
     await watchStartup(tmux, pane, stateDir, o.startupMs ?? envMs(ctx.env, "QUARTET_STARTUP_WAIT_MS", 3000), driver);
-    return row;
+    started = { row, typedPrompt: command.typedPrompt };
   } catch (e) {
     rollback();
+    throw e;
+  }
+  if (started.typedPrompt !== undefined) {
+    // The session runs whatever happens now: a prompt that could not be typed is said, not undone.
+    const ready = envMs(ctx.env, "QUARTET_READY_WAIT_MS", 60_000);
+    const typed = await typeWhenReady(tmux, started.row.tmuxPane!, driver, started.typedPrompt, ready);
+    if (typed !== true) ctx.log?.(`${typed}; type the prompt with \`quartet send ${name}\``);
+  }
+  return started.row;
+}
+
+/** Starts the runtime in a new pane through a launcher script, so its environment is on no command line. */
+function startPane(
+  tmux: Tmux,
+  o: { session: string; cwd: string; stateDir: string; argv: readonly string[]; env: NodeJS.ProcessEnv },
+): string {
+  const launcher = writeLauncher({ dir: o.stateDir, argv: o.argv, env: o.env });
+  try {
+    return tmux.start({ session: o.session, cwd: o.cwd, argv: launcher.argv });
+  } catch (e) {
+    launcher.discard();
     throw e;
   }
 }
@@ -286,6 +309,31 @@ async function watchStartup(tmux: Tmux, pane: string, stateDir: string, ms: numb
     if (readEvents(stateDir, 0).events.some((e) => e.src !== "quartet")) return;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Types a prompt into the runtime's TUI once its screen shows the prompt box (not a dialog, where the text
+ * would answer a question the person should answer), then Enter.
+ */
+async function typeWhenReady(tmux: Tmux, pane: string, driver: SessionDriver, prompt: string, ms: number): Promise<true | string> {
+  const deadline = Date.now() + ms;
+  while (driver.screen(tmux.capture(pane)) !== "idle") {
+    const status = tmux.panes().get(pane);
+    if (!status || status.dead) return `${driver.binary} ended before its prompt could be typed in`;
+    if (Date.now() >= deadline)
+      return `${driver.binary} did not show its prompt box within ${Math.round(ms / 1000)} s (is it waiting for you?)`;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await typeAndEnter(tmux, pane, prompt);
+  return true;
+}
+
+/** Types `text` as the person would, then Enter. */
+async function typeAndEnter(tmux: Tmux, pane: string, text: string): Promise<void> {
+  tmux.type(pane, text);
+  // The TUIs read a burst of input as a paste; Enter sent in the same burst would become a newline in it.
+  await new Promise((r) => setTimeout(r, 300));
+  tmux.key(pane, "Enter");
 }
 
 function runSetup(command: string, workdir: string, ctx: SessionsContext): void {
@@ -336,7 +384,13 @@ export async function startResumed(ctx: SessionsContext, row: SessionRow, prompt
     eventsOffset: fs.statSync(eventsFile(row.stateDir)).size,
   };
   ctx.registry.update(row.id, changes);
-  const pane = tmux.start({ session: row.tmuxSession, cwd: row.workdir, argv: command.argv, env: { ...ctx.env, ...command.env } });
+  const pane = startPane(tmux, {
+    session: row.tmuxSession,
+    cwd: row.workdir,
+    stateDir: row.stateDir,
+    argv: command.argv,
+    env: { ...ctx.env, ...command.env },
+  });
   tmux.setTitle(pane, `${row.name} (${row.runtime}, resumed)`);
   ctx.registry.update(row.id, { tmuxPane: pane });
   return { ...row, ...changes, tmuxPane: pane };
@@ -436,11 +490,7 @@ function livePane(ctx: SessionsContext, row: SessionRow, action: string): string
 export async function sendToSession(ctx: SessionsContext, name: string, text: string): Promise<SessionRow> {
   const row = findSession(ctx, name);
   const pane = livePane(ctx, row, "send to");
-  const tmux = ctx.tmux();
-  tmux.type(pane, text);
-  // The TUIs read a burst of input as a paste; Enter sent in the same burst would become a newline in it.
-  await new Promise((r) => setTimeout(r, 300));
-  tmux.key(pane, "Enter");
+  await typeAndEnter(ctx.tmux(), pane, text);
   const driver = ctx.runtimes.get(row.runtime)?.session;
   appendEvent(row.stateDir, { t: Date.now(), src: "quartet", ev: "send", state: driver?.eventsComplete ? "" : "working" });
   return row;

@@ -30,9 +30,6 @@ export class TmuxError extends Error {}
 const PANE_FORMAT =
   "#{pane_id}\t#{session_name}\t#{window_id}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_time}\t#{pane_pid}\t#{pane_tty}";
 
-/** Variables that describe the caller's own terminal or tmux, not the agent's environment. */
-const NOT_PASSED = new Set(["TMUX", "TMUX_PANE", "TERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "COLUMNS", "LINES", "_"]);
-
 export class Tmux {
   readonly socket: string;
   private readonly bin: string;
@@ -59,17 +56,13 @@ export class Tmux {
   }
 
   /**
-   * Starts `argv` in a new detached tmux session and returns its pane id. The whole environment is passed
-   * with `-e`, because a long-running tmux server would otherwise give the program the environment it had
-   * when it started.
+   * Starts `argv` in a new detached tmux session and returns its pane id. No environment is passed here: a
+   * tmux command line is readable by anyone, and the server keeps the argv of the client that started it
+   * (sessions/launcher.ts passes the environment instead).
    */
-  start(o: { session: string; cwd: string; argv: readonly string[]; env: NodeJS.ProcessEnv; width?: number; height?: number }): string {
-    const envArgs: string[] = [];
-    for (const [k, v] of Object.entries(o.env)) {
-      if (v === undefined || NOT_PASSED.has(k) || k.includes("=")) continue;
-      envArgs.push("-e", `${k}=${v}`);
-    }
-    // One client command: the options are set before the program starts, so even one that exits in its
+  start(o: { session: string; cwd: string; argv: readonly string[]; width?: number; height?: number }): string {
+    // One client command: a server with no session exits at once, so its options are set in the same
+    // command as the new session; and they are set before the program starts, so even one that exits in its
     // first millisecond leaves a dead pane to read.
     const out = this.run([
       "start-server",
@@ -97,7 +90,6 @@ export class Tmux {
       String(o.height ?? 50),
       "-c",
       o.cwd,
-      ...envArgs,
       "--",
       ...o.argv,
     ]);

@@ -83,7 +83,10 @@ async function start(o: HeadlessStart): Promise<HeadlessSession> {
     let current: ProcessHandle | undefined;
     return {
       async turn(prompt) {
-        const proc = startProcess(o.bin, ["-p", prompt, ...base, ...(first ? [] : ["--continue"])], { cwd: o.workspace, env: env(o) });
+        const proc = startProcess(o.bin, ["-p", ...base, ...(first ? [] : ["--continue"]), "--", prompt], {
+          cwd: o.workspace,
+          env: env(o),
+        });
         current = proc;
         first = false;
         const outcome = await waitTurn(

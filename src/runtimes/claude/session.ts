@@ -41,14 +41,25 @@ export function claudeHookSettings(recordScript: string): { hooks: Record<string
 
 function hookSettingsFile(o: SessionLaunch): string {
   const settings = path.join(o.stateDir, "claude-settings.json");
-  fs.writeFileSync(settings, JSON.stringify(claudeHookSettings(o.recordScript), null, 2));
+  fs.writeFileSync(settings, JSON.stringify(claudeHookSettings(o.recordScript), null, 2), { mode: 0o600 });
   return settings;
+}
+
+/**
+ * Claude Code 2.1.197 scans its whole command line for some words before parsing it, "--" or not: a
+ * prompt that is exactly "-p", "--print" or "--init-only", or starts with "--sdk-url" or "cc://", switches
+ * its mode. A prompt that starts like that is typed into the TUI instead; any other one is passed after "--".
+ */
+export function claudeMisreads(prompt: string): boolean {
+  return prompt.startsWith("-") || /^cc(\+unix)?:\/\//.test(prompt);
 }
 
 function launch(o: SessionLaunch) {
   const argv = [o.bin, "--settings", hookSettingsFile(o), "--session-id", o.sessionId];
   if (o.model) argv.push("--model", o.model);
-  if (o.prompt !== null) argv.push(o.prompt);
+  if (o.prompt !== null && claudeMisreads(o.prompt)) return { argv, env: {}, runtimeSessionId: o.sessionId, typedPrompt: o.prompt };
+  // After "--": a prompt such as "--version" is the person's text, never an option.
+  if (o.prompt !== null) argv.push("--", o.prompt);
   return { argv, env: {}, runtimeSessionId: o.sessionId };
 }
 
@@ -79,6 +90,7 @@ export const claudeSession: SessionDriver = {
       "--settings",
       hookSettingsFile(o),
       ...(o.model ? ["--model", o.model] : []),
+      "--",
       o.prompt,
     ],
     env: {},

@@ -12,7 +12,8 @@ function launch(o: SessionLaunch) {
   const notify = `notify=[${["sh", o.recordScript, "notify", "turn", "?codex"].map((s) => JSON.stringify(s)).join(",")}]`;
   const argv = [o.bin, "--cd", o.workdir, "-c", notify];
   if (o.model) argv.push("--model", o.model);
-  if (o.prompt !== null) argv.push(o.prompt);
+  // After "--": a prompt such as "--version" is the person's text, never an option.
+  if (o.prompt !== null) argv.push("--", o.prompt);
   return { argv, env: {}, runtimeSessionId: null };
 }
 

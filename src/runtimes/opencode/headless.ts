@@ -66,7 +66,7 @@ async function perTurn(o: HeadlessStart): Promise<HeadlessSession> {
   let current: ProcessHandle | undefined;
   return {
     async turn(prompt): Promise<TurnOutcome> {
-      const proc = startProcess(o.bin, ["run", ...(first ? [] : ["--continue"]), "--model", `anthropic/${o.model}`, prompt], {
+      const proc = startProcess(o.bin, ["run", ...(first ? [] : ["--continue"]), "--model", `anthropic/${o.model}`, "--", prompt], {
         cwd: o.workspace,
         env: env(o),
       });

@@ -65,7 +65,8 @@ export const QuartetSessionState = async () => ({
 function launch(o: SessionLaunch) {
   const argv = [o.bin, o.workdir];
   if (o.model) argv.push("--model", o.model);
-  if (o.prompt !== null) argv.push("--prompt", o.prompt);
+  // One argument, "--prompt=…": OpenCode (yargs) reads a separate value that starts with "-" as an option.
+  if (o.prompt !== null) argv.push(`--prompt=${o.prompt}`);
   return { argv, env: pluginEnv(o), runtimeSessionId: null };
 }
 
@@ -130,7 +131,7 @@ export const opencodeSession: SessionDriver = {
   eventsComplete: true,
   launch,
   resume: (o) => ({
-    argv: [o.bin, "run", "--session", o.runtimeSessionId, ...(o.model ? ["--model", o.model] : []), o.prompt],
+    argv: [o.bin, "run", "--session", o.runtimeSessionId, ...(o.model ? ["--model", o.model] : []), "--", o.prompt],
     env: pluginEnv(o),
     runtimeSessionId: o.runtimeSessionId,
   }),
