@@ -99,10 +99,27 @@ test("a task goes from the board to the agent, back with a line comment, and is 
   await page.click("a[href='#/']");
   await page.locator('.col-in-review [data-task="1"]').waitFor({ timeout: 120_000 });
   await page.locator('.col-in-review [data-task="1"]').click();
+  await page.locator(".file[data-path='app.js']").waitFor();
+  // The agent commits once more after the page showed its diff: the page says so rather than swap the diff,
+  // and approve refuses to merge what nobody saw.
+  const worktree = worktreeDir(lab.dataDir, lab.repo, "task-1");
+  fs.writeFileSync(path.join(worktree, "late.txt"), "late\n");
+  git(worktree, "add", "late.txt");
+  git(worktree, "commit", "-q", "-m", "Late change");
+  await page.locator("#changed").waitFor({ timeout: 15_000 });
+  expect(await page.locator(".file[data-path='late.txt']").count()).toBe(0);
+  await page.click("button.approve");
+  await page.locator(".flash.error", { hasText: "changed since it was reviewed" }).waitFor({ timeout: 30_000 });
+  expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('hello');");
+  // The one refusal this test expects.
+  expect(failures.splice(0)).toEqual([expect.stringMatching(/\/api\/tasks\/1\/approve → 409$/)]);
+  await page.click("#changed button");
+  await page.locator(".file[data-path='late.txt']").waitFor();
   await page.click("button.approve");
   await page.locator(".flash.ok", { hasText: "is done" }).waitFor({ timeout: 30_000 });
 
   expect(git(lab.repo, "show", "main:app.js")).toBe("console.log('hello, world');");
+  expect(git(lab.repo, "show", "main:late.txt")).toBe("late");
   expect(fs.existsSync(worktreeDir(lab.dataDir, lab.repo, "task-1"))).toBe(false);
   expect(git(lab.repo, "branch", "--list", "quartet/*")).toBe("");
   await page.click("a[href='#/']");

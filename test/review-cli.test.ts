@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { git, sessionLab, type SessionLab } from "./sessions.js";
 import { worktreeDir } from "../src/sessions/sessions.js";
 
@@ -117,6 +117,7 @@ test(
     git(lab.repo, "commit", "-q", "-am", "French");
     const head = git(lab.repo, "rev-parse", "main");
 
+    expect((await lab.cli(["review", String(id)])).code).toBe(0);
     const approved = await lab.cli(["approve", String(id)]);
     expect(approved.code).toBe(1);
     expect(approved.stderr).toContain(`task ${id} does not merge cleanly into main: conflicts in app.js; nothing was changed`);
@@ -168,4 +169,89 @@ test("bad input", async () => {
   expect(reject.stderr).toContain(`task ${id} has no session`);
   expect((await lab.cli(["task", "add", "x", "--body", "a", "--file", "b"])).stderr).toContain("choose one of --body and --file");
   expect((await lab.cli(["task", "add", "x", "--file", "/nonexistent"])).stderr).toContain("--file /nonexistent: no such file");
+});
+
+describe("approve merges exactly what was reviewed, and nothing of the user's is lost", () => {
+  test("a task never reviewed, or changed since, is refused with the new commits and files named", { timeout: 180_000 }, async () => {
+    const id = await startedTask("Add a greeting to app.js.");
+    await waitStatus(id, "in-review");
+    const never = await lab.cli(["approve", String(id)]);
+    expect(never.code).toBe(2);
+    expect(never.stderr).toContain(`task ${id} has not been reviewed`);
+
+    const reviewed = await lab.cli(["review", String(id), "--patch"]);
+    expect(reviewed.stdout).toContain("+console.log('hello, world');");
+    expect(reviewed.stdout).toMatch(/approve \d+ merges exactly this \(tree [0-9a-f]{12}\)/);
+    // After the review, the agent adds a commit that deletes the reviewed file's line and adds another file.
+    const worktree = worktreeDir(lab.dataDir, lab.repo, `task-${id}`);
+    fs.writeFileSync(path.join(worktree, "extra.js"), "steal();\n");
+    git(worktree, "add", "extra.js");
+    git(worktree, "commit", "-q", "-m", "Sneaky extra");
+    const main = git(lab.repo, "rev-parse", "main");
+    const moved = await lab.cli(["approve", String(id)]);
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain(`task ${id} changed since it was reviewed`);
+    expect(moved.stderr).toContain("Sneaky extra");
+    expect(moved.stderr).toContain("A extra.js");
+    expect(git(lab.repo, "rev-parse", "main")).toBe(main);
+
+    // Uncommitted edits after the review count too.
+    expect((await lab.cli(["review", String(id)])).code).toBe(0);
+    fs.appendFileSync(path.join(worktree, "app.js"), "// later\n");
+    expect((await lab.cli(["approve", String(id)])).stderr).toContain("M app.js");
+    fs.writeFileSync(path.join(worktree, "app.js"), "console.log('hello, world');\n");
+
+    // Reviewed again as it is now: approve merges exactly that.
+    expect((await lab.cli(["review", String(id)])).code).toBe(0);
+    const approved = await lab.cli(["approve", String(id)]);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(git(lab.repo, "show", "main:extra.js")).toBe("steal();");
+  });
+
+  test(
+    "a merge that would replace an ignored or untracked file in the user's checkout is refused, naming it",
+    { timeout: 180_000 },
+    async () => {
+      const id = await startedTask("Add a greeting to app.js.");
+      await waitStatus(id, "in-review");
+      // main has .env ignored, holding the user's secret (sessionLab made it); the agent force-adds its own.
+      const worktree = worktreeDir(lab.dataDir, lab.repo, `task-${id}`);
+      fs.writeFileSync(path.join(worktree, ".env"), "TOKEN=the-agents\n");
+      fs.writeFileSync(path.join(worktree, "notes.txt"), "the agent's notes\n");
+      git(worktree, "add", "-f", ".env", "notes.txt");
+      git(worktree, "commit", "-q", "-m", "Add config");
+      fs.writeFileSync(path.join(lab.repo, "notes.txt"), "my own notes, not in git\n");
+      const main = git(lab.repo, "rev-parse", "main");
+      expect((await lab.cli(["review", String(id)])).code).toBe(0);
+      const refused = await lab.cli(["approve", String(id)]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("approving would replace 2 files you have in");
+      expect(refused.stderr).toContain(".env, notes.txt");
+      expect(fs.readFileSync(path.join(lab.repo, ".env"), "utf8")).toBe("TOKEN=local-only\n");
+      expect(fs.readFileSync(path.join(lab.repo, "notes.txt"), "utf8")).toBe("my own notes, not in git\n");
+      expect(git(lab.repo, "rev-parse", "main")).toBe(main);
+      fs.rmSync(path.join(lab.repo, "notes.txt"));
+      expect((await lab.cli(["task", "discard", String(id)])).code).toBe(0);
+    },
+  );
+
+  test("approve while the agent is working is refused unless confirmed", { timeout: 180_000 }, async () => {
+    const id = await startedTask("Add a greeting to app.js.");
+    await waitStatus(id, "in-review");
+    expect((await lab.cli(["review", String(id)])).code).toBe(0);
+    // The agent works on a follow-up (the endpoint holds each answer, so the turn lasts a while).
+    lab.endpoint.holdMs = 15_000;
+    try {
+      expect((await lab.cli(["reject", String(id), "-m", "Say more."])).code).toBe(0);
+      await lab.waitFor(`task-${id}`, (s) => s.state === "working", "working");
+      const busy = await lab.cli(["approve", String(id)]);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain(`task ${id}'s agent is still working`);
+      expect(busy.stderr).toContain("--while-working");
+      const forced = await lab.cli(["approve", String(id), "--while-working"]);
+      expect(forced.code, forced.stderr).toBe(0);
+    } finally {
+      lab.endpoint.holdMs = 0;
+    }
+  });
 });

@@ -47,7 +47,8 @@ export interface SessionLab {
   repo: string;
   socket: string;
   notifyLog: string;
-  endpoint: Endpoint & { model: ModelSession };
+  /** The lab endpoint; `holdMs` holds every answer that much longer (a turn the test wants to see working). */
+  endpoint: Endpoint & { model: ModelSession; holdMs: number };
   env: NodeJS.ProcessEnv;
   cli(args: readonly string[], o?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
   /** `ps --json --no-usage`, with extra environment variables if given. */
@@ -89,10 +90,13 @@ export async function sessionLab(
   const scenario = parseScenario(o.scenario ?? SESSION_SCENARIO, "sessions.yaml");
   const model = new ModelSession(scenario, o.workspace ? o.workspace(repo, dataDir) : repo);
   const delay = o.delayMs ?? 2500;
+  const endpoint = Object.assign({ model, holdMs: 0 }, {} as Endpoint);
   const inner = await startEndpoint({
-    responder: { reply: async (req, ctx) => (await new Promise((r) => setTimeout(r, delay)), model.reply(req, ctx)) },
+    responder: {
+      reply: async (req, ctx) => (await new Promise((r) => setTimeout(r, delay + endpoint.holdMs)), model.reply(req, ctx)),
+    },
   });
-  const endpoint = { ...inner, model };
+  Object.assign(endpoint, inner);
 
   // Claude Code: onboarding done, the lab key approved, the repository trusted.
   fs.writeFileSync(

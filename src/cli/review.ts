@@ -13,6 +13,7 @@ import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderT
 import {
   addTask,
   approveTask,
+  recordReview,
   discardTask,
   elapsedMs,
   getTask,
@@ -145,8 +146,11 @@ export function registerReview(program: Command): void {
     .command("review")
     .description("a task's change: diff stat, open comments, state and cost")
     .argument("<id>")
+    .option("--patch", "print the whole diff")
     .option("--json", "print JSON")
-    .action(async (id: string, flags: { json?: boolean }) => reviewCommand(id, { json: flags.json, diff: true }));
+    .action(async (id: string, flags: { json?: boolean; patch?: boolean }) =>
+      reviewCommand(id, { json: flags.json, diff: true, patch: flags.patch === true }),
+    );
 
   program
     .command("approve")
@@ -154,10 +158,14 @@ export function registerReview(program: Command): void {
     .argument("<id>")
     .option("--squash", "squash into one commit")
     .option("--merge", "merge commit (the default unless the config says squash)")
-    .action((id: string, flags: { squash?: boolean; merge?: boolean }) => {
+    .option("--while-working", "approve although the agent is still working or asking something")
+    .action((id: string, flags: { squash?: boolean; merge?: boolean; whileWorking?: boolean }) => {
       if (flags.squash && flags.merge) throw new UsageError("choose one of --squash and --merge");
       const { ctx } = openReview();
-      const r = approveTask(ctx, getTask(ctx, id).id, { strategy: flags.squash ? "squash" : flags.merge ? "merge" : undefined });
+      const r = approveTask(ctx, getTask(ctx, id).id, {
+        strategy: flags.squash ? "squash" : flags.merge ? "merge" : undefined,
+        whileWorking: flags.whileWorking === true,
+      });
       process.stdout.write(
         `task ${r.task.id} ${r.strategy === "squash" ? "squashed" : "merged"} into ${r.task.baseBranch} as ${r.commit.slice(0, 10)}; worktree removed\n`,
       );
@@ -202,9 +210,11 @@ export function registerReview(program: Command): void {
     });
 }
 
-async function reviewCommand(id: string, o: { json?: boolean; diff: boolean }): Promise<void> {
+async function reviewCommand(id: string, o: { json?: boolean; diff: boolean; patch?: boolean }): Promise<void> {
   const { ctx, usage } = openReview();
   const { task, session, diff } = refreshTask(ctx, getTask(ctx, id));
+  // What `review` showed is what `approve` will merge, or refuse to.
+  if (o.diff && diff) recordReview(ctx, task, diff);
   await withCost(ctx, usage, [task]);
   const comments = ctx.store.comments(task.id);
   if (o.json) {
@@ -213,6 +223,7 @@ async function reviewCommand(id: string, o: { json?: boolean; diff: boolean }): 
         task: taskJson(ctx, task),
         session: session ? { name: session.name, state: session.state, branch: session.branch, workdir: session.workdir } : null,
         files: (diff?.files ?? []).map((f) => ({ path: f.path, status: f.status, additions: f.additions, deletions: f.deletions })),
+        ...(o.diff && diff ? { tree: diff.tree, head: diff.head, ...(o.patch ? { patch: diff.patch } : {}) } : {}),
         comments,
       }),
     );
@@ -241,6 +252,8 @@ async function reviewCommand(id: string, o: { json?: boolean; diff: boolean }): 
         );
       const t = diffTotals(diff);
       out.push(`  ${t.files} file${t.files === 1 ? "" : "s"} changed, ${t.additions} insertions(+), ${t.deletions} deletions(-)`);
+      if (o.patch) out.push("", diff.patch.trimEnd());
+      out.push(colors.dim(`approve ${task.id} merges exactly this (tree ${diff.tree.slice(0, 12)}), or refuses if it changes`));
     }
   }
   const open = comments.filter((c) => c.sentAt === null);

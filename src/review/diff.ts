@@ -23,14 +23,21 @@ export interface FileDiff {
 export interface TaskDiff {
   patch: string;
   files: FileDiff[];
+  /** The worktree's whole content as a git tree (commits, staged, unstaged and untracked work): what this diff shows. */
+  tree: string;
+  /** The branch head when the diff was taken. */
+  head: string;
 }
 
 export function worktreeDiff(workdir: string, baseCommit: string): TaskDiff {
-  const patch = withWorktreeStaged(
-    workdir,
-    (env) => git(workdir, ["diff", "--cached", "--no-color", "--no-ext-diff", "--find-renames", "--binary", baseCommit], { env }).stdout,
-  );
-  return { patch, files: splitPatch(patch) };
+  return withWorktreeStaged(workdir, (env) => {
+    const patch = git(workdir, ["diff", "--cached", "--no-color", "--no-ext-diff", "--find-renames", "--binary", baseCommit], {
+      env,
+    }).stdout;
+    const tree = git(workdir, ["write-tree"], { env }).stdout.trim();
+    const head = git(workdir, ["rev-parse", "HEAD"]).stdout.trim();
+    return { patch, files: splitPatch(patch), tree, head };
+  });
 }
 
 /** Files, added and deleted lines of a whole diff. */

@@ -69,7 +69,7 @@ test("the review prompt lists every comment with its file, line and the line's t
       c("src/cart.js", 2, "old", "Why was this removed?"),
       c("notes.md", 2, "new", " Say more. "),
     ],
-    { patch: PATCH, files: splitPatch(PATCH) },
+    { files: splitPatch(PATCH) },
   );
   expect(prompt).toBe(
     [

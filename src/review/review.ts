@@ -34,6 +34,20 @@ import { ReviewStore, type Comment, type Task, type TaskStatus } from "./store.j
 
 export const MergeConflictError = NamedError.create<"MergeConflictError", { message: string; files: string[] }>("MergeConflictError");
 
+/** The task's work changed after the reviewer saw it: `commits` and `files` say how. Nothing was merged. */
+export const ChangedSinceReviewError = NamedError.create<
+  "ChangedSinceReviewError",
+  { message: string; commits: string[]; files: string[]; tree: string }
+>("ChangedSinceReviewError");
+
+/** Approving now would need a confirmation: the agent is still working, or asking the person something. */
+export const AgentBusyError = NamedError.create<"AgentBusyError", { message: string; state: string }>("AgentBusyError");
+
+/** The merge would create or replace files the user has in the base checkout that git does not track. */
+export const WouldOverwriteError = NamedError.create<"WouldOverwriteError", { message: string; files: string[]; checkout: string }>(
+  "WouldOverwriteError",
+);
+
 const ReviewConfig = z.object({ merge: z.enum(["merge", "squash"]).optional() }).strict();
 
 export function mergeStrategy(configDir: string, repo: string): "merge" | "squash" {
@@ -144,7 +158,7 @@ export function refreshTask(
 }
 
 /** All open comments as one prompt, in file and line order, each with the line it is about. */
-export function reviewPrompt(comments: readonly Comment[], diff: TaskDiff | null): string {
+export function reviewPrompt(comments: readonly Comment[], diff: Pick<TaskDiff, "files"> | null): string {
   const lines = [`Review comments on your changes (${comments.length}). Address each one, then stop.`, ""];
   for (const c of comments) {
     const quoted = diff ? lineOf(diff, c) : null;
@@ -154,7 +168,7 @@ export function reviewPrompt(comments: readonly Comment[], diff: TaskDiff | null
   return lines.join("\n");
 }
 
-function lineOf(diff: TaskDiff, c: Comment): string | null {
+function lineOf(diff: Pick<TaskDiff, "files">, c: Comment): string | null {
   const file = diff.files.find((f) => f.path === c.path);
   if (!file) return null;
   let oldNo = 0;
@@ -226,25 +240,65 @@ export interface ApproveResult {
   strategy: "merge" | "squash";
 }
 
-export function approveTask(ctx: ReviewContext, id: number, o: { strategy?: "merge" | "squash" } = {}): ApproveResult {
+/**
+ * Records what the reviewer was shown (`quartet review`): the worktree's whole content and branch head.
+ * A later approve merges exactly that, or refuses.
+ */
+export function recordReview(ctx: ReviewContext, task: Task, diff: TaskDiff): void {
+  ctx.store.updateTask(task.id, { reviewedTree: diff.tree, reviewedHead: diff.head });
+}
+
+export interface ApproveOptions {
+  strategy?: "merge" | "squash";
+  /** The tree the reviewer saw (the board sends the one its page showed); else the one `quartet review` recorded. */
+  reviewedTree?: string;
+  /** Approve although the agent is working or asking something (the person confirmed it). */
+  whileWorking?: boolean;
+}
+
+/**
+ * Merges (or squashes) the task's branch into its base: exactly the work the reviewer saw, or nothing.
+ * Refused, with nothing changed, when the work changed since it was reviewed, when the agent is still at
+ * work (unless confirmed), when the merge would replace a file the user has in the base checkout that git
+ * does not track (ignored or untracked), or when it conflicts.
+ */
+export function approveTask(ctx: ReviewContext, id: number, o: ApproveOptions = {}): ApproveResult {
   const task = getTask(ctx, id);
   if (task.status === "done" || task.status === "discarded") throw new UsageError(`task ${id} is already ${task.status}`);
   const session = taskSession(ctx, task);
   if (!session?.branch || !session.repo || !session.baseBranch) throw new UsageError(`task ${id} has no branch to merge`);
+  if (!o.whileWorking && (session.state === "working" || session.state === "needs-input")) {
+    throw new AgentBusyError({
+      message: `task ${id}'s agent is ${session.state === "working" ? "still working" : "waiting for an answer"} (since ${new Date(session.stateSince).toLocaleTimeString()}): its change may not be finished. Approve once it stops, or confirm (CLI: --while-working)`,
+      state: session.state,
+    });
+  }
+  const reviewed = o.reviewedTree ?? task.reviewedTree;
+  if (!reviewed)
+    throw new UsageError(`task ${id} has not been reviewed: \`quartet review ${id}\` shows its change, then approve merges exactly that`);
+  if (!fs.existsSync(session.workdir)) throw new UsageError(`task ${id}: its worktree ${session.workdir} is gone`);
+  const now = worktreeDiff(session.workdir, session.baseCommit ?? session.baseBranch);
+  if (now.tree !== reviewed) throw changedSinceReview(id, session.workdir, task.reviewedHead, reviewed, now);
   const strategy = o.strategy ?? mergeStrategy(ctx.sessions.paths.configDir, task.repo);
   const base = session.baseBranch;
   // Work the agent left uncommitted is part of what was reviewed.
-  if (fs.existsSync(session.workdir) && uncommitted(session.workdir).length > 0) {
+  if (uncommitted(session.workdir).length > 0) {
     git(session.workdir, ["add", "--all"]);
     git(session.workdir, ["commit", "--quiet", "--no-verify", "-m", `${task.title}\n\nUncommitted work of quartet task ${task.id}.`]);
   }
-  const { dir, cleanup } = baseCheckout(session.repo, base, ctx.sessions.paths.dataDir);
+  // The commit that holds exactly the reviewed tree: merged by its id, so a commit the agent adds meanwhile is not.
+  const commit = git(session.workdir, ["rev-parse", "HEAD"]).stdout.trim();
+  if (git(session.workdir, ["rev-parse", `${commit}^{tree}`]).stdout.trim() !== reviewed) {
+    throw changedSinceReview(id, session.workdir, task.reviewedHead, reviewed, worktreeDiff(session.workdir, session.baseCommit ?? base));
+  }
+  const { dir, cleanup, own } = baseCheckout(session.repo, base, ctx.sessions.paths.dataDir);
   try {
+    if (own) refuseOverwrites(dir, commit);
     const message = `${task.title} (quartet task ${task.id})`;
     const merged =
       strategy === "squash"
-        ? git(dir, ["merge", "--squash", session.branch], { allowFailure: true })
-        : git(dir, ["merge", "--no-ff", "--no-edit", "-m", message, session.branch], { allowFailure: true });
+        ? git(dir, ["merge", "--squash", commit], { allowFailure: true })
+        : git(dir, ["merge", "--no-ff", "--no-edit", "-m", message, commit], { allowFailure: true });
     if (!merged.ok) {
       const files = git(dir, ["diff", "--name-only", "--diff-filter=U"], { allowFailure: true }).stdout.split("\n").filter(Boolean);
       git(dir, ["merge", "--abort"], { allowFailure: true });
@@ -256,20 +310,78 @@ export function approveTask(ctx: ReviewContext, id: number, o: { strategy?: "mer
       });
     }
     if (strategy === "squash") git(dir, ["commit", "--quiet", "--no-verify", "-m", message]);
-    const commit = git(dir, ["rev-parse", "HEAD"]).stdout.trim();
+    const result = git(dir, ["rev-parse", "HEAD"]).stdout.trim();
     retireSession(ctx, session, { discard: false });
-    ctx.store.updateTask(task.id, { status: "done", conflict: null, mergedCommit: commit, finishedAt: Date.now() });
-    return { task: getTask(ctx, id), commit, strategy };
+    ctx.store.updateTask(task.id, { status: "done", conflict: null, mergedCommit: result, finishedAt: Date.now() });
+    return { task: getTask(ctx, id), commit: result, strategy };
   } finally {
     cleanup();
   }
 }
 
+function changedSinceReview(id: number, workdir: string, reviewedHead: string | null, reviewedTree: string, now: TaskDiff) {
+  const commits = reviewedHead
+    ? git(workdir, ["log", "--format=%h %s", `${reviewedHead}..${now.head}`], { allowFailure: true })
+        .stdout.split("\n")
+        .filter(Boolean)
+    : [];
+  const files = git(workdir, ["diff", "--name-status", "--no-renames", reviewedTree, now.tree], { allowFailure: true })
+    .stdout.split("\n")
+    .filter(Boolean)
+    .map((l) => l.replace("\t", " "));
+  const what = [
+    commits.length > 0 ? `new commits: ${commits.join("; ")}` : "",
+    files.length > 0 ? `changed files: ${files.slice(0, 10).join(", ")}${files.length > 10 ? ` and ${files.length - 10} more` : ""}` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
+  return new ChangedSinceReviewError({
+    message: `task ${id} changed since it was reviewed (${what || "its content differs"}); nothing was merged. Review it again, then approve`,
+    commits,
+    files,
+    tree: now.tree,
+  });
+}
+
 /**
- * Where to merge: the checkout that has the base branch (it must have no uncommitted changes to tracked
- * files), or a temporary worktree of it when none does.
+ * Refuses a merge that would write a file over one the user has in the base checkout that git does not
+ * track there: git replaces ignored files silently (an `.env` holding a secret), and stops half-way on
+ * untracked ones. The files named are those the merged commit adds or changes since the merge base.
  */
-function baseCheckout(repo: string, base: string, dataDir: string): { dir: string; cleanup: () => void } {
+function refuseOverwrites(checkout: string, commit: string): void {
+  const mergeBase = git(checkout, ["merge-base", "HEAD", commit]).stdout.trim();
+  const written = git(checkout, ["diff", "--name-only", "--no-renames", "-z", "--diff-filter=ACMRT", mergeBase, commit])
+    .stdout.split("\0")
+    .filter(Boolean);
+  if (written.length === 0) return;
+  const tracked = new Set(
+    git(checkout, ["ls-files", "-z", "--", ...written])
+      .stdout.split("\0")
+      .filter(Boolean),
+  );
+  const endangered = written.filter((f) => !tracked.has(f) && existsNoFollow(path.join(checkout, f)));
+  if (endangered.length === 0) return;
+  throw new WouldOverwriteError({
+    message: `approving would replace ${endangered.length === 1 ? "a file" : `${endangered.length} files`} you have in ${checkout} that git does not track: ${endangered.slice(0, 10).join(", ")}${endangered.length > 10 ? ` and ${endangered.length - 10} more` : ""}; nothing was merged. Move ${endangered.length === 1 ? "it" : "them"} aside (or ask the agent not to add ${endangered.length === 1 ? "it" : "them"}), then approve`,
+    files: endangered,
+    checkout,
+  });
+}
+
+function existsNoFollow(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where to merge: the checkout that has the base branch (`own`: the user's; it must have no uncommitted
+ * changes to tracked files), or a temporary worktree of it when none does.
+ */
+function baseCheckout(repo: string, base: string, dataDir: string): { dir: string; cleanup: () => void; own: boolean } {
   const existing = worktreeOfBranch(repo, base);
   if (existing) {
     const dirty = uncommitted(existing).filter((l) => !l.startsWith("??"));
@@ -281,12 +393,16 @@ function baseCheckout(repo: string, base: string, dataDir: string): { dir: strin
           .join(", ")}); commit or stash them before approving`,
       );
     }
-    return { dir: existing, cleanup: () => {} };
+    return { dir: existing, cleanup: () => {}, own: true };
   }
   const dir = fs.mkdtempSync(path.join(fs.existsSync(dataDir) ? dataDir : os.tmpdir(), "merge-"));
   fs.rmSync(dir, { recursive: true });
   withRepoLock(repo, () => git(repo, ["worktree", "add", "--quiet", dir, base]));
-  return { dir, cleanup: () => withRepoLock(repo, () => git(repo, ["worktree", "remove", "--force", dir], { allowFailure: true })) };
+  return {
+    dir,
+    cleanup: () => withRepoLock(repo, () => git(repo, ["worktree", "remove", "--force", dir], { allowFailure: true })),
+    own: false,
+  };
 }
 
 /**

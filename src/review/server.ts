@@ -166,9 +166,17 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
       case "request-changes":
         await requestChanges(o.ctx, id, typeof body.message === "string" ? body.message : undefined);
         return;
-      case "approve":
-        approveTask(o.ctx, id, { strategy: body.strategy === "squash" ? "squash" : body.strategy === "merge" ? "merge" : undefined });
+      case "approve": {
+        if (typeof body.reviewed !== "string" || !/^[0-9a-f]{40,64}$/.test(body.reviewed)) {
+          throw new UsageError("approve needs the tree the page showed (`reviewed`): reload the task");
+        }
+        approveTask(o.ctx, id, {
+          strategy: body.strategy === "squash" ? "squash" : body.strategy === "merge" ? "merge" : undefined,
+          reviewedTree: body.reviewed,
+          whileWorking: body.whileWorking === true,
+        });
         return;
+      }
       case "discard":
         discardTask(o.ctx, id);
         return;
@@ -180,7 +188,10 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     }
   }
 
-  function taskCard(task: Task, extra: { state?: string; changes?: { files: number; additions: number; deletions: number } } = {}) {
+  function taskCard(
+    task: Task,
+    extra: { state?: string; changes?: { files: number; additions: number; deletions: number }; tree?: string } = {},
+  ) {
     return {
       id: task.id,
       title: task.title,
@@ -198,7 +209,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     const panes = o.ctx.sessions.tmux().panes();
     const cards = o.ctx.store.tasks().map((t) => {
       const r = refreshTask(o.ctx, t, panes);
-      return taskCard(r.task, { state: r.session?.state, changes: r.diff ? diffTotals(r.diff) : undefined });
+      return taskCard(r.task, { state: r.session?.state, changes: r.diff ? diffTotals(r.diff) : undefined, tree: r.diff?.tree });
     });
     return { columns: COLUMNS.map((c) => ({ id: c, title: COLUMN_TITLE[c], tasks: cards.filter((t) => t.status === c) })) };
   }
@@ -208,7 +219,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     const viewed = o.ctx.store.viewed(task.id);
     return {
       task: {
-        ...taskCard(current, { state: session?.state, changes: diff ? diffTotals(diff) : undefined }),
+        ...taskCard(current, { state: session?.state, changes: diff ? diffTotals(diff) : undefined, tree: diff?.tree }),
         body: current.body,
         baseBranch: current.baseBranch,
       },

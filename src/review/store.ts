@@ -43,6 +43,10 @@ const MIGRATIONS: Migration[] = [
       PRIMARY KEY (task_id, path)
     );`,
   },
+  {
+    name: "what was reviewed",
+    up: `ALTER TABLE task ADD COLUMN reviewed_tree TEXT; ALTER TABLE task ADD COLUMN reviewed_head TEXT;`,
+  },
 ];
 
 /** The board's columns, in order. */
@@ -69,6 +73,12 @@ export interface Task {
   /** Files that conflicted on the last approve, newline-separated; null when the last merge went through. */
   conflict: string | null;
   mergedCommit: string | null;
+  /**
+   * The worktree's whole content (a git tree) as last shown to the reviewer by `quartet review`, and its
+   * branch head then: approve merges exactly this, or refuses.
+   */
+  reviewedTree: string | null;
+  reviewedHead: string | null;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;

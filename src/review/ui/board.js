@@ -33,7 +33,7 @@
       credentials: "same-origin",
     });
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(data.error || `HTTP ${res.status}`);
+    if (!res.ok) throw Object.assign(new Error(data.error || `HTTP ${res.status}`), { data: data.data });
     return data;
   }
 
@@ -197,7 +197,7 @@
         class: "approve",
         text: "Approve and merge",
         disabled: t.status === "done" || t.status === "discarded",
-        onclick: () => act("approve", { strategy: document.getElementById("strategy").value || undefined }),
+        onclick: () => approve(false),
       }),
       el("button", {
         class: "danger",
@@ -316,15 +316,44 @@
     text.focus();
   }
 
+  /** Approve merges the work this page shows (its tree), or the server refuses and says why. */
+  async function approve(whileWorking) {
+    const body = { strategy: document.getElementById("strategy").value || undefined, reviewed: detail.task.tree, whileWorking };
+    try {
+      detail = await api("POST", `/api/tasks/${detail.task.id}/approve`, body);
+      renderTask();
+      flash(`Task #${detail.task.id} is ${detail.task.status}.`, "ok");
+    } catch (err) {
+      if (err.data && err.data.state && !whileWorking && confirm(`${err.message}\n\nApprove anyway?`)) return approve(true);
+      flash(err.message);
+      // A refusal because the work changed: the page says so and offers the new diff. Any other (a merge
+      // conflict) is shown with the task as it is now.
+      if (err.data && err.data.tree) showChanged();
+      else await loadTask(detail.task.id);
+    }
+  }
+
+  /** The work changed after this page loaded it: say so, and load the new diff only when asked. */
+  function showChanged() {
+    if (document.getElementById("changed")) return;
+    const banner = el(
+      "div",
+      { id: "changed", class: "changed", role: "alert" },
+      el("strong", { text: "Changed since you reviewed: " }),
+      "the agent's work is no longer what this page shows; approve would refuse. ",
+      el("button", { text: "Show the new diff", onclick: () => loadTask(detail.task.id) }),
+    );
+    document.querySelector(".review aside")?.prepend(banner);
+  }
+
   async function act(action, body, rerender = true, method = "POST") {
     try {
       detail = await api(method, `/api/tasks/${detail.task.id}/${action}`, body);
       if (rerender) renderTask();
-      if (action === "approve" || action === "discard") flash(`Task #${detail.task.id} is ${detail.task.status}.`, "ok");
+      if (action === "discard") flash(`Task #${detail.task.id} is ${detail.task.status}.`, "ok");
       if (action === "request-changes" || action === "rebase") flash("Sent to the agent.", "ok");
     } catch (err) {
       flash(err.message);
-      if (action === "approve") await loadTask(detail.task.id);
     }
   }
 
@@ -386,8 +415,9 @@
     else {
       const card = board.columns.flatMap((c) => c.tasks).find((t) => t.id === detail.task.id);
       const was = detail.task;
-      if (card && (card.status !== was.status || card.state !== was.state || JSON.stringify(card.changes) !== JSON.stringify(was.changes)))
-        loadTask(was.id);
+      // The diff on screen is what approve merges: it is never swapped for a newer one unasked.
+      if (card && card.tree && was.tree && card.tree !== was.tree) showChanged();
+      else if (card && (card.status !== was.status || card.state !== was.state)) loadTask(was.id);
     }
   });
   events.onerror = () => {
