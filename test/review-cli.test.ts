@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { git, sessionLab, type SessionLab } from "./sessions.js";
+import { git, panePid, sessionLab, type SessionLab } from "./sessions.js";
 import { worktreeDir } from "../src/sessions/sessions.js";
 
 const SCENARIO = `
@@ -141,18 +141,49 @@ test(
   },
 );
 
-test("request changes on a task whose session has ended resumes it headlessly", { timeout: 180_000 }, async () => {
-  const id = await startedTask("Add a greeting to app.js.");
+test(
+  "request changes on a task whose session has ended relaunches the agent in its pane, on its conversation",
+  { timeout: 180_000 },
+  async () => {
+    const id = await startedTask("Add a greeting to app.js.");
+    await waitStatus(id, "in-review");
+    const before = (await lab.ps()).find((s) => s.name === `task-${id}`)!;
+    expect((await lab.cli(["stop", `task-${id}`, "--keep-worktree"])).code).toBe(0);
+    // A message that looks like an option is a message.
+    const rejected = await lab.cli(["reject", String(id), "--message=--version"]);
+    expect(rejected.code, rejected.stderr).toBe(0);
+    expect(rejected.stdout).toContain("(its session had ended: relaunched in its pane)");
+    await expect.poll(() => lab.userTexts().includes("--version"), { timeout: 60_000 }).toBe(true);
+    // Visible and tracked as before: the same runtime session, its hooks reporting, its pane alive.
+    const { session } = await lab.waitFor(`task-${id}`, (s) => s.state === "idle" && s.stateSource === "hook", "idle after the review");
+    expect(session.runtimeSessionId).toBe(before.runtimeSessionId);
+    expect(session.tmux.pane).not.toBeNull();
+    // The conversation went on: the relaunched request carries the first turn's prompt.
+    const last = lab.endpoint.model.requests.at(-1)!.body as { messages: { content: unknown }[] };
+    expect(JSON.stringify(last.messages)).toContain("Add a greeting to app.js.");
+    await waitStatus(id, "in-review");
+  },
+);
+
+test("a task whose agent dies with nothing done moves to Exited, and restarts in its worktree", { timeout: 180_000 }, async () => {
+  lab.endpoint.holdMs = 60_000;
+  let id: number;
+  try {
+    id = await startedTask("Add a greeting to app.js.");
+    const { session } = await lab.waitFor(`task-${id}`, (s) => s.state === "working" && s.stateSource === "hook", "working");
+    process.kill(panePid(lab.socket, session.tmux.pane!), "SIGKILL");
+    const exited = await waitStatus(id, "exited");
+    expect(exited.column).toBe("Exited");
+  } finally {
+    lab.endpoint.holdMs = 0;
+  }
+  const worktree = worktreeDir(lab.dataDir, lab.repo, `task-${id}`);
+  const restarted = await lab.cli(["task", "start", String(id)]);
+  expect(restarted.code, restarted.stderr).toBe(0);
   await waitStatus(id, "in-review");
-  expect((await lab.cli(["stop", `task-${id}`, "--keep-worktree"])).code).toBe(0);
-  const rejected = await lab.cli(["reject", String(id), "-m", "One more thing: add a comment on top."]);
-  expect(rejected.code, rejected.stderr).toBe(0);
-  expect(rejected.stdout).toContain("(its session had ended: resumed)");
-  await expect.poll(() => lab.userTexts().some((t) => t.includes("One more thing: add a comment on top.")), { timeout: 60_000 }).toBe(true);
-  // The headless run ends; the task is back in review with its change.
-  await waitStatus(id, "in-review");
-  const ps = (await lab.ps()).find((s) => s.name === `task-${id}`)!;
-  expect(ps.state).toBe("exited");
+  expect(fs.readFileSync(path.join(worktree, "app.js"), "utf8")).toBe("console.log('hello, world');\n");
+  expect(lab.userTexts().some((t) => t.startsWith("Carry on with this task where you left off:"))).toBe(true);
+  expect((await lab.cli(["task", "discard", String(id)])).code).toBe(0);
 });
 
 test("bad input", async () => {

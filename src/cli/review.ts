@@ -180,7 +180,7 @@ export function registerReview(program: Command): void {
       const { ctx } = openReview();
       const r = await requestChanges(ctx, getTask(ctx, id).id, flags.message);
       process.stdout.write(
-        `sent ${r.sent} comment${r.sent === 1 ? "" : "s"} and your message to task ${id}'s agent${r.resumed ? " (its session had ended: resumed)" : ""}\n`,
+        `sent ${r.sent} comment${r.sent === 1 ? "" : "s"} and your message to task ${id}'s agent${r.resumed ? " (its session had ended: relaunched in its pane)" : ""}\n`,
       );
     });
 

@@ -17,10 +17,15 @@ import { Registry, type SessionRow } from "../sessions/registry.js";
 import {
   attachTarget,
   collectGarbage,
+  findSession,
   gridSessions,
   listSessions,
   planGarbage,
+  pressKeys,
+  relaunchSession,
+  resumableSessions,
   sendToSession,
+  SESSION_KEYS_HELP,
   startSession,
   stopSession,
   type SessionsContext,
@@ -93,14 +98,38 @@ export function registerSessions(program: Command): void {
 
   program
     .command("send")
-    .description("type a message into a session, exactly as given, then Enter")
+    .description("type a message into a session, exactly as given, then Enter; or press keys (--key)")
     .argument("<name>")
-    .argument("<text>")
-    .action(async (name: string, text: string) => {
+    .argument("[text]")
+    .option("--key <keys...>", `press these keys instead (${SESSION_KEYS_HELP}), e.g. --key Down Enter`)
+    .action(async (name: string, text: string | undefined, flags: { key?: string[] }) => {
       const { ctx } = openSessions();
-      if (text.trim() === "") throw new UsageError("nothing to send: the text is empty");
+      if (flags.key) {
+        if (text !== undefined) throw new UsageError("give either a message or --key, not both");
+        pressKeys(ctx, name, flags.key);
+        process.stdout.write(`pressed ${flags.key.join(" ")} in ${name}\n`);
+        return;
+      }
+      if (text === undefined || text.trim() === "") throw new UsageError("nothing to send: the text is empty");
       await sendToSession(ctx, name, text);
       process.stdout.write(`sent to ${name}\n`);
+    });
+
+  program
+    .command("resume")
+    .description("relaunch ended sessions in their panes, on their own conversations (after a crash or a reboot)")
+    .argument("[name]")
+    .option("--all", "every ended session whose worktree is still there")
+    .option("-m, --message <text>", "a prompt to send as it starts")
+    .action(async (name: string | undefined, flags: { all?: boolean; message?: string }) => {
+      if ((name === undefined) === (flags.all !== true)) throw new UsageError("name one session, or --all");
+      const { ctx } = openSessions();
+      const rows = name !== undefined ? [findSession(ctx, name)] : resumableSessions(ctx);
+      if (rows.length === 0) process.stdout.write("no ended session to resume\n");
+      for (const row of rows) {
+        const resumed = await relaunchSession(ctx, row, flags.message ?? null);
+        process.stdout.write(`${resumed.name}: relaunched (${resumed.runtime}); \`quartet attach ${resumed.name}\`\n`);
+      }
     });
 
   program

@@ -28,7 +28,7 @@ import {
 } from "../sessions/git.js";
 import type { SessionRow } from "../sessions/registry.js";
 import type { PaneStatus } from "../sessions/tmux.js";
-import { observe, sendToSession, startResumed, startSession, stopSession, type SessionsContext } from "../sessions/sessions.js";
+import { observe, relaunchSession, sendToSession, startSession, stopSession, type SessionsContext } from "../sessions/sessions.js";
 import { worktreeDiff, type TaskDiff } from "./diff.js";
 import { ReviewStore, type Comment, type Task, type TaskStatus } from "./store.js";
 
@@ -98,6 +98,7 @@ export async function startTask(
   o: { runtime: RuntimeAdapter; model?: string; bin?: string },
 ): Promise<Task> {
   const task = getTask(ctx, id);
+  if (task.status === "exited") return restartTask(ctx, task, o);
   if (task.status !== "todo") throw new UsageError(`task ${id} has already been started (${task.status})`);
   const row = await startSession(ctx.sessions, {
     cwd: task.repo,
@@ -111,6 +112,25 @@ export async function startTask(
   });
   ctx.store.updateTask(task.id, { status: "running", runtime: o.runtime.id, sessionName: row.name, startedAt: Date.now() });
   return getTask(ctx, id);
+}
+
+/**
+ * Starts an exited task's agent again: in its own worktree, on its conversation where the runtime can
+ * resume it, asked to carry on; or, when its worktree is gone (`gc`), as a new session like a task never
+ * started.
+ */
+async function restartTask(ctx: ReviewContext, task: Task, o: { runtime: RuntimeAdapter; model?: string; bin?: string }): Promise<Task> {
+  const session = taskSession(ctx, task);
+  if (session && fs.existsSync(session.workdir)) {
+    await relaunchSession(ctx.sessions, session, `Carry on with this task where you left off:\n\n${taskPrompt(task)}`);
+    ctx.store.updateTask(task.id, { status: "running" });
+    return getTask(ctx, task.id);
+  }
+  for (const old of ctx.sessions.registry.byTask(String(task.id))) {
+    if (old.removedAt === null) ctx.sessions.registry.update(old.id, { removedAt: Date.now() });
+  }
+  ctx.store.updateTask(task.id, { status: "todo" });
+  return startTask(ctx, task.id, { ...o, runtime: o.runtime });
 }
 
 /**
@@ -148,7 +168,12 @@ export function refreshTask(
     if (session.state === "working") status = "running";
     else if (session.state === "needs-input") status = "needs-input";
     else if (diff && diff.files.length > 0) status = "in-review";
+    // An agent that ended with nothing to review is not running: it waits for a restart or a discard.
+    else if (session.state === "exited") status = "exited";
     else status = task.status === "in-review" ? "in-review" : "running";
+  } else {
+    // Its session was removed (`gc`, `stop`): nothing runs, and nothing is left to review.
+    status = "exited";
   }
   if (status !== task.status) {
     ctx.store.updateTask(task.id, { status });
@@ -211,7 +236,8 @@ export async function requestChanges(ctx: ReviewContext, id: number, message?: s
   const prompt = [open.length > 0 ? reviewPrompt(open, diff) : "", message?.trim() ?? ""].filter(Boolean).join("\n\n");
   let resumed = false;
   if (session.state === "exited") {
-    await startResumed(ctx.sessions, session, prompt);
+    // The agent's TUI again, in its pane, on its own conversation: the person sees the work happen.
+    await relaunchSession(ctx.sessions, session, prompt);
     resumed = true;
   } else {
     await sendToSession(ctx.sessions, session.name, prompt);

@@ -19,6 +19,7 @@ import { html as diffHtml } from "diff2html";
 import { packageRoot } from "../core/binaries.js";
 import { errorMessage, NamedError, UsageError } from "../core/errors.js";
 import { runtimeById } from "../runtimes/registry.js";
+import { answerSession, paneQuestion } from "../sessions/sessions.js";
 import { confinedPath, diffTotals } from "./diff.js";
 import {
   addTask,
@@ -183,6 +184,13 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
       case "rebase":
         await askToRebase(o.ctx, id);
         return;
+      case "answer": {
+        if (body.answer !== "allow" && body.answer !== "deny") throw new UsageError('answer must be "allow" or "deny"');
+        const { session } = refreshTask(o.ctx, getTask(o.ctx, id));
+        if (!session) throw new UsageError(`task ${id} has no session`);
+        answerSession(o.ctx.sessions, session, body.answer);
+        return;
+      }
       default:
         throw new HttpError(404, `unknown action "${action}"`);
     }
@@ -224,7 +232,23 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         baseBranch: current.baseBranch,
       },
       session: session
-        ? { name: session.name, state: session.state, stateSource: session.stateSource, branch: session.branch, workdir: session.workdir }
+        ? {
+            name: session.name,
+            state: session.state,
+            stateSource: session.stateSource,
+            branch: session.branch,
+            workdir: session.workdir,
+            // What the agent asks, while it waits: the tool from its event, and its screen.
+            ...(session.state === "needs-input"
+              ? {
+                  ask: {
+                    tool: session.stateDetail,
+                    screen: paneQuestion(o.ctx.sessions, session),
+                    answerable: o.ctx.sessions.runtimes.get(session.runtime)?.session?.answers !== undefined,
+                  },
+                }
+              : {}),
+          }
         : null,
       files: (diff?.files ?? []).map((f) => ({
         path: f.path,

@@ -50,12 +50,13 @@ const MIGRATIONS: Migration[] = [
 ];
 
 /** The board's columns, in order. */
-export const COLUMNS = ["todo", "running", "needs-input", "in-review", "done", "discarded"] as const;
+export const COLUMNS = ["todo", "running", "needs-input", "exited", "in-review", "done", "discarded"] as const;
 export type TaskStatus = (typeof COLUMNS)[number];
 export const COLUMN_TITLE: Record<TaskStatus, string> = {
   todo: "Todo",
   running: "Running",
   "needs-input": "Needs input",
+  exited: "Exited",
   "in-review": "In review",
   done: "Done",
   discarded: "Discarded",

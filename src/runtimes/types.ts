@@ -67,11 +67,13 @@ export interface SessionDriver {
   launch(o: SessionLaunch): SessionCommand;
   /** A guess from the visible screen, for when no event has arrived yet; null when nothing is recognized. */
   screen(text: string): SessionState | null;
+  /** The keys that answer the runtime's permission prompt: allow this once, or deny. Absent: answer in the pane. */
+  answers?: { allow: readonly string[]; deny: readonly string[] };
   /**
-   * The command that continues an ended session's conversation with one more prompt, headless (the review
-   * board's "request changes" on a session whose TUI was closed). Its hooks report as `launch`'s do.
+   * The command that relaunches an ended session's TUI on its own conversation (`quartet resume`, request
+   * changes on an ended session), with a prompt or none. Its hooks report as `launch`'s do.
    */
-  resume?(o: SessionLaunch & { runtimeSessionId: string; prompt: string }): SessionCommand;
+  resume?(o: SessionLaunch & { runtimeSessionId: string }): SessionCommand;
   /** Finds the runtime's session id after the start, when it cannot be fixed up front. */
   discoverSessionId?(o: { workdir: string; since: number; env: LookupEnv }): string | null;
 }

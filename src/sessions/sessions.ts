@@ -14,7 +14,7 @@ import path from "node:path";
 import { findBinary } from "../core/binaries.js";
 import { MissingToolError, NamedError, UsageError } from "../core/errors.js";
 import type { LookupEnv, QuartetPaths } from "../core/paths.js";
-import type { RuntimeAdapter, SessionDriver } from "../runtimes/types.js";
+import type { RuntimeAdapter, SessionCommand, SessionDriver } from "../runtimes/types.js";
 import {
   addWorktree,
   branchExists,
@@ -247,7 +247,12 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
     tmux.setTitle(pane, `${name} (${o.runtime.id})`);
     ctx.registry.update(id, { tmuxPane: pane });
     row.tmuxPane = pane;
-    await watchStartup(tmux, pane, stateDir, o.startupMs ?? envMs(ctx.env, "QUARTET_STARTUP_WAIT_MS", 3000), driver);
+    await watchStartup(tmux, pane, {
+      stateDir,
+      eventsOffset: 0,
+      ms: o.startupMs ?? envMs(ctx.env, "QUARTET_STARTUP_WAIT_MS", 3000),
+      driver,
+    });
     started = { row, typedPrompt: command.typedPrompt };
   } catch (e) {
     rollback();
@@ -286,7 +291,12 @@ function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
  * Waits until the runtime reports its first event, or `ms` pass with it still running. A pane that died
  * meanwhile means the runtime could not start: its last output becomes the error.
  */
-async function watchStartup(tmux: Tmux, pane: string, stateDir: string, ms: number, driver: SessionDriver): Promise<void> {
+async function watchStartup(
+  tmux: Tmux,
+  pane: string,
+  o: { stateDir: string; eventsOffset: number; ms: number; driver: SessionDriver },
+): Promise<void> {
+  const { stateDir, ms, driver } = o;
   const deadline = Date.now() + ms;
   for (;;) {
     const status = tmux.panes().get(pane);
@@ -306,7 +316,7 @@ async function watchStartup(tmux: Tmux, pane: string, stateDir: string, ms: numb
       });
     }
     if (Date.now() >= deadline) return;
-    if (readEvents(stateDir, 0).events.some((e) => e.src !== "quartet")) return;
+    if (readEvents(stateDir, o.eventsOffset).events.some((e) => e.src !== "quartet")) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -345,40 +355,72 @@ function runSetup(command: string, workdir: string, ctx: SessionsContext): void 
 }
 
 /**
- * Runs an ended session's runtime again, headless, to continue its conversation with `prompt` in the same
- * worktree, in a fresh pane of the same tmux session; the session is tracked as before.
+ * Relaunches an ended session's TUI in its own worktree and tmux session, on the runtime's own
+ * conversation where the runtime can resume one (else a new conversation in the same worktree), with a
+ * prompt or none. Used by `quartet resume`, a task's restart and request changes on an ended session.
  */
-export async function startResumed(ctx: SessionsContext, row: SessionRow, prompt: string): Promise<SessionRow> {
-  const driver = ctx.runtimes.get(row.runtime)?.session;
-  if (!driver?.resume || !row.runtimeSessionId) {
-    throw new UsageError(
-      `${row.name} has ended and ${ctx.runtimes.get(row.runtime)?.displayName ?? row.runtime} cannot resume it; start the task's session again`,
-    );
-  }
+export async function relaunchSession(ctx: SessionsContext, row: SessionRow, prompt: string | null): Promise<SessionRow> {
+  const runtime = ctx.runtimes.get(row.runtime);
+  if (!runtime) throw new UsageError(`${row.name}: unknown runtime ${row.runtime}`);
+  const driver = driverOf(runtime);
+  const tmux = ctx.tmux();
+  const live = row.tmuxPane ? tmux.panes().get(row.tmuxPane) : undefined;
+  if (live && !live.dead && !row.stopped) throw new UsageError(`${row.name} is still running (\`quartet attach ${row.name}\`)`);
+  if (!fs.existsSync(row.workdir)) throw new UsageError(`${row.name}: its worktree ${row.workdir} is gone; start a new session`);
   const bin = findBinary(driver.binary, undefined, ctx.env);
   if (!bin) throw new MissingToolError({ message: `${driver.binary} is not installed: ${driver.install}` });
-  if (!fs.existsSync(row.workdir)) throw new UsageError(`${row.name}: its worktree ${row.workdir} is gone`);
-  const command = driver.resume({
+  const launch = {
     bin: bin.path,
     workdir: row.workdir,
     prompt,
     model: row.model,
     sessionId: row.id,
-    runtimeSessionId: row.runtimeSessionId,
     stateDir: row.stateDir,
     recordScript: recordScript(row.stateDir),
     env: ctx.env,
+  };
+  writeSessionScripts(row.stateDir, {
+    name: row.name,
+    runtime: row.runtime,
+    tmuxSocket: tmux.socket,
+    notify: sessionSettings({ configDir: ctx.paths.configDir, projectRoot: row.workdir }).notify,
   });
+  const resumable = driver.resume !== undefined && row.runtimeSessionId !== null;
+  if (resumable) {
+    try {
+      return await relaunchWith(ctx, row, driver, prompt, driver.resume!({ ...launch, runtimeSessionId: row.runtimeSessionId! }));
+    } catch (e) {
+      // A conversation that never got its first answer has nothing to resume (Claude Code: "No conversation
+      // found"); the runtime then exits at once and a new conversation starts in the same worktree.
+      if (!RuntimeExitedError.isInstance(e)) throw e;
+      ctx.log?.(
+        `${runtime.displayName} could not continue ${row.name}'s conversation (${e.data.output.split("\n")[0] || "it exited"}): starting a new one in the same worktree`,
+      );
+    }
+  } else {
+    ctx.log?.(`${runtime.displayName} cannot continue ${row.name}'s conversation here: starting a new one in the same worktree`);
+  }
+  return relaunchWith(ctx, row, driver, prompt, driver.launch({ ...launch, sessionId: crypto.randomUUID() }));
+}
+
+async function relaunchWith(
+  ctx: SessionsContext,
+  row: SessionRow,
+  driver: SessionDriver,
+  prompt: string | null,
+  command: SessionCommand,
+): Promise<SessionRow> {
   const tmux = ctx.tmux();
   if (tmux.sessionExists(row.tmuxSession)) tmux.killSession(row.tmuxSession);
   const now = Date.now();
-  appendEvent(row.stateDir, { t: now, src: "quartet", ev: "resume", state: "working" });
+  appendEvent(row.stateDir, { t: now, src: "quartet", ev: "relaunch", state: prompt !== null ? "working" : "idle" });
   const changes: Partial<SessionRow> = {
     stopped: false,
-    state: "working",
+    state: prompt !== null ? "working" : "idle",
     stateSince: now,
     stateSource: "quartet",
-    stateDetail: "resumed with a prompt",
+    stateDetail: prompt !== null ? "relaunched with a prompt" : "relaunched",
+    runtimeSessionId: command.runtimeSessionId,
     endedAt: null,
     exitStatus: null,
     eventsOffset: fs.statSync(eventsFile(row.stateDir)).size,
@@ -391,8 +433,18 @@ export async function startResumed(ctx: SessionsContext, row: SessionRow, prompt
     argv: command.argv,
     env: { ...ctx.env, ...command.env },
   });
-  tmux.setTitle(pane, `${row.name} (${row.runtime}, resumed)`);
+  tmux.setTitle(pane, `${row.name} (${row.runtime})`);
   ctx.registry.update(row.id, { tmuxPane: pane });
+  await watchStartup(tmux, pane, {
+    stateDir: row.stateDir,
+    eventsOffset: changes.eventsOffset!,
+    ms: envMs(ctx.env, "QUARTET_STARTUP_WAIT_MS", 3000),
+    driver,
+  });
+  if (command.typedPrompt !== undefined) {
+    const typed = await typeWhenReady(tmux, pane, driver, command.typedPrompt, envMs(ctx.env, "QUARTET_READY_WAIT_MS", 60_000));
+    if (typed !== true) ctx.log?.(`${typed}; type the prompt with \`quartet send ${row.name}\``);
+  }
   return { ...row, ...changes, tmuxPane: pane };
 }
 
@@ -494,6 +546,57 @@ export async function sendToSession(ctx: SessionsContext, name: string, text: st
   const driver = ctx.runtimes.get(row.runtime)?.session;
   appendEvent(row.stateDir, { t: Date.now(), src: "quartet", ev: "send", state: driver?.eventsComplete ? "" : "working" });
   return row;
+}
+
+/** Keys `send --key` may press: enough to answer any runtime's prompt, nothing that runs tmux commands. */
+const SESSION_KEY = /^(Enter|Escape|Tab|BTab|Up|Down|Left|Right|Space|BSpace|Home|End|PageUp|PageDown|[A-Za-z0-9]|C-[a-z])$/;
+export const SESSION_KEYS_HELP = "Enter, Escape, Tab, Up, Down, Left, Right, Space, BSpace, a letter or digit, C-x";
+
+/** Presses keys in the session's pane (answering a runtime's dialog: OpenCode's needs Enter, which `send` types after text). */
+export function pressKeys(ctx: SessionsContext, name: string, keys: readonly string[]): SessionRow {
+  const bad = keys.find((k) => !SESSION_KEY.test(k));
+  if (bad !== undefined) throw new UsageError(`--key ${JSON.stringify(bad)}: not a key quartet sends (${SESSION_KEYS_HELP})`);
+  const row = findSession(ctx, name);
+  const pane = livePane(ctx, row, "press keys in");
+  const tmux = ctx.tmux();
+  for (const key of keys) tmux.key(pane, key);
+  return row;
+}
+
+/**
+ * Answers the runtime's permission prompt as the person would in the pane: allow this once, or deny. Only
+ * while the session waits for its person, and only for runtimes whose keys are known.
+ */
+export function answerSession(ctx: SessionsContext, row: SessionRow, answer: "allow" | "deny"): void {
+  const driver = ctx.runtimes.get(row.runtime)?.session;
+  if (!driver?.answers) throw new UsageError(`${row.name}: answer ${row.runtime}'s prompt in its pane (\`quartet attach ${row.name}\`)`);
+  if (row.state !== "needs-input") throw new UsageError(`${row.name} is not waiting for an answer (it is ${row.state})`);
+  const pane = livePane(ctx, row, "answer");
+  const tmux = ctx.tmux();
+  for (const key of driver.answers[answer]) tmux.key(pane, key);
+  appendEvent(row.stateDir, { t: Date.now(), src: "quartet", ev: `answer-${answer}`, state: answer === "allow" ? "working" : "idle" });
+}
+
+/** What the session's pane shows now (its last lines), for a person deciding how to answer it. */
+export function paneQuestion(ctx: SessionsContext, row: SessionRow, lines = 24): string {
+  const pane = row.tmuxPane ? ctx.tmux().panes().get(row.tmuxPane) : undefined;
+  if (!pane || pane.dead) return "";
+  return ctx
+    .tmux()
+    .capture(pane.paneId)
+    .split("\n")
+    .map((l) => l.replace(/\s+$/, ""))
+    .filter((l) => l.trim() !== "")
+    .slice(-lines)
+    .join("\n");
+}
+
+/**
+ * Sessions that ended without being stopped, whose worktree is still there: what `resume --all` brings back
+ * after a crash, a killed tmux server or a reboot. (A session the person stopped is resumed only by name.)
+ */
+export function resumableSessions(ctx: SessionsContext): SessionRow[] {
+  return listSessions(ctx).filter((r) => r.state === "exited" && !r.stopped && !r.discarded && fs.existsSync(r.workdir));
 }
 
 /** The session's pane, for `attach`: also a dead one, whose last screen is still worth reading. */

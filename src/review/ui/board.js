@@ -134,6 +134,42 @@
             }),
           )
         : null;
+    const restart =
+      t.status === "exited"
+        ? el(
+            "div",
+            { class: "start" },
+            el("button", {
+              text: "Restart",
+              title: "start the agent again in its worktree, on its conversation",
+              onclick: async (e) => {
+                e.stopPropagation();
+                e.target.disabled = true;
+                try {
+                  await api("POST", `/api/tasks/${t.id}/start`, { runtime: t.runtime });
+                  await loadBoard();
+                } catch (err) {
+                  flash(err.message);
+                  e.target.disabled = false;
+                }
+              },
+            }),
+            el("button", {
+              class: "danger",
+              text: "Discard",
+              onclick: async (e) => {
+                e.stopPropagation();
+                if (!confirm(`Discard task #${t.id} and delete its branch?`)) return;
+                try {
+                  await api("POST", `/api/tasks/${t.id}/discard`, {});
+                  await loadBoard();
+                } catch (err) {
+                  flash(err.message);
+                }
+              },
+            }),
+          )
+        : null;
     const changes = t.changes
       ? el("div", {
           class: "changes",
@@ -155,6 +191,7 @@
       changes,
       costLine(t),
       start,
+      restart,
     );
   }
 
@@ -206,6 +243,23 @@
         onclick: () => confirm(`Discard task #${t.id} and delete its branch?`) && act("discard", {}),
       }),
     );
+    const ask =
+      d.session && d.session.ask
+        ? el(
+            "div",
+            { class: "ask", role: "alert" },
+            el("strong", { text: `The agent asks${d.session.ask.tool ? ` (${d.session.ask.tool})` : ""}:` }),
+            el("pre", { text: d.session.ask.screen || "(its screen is empty)" }),
+            d.session.ask.answerable
+              ? el(
+                  "div",
+                  { class: "answers" },
+                  el("button", { class: "primary", text: "Allow once", onclick: () => act("answer", { answer: "allow" }) }),
+                  el("button", { class: "danger", text: "Deny", onclick: () => act("answer", { answer: "deny" }) }),
+                )
+              : el("p", { text: `Answer it in its pane: quartet attach ${d.session.name}` }),
+          )
+        : null;
     const conflict = t.conflict
       ? el(
           "div",
@@ -245,6 +299,7 @@
           el("h3", { text: `Files (${d.files.length})` }),
           files,
           el("textarea", { id: "message", placeholder: "A message to send with the comments (optional)", rows: 3 }),
+          ask,
           actions,
           conflict,
         ),
@@ -352,6 +407,7 @@
       if (rerender) renderTask();
       if (action === "discard") flash(`Task #${detail.task.id} is ${detail.task.status}.`, "ok");
       if (action === "request-changes" || action === "rebase") flash("Sent to the agent.", "ok");
+      if (action === "answer") flash(body.answer === "allow" ? "Allowed once." : "Denied.", "ok");
     } catch (err) {
       flash(err.message);
     }

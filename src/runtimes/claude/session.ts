@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { shellQuote } from "../../sessions/scripts.js";
 import type { SessionState } from "../../sessions/state.js";
-import type { SessionDriver, SessionLaunch } from "../types.js";
+import type { SessionCommand, SessionDriver, SessionLaunch } from "../types.js";
 
 const HOOKS: Record<string, string> = {
   SessionStart: "",
@@ -55,12 +55,20 @@ export function claudeMisreads(prompt: string): boolean {
 }
 
 function launch(o: SessionLaunch) {
-  const argv = [o.bin, "--settings", hookSettingsFile(o), "--session-id", o.sessionId];
+  return withPrompt([o.bin, "--settings", hookSettingsFile(o), "--session-id", o.sessionId], o, o.sessionId);
+}
+
+/** The TUI again, on the session's own conversation (`--resume <id>`). */
+function resume(o: SessionLaunch & { runtimeSessionId: string }) {
+  return withPrompt([o.bin, "--resume", o.runtimeSessionId, "--settings", hookSettingsFile(o)], o, o.runtimeSessionId);
+}
+
+/** Adds the model, and the prompt: after "--" (never read as an option), or typed in (see claudeMisreads). */
+function withPrompt(argv: string[], o: SessionLaunch, runtimeSessionId: string): SessionCommand {
   if (o.model) argv.push("--model", o.model);
-  if (o.prompt !== null && claudeMisreads(o.prompt)) return { argv, env: {}, runtimeSessionId: o.sessionId, typedPrompt: o.prompt };
-  // After "--": a prompt such as "--version" is the person's text, never an option.
+  if (o.prompt !== null && claudeMisreads(o.prompt)) return { argv, env: {}, runtimeSessionId, typedPrompt: o.prompt };
   if (o.prompt !== null) argv.push("--", o.prompt);
-  return { argv, env: {}, runtimeSessionId: o.sessionId };
+  return { argv, env: {}, runtimeSessionId };
 }
 
 /** What the TUI shows (2.1.x): dialogs that wait for a key, the spinner line of a running turn, the prompt box. */
@@ -81,20 +89,8 @@ export const claudeSession: SessionDriver = {
   install: "npm install -g @anthropic-ai/claude-code (quartet's tests pin 2.1.197)",
   eventsComplete: true,
   launch,
-  resume: (o) => ({
-    argv: [
-      o.bin,
-      "-p",
-      "--resume",
-      o.runtimeSessionId,
-      "--settings",
-      hookSettingsFile(o),
-      ...(o.model ? ["--model", o.model] : []),
-      "--",
-      o.prompt,
-    ],
-    env: {},
-    runtimeSessionId: o.runtimeSessionId,
-  }),
+  resume,
   screen,
+  // The permission dialog: "1. Yes", …, "3. No, and tell Claude what to do differently (esc)".
+  answers: { allow: ["1"], deny: ["Escape"] },
 };

@@ -8,12 +8,22 @@ import type { SessionState } from "../../sessions/state.js";
 import type { SessionDriver, SessionLaunch } from "../types.js";
 
 function launch(o: SessionLaunch) {
+  return command([o.bin], o, []);
+}
+
+/** `codex resume <thread id>`: the TUI again, on the session's own thread. */
+function resume(o: SessionLaunch & { runtimeSessionId: string }) {
+  return { ...command([o.bin, "resume"], o, [o.runtimeSessionId]), runtimeSessionId: o.runtimeSessionId };
+}
+
+function command(head: string[], o: SessionLaunch, positional: string[]) {
   // A TOML array of basic strings; JSON's string escapes are valid TOML.
   const notify = `notify=[${["sh", o.recordScript, "notify", "turn", "?codex"].map((s) => JSON.stringify(s)).join(",")}]`;
-  const argv = [o.bin, "--cd", o.workdir, "-c", notify];
+  const argv = [...head, "--cd", o.workdir, "-c", notify];
   if (o.model) argv.push("--model", o.model);
   // After "--": a prompt such as "--version" is the person's text, never an option.
-  if (o.prompt !== null) argv.push("--", o.prompt);
+  const after = [...positional, ...(o.prompt !== null ? [o.prompt] : [])];
+  if (after.length > 0) argv.push("--", ...after);
   return { argv, env: {}, runtimeSessionId: null };
 }
 
@@ -35,5 +45,6 @@ export const codexSession: SessionDriver = {
   install: "npm install -g @openai/codex",
   eventsComplete: false,
   launch,
+  resume,
   screen,
 };

@@ -62,8 +62,9 @@ export const QuartetSessionState = async () => ({
 `;
 }
 
-function launch(o: SessionLaunch) {
+function launch(o: SessionLaunch, session?: string) {
   const argv = [o.bin, o.workdir];
+  if (session) argv.push(`--session=${session}`);
   if (o.model) argv.push("--model", o.model);
   // One argument, "--prompt=…": OpenCode (yargs) reads a separate value that starts with "-" as an option.
   if (o.prompt !== null) argv.push(`--prompt=${o.prompt}`);
@@ -129,12 +130,11 @@ export const opencodeSession: SessionDriver = {
   binary: "opencode",
   install: "npm install -g opencode-ai (quartet's tests pin 1.18.33)",
   eventsComplete: true,
-  launch,
-  resume: (o) => ({
-    argv: [o.bin, "run", "--session", o.runtimeSessionId, ...(o.model ? ["--model", o.model] : []), "--", o.prompt],
-    env: pluginEnv(o),
-    runtimeSessionId: o.runtimeSessionId,
-  }),
+  launch: (o) => launch(o),
+  // The TUI again, on the session's own conversation.
+  resume: (o) => ({ ...launch(o, o.runtimeSessionId), runtimeSessionId: o.runtimeSessionId }),
   screen,
+  // "Allow once" is selected first; Escape rejects.
+  answers: { allow: ["Enter"], deny: ["Escape"] },
   discoverSessionId,
 };
