@@ -15,8 +15,11 @@ import { startProcess, withTimeout, type ProcessHandle } from "../../core/proces
 import type { HeadlessDriver, HeadlessSession, HeadlessStart, TurnOutcome } from "../types.js";
 
 const TOOLS = "Read,Grep,Glob,Bash,Edit,Write";
-/** Configuration copied from the user's ~/.claude for a run that measures their own setup. */
-const CONFIG_ENTRIES = ["CLAUDE.md", "agents", "commands", "skills", "output-styles", "plugins"];
+/**
+ * Configuration copied from the user's ~/.claude for a run that measures their own setup. Not `plugins`:
+ * they bring MCP servers and hooks, which would start and run on the user's behalf.
+ */
+const CONFIG_ENTRIES = ["CLAUDE.md", "agents", "commands", "skills", "output-styles"];
 
 function env(o: HeadlessStart): NodeJS.ProcessEnv {
   return {
@@ -49,19 +52,23 @@ function prepareHome(o: { home: string; userHome: string; clean: boolean }): str
       const clean = userSettingsWithoutSecrets(settings, "~/.claude/settings.json", notes);
       if (clean !== undefined) fs.writeFileSync(path.join(config, "settings.json"), JSON.stringify(clean, null, 2));
     }
-    const userState = path.join(o.userHome, ".claude.json");
-    if (fs.existsSync(userState)) {
-      const servers = userSettingsWithoutSecrets(
-        userState,
-        "MCP servers from ~/.claude.json",
-        notes,
-        (v) => (v as { mcpServers?: unknown } | null)?.mcpServers,
-      );
-      if (servers !== undefined) state.mcpServers = servers;
-    }
+    if (fs.existsSync(path.join(user, "plugins"))) notes.push("~/.claude/plugins not copied: plugins start MCP servers and run hooks");
+    // The MCP servers of ~/.claude.json are named, not copied (see LIVE_SETTINGS); --strict-mcp-config
+    // keeps any other server (a workspace's .mcp.json) from starting too.
+    const servers = mcpServerNames(path.join(o.userHome, ".claude.json"));
+    if (servers.length > 0) notes.push(`MCP servers from ~/.claude.json not started: ${servers.join(", ")}`);
   }
   fs.writeFileSync(path.join(o.home, ".claude.json"), JSON.stringify(state, null, 2));
   return notes;
+}
+
+function mcpServerNames(file: string): string[] {
+  try {
+    const servers = (JSON.parse(fs.readFileSync(file, "utf8")) as { mcpServers?: unknown }).mcpServers;
+    return servers && typeof servers === "object" ? Object.keys(servers) : [];
+  } catch {
+    return [];
+  }
 }
 
 async function waitTurn(proc: ProcessHandle, done: Promise<boolean>, timeoutMs: number): Promise<TurnOutcome> {
@@ -77,7 +84,8 @@ async function waitTurn(proc: ProcessHandle, done: Promise<boolean>, timeoutMs: 
 
 async function start(o: HeadlessStart): Promise<HeadlessSession> {
   // "default" leaves the model to Claude Code, as a user who never passes --model has it.
-  const base = [...(o.model === "default" ? [] : ["--model", o.model]), "--allowedTools", TOOLS];
+  // --strict-mcp-config with no --mcp-config: no MCP server at all, wherever one is configured.
+  const base = [...(o.model === "default" ? [] : ["--model", o.model]), "--allowedTools", TOOLS, "--strict-mcp-config"];
   if (o.delivery === "per-turn") {
     let first = true;
     let current: ProcessHandle | undefined;

@@ -24,8 +24,11 @@ function prepareHome(o: { home: string; userHome: string; clean: boolean }): str
   const from = path.join(o.userHome, ".config", "opencode");
   if (!fs.existsSync(from)) return notes;
   const to = path.join(o.home, ".config", "opencode");
-  fs.cpSync(from, to, { recursive: true, filter: (src) => !/[\\/](node_modules|\.git)([\\/]|$)/.test(src) });
+  // Not its plugins: they are code that runs in OpenCode's process (see LIVE_SETTINGS).
+  fs.cpSync(from, to, { recursive: true, filter: (src) => !/[\\/](node_modules|\.git|plugins?)([\\/]|$)/.test(src) });
   notes.push("~/.config/opencode");
+  if (["plugin", "plugins"].some((d) => fs.existsSync(path.join(from, d))))
+    notes.push("~/.config/opencode/plugin not copied: plugins are code that runs in OpenCode");
   for (const name of ["opencode.json", "opencode.jsonc", "config.json"]) {
     const file = path.join(to, name);
     if (!fs.existsSync(file)) continue;
