@@ -200,6 +200,18 @@ test("bad input", async () => {
   expect(reject.stderr).toContain(`task ${id} has no session`);
   expect((await lab.cli(["task", "add", "x", "--body", "a", "--file", "b"])).stderr).toContain("choose one of --body and --file");
   expect((await lab.cli(["task", "add", "x", "--file", "/nonexistent"])).stderr).toContain("--file /nonexistent: no such file");
+  // A title that tries to drive the terminal (a window title, colors, a clipboard write) prints as text.
+  const hostile = await lab.cli(["task", "add", "--", "--version \x1b]0;owned\x07\x1b[31mred\x1b]52;c;aGk=\x07"]);
+  expect(hostile.code, hostile.stderr).toBe(0);
+  for (const args of [
+    ["task", "list"],
+    ["task", "show", String(id + 1)],
+    ["review", String(id + 1)],
+  ]) {
+    const out = await lab.cli(args);
+    expect(out.stdout, args.join(" ")).toContain("--version red");
+    expect(out.stdout, args.join(" ")).not.toMatch(/[\x1b\x07]/);
+  }
 });
 
 describe("approve merges exactly what was reviewed, and nothing of the user's is lost", () => {

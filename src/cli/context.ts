@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { openDatabase, type Db } from "../core/db.js";
 import { formatWarning, type Warning } from "../core/errors.js";
-import { colors, type OutputFormat } from "../core/output.js";
+import { colors, terminalSafe, type OutputFormat } from "../core/output.js";
 import { lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
 import { loadPricing, type Pricing } from "../core/pricing.js";
 import { progressBar, waitingLine } from "../core/progress.js";
@@ -134,7 +134,7 @@ export function reportWarnings(ctx: ReportContext): Warning[] {
 export function printWarnings(warnings: readonly Warning[], limit = 8): void {
   if (warnings.length === 0) return;
   const shown = warnings.slice(0, limit);
-  for (const w of shown) process.stderr.write(`${colors.yellow("warning:")} ${formatWarning(w)}\n`);
+  for (const w of shown) process.stderr.write(`${colors.yellow("warning:")} ${terminalSafe(formatWarning(w))}\n`);
   if (warnings.length > limit)
     process.stderr.write(`${colors.yellow("warning:")} …and ${warnings.length - limit} more (--json lists them all)\n`);
 }

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { errorMessage, NamedError } from "../core/errors.js";
-import { colors } from "../core/output.js";
+import { colors, terminalSafe } from "../core/output.js";
 import { VERSION } from "./version.js";
 
 type Register = (program: Command) => void;
@@ -56,10 +56,15 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof NamedError) {
-      process.stderr.write(`${colors.red("error:")} ${errorMessage(e)}\n`);
+      process.stderr.write(`${colors.red("error:")} ${terminalSafe(errorMessage(e), { multiline: true })}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`${colors.red("error:")} ${(e as Error)?.stack ?? String(e)}\n`);
+    // Not one of quartet's own errors: its message, and where it came from only when asked for.
+    const err = e as Error;
+    const detail = process.env.QUARTET_DEBUG
+      ? (err?.stack ?? String(e))
+      : `${err?.message ?? String(e)}\n(QUARTET_DEBUG=1 shows where it happened)`;
+    process.stderr.write(`${colors.red("error:")} ${terminalSafe(detail, { multiline: true })}\n`);
     return 1;
   }
 }

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { privateDir } from "../core/files.js";
-import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6 } from "../core/output.js";
+import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6, terminalSafe } from "../core/output.js";
 import {
   addTask,
   approveTask,
@@ -83,7 +83,9 @@ export function registerReview(program: Command): void {
       }
       const { ctx } = openReview();
       const t = addTask(ctx, { title, body, cwd: process.cwd(), base: flags.base });
-      process.stdout.write(flags.json ? renderJson(taskJson(ctx, t)) : `added task ${t.id}: ${t.title}\n  quartet task start ${t.id}\n`);
+      process.stdout.write(
+        flags.json ? renderJson(taskJson(ctx, t)) : `added task ${t.id}: ${terminalSafe(t.title)}\n  quartet task start ${t.id}\n`,
+      );
     });
 
   task
@@ -230,9 +232,9 @@ async function reviewCommand(id: string, o: { json?: boolean; diff: boolean; pat
     return;
   }
   const out: string[] = [
-    `${colors.bold(`#${task.id} ${task.title}`)}  ${COLUMN_TITLE[task.status]}${session ? ` · session ${session.name} ${session.state}` : ""}`,
+    `${colors.bold(`#${task.id} ${terminalSafe(task.title)}`)}  ${COLUMN_TITLE[task.status]}${session ? ` · session ${session.name} ${session.state}` : ""}`,
   ];
-  if (task.body) out.push(task.body.trim());
+  if (task.body) out.push(terminalSafe(task.body.trim(), { multiline: true }));
   if (task.runtime)
     out.push(`${task.runtime}, ${elapsedMs(task) === null ? "" : `${fmtDuration(elapsedMs(task)!)}, `}${costText(taskCost(ctx, task))}`);
   if (session?.branch) out.push(`branch ${session.branch} → ${session.baseBranch}`);
@@ -248,18 +250,18 @@ async function reviewCommand(id: string, o: { json?: boolean; diff: boolean; pat
       const width = Math.max(...diff.files.map((f) => f.path.length));
       for (const f of diff.files)
         out.push(
-          `  ${f.path.padEnd(width)}  ${colors.green(`+${f.additions}`)} ${colors.red(`-${f.deletions}`)}${f.status !== "modified" ? ` (${f.status})` : ""}`,
+          `  ${terminalSafe(f.path).padEnd(width)}  ${colors.green(`+${f.additions}`)} ${colors.red(`-${f.deletions}`)}${f.status !== "modified" ? ` (${f.status})` : ""}`,
         );
       const t = diffTotals(diff);
       out.push(`  ${t.files} file${t.files === 1 ? "" : "s"} changed, ${t.additions} insertions(+), ${t.deletions} deletions(-)`);
-      if (o.patch) out.push("", diff.patch.trimEnd());
+      if (o.patch) out.push("", terminalSafe(diff.patch.trimEnd(), { multiline: true }));
       out.push(colors.dim(`approve ${task.id} merges exactly this (tree ${diff.tree.slice(0, 12)}), or refuses if it changes`));
     }
   }
   const open = comments.filter((c) => c.sentAt === null);
   if (open.length > 0) {
     out.push(`${open.length} open comment${open.length === 1 ? "" : "s"}:`);
-    for (const c of open) out.push(`  ${c.path}:${c.line}  ${c.body}`);
+    for (const c of open) out.push(`  ${terminalSafe(c.path)}:${c.line}  ${terminalSafe(c.body)}`);
   }
   process.stdout.write(out.join("\n") + "\n");
 }

@@ -35,6 +35,18 @@ describe("file lock", () => {
     b!.release();
   });
 
+  it("works on an empty lock file, and names a lock file it cannot use instead of failing with a stack trace", () => {
+    const dir = tempDir();
+    const empty = path.join(dir, "empty.lock");
+    fs.writeFileSync(empty, "");
+    tryLock(empty)!.release();
+    const garbage = path.join(dir, "garbage.lock");
+    fs.writeFileSync(garbage, "not a lock: something else wrote here\n".repeat(200));
+    expect(() => tryLock(garbage)).toThrow(
+      `cannot use the lock file ${garbage} (SQLITE_NOTADB); remove it if no quartet process is running`,
+    );
+  });
+
   it("is free the moment its holder is killed", async () => {
     const file = path.join(tempDir(), "x.lock");
     const h = holder(file);

@@ -10,12 +10,20 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { NamedError } from "./errors.js";
+import { errorMessage, NamedError } from "./errors.js";
 
 export interface HeldLock {
   readonly file: string;
   /** Releases the lock; calling it again does nothing. */
   release(): void;
+}
+
+/** The lock file cannot be used at all (not readable, not a lock quartet wrote). */
+export const LockFileError = NamedError.create<"LockFileError", { message: string; file: string }>("LockFileError");
+
+function unusable(file: string, e: unknown) {
+  const reason = (e as { code?: string }).code ?? errorMessage(e);
+  return new LockFileError({ message: `cannot use the lock file ${file} (${reason}); remove it if no quartet process is running`, file });
 }
 
 export const LockTimeoutError = NamedError.create<"LockTimeoutError", { message: string; file: string; waitedMs: number }>(
@@ -26,16 +34,22 @@ const POLL_MS = 25;
 
 /** Takes the lock if it is free; null when another connection holds it. */
 export function tryLock(file: string): HeldLock | null {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  // Created private before SQLite opens it: SQLite would create it with the umask's mode.
-  fs.closeSync(fs.openSync(file, "a", 0o600));
-  const db = new Database(file, { timeout: 0 });
+  let db: Database.Database;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Created private before SQLite opens it: SQLite would create it with the umask's mode.
+    fs.closeSync(fs.openSync(file, "a", 0o600));
+    db = new Database(file, { timeout: 0 });
+  } catch (e) {
+    throw unusable(file, e);
+  }
   try {
     db.exec("BEGIN IMMEDIATE");
   } catch (e) {
     db.close();
     if ((e as { code?: string }).code === "SQLITE_BUSY") return null;
-    throw e;
+    // Not a lock file SQLite can use (someone wrote something else there): said plainly, never a stack trace.
+    throw unusable(file, e);
   }
   let held = true;
   return {

@@ -29,10 +29,25 @@ export async function renderTable<Row>(rows: readonly Row[], columns: readonly C
     // No rule between body rows: long tables (a request's 40 blocks) stay readable on one screen.
     chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
   });
-  const cells = (row: Row) => columns.map((c) => (c.format ? c.format(c.value(row), row) : String(c.value(row) ?? "")));
+  const cells = (row: Row) => columns.map((c) => (c.format ? c.format(c.value(row), row) : terminalSafe(String(c.value(row) ?? ""))));
   for (const row of rows) table.push(cells(row));
   if (footer) table.push(cells(footer).map((s) => pc.bold(s)));
   return table.toString();
+}
+
+/**
+ * Text from users, agents or files (titles, comments, file names), made safe to print on a terminal: escape
+ * sequences (colors, titles, cursor moves, OSC 52 clipboard writes) and other control characters are
+ * removed, so printed text can never drive the terminal. Newlines stay when `multiline`.
+ */
+export function terminalSafe(text: string, o: { multiline?: boolean } = {}): string {
+  const noSequences = text
+    // CSI (ESC [ … final byte), OSC (ESC ] … BEL or ESC \), and the two-byte escapes.
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "")
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)?/g, "")
+    .replace(/\x1b[@-_]?/g, "")
+    .replace(/\x9b[0-?]*[ -/]*[@-~]/g, "");
+  return noSequences.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => (c === "\n" ? (o.multiline ? "\n" : " ") : c === "\t" ? " " : ""));
 }
 
 export function renderCsv<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
