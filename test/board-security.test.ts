@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -160,3 +161,61 @@ test(
     }
   },
 );
+
+test("a stale cookie from an earlier board does not lock the user out; the favicon is answered", async () => {
+  const port = new URL(base).port;
+  const stale = `quartet_token_${port}=from-an-earlier-board; quartet_token=older-still`;
+  // The URL quartet printed works even with the stale cookie: a valid token in the URL wins.
+  const login = await request(`${base}/?token=${token}`, { headers: { host: host(), cookie: stale } });
+  expect(login.status).toBe(303);
+  expect(String(login.headers["set-cookie"])).toMatch(new RegExp(`^quartet_token_${port}=`));
+  expect((await request(`${base}/api/board`, { headers: { host: host(), cookie: stale } })).status).toBe(401);
+  expect((await request(`${base}/favicon.ico`, { headers: { host: host() } })).status).toBe(204);
+});
+
+test("files with any name, and a large file summarized until asked for", { timeout: 60_000 }, async () => {
+  const odd = ["with space.txt", "new\nline.txt", "café.txt"];
+  for (const name of odd) fs.writeFileSync(path.join(workdir, name), `${name}\n`);
+  fs.writeFileSync(path.join(workdir, "huge.log"), "x\n".repeat(200_000));
+  try {
+    const r = await request(`${base}/api/tasks/1`, { headers: { host: host(), cookie } });
+    expect(r.status).toBe(200);
+    const files = (JSON.parse(r.body) as { files: { path: string; large: boolean; html: string }[] }).files;
+    for (const name of odd) expect(files.map((f) => f.path)).toContain(name);
+    const huge = files.find((f) => f.path === "huge.log")!;
+    expect(huge).toMatchObject({ large: true, html: "" });
+    const loaded = await request(`${base}/api/tasks/1/diff?path=${encodeURIComponent("huge.log")}`, { headers: { host: host(), cookie } });
+    expect(loaded.status).toBe(200);
+    expect((JSON.parse(loaded.body) as { html: string }).html).toContain("d2h-file-wrapper");
+    const outside = await request(`${base}/api/tasks/1/diff?path=${encodeURIComponent("../../etc/passwd")}`, {
+      headers: { host: host(), cookie },
+    });
+    expect(outside.status).toBe(400);
+  } finally {
+    for (const name of [...odd, "huge.log"]) fs.rmSync(path.join(workdir, name));
+  }
+});
+
+test("two hundred live pages each get the board, and each change, promptly", { timeout: 60_000 }, async () => {
+  const pages = Array.from({ length: 200 }, () => {
+    let text = "";
+    const req = http.request(
+      { host: "127.0.0.1", port: new URL(base).port, path: "/api/events", headers: { host: host(), cookie } },
+      (res) => res.on("data", (c) => (text += c)),
+    );
+    req.end();
+    return { req, events: () => text.split("event: board").length - 1 };
+  });
+  try {
+    await expect.poll(() => pages.filter((p) => p.events() >= 1).length, { timeout: 10_000 }).toBe(200);
+    const created = await request(`${base}/api/tasks`, {
+      method: "POST",
+      headers: { host: host(), cookie, "x-quartet-csrf": csrf, "content-type": "application/json" },
+      body: JSON.stringify({ title: "Seen by every page" }),
+    });
+    expect(created.status).toBe(201);
+    await expect.poll(() => pages.filter((p) => p.events() >= 2).length, { timeout: 5_000 }).toBe(200);
+  } finally {
+    for (const p of pages) p.req.destroy();
+  }
+});

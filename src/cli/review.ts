@@ -14,6 +14,7 @@ import {
   addTask,
   approveTask,
   recordReview,
+  taskDiff,
   discardTask,
   elapsedMs,
   getTask,
@@ -24,7 +25,7 @@ import {
   type CostFigures,
   type ReviewContext,
 } from "../review/review.js";
-import { diffTotals } from "../review/diff.js";
+import { diffTotals, type DiffSummary } from "../review/diff.js";
 import { startBoard } from "../review/server.js";
 import { COLUMN_TITLE, ReviewStore, type Task } from "../review/store.js";
 import { runtimeById, runtimeIds } from "../runtimes/registry.js";
@@ -214,7 +215,9 @@ export function registerReview(program: Command): void {
 
 async function reviewCommand(id: string, o: { json?: boolean; diff: boolean; patch?: boolean }): Promise<void> {
   const { ctx, usage } = openReview();
-  const { task, session, diff } = refreshTask(ctx, getTask(ctx, id));
+  const { task, session, diff: summary } = refreshTask(ctx, getTask(ctx, id));
+  // The patches only when the change is shown.
+  const diff: (DiffSummary & { patch?: string }) | null = o.diff ? taskDiff(task, session) : summary;
   // What `review` showed is what `approve` will merge, or refuse to.
   if (o.diff && diff) recordReview(ctx, task, diff);
   await withCost(ctx, usage, [task]);
@@ -254,7 +257,7 @@ async function reviewCommand(id: string, o: { json?: boolean; diff: boolean; pat
         );
       const t = diffTotals(diff);
       out.push(`  ${t.files} file${t.files === 1 ? "" : "s"} changed, ${t.additions} insertions(+), ${t.deletions} deletions(-)`);
-      if (o.patch) out.push("", terminalSafe(diff.patch.trimEnd(), { multiline: true }));
+      if (o.patch) out.push("", terminalSafe((diff.patch ?? "").trimEnd(), { multiline: true }));
       out.push(colors.dim(`approve ${task.id} merges exactly this (tree ${diff.tree.slice(0, 12)}), or refuses if it changes`));
     }
   }

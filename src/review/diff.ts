@@ -8,20 +8,23 @@ import path from "node:path";
 import { git, withWorktreeStaged } from "../sessions/git.js";
 
 export interface FileDiff {
+  /** The exact path (read NUL-separated from git, so any name works: spaces, newlines, non-ASCII). */
   path: string;
   oldPath: string | null;
   status: "added" | "deleted" | "modified" | "renamed";
   additions: number;
   deletions: number;
   binary: boolean;
-  /** The file's part of the patch, from its `diff --git` line. */
+  /** Left out of the patch: too large to show at once (see LARGE_LINES); `fileDiff` loads it on request. */
+  large: boolean;
+  /** The file's part of the patch, from its `diff --git` line ("" when large). */
   patch: string;
   /** Identifies this version of the file's change (a viewed mark holds only while it is the same). */
   digest: string;
 }
 
-export interface TaskDiff {
-  patch: string;
+/** What changed, without the patch: cheap enough to take for every task on every board refresh. */
+export interface DiffSummary {
   files: FileDiff[];
   /** The worktree's whole content as a git tree (commits, staged, unstaged and untracked work): what this diff shows. */
   tree: string;
@@ -29,19 +32,77 @@ export interface TaskDiff {
   head: string;
 }
 
+export interface TaskDiff extends DiffSummary {
+  patch: string;
+}
+
+/** A file with more changed lines than this is summarized, like a code host does, until asked for. */
+export const LARGE_LINES = 5000;
+/** The most of one file's patch the board ever shows, even when asked. */
+const MAX_FILE_PATCH_BYTES = 16 * 1024 * 1024;
+
+/** The files the worktree changes against the base (counts, no patch), its tree and head. */
+export function worktreeSummary(workdir: string, baseCommit: string): DiffSummary {
+  return withWorktreeStaged(workdir, (env) => summaryOf(workdir, baseCommit, env));
+}
+
+function summaryOf(workdir: string, baseCommit: string, env: NodeJS.ProcessEnv): DiffSummary {
+  const numstat = git(workdir, ["diff", "--cached", "--numstat", "-z", "--find-renames", baseCommit], { env }).stdout;
+  const tree = git(workdir, ["write-tree"], { env }).stdout.trim();
+  const head = git(workdir, ["rev-parse", "HEAD"]).stdout.trim();
+  const status = statuses(git(workdir, ["diff", "--cached", "--name-status", "-z", "--find-renames", baseCommit], { env }).stdout);
+  const files = parseNumstat(numstat).map((f) => {
+    const changed = f.binary ? 0 : f.additions + f.deletions;
+    return {
+      ...f,
+      status: status.get(f.path) ?? "modified",
+      large: changed > LARGE_LINES,
+      patch: "",
+      digest: crypto.createHash("sha256").update(`${f.path}\0${f.additions}\0${f.deletions}\0${tree}`).digest("hex").slice(0, 16),
+    };
+  });
+  return { files, tree, head };
+}
+
+/**
+ * The whole change, patch included but for large files (summarized; `fileDiff` loads one). Binary files
+ * show as "Binary files differ", not as their content.
+ */
 export function worktreeDiff(workdir: string, baseCommit: string): TaskDiff {
   return withWorktreeStaged(workdir, (env) => {
-    const patch = git(workdir, ["diff", "--cached", "--no-color", "--no-ext-diff", "--find-renames", "--binary", baseCommit], {
+    const summary = summaryOf(workdir, baseCommit, env);
+    const shown = summary.files.filter((f) => !f.large);
+    if (shown.length === 0) return { ...summary, patch: "" };
+    const excluded = summary.files.filter((f) => f.large).map((f) => `:(exclude,literal)${f.path}`);
+    const patch = git(workdir, ["diff", "--cached", "--no-color", "--no-ext-diff", "--find-renames", baseCommit, "--", ".", ...excluded], {
       env,
     }).stdout;
-    const tree = git(workdir, ["write-tree"], { env }).stdout.trim();
-    const head = git(workdir, ["rev-parse", "HEAD"]).stdout.trim();
-    return { patch, files: splitPatch(patch), tree, head };
+    // git lists files in the same order in --numstat and in the patch: each part belongs to the next shown file.
+    const parts = splitParts(patch);
+    shown.forEach((f, i) => {
+      f.patch = parts[i] ?? "";
+      f.digest = crypto.createHash("sha256").update(f.patch).digest("hex").slice(0, 16);
+    });
+    return { ...summary, patch };
+  });
+}
+
+/** One file's patch, for a large file the reviewer asks to see anyway (up to MAX_FILE_PATCH_BYTES). */
+export function fileDiff(workdir: string, baseCommit: string, file: string): { patch: string; truncated: boolean } {
+  return withWorktreeStaged(workdir, (env) => {
+    const r = git(workdir, ["diff", "--cached", "--no-color", "--no-ext-diff", baseCommit, "--", `:(literal)${file}`], {
+      env,
+      maxBuffer: MAX_FILE_PATCH_BYTES,
+      allowFailure: true,
+    });
+    const truncated = !r.ok && r.stdout.length >= MAX_FILE_PATCH_BYTES - 1024;
+    if (!r.ok && !truncated) throw new Error(`git diff ${file} failed: ${r.stderr.trim()}`);
+    return { patch: r.stdout, truncated };
   });
 }
 
 /** Files, added and deleted lines of a whole diff. */
-export function diffTotals(diff: TaskDiff): { files: number; additions: number; deletions: number } {
+export function diffTotals(diff: DiffSummary): { files: number; additions: number; deletions: number } {
   return {
     files: diff.files.length,
     additions: diff.files.reduce((a, f) => a + f.additions, 0),
@@ -49,39 +110,46 @@ export function diffTotals(diff: TaskDiff): { files: number; additions: number; 
   };
 }
 
-/** Splits a `git diff` patch into its files, with their counts. */
-export function splitPatch(patch: string): FileDiff[] {
-  const files: FileDiff[] = [];
-  const parts = patch.split(/^(?=diff --git )/m).filter((p) => p.startsWith("diff --git "));
-  for (const part of parts) {
-    const header = /^diff --git a\/(.*) b\/(.*)$/m.exec(part);
-    const to = /^\+\+\+ b\/(.*)$/m.exec(part)?.[1];
-    const from = /^--- a\/(.*)$/m.exec(part)?.[1];
-    const renameFrom = /^rename from (.*)$/m.exec(part)?.[1];
-    const renameTo = /^rename to (.*)$/m.exec(part)?.[1];
-    const added = /^new file mode/m.test(part);
-    const deleted = /^deleted file mode/m.test(part);
-    const filePath = renameTo ?? to ?? (deleted ? from : undefined) ?? header?.[2] ?? "";
-    let additions = 0;
-    let deletions = 0;
-    let inHunk = false;
-    for (const line of part.split("\n")) {
-      if (line.startsWith("@@")) inHunk = true;
-      else if (inHunk && line.startsWith("+")) additions++;
-      else if (inHunk && line.startsWith("-")) deletions++;
+/** `--numstat -z`: "A\tD\tpath\0", or for a rename "A\tD\t\0old\0new\0"; "-" counts for binary files. */
+function parseNumstat(out: string): Pick<FileDiff, "path" | "oldPath" | "additions" | "deletions" | "binary">[] {
+  const fields = out.split("\0");
+  const files: Pick<FileDiff, "path" | "oldPath" | "additions" | "deletions" | "binary">[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const m = /^(-|\d+)\t(-|\d+)\t(.*)$/s.exec(fields[i]!);
+    if (!m) continue;
+    const binary = m[1] === "-";
+    const counts = { additions: binary ? 0 : Number(m[1]), deletions: binary ? 0 : Number(m[2]), binary };
+    if (m[3] === "") {
+      files.push({ ...counts, oldPath: fields[i + 1]!, path: fields[i + 2]! });
+      i += 2;
+    } else {
+      files.push({ ...counts, oldPath: null, path: m[3]! });
     }
-    files.push({
-      path: filePath,
-      oldPath: renameFrom ?? null,
-      status: added ? "added" : deleted ? "deleted" : renameFrom ? "renamed" : "modified",
-      additions,
-      deletions,
-      binary: /^(Binary files|GIT binary patch)/m.test(part),
-      patch: part,
-      digest: crypto.createHash("sha256").update(part).digest("hex").slice(0, 16),
-    });
   }
   return files;
+}
+
+/** `--name-status -z`: each file's status letter, by its (new) path. */
+function statuses(out: string): Map<string, FileDiff["status"]> {
+  const fields = out.split("\0");
+  const map = new Map<string, FileDiff["status"]>();
+  for (let i = 0; i < fields.length; i++) {
+    const code = fields[i]!;
+    if (!code) continue;
+    if (code.startsWith("R") || code.startsWith("C")) {
+      map.set(fields[i + 2]!, "renamed");
+      i += 2;
+    } else {
+      map.set(fields[i + 1]!, code === "A" ? "added" : code === "D" ? "deleted" : "modified");
+      i += 1;
+    }
+  }
+  return map;
+}
+
+/** A patch cut at each file's `diff --git` line (which can only start a line there: content lines are prefixed). */
+function splitParts(patch: string): string[] {
+  return patch.split(/^(?=diff --git )/m).filter((p) => p.startsWith("diff --git "));
 }
 
 /**

@@ -3,7 +3,8 @@ import path from "node:path";
 import { expect, test } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { errorMessage } from "../core/errors.js";
-import { splitPatch } from "./diff.js";
+import { spawnSync } from "node:child_process";
+import { fileDiff, LARGE_LINES, worktreeDiff, worktreeSummary, type FileDiff } from "./diff.js";
 import { mergeStrategy, reviewPrompt } from "./review.js";
 import type { Comment } from "./store.js";
 
@@ -24,6 +25,11 @@ test("the merge strategy comes from the project's config, else the user's, else 
   expect(message).toBe(`${path.join(repo, ".quartet", "config.jsonc")}:2: review.merge: Invalid option: expected one of "merge"|"squash"`);
 });
 
+/** The files of a patch, as worktreeDiff gives them (only what reviewPrompt reads). */
+function patchFiles(patch: string): FileDiff[] {
+  return patch.split(/^(?=diff --git )/m).map((part) => ({ path: /^\+\+\+ b\/(.*)$/m.exec(part)![1]!, patch: part }) as FileDiff);
+}
+
 const PATCH = `diff --git a/src/cart.js b/src/cart.js
 index 1111111..2222222 100644
 --- a/src/cart.js
@@ -43,13 +49,57 @@ index 0000000..3333333
 +Cart totals.
 `;
 
-test("splitPatch gives each file its counts, status and a digest of its change", () => {
-  const files = splitPatch(PATCH);
-  expect(files.map((f) => [f.path, f.status, f.additions, f.deletions])).toEqual([
-    ["src/cart.js", "modified", 1, 1],
-    ["notes.md", "added", 2, 0],
-  ]);
-  expect(files[0]!.digest).not.toBe(splitPatch(PATCH.replace("i.price", "i.cost"))[0]!.digest);
+function repo(): { dir: string; git: (...args: string[]) => string } {
+  const dir = tempDir();
+  const git = (...args: string[]) => {
+    const r = spawnSync("git", args, { cwd: dir, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return r.stdout.trim();
+  };
+  git("init", "-q", "-b", "main");
+  git("config", "user.name", "t");
+  git("config", "user.email", "t@t.invalid");
+  return { dir, git };
+}
+
+test("the worktree's diff names every file exactly, whatever its name, and summarizes large and binary files", () => {
+  const { dir, git } = repo();
+  fs.writeFileSync(path.join(dir, "old name.txt"), "a\nb\nc\n");
+  fs.writeFileSync(path.join(dir, "keep.js"), "x\n");
+  git("add", ".");
+  git("commit", "-q", "-m", "base");
+  const base = git("rev-parse", "HEAD");
+  git("mv", "old name.txt", "new name.txt");
+  const odd = ["with space.js", "tab\there.js", "new\nline.js", 'quote"d.js', "café ✓.js"];
+  for (const name of odd) fs.writeFileSync(path.join(dir, name), `console.log(${JSON.stringify(name)});\n`);
+  fs.writeFileSync(path.join(dir, "image.bin"), Buffer.from([0, 1, 2, 255, 0, 7]));
+  fs.writeFileSync(path.join(dir, "huge.txt"), "line\n".repeat(LARGE_LINES + 1));
+  fs.appendFileSync(path.join(dir, "keep.js"), "y\n");
+
+  const diff = worktreeDiff(dir, base);
+  const byPath = new Map(diff.files.map((f) => [f.path, f]));
+  expect([...byPath.keys()].sort()).toEqual([...odd, "huge.txt", "image.bin", "keep.js", "new name.txt"].sort());
+  for (const name of odd) {
+    expect(byPath.get(name)).toMatchObject({ status: "added", additions: 1, large: false });
+    expect(byPath.get(name)!.patch).toContain(`+console.log(${JSON.stringify(name)});`);
+  }
+  expect(byPath.get("new name.txt")).toMatchObject({ status: "renamed", oldPath: "old name.txt" });
+  expect(byPath.get("image.bin")).toMatchObject({ binary: true, additions: 0 });
+  expect(byPath.get("image.bin")!.patch).toContain("Binary files");
+  expect(byPath.get("huge.txt")).toMatchObject({ large: true, additions: LARGE_LINES + 1, patch: "" });
+  expect(byPath.get("keep.js")!.patch).toContain("+y");
+  expect(
+    fileDiff(dir, base, "huge.txt")
+      .patch.split("\n")
+      .filter((l) => l === "+line"),
+  ).toHaveLength(LARGE_LINES + 1);
+  // A change to a file changes its digest (a viewed mark then lapses), and the tree the diff shows.
+  fs.appendFileSync(path.join(dir, "keep.js"), "z\n");
+  const again = worktreeDiff(dir, base);
+  expect(again.files.find((f) => f.path === "keep.js")!.digest).not.toBe(byPath.get("keep.js")!.digest);
+  expect(again.files.find((f) => f.path === "with space.js")!.digest).toBe(byPath.get("with space.js")!.digest);
+  expect(again.tree).not.toBe(diff.tree);
+  expect(worktreeSummary(dir, base).tree).toBe(again.tree);
 });
 
 test("the review prompt lists every comment with its file, line and the line's text", () => {
@@ -69,7 +119,7 @@ test("the review prompt lists every comment with its file, line and the line's t
       c("src/cart.js", 2, "old", "Why was this removed?"),
       c("notes.md", 2, "new", " Say more. "),
     ],
-    { files: splitPatch(PATCH) },
+    { files: patchFiles(PATCH) },
   );
   expect(prompt).toBe(
     [

@@ -29,7 +29,7 @@ import {
 import type { SessionRow } from "../sessions/registry.js";
 import type { PaneStatus } from "../sessions/tmux.js";
 import { observe, relaunchSession, sendToSession, startSession, stopSession, type SessionsContext } from "../sessions/sessions.js";
-import { worktreeDiff, type TaskDiff } from "./diff.js";
+import { worktreeDiff, worktreeSummary, type DiffSummary, type TaskDiff } from "./diff.js";
 import { ReviewStore, type Comment, type Task, type TaskStatus } from "./store.js";
 
 export const MergeConflictError = NamedError.create<"MergeConflictError", { message: string; files: string[] }>("MergeConflictError");
@@ -149,9 +149,16 @@ export function taskCost(ctx: ReviewContext, task: Task): CostFigures | null {
   return rows.length > 0 ? (ctx.cost?.(rows) ?? null) : null;
 }
 
+/** The task's whole change, patches included (large files summarized). */
 export function taskDiff(task: Task, session: SessionRow | undefined): TaskDiff | null {
   if (!session?.baseCommit || !fs.existsSync(session.workdir)) return null;
   return worktreeDiff(session.workdir, session.baseCommit);
+}
+
+/** What the task's change touches, without patches: cheap enough for every card on every refresh. */
+export function taskSummary(session: SessionRow | undefined): DiffSummary | null {
+  if (!session?.baseCommit || !fs.existsSync(session.workdir)) return null;
+  return worktreeSummary(session.workdir, session.baseCommit);
 }
 
 /** Moves a started task to the column its session's state calls for. */
@@ -159,10 +166,10 @@ export function refreshTask(
   ctx: ReviewContext,
   task: Task,
   panes?: ReadonlyMap<string, PaneStatus>,
-): { task: Task; session: SessionRow | undefined; diff: TaskDiff | null } {
+): { task: Task; session: SessionRow | undefined; diff: DiffSummary | null } {
   if (task.status === "todo" || task.status === "done" || task.status === "discarded") return { task, session: undefined, diff: null };
   const session = taskSession(ctx, task, panes);
-  const diff = taskDiff(task, session);
+  const diff = taskSummary(session);
   let status: TaskStatus = task.status;
   if (session) {
     if (session.state === "working") status = "running";
@@ -270,7 +277,7 @@ export interface ApproveResult {
  * Records what the reviewer was shown (`quartet review`): the worktree's whole content and branch head.
  * A later approve merges exactly that, or refuses.
  */
-export function recordReview(ctx: ReviewContext, task: Task, diff: TaskDiff): void {
+export function recordReview(ctx: ReviewContext, task: Task, diff: DiffSummary): void {
   ctx.store.updateTask(task.id, { reviewedTree: diff.tree, reviewedHead: diff.head });
 }
 
@@ -303,7 +310,7 @@ export function approveTask(ctx: ReviewContext, id: number, o: ApproveOptions = 
   if (!reviewed)
     throw new UsageError(`task ${id} has not been reviewed: \`quartet review ${id}\` shows its change, then approve merges exactly that`);
   if (!fs.existsSync(session.workdir)) throw new UsageError(`task ${id}: its worktree ${session.workdir} is gone`);
-  const now = worktreeDiff(session.workdir, session.baseCommit ?? session.baseBranch);
+  const now = worktreeSummary(session.workdir, session.baseCommit ?? session.baseBranch);
   if (now.tree !== reviewed) throw changedSinceReview(id, session.workdir, task.reviewedHead, reviewed, now);
   const strategy = o.strategy ?? mergeStrategy(ctx.sessions.paths.configDir, task.repo);
   const base = session.baseBranch;
@@ -315,7 +322,13 @@ export function approveTask(ctx: ReviewContext, id: number, o: ApproveOptions = 
   // The commit that holds exactly the reviewed tree: merged by its id, so a commit the agent adds meanwhile is not.
   const commit = git(session.workdir, ["rev-parse", "HEAD"]).stdout.trim();
   if (git(session.workdir, ["rev-parse", `${commit}^{tree}`]).stdout.trim() !== reviewed) {
-    throw changedSinceReview(id, session.workdir, task.reviewedHead, reviewed, worktreeDiff(session.workdir, session.baseCommit ?? base));
+    throw changedSinceReview(
+      id,
+      session.workdir,
+      task.reviewedHead,
+      reviewed,
+      worktreeSummary(session.workdir, session.baseCommit ?? base),
+    );
   }
   const { dir, cleanup, own } = baseCheckout(session.repo, base, ctx.sessions.paths.dataDir);
   try {
@@ -345,7 +358,7 @@ export function approveTask(ctx: ReviewContext, id: number, o: ApproveOptions = 
   }
 }
 
-function changedSinceReview(id: number, workdir: string, reviewedHead: string | null, reviewedTree: string, now: TaskDiff) {
+function changedSinceReview(id: number, workdir: string, reviewedHead: string | null, reviewedTree: string, now: DiffSummary) {
   const commits = reviewedHead
     ? git(workdir, ["log", "--format=%h %s", `${reviewedHead}..${now.head}`], { allowFailure: true })
         .stdout.split("\n")

@@ -20,7 +20,7 @@ import { packageRoot } from "../core/binaries.js";
 import { errorMessage, NamedError, UsageError } from "../core/errors.js";
 import { runtimeById } from "../runtimes/registry.js";
 import { answerSession, paneQuestion } from "../sessions/sessions.js";
-import { confinedPath, diffTotals } from "./diff.js";
+import { confinedPath, diffTotals, fileDiff } from "./diff.js";
 import {
   addTask,
   approveTask,
@@ -31,6 +31,8 @@ import {
   refreshTask,
   requestChanges,
   startTask,
+  taskDiff,
+  taskSummary,
   taskCost,
   type ReviewContext,
 } from "./review.js";
@@ -94,13 +96,25 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     if (!allowedHosts().has(req.headers.host ?? "")) throw new HttpError(403, "this board only answers on its own loopback address");
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) throw new HttpError(403, "cross-origin requests are refused");
-    const cookieToken = /(?:^|;\s*)quartet_token=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
-    const given = cookieToken ?? (req.headers["x-quartet-token"] as string | undefined) ?? url.searchParams.get("token") ?? "";
-    if (!safeEqual(given, token)) throw new HttpError(401, "a valid token is required: open the URL quartet board printed");
-    if (url.searchParams.has("token") && req.method === "GET" && url.pathname === "/") {
+    // Nothing secret, and browsers ask for it without being told: answered before the token check.
+    if (req.method === "GET" && url.pathname === "/favicon.ico") {
+      res.writeHead(204, { "cache-control": "max-age=86400" });
+      res.end();
+      return;
+    }
+    // The cookie is named after the port: cookies are shared by every port of 127.0.0.1, and a board from an
+    // earlier run must not lock this one out. A valid token in the URL wins over a stale cookie.
+    const cookie = `quartet_token_${port}`;
+    const queryToken = url.searchParams.get("token");
+    const cookieToken = new RegExp(`(?:^|;\\s*)${cookie}=([^;]+)`).exec(req.headers.cookie ?? "")?.[1];
+    const candidates = [queryToken, cookieToken, req.headers["x-quartet-token"] as string | undefined];
+    if (!candidates.some((c) => c !== undefined && c !== null && safeEqual(c, token))) {
+      throw new HttpError(401, "a valid token is required: open the URL quartet board printed");
+    }
+    if (queryToken !== null && safeEqual(queryToken, token) && req.method === "GET" && url.pathname === "/") {
       res.writeHead(303, {
         location: "/",
-        "set-cookie": `quartet_token=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        "set-cookie": `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
         "cache-control": "no-store",
       });
       res.end();
@@ -125,6 +139,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     const action = m[2];
     if (req.method === "GET" && !action) return send(res, 200, taskDetail(getTask(o.ctx, id)));
     if (req.method === "GET" && action === "file") return send(res, 200, fileContent(id, url.searchParams.get("path") ?? ""));
+    if (req.method === "GET" && action === "diff") return send(res, 200, largeFileDiff(id, url.searchParams.get("path") ?? ""));
     if (req.method === "POST") {
       const body = await readJson(req);
       await post(id, action ?? "", body);
@@ -158,7 +173,8 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         return;
       }
       case "viewed": {
-        const { diff } = refreshTask(o.ctx, getTask(o.ctx, id));
+        const { task, session } = refreshTask(o.ctx, getTask(o.ctx, id));
+        const diff = taskDiff(task, session);
         const file = diff?.files.find((f) => f.path === String(body.path ?? ""));
         if (!file) throw new UsageError(`${String(body.path)} is not part of task ${id}'s change`);
         o.ctx.store.setViewed(id, file.path, body.viewed === false ? null : file.digest);
@@ -223,7 +239,8 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   }
 
   function taskDetail(task: Task) {
-    const { task: current, session, diff } = refreshTask(o.ctx, task);
+    const { task: current, session } = refreshTask(o.ctx, task);
+    const diff = taskDiff(current, session);
     const viewed = o.ctx.store.viewed(task.id);
     return {
       task: {
@@ -256,9 +273,25 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         additions: f.additions,
         deletions: f.deletions,
         viewed: viewed.get(f.path) === f.digest,
-        html: diffHtml(f.patch, { drawFileList: false, outputFormat: "line-by-line", matching: "lines" }),
+        large: f.large,
+        binary: f.binary,
+        // A large file is a summary until the reviewer asks for it (GET …/diff?path=).
+        html: f.large ? "" : diffHtml(f.patch, { drawFileList: false, outputFormat: "line-by-line", matching: "lines" }),
       })),
       comments: o.ctx.store.comments(task.id),
+    };
+  }
+
+  function largeFileDiff(id: number, rel: string) {
+    const { task, session } = refreshTask(o.ctx, getTask(o.ctx, id));
+    if (!session?.baseCommit || !fs.existsSync(session.workdir)) throw new HttpError(404, `task ${id} has no worktree`);
+    const summary = taskSummary(session);
+    if (!summary?.files.some((f) => f.path === rel)) throw new UsageError(`${rel} is not part of task ${task.id}'s change`);
+    const { patch, truncated } = fileDiff(session.workdir, session.baseCommit, rel);
+    return {
+      path: rel,
+      truncated,
+      html: diffHtml(patch, { drawFileList: false, outputFormat: "line-by-line", matching: "lines" }),
     };
   }
 
@@ -272,14 +305,18 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   }
 
   let lastSnapshot = "";
-  /** Pushes the board to the live pages if it changed. Costly (every started task's diff), so only with pages open. */
+  /**
+   * Pushes the board to the live pages if it changed. Taken once per tick for all of them (every started
+   * task's summary), and only with pages open; a page that connects gets the last one.
+   */
   function pushBoard(): void {
     if (clients.size === 0) return;
     try {
       const snapshot = JSON.stringify(boardSnapshot());
       if (snapshot === lastSnapshot) return;
       lastSnapshot = snapshot;
-      for (const c of clients) c.write(`event: board\ndata: ${snapshot}\n\n`);
+      const event = `event: board\ndata: ${snapshot}\n\n`;
+      for (const c of clients) c.write(event);
     } catch {
       // A failed refresh (a repository moved meanwhile) is retried on the next tick.
     }
@@ -292,7 +329,8 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
 
   function openEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
-    res.write(`event: board\ndata: ${JSON.stringify(boardSnapshot())}\n\n`);
+    if (lastSnapshot === "") lastSnapshot = JSON.stringify(boardSnapshot());
+    res.write(`event: board\ndata: ${lastSnapshot}\n\n`);
     clients.add(res);
     req.on("close", () => clients.delete(res));
   }

@@ -19,9 +19,15 @@ export class GitError extends Error {}
 export function git(
   cwd: string,
   args: readonly string[],
-  options: { allowFailure?: boolean; input?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { allowFailure?: boolean; input?: string; env?: NodeJS.ProcessEnv; maxBuffer?: number } = {},
 ) {
-  const r = spawnSync("git", args, { cwd, encoding: "utf8", input: options.input, env: options.env, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    input: options.input,
+    env: options.env,
+    maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024,
+  });
   // Looked into only when git could not be started, not before every call (ps and the board make many).
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT" && !findBinary("git", undefined, options.env ?? process.env)) {
     throw new MissingToolError({ message: "git is not installed (Debian/Ubuntu: apt-get install git)" });

@@ -310,6 +310,33 @@
 
   function fileDiff(f, i, comments) {
     const box = el("div", { class: "file", id: `file-${i}`, "data-path": f.path });
+    if (f.large && !f.html) {
+      // Like a code host: a large change is a summary until asked for.
+      box.append(
+        el(
+          "div",
+          { class: "large" },
+          el("strong", { text: f.path }),
+          ` — a large change (+${f.additions} −${f.deletions}) is not shown at once. `,
+          el("button", {
+            text: "Load anyway",
+            onclick: async (e) => {
+              e.target.disabled = true;
+              try {
+                const d = await api("GET", `/api/tasks/${detail.task.id}/diff?path=${encodeURIComponent(f.path)}`);
+                const loaded = fileDiff({ ...f, large: false, html: d.html }, i, comments);
+                if (d.truncated) loaded.prepend(el("p", { class: "large", text: "Only the start of this change is shown (16 MB)." }));
+                box.replaceWith(loaded);
+              } catch (err) {
+                flash(err.message);
+                e.target.disabled = false;
+              }
+            },
+          }),
+        ),
+      );
+      return box;
+    }
     // diff2html's HTML, rendered and escaped on the server.
     box.innerHTML = f.html;
     const toggle = box.querySelector(".d2h-file-collapse-input");
