@@ -252,6 +252,7 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
       eventsOffset: 0,
       ms: o.startupMs ?? envMs(ctx.env, "QUARTET_STARTUP_WAIT_MS", 3000),
       driver,
+      after: o.inPlace ? "Nothing was changed." : "The worktree and branch made for it were removed.",
     });
     started = { row, typedPrompt: command.typedPrompt };
   } catch (e) {
@@ -294,12 +295,19 @@ function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 async function watchStartup(
   tmux: Tmux,
   pane: string,
-  o: { stateDir: string; eventsOffset: number; ms: number; driver: SessionDriver },
+  o: { stateDir: string; eventsOffset: number; ms: number; driver: SessionDriver; after: string },
 ): Promise<void> {
   const { stateDir, ms, driver } = o;
   const deadline = Date.now() + ms;
   for (;;) {
-    const status = tmux.panes().get(pane);
+    let status = tmux.panes().get(pane);
+    if (status?.dead && status.deadStatus === null) {
+      // tmux can report a pane dead a moment before it has its exit status.
+      for (let i = 0; i < 10 && status?.deadStatus === null; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = tmux.panes().get(pane);
+      }
+    }
     if (!status || status.dead) {
       // Blank rows and tmux's own "Pane is dead" line say nothing about why it ended.
       const output = status
@@ -311,7 +319,7 @@ async function watchStartup(
             .join("\n")
         : "";
       throw new RuntimeExitedError({
-        message: `${driver.binary} exited at once${status?.deadStatus !== null && status?.deadStatus !== undefined ? ` with status ${status.deadStatus}` : ""}; its last output:\n${output || "(nothing)"}\nThe worktree and branch made for it were removed.`,
+        message: `${driver.binary} exited at once${status?.deadStatus !== null && status?.deadStatus !== undefined ? ` with status ${status.deadStatus}` : ""}; its last output:\n${output || "(nothing)"}\n${o.after}`,
         output,
       });
     }
@@ -440,6 +448,7 @@ async function relaunchWith(
     eventsOffset: changes.eventsOffset!,
     ms: envMs(ctx.env, "QUARTET_STARTUP_WAIT_MS", 3000),
     driver,
+    after: `Its worktree ${row.workdir} is kept.`,
   });
   if (command.typedPrompt !== undefined) {
     const typed = await typeWhenReady(tmux, pane, driver, command.typedPrompt, envMs(ctx.env, "QUARTET_READY_WAIT_MS", 60_000));

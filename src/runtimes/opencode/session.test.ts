@@ -32,7 +32,7 @@ function launch(env: NodeJS.ProcessEnv) {
 
 test("the plugin comes through OPENCODE_CONFIG, or inline beside the user's own OPENCODE_CONFIG", () => {
   const plain = launch({});
-  expect(plain.out.argv).toEqual(["/bin/opencode", "/w", "--model", "anthropic/claude-sonnet-4-5", "--prompt", "Fix it"]);
+  expect(plain.out.argv).toEqual(["/bin/opencode", "/w", "--model", "anthropic/claude-sonnet-4-5", "--prompt=Fix it"]);
   const config = JSON.parse(fs.readFileSync(plain.out.env.OPENCODE_CONFIG!, "utf8")) as { plugin: string[] };
   expect(config.plugin).toEqual([`file://${path.join(plain.stateDir, "quartet-state.js")}`]);
   expect(fs.readFileSync(path.join(plain.stateDir, "quartet-state.js"), "utf8")).toContain(
