@@ -135,6 +135,21 @@ test(
     const bin = fs.mkdtempSync(path.join(lab.dataDir, "bin-"));
     const opened = path.join(bin, "opened.txt");
     fs.writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\necho "$1" >> ${opened}\n`, { mode: 0o755 });
+    // Every process's command line is read while the board starts and opens the browser.
+    const seen = new Set<string>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+          try {
+            seen.add(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+          } catch {
+            // Gone already.
+          }
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
     const second = await startBoardCli(lab, { open: true, env: { PATH: `${bin}:${lab.env.PATH}` } });
     let redirect = "";
     try {
@@ -144,6 +159,9 @@ test(
       const given = fs.readFileSync(opened, "utf8").trim();
       const token = new URL(second.url).searchParams.get("token")!;
       expect(given).not.toContain(token);
+      watching = false;
+      await watcher;
+      expect([...seen].filter((c) => c.includes(token))).toEqual([]);
       redirect = fileURLToPath(given);
       expect(fs.statSync(redirect).mode & 0o777).toBe(0o600);
       expect(fs.readFileSync(redirect, "utf8")).toContain(`location.replace(${JSON.stringify(second.url)})`);

@@ -30,10 +30,14 @@ test(
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(await lab.ps()).toEqual([]);
 
-    // A prompt that looks like an option is a prompt: Codex shows its screen instead of printing its version.
-    const optionLike = await lab.cli(["run", "--runtime", "codex", "--name", "cx-version", "--json", "--", "--version"]);
-    expect(optionLike.code, optionLike.stderr).toBe(0);
-    await lab.waitFor("cx-version", (s) => s.state === "needs-input", "needs-input", 60_000);
-    expect((await lab.cli(["stop", "cx-version"])).code).toBe(0);
+    // Prompts that look like options are prompts: Codex shows its screen instead of printing its version,
+    // reading a profile (-p) or bypassing approvals.
+    for (const [i, prompt] of ["--version", "-p", "--dangerously-bypass-approvals-and-sandbox"].entries()) {
+      const name = `cx-option-${i}`;
+      const optionLike = await lab.cli(["run", "--runtime", "codex", "--name", name, "--json", "--", prompt]);
+      expect(optionLike.code, optionLike.stderr).toBe(0);
+      await lab.waitFor(name, (s) => s.state === "needs-input", "needs-input", 60_000);
+      expect((await lab.cli(["stop", name])).code).toBe(0);
+    }
   },
 );
