@@ -9,16 +9,17 @@ import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { privateDir } from "../core/files.js";
+import { mapLimited } from "../core/map-limited.js";
 import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6, terminalSafe } from "../core/output.js";
 import {
   addTask,
   approveTask,
   recordReview,
-  taskDiff,
   discardTask,
   elapsedMs,
   getTask,
   refreshTask,
+  type RefreshedTask,
   requestChanges,
   startTask,
   taskCost,
@@ -95,7 +96,7 @@ export function registerReview(program: Command): void {
     .option("--json", "print JSON")
     .action(async (flags: { json?: boolean }) => {
       const { ctx, usage } = openReview();
-      const tasks = ctx.store.tasks().map((t) => refreshTask(ctx, t).task);
+      const tasks = await mapLimited(ctx.store.tasks(), 4, async (t) => (await refreshTask(ctx, t)).task);
       await withCost(ctx, usage, tasks);
       if (flags.json) return void process.stdout.write(renderJson({ tasks: tasks.map((t) => taskJson(ctx, t)) }));
       if (tasks.length === 0) return void process.stdout.write('No tasks. Add one with: quartet task add "title"\n');
@@ -162,10 +163,10 @@ export function registerReview(program: Command): void {
     .option("--squash", "squash into one commit")
     .option("--merge", "merge commit (the default unless the config says squash)")
     .option("--while-working", "approve although the agent is still working or asking something")
-    .action((id: string, flags: { squash?: boolean; merge?: boolean; whileWorking?: boolean }) => {
+    .action(async (id: string, flags: { squash?: boolean; merge?: boolean; whileWorking?: boolean }) => {
       if (flags.squash && flags.merge) throw new UsageError("choose one of --squash and --merge");
       const { ctx } = openReview();
-      const r = approveTask(ctx, getTask(ctx, id).id, {
+      const r = await approveTask(ctx, getTask(ctx, id).id, {
         strategy: flags.squash ? "squash" : flags.merge ? "merge" : undefined,
         whileWorking: flags.whileWorking === true,
       });
@@ -215,9 +216,9 @@ export function registerReview(program: Command): void {
 
 async function reviewCommand(id: string, o: { json?: boolean; diff: boolean; patch?: boolean }): Promise<void> {
   const { ctx, usage } = openReview();
-  const { task, session, diff: summary } = refreshTask(ctx, getTask(ctx, id));
   // The patches only when the change is shown.
-  const diff: (DiffSummary & { patch?: string }) | null = o.diff ? taskDiff(task, session) : summary;
+  const refreshed: RefreshedTask<DiffSummary & { patch?: string }> = await refreshTask(ctx, getTask(ctx, id), { patches: o.diff });
+  const { task, session, diff } = refreshed;
   // What `review` showed is what `approve` will merge, or refuse to.
   if (o.diff && diff) recordReview(ctx, task, diff);
   await withCost(ctx, usage, [task]);

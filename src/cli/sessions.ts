@@ -12,6 +12,7 @@ import { lookupEnv, quartetPaths } from "../core/paths.js";
 import type { Figures } from "../ledger/ledger.js";
 import { RUNTIMES, runtimeById, runtimeIds } from "../runtimes/registry.js";
 import type { RuntimeId } from "../runtimes/types.js";
+import { mapLimited } from "../core/map-limited.js";
 import { diffStat, type DiffStat } from "../sessions/git.js";
 import { Registry, type SessionRow } from "../sessions/registry.js";
 import {
@@ -198,9 +199,9 @@ async function psCommand(flags: { json?: boolean; usage: boolean }): Promise<voi
   const sessions = listSessions(ctx);
   const usage = new SessionUsage(db);
   if (flags.usage && sessions.some((s) => s.runtimeSessionId)) await usage.refresh(sessions);
-  const rows: PsRow[] = sessions.map((row) => ({
+  const rows: PsRow[] = await mapLimited(sessions, 4, async (row) => ({
     row,
-    diff: row.baseCommit && row.removedAt === null && fs.existsSync(row.workdir) ? diffStat(row.workdir, row.baseCommit) : null,
+    diff: row.baseCommit && row.removedAt === null && fs.existsSync(row.workdir) ? await diffStat(row.workdir, row.baseCommit) : null,
     usage: flags.usage ? usage.figures(row) : null,
   }));
   if (flags.json) {

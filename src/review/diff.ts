@@ -5,7 +5,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { git, withWorktreeStaged } from "../sessions/git.js";
+import { gitAsync, withWorktreeStaged } from "../sessions/git.js";
 
 export interface FileDiff {
   /** The exact path (read NUL-separated from git, so any name works: spaces, newlines, non-ASCII). */
@@ -42,15 +42,18 @@ export const LARGE_LINES = 5000;
 const MAX_FILE_PATCH_BYTES = 16 * 1024 * 1024;
 
 /** The files the worktree changes against the base (counts, no patch), its tree and head. */
-export function worktreeSummary(workdir: string, baseCommit: string): DiffSummary {
+export function worktreeSummary(workdir: string, baseCommit: string): Promise<DiffSummary> {
   return withWorktreeStaged(workdir, (env) => summaryOf(workdir, baseCommit, env));
 }
 
-function summaryOf(workdir: string, baseCommit: string, env: NodeJS.ProcessEnv): DiffSummary {
-  const numstat = git(workdir, ["diff", "--cached", "--numstat", "-z", "--find-renames", baseCommit], { env }).stdout;
-  const tree = git(workdir, ["write-tree"], { env }).stdout.trim();
-  const head = git(workdir, ["rev-parse", "HEAD"]).stdout.trim();
-  const status = statuses(git(workdir, ["diff", "--cached", "--name-status", "-z", "--find-renames", baseCommit], { env }).stdout);
+async function summaryOf(workdir: string, baseCommit: string, env: NodeJS.ProcessEnv): Promise<DiffSummary> {
+  const [numstat, tree, head, names] = await Promise.all([
+    gitAsync(workdir, ["diff", "--cached", "--numstat", "-z", "--find-renames", baseCommit], { env }).then((r) => r.stdout),
+    gitAsync(workdir, ["write-tree"], { env }).then((r) => r.stdout.trim()),
+    gitAsync(workdir, ["rev-parse", "HEAD"]).then((r) => r.stdout.trim()),
+    gitAsync(workdir, ["diff", "--cached", "--name-status", "-z", "--find-renames", baseCommit], { env }).then((r) => r.stdout),
+  ]);
+  const status = statuses(names);
   const files = parseNumstat(numstat).map((f) => {
     const changed = f.binary ? 0 : f.additions + f.deletions;
     return {
@@ -68,15 +71,17 @@ function summaryOf(workdir: string, baseCommit: string, env: NodeJS.ProcessEnv):
  * The whole change, patch included but for large files (summarized; `fileDiff` loads one). Binary files
  * show as "Binary files differ", not as their content.
  */
-export function worktreeDiff(workdir: string, baseCommit: string): TaskDiff {
-  return withWorktreeStaged(workdir, (env) => {
-    const summary = summaryOf(workdir, baseCommit, env);
+export function worktreeDiff(workdir: string, baseCommit: string): Promise<TaskDiff> {
+  return withWorktreeStaged(workdir, async (env) => {
+    const summary = await summaryOf(workdir, baseCommit, env);
     const shown = summary.files.filter((f) => !f.large);
     if (shown.length === 0) return { ...summary, patch: "" };
     const excluded = summary.files.filter((f) => f.large).map((f) => `:(exclude,literal)${f.path}`);
-    const patch = git(workdir, ["diff", "--cached", "--no-color", "--no-ext-diff", "--find-renames", baseCommit, "--", ".", ...excluded], {
-      env,
-    }).stdout;
+    const { stdout: patch } = await gitAsync(
+      workdir,
+      ["diff", "--cached", "--no-color", "--no-ext-diff", "--find-renames", baseCommit, "--", ".", ...excluded],
+      { env },
+    );
     // git lists files in the same order in --numstat and in the patch: each part belongs to the next shown file.
     const parts = splitParts(patch);
     shown.forEach((f, i) => {
@@ -88,9 +93,9 @@ export function worktreeDiff(workdir: string, baseCommit: string): TaskDiff {
 }
 
 /** One file's patch, for a large file the reviewer asks to see anyway (up to MAX_FILE_PATCH_BYTES). */
-export function fileDiff(workdir: string, baseCommit: string, file: string): { patch: string; truncated: boolean } {
-  return withWorktreeStaged(workdir, (env) => {
-    const r = git(workdir, ["diff", "--cached", "--no-color", "--no-ext-diff", baseCommit, "--", `:(literal)${file}`], {
+export function fileDiff(workdir: string, baseCommit: string, file: string): Promise<{ patch: string; truncated: boolean }> {
+  return withWorktreeStaged(workdir, async (env) => {
+    const r = await gitAsync(workdir, ["diff", "--cached", "--no-color", "--no-ext-diff", baseCommit, "--", `:(literal)${file}`], {
       env,
       maxBuffer: MAX_FILE_PATCH_BYTES,
       allowFailure: true,

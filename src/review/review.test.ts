@@ -62,7 +62,7 @@ function repo(): { dir: string; git: (...args: string[]) => string } {
   return { dir, git };
 }
 
-test("the worktree's diff names every file exactly, whatever its name, and summarizes large and binary files", () => {
+test("the worktree's diff names every file exactly, whatever its name, and summarizes large and binary files", async () => {
   const { dir, git } = repo();
   fs.writeFileSync(path.join(dir, "old name.txt"), "a\nb\nc\n");
   fs.writeFileSync(path.join(dir, "keep.js"), "x\n");
@@ -76,7 +76,7 @@ test("the worktree's diff names every file exactly, whatever its name, and summa
   fs.writeFileSync(path.join(dir, "huge.txt"), "line\n".repeat(LARGE_LINES + 1));
   fs.appendFileSync(path.join(dir, "keep.js"), "y\n");
 
-  const diff = worktreeDiff(dir, base);
+  const diff = await worktreeDiff(dir, base);
   const byPath = new Map(diff.files.map((f) => [f.path, f]));
   expect([...byPath.keys()].sort()).toEqual([...odd, "huge.txt", "image.bin", "keep.js", "new name.txt"].sort());
   for (const name of odd) {
@@ -88,18 +88,14 @@ test("the worktree's diff names every file exactly, whatever its name, and summa
   expect(byPath.get("image.bin")!.patch).toContain("Binary files");
   expect(byPath.get("huge.txt")).toMatchObject({ large: true, additions: LARGE_LINES + 1, patch: "" });
   expect(byPath.get("keep.js")!.patch).toContain("+y");
-  expect(
-    fileDiff(dir, base, "huge.txt")
-      .patch.split("\n")
-      .filter((l) => l === "+line"),
-  ).toHaveLength(LARGE_LINES + 1);
+  expect((await fileDiff(dir, base, "huge.txt")).patch.split("\n").filter((l) => l === "+line")).toHaveLength(LARGE_LINES + 1);
   // A change to a file changes its digest (a viewed mark then lapses), and the tree the diff shows.
   fs.appendFileSync(path.join(dir, "keep.js"), "z\n");
-  const again = worktreeDiff(dir, base);
+  const again = await worktreeDiff(dir, base);
   expect(again.files.find((f) => f.path === "keep.js")!.digest).not.toBe(byPath.get("keep.js")!.digest);
   expect(again.files.find((f) => f.path === "with space.js")!.digest).toBe(byPath.get("with space.js")!.digest);
   expect(again.tree).not.toBe(diff.tree);
-  expect(worktreeSummary(dir, base).tree).toBe(again.tree);
+  expect((await worktreeSummary(dir, base)).tree).toBe(again.tree);
 });
 
 test("the review prompt lists every comment with its file, line and the line's text", () => {

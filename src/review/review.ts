@@ -150,26 +150,37 @@ export function taskCost(ctx: ReviewContext, task: Task): CostFigures | null {
 }
 
 /** The task's whole change, patches included (large files summarized). */
-export function taskDiff(task: Task, session: SessionRow | undefined): TaskDiff | null {
+export async function taskDiff(task: Task, session: SessionRow | undefined): Promise<TaskDiff | null> {
   if (!session?.baseCommit || !fs.existsSync(session.workdir)) return null;
   return worktreeDiff(session.workdir, session.baseCommit);
 }
 
 /** What the task's change touches, without patches: cheap enough for every card on every refresh. */
-export function taskSummary(session: SessionRow | undefined): DiffSummary | null {
+export async function taskSummary(session: SessionRow | undefined): Promise<DiffSummary | null> {
   if (!session?.baseCommit || !fs.existsSync(session.workdir)) return null;
   return worktreeSummary(session.workdir, session.baseCommit);
 }
 
-/** Moves a started task to the column its session's state calls for. */
-export function refreshTask(
-  ctx: ReviewContext,
-  task: Task,
-  panes?: ReadonlyMap<string, PaneStatus>,
-): { task: Task; session: SessionRow | undefined; diff: DiffSummary | null } {
+export interface RefreshOptions {
+  /** tmux's panes, read once for many tasks. */
+  panes?: ReadonlyMap<string, PaneStatus>;
+  /** The diff with its patches (one pass over the worktree for a page that shows them). */
+  patches?: boolean;
+}
+
+export interface RefreshedTask<D extends DiffSummary> {
+  task: Task;
+  session: SessionRow | undefined;
+  diff: D | null;
+}
+
+/** Moves a started task to the column its session's state calls for; its diff comes along. */
+export async function refreshTask(ctx: ReviewContext, task: Task, o: RefreshOptions & { patches: true }): Promise<RefreshedTask<TaskDiff>>;
+export async function refreshTask(ctx: ReviewContext, task: Task, o?: RefreshOptions): Promise<RefreshedTask<DiffSummary>>;
+export async function refreshTask(ctx: ReviewContext, task: Task, o: RefreshOptions = {}): Promise<RefreshedTask<DiffSummary>> {
   if (task.status === "todo" || task.status === "done" || task.status === "discarded") return { task, session: undefined, diff: null };
-  const session = taskSession(ctx, task, panes);
-  const diff = taskSummary(session);
+  const session = taskSession(ctx, task, o.panes);
+  const diff = o.patches ? await taskDiff(task, session) : await taskSummary(session);
   let status: TaskStatus = task.status;
   if (session) {
     if (session.state === "working") status = "running";
@@ -239,7 +250,7 @@ export async function requestChanges(ctx: ReviewContext, id: number, message?: s
   if (!session) throw new UsageError(`task ${id} has no session to send the review to`);
   const open = ctx.store.comments(task.id).filter((c) => c.sentAt === null);
   if (open.length === 0 && !message?.trim()) throw new UsageError(`task ${id}: no open comments and no message to send`);
-  const diff = taskDiff(task, session);
+  const diff = await taskDiff(task, session);
   const prompt = [open.length > 0 ? reviewPrompt(open, diff) : "", message?.trim() ?? ""].filter(Boolean).join("\n\n");
   let resumed = false;
   if (session.state === "exited") {
@@ -295,7 +306,7 @@ export interface ApproveOptions {
  * work (unless confirmed), when the merge would replace a file the user has in the base checkout that git
  * does not track (ignored or untracked), or when it conflicts.
  */
-export function approveTask(ctx: ReviewContext, id: number, o: ApproveOptions = {}): ApproveResult {
+export async function approveTask(ctx: ReviewContext, id: number, o: ApproveOptions = {}): Promise<ApproveResult> {
   const task = getTask(ctx, id);
   if (task.status === "done" || task.status === "discarded") throw new UsageError(`task ${id} is already ${task.status}`);
   const session = taskSession(ctx, task);
@@ -310,7 +321,7 @@ export function approveTask(ctx: ReviewContext, id: number, o: ApproveOptions = 
   if (!reviewed)
     throw new UsageError(`task ${id} has not been reviewed: \`quartet review ${id}\` shows its change, then approve merges exactly that`);
   if (!fs.existsSync(session.workdir)) throw new UsageError(`task ${id}: its worktree ${session.workdir} is gone`);
-  const now = worktreeSummary(session.workdir, session.baseCommit ?? session.baseBranch);
+  const now = await worktreeSummary(session.workdir, session.baseCommit ?? session.baseBranch);
   if (now.tree !== reviewed) throw changedSinceReview(id, session.workdir, task.reviewedHead, reviewed, now);
   const strategy = o.strategy ?? mergeStrategy(ctx.sessions.paths.configDir, task.repo);
   const base = session.baseBranch;
@@ -327,7 +338,7 @@ export function approveTask(ctx: ReviewContext, id: number, o: ApproveOptions = 
       session.workdir,
       task.reviewedHead,
       reviewed,
-      worktreeSummary(session.workdir, session.baseCommit ?? base),
+      await worktreeSummary(session.workdir, session.baseCommit ?? base),
     );
   }
   const { dir, cleanup, own } = baseCheckout(session.repo, base, ctx.sessions.paths.dataDir);

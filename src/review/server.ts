@@ -18,6 +18,7 @@ import path from "node:path";
 import { html as diffHtml } from "diff2html";
 import { packageRoot } from "../core/binaries.js";
 import { errorMessage, NamedError, UsageError } from "../core/errors.js";
+import { mapLimited } from "../core/map-limited.js";
 import { runtimeById } from "../runtimes/registry.js";
 import { answerSession, paneQuestion } from "../sessions/sessions.js";
 import { confinedPath, diffTotals, fileDiff } from "./diff.js";
@@ -31,7 +32,6 @@ import {
   refreshTask,
   requestChanges,
   startTask,
-  taskDiff,
   taskSummary,
   taskCost,
   type ReviewContext,
@@ -54,6 +54,9 @@ export interface BoardOptions {
   /** How often the server looks for changes to push (ms). */
   pollMs?: number;
 }
+
+/** Tasks whose change is read at once for a board snapshot (each runs a few git commands). */
+const GIT_AT_ONCE = 4;
 
 const ASSETS: Record<string, string> = {
   "/assets/board.js": "text/javascript; charset=utf-8",
@@ -126,7 +129,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     if (req.method === "GET" && url.pathname === "/") return sendPage(res, csrf);
     if (req.method === "GET" && ASSETS[url.pathname]) return sendAsset(res, url.pathname);
     if (req.method === "GET" && url.pathname === "/api/events") return openEvents(req, res);
-    if (req.method === "GET" && url.pathname === "/api/board") return send(res, 200, boardSnapshot());
+    if (req.method === "GET" && url.pathname === "/api/board") return send(res, 200, await boardSnapshot());
     if (req.method === "POST" && url.pathname === "/api/tasks") {
       const body = await readJson(req);
       const task = addTask(o.ctx, { title: String(body.title ?? ""), body: String(body.body ?? ""), cwd: o.repo });
@@ -137,19 +140,19 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     if (!m) throw new HttpError(404, "not found");
     const id = Number(m[1]);
     const action = m[2];
-    if (req.method === "GET" && !action) return send(res, 200, taskDetail(getTask(o.ctx, id)));
-    if (req.method === "GET" && action === "file") return send(res, 200, fileContent(id, url.searchParams.get("path") ?? ""));
-    if (req.method === "GET" && action === "diff") return send(res, 200, largeFileDiff(id, url.searchParams.get("path") ?? ""));
+    if (req.method === "GET" && !action) return send(res, 200, await taskDetail(getTask(o.ctx, id)));
+    if (req.method === "GET" && action === "file") return send(res, 200, await fileContent(id, url.searchParams.get("path") ?? ""));
+    if (req.method === "GET" && action === "diff") return send(res, 200, await largeFileDiff(id, url.searchParams.get("path") ?? ""));
     if (req.method === "POST") {
       const body = await readJson(req);
       await post(id, action ?? "", body);
       changed();
-      return send(res, 200, taskDetail(getTask(o.ctx, id)));
+      return send(res, 200, await taskDetail(getTask(o.ctx, id)));
     }
     if (req.method === "DELETE" && action === "comments" && m[3]) {
       if (!o.ctx.store.deleteComment(id, Number(m[3]))) throw new HttpError(404, "no such open comment");
       changed();
-      return send(res, 200, taskDetail(getTask(o.ctx, id)));
+      return send(res, 200, await taskDetail(getTask(o.ctx, id)));
     }
     throw new HttpError(405, "method not allowed");
   }
@@ -166,15 +169,14 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         if (!text) throw new UsageError("a comment needs text");
         if (!Number.isInteger(line) || line < 1) throw new UsageError("a comment needs a line number");
         const task = getTask(o.ctx, id);
-        const { diff } = refreshTask(o.ctx, task);
+        const { diff } = await refreshTask(o.ctx, task);
         const file = String(body.path ?? "");
         if (!diff?.files.some((f) => f.path === file)) throw new UsageError(`${file} is not part of task ${id}'s change`);
         o.ctx.store.addComment({ taskId: id, path: file, line, side: body.side === "old" ? "old" : "new", body: text });
         return;
       }
       case "viewed": {
-        const { task, session } = refreshTask(o.ctx, getTask(o.ctx, id));
-        const diff = taskDiff(task, session);
+        const { diff } = await refreshTask(o.ctx, getTask(o.ctx, id), { patches: true });
         const file = diff?.files.find((f) => f.path === String(body.path ?? ""));
         if (!file) throw new UsageError(`${String(body.path)} is not part of task ${id}'s change`);
         o.ctx.store.setViewed(id, file.path, body.viewed === false ? null : file.digest);
@@ -187,7 +189,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         if (typeof body.reviewed !== "string" || !/^[0-9a-f]{40,64}$/.test(body.reviewed)) {
           throw new UsageError("approve needs the tree the page showed (`reviewed`): reload the task");
         }
-        approveTask(o.ctx, id, {
+        await approveTask(o.ctx, id, {
           strategy: body.strategy === "squash" ? "squash" : body.strategy === "merge" ? "merge" : undefined,
           reviewedTree: body.reviewed,
           whileWorking: body.whileWorking === true,
@@ -202,7 +204,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         return;
       case "answer": {
         if (body.answer !== "allow" && body.answer !== "deny") throw new UsageError('answer must be "allow" or "deny"');
-        const { session } = refreshTask(o.ctx, getTask(o.ctx, id));
+        const { session } = await refreshTask(o.ctx, getTask(o.ctx, id));
         if (!session) throw new UsageError(`task ${id} has no session`);
         answerSession(o.ctx.sessions, session, body.answer);
         return;
@@ -229,18 +231,17 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     };
   }
 
-  function boardSnapshot() {
+  async function boardSnapshot() {
     const panes = o.ctx.sessions.tmux().panes();
-    const cards = o.ctx.store.tasks().map((t) => {
-      const r = refreshTask(o.ctx, t, panes);
+    const cards = await mapLimited(o.ctx.store.tasks(), GIT_AT_ONCE, async (t) => {
+      const r = await refreshTask(o.ctx, t, { panes });
       return taskCard(r.task, { state: r.session?.state, changes: r.diff ? diffTotals(r.diff) : undefined, tree: r.diff?.tree });
     });
     return { columns: COLUMNS.map((c) => ({ id: c, title: COLUMN_TITLE[c], tasks: cards.filter((t) => t.status === c) })) };
   }
 
-  function taskDetail(task: Task) {
-    const { task: current, session } = refreshTask(o.ctx, task);
-    const diff = taskDiff(current, session);
+  async function taskDetail(task: Task) {
+    const { task: current, session, diff } = await refreshTask(o.ctx, task, { patches: true });
     const viewed = o.ctx.store.viewed(task.id);
     return {
       task: {
@@ -282,12 +283,12 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     };
   }
 
-  function largeFileDiff(id: number, rel: string) {
-    const { task, session } = refreshTask(o.ctx, getTask(o.ctx, id));
+  async function largeFileDiff(id: number, rel: string) {
+    const { task, session } = await refreshTask(o.ctx, getTask(o.ctx, id));
     if (!session?.baseCommit || !fs.existsSync(session.workdir)) throw new HttpError(404, `task ${id} has no worktree`);
-    const summary = taskSummary(session);
+    const summary = await taskSummary(session);
     if (!summary?.files.some((f) => f.path === rel)) throw new UsageError(`${rel} is not part of task ${task.id}'s change`);
-    const { patch, truncated } = fileDiff(session.workdir, session.baseCommit, rel);
+    const { patch, truncated } = await fileDiff(session.workdir, session.baseCommit, rel);
     return {
       path: rel,
       truncated,
@@ -295,8 +296,8 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     };
   }
 
-  function fileContent(id: number, rel: string) {
-    const { session } = refreshTask(o.ctx, getTask(o.ctx, id));
+  async function fileContent(id: number, rel: string) {
+    const { session } = await refreshTask(o.ctx, getTask(o.ctx, id));
     if (!session || !fs.existsSync(session.workdir)) throw new HttpError(404, `task ${id} has no worktree`);
     const full = confinedPath(session.workdir, rel);
     if (!full) throw new HttpError(400, "the path must name a file inside the task's worktree");
@@ -305,21 +306,37 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   }
 
   let lastSnapshot = "";
+  let taking: Promise<void> | null = null;
+  let again = false;
   /**
    * Pushes the board to the live pages if it changed. Taken once per tick for all of them (every started
-   * task's summary), and only with pages open; a page that connects gets the last one.
+   * task's summary), and only with pages open; a page that connects gets the last one. One snapshot at a
+   * time: a tick or action during one asks for another after it, so git runs never pile up.
    */
-  function pushBoard(): void {
-    if (clients.size === 0) return;
-    try {
-      const snapshot = JSON.stringify(boardSnapshot());
-      if (snapshot === lastSnapshot) return;
-      lastSnapshot = snapshot;
-      const event = `event: board\ndata: ${snapshot}\n\n`;
-      for (const c of clients) c.write(event);
-    } catch {
-      // A failed refresh (a repository moved meanwhile) is retried on the next tick.
+  function pushBoard(): Promise<void> {
+    if (clients.size === 0) return Promise.resolve();
+    if (taking) {
+      again = true;
+      return taking;
     }
+    taking = (async () => {
+      try {
+        const snapshot = JSON.stringify(await boardSnapshot());
+        if (snapshot === lastSnapshot) return;
+        lastSnapshot = snapshot;
+        const event = `event: board\ndata: ${snapshot}\n\n`;
+        for (const c of clients) c.write(event);
+      } catch {
+        // A failed refresh (a repository moved meanwhile) is retried on the next tick.
+      } finally {
+        taking = null;
+        if (again) {
+          again = false;
+          void pushBoard();
+        }
+      }
+    })();
+    return taking;
   }
 
   /** After an action: the pages learn of it once the response has gone out, not before. */
@@ -327,12 +344,13 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     setImmediate(pushBoard);
   }
 
-  function openEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
+  async function openEvents(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
-    if (lastSnapshot === "") lastSnapshot = JSON.stringify(boardSnapshot());
-    res.write(`event: board\ndata: ${lastSnapshot}\n\n`);
     clients.add(res);
     req.on("close", () => clients.delete(res));
+    // The first page waits for the first snapshot; every later one gets the last one at once.
+    if (lastSnapshot === "") await pushBoard();
+    else res.write(`event: board\ndata: ${lastSnapshot}\n\n`);
   }
 
   const timer = setInterval(pushBoard, o.pollMs ?? 1500);

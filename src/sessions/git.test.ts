@@ -38,7 +38,7 @@ test("worktrees added by several processes at once all succeed", async () => {
   lock!.release();
 }, 60_000);
 
-test("a squash-merged branch counts as merged; diffStat counts untracked files", () => {
+test("a squash-merged branch counts as merged; diffStat counts untracked files", async () => {
   const repo = repoWithCommit();
   const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" });
   git("checkout", "-q", "-b", "topic");
@@ -57,5 +57,5 @@ test("a squash-merged branch counts as merged; diffStat counts untracked files",
   fs.writeFileSync(path.join(repo, "a.txt"), "A\n");
   fs.writeFileSync(path.join(repo, "new.txt"), "1\n2\n3\n");
   fs.writeFileSync(path.join(repo, "empty.txt"), "");
-  expect(diffStat(repo, base)).toEqual({ files: 3, insertions: 4, deletions: 1, untracked: 2 });
+  expect(await diffStat(repo, base)).toEqual({ files: 3, insertions: 4, deletions: 1, untracked: 2 });
 });

@@ -5,7 +5,7 @@
  *
  * Everything goes through the real `git` binary, so the user's hooks, config and attributes apply.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,26 +16,54 @@ import { privateDir } from "../core/files.js";
 
 export class GitError extends Error {}
 
-export function git(
-  cwd: string,
-  args: readonly string[],
-  options: { allowFailure?: boolean; input?: string; env?: NodeJS.ProcessEnv; maxBuffer?: number } = {},
-) {
+type GitOptions = { allowFailure?: boolean; input?: string; env?: NodeJS.ProcessEnv; maxBuffer?: number };
+const MAX_BUFFER = 256 * 1024 * 1024;
+
+function gitFailed(cwd: string, args: readonly string[], code: string | undefined, env: NodeJS.ProcessEnv | undefined, stderr: string) {
+  // Looked into only when git could not be started, not before every call (ps and the board make many).
+  if (code === "ENOENT" && !findBinary("git", undefined, env ?? process.env)) {
+    return new MissingToolError({ message: "git is not installed (Debian/Ubuntu: apt-get install git)" });
+  }
+  return new GitError(`git ${args.join(" ")} failed in ${cwd}: ${stderr.trim()}`);
+}
+
+export function git(cwd: string, args: readonly string[], options: GitOptions = {}) {
   const r = spawnSync("git", args, {
     cwd,
     encoding: "utf8",
     input: options.input,
     env: options.env,
-    maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024,
+    maxBuffer: options.maxBuffer ?? MAX_BUFFER,
   });
-  // Looked into only when git could not be started, not before every call (ps and the board make many).
-  if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT" && !findBinary("git", undefined, options.env ?? process.env)) {
-    throw new MissingToolError({ message: "git is not installed (Debian/Ubuntu: apt-get install git)" });
-  }
   const ok = r.status === 0;
-  if (!ok && !options.allowFailure)
-    throw new GitError(`git ${args.join(" ")} failed in ${cwd}: ${(r.stderr || r.error?.message || "").trim()}`);
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  if (!ok && (code === "ENOENT" || !options.allowFailure)) {
+    const error = gitFailed(cwd, args, code, options.env, r.stderr || r.error?.message || "");
+    if (!(error instanceof GitError) || !options.allowFailure) throw error;
+  }
   return { ok, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/**
+ * `git` without blocking the event loop, for the board, which serves many pages while git reads large
+ * trees. Output beyond `maxBuffer` ends the command; what was read is returned with ok false.
+ */
+export function gitAsync(cwd: string, args: readonly string[], options: Omit<GitOptions, "input"> = {}) {
+  return new Promise<{ ok: boolean; stdout: string; stderr: string }>((resolve, reject) => {
+    execFile(
+      "git",
+      args,
+      { cwd, encoding: "utf8", env: options.env, maxBuffer: options.maxBuffer ?? MAX_BUFFER },
+      (error, stdout, stderr) => {
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        if (error && (typeof code !== "number" || !options.allowFailure) && code !== "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") {
+          const failure = gitFailed(cwd, args, typeof code === "string" ? code : undefined, options.env, stderr || error.message);
+          if (!(failure instanceof GitError) || !options.allowFailure) return reject(failure);
+        }
+        resolve({ ok: !error, stdout: stdout ?? "", stderr: stderr ?? "" });
+      },
+    );
+  });
 }
 
 /** The top folder of the repository holding `dir` (the main checkout, even when run inside a worktree). */
@@ -156,27 +184,29 @@ export interface DiffStat {
  * staged, new untracked files included: `git diff --cached <base>` then sees the whole worktree. The
  * worktree's own index is never touched.
  */
-export function withWorktreeStaged<T>(workdir: string, fn: (env: NodeJS.ProcessEnv) => T): T {
-  const indexFile = git(workdir, ["rev-parse", "--path-format=absolute", "--git-path", "index"]).stdout.trim();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "quartet-index-"));
+export async function withWorktreeStaged<T>(workdir: string, fn: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+  const indexFile = (await gitAsync(workdir, ["rev-parse", "--path-format=absolute", "--git-path", "index"])).stdout.trim();
+  const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), "quartet-index-"));
   const tmpIndex = path.join(tmp, "index");
   try {
-    if (fs.existsSync(indexFile)) fs.copyFileSync(indexFile, tmpIndex);
+    if (fs.existsSync(indexFile)) await fs.promises.copyFile(indexFile, tmpIndex);
     const env = { ...process.env, GIT_INDEX_FILE: tmpIndex };
-    git(workdir, ["add", "--all", "--", "."], { env });
-    return fn(env);
+    await gitAsync(workdir, ["add", "--all", "--", "."], { env });
+    return await fn(env);
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await fs.promises.rm(tmp, { recursive: true, force: true });
   }
 }
 
 /** The change in the worktree against the base commit: commits, staged, unstaged and untracked work. */
-export function diffStat(dir: string, baseCommit: string): DiffStat {
-  const untracked = git(dir, ["ls-files", "--others", "--exclude-standard", "-z"], { allowFailure: true })
-    .stdout.split("\0")
+export async function diffStat(dir: string, baseCommit: string): Promise<DiffStat> {
+  const untracked = (await gitAsync(dir, ["ls-files", "--others", "--exclude-standard", "-z"], { allowFailure: true })).stdout
+    .split("\0")
     .filter(Boolean);
   const stat: DiffStat = { files: 0, insertions: 0, deletions: 0, untracked: untracked.length };
-  const numstat = withWorktreeStaged(dir, (env) => git(dir, ["diff", "--cached", "--numstat", baseCommit], { env, allowFailure: true }));
+  const numstat = await withWorktreeStaged(dir, (env) =>
+    gitAsync(dir, ["diff", "--cached", "--numstat", baseCommit], { env, allowFailure: true }),
+  );
   for (const line of numstat.stdout.split("\n")) {
     const [add, del] = line.split("\t");
     if (add === undefined || del === undefined) continue;

@@ -205,7 +205,10 @@
   }
 
   async function loadTask(id) {
-    detail = await api("GET", `/api/tasks/${id}`);
+    const loaded = await api("GET", `/api/tasks/${id}`);
+    // The person may have moved on while the diff was read: a late answer must not replace their page.
+    if (location.hash !== `#/task/${id}` && !location.hash.startsWith(`#/task/${id}/`)) return;
+    detail = loaded;
     renderTask();
   }
 
@@ -442,8 +445,16 @@
 
   function route() {
     const m = /^#\/task\/(\d+)/.exec(location.hash);
-    if (m) loadTask(Number(m[1])).catch((e) => flash(e.message));
-    else {
+    if (m) {
+      const id = Number(m[1]);
+      // Another task's page never stays on screen while this one loads.
+      if (detail?.task.id !== id) {
+        detail = null;
+        crumbs.replaceChildren(el("a", { href: "#/", text: "Board" }), " / ", el("span", { text: `#${id}` }));
+        app.replaceChildren(el("p", { class: "loading", text: `Loading task #${id}…` }));
+      }
+      loadTask(id).catch((e) => flash(e.message));
+    } else {
       detail = null;
       renderBoard();
     }
@@ -494,8 +505,9 @@
     board = JSON.parse(e.data);
     live.textContent = "● live";
     live.className = "on";
-    if (!detail) renderBoard();
-    else {
+    if (!detail) {
+      if (!location.hash.startsWith("#/task/")) renderBoard();
+    } else {
       const card = board.columns.flatMap((c) => c.tasks).find((t) => t.id === detail.task.id);
       const was = detail.task;
       // The diff on screen is what approve merges: it is never swapped for a newer one unasked.
