@@ -302,8 +302,9 @@ async function watchStartup(
   for (;;) {
     let status = tmux.panes().get(pane);
     if (status?.dead && status.deadStatus === null) {
-      // tmux can report a pane dead a moment before it has its exit status.
-      for (let i = 0; i < 10 && status?.deadStatus === null; i++) {
+      // tmux can report a pane dead a moment before it has its exit status (longer on a busy machine).
+      const statusBy = Date.now() + 3000;
+      while (status?.dead && status.deadStatus === null && Date.now() < statusBy) {
         await new Promise((r) => setTimeout(r, 50));
         status = tmux.panes().get(pane);
       }
