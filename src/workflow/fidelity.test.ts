@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../test/helpers.js";
-import { FIDELITY, losslessBothWays } from "./fidelity.js";
+import { FIDELITY, fidelityOf, losslessBothWays } from "./fidelity.js";
 import { withFidelityTable } from "./fidelity-table.js";
 import { ASSET_KINDS } from "./ir.js";
 
@@ -21,6 +21,11 @@ describe("the fidelity table", () => {
       }
     }
     expect(losslessBothWays("agents")).toEqual(["description", "prompt"]);
+  });
+
+  it("refuses a field it has no row for, so a typo never passes as lossless", () => {
+    expect(fidelityOf("agents", "maxTurns", "claude-to-opencode").level).toBe("lossy");
+    expect(() => fidelityOf("agents", "maxturns", "claude-to-opencode")).toThrow("no row for agents.maxturns");
   });
 
   it("is what README.md shows (run `npm run docs` after changing it)", () => {

@@ -398,8 +398,11 @@ export const FIDELITY: readonly FieldFidelity[] = [
   },
 ];
 
+/** A field's fidelity; a field the table does not list is a mistake in quartet (a typo), never "lossless". */
 export function fidelityOf(kind: AssetKind, field: string, direction: Direction): Fidelity {
-  return FIDELITY.find((f) => f.kind === kind && f.field === field)?.[direction] ?? { level: "lossless" };
+  const row = FIDELITY.find((f) => f.kind === kind && f.field === field);
+  if (!row) throw new Error(`the fidelity table has no row for ${kind}.${field}`);
+  return row[direction];
 }
 
 /** Fields of `kind` that port unchanged in both directions: what a round trip must keep. */
