@@ -109,6 +109,7 @@ function materialise(g: Generated, runtime: WorkflowRuntime): string {
     home: dir,
     configHome: path.join(dir, ".config"),
     settings,
+    owns: () => true,
   });
   // Skill files: the writer copies SKILL.md from the source folder, so write those first.
   for (const s of wf.skills)

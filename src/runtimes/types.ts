@@ -101,6 +101,8 @@ export interface WorkflowWriteOptions {
   home: string;
   configHome: string;
   settings: PortSettings;
+  /** Whether an existing file is quartet's own (written by a port, unchanged since); anything else is the user's. */
+  owns(file: string): boolean;
 }
 
 export interface WorkflowWriteResult {

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { InputError } from "../core/errors.js";
 import { readJsoncFile } from "../core/jsonc-file.js";
 import { WorkflowRuntime, type Scope } from "./ir.js";
+import { sha } from "./outputs.js";
 
 export const LockEntry = z
   .object({
@@ -75,4 +76,16 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
     });
   }
   return parsed.data;
+}
+
+/**
+ * Whether quartet owns a whole file: it wrote it (the lock says so) and nobody changed it since. A file
+ * that exists otherwise is the user's, and a port must work around it, never replace it.
+ */
+export function ownsFile(lock: PortLock, root: string): (file: string) => boolean {
+  return (file) => {
+    const entry = lock.entries[lockKey(root, file)];
+    if (!entry || !fs.existsSync(file)) return false;
+    return sha(fs.readFileSync(file)) === entry.sha;
+  };
 }

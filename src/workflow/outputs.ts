@@ -18,7 +18,12 @@ export type Output =
   /** A file copied byte for byte (a skill's scripts and images). */
   | { kind: "copy"; file: string; from: string; asset: AssetRef }
   /** `value` set at `path` in a JSON file; `newFile` is the text a file that does not exist yet starts from. */
-  | { kind: "json"; file: string; path: (string | number)[]; value: unknown; newFile?: string; asset: AssetRef };
+  | { kind: "json"; file: string; path: (string | number)[]; value: unknown; newFile?: string; asset: AssetRef }
+  /**
+   * A marked block inside a text file the user owns (a hand-written CLAUDE.md): only the text between the
+   * markers is quartet's; it is added at the end the first time and replaced in place after.
+   */
+  | { kind: "section"; file: string; id: string; content: string; asset: AssetRef };
 
 /** A field that does not come across as it was: approximated (lossy) or left out (unsupported). */
 export interface Loss {
@@ -37,9 +42,52 @@ export function assetId(a: AssetRef): string {
   return a.kind === a.name ? a.kind : `${a.kind}/${a.name}`;
 }
 
-/** Where an output lands: the file, plus the key path for JSON keys (`opencode.json#mcp.github`). */
+/** Where an output lands: the file, plus the key path for JSON keys (`opencode.json#mcp.github`) or the section. */
 export function outputTarget(o: Output): string {
-  return o.kind === "json" ? `${o.file}#${o.path.join(".")}` : o.file;
+  if (o.kind === "json") return `${o.file}#${o.path.join(".")}`;
+  if (o.kind === "section") return `${o.file}#section:${o.id}`;
+  return o.file;
+}
+
+/** The lines that open and close a quartet section. The model reads them too, so they say what they are. */
+export function sectionMarkers(id: string): { begin: string; end: string } {
+  return {
+    begin: `<!-- quartet:begin ${id} (written by \`quartet port\`; the next port replaces what is between these lines) -->`,
+    end: `<!-- quartet:end ${id} -->`,
+  };
+}
+
+function sectionRange(text: string, id: string): { start: number; end: number; inner: string } | undefined {
+  const begin = new RegExp(`^<!-- quartet:begin ${escapeRegExp(id)}\\b.*-->[ \\t]*\\r?\\n`, "m").exec(text);
+  if (!begin) return undefined;
+  const afterBegin = begin.index + begin[0].length;
+  const end = new RegExp(`^<!-- quartet:end ${escapeRegExp(id)} -->[ \\t]*(?:\\r?\\n|$)`, "m").exec(text.slice(afterBegin));
+  if (!end) return undefined;
+  return { start: begin.index, end: afterBegin + end.index + end[0].length, inner: text.slice(afterBegin, afterBegin + end.index) };
+}
+
+/** The content of a quartet section in `text`, or undefined when there is none. */
+export function sectionContent(text: string, id: string): string | undefined {
+  return sectionRange(text, id)?.inner;
+}
+
+/** `text` with the section set to `content`: replaced where it is, or added at the end after a blank line. */
+export function setSection(text: string, id: string, content: string): string {
+  const { begin, end } = sectionMarkers(id);
+  const block = `${begin}\n${content.endsWith("\n") ? content : `${content}\n`}${end}\n`;
+  const range = sectionRange(text, id);
+  if (range) return text.slice(0, range.start) + block + text.slice(range.end);
+  if (text === "") return block;
+  return `${text.replace(/\n*$/, "\n")}\n${block}`;
+}
+
+/** `text` without any quartet section: what the user wrote. */
+export function withoutSections(text: string): string {
+  return text.replace(/^<!-- quartet:begin (\S+)\b.*-->[ \t]*\r?\n[\s\S]*?^<!-- quartet:end \1 -->[ \t]*(?:\r?\n|$)/gm, "");
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 export function sha(text: string | Uint8Array): string {

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import { InputError } from "../core/errors.js";
 import { parseJsoncTree } from "../core/jsonc-file.js";
 import { lockKey, type PortLock } from "./lock.js";
-import { canonicalJson, jsonValueAt, outputTarget, setJsonValue, sha, type Output } from "./outputs.js";
+import { canonicalJson, jsonValueAt, outputTarget, sectionContent, setJsonValue, setSection, sha, type Output } from "./outputs.js";
 
 export type Action = "create" | "update" | "unchanged" | "conflict";
 
@@ -59,6 +59,9 @@ export function planOutputs(o: { outputs: readonly Output[]; root: string; lock:
     } else if (output.kind === "copy") {
       current = t.before ?? undefined;
       next = fs.readFileSync(output.from);
+    } else if (output.kind === "section") {
+      current = typeof t.before === "string" ? sectionContent(t.before, output.id) : undefined;
+      next = output.content.endsWith("\n") ? output.content : `${output.content}\n`;
     } else {
       // Never edit a file that is not valid JSON: the edit could land anywhere.
       const text = typeof t.before === "string" ? t.before : null;
@@ -72,16 +75,34 @@ export function planOutputs(o: { outputs: readonly Output[]; root: string; lock:
       (Buffer.isBuffer(current) || Buffer.isBuffer(next)
         ? Buffer.compare(Buffer.from(current), Buffer.from(next)) === 0
         : current === next);
-    const action: Action = current === undefined ? "create" : same ? "unchanged" : locked?.sha === sha(current) ? "update" : "conflict";
+    const action: Action =
+      current === undefined
+        ? "create"
+        : same
+          ? "unchanged"
+          : locked?.sha === sha(current) || onlyAdds(output, typeof t.before === "string" ? t.before : null)
+            ? "update"
+            : "conflict";
     planned.push({ output, action, sha: sha(next) });
     // A conflict is applied here too, so its diff can be shown; nothing is written while one is unforced.
     if (action === "unchanged") continue;
     if (output.kind === "json") {
       const base = typeof t.after === "string" && t.after !== "" ? t.after : (output.newFile ?? "{}\n");
       t.after = setJsonValue(base, output.path, output.value);
+    } else if (output.kind === "section") {
+      // Only the section changes: everything the user wrote around it stays byte for byte.
+      t.after = setSection(typeof t.after === "string" ? t.after : "", output.id, output.content);
     } else {
       t.after = next;
     }
   }
   return { outputs: planned, files: [...files].map(([file, t]) => ({ file, ...t })).filter((f) => f.before !== f.after) };
+}
+
+/** A JSON list that keeps every entry the user has, in order, and adds after them: nothing is lost. */
+function onlyAdds(output: Output, text: string | null): boolean {
+  if (output.kind !== "json" || text === null || !Array.isArray(output.value)) return false;
+  const current = jsonValueAt(text, output.path);
+  if (!Array.isArray(current) || current.length > output.value.length) return false;
+  return current.every((entry, i) => canonicalJson(entry) === canonicalJson((output.value as unknown[])[i]));
 }

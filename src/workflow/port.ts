@@ -8,7 +8,7 @@ import { RUNTIMES } from "../runtimes/registry.js";
 import type { WorkflowAdapter } from "../runtimes/types.js";
 import { applyChanges, type FileChange } from "./apply.js";
 import type { AssetKind, Diagnostic, Scope, Workflow, WorkflowRuntime } from "./ir.js";
-import { lockKey, lockLocation, lockText, readLock, type LockEntry, type PortLock } from "./lock.js";
+import { lockKey, lockLocation, lockText, ownsFile, readLock, type LockEntry, type PortLock } from "./lock.js";
 import { assetId, canonicalJson, outputTarget, sha, type AssetRef, type Loss } from "./outputs.js";
 import { planOutputs, type Plan } from "./plan.js";
 import type { PortSettings } from "./settings.js";
@@ -50,9 +50,14 @@ export async function workflowAdapter(runtime: WorkflowRuntime): Promise<Workflo
 export async function port(req: PortRequest): Promise<PortResult> {
   if (req.from === req.to) throw new UsageError(`cannot port ${req.from} to itself`);
   const source = (await workflowAdapter(req.from)).read({ ...req, only: req.only });
-  const written = (await workflowAdapter(req.to)).write({ ...req, workflow: source.workflow, settings: req.settings });
   const at = lockLocation(req);
   const lock = readLock(at);
+  const written = (await workflowAdapter(req.to)).write({
+    ...req,
+    workflow: source.workflow,
+    settings: req.settings,
+    owns: ownsFile(lock, req.root),
+  });
   const plan = planOutputs({ outputs: written.outputs, root: req.root, lock });
   const conflicts = plan.outputs.filter((p) => p.action === "conflict").length;
   const result: PortResult = {

@@ -6,7 +6,7 @@
  * (someone edited it), or both. Without a lock entry the sides just differ.
  */
 import type { AssetKind, Diagnostic, WorkflowRuntime } from "./ir.js";
-import { lockLocation, readLock, type PortLock } from "./lock.js";
+import { lockLocation, ownsFile, readLock, type PortLock } from "./lock.js";
 import { assetId, type AssetRef } from "./outputs.js";
 import { planOutputs, type PlannedOutput } from "./plan.js";
 import { assetHashes, assetsOf, workflowAdapter, type PortPlace } from "./port.js";
@@ -42,7 +42,7 @@ export async function portStatus(o: PortPlace & { only: readonly AssetKind[]; se
   const planned = Object.fromEntries(
     SIDES.map((from) => {
       const to = from === "claude" ? "opencode" : "claude";
-      const written = adapters[to]!.write({ ...o, workflow: read[from].workflow });
+      const written = adapters[to]!.write({ ...o, workflow: read[from].workflow, owns: ownsFile(lock, o.root) });
       const plan = planOutputs({ outputs: written.outputs, root: o.root, lock });
       return [from, groupByAsset(plan.outputs)];
     }),

@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { toClaudeColor } from "../../../workflow/colors.js";
+import { hasGlob } from "../../../workflow/glob.js";
 import type { Agent, Command, Hook, Instructions, McpServer, Skill } from "../../../workflow/ir.js";
 import { Losses } from "../../../workflow/losses.js";
 import { describeModel, toClaudeModel } from "../../../workflow/models.js";
@@ -60,12 +61,17 @@ function writeInstructions(ctx: Ctx, inst: Instructions): void {
     return rel.startsWith(".") ? rel : rel;
   };
   const lines: string[] = [];
-  if (inst.main && inst.extras.opencode?.fallback !== true) lines.push(`@${ref(inst.main.file)}`);
-  for (const imp of inst.imports) lines.push(`@${ref(imp.file)}`);
+  const abs = (file: string) => (path.isAbsolute(file) ? file : path.join(o.root, file));
+  // OpenCode may list CLAUDE.md itself in `instructions`: Claude Code reads it anyway.
+  const files = [...(inst.main && inst.extras.opencode?.fallback !== true ? [inst.main.file] : []), ...inst.imports.map((i) => i.file)];
+  for (const file of files) if (abs(file) !== target && !lines.includes(`@${ref(file)}`)) lines.push(`@${ref(file)}`);
   if (lines.length === 0) return;
   if (inst.main) ctx.losses.standing(asset, "main");
-  if (inst.imports.some((i) => i.ref && /[*?[]/.test(i.ref))) ctx.losses.standing(asset, "imports");
-  ctx.outputs.push({ kind: "file", file: target, content: `${lines.join("\n")}\n`, asset });
+  if (inst.imports.some((i) => i.ref && hasGlob(i.ref))) ctx.losses.standing(asset, "imports");
+  const content = `${lines.join("\n")}\n`;
+  // A CLAUDE.md the user wrote keeps every word: the imports go into a marked section of it.
+  if (fs.existsSync(target) && !o.owns(target)) ctx.outputs.push({ kind: "section", file: target, id: "instructions", content, asset });
+  else ctx.outputs.push({ kind: "file", file: target, content, asset });
 }
 
 function claudeName(name: string): string {

@@ -4,6 +4,7 @@
  * (left in `.claude/skills`, which OpenCode reads, or copied), and config keys and the hooks plugin
  * (write-config.ts).
  */
+import fs from "node:fs";
 import path from "node:path";
 import { toOpencodeTemplate } from "../../../workflow/arguments.js";
 import { toOpencodeColor } from "../../../workflow/colors.js";
@@ -12,7 +13,7 @@ import { resolveImportPath } from "../../../workflow/imports.js";
 import type { Agent, Command, Instructions, PermissionRule, Skill } from "../../../workflow/ir.js";
 import { Losses } from "../../../workflow/losses.js";
 import { describeModel, toOpencodeModel } from "../../../workflow/models.js";
-import { markdownOutput, type AssetRef, type Output } from "../../../workflow/outputs.js";
+import { jsonValueAt, markdownOutput, withoutSections, type AssetRef, type Output } from "../../../workflow/outputs.js";
 import { toOpencodePermission } from "../../../workflow/permissions.js";
 import { Diagnostics } from "../../../workflow/read-helpers.js";
 import { opencodeSkillProblem } from "../../../workflow/skills.js";
@@ -58,7 +59,17 @@ function writeInstructions(ctx: OpencodeWriteContext, inst: Instructions): void 
       layout.scope === "project" && !path.relative(o.root, a).startsWith("..") ? path.relative(o.root, a).split(path.sep).join("/") : a;
     if (!listed.includes(entry)) listed.push(entry);
   };
-  if (inst.main && !importsAgentsMd) {
+  // An AGENTS.md the user wrote is never replaced: OpenCode is pointed at CLAUDE.md (and its imports) instead.
+  const agentsMdIsUsers = fs.existsSync(agentsMd) && !o.owns(agentsMd);
+  if (inst.main && (importsAgentsMd || agentsMdIsUsers)) {
+    // What CLAUDE.md says besides its imports and quartet's sections still has to reach OpenCode.
+    const own = withoutSections(inst.main.text)
+      .split("\n")
+      .filter((line) => !/^\s*@\S+\s*$/.test(line))
+      .join("\n");
+    if (own.trim() !== "") listEntry(inst.main.file);
+    for (const imp of inst.imports) listEntry(imp.file);
+  } else if (inst.main) {
     let text = inst.main.text;
     if (o.settings.imports === "inline") {
       const mainFile = abs(inst.main.file);
@@ -79,7 +90,7 @@ function writeInstructions(ctx: OpencodeWriteContext, inst: Instructions): void 
     }
     ctx.outputs.push({ kind: "file", file: agentsMd, content: text, asset });
   }
-  if (o.settings.imports === "list" || importsAgentsMd) {
+  if (o.settings.imports === "list" || importsAgentsMd || agentsMdIsUsers) {
     for (const imp of inst.imports) listEntry(imp.file);
     if (inst.imports.some((i) => abs(i.file) !== agentsMd)) losses.standing(asset, "imports");
   }
@@ -92,15 +103,19 @@ function writeInstructions(ctx: OpencodeWriteContext, inst: Instructions): void 
     if (rule.paths)
       losses.add(asset, "rules", "lossy", `${rule.file} applies to ${rule.paths.join(", ")} in Claude Code; OpenCode loads it always`);
   }
-  if (listed.length > 0)
-    ctx.outputs.push({
-      kind: "json",
-      file: configTarget(ctx.layout).file,
-      path: ["instructions"],
-      value: listed,
-      newFile: NEW_CONFIG,
-      asset,
-    });
+  if (listed.length === 0) return;
+  // Entries the user listed stay, first and in their order.
+  const config = configTarget(ctx.layout);
+  const existing = config.exists ? jsonValueAt(fs.readFileSync(config.file, "utf8"), ["instructions"]) : undefined;
+  const kept = Array.isArray(existing) ? existing.filter((e): e is string => typeof e === "string") : [];
+  ctx.outputs.push({
+    kind: "json",
+    file: config.file,
+    path: ["instructions"],
+    value: [...kept, ...listed.filter((e) => !kept.includes(e))],
+    newFile: NEW_CONFIG,
+    asset,
+  });
 }
 
 function writeAgent(ctx: OpencodeWriteContext, agent: Agent): void {
