@@ -6,60 +6,23 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findBinary } from "../src/core/binaries.js";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
-import { startProcess, withTimeout } from "../src/core/process.js";
 import { parseScenario, startLabEndpoint } from "../src/lab/lab.js";
 import type { LabRequest } from "../src/lab/model-session.js";
+import type { PermissionAction } from "../src/workflow/ir.js";
+import { opencodeDecision } from "../src/workflow/opencode-rules.js";
 import { fileTempDir, tempDir } from "./helpers.js";
 import { portCli, workflowFixture } from "./port.js";
+import { gitInit, opencode, opencodeEnv, run } from "./runtimes.js";
 
-const opencode = findBinary("opencode")!.path;
 /**
  * One OpenCode home for the file. On its first start in a home (and in each project's .opencode/) OpenCode
  * npm-installs @opencode-ai/plugin in the background; sharing the home pays for that once.
  */
 const ocHome = fileTempDir("quartet-oc-home-");
 const claude = findBinary("claude")!.path;
-
-async function run(
-  bin: string,
-  args: readonly string[],
-  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
-): Promise<{ code: number | null; output: string }> {
-  const proc = startProcess(bin, args, { cwd: o.cwd, env: { PATH: process.env.PATH, LANG: "C.UTF-8", ...o.env } });
-  const exit = await withTimeout(proc.exited, o.timeoutMs ?? 120_000, () => null);
-  if (exit === null) proc.cancel();
-  return { code: exit?.code ?? null, output: proc.tail(400) };
-}
-
-function opencodeEnv(home: string, endpointUrl?: string): NodeJS.ProcessEnv {
-  return {
-    HOME: home,
-    OPENCODE_DISABLE_MODELS_FETCH: "1",
-    OPENCODE_DISABLE_AUTOUPDATE: "1",
-    ...(endpointUrl
-      ? {
-          OPENCODE_CONFIG_CONTENT: JSON.stringify({
-            provider: { anthropic: { options: { baseURL: `${endpointUrl}/v1`, apiKey: LAB_API_KEY } } },
-            model: "anthropic/claude-sonnet-4-5",
-          }),
-        }
-      : {}),
-  };
-}
-
-function gitInit(dir: string): void {
-  for (const args of [
-    ["init", "-q"],
-    ["add", "-A"],
-    ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "fixture"],
-  ]) {
-    execFileSync("git", args, { cwd: dir });
-  }
-}
 
 type Body = { tools?: unknown[]; messages: { role: string; content: string | { type: string; text?: string }[] }[] };
 const body = (r: LabRequest) => r.body as Body;
@@ -95,15 +58,14 @@ describe("a Claude Code workflow ported to OpenCode, run by opencode 1.18.33", (
       tools: Record<string, boolean>;
     };
     expect(agent.model).toEqual({ providerID: "anthropic", modelID: "claude-opus-4-8" });
-    const own = agent.permission.slice(agent.permission.findIndex((p) => p.permission === "*" && p.action === "deny"));
-    expect(own.slice(0, 6).map((p) => `${p.permission}:${p.action}`)).toEqual([
-      "*:deny",
-      "read:allow",
-      "grep:allow",
-      "glob:allow",
-      "webfetch:allow",
-      "bash:deny",
-    ]);
+    // Decided as Claude Code decides for this agent: its tools only, and the project's rules still apply.
+    const rules = agent.permission.map((p) => ({ key: p.permission, pattern: p.pattern, action: p.action as PermissionAction }));
+    expect(opencodeDecision(rules, "read", "src/app.ts")).toBe("allow");
+    expect(opencodeDecision(rules, "read", ".env")).toBe("deny");
+    // Claude Code allows docs.acme.dev only; OpenCode's webfetch takes no pattern, so it asks for every URL.
+    expect(opencodeDecision(rules, "webfetch", "https://docs.acme.dev/x")).toBe("ask");
+    expect(opencodeDecision(rules, "bash", "ls")).toBe("deny");
+    expect(opencodeDecision(rules, "edit", "src/app.ts")).toBe("deny");
     expect(agent.tools).toMatchObject({ read: true, grep: true, glob: true, webfetch: true, bash: false, edit: false });
 
     const runner = await run(opencode, ["debug", "agent", "test-runner"], { cwd: dir, env: opencodeEnv(home) });

@@ -105,11 +105,26 @@ export interface OpencodePermissionOptions {
   topLevel: boolean;
 }
 
+/** One OpenCode rule: a permission key (itself a wildcard), a pattern, an action. */
+export interface OpencodeEntry {
+  key: string;
+  pattern: string;
+  action: PermissionAction;
+}
+
+/** What a top-level `permission` holds, the mode's defaults apart from the user's rules, in OpenCode's order. */
+export interface OpencodeRuleset {
+  defaults: OpencodeEntry[];
+  rules: OpencodeEntry[];
+  /** The mode's rules that outrank every rule (plan mode's `edit: deny`). */
+  last: OpencodeEntry[];
+}
+
 /** IR rules → OpenCode `permission`, ordered so that OpenCode's last match decides as the source did. */
 export function toOpencodePermission(
   rules: readonly PermissionRule[],
   o: OpencodePermissionOptions,
-): { value: OpencodePermission; lossy: string[] } {
+): { value: OpencodePermission; lossy: string[]; ruleset: OpencodeRuleset } {
   const lossy: string[] = [];
   type Entry = { key: string; pattern?: string; action: PermissionAction; seq: number };
   const defaults: Entry[] = [];
@@ -127,7 +142,16 @@ export function toOpencodePermission(
       continue;
     }
     if (rule.pattern !== undefined && OPENCODE_ACTION_ONLY.has(tool.key)) {
-      lossy.push(`${describeRule(rule)} dropped: OpenCode's ${tool.key} permission takes no patterns`);
+      // No patterns here: an allow is dropped, a deny or ask covers every call (never fewer checks).
+      if (rule.action === "allow") {
+        lossy.push(`${describeRule(rule)} dropped: OpenCode's ${tool.key} permission takes no patterns`);
+        continue;
+      }
+      // …or the mode's default for the tool when that is stricter still (dontAsk denies what no rule allows).
+      const base = [...defaults].reverse().find((d) => d.key === tool.key || d.key === "*")?.action ?? "allow";
+      const action = STRICTNESS[base] > STRICTNESS[rule.action] ? base : rule.action;
+      lossy.push(`${describeRule(rule)} became ${action} for every ${tool.key} call: OpenCode's ${tool.key} permission takes no patterns`);
+      add(tool.key, action);
       continue;
     }
     add(tool.key, rule.action, rule.pattern);
@@ -142,8 +166,28 @@ export function toOpencodePermission(
         a.seq - b.seq,
     );
   }
-  // The mode's defaults come first, so any rule of the user's for the same tool decides over them.
-  return { value: assemble([...defaults, ...entries]), lossy };
+  // The mode's defaults come first, so any rule of the user's for the same tool decides over them; plan
+  // mode's denial of edits comes last, so that no rule does.
+  const last: Entry[] = o.topLevel && o.defaultMode === "plan" ? [{ key: "edit", action: "deny", seq: seq++ }] : [];
+  const value = assemble([...defaults, ...entries, ...last]);
+  const plain = (e: Entry): OpencodeEntry => ({ key: e.key, pattern: e.pattern ?? "*", action: e.action });
+  return { value, lossy, ruleset: { defaults: defaults.map(plain), rules: entries.map(plain), last: last.map(plain) } };
+}
+
+/** OpenCode's `permission` object → its rules in the order OpenCode reads them. */
+export function opencodeEntries(value: unknown): OpencodeEntry[] {
+  if (typeof value === "string") return isAction(value) ? [{ key: "*", pattern: "*", action: value }] : [];
+  if (!value || typeof value !== "object") return [];
+  const out: OpencodeEntry[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v === "string") {
+      if (isAction(v)) out.push({ key, pattern: "*", action: v });
+    } else if (v && typeof v === "object") {
+      for (const [pattern, action] of Object.entries(v as Record<string, unknown>))
+        if (typeof action === "string" && isAction(action)) out.push({ key, pattern, action });
+    }
+  }
+  return out;
 }
 
 function addModeDefaults(
@@ -162,9 +206,9 @@ function addModeDefaults(
       add("edit", "allow");
       return;
     case "plan":
+      // Its edit denial comes after every rule (see toOpencodePermission): plan mode edits nothing.
       add("bash", "ask");
       add("webfetch", "ask");
-      add("edit", "deny");
       lossy.push("defaultMode plan became edit: deny (OpenCode's plan agent is the closer match)");
       return;
     case "bypassPermissions":
@@ -183,7 +227,7 @@ function addModeDefaults(
 }
 
 /** Entries in order → the OpenCode object: `*` keys first, a key's tool-wide action as its `*` pattern. */
-function assemble(entries: readonly { key: string; pattern?: string; action: PermissionAction }[]): OpencodePermission {
+export function assemble(entries: readonly { key: string; pattern?: string; action: PermissionAction }[]): OpencodePermission {
   const byKey = new Map<string, { pattern: string; action: PermissionAction }[]>();
   for (const e of entries) {
     const list = byKey.get(e.key) ?? [];

@@ -2,11 +2,13 @@
  * The config half of an OpenCode port: MCP servers and permissions as keys of opencode.json(c) (edited in
  * place), and hooks as quartet's generated plugin in `.opencode/plugins/`.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { generatePlugin, PLUGIN_EVENTS, PLUGIN_FILE_NAME, type PluginHook } from "../../../workflow/hooks-plugin.js";
-import type { McpServer, PermissionRule } from "../../../workflow/ir.js";
-import type { AssetRef } from "../../../workflow/outputs.js";
-import { toOpencodePermission } from "../../../workflow/permissions.js";
+import type { McpServer, PermissionRule, Permissions } from "../../../workflow/ir.js";
+import { jsonValueAt, type AssetRef } from "../../../workflow/outputs.js";
+import type { ProjectRuleset } from "../../../workflow/agent-permission.js";
+import { opencodeEntries, toOpencodePermission } from "../../../workflow/permissions.js";
 import { configTarget, NEW_CONFIG } from "./layout.js";
 import type { OpencodeWriteContext } from "./write.js";
 
@@ -96,10 +98,8 @@ function mapOauth(oauth: Record<string, unknown>): Record<string, unknown> | fal
 function writePermissions(ctx: OpencodeWriteContext): void {
   const p = ctx.o.workflow.permissions!;
   const asset: AssetRef = { kind: "permissions", name: "permissions" };
-  const rules: PermissionRule[] = [...p.rules];
   for (const dir of p.additionalDirectories ?? []) {
-    // OpenCode matches folders outside the project by absolute path (or ~/), never relative to it.
-    const absolute = dir.startsWith("~/") || path.isAbsolute(dir) ? dir : path.resolve(ctx.o.root, dir);
+    const absolute = absoluteDir(dir, ctx.o.root);
     if (absolute !== dir)
       ctx.losses.add(
         asset,
@@ -107,10 +107,9 @@ function writePermissions(ctx: OpencodeWriteContext): void {
         "lossy",
         `${dir} written as ${absolute}: OpenCode matches outside folders by absolute path`,
       );
-    rules.push({ tool: "opencode:external_directory", pattern: `${absolute.replace(/\/+$/, "")}/**`, action: "allow" });
   }
   if (p.additionalDirectories?.length) ctx.losses.standing(asset, "additionalDirectories");
-  const out = toOpencodePermission(rules, { precedence: p.precedence, defaultMode: p.defaultMode, topLevel: p.precedence === "action" });
+  const out = topLevelPermission(ctx.o.workflow.permissions!, ctx.o.root);
   if (p.precedence === "action") {
     ctx.losses.standing(asset, "rules");
     ctx.losses.standing(asset, "defaultMode");
@@ -125,6 +124,33 @@ function writePermissions(ctx: OpencodeWriteContext): void {
     newFile: NEW_CONFIG,
     asset,
   });
+}
+
+/** OpenCode matches folders outside the project by absolute path (or ~/), never relative to it. */
+function absoluteDir(dir: string, root: string): string {
+  return dir.startsWith("~/") || path.isAbsolute(dir) ? dir : path.resolve(root, dir);
+}
+
+/** The project's permissions as the top-level `permission` (extra folders as `external_directory` rules). */
+function topLevelPermission(p: Permissions, root: string) {
+  const rules: PermissionRule[] = [...p.rules];
+  for (const dir of p.additionalDirectories ?? [])
+    rules.push({ tool: "opencode:external_directory", pattern: `${absoluteDir(dir, root).replace(/\/+$/, "")}/**`, action: "allow" });
+  return toOpencodePermission(rules, { precedence: p.precedence, defaultMode: p.defaultMode, topLevel: p.precedence === "action" });
+}
+
+/**
+ * What the target's top-level `permission` holds after this port, for restating it in agents: the ported
+ * permissions, or else the config's own rules after Claude Code's defaults (a Claude Code project without
+ * permissions still asks before Bash, edits and web fetches).
+ */
+export function projectRuleset(ctx: OpencodeWriteContext): ProjectRuleset {
+  const wf = ctx.o.workflow;
+  if (wf.permissions) return { ...topLevelPermission(wf.permissions, ctx.o.root).ruleset, inTarget: true };
+  const config = configTarget(ctx.layout);
+  const existing = config.exists ? jsonValueAt(fs.readFileSync(config.file, "utf8"), ["permission"]) : undefined;
+  const defaults = wf.runtime === "claude" ? toOpencodePermission([], { precedence: "action", topLevel: true }).ruleset.defaults : [];
+  return { defaults, rules: opencodeEntries(existing), last: [], inTarget: defaults.length === 0 };
 }
 
 function writeHooks(ctx: OpencodeWriteContext): void {

@@ -7,19 +7,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import { toOpencodeTemplate } from "../../../workflow/arguments.js";
+import { toOpencodeAgentPermission, type ProjectRuleset } from "../../../workflow/agent-permission.js";
 import { toOpencodeColor } from "../../../workflow/colors.js";
 import { writeFrontmatter } from "../../../workflow/frontmatter.js";
 import { resolveImportPath } from "../../../workflow/imports.js";
-import type { Agent, Command, Instructions, PermissionRule, Skill } from "../../../workflow/ir.js";
+import type { Agent, Command, Instructions, Skill } from "../../../workflow/ir.js";
 import { Losses } from "../../../workflow/losses.js";
 import { describeModel, toOpencodeModel } from "../../../workflow/models.js";
 import { jsonValueAt, markdownOutput, withoutSections, type AssetRef, type Output } from "../../../workflow/outputs.js";
-import { toOpencodePermission } from "../../../workflow/permissions.js";
 import { Diagnostics } from "../../../workflow/read-helpers.js";
 import { opencodeSkillProblem } from "../../../workflow/skills.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
 import { configTarget, NEW_CONFIG, opencodeLayout, type OpencodeLayout } from "./layout.js";
-import { writeOpencodeConfig } from "./write-config.js";
+import { projectRuleset, writeOpencodeConfig } from "./write-config.js";
 
 const NATIVE_SKILL_DIRS = [".claude/skills/", ".agents/skills/"];
 
@@ -29,6 +29,8 @@ export interface OpencodeWriteContext {
   outputs: Output[];
   losses: Losses;
   diags: Diagnostics;
+  /** The project's permission rules as the target will hold them (read once, for every agent). */
+  project?: ProjectRuleset;
 }
 
 export function writeOpencodeWorkflow(o: WorkflowWriteOptions): WorkflowWriteResult {
@@ -121,27 +123,11 @@ function writeInstructions(ctx: OpencodeWriteContext, inst: Instructions): void 
 function writeAgent(ctx: OpencodeWriteContext, agent: Agent): void {
   const { o, losses } = ctx;
   const asset: AssetRef = { kind: "agents", name: agent.name };
-  const rules: PermissionRule[] = [];
-  if (agent.tools) {
-    rules.push({ tool: "*", action: "deny" }, ...agent.tools.map((tool) => ({ tool, action: "allow" as const })));
-    if (agent.tools.some((t) => ["Edit", "Write", "NotebookEdit", "MultiEdit"].includes(t))) losses.standing(asset, "tools");
-  }
-  switch (agent.permissionMode) {
-    case "plan":
-      rules.push({ tool: "Edit", action: "deny" });
-      break;
-    case "acceptEdits":
-      rules.push({ tool: "Edit", action: "allow" });
-      break;
-    case "bypassPermissions":
-      rules.push({ tool: "*", action: "allow" });
-      break;
-  }
+  if (agent.tools?.some((t) => ["Edit", "Write", "NotebookEdit", "MultiEdit"].includes(t))) losses.standing(asset, "tools");
   if (agent.permissionMode && agent.permissionMode !== "default") losses.standing(asset, "permissionMode");
-  for (const tool of agent.disallowedTools ?? []) rules.push({ tool, action: "deny" });
-  rules.push(...(agent.permission ?? []));
-  const permission = rules.length > 0 ? toOpencodePermission(rules, { precedence: "order", topLevel: false }) : undefined;
-  for (const reason of permission?.lossy ?? []) losses.add(asset, "tools", "lossy", reason);
+  ctx.project ??= projectRuleset(ctx);
+  const permission = toOpencodeAgentPermission(agent, ctx.project);
+  for (const reason of permission.lossy) losses.add(asset, "tools", "lossy", reason);
   let model: string | undefined;
   if (agent.model) {
     const m = toOpencodeModel(agent.model, o.settings.models);
@@ -165,7 +151,7 @@ function writeAgent(ctx: OpencodeWriteContext, agent: Agent): void {
     description: agent.description,
     mode: agent.mode ?? "subagent",
     model,
-    permission: permission?.value,
+    permission: permission.value,
     color,
     steps: agent.maxTurns,
     temperature: agent.temperature,

@@ -1,0 +1,71 @@
+/** Running the real pinned runtimes offline from tests: their binaries, a private HOME, a git project. */
+import { execFile, execFileSync } from "node:child_process";
+import { findBinary } from "../src/core/binaries.js";
+import { LAB_API_KEY } from "../src/core/lab-key.js";
+import { startProcess, withTimeout } from "../src/core/process.js";
+
+export const opencode = findBinary("opencode")!.path;
+
+/** Runs a binary to its end (or `timeoutMs`), with the last of its output (stdout and stderr together). */
+export async function run(
+  bin: string,
+  args: readonly string[],
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<{ code: number | null; output: string }> {
+  const proc = startProcess(bin, args, { cwd: o.cwd, env: { PATH: process.env.PATH, LANG: "C.UTF-8", ...o.env } });
+  const exit = await withTimeout(proc.exited, o.timeoutMs ?? 120_000, () => null);
+  if (exit === null) proc.cancel();
+  return { code: exit?.code ?? null, output: proc.tail(400) };
+}
+
+/** OpenCode's environment: a private HOME, no network fetches, optionally pointed at a lab endpoint. */
+export function opencodeEnv(home: string, endpointUrl?: string): NodeJS.ProcessEnv {
+  return {
+    HOME: home,
+    OPENCODE_DISABLE_MODELS_FETCH: "1",
+    OPENCODE_DISABLE_AUTOUPDATE: "1",
+    ...(endpointUrl
+      ? {
+          OPENCODE_CONFIG_CONTENT: JSON.stringify({
+            provider: { anthropic: { options: { baseURL: `${endpointUrl}/v1`, apiKey: LAB_API_KEY } } },
+            model: "anthropic/claude-sonnet-4-5",
+          }),
+        }
+      : {}),
+  };
+}
+
+/** Makes `dir` a git repository with everything in it committed (OpenCode's project root is the git root). */
+export function gitInit(dir: string): void {
+  for (const args of [
+    ["init", "-q"],
+    ["add", "-A"],
+    ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "fixture"],
+  ]) {
+    execFileSync("git", args, { cwd: dir });
+  }
+}
+
+export interface OpencodeAgentInfo {
+  name: string;
+  permission: { permission: string; pattern: string; action: "allow" | "ask" | "deny" }[];
+}
+
+/** `opencode debug agent <name>` in `dir`: the agent as OpenCode resolves it, its full permission list included. */
+export function opencodeAgent(dir: string, home: string, name: string): Promise<OpencodeAgentInfo> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      opencode,
+      ["debug", "agent", name],
+      { cwd: dir, env: { PATH: process.env.PATH, LANG: "C.UTF-8", ...opencodeEnv(home) }, timeout: 120_000, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`opencode debug agent ${name} failed: ${stderr || error.message}`));
+        try {
+          resolve(JSON.parse(stdout.slice(stdout.indexOf("{"))) as OpencodeAgentInfo);
+        } catch {
+          reject(new Error(`opencode debug agent ${name} printed no JSON: ${stdout.slice(0, 400)}`));
+        }
+      },
+    );
+  });
+}
