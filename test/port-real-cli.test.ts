@@ -194,7 +194,7 @@ describe("an OpenCode workflow ported to Claude Code, run by claude 2.1.197", ()
       for (const agent of [
         "build-fixer: Fixes a failing build or failing tests",
         "reviewer: Reviews changes before they are merged",
-        "team-architect: Designs larger changes",
+        "team/architect: Designs larger changes",
         "quick: Answers short questions",
       ]) {
         expect(context).toContain(agent);

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseFrontmatter } from "../src/workflow/frontmatter.js";
 import { tempDir } from "./helpers.js";
 import { portCli } from "./port.js";
 
@@ -81,5 +82,84 @@ describe("instructions the user wrote on both sides", () => {
     const config = read(dir, "opencode.json");
     expect(config).toContain("// mine");
     expect(config).toMatch(/"docs\/style\.md",\s*"CLAUDE\.md"/);
+  });
+});
+
+describe("Claude Code frontmatter that Claude Code itself accepts", () => {
+  const files = {
+    // The common "Examples: <example>Context: …" description: invalid YAML, which Claude Code quotes and retries.
+    ".claude/agents/helper.md":
+      '---\nname: helper\ndescription: Use this agent when asked. Examples: <example>Context: the user wants X. user: "do X" assistant: "ok"</example>\ntools: Read Grep, Bash(git log:*)\n---\nHelp.\n',
+    ".claude/agents/dotnet.md": "---\nname: dotnet-framework-4.8-expert\ndescription: Knows .NET 4.8\n---\nKnow.\n",
+    ".claude/agents/escaped.md": "---\nname: escaped\ndescription: First line\\nSecond line\n---\nGo.\n",
+    ".claude/commands/optimize.md": "---\ndescription: Optimize\nargument-hint: [--aggressive] | [--maximum]\n---\nOptimize $ARGUMENTS.\n",
+    ".claude/commands/commit.md": "---\ndescription: Commit\nargument-hint: [message]\n---\nCommit with $ARGUMENTS.\n",
+    ".claude/commands/count.md": "---\ndescription: 42\n---\nCount.\n",
+    // What Claude Code cannot read either: it skips the agent, so the port reports it and goes on.
+    ".claude/agents/lost.md": "---\nname: lost\ndescription: Use it when asked. Examples:\n---\nLost.\n",
+    ".claude/agents/dash.md": "---\nname: -x\ndescription: A name Claude Code refuses\n---\nNo.\n",
+  };
+
+  it("is read as Claude Code reads it, and ported", async () => {
+    const dir = project(files);
+    const r = await portCli(dir, ["claude", "opencode", "--json"]);
+    const errors = r.json!.diagnostics.filter((d) => d.severity === "error");
+    expect(errors.map((d) => d.file).sort()).toEqual([".claude/agents/dash.md", ".claude/agents/lost.md"]);
+    expect(errors.find((d) => d.file === ".claude/agents/lost.md")).toMatchObject({ line: 3 });
+    expect(r.code).toBe(1);
+    expect(parseFrontmatter(read(dir, ".opencode/agents/helper.md"), "helper.md").data.description).toBe(
+      'Use this agent when asked. Examples: <example>Context: the user wants X. user: "do X" assistant: "ok"</example>',
+    );
+    expect(read(dir, ".opencode/agents/dotnet.md")).toContain("name: dotnet-framework-4.8-expert\n");
+    expect(read(dir, ".opencode/agents/escaped.md")).toContain("First line\n");
+    expect(read(dir, ".opencode/commands/count.md")).toContain('description: "42"');
+    const hints = Object.fromEntries(r.json!.losses.filter((l) => l.field === "argumentHint").map((l) => [l.asset, l.reason]));
+    expect(Object.keys(hints).sort()).toEqual(["commands/commit", "commands/optimize"]);
+  });
+});
+
+describe("an OpenCode suite with nested folders, `name:`, {file:} prompts and both folder spellings", () => {
+  const files = {
+    "opencode.json": JSON.stringify(
+      {
+        $schema: "https://opencode.ai/config.json",
+        agent: { planner: { description: "Plans", mode: "subagent", prompt: "{file:./prompts/plan.txt}", temperature: 0.1 } },
+        command: { hello: { description: "From JSON", template: "Say hello from JSON" } },
+      },
+      null,
+      2,
+    ),
+    "prompts/plan.txt": "Plan carefully.\nThen plan again.\n",
+    ".opencode/agent/subagents/code-reviewer.md": "---\nname: CodeReviewer\ndescription: Reviews code\nmode: subagent\n---\nReview it.\n",
+    ".opencode/agent/subagents/plain.md": "---\ndescription: Plain nested agent\nmode: subagent\n---\nBe plain.\n",
+    ".opencode/agent/loose.md": "---\ndescription: Use it. Examples:\nmode: subagent\n---\nLoose.\n",
+    ".opencode/command/team/deploy.md": "---\ndescription: Deploy\n---\nDeploy $1.\n",
+    ".opencode/command/hello.md": "---\ndescription: From markdown\n---\nSay hello from markdown\n",
+  };
+
+  it("keeps every name, resolves {file:}, and is a fixed point both ways", async () => {
+    const dir = project(files);
+    const data = tempDir("quartet-data-");
+    const r = await portCli(dir, ["opencode", "claude", "--json"], data);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json!.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    // `name:` names the agent; the file stays where it was.
+    expect(read(dir, ".claude/agents/subagents/code-reviewer.md")).toMatch(/^---\nname: CodeReviewer\n/);
+    expect(read(dir, ".claude/agents/subagents/plain.md")).toMatch(/^---\nname: subagents\/plain\n/);
+    expect(read(dir, ".claude/agents/loose.md")).toContain('description: "Use it. Examples:"');
+    // The prompt OpenCode reads, not the reference.
+    expect(read(dir, ".claude/agents/planner.md")).toContain("Plan carefully.\nThen plan again.\n");
+    // A command in both places: the markdown file wins, as in OpenCode.
+    expect(read(dir, ".claude/commands/hello.md")).toContain("Say hello from markdown");
+    expect(read(dir, ".claude/commands/team/deploy.md")).toContain("Deploy $0.");
+
+    const states = await status(dir, data);
+    expect(Object.entries(states).filter(([, s]) => s !== "in sync" && s !== "not portable")).toEqual([]);
+    const back = await portCli(dir, ["claude", "opencode", "--json", "--dry-run"], data);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.json!.files.filter((f) => f.before === null).map((f) => f.file)).toEqual([]);
+    // The config entry keeps its {file:} reference.
+    const config = back.json!.files.find((f) => f.file === "opencode.json");
+    expect(JSON.parse(config?.after ?? read(dir, "opencode.json")).agent.planner.prompt).toBe("{file:./prompts/plan.txt}");
   });
 });

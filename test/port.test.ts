@@ -197,7 +197,8 @@ describe("quartet port opencode claude, on the fixture workflow", () => {
       "Squash the last $0 commits into one with the message: $1",
     );
     const architect = fs.readFileSync(path.join(dir, ".claude/agents/team/architect.md"), "utf8");
-    expect(architect).toMatch(/^---\nname: team-architect\n/);
+    // Claude Code takes the name as it is: prompts that name team/architect still reach it.
+    expect(architect).toMatch(/^---\nname: team\/architect\n/);
     expect(architect).not.toContain("model:");
     expect(r.json!.diagnostics).toContainEqual(
       expect.objectContaining({
@@ -283,7 +284,7 @@ describe("quartet port --global", () => {
 describe("quartet port with bad input", () => {
   it("names the file, line and field of each problem and still ports everything else", async () => {
     const dir = workflowFixture("claude");
-    fs.writeFileSync(path.join(dir, ".claude/agents/broken.md"), "---\nname: broken\ndescription: [unclosed\n---\nBody.\n");
+    fs.writeFileSync(path.join(dir, ".claude/agents/broken.md"), "---\nname: broken\ndescription: Use it when asked. Examples:\n---\nBody.\n");
     fs.writeFileSync(
       path.join(dir, ".claude/agents/extra.md"),
       "---\nname: extra\ndescription: Has a field Claude Code does not know\nmood: cheerful\n---\nBody.\n",

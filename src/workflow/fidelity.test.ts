@@ -20,7 +20,7 @@ describe("the fidelity table", () => {
         if (f[d].level === "lossy" || f[d].level === "unsupported") expect(f[d].reason, `${f.kind}.${f.field} ${d}`).toBeTruthy();
       }
     }
-    expect(losslessBothWays("agents")).toEqual(["description", "prompt"]);
+    expect(losslessBothWays("agents")).toEqual(["name", "description"]);
   });
 
   it("refuses a field it has no row for, so a typo never passes as lossless", () => {

@@ -79,9 +79,9 @@ export const FIDELITY: readonly FieldFidelity[] = [
     kind: "agents",
     field: "name",
     claude: "`name`",
-    opencode: "file path",
+    opencode: "`name`, else the file path",
     "claude-to-opencode": ok,
-    "opencode-to-claude": lossy("a nested OpenCode name (team/reviewer) becomes team-reviewer"),
+    "opencode-to-claude": ok,
   },
   {
     kind: "agents",
@@ -91,7 +91,14 @@ export const FIDELITY: readonly FieldFidelity[] = [
     "claude-to-opencode": ok,
     "opencode-to-claude": ok,
   },
-  { kind: "agents", field: "prompt", claude: "body", opencode: "body / `prompt`", "claude-to-opencode": ok, "opencode-to-claude": ok },
+  {
+    kind: "agents",
+    field: "prompt",
+    claude: "body",
+    opencode: "body / `prompt` (`{file:…}` read)",
+    "claude-to-opencode": ok,
+    "opencode-to-claude": lossy("`{env:…}` in a config prompt stays text (its value is the user's environment)"),
+  },
   {
     kind: "agents",
     field: "model",

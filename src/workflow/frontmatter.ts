@@ -4,7 +4,7 @@
  */
 import { stringify } from "yaml";
 import { InputError } from "../core/errors.js";
-import { parseYaml } from "../core/yaml-file.js";
+import { parseYaml, type YamlDocument } from "../core/yaml-file.js";
 
 export interface Frontmatter {
   data: Record<string, unknown>;
@@ -16,14 +16,20 @@ export interface Frontmatter {
 const OPEN = /^---[ \t]*\r?\n/;
 const CLOSE = /^---[ \t]*$/m;
 
-export function parseFrontmatter(text: string, file: string): Frontmatter {
+/**
+ * A runtime's second try at frontmatter its YAML parser refused: the block rewritten line for line (so line
+ * numbers hold), or undefined when the runtime gives up at once.
+ */
+export type YamlFallback = (yaml: string) => string;
+
+export function parseFrontmatter(text: string, file: string, fallback?: YamlFallback): Frontmatter {
   const open = OPEN.exec(text);
   if (!open) return { data: {}, body: text, lineOf: () => 1 };
   const rest = text.slice(open[0].length);
   const close = CLOSE.exec(rest);
   if (!close) throw new InputError({ message: "frontmatter is not closed by a `---` line", file, line: 1 });
   const yamlText = rest.slice(0, close.index);
-  const doc = parseYaml(yamlText, file, 2);
+  const doc = parseWithFallback(yamlText, file, fallback);
   if (doc.value !== null && doc.value !== undefined && (typeof doc.value !== "object" || Array.isArray(doc.value))) {
     throw new InputError({ message: "frontmatter must be a mapping of fields", file, line: 2 });
   }
@@ -42,4 +48,20 @@ export function writeFrontmatter(data: Record<string, unknown>, body: string): s
   const text = body.endsWith("\n") || body === "" ? body : `${body}\n`;
   if (Object.keys(fields).length === 0) return text;
   return `---\n${stringify(fields, { lineWidth: 0 })}---\n\n${text.replace(/^\n+/, "")}`;
+}
+
+/** The block as YAML; when that fails and the runtime has a fallback, the rewritten block (else the first error). */
+function parseWithFallback(yamlText: string, file: string, fallback: YamlFallback | undefined): YamlDocument {
+  try {
+    return parseYaml(yamlText, file, 2);
+  } catch (e) {
+    if (!fallback) throw e;
+    const rewritten = fallback(yamlText);
+    if (rewritten === yamlText) throw e;
+    try {
+      return parseYaml(rewritten, file, 2);
+    } catch {
+      throw e;
+    }
+  }
 }

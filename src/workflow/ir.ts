@@ -24,8 +24,12 @@ export type AssetKind = z.infer<typeof AssetKind>;
 /** Project scope (a repository) or user scope (`--global`: the home folder's configuration). */
 export type Scope = "project" | "user";
 
-/** Where an asset was read from: a path relative to the root that was read, and a line when known. */
-export const Source = z.object({ file: z.string(), line: z.number().int().positive().optional() });
+/**
+ * Where an asset was read from: a path relative to the root that was read, and a line when known; for an
+ * agent or command file, `path` is where it sits below its runtime's folder for them, without `.md`
+ * (`review/security`), so that a port puts it at the same place and a port back finds it there.
+ */
+export const Source = z.object({ file: z.string(), line: z.number().int().positive().optional(), path: z.string().optional() });
 export type Source = z.infer<typeof Source>;
 
 const Extras = z.record(z.string(), z.unknown());

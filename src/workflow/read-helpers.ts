@@ -10,7 +10,7 @@ import type { z } from "zod";
 import { NamedError, errorMessage } from "../core/errors.js";
 import { walkFiles } from "../core/files.js";
 import { lineAt, parseJsoncTree } from "../core/jsonc-file.js";
-import { parseFrontmatter, type Frontmatter } from "./frontmatter.js";
+import { parseFrontmatter, type Frontmatter, type YamlFallback } from "./frontmatter.js";
 import type { Diagnostic } from "./ir.js";
 
 export class Diagnostics {
@@ -49,9 +49,9 @@ export function markdownFiles(dir: string): { file: string; name: string }[] {
 }
 
 /** Reads a markdown file's frontmatter, or records why it cannot be read and returns undefined. */
-export function readMarkdown(file: string, diags: Diagnostics): Frontmatter | undefined {
+export function readMarkdown(file: string, diags: Diagnostics, fallback?: YamlFallback): Frontmatter | undefined {
   try {
-    return parseFrontmatter(fs.readFileSync(file, "utf8"), file);
+    return parseFrontmatter(fs.readFileSync(file, "utf8"), file, fallback);
   } catch (e) {
     diags.failed(file, e);
     return undefined;
@@ -65,10 +65,12 @@ export interface JsonDoc {
   lineOf(at: (string | number)[]): number | undefined;
 }
 
-export function readJsonDoc(file: string, diags: Diagnostics): JsonDoc | undefined {
+/** `prepare` rewrites the raw text before parsing, line for line (OpenCode's `{file:…}` substitution). */
+export function readJsonDoc(file: string, diags: Diagnostics, prepare?: (text: string) => string): JsonDoc | undefined {
   if (!fs.existsSync(file)) return undefined;
   try {
-    const text = fs.readFileSync(file, "utf8");
+    const raw = fs.readFileSync(file, "utf8");
+    const text = prepare ? prepare(raw) : raw;
     const tree = parseJsoncTree(text, file);
     return {
       file,

@@ -21,6 +21,8 @@ import { compact, Diagnostics, FieldReader, listField, markdownFiles, pick, read
 import { readSkills } from "../../../workflow/skills.js";
 import { neutralClaudeTool } from "../../../workflow/tools.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
+import { claudeToolList } from "./tool-list.js";
+import { claudeYamlFallback } from "./frontmatter.js";
 import { claudeLayout, mainInstructionsFile, type ClaudeLayout } from "./layout.js";
 import { readClaudeSettings } from "./read-settings.js";
 
@@ -86,12 +88,20 @@ function readInstructions(layout: ClaudeLayout, home: string, diags: Diagnostics
 function readAgents(layout: ClaudeLayout, diags: Diagnostics): Agent[] {
   const agents: Agent[] = [];
   const seen = new Map<string, string>();
-  for (const { file } of markdownFiles(layout.agents)) {
-    const md = readMarkdown(file, diags);
+  for (const { file, name: place } of markdownFiles(layout.agents)) {
+    const md = readMarkdown(file, diags, claudeYamlFallback);
     if (!md) continue;
     const f = new FieldReader(md.data, diags.rel(file), (k) => md.lineOf(k), diags, "agent");
-    const name = f.get("name", z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and hyphens"), "error");
-    const description = f.get("description", z.string().min(1), "error");
+    // Claude Code's own rules: any text not starting with "-" names an agent; the description is required.
+    const name = f.get(
+      "name",
+      z
+        .string()
+        .min(1)
+        .refine((n) => !n.startsWith("-"), 'must not start with "-"'),
+      "error",
+    );
+    const description = f.get("description", z.string().min(1), "error")?.replaceAll("\\n", "\n");
     if (!name || !description) {
       if (md.data.name === undefined || md.data.description === undefined) {
         diags.add("error", file, `an agent needs "name" and "description" (Claude Code skips this file); not ported`, { line: 1 });
@@ -106,8 +116,8 @@ function readAgents(layout: ClaudeLayout, diags: Diagnostics): Agent[] {
       continue;
     }
     seen.set(name, diags.rel(file));
-    const tools = f.get("tools", z.union([z.string(), z.array(z.string())]));
-    const disallowed = f.get("disallowedTools", z.union([z.string(), z.array(z.string())]));
+    const tools = f.get("tools", z.union([z.string(), z.array(z.unknown())]));
+    const disallowed = f.get("disallowedTools", z.union([z.string(), z.array(z.unknown())]));
     const model = f.get("model", z.string());
     const modelRef = model === undefined ? undefined : readClaudeModel(model);
     const extras = { ...pick(md.data, AGENT_EXTRAS), ...f.unknown([...AGENT_FIELDS, ...AGENT_EXTRAS], "Claude Code") };
@@ -117,13 +127,13 @@ function readAgents(layout: ClaudeLayout, diags: Diagnostics): Agent[] {
         description,
         prompt: md.body,
         model: modelRef,
-        tools: tools === undefined ? undefined : listField(tools)!.map(neutralClaudeTool),
-        disallowedTools: disallowed === undefined ? undefined : listField(disallowed)!.map(neutralClaudeTool),
+        tools: toolList(tools)?.map(neutralClaudeTool),
+        disallowedTools: disallowed === undefined ? undefined : claudeToolList(disallowed).map(neutralClaudeTool),
         permissionMode: f.get("permissionMode", z.union([PermissionMode, z.literal("manual").transform(() => "default" as const)])),
         color: f.get("color", z.enum(CLAUDE_COLORS)),
         maxTurns: f.get("maxTurns", z.number().int().positive()),
         extras: Object.keys(extras).length > 0 ? { claude: extras } : {},
-        source: { file: diags.rel(file), line: 1 },
+        source: { file: diags.rel(file), line: 1, path: place },
       }),
     );
   }
@@ -133,29 +143,37 @@ function readAgents(layout: ClaudeLayout, diags: Diagnostics): Agent[] {
 function readCommands(layout: ClaudeLayout, diags: Diagnostics): Command[] {
   const commands: Command[] = [];
   for (const { file, name } of markdownFiles(layout.commands)) {
-    const md = readMarkdown(file, diags);
+    const md = readMarkdown(file, diags, claudeYamlFallback);
     if (!md) continue;
     const f = new FieldReader(md.data, diags.rel(file), (k) => md.lineOf(k), diags, "command");
     const model = f.get("model", z.string());
-    const allowed = f.get("allowed-tools", z.union([z.string(), z.array(z.string())]));
+    const allowed = f.get("allowed-tools", z.union([z.string(), z.array(z.unknown())]));
     const args = f.get("arguments", z.union([z.string(), z.array(z.string())]));
     const extras = { ...pick(md.data, COMMAND_EXTRAS), ...f.unknown([...COMMAND_FIELDS, ...COMMAND_EXTRAS], "Claude Code") };
     commands.push(
       compact({
         name,
-        description: f.get("description", z.string()),
+        description: f.get("description", z.union([z.string(), z.number(), z.boolean()]).transform(String)),
         template: md.body,
         model: model === undefined ? undefined : readClaudeModel(model),
         agent: f.get("agent", z.string()),
         subtask: f.get("context", z.string()) === "fork" ? true : undefined,
-        argumentHint: f.get("argument-hint", z.string()),
+        // Claude Code shows String(value): a YAML list `[message]` is the hint "message".
+        argumentHint: f.get("argument-hint", z.unknown().transform(String)),
         argumentNames: args === undefined ? undefined : typeof args === "string" ? args.split(/[\s,]+/).filter(Boolean) : args,
-        allowedTools: allowed === undefined ? undefined : listField(allowed),
+        allowedTools: allowed === undefined ? undefined : claudeToolList(allowed),
         disableModelInvocation: f.get("disable-model-invocation", z.boolean()),
         extras: Object.keys(extras).length > 0 ? { claude: extras } : {},
-        source: { file: diags.rel(file), line: 1 },
+        source: { file: diags.rel(file), line: 1, path: name },
       }),
     );
   }
   return commands;
+}
+
+/** An agent's `tools`: undefined (every tool) when absent or when it holds `*`, as in Claude Code. */
+function toolList(value: string | unknown[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = claudeToolList(value);
+  return list.includes("*") ? undefined : list;
 }

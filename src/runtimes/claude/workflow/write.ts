@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { assetPath } from "../../../workflow/asset-path.js";
 import { toClaudeColor } from "../../../workflow/colors.js";
 import { hasGlob } from "../../../workflow/glob.js";
 import type { Agent, Command, Hook, Instructions, McpServer, Skill } from "../../../workflow/ir.js";
@@ -16,6 +17,7 @@ import { describeRule, toClaudePermissions } from "../../../workflow/permissions
 import { Diagnostics } from "../../../workflow/read-helpers.js";
 import { toClaudeTool } from "../../../workflow/tools.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
+import { envRefs } from "../../opencode/workflow/file-refs.js";
 import { claudeLayout, mainInstructionsFile, type ClaudeLayout } from "./layout.js";
 
 interface Ctx {
@@ -74,11 +76,10 @@ function writeInstructions(ctx: Ctx, inst: Instructions): void {
   else ctx.outputs.push({ kind: "file", file: target, content, asset });
 }
 
+/** Claude Code takes any agent name that does not start with "-" (and is not empty). */
 function claudeName(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
+  const trimmed = name.replace(/^-+/, "");
+  return trimmed === "" ? "agent" : trimmed;
 }
 
 function writeAgent(ctx: Ctx, agent: Agent): void {
@@ -90,7 +91,7 @@ function writeAgent(ctx: Ctx, agent: Agent): void {
   }
   const name = claudeName(agent.name);
   if (name !== agent.name)
-    losses.add(asset, "name", "lossy", `named "${name}" in Claude Code (${agent.name} is not a valid Claude Code name)`);
+    losses.add(asset, "name", "lossy", `named "${name}" in Claude Code (it refuses names that start with "-" or are empty)`);
   const tools = (list: string[] | undefined, field: "tools" | "disallowedTools") => {
     if (!list) return undefined;
     const kept: string[] = [];
@@ -127,6 +128,8 @@ function writeAgent(ctx: Ctx, agent: Agent): void {
   if (agent.temperature !== undefined || agent.topP !== undefined) losses.standing(asset, "temperature");
   if (agent.hidden !== undefined) losses.standing(asset, "hidden");
   losses.extras(asset, agent.extras.opencode, "agent field");
+  for (const name of agent.source.file.match(/\.jsonc?$/) ? envRefs(agent.prompt) : [])
+    losses.add(asset, "prompt", "lossy", `{env:${name}} is filled in by OpenCode from the environment; Claude Code reads it as text`);
   let description = agent.description;
   if (!description) {
     description = `The ${name} agent.`;
@@ -143,7 +146,7 @@ function writeAgent(ctx: Ctx, agent: Agent): void {
     color,
     ...agent.extras.claude,
   };
-  ctx.outputs.push(markdownOutput(path.join(ctx.layout.agents, `${agent.name}.md`), data, agent.prompt, asset));
+  ctx.outputs.push(markdownOutput(path.join(ctx.layout.agents, `${assetPath(agent)}.md`), data, agent.prompt, asset));
 }
 
 function writeCommand(ctx: Ctx, command: Command): void {
@@ -178,7 +181,7 @@ function writeCommand(ctx: Ctx, command: Command): void {
     agent: command.agent,
     ...command.extras.claude,
   };
-  ctx.outputs.push(markdownOutput(path.join(ctx.layout.commands, `${command.name}.md`), data, command.template, asset));
+  ctx.outputs.push(markdownOutput(path.join(ctx.layout.commands, `${assetPath(command)}.md`), data, command.template, asset));
 }
 
 function writeSkill(ctx: Ctx, skill: Skill): void {

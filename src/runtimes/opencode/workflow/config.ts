@@ -4,6 +4,7 @@
  */
 import type { Diagnostics, JsonDoc } from "../../../workflow/read-helpers.js";
 import { readJsonDoc } from "../../../workflow/read-helpers.js";
+import { substituteFileRefs } from "./file-refs.js";
 import type { OpencodeLayout } from "./layout.js";
 
 const BY_NAME = new Set(["agent", "command", "mcp"]);
@@ -15,7 +16,9 @@ export interface MergedConfig {
 }
 
 export function readOpencodeConfig(layout: OpencodeLayout, diags: Diagnostics): MergedConfig {
-  const docs = layout.configFiles.map((f) => readJsonDoc(f, diags)).filter((d): d is JsonDoc => d !== undefined);
+  const docs = layout.configFiles
+    .map((f) => readJsonDoc(f, diags, (text) => substituteFileRefs(text, f, layout.home, diags)))
+    .filter((d): d is JsonDoc => d !== undefined);
   const value: Record<string, unknown> = {};
   for (const doc of docs) {
     const v = (doc.value ?? {}) as Record<string, unknown>;

@@ -9,6 +9,7 @@ import type { Scope } from "../../../workflow/ir.js";
 export interface OpencodeLayout {
   scope: Scope;
   root: string;
+  home: string;
   /** `.opencode/` in a project, `~/.config/opencode/` for the user. */
   dir: string;
   /** Config files in the order OpenCode merges them (later wins). */
@@ -28,6 +29,7 @@ export function opencodeLayout(o: { root: string; scope: Scope; home: string; co
   return {
     scope: o.scope,
     root: o.root,
+    home: o.home,
     dir,
     configFiles:
       o.scope === "project"
@@ -69,4 +71,13 @@ export function configTarget(layout: OpencodeLayout): { file: string; exists: bo
   const found = candidates.find((f) => fs.existsSync(f));
   // Both lists have opencode.json second: the name OpenCode's docs use for a new file.
   return found ? { file: found, exists: true } : { file: candidates[1]!, exists: false };
+}
+
+/**
+ * The folder a ported agent or command file goes to: `agent/` or `agents/` (`command/`, `commands/`),
+ * whichever already holds the file, else whichever the project already uses, else the plural.
+ */
+export function opencodeAssetDir(layout: OpencodeLayout, kind: "agent" | "command", relPath: string): string {
+  const spellings = [path.join(layout.dir, `${kind}s`), path.join(layout.dir, kind)];
+  return spellings.find((d) => fs.existsSync(path.join(d, `${relPath}.md`))) ?? spellings.find((d) => fs.existsSync(d)) ?? spellings[0]!;
 }

@@ -29,6 +29,8 @@ import { readSkills } from "../../../workflow/skills.js";
 import { editTools, fromOpencodeTool } from "../../../workflow/tools.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
 import { readOpencodeConfig, type MergedConfig } from "./config.js";
+import { envRefs } from "./file-refs.js";
+import { opencodeYamlFallback } from "./frontmatter.js";
 import { opencodeLayout, type OpencodeLayout } from "./layout.js";
 import { readOpencodeMcp } from "./read-mcp.js";
 
@@ -122,21 +124,24 @@ interface AgentSource {
   file: string;
   lineOf(field: string): number | undefined;
   primary: boolean;
+  /** The file's path below its agent folder, without `.md` (none for a config entry). */
+  path?: string;
 }
 
+/**
+ * Agents as OpenCode 1.18 loads them: config entries first, then markdown files, each named by its
+ * `name:` or else its path below `agent/` or `agents/`; a file for a name the config also has is merged
+ * into it field by field, the file winning.
+ */
 function readAgents(layout: OpencodeLayout, config: MergedConfig, servers: string[], diags: Diagnostics): Agent[] {
-  const sources: AgentSource[] = [];
-  for (const { dir, primary } of layout.agentDirs) {
-    for (const { file, name } of markdownFiles(dir)) {
-      const md = readMarkdown(file, diags);
-      if (md) sources.push({ name, data: md.data, prompt: md.body, file, lineOf: (k) => md.lineOf(k), primary });
-    }
-  }
+  const byName = new Map<string, AgentSource>();
   for (const [name, value] of Object.entries((config.value.agent ?? {}) as Record<string, unknown>)) {
     const at = config.at("agent", name);
     if (!value || typeof value !== "object") continue;
-    const data = value as Record<string, unknown>;
-    sources.push({
+    // `name` in the config only labels the agent (its key names it): not a field to port.
+    const { name: _label, ...data } = value as Record<string, unknown>;
+    warnEnvRefs(config, ["agent", name, "prompt"], data.prompt, diags);
+    byName.set(name, {
       name,
       data,
       prompt: typeof data.prompt === "string" ? data.prompt : "",
@@ -145,16 +150,35 @@ function readAgents(layout: OpencodeLayout, config: MergedConfig, servers: strin
       primary: false,
     });
   }
-  const agents: Agent[] = [];
-  const seen = new Map<string, string>();
-  for (const s of sources) {
-    if (seen.has(s.name)) {
-      diags.add("error", s.file, `agent "${s.name}" is also defined in ${seen.get(s.name)}; this one is not ported`, {
-        line: s.lineOf("description") ?? 1,
+  const files = new Map<string, string>();
+  for (const { dir, primary } of layout.agentDirs) {
+    for (const { file, name: place } of markdownFiles(dir)) {
+      const md = readMarkdown(file, diags, opencodeYamlFallback);
+      if (!md) continue;
+      const name = typeof md.data.name === "string" && md.data.name !== "" ? md.data.name : place;
+      if (files.has(name)) {
+        diags.add("error", file, `agent "${name}" is also defined in ${files.get(name)}; this one is not ported`, {
+          line: md.lineOf("name"),
+        });
+        continue;
+      }
+      files.set(name, diags.rel(file));
+      const inConfig = byName.get(name);
+      const data = { ...(inConfig?.data ?? {}), ...md.data };
+      delete data.name;
+      byName.set(name, {
+        name,
+        data,
+        prompt: md.body,
+        file,
+        lineOf: (k) => (k in md.data ? md.lineOf(k) : inConfig?.lineOf(k)),
+        primary,
+        path: place,
       });
-      continue;
     }
-    seen.set(s.name, diags.rel(s.file));
+  }
+  const agents: Agent[] = [];
+  for (const s of byName.values()) {
     const agent = readAgent(s, servers, diags);
     if (agent) agents.push(agent);
   }
@@ -200,7 +224,7 @@ function readAgent(s: AgentSource, servers: string[], diags: Diagnostics): Agent
     hidden: f.get("hidden", z.boolean()),
     disabled: f.get("disable", z.boolean()),
     extras: Object.keys(extras).length > 0 ? { opencode: extras } : {},
-    source: { file: diags.rel(s.file), line: 1 },
+    source: { file: diags.rel(s.file), line: 1, ...(s.path !== undefined ? { path: s.path } : {}) },
   });
 }
 
@@ -238,58 +262,90 @@ function permissionOf(
   return out;
 }
 
+/** Commands: config entries, then `command/**.md` files, a file merged over a config entry of its name. */
 function readCommands(layout: OpencodeLayout, config: MergedConfig, diags: Diagnostics): Command[] {
-  const commands: Command[] = [];
-  const seen = new Set<string>();
-  const add = (name: string, data: Record<string, unknown>, template: string, file: string, lineOf: (k: string) => number | undefined) => {
-    if (seen.has(name)) {
-      diags.add("error", file, `command "${name}" is defined twice; this one is not ported`, { line: lineOf("description") ?? 1 });
-      return;
-    }
-    seen.add(name);
-    const f = new FieldReader(data, diags.rel(file), lineOf, diags, "command");
-    const converted = fromOpencodeTemplate(template);
-    if (/\$0(?!\d)/.test(template))
-      diags.add("warning", file, "$0 is plain text in OpenCode but the first argument in Claude Code", { line: lineOf("template") ?? 1 });
-    const modelText = f.get("model", z.string());
-    const model = modelText === undefined ? undefined : readOpencodeModel(modelText);
-    if (model && "invalid" in model)
-      diags.add("warning", file, `command field "model": ${model.invalid}; left out`, { field: "model", line: lineOf("model") ?? 1 });
-    const extras = {
-      ...pick(data, COMMAND_EXTRAS),
-      ...f.unknown([...COMMAND_FIELDS, ...COMMAND_EXTRAS], "OpenCode (it ignores unknown command fields)"),
-    };
-    commands.push(
-      compact({
-        name,
-        description: f.get("description", z.string()),
-        template: converted.text,
-        model: model && !("invalid" in model) ? model : undefined,
-        agent: f.get("agent", z.string()),
-        subtask: f.get("subtask", z.boolean()),
-        extras: Object.keys(extras).length > 0 ? { opencode: extras } : {},
-        source: { file: diags.rel(file), line: 1 },
-      }),
-    );
-  };
-  for (const dir of layout.commandDirs) {
-    for (const { file, name } of markdownFiles(dir)) {
-      const md = readMarkdown(file, diags);
-      if (md) add(name, md.data, md.body, file, (k) => md.lineOf(k));
-    }
+  interface CommandSource {
+    data: Record<string, unknown>;
+    template: string;
+    file: string;
+    lineOf: (k: string) => number | undefined;
+    path?: string;
   }
+  const byName = new Map<string, CommandSource>();
   for (const [name, value] of Object.entries((config.value.command ?? {}) as Record<string, unknown>)) {
     if (!value || typeof value !== "object") continue;
     const data = value as Record<string, unknown>;
-    add(
-      name,
+    const at = config.at("command", name);
+    warnEnvRefs(config, ["command", name, "template"], data.template, diags);
+    byName.set(name, {
       data,
-      typeof data.template === "string" ? data.template : "",
-      config.at("command", name).file,
-      (k) => config.at("command", name, k).line,
-    );
+      template: typeof data.template === "string" ? data.template : "",
+      file: at.file,
+      lineOf: (k) => config.at("command", name, k).line,
+    });
   }
-  return commands;
+  const files = new Map<string, string>();
+  for (const dir of layout.commandDirs) {
+    for (const { file, name } of markdownFiles(dir)) {
+      const md = readMarkdown(file, diags, opencodeYamlFallback);
+      if (!md) continue;
+      if (files.has(name)) {
+        diags.add("error", file, `command "${name}" is also defined in ${files.get(name)}; this one is not ported`, { line: 1 });
+        continue;
+      }
+      files.set(name, diags.rel(file));
+      const inConfig = byName.get(name);
+      byName.set(name, {
+        data: { ...(inConfig?.data ?? {}), ...md.data },
+        template: md.body,
+        file,
+        lineOf: (k) => (k in md.data ? md.lineOf(k) : inConfig?.lineOf(k)),
+        path: name,
+      });
+    }
+  }
+  return [...byName].map(([name, c]) => readCommand(name, c, diags));
+}
+
+function readCommand(
+  name: string,
+  c: { data: Record<string, unknown>; template: string; file: string; lineOf: (k: string) => number | undefined; path?: string },
+  diags: Diagnostics,
+): Command {
+  const { data, template, file, lineOf } = c;
+  const f = new FieldReader(data, diags.rel(file), lineOf, diags, "command");
+  const converted = fromOpencodeTemplate(template);
+  if (/\$0(?!\d)/.test(template))
+    diags.add("warning", file, "$0 is plain text in OpenCode but the first argument in Claude Code", { line: lineOf("template") ?? 1 });
+  const modelText = f.get("model", z.string());
+  const model = modelText === undefined ? undefined : readOpencodeModel(modelText);
+  if (model && "invalid" in model)
+    diags.add("warning", file, `command field "model": ${model.invalid}; left out`, { field: "model", line: lineOf("model") ?? 1 });
+  const extras = {
+    ...pick(data, COMMAND_EXTRAS),
+    ...f.unknown([...COMMAND_FIELDS, ...COMMAND_EXTRAS], "OpenCode (it ignores unknown command fields)"),
+  };
+  return compact({
+    name,
+    description: f.get("description", z.string()),
+    template: converted.text,
+    model: model && !("invalid" in model) ? model : undefined,
+    agent: f.get("agent", z.string()),
+    subtask: f.get("subtask", z.boolean()),
+    extras: Object.keys(extras).length > 0 ? { opencode: extras } : {},
+    source: { file: diags.rel(file), line: 1, ...(c.path !== undefined ? { path: c.path } : {}) },
+  });
+}
+
+/** `{env:…}` in a config prompt or template: OpenCode fills it in from the environment; a port keeps the text. */
+function warnEnvRefs(config: MergedConfig, at: [string, string, string], text: unknown, diags: Diagnostics): void {
+  if (typeof text !== "string") return;
+  const { file, line } = config.at(...at);
+  for (const v of envRefs(text))
+    diags.add("warning", file, `${at[0]} "${at[1]}": its ${at[2]} uses {env:${v}}, which OpenCode fills in when it loads the config`, {
+      field: at[2],
+      line,
+    });
 }
 
 function readPlugins(layout: OpencodeLayout, wf: Workflow, diags: Diagnostics): void {

@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { toOpencodeTemplate } from "../../../workflow/arguments.js";
+import { assetPath } from "../../../workflow/asset-path.js";
 import { toOpencodeAgentPermission, type ProjectRuleset } from "../../../workflow/agent-permission.js";
 import { toOpencodeColor } from "../../../workflow/colors.js";
 import { writeFrontmatter } from "../../../workflow/frontmatter.js";
@@ -18,7 +19,9 @@ import { jsonValueAt, markdownOutput, withoutSections, type AssetRef, type Outpu
 import { Diagnostics } from "../../../workflow/read-helpers.js";
 import { opencodeSkillProblem } from "../../../workflow/skills.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
-import { configTarget, NEW_CONFIG, opencodeLayout, type OpencodeLayout } from "./layout.js";
+import { readOpencodeConfig, type MergedConfig } from "./config.js";
+import { substituteFileRefs } from "./file-refs.js";
+import { configTarget, NEW_CONFIG, opencodeAssetDir, opencodeLayout, type OpencodeLayout } from "./layout.js";
 import { projectRuleset, writeOpencodeConfig } from "./write-config.js";
 
 const NATIVE_SKILL_DIRS = [".claude/skills/", ".agents/skills/"];
@@ -31,6 +34,8 @@ export interface OpencodeWriteContext {
   diags: Diagnostics;
   /** The project's permission rules as the target will hold them (read once, for every agent). */
   project?: ProjectRuleset;
+  /** The target's config as OpenCode merges it (read once). */
+  config?: MergedConfig;
 }
 
 export function writeOpencodeWorkflow(o: WorkflowWriteOptions): WorkflowWriteResult {
@@ -147,7 +152,10 @@ function writeAgent(ctx: OpencodeWriteContext, agent: Agent): void {
   if (agent.color !== undefined && color !== agent.color) losses.add(asset, "color", "lossy", `${agent.color} → ${color ?? "left out"}`);
   if (agent.maxTurns !== undefined) losses.standing(asset, "maxTurns");
   losses.extras(asset, agent.extras.claude, "agent field");
+  const place = assetPath(agent);
   const data = {
+    // OpenCode names a file by its path unless `name:` says otherwise.
+    name: place === agent.name ? undefined : agent.name,
     description: agent.description,
     mode: agent.mode ?? "subagent",
     model,
@@ -160,7 +168,7 @@ function writeAgent(ctx: OpencodeWriteContext, agent: Agent): void {
     disable: agent.disabled,
     ...agent.extras.opencode,
   };
-  ctx.outputs.push(markdownOutput(path.join(ctx.layout.dir, "agents", `${agent.name}.md`), data, agent.prompt, asset));
+  pushAsset(ctx, { key: "agent", name: agent.name, place, data, text: agent.prompt, textField: "prompt", asset });
 }
 
 function writeCommand(ctx: OpencodeWriteContext, command: Command): void {
@@ -182,7 +190,55 @@ function writeCommand(ctx: OpencodeWriteContext, command: Command): void {
     } else losses.add(asset, "model", "unsupported", m.reason);
   }
   const data = { description: command.description, agent: command.agent, model, subtask: command.subtask, ...command.extras.opencode };
-  ctx.outputs.push(markdownOutput(path.join(ctx.layout.dir, "commands", `${command.name}.md`), data, template.text, asset));
+  pushAsset(ctx, {
+    key: "command",
+    name: command.name,
+    place: assetPath(command),
+    data,
+    text: template.text,
+    textField: "template",
+    asset,
+  });
+}
+
+/**
+ * An agent or command goes where the target already defines it: its markdown file, or its entry in the
+ * config (field by field, so what the entry has beyond the port stays, and a `{file:…}` prompt whose file
+ * still says the same stays a reference); else a new markdown file.
+ */
+function pushAsset(
+  ctx: OpencodeWriteContext,
+  a: {
+    key: "agent" | "command";
+    name: string;
+    place: string;
+    data: Record<string, unknown>;
+    text: string;
+    textField: "prompt" | "template";
+    asset: AssetRef;
+  },
+): void {
+  const dir = opencodeAssetDir(ctx.layout, a.key, a.place);
+  const file = path.join(dir, `${a.place}.md`);
+  ctx.config ??= readOpencodeConfig(ctx.layout, new Diagnostics(ctx.o.root));
+  const entries = (ctx.config.value[a.key] ?? {}) as Record<string, unknown>;
+  if (fs.existsSync(file) || !Object.hasOwn(entries, a.name)) {
+    ctx.outputs.push(markdownOutput(file, a.data, a.text, a.asset));
+    return;
+  }
+  const configFile = ctx.config.at(a.key, a.name).file;
+  const raw = jsonValueAt(fs.readFileSync(configFile, "utf8"), [a.key, a.name, a.textField]);
+  const fields: Record<string, unknown> = { ...a.data, name: undefined };
+  if (!(typeof raw === "string" && sameAsFileRef(raw, a.text, configFile, ctx.layout.home))) fields[a.textField] = a.text;
+  for (const [field, value] of Object.entries(fields))
+    if (value !== undefined) ctx.outputs.push({ kind: "json", file: configFile, path: [a.key, a.name, field], value, asset: a.asset });
+}
+
+/** Whether `raw` is a `{file:…}` reference to a file that holds `text`. */
+function sameAsFileRef(raw: string, text: string, configFile: string, home: string): boolean {
+  if (!/^\{file:[^}]+\}$/.test(raw.trim())) return false;
+  const resolved = substituteFileRefs(raw.trim(), configFile, home, new Diagnostics(path.dirname(configFile)));
+  return resolved !== raw.trim() && JSON.parse(`"${resolved}"`) === text.trim();
 }
 
 function writeSkill(ctx: OpencodeWriteContext, skill: Skill): void {
