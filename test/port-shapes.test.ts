@@ -123,7 +123,11 @@ describe("an OpenCode suite with nested folders, `name:`, {file:} prompts and bo
     "opencode.json": JSON.stringify(
       {
         $schema: "https://opencode.ai/config.json",
-        agent: { planner: { description: "Plans", mode: "subagent", prompt: "{file:./prompts/plan.txt}", temperature: 0.1 } },
+        agent: {
+          planner: { description: "Plans", mode: "subagent", prompt: "{file:./prompts/plan.txt}", temperature: 0.1 },
+          // Tunes OpenCode's own build agent: not an agent of the user's.
+          build: { permission: { edit: "deny" } },
+        },
         command: { hello: { description: "From JSON", template: "Say hello from JSON" } },
       },
       null,
@@ -152,6 +156,8 @@ describe("an OpenCode suite with nested folders, `name:`, {file:} prompts and bo
     // A command in both places: the markdown file wins, as in OpenCode.
     expect(read(dir, ".claude/commands/hello.md")).toContain("Say hello from markdown");
     expect(read(dir, ".claude/commands/team/deploy.md")).toContain("Deploy $0.");
+    expect(fs.existsSync(path.join(dir, ".claude/agents/build.md"))).toBe(false);
+    expect(r.json!.losses).toContainEqual(expect.objectContaining({ asset: "agents/build", level: "unsupported" }));
 
     const states = await status(dir, data);
     expect(Object.entries(states).filter(([, s]) => s !== "in sync" && s !== "not portable")).toEqual([]);

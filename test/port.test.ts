@@ -284,7 +284,10 @@ describe("quartet port --global", () => {
 describe("quartet port with bad input", () => {
   it("names the file, line and field of each problem and still ports everything else", async () => {
     const dir = workflowFixture("claude");
-    fs.writeFileSync(path.join(dir, ".claude/agents/broken.md"), "---\nname: broken\ndescription: Use it when asked. Examples:\n---\nBody.\n");
+    fs.writeFileSync(
+      path.join(dir, ".claude/agents/broken.md"),
+      "---\nname: broken\ndescription: Use it when asked. Examples:\n---\nBody.\n",
+    );
     fs.writeFileSync(
       path.join(dir, ".claude/agents/extra.md"),
       "---\nname: extra\ndescription: Has a field Claude Code does not know\nmood: cheerful\n---\nBody.\n",

@@ -403,6 +403,46 @@ export const FIDELITY: readonly FieldFidelity[] = [
     "claude-to-opencode": lossy("only command hooks run from the plugin"),
     "opencode-to-claude": ok,
   },
+  {
+    kind: "settings",
+    field: "model",
+    claude: "settings `model`",
+    opencode: "`model`",
+    "claude-to-opencode": lossy("an alias is pinned to today's id; ids port unchanged"),
+    "opencode-to-claude": lossy("only Anthropic models; another provider's model is left out"),
+  },
+  {
+    kind: "settings",
+    field: "smallModel",
+    claude: "–",
+    opencode: "`small_model`",
+    "claude-to-opencode": na,
+    "opencode-to-claude": none("Claude Code picks its own small model (ANTHROPIC_DEFAULT_HAIKU_MODEL in the environment overrides it)"),
+  },
+  {
+    kind: "settings",
+    field: "defaultAgent",
+    claude: "–",
+    opencode: "`default_agent`",
+    "claude-to-opencode": na,
+    "opencode-to-claude": none("Claude Code's main session is not one of its agents"),
+  },
+  {
+    kind: "settings",
+    field: "env",
+    claude: "settings `env`",
+    opencode: "–",
+    "claude-to-opencode": none("OpenCode has no setting for environment variables; set them in the shell"),
+    "opencode-to-claude": na,
+  },
+  {
+    kind: "settings",
+    field: "extras",
+    claude: "every other settings key",
+    opencode: "every other config key",
+    "claude-to-opencode": none("each is reported by name: the other runtime has no such setting"),
+    "opencode-to-claude": none("each is reported by name: the other runtime has no such setting"),
+  },
 ];
 
 /** A field's fidelity; a field the table does not list is a mistake in quartet (a typo), never "lossless". */

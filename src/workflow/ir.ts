@@ -17,7 +17,7 @@ export const WORKFLOW_RUNTIMES = ["claude", "opencode"] as const;
 export const WorkflowRuntime = z.enum(WORKFLOW_RUNTIMES);
 export type WorkflowRuntime = z.infer<typeof WorkflowRuntime>;
 
-export const ASSET_KINDS = ["instructions", "agents", "commands", "skills", "mcp", "permissions", "hooks"] as const;
+export const ASSET_KINDS = ["instructions", "agents", "commands", "skills", "mcp", "permissions", "hooks", "settings"] as const;
 export const AssetKind = z.enum(ASSET_KINDS);
 export type AssetKind = z.infer<typeof AssetKind>;
 
@@ -188,6 +188,20 @@ export const Instructions = z.object({
 });
 export type Instructions = z.infer<typeof Instructions>;
 
+/**
+ * The runtime's own settings (Claude Code's settings.json, OpenCode's config) beyond the assets above:
+ * the models, the default agent, the environment; every other key is kept in extras and reported.
+ */
+export const Settings = z.object({
+  model: ModelRef.optional(),
+  smallModel: ModelRef.optional(),
+  defaultAgent: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  extras: RuntimeExtras,
+  source: Source,
+});
+export type Settings = z.infer<typeof Settings>;
+
 export const Workflow = z.object({
   runtime: WorkflowRuntime,
   scope: z.enum(["project", "user"]),
@@ -198,6 +212,7 @@ export const Workflow = z.object({
   mcp: z.array(McpServer),
   permissions: Permissions.optional(),
   hooks: z.array(Hook),
+  settings: Settings.optional(),
   /** What was found but cannot port at all (an OpenCode plugin that is code, personal settings, …). */
   unportable: z.array(z.object({ kind: AssetKind, name: z.string(), reason: z.string(), source: Source })),
 });

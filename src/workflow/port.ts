@@ -111,6 +111,7 @@ export function assetsOf(wf: Workflow): Map<string, { ref: AssetRef; value: unkn
   for (const m of wf.mcp) add({ kind: "mcp", name: m.name }, m);
   if (wf.permissions) add({ kind: "permissions", name: "permissions" }, wf.permissions);
   if (wf.hooks.length > 0) add({ kind: "hooks", name: "hooks" }, wf.hooks);
+  if (wf.settings) add({ kind: "settings", name: "settings" }, wf.settings);
   return out;
 }
 

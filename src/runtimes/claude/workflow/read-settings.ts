@@ -4,10 +4,11 @@
  */
 import fs from "node:fs";
 import { z } from "zod";
-import type { AssetKind, Hook, McpServer, PermissionRule, Workflow } from "../../../workflow/ir.js";
+import type { AssetKind, Hook, McpServer, PermissionRule, Settings, Workflow } from "../../../workflow/ir.js";
+import { readClaudeModel } from "../../../workflow/models.js";
 import { PermissionMode } from "../../../workflow/ir.js";
 import { parseClaudeRule } from "../../../workflow/permissions.js";
-import { compact, Diagnostics, readJsonDoc, type JsonDoc } from "../../../workflow/read-helpers.js";
+import { compact, Diagnostics, FieldReader, readJsonDoc, type JsonDoc } from "../../../workflow/read-helpers.js";
 import type { ClaudeLayout } from "./layout.js";
 
 const StringMap = z.record(z.string(), z.string());
@@ -35,9 +36,10 @@ export function readClaudeSettings(o: {
     const doc = readJsonDoc(layout.mcpFile, diags);
     if (doc) workflow.mcp = readMcp(doc, diags);
   }
-  if (want("permissions") || want("hooks")) {
+  if (want("permissions") || want("hooks") || want("settings")) {
     const doc = readJsonDoc(layout.settings, diags);
     const settings = (doc?.value ?? {}) as Record<string, unknown>;
+    if (doc && want("settings")) workflow.settings = readOtherSettings(doc, settings, diags);
     if (doc && want("permissions") && settings.permissions !== undefined) workflow.permissions = readPermissions(doc, diags);
     if (doc && want("hooks") && settings.hooks !== undefined) workflow.hooks = readHooks(doc, diags);
     if (layout.localSettings && fs.existsSync(layout.localSettings)) {
@@ -53,6 +55,23 @@ export function readClaudeSettings(o: {
       }
     }
   }
+}
+
+/** Keys of settings.json read as other assets (or that only name the schema). */
+const ASSET_KEYS = ["$schema", "permissions", "hooks"];
+
+/** `model` and `env`, and every other key as an extra the port reports. */
+function readOtherSettings(doc: JsonDoc, settings: Record<string, unknown>, diags: Diagnostics): Settings | undefined {
+  const f = new FieldReader(settings, diags.rel(doc.file), (k) => doc.lineOf([k]), diags, "setting");
+  const model = f.get("model", z.string());
+  const extras = Object.fromEntries(Object.entries(settings).filter(([k]) => ![...ASSET_KEYS, "model", "env"].includes(k)));
+  const result = compact({
+    model: model === undefined ? undefined : readClaudeModel(model),
+    env: f.get("env", z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))),
+    extras: Object.keys(extras).length > 0 ? { claude: extras } : {},
+    source: { file: diags.rel(doc.file), line: 1 },
+  });
+  return result.model || result.env || result.extras.claude ? result : undefined;
 }
 
 function readMcp(doc: JsonDoc, diags: Diagnostics): McpServer[] {

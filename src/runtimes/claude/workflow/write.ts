@@ -9,7 +9,7 @@ import path from "node:path";
 import { assetPath } from "../../../workflow/asset-path.js";
 import { toClaudeColor } from "../../../workflow/colors.js";
 import { hasGlob } from "../../../workflow/glob.js";
-import type { Agent, Command, Hook, Instructions, McpServer, Skill } from "../../../workflow/ir.js";
+import type { Agent, Command, Hook, Instructions, McpServer, Settings, Skill } from "../../../workflow/ir.js";
 import { Losses } from "../../../workflow/losses.js";
 import { describeModel, toClaudeModel } from "../../../workflow/models.js";
 import { markdownOutput, type AssetRef, type Output } from "../../../workflow/outputs.js";
@@ -44,6 +44,7 @@ export function writeClaudeWorkflow(o: WorkflowWriteOptions): WorkflowWriteResul
   for (const server of wf.mcp) writeMcp(ctx, server);
   if (wf.permissions) writePermissions(ctx);
   if (wf.hooks.length > 0) writeHooks(ctx, wf.hooks);
+  if (wf.settings) writeSettings(ctx, wf.settings);
   for (const u of wf.unportable) ctx.losses.add({ kind: u.kind, name: u.name }, "–", "unsupported", u.reason);
   return { outputs: ctx.outputs, losses: ctx.losses.list, diagnostics: ctx.diags.list };
 }
@@ -182,6 +183,21 @@ function writeCommand(ctx: Ctx, command: Command): void {
     ...command.extras.claude,
   };
   ctx.outputs.push(markdownOutput(path.join(ctx.layout.commands, `${assetPath(command)}.md`), data, command.template, asset));
+}
+
+/** `model` and `env` into settings.json, key by key (the user's other variables stay); the rest reported. */
+function writeSettings(ctx: Ctx, settings: Settings): void {
+  const asset: AssetRef = { kind: "settings", name: "settings" };
+  const set = (path: string[], value: unknown) =>
+    ctx.outputs.push({ kind: "json", file: ctx.layout.settings, path, value, newFile: "{}\n", asset });
+  if (settings.model) {
+    const m = toClaudeModel(settings.model);
+    if (m.ok) set(["model"], m.value);
+    else ctx.losses.add(asset, "model", "unsupported", `${describeModel(settings.model)}: ${m.reason}`);
+  }
+  for (const [name, value] of Object.entries(settings.env ?? {})) set(["env", name], value);
+  for (const field of ["smallModel", "defaultAgent"] as const) if (settings[field] !== undefined) ctx.losses.standing(asset, field);
+  ctx.losses.extras(asset, settings.extras.opencode, "setting");
 }
 
 function writeSkill(ctx: Ctx, skill: Skill): void {

@@ -20,6 +20,7 @@ import {
   type Command,
   type Instructions,
   type PermissionRule,
+  type Settings,
   type Workflow,
 } from "../../../workflow/ir.js";
 import { readOpencodeModel } from "../../../workflow/models.js";
@@ -68,18 +69,60 @@ export function readOpencodeWorkflow(o: WorkflowReadOptions): WorkflowReadResult
   const want = (k: AssetKind) => o.only.includes(k);
   const servers = Object.keys((config.value.mcp ?? {}) as object);
   if (want("instructions")) wf.instructions = readInstructions(layout, config, diags);
-  if (want("agents")) wf.agents = readAgents(layout, config, servers, diags);
+  if (want("agents")) wf.agents = readAgents(layout, config, servers, diags, wf.unportable);
   if (want("commands")) wf.commands = readCommands(layout, config, diags);
   if (want("skills")) wf.skills = readSkills(layout.skillDirs, o.root, diags);
   if (want("mcp")) wf.mcp = readOpencodeMcp(config, diags);
-  if (want("permissions") && config.value.permission !== undefined) {
-    const { rules, problems } = fromOpencodePermission(config.value.permission, servers);
-    const at = config.at("permission");
-    for (const p of problems) diags.add("warning", at.file, `permission: ${p}; left out`, { field: "permission", line: at.line });
+  if (want("permissions") && (config.value.permission !== undefined || config.value.tools !== undefined)) {
+    const at = config.at(config.value.permission !== undefined ? "permission" : "tools");
+    // The deprecated top-level `tools` (`bash: false`) comes first: OpenCode lets `permission` decide over it.
+    const rules = toolSwitches(config.value.tools, servers);
+    if (config.value.permission !== undefined) {
+      const parsed = fromOpencodePermission(config.value.permission, servers);
+      for (const p of parsed.problems) diags.add("warning", at.file, `permission: ${p}; left out`, { field: "permission", line: at.line });
+      rules.push(...parsed.rules);
+    }
     wf.permissions = { rules, precedence: "order", extras: {}, source: { file: diags.rel(at.file), line: at.line } };
   }
+  if (want("settings")) wf.settings = readSettings(config, diags);
   if (want("hooks")) readPlugins(layout, wf, diags);
   return { workflow: wf, diagnostics: diags.list };
+}
+
+/** Config keys read as assets (or naming the schema). */
+const ASSET_KEYS = ["$schema", "agent", "command", "mcp", "permission", "tools", "instructions"];
+
+/** `model`, `small_model`, `default_agent`, and every other key as an extra the port reports. */
+function readSettings(config: MergedConfig, diags: Diagnostics): Settings | undefined {
+  const v = config.value;
+  const model = (key: string) => {
+    if (typeof v[key] !== "string") return undefined;
+    const parsed = readOpencodeModel(v[key]);
+    if (!("invalid" in parsed)) return parsed;
+    const at = config.at(key);
+    diags.add("warning", at.file, `"${key}": ${parsed.invalid}; left out`, { field: key, line: at.line });
+    return undefined;
+  };
+  const known = [...ASSET_KEYS, "model", "small_model", "default_agent"];
+  const extras = Object.fromEntries(Object.entries(v).filter(([k]) => !known.includes(k)));
+  const result = compact({
+    model: model("model"),
+    smallModel: model("small_model"),
+    defaultAgent: typeof v.default_agent === "string" ? v.default_agent : undefined,
+    extras: Object.keys(extras).length > 0 ? { opencode: extras } : {},
+    source: { file: diags.rel(config.at("model").file), line: 1 },
+  });
+  return result.model || result.smallModel || result.defaultAgent || result.extras.opencode ? result : undefined;
+}
+
+/** OpenCode's deprecated `tools` map (`bash: false`) as rules: off denies, on allows. */
+function toolSwitches(tools: unknown, servers: string[]): PermissionRule[] {
+  if (!tools || typeof tools !== "object") return [];
+  return Object.entries(tools).flatMap(([key, on]) =>
+    typeof on === "boolean"
+      ? fromOpencodeTool(key, servers).map((tool) => ({ tool, action: on ? ("allow" as const) : ("deny" as const) }))
+      : [],
+  );
 }
 
 function readInstructions(layout: OpencodeLayout, config: MergedConfig, diags: Diagnostics): Instructions | undefined {
@@ -133,7 +176,16 @@ interface AgentSource {
  * `name:` or else its path below `agent/` or `agents/`; a file for a name the config also has is merged
  * into it field by field, the file winning.
  */
-function readAgents(layout: OpencodeLayout, config: MergedConfig, servers: string[], diags: Diagnostics): Agent[] {
+/** OpenCode 1.18.33's own agents. */
+const BUILT_IN_AGENTS = ["build", "plan", "general", "explore", "compaction", "title", "summary"];
+
+function readAgents(
+  layout: OpencodeLayout,
+  config: MergedConfig,
+  servers: string[],
+  diags: Diagnostics,
+  unportable: Workflow["unportable"],
+): Agent[] {
   const byName = new Map<string, AgentSource>();
   for (const [name, value] of Object.entries((config.value.agent ?? {}) as Record<string, unknown>)) {
     const at = config.at("agent", name);
@@ -179,6 +231,16 @@ function readAgents(layout: OpencodeLayout, config: MergedConfig, servers: strin
   }
   const agents: Agent[] = [];
   for (const s of byName.values()) {
+    // `agent.build` with only a permission tunes OpenCode's own agent; it is not an agent of the user's.
+    if (BUILT_IN_AGENTS.includes(s.name) && s.prompt.trim() === "") {
+      unportable.push({
+        kind: "agents",
+        name: s.name,
+        reason: `changes OpenCode's built-in ${s.name} agent (${Object.keys(s.data).join(", ") || "nothing"}); Claude Code has no such agent to change`,
+        source: { file: diags.rel(s.file), line: s.lineOf("description") ?? 1 },
+      });
+      continue;
+    }
     const agent = readAgent(s, servers, diags);
     if (agent) agents.push(agent);
   }
@@ -240,8 +302,7 @@ function permissionOf(
 ): Pick<Agent, "tools" | "disallowedTools" | "permission"> {
   const rules: PermissionRule[] = [];
   const tools = f.get("tools", z.record(z.string(), z.boolean()), "error");
-  for (const [key, on] of Object.entries(tools ?? {}))
-    if (!on) for (const tool of fromOpencodeTool(key, servers)) rules.push({ tool, action: "deny" });
+  rules.push(...toolSwitches(tools, servers));
   if (s.data.permission !== undefined) {
     const parsed = fromOpencodePermission(s.data.permission, servers);
     for (const p of parsed.problems)

@@ -5,7 +5,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { generatePlugin, PLUGIN_EVENTS, PLUGIN_FILE_NAME, type PluginHook } from "../../../workflow/hooks-plugin.js";
-import type { McpServer, PermissionRule, Permissions } from "../../../workflow/ir.js";
+import type { McpServer, PermissionRule, Permissions, Settings } from "../../../workflow/ir.js";
+import { describeModel, toOpencodeModel } from "../../../workflow/models.js";
 import { jsonValueAt, type AssetRef } from "../../../workflow/outputs.js";
 import type { ProjectRuleset } from "../../../workflow/agent-permission.js";
 import { opencodeEntries, toOpencodePermission } from "../../../workflow/permissions.js";
@@ -20,6 +21,28 @@ export function writeOpencodeConfig(ctx: OpencodeWriteContext): void {
   for (const server of wf.mcp) writeMcp(ctx, server);
   if (wf.permissions) writePermissions(ctx);
   if (wf.hooks.length > 0) writeHooks(ctx);
+  if (wf.settings) writeSettings(ctx, wf.settings);
+}
+
+/** `model` into the config; the environment and every other Claude Code setting reported. */
+function writeSettings(ctx: OpencodeWriteContext, settings: Settings): void {
+  const asset: AssetRef = { kind: "settings", name: "settings" };
+  if (settings.model) {
+    const m = toOpencodeModel(settings.model, ctx.o.settings.models);
+    if (!m.ok) ctx.losses.add(asset, "model", "unsupported", m.reason);
+    else {
+      if (m.lossy) ctx.losses.add(asset, "model", "lossy", `${describeModel(settings.model)} → ${m.value}: ${m.lossy}`);
+      ctx.outputs.push({ kind: "json", file: configTarget(ctx.layout).file, path: ["model"], value: m.value, newFile: NEW_CONFIG, asset });
+    }
+  }
+  if (settings.env)
+    ctx.losses.add(
+      asset,
+      "env",
+      "unsupported",
+      `OpenCode has no setting for environment variables (${Object.keys(settings.env).join(", ")}); set them in the shell that starts it`,
+    );
+  ctx.losses.extras(asset, settings.extras.claude, "setting");
 }
 
 function toOpencodeVars(s: string, onDefault: () => void): string {
