@@ -119,7 +119,8 @@ describe("ported hooks, run by OpenCode's plugin", () => {
       JSON.stringify({
         hooks: {
           PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: guard }] }],
-          Stop: [{ hooks: [{ type: "command", command: 'cat > "$CLAUDE_PROJECT_DIR/stop.json"' }] }],
+          // Exec form (`args`, no shell): the placeholder is filled in per argument.
+          Stop: [{ hooks: [{ type: "command", command: "tee", args: ["${CLAUDE_PROJECT_DIR}/stop.json"] }] }],
         },
       }),
     );

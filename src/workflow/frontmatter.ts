@@ -24,7 +24,7 @@ export type YamlFallback = (yaml: string) => string;
 
 export function parseFrontmatter(text: string, file: string, fallback?: YamlFallback): Frontmatter {
   const open = OPEN.exec(text);
-  if (!open) return { data: {}, body: text, lineOf: () => 1 };
+  if (!open) return { data: {}, body: withFinalNewline(text), lineOf: () => 1 };
   const rest = text.slice(open[0].length);
   const close = CLOSE.exec(rest);
   if (!close) throw new InputError({ message: "frontmatter is not closed by a `---` line", file, line: 1 });
@@ -34,7 +34,9 @@ export function parseFrontmatter(text: string, file: string, fallback?: YamlFall
     throw new InputError({ message: "frontmatter must be a mapping of fields", file, line: 2 });
   }
   // Blank lines between the frontmatter and the text are layout, not part of the prompt.
-  const body = rest.slice(close.index + close[0].length).replace(/^(?:[ \t]*\r?\n)+/, "");
+  // …and so is a missing newline at the end (every file quartet writes ends with one).
+  const after = rest.slice(close.index + close[0].length).replace(/^(?:[ \t]*\r?\n)+/, "");
+  const body = withFinalNewline(after);
   return {
     data: (doc.value ?? {}) as Record<string, unknown>,
     body,
@@ -42,10 +44,14 @@ export function parseFrontmatter(text: string, file: string, fallback?: YamlFall
   };
 }
 
+function withFinalNewline(text: string): string {
+  return text === "" || text.endsWith("\n") ? text : `${text}\n`;
+}
+
 /** Frontmatter plus body; fields that are undefined are left out, the rest keep their order. */
 export function writeFrontmatter(data: Record<string, unknown>, body: string): string {
   const fields = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined));
-  const text = body.endsWith("\n") || body === "" ? body : `${body}\n`;
+  const text = withFinalNewline(body);
   if (Object.keys(fields).length === 0) return text;
   return `---\n${stringify(fields, { lineWidth: 0 })}---\n\n${text.replace(/^\n+/, "")}`;
 }

@@ -17,6 +17,8 @@ export interface PluginHook {
   event: string;
   matcher?: string;
   command: string;
+  /** Exec form: run `command` with these arguments and no shell (`${CLAUDE_PROJECT_DIR}` filled in). */
+  args?: string[];
   timeout?: number;
 }
 
@@ -92,7 +94,10 @@ function matches(matcher, name) {
 
 function run(hook, payload, directory) {
   return new Promise((resolve) => {
-    const child = spawn("sh", ["-c", hook.command], { cwd: directory, env: { ...process.env, CLAUDE_PROJECT_DIR: directory } });
+    const env = { ...process.env, CLAUDE_PROJECT_DIR: directory };
+    const child = hook.args
+      ? spawn(hook.command, hook.args.map((a) => a.replaceAll("\${CLAUDE_PROJECT_DIR}", directory)), { cwd: directory, env })
+      : spawn("sh", ["-c", hook.command], { cwd: directory, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));

@@ -158,6 +158,8 @@ export const Hook = z.object({
   matcher: z.string().optional(),
   type: z.string(),
   command: z.string().optional(),
+  /** Exec form: `command` is the program and these its arguments, with no shell in between. */
+  args: z.array(z.string()).optional(),
   /** Seconds. */
   timeout: z.number().positive().optional(),
   extras: RuntimeExtras,

@@ -48,7 +48,8 @@ describe("Claude Code rule strings", () => {
     expect(rule("Read(//etc/passwd)").pattern).toBe("/etc/passwd");
     expect(rule("Read(~/.ssh/**)").pattern).toBe("~/.ssh/**");
     expect(rule("WebFetch(domain:example.com)")).toEqual({ tool: "WebFetch", pattern: "domain:example.com", action: "allow" });
-    expect(rule("mcp__github__*")).toEqual({ tool: "mcp__github__*", action: "allow" });
+    // Every tool of the server, as `mcp__github` is.
+    expect(rule("mcp__github__*")).toEqual({ tool: "mcp__github", action: "allow" });
     expect(rule("Task(reviewer)")).toEqual({ tool: "Agent", pattern: "reviewer", action: "allow" });
   });
 

@@ -60,7 +60,9 @@ export const OPENCODE_ACTION_ONLY: ReadonlySet<string> = new Set(["todowrite", "
 
 /** The IR's spelling of a Claude Code tool name (`Task` is now `Agent`). */
 export function neutralClaudeTool(name: string): string {
-  return name === "Task" ? "Agent" : name;
+  if (name === "Task") return "Agent";
+  // Every tool of a server, written either way.
+  return name.startsWith("mcp__") && name.endsWith("__*") ? name.slice(0, -3) : name;
 }
 
 export type ToolMapping = { ok: true; key: string } | { ok: false; reason: string };

@@ -22,7 +22,12 @@ const McpEntry = z.looseObject({
   oauth: z.record(z.string(), z.unknown()).optional(),
 });
 const MCP_FIELDS = ["type", "command", "args", "env", "url", "headers", "oauth"];
-const HookEntry = z.looseObject({ type: z.string(), command: z.string().optional(), timeout: z.number().positive().optional() });
+const HookEntry = z.looseObject({
+  type: z.string(),
+  command: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  timeout: z.number().positive().optional(),
+});
 const HookGroup = z.looseObject({ matcher: z.string().optional(), hooks: z.array(z.unknown()) });
 
 export function readClaudeSettings(o: {
@@ -208,13 +213,14 @@ function readHooks(doc: JsonDoc, diags: Diagnostics): Hook[] {
             { field: `${at.field}.hooks[${hi}]`, line: hookLine },
           );
         }
-        const { type, command, timeout, ...rest } = hook.data;
+        const { type, command, args, timeout, ...rest } = hook.data;
         out.push(
           compact({
             event,
             matcher: group.data.matcher === "" ? undefined : group.data.matcher,
             type,
             command,
+            args,
             timeout,
             extras: Object.keys(rest).length > 0 ? { claude: rest } : {},
             source: { file: diags.rel(doc.file), line: hookLine },

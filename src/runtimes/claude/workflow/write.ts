@@ -298,7 +298,9 @@ function writeHooks(ctx: Ctx, hooks: readonly Hook[]): void {
     }
     group.hooks.push(
       Object.fromEntries(
-        Object.entries({ type: h.type, command: h.command, timeout: h.timeout, ...h.extras.claude }).filter(([, v]) => v !== undefined),
+        Object.entries({ type: h.type, command: h.command, args: h.args, timeout: h.timeout, ...h.extras.claude }).filter(
+          ([, v]) => v !== undefined,
+        ),
       ),
     );
   }

@@ -24,6 +24,7 @@ import {
   type Workflow,
 } from "../../../workflow/ir.js";
 import { readOpencodeModel } from "../../../workflow/models.js";
+import { OPENCODE_DEFAULTS } from "../../../workflow/opencode-rules.js";
 import { fromOpencodePermission } from "../../../workflow/permissions.js";
 import { compact, Diagnostics, FieldReader, markdownFiles, pick, readMarkdown } from "../../../workflow/read-helpers.js";
 import { readSkills } from "../../../workflow/skills.js";
@@ -230,6 +231,7 @@ function readAgents(
     }
   }
   const agents: Agent[] = [];
+  const restated = restatedRules(config.value.permission, servers);
   for (const s of byName.values()) {
     // `agent.build` with only a permission tunes OpenCode's own agent; it is not an agent of the user's.
     if (BUILT_IN_AGENTS.includes(s.name) && s.prompt.trim() === "") {
@@ -241,13 +243,29 @@ function readAgents(
       });
       continue;
     }
-    const agent = readAgent(s, servers, diags);
+    const agent = readAgent(s, servers, diags, restated);
     if (agent) agents.push(agent);
   }
   return agents;
 }
 
-function readAgent(s: AgentSource, servers: string[], diags: Diagnostics): Agent | undefined {
+const ruleKey = (r: PermissionRule) => `${r.tool}\u0000${r.pattern ?? ""}\u0000${r.action}`;
+
+/**
+ * Rules an agent may hold only because they apply anyway: the project's, OpenCode's defaults for reading,
+ * and Claude Code's asking before Bash, edits and web fetches.
+ */
+function restatedRules(projectPermission: unknown, servers: string[]): Set<string> {
+  const read = OPENCODE_DEFAULTS.filter((e) => e.key === "read");
+  const sources = [
+    projectPermission ?? {},
+    { read: Object.fromEntries(read.map((e) => [e.pattern, e.action])) },
+    { bash: "ask", edit: "ask", webfetch: "ask" },
+  ];
+  return new Set(sources.flatMap((p) => fromOpencodePermission(p, servers).rules.map(ruleKey)));
+}
+
+function readAgent(s: AgentSource, servers: string[], diags: Diagnostics, restated: ReadonlySet<string>): Agent | undefined {
   const f = new FieldReader(s.data, diags.rel(s.file), s.lineOf, diags, "agent");
   if (typeof s.data.tools === "string") {
     diags.add("error", s.file, `"tools" must map tool names to true/false (OpenCode refuses to start on a list); not ported`, {
@@ -267,7 +285,7 @@ function readAgent(s: AgentSource, servers: string[], diags: Diagnostics): Agent
       });
     else model = parsed;
   }
-  const permission = permissionOf(s, f, servers, diags);
+  const permission = permissionOf(s, f, servers, diags, restated);
   const extras = {
     ...pick(s.data, AGENT_EXTRAS),
     ...f.unknown([...AGENT_FIELDS, ...AGENT_EXTRAS], "OpenCode (it sends unknown agent fields to the provider as options)"),
@@ -299,6 +317,7 @@ function permissionOf(
   f: FieldReader,
   servers: string[],
   diags: Diagnostics,
+  restated: ReadonlySet<string>,
 ): Pick<Agent, "tools" | "disallowedTools" | "permission"> {
   const rules: PermissionRule[] = [];
   const tools = f.get("tools", z.record(z.string(), z.boolean()), "error");
@@ -312,10 +331,18 @@ function permissionOf(
   const out: Pick<Agent, "tools" | "disallowedTools" | "permission"> = {};
   let rest = rules;
   if (rules[0]?.tool === "*" && rules[0].action === "deny" && rules[0].pattern === undefined) {
-    const allowed = rules.slice(1).filter((r) => r.pattern === undefined && r.action === "allow");
-    out.tools = editTools(allowed.map((r) => r.tool));
-    rest = rules.slice(1).filter((r) => !allowed.includes(r) && !(r.pattern === undefined && r.action === "deny"));
+    // The tools the agent has: any rule lets it be called, and no later tool-wide deny hides it again.
+    const after = rules.slice(1);
+    const lastToolWide = (tool: string) => after.filter((r) => r.tool === tool && r.pattern === undefined).at(-1)?.action;
+    const available = [...new Set(after.map((r) => r.tool))].filter(
+      (tool) => after.some((r) => r.tool === tool && r.action !== "deny") && lastToolWide(tool) !== "deny",
+    );
+    out.tools = editTools(available);
+    // What is left is the agent's own: not a tool-wide allow, and not a rule it only restates (quartet
+    // restates the project's rules and the runtimes' defaults for each tool an agent has).
+    rest = after.filter((r) => available.includes(r.tool) && !(r.pattern === undefined && r.action === "allow"));
   }
+  rest = rest.filter((r) => !restated.has(ruleKey(r)));
   const denied = rest.filter((r) => r.pattern === undefined && r.action === "deny" && r.tool !== "*");
   if (denied.length > 0) out.disallowedTools = editTools(denied.map((r) => r.tool));
   const finer = rest.filter((r) => !denied.includes(r));
@@ -425,6 +452,7 @@ function readPlugins(layout: OpencodeLayout, wf: Workflow, diags: Diagnostics): 
               matcher: h.matcher,
               type: "command",
               command: h.command,
+              args: h.args,
               timeout: h.timeout,
               extras: {},
               source: { file: diags.rel(file) },

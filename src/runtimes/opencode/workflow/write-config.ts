@@ -189,10 +189,18 @@ function writeHooks(ctx: OpencodeWriteContext): void {
       ctx.losses.add(asset, "type", "unsupported", `${what}: a ${hook.type} hook cannot run from a plugin; not ported`);
       continue;
     }
+    for (const key of Object.keys(hook.extras.claude ?? {}))
+      ctx.losses.add(
+        asset,
+        `extras.claude.${key}`,
+        "unsupported",
+        `${what}: the hook's "${key}" has no counterpart in the plugin; the hook runs without it`,
+      );
     kept.push({
       event: hook.event,
       ...(hook.matcher ? { matcher: hook.matcher } : {}),
       command: hook.command,
+      ...(hook.args ? { args: hook.args } : {}),
       ...(hook.timeout ? { timeout: hook.timeout } : {}),
     });
   }

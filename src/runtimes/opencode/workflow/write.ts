@@ -129,7 +129,7 @@ function writeAgent(ctx: OpencodeWriteContext, agent: Agent): void {
   const { o, losses } = ctx;
   const asset: AssetRef = { kind: "agents", name: agent.name };
   if (agent.tools?.some((t) => ["Edit", "Write", "NotebookEdit", "MultiEdit"].includes(t))) losses.standing(asset, "tools");
-  if (agent.permissionMode && agent.permissionMode !== "default") losses.standing(asset, "permissionMode");
+  if (agent.permissionMode) losses.standing(asset, "permissionMode");
   ctx.project ??= projectRuleset(ctx);
   const permission = toOpencodeAgentPermission(agent, ctx.project);
   for (const reason of permission.lossy) losses.add(asset, "tools", "lossy", reason);
