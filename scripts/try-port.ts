@@ -136,13 +136,16 @@ function differences(a: Workflow, b: Workflow): string[] {
       continue;
     }
     // A list asset (hooks): each item against the item for the same event and command, field by field.
-    const sameItem = (a: Record<string, unknown>, b: Record<string, unknown>) => a.event === b.event && a.command === b.command;
-    const pairs: [Record<string, unknown>, Record<string, unknown>][] = Array.isArray(l.value)
-      ? (l.value as Record<string, unknown>[]).map((item) => [
-          item,
-          (r.value as Record<string, unknown>[]).find((other) => sameItem(item, other)) ?? { event: undefined },
-        ])
-      : [[l.value as Record<string, unknown>, r.value as Record<string, unknown>]];
+    const sameItem = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      a.event === b.event && a.command === b.command && JSON.stringify(a.args) === JSON.stringify(b.args) && a.matcher === b.matcher;
+    const pairs: [Record<string, unknown>, Record<string, unknown>][] = [];
+    if (!Array.isArray(l.value)) pairs.push([l.value as Record<string, unknown>, r.value as Record<string, unknown>]);
+    else
+      for (const item of l.value as Record<string, unknown>[]) {
+        const other = (r.value as Record<string, unknown>[]).find((o) => sameItem(item, o));
+        if (other) pairs.push([item, other]);
+        else if (!out.includes(`${id}\tlost`)) out.push(`${id}\tlost`);
+      }
     for (const [lv, rv] of pairs)
       for (const field of new Set([...Object.keys(lv), ...Object.keys(rv)])) {
         if (field === "source") continue;
@@ -220,4 +223,9 @@ const roundTrip = differences(source, await read(again, from));
 const unexplained = roundTrip.filter((d) => !explained(d, [...ported.losses, ...returned.losses]));
 console.log(`  round trip: ${roundTrip.length} fields differ, ${unexplained.length} not in the loss report`);
 for (const d of unexplained.slice(0, 15)) console.log(`    ${d}`);
-fs.rmSync(scratch, { recursive: true, force: true });
+// OpenCode may still be filling its npm cache in the background: retry, and never fail on the clean-up.
+try {
+  fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+} catch {
+  console.log(`  (left ${scratch} behind: a runtime was still writing there)`);
+}

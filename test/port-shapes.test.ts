@@ -98,6 +98,8 @@ describe("Claude Code frontmatter that Claude Code itself accepts", () => {
     // What Claude Code cannot read either: it skips the agent, so the port reports it and goes on.
     ".claude/agents/lost.md": "---\nname: lost\ndescription: Use it when asked. Examples:\n---\nLost.\n",
     ".claude/agents/dash.md": "---\nname: -x\ndescription: A name Claude Code refuses\n---\nNo.\n",
+    // A command whose frontmatter Claude Code cannot read keeps working there, without its fields.
+    ".claude/commands/broken.md": "---\ndescription: Ends with a colon:\nargument-hint: [x]\n---\nDo the broken thing.\n",
   };
 
   it("is read as Claude Code reads it, and ported", async () => {
@@ -113,6 +115,10 @@ describe("Claude Code frontmatter that Claude Code itself accepts", () => {
     expect(read(dir, ".opencode/agents/dotnet.md")).toContain("name: dotnet-framework-4.8-expert\n");
     expect(read(dir, ".opencode/agents/escaped.md")).toContain("First line\n");
     expect(read(dir, ".opencode/commands/count.md")).toContain('description: "42"');
+    expect(read(dir, ".opencode/commands/broken.md")).toBe("Do the broken thing.\n");
+    expect(r.json!.diagnostics).toContainEqual(
+      expect.objectContaining({ severity: "warning", file: ".claude/commands/broken.md", line: 2 }),
+    );
     const hints = Object.fromEntries(r.json!.losses.filter((l) => l.field === "argumentHint").map((l) => [l.asset, l.reason]));
     expect(Object.keys(hints).sort()).toEqual(["commands/commit", "commands/optimize"]);
   });

@@ -12,10 +12,14 @@ export interface YamlDocument {
   lineOf(path: readonly PropertyKey[]): number;
 }
 
-/** Parses YAML; `firstLine` is the file line the text starts on (frontmatter starts on line 2). */
-export function parseYaml(text: string, file: string, firstLine = 1): YamlDocument {
+/**
+ * Parses YAML; `firstLine` is the file line the text starts on (frontmatter starts on line 2). With
+ * `duplicateKeys`, a key given twice is not an error and the last one counts (as in Bun's parser).
+ */
+export function parseYaml(text: string, file: string, firstLine = 1, o: { duplicateKeys?: boolean } = {}): YamlDocument {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // logLevel "error": a key that is a collection (`{ NAME }: …`) becomes its text without a warning printed.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: !o.duplicateKeys, logLevel: "error" });
   const at = (offset: number) => lines.linePos(offset).line + firstLine - 1;
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;

@@ -44,7 +44,8 @@ export function parseFrontmatter(text: string, file: string, fallback?: YamlFall
   };
 }
 
-function withFinalNewline(text: string): string {
+/** Text that ends with a newline (unless empty): how every prompt and template is held, whatever the file did. */
+export function withFinalNewline(text: string): string {
   return text === "" || text.endsWith("\n") ? text : `${text}\n`;
 }
 
@@ -63,9 +64,8 @@ function parseWithFallback(yamlText: string, file: string, fallback: YamlFallbac
   } catch (e) {
     if (!fallback) throw e;
     const rewritten = fallback(yamlText);
-    if (rewritten === yamlText) throw e;
     try {
-      return parseYaml(rewritten, file, 2);
+      return parseYaml(rewritten, file, 2, { duplicateKeys: true });
     } catch {
       throw e;
     }

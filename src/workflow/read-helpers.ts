@@ -48,13 +48,28 @@ export function markdownFiles(dir: string): { file: string; name: string }[] {
   }));
 }
 
-/** Reads a markdown file's frontmatter, or records why it cannot be read and returns undefined. */
-export function readMarkdown(file: string, diags: Diagnostics, fallback?: YamlFallback): Frontmatter | undefined {
+/**
+ * Reads a markdown file's frontmatter, or records why it cannot be read and returns undefined. With
+ * `withoutFrontmatter`, frontmatter that cannot be read is left out instead (a warning), as Claude Code
+ * does for a command: it keeps the command and its text.
+ */
+export function readMarkdown(
+  file: string,
+  diags: Diagnostics,
+  fallback?: YamlFallback,
+  o: { withoutFrontmatter?: string } = {},
+): Frontmatter | undefined {
+  const text = fs.readFileSync(file, "utf8");
   try {
-    return parseFrontmatter(fs.readFileSync(file, "utf8"), file, fallback);
+    return parseFrontmatter(text, file, fallback);
   } catch (e) {
-    diags.failed(file, e);
-    return undefined;
+    if (o.withoutFrontmatter === undefined) {
+      diags.failed(file, e);
+      return undefined;
+    }
+    const data = e instanceof NamedError ? (e.data as { line?: number; message?: string }) : {};
+    diags.add("warning", file, `${data.message ?? errorMessage(e)}: ${o.withoutFrontmatter}`, data.line ? { line: data.line } : {});
+    return parseFrontmatter(text.replace(/^---[ \t]*\r?\n[\s\S]*?^---[ \t]*(?:\r?\n)+/m, ""), file);
   }
 }
 

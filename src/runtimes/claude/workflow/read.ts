@@ -103,16 +103,25 @@ function readAgents(layout: ClaudeLayout, diags: Diagnostics): Agent[] {
     );
     const description = f.get("description", z.string().min(1), "error")?.replaceAll("\\n", "\n");
     if (!name || !description) {
-      if (md.data.name === undefined || md.data.description === undefined) {
+      if (Object.keys(md.data).length === 0)
+        // A README beside the agents: Claude Code passes over it without a word, and so does the port.
+        diags.add("warning", file, "no frontmatter, so not an agent (Claude Code skips it); not ported", { line: 1 });
+      else if (md.data.name === undefined || md.data.description === undefined) {
         diags.add("error", file, `an agent needs "name" and "description" (Claude Code skips this file); not ported`, { line: 1 });
       }
       continue;
     }
     if (seen.has(name)) {
-      diags.add("error", file, `agent name "${name}" is also used by ${seen.get(name)}; this one is not ported`, {
-        field: "name",
-        line: md.lineOf("name"),
-      });
+      // Claude Code loads the project anyway and keeps one of them, depending on the order it finds the files.
+      diags.add(
+        "warning",
+        file,
+        `agent name "${name}" is also used by ${seen.get(name)}; Claude Code keeps only one, and only that one is ported`,
+        {
+          field: "name",
+          line: md.lineOf("name"),
+        },
+      );
       continue;
     }
     seen.set(name, diags.rel(file));
@@ -143,7 +152,9 @@ function readAgents(layout: ClaudeLayout, diags: Diagnostics): Agent[] {
 function readCommands(layout: ClaudeLayout, diags: Diagnostics): Command[] {
   const commands: Command[] = [];
   for (const { file, name } of markdownFiles(layout.commands)) {
-    const md = readMarkdown(file, diags, claudeYamlFallback);
+    const md = readMarkdown(file, diags, claudeYamlFallback, {
+      withoutFrontmatter: "Claude Code ignores the frontmatter and keeps the command; so does the port",
+    });
     if (!md) continue;
     const f = new FieldReader(md.data, diags.rel(file), (k) => md.lineOf(k), diags, "command");
     const model = f.get("model", z.string());

@@ -125,7 +125,8 @@ function writeAgent(ctx: Ctx, agent: Agent): void {
   const color = agent.color === undefined ? undefined : toClaudeColor(agent.color);
   if (agent.color !== undefined && color !== agent.color) losses.add(asset, "color", "lossy", `${agent.color} → ${color ?? "left out"}`);
   if (agent.maxTurns !== undefined) losses.standing(asset, "maxTurns");
-  if (agent.mode && agent.mode !== "subagent") losses.standing(asset, "mode");
+  // No mode is OpenCode's "all" (primary and subagent): in Claude Code it is a subagent only.
+  if (agent.mode !== "subagent") losses.standing(asset, "mode");
   if (agent.temperature !== undefined || agent.topP !== undefined) losses.standing(asset, "temperature");
   if (agent.hidden !== undefined) losses.standing(asset, "hidden");
   losses.extras(asset, agent.extras.opencode, "agent field");

@@ -78,7 +78,7 @@ export function readOpencodeMcp(config: MergedConfig, diags: Diagnostics): McpSe
               command: fromOpencodeVars(e.command[0]!),
               args: e.command.length > 1 ? e.command.slice(1).map(fromOpencodeVars) : undefined,
               env: mapValues(e.environment),
-              enabled: e.enabled,
+              enabled: e.enabled === false ? false : undefined,
               extras: Object.keys(extra).length > 0 ? { opencode: extra } : {},
               source: { file: diags.rel(at.file), line: at.line },
             }
@@ -88,7 +88,7 @@ export function readOpencodeMcp(config: MergedConfig, diags: Diagnostics): McpSe
               url: fromOpencodeVars(e.url),
               headers: mapValues(e.headers),
               oauth: e.oauth === false ? { disabled: true } : e.oauth,
-              enabled: e.enabled,
+              enabled: e.enabled === false ? false : undefined,
               extras: Object.keys(extra).length > 0 ? { opencode: extra } : {},
               source: { file: diags.rel(at.file), line: at.line },
             },

@@ -32,6 +32,7 @@ import { editTools, fromOpencodeTool } from "../../../workflow/tools.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
 import { readOpencodeConfig, type MergedConfig } from "./config.js";
 import { envRefs } from "./file-refs.js";
+import { withFinalNewline } from "../../../workflow/frontmatter.js";
 import { opencodeYamlFallback } from "./frontmatter.js";
 import { opencodeLayout, type OpencodeLayout } from "./layout.js";
 import { readOpencodeMcp } from "./read-mcp.js";
@@ -197,7 +198,7 @@ function readAgents(
     byName.set(name, {
       name,
       data,
-      prompt: typeof data.prompt === "string" ? data.prompt : "",
+      prompt: typeof data.prompt === "string" ? withFinalNewline(data.prompt) : "",
       file: at.file,
       lineOf: (k) => config.at("agent", name, k).line,
       primary: false,
@@ -210,9 +211,15 @@ function readAgents(
       if (!md) continue;
       const name = typeof md.data.name === "string" && md.data.name !== "" ? md.data.name : place;
       if (files.has(name)) {
-        diags.add("error", file, `agent "${name}" is also defined in ${files.get(name)}; this one is not ported`, {
-          line: md.lineOf("name"),
-        });
+        // OpenCode loads both and keeps one (the later in the order it scans).
+        diags.add(
+          "warning",
+          file,
+          `agent "${name}" is also defined in ${files.get(name)}; OpenCode keeps only one, and only that one is ported`,
+          {
+            line: md.lineOf("name"),
+          },
+        );
         continue;
       }
       files.set(name, diags.rel(file));
@@ -367,7 +374,7 @@ function readCommands(layout: OpencodeLayout, config: MergedConfig, diags: Diagn
     warnEnvRefs(config, ["command", name, "template"], data.template, diags);
     byName.set(name, {
       data,
-      template: typeof data.template === "string" ? data.template : "",
+      template: typeof data.template === "string" ? withFinalNewline(data.template) : "",
       file: at.file,
       lineOf: (k) => config.at("command", name, k).line,
     });
@@ -378,7 +385,14 @@ function readCommands(layout: OpencodeLayout, config: MergedConfig, diags: Diagn
       const md = readMarkdown(file, diags, opencodeYamlFallback);
       if (!md) continue;
       if (files.has(name)) {
-        diags.add("error", file, `command "${name}" is also defined in ${files.get(name)}; this one is not ported`, { line: 1 });
+        diags.add(
+          "warning",
+          file,
+          `command "${name}" is also defined in ${files.get(name)}; OpenCode keeps only one, and only that one is ported`,
+          {
+            line: 1,
+          },
+        );
         continue;
       }
       files.set(name, diags.rel(file));
