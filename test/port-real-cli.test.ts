@@ -11,11 +11,14 @@ import { findBinary } from "../src/core/binaries.js";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { parseScenario, startLabEndpoint } from "../src/lab/lab.js";
 import type { LabRequest } from "../src/lab/model-session.js";
-import type { PermissionAction } from "../src/workflow/ir.js";
+import { readClaudeWorkflow } from "../src/runtimes/claude/workflow/read.js";
+import { readOpencodeWorkflow } from "../src/runtimes/opencode/workflow/read.js";
+import { ASSET_KINDS, type PermissionAction } from "../src/workflow/ir.js";
 import { opencodeDecision } from "../src/workflow/opencode-rules.js";
 import { fileTempDir, tempDir } from "./helpers.js";
 import { portCli, workflowFixture } from "./port.js";
-import { gitInit, opencode, opencodeEnv, run } from "./runtimes.js";
+import { CLAUDE_HARD_CASE_AGENTS, CLAUDE_HARD_CASES, OPENCODE_SUITE, OPENCODE_SUITE_AGENTS } from "./port-corpus.js";
+import { claudeInit, gitInit, opencode, opencodeConfig, opencodeEnv, run } from "./runtimes.js";
 
 /**
  * One OpenCode home for the file. On its first start in a home (and in each project's .opencode/) OpenCode
@@ -215,3 +218,58 @@ describe("an OpenCode workflow ported to Claude Code, run by claude 2.1.197", ()
     }
   }, 120_000);
 });
+
+describe("the runtimes are the judge of what a port reads", () => {
+  const CLAUDE_BUILT_INS = ["claude", "Explore", "general-purpose", "Plan", "statusline-setup"];
+  const OPENCODE_BUILT_INS = ["build", "plan", "general", "explore", "compaction", "title", "summary"];
+
+  it("reads the Claude Code hard cases exactly as claude 2.1.197 loads them", async () => {
+    const dir = corpusProject(CLAUDE_HARD_CASES);
+    const home = fileTempDir("quartet-cc-home-");
+    fs.writeFileSync(path.join(home, ".claude.json"), JSON.stringify({ hasCompletedOnboarding: true }));
+    const init = await claudeInit(dir, home);
+    const loaded = init.agents.filter((a) => !CLAUDE_BUILT_INS.includes(a));
+    expect(loaded.sort()).toEqual([...CLAUDE_HARD_CASE_AGENTS].sort());
+    expect(init.slash_commands).toEqual(expect.arrayContaining(["optimize", "commit", "count", "broken"]));
+    const read = readClaudeWorkflow({
+      root: dir,
+      scope: "project",
+      home,
+      configHome: path.join(home, ".config"),
+      only: [...ASSET_KINDS],
+    }).workflow;
+    expect(read.agents.map((a) => a.name).sort()).toEqual(loaded.sort());
+    expect(read.commands.map((c) => c.name).sort()).toEqual(["broken", "commit", "count", "optimize"]);
+  }, 120_000);
+
+  it("reads the OpenCode suite exactly as opencode 1.18.33 loads it, and Claude Code loads its port", async () => {
+    const dir = corpusProject(OPENCODE_SUITE);
+    const config = await opencodeConfig(dir, ocHome);
+    const loaded = Object.keys(config.agent).filter((a) => !OPENCODE_BUILT_INS.includes(a));
+    expect(loaded.sort()).toEqual([...OPENCODE_SUITE_AGENTS].sort());
+    const layout = { root: dir, scope: "project" as const, home: ocHome, configHome: path.join(ocHome, ".config") };
+    const read = readOpencodeWorkflow({ ...layout, only: [...ASSET_KINDS] }).workflow;
+    expect(read.agents.map((a) => a.name).sort()).toEqual(loaded.sort());
+    expect(read.agents.find((a) => a.name === "planner")!.prompt.trim()).toBe(config.agent.planner!.prompt);
+    expect(read.commands.find((c) => c.name === "hello")!.template.trim()).toBe(config.command.hello!.template);
+
+    const r = await portCli(dir, ["opencode", "claude"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const home = fileTempDir("quartet-cc-home-");
+    fs.writeFileSync(path.join(home, ".claude.json"), JSON.stringify({ hasCompletedOnboarding: true }));
+    const init = await claudeInit(dir, home);
+    expect(init.agents).toEqual(expect.arrayContaining(OPENCODE_SUITE_AGENTS));
+    expect(init.slash_commands).toEqual(expect.arrayContaining(["hello", "team:deploy"]));
+  }, 180_000);
+});
+
+/** A git project holding exactly these files. */
+function corpusProject(files: Record<string, string>): string {
+  const dir = tempDir("quartet-corpus-");
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  gitInit(dir);
+  return dir;
+}

@@ -8,6 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFrontmatter } from "../src/workflow/frontmatter.js";
 import { tempDir } from "./helpers.js";
+import { CLAUDE_HARD_CASES, OPENCODE_SUITE } from "./port-corpus.js";
 import { portCli } from "./port.js";
 
 /** A project holding exactly these files. */
@@ -86,21 +87,7 @@ describe("instructions the user wrote on both sides", () => {
 });
 
 describe("Claude Code frontmatter that Claude Code itself accepts", () => {
-  const files = {
-    // The common "Examples: <example>Context: …" description: invalid YAML, which Claude Code quotes and retries.
-    ".claude/agents/helper.md":
-      '---\nname: helper\ndescription: Use this agent when asked. Examples: <example>Context: the user wants X. user: "do X" assistant: "ok"</example>\ntools: Read Grep, Bash(git log:*)\n---\nHelp.\n',
-    ".claude/agents/dotnet.md": "---\nname: dotnet-framework-4.8-expert\ndescription: Knows .NET 4.8\n---\nKnow.\n",
-    ".claude/agents/escaped.md": "---\nname: escaped\ndescription: First line\\nSecond line\n---\nGo.\n",
-    ".claude/commands/optimize.md": "---\ndescription: Optimize\nargument-hint: [--aggressive] | [--maximum]\n---\nOptimize $ARGUMENTS.\n",
-    ".claude/commands/commit.md": "---\ndescription: Commit\nargument-hint: [message]\n---\nCommit with $ARGUMENTS.\n",
-    ".claude/commands/count.md": "---\ndescription: 42\n---\nCount.\n",
-    // What Claude Code cannot read either: it skips the agent, so the port reports it and goes on.
-    ".claude/agents/lost.md": "---\nname: lost\ndescription: Use it when asked. Examples:\n---\nLost.\n",
-    ".claude/agents/dash.md": "---\nname: -x\ndescription: A name Claude Code refuses\n---\nNo.\n",
-    // A command whose frontmatter Claude Code cannot read keeps working there, without its fields.
-    ".claude/commands/broken.md": "---\ndescription: Ends with a colon:\nargument-hint: [x]\n---\nDo the broken thing.\n",
-  };
+  const files = CLAUDE_HARD_CASES;
 
   it("is read as Claude Code reads it, and ported", async () => {
     const dir = project(files);
@@ -125,27 +112,7 @@ describe("Claude Code frontmatter that Claude Code itself accepts", () => {
 });
 
 describe("an OpenCode suite with nested folders, `name:`, {file:} prompts and both folder spellings", () => {
-  const files = {
-    "opencode.json": JSON.stringify(
-      {
-        $schema: "https://opencode.ai/config.json",
-        agent: {
-          planner: { description: "Plans", mode: "subagent", prompt: "{file:./prompts/plan.txt}", temperature: 0.1 },
-          // Tunes OpenCode's own build agent: not an agent of the user's.
-          build: { permission: { edit: "deny" } },
-        },
-        command: { hello: { description: "From JSON", template: "Say hello from JSON" } },
-      },
-      null,
-      2,
-    ),
-    "prompts/plan.txt": "Plan carefully.\nThen plan again.\n",
-    ".opencode/agent/subagents/code-reviewer.md": "---\nname: CodeReviewer\ndescription: Reviews code\nmode: subagent\n---\nReview it.\n",
-    ".opencode/agent/subagents/plain.md": "---\ndescription: Plain nested agent\nmode: subagent\n---\nBe plain.\n",
-    ".opencode/agent/loose.md": "---\ndescription: Use it. Examples:\nmode: subagent\n---\nLoose.\n",
-    ".opencode/command/team/deploy.md": "---\ndescription: Deploy\n---\nDeploy $1.\n",
-    ".opencode/command/hello.md": "---\ndescription: From markdown\n---\nSay hello from markdown\n",
-  };
+  const files = OPENCODE_SUITE;
 
   it("keeps every name, resolves {file:}, and is a fixed point both ways", async () => {
     const dir = project(files);

@@ -69,3 +69,63 @@ export function opencodeAgent(dir: string, home: string, name: string): Promise<
     );
   });
 }
+
+/** `opencode debug config` in `dir`: the config as OpenCode resolves it (its agents and commands included). */
+export function opencodeConfig(
+  dir: string,
+  home: string,
+): Promise<{ agent: Record<string, { prompt?: string }>; command: Record<string, { template?: string }> }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      opencode,
+      ["debug", "config"],
+      { cwd: dir, env: { PATH: process.env.PATH, LANG: "C.UTF-8", ...opencodeEnv(home) }, timeout: 120_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`opencode debug config failed: ${stderr || error.message}`));
+        resolve(JSON.parse(stdout.slice(stdout.indexOf("{"))) as never);
+      },
+    );
+  });
+}
+
+/** The agents and slash commands Claude Code lists in its `init` event, run in `dir` against a lab endpoint. */
+export async function claudeInit(dir: string, home: string): Promise<{ agents: string[]; slash_commands: string[] }> {
+  const { parseScenario, startLabEndpoint } = await import("../src/lab/lab.js");
+  const scenario = parseScenario(
+    "name: init\ndescription: d\nsteps:\n  - prompt: Say hello.\n    actions:\n      - say: Hello.\n",
+    "inline",
+  );
+  const endpoint = await startLabEndpoint({ scenario, workspace: dir });
+  try {
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        findBinary("claude")!.path,
+        ["-p", "--output-format", "stream-json", "--verbose", "--model", "claude-sonnet-4-5", "--", "Say hello."],
+        {
+          cwd: dir,
+          env: {
+            PATH: process.env.PATH,
+            LANG: "C.UTF-8",
+            HOME: home,
+            ANTHROPIC_BASE_URL: endpoint.url,
+            ANTHROPIC_API_KEY: LAB_API_KEY,
+            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+            DISABLE_AUTOUPDATER: "1",
+          },
+          timeout: 120_000,
+          maxBuffer: 64 << 20,
+        },
+        (error, out, err) => (error ? reject(new Error(`claude failed: ${err || error.message}`)) : resolve(out)),
+      ),
+    );
+    const init = stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { type?: string; subtype?: string; agents?: string[]; slash_commands?: string[] })
+      .find((e) => e.type === "system" && e.subtype === "init");
+    if (!init) throw new Error(`claude printed no init event: ${stdout.slice(0, 400)}`);
+    return { agents: init.agents ?? [], slash_commands: init.slash_commands ?? [] };
+  } finally {
+    await endpoint.close();
+  }
+}
