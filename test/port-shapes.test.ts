@@ -6,7 +6,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readClaudeWorkflow } from "../src/runtimes/claude/workflow/read.js";
+import { readOpencodeWorkflow } from "../src/runtimes/opencode/workflow/read.js";
+import { claudeDecision } from "../src/workflow/claude-rules.js";
 import { parseFrontmatter } from "../src/workflow/frontmatter.js";
+import { ASSET_KINDS } from "../src/workflow/ir.js";
+import { OPENCODE_DEFAULTS, opencodeDecision } from "../src/workflow/opencode-rules.js";
+import { opencodeEntries } from "../src/workflow/permissions.js";
 import { tempDir } from "./helpers.js";
 import { CLAUDE_HARD_CASES, OPENCODE_SUITE } from "./port-corpus.js";
 import { portCli } from "./port.js";
@@ -140,5 +146,47 @@ describe("an OpenCode suite with nested folders, `name:`, {file:} prompts and bo
     // The config entry keeps its {file:} reference.
     const config = back.json!.files.find((f) => f.file === "opencode.json");
     expect(JSON.parse(config?.after ?? read(dir, "opencode.json")).agent.planner.prompt).toBe("{file:./prompts/plan.txt}");
+  });
+});
+
+describe("an OpenCode agent's own finer rules, ported to Claude Code", () => {
+  it("never let the Claude Code agent do more than OpenCode let it", async () => {
+    const project: Record<string, string> = {
+      "opencode.json": JSON.stringify({ permission: { webfetch: "allow", bash: { "*": "ask", "git *": "allow" } } }),
+      ".opencode/agents/guard.md":
+        '---\ndescription: Runs commands, never rm\nmode: subagent\npermission:\n  bash:\n    "*": allow\n    "rm *": deny\n---\nGuard.\n',
+      ".opencode/agents/asker.md": "---\ndescription: Asks before fetching\nmode: subagent\npermission:\n  webfetch: ask\n---\nAsk.\n",
+    };
+    const dir = tempDir("quartet-shapes-");
+    for (const [file, text] of Object.entries(project)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    }
+    const r = await portCli(dir, ["opencode", "claude", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const place = { root: dir, scope: "project" as const, home: dir, configHome: path.join(dir, ".config"), only: [...ASSET_KINDS] };
+    const source = readOpencodeWorkflow(place).workflow;
+    const target = readClaudeWorkflow(place).workflow;
+    const projectRules = opencodeEntries(JSON.parse(project["opencode.json"]!).permission);
+    const samples = [
+      { tool: "Bash", key: "bash", input: "rm -rf build" },
+      { tool: "Bash", key: "bash", input: "ls" },
+      { tool: "Bash", key: "bash", input: "git status" },
+      { tool: "WebFetch", key: "webfetch", input: "https://docs.example.dev" },
+    ];
+    const rank = { allow: 0, ask: 1, deny: 2 } as const;
+    for (const name of ["guard", "asker"]) {
+      const own = opencodeEntries(parseFrontmatter(project[`.opencode/agents/${name}.md`]!, name).data.permission);
+      const agent = target.agents.find((a) => a.name === name)!;
+      for (const s of samples) {
+        const inOpencode = opencodeDecision([...OPENCODE_DEFAULTS, ...projectRules, ...own], s.key, s.input);
+        const inClaude = claudeDecision(target.permissions, agent, s.tool, s.input);
+        expect(
+          rank[inClaude],
+          `${name}: ${s.tool}(${s.input}) is ${inClaude} in Claude Code, ${inOpencode} in OpenCode`,
+        ).toBeGreaterThanOrEqual(rank[inOpencode]);
+      }
+    }
+    expect(source.agents.find((a) => a.name === "guard")!.permission).toBeDefined();
   });
 });

@@ -104,13 +104,20 @@ function writeAgent(ctx: Ctx, agent: Agent): void {
     if (list.includes("Edit") && list.includes("Write")) losses.standing(asset, field);
     return kept.join(", ");
   };
-  if (agent.permission?.length)
+  // Claude Code has no per-agent rules. Dropping an allow only makes the agent ask more; dropping a deny or
+  // an ask would let it do more than in OpenCode, so the tool is taken from it instead.
+  const finer = agent.permission ?? [];
+  const guarded = [...new Set(finer.filter((r) => r.action !== "allow" && r.tool !== "*").map((r) => r.tool))];
+  if (finer.length > 0)
     losses.add(
       asset,
       "permission",
       "unsupported",
-      `per-agent rules ${agent.permission.map(describeRule).join(", ")} have no Claude Code agent field; put them in .claude/settings.json if they should apply everywhere`,
+      `per-agent rules ${finer.map(describeRule).join(", ")} have no Claude Code agent field` +
+        (guarded.length > 0 ? `; the agent is denied ${guarded.join(", ")} altogether rather than allowed more than in OpenCode` : "") +
+        "; put them in .claude/settings.json if they should apply everywhere",
     );
+  const disallowed = [...new Set([...(agent.disallowedTools ?? []), ...guarded])];
   let model: string | undefined;
   if (agent.model) {
     const m = toClaudeModel(agent.model);
@@ -141,7 +148,7 @@ function writeAgent(ctx: Ctx, agent: Agent): void {
     name,
     description,
     tools: tools(agent.tools, "tools"),
-    disallowedTools: tools(agent.disallowedTools, "disallowedTools"),
+    disallowedTools: tools(disallowed.length > 0 ? disallowed : undefined, "disallowedTools"),
     model,
     permissionMode: agent.permissionMode,
     maxTurns: agent.maxTurns,

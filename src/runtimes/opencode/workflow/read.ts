@@ -264,11 +264,10 @@ const ruleKey = (r: PermissionRule) => `${r.tool}\u0000${r.pattern ?? ""}\u0000$
  */
 function restatedRules(projectPermission: unknown, servers: string[]): Set<string> {
   const read = OPENCODE_DEFAULTS.filter((e) => e.key === "read");
-  const sources = [
-    projectPermission ?? {},
-    { read: Object.fromEntries(read.map((e) => [e.pattern, e.action])) },
-    { bash: "ask", edit: "ask", webfetch: "ask" },
-  ];
+  // Claude Code's asking counts only for tools the project says nothing about (else its rules decide).
+  const project = projectPermission && typeof projectPermission === "object" ? (projectPermission as Record<string, unknown>) : {};
+  const claudeAsks = Object.fromEntries(["bash", "edit", "webfetch"].filter((k) => project[k] === undefined).map((k) => [k, "ask"]));
+  const sources = [projectPermission ?? {}, { read: Object.fromEntries(read.map((e) => [e.pattern, e.action])) }, claudeAsks];
   return new Set(sources.flatMap((p) => fromOpencodePermission(p, servers).rules.map(ruleKey)));
 }
 
