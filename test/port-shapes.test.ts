@@ -76,6 +76,16 @@ describe("instructions the user wrote on both sides", () => {
     expect(JSON.parse(read(dir, "opencode.json")).instructions).toEqual(["CLAUDE.md"]);
   });
 
+  it("that import an AGENTS.md not written yet are not copied into it: OpenCode reads CLAUDE.md itself", async () => {
+    const dir = project({ "CLAUDE.md": `# Project\n\n@AGENTS.md\n\nUse pnpm.\n` });
+    const data = tempDir("quartet-data-");
+    const r = await portCli(dir, ["claude", "opencode", "--json"], data);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.existsSync(path.join(dir, "AGENTS.md"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "opencode.json"))).toBe(false);
+    expect((await status(dir, data)).instructions).toBe("in sync");
+  });
+
   it("keep the entries the user listed in opencode.json", async () => {
     const dir = project({
       "CLAUDE.md": CLAUDE,

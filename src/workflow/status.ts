@@ -86,6 +86,9 @@ function stateOf(o: {
   // The same asset read from both sides (a skill OpenCode reads from .claude/skills), or nothing to change.
   if (o.sides.length === 2 && o.hashes[0]!.get(o.id) === o.hashes[1]!.get(o.id)) return "in sync";
   if (o.sides.some(unchanged)) return "in sync";
+  // Both sides have it and a port either way would write nothing: one file both runtimes read (OpenCode
+  // reading CLAUDE.md when there is no AGENTS.md).
+  if (o.sides.length === 2 && o.sides.every((side) => (o.planned[side].get(o.id) ?? []).length === 0)) return "in sync";
   if (o.sides.length === 1) {
     const side = o.sides[0]!;
     return (o.planned[side].get(o.id) ?? []).length === 0 ? "not portable" : `${side} only`;

@@ -11,7 +11,7 @@ import { assetPath } from "../../../workflow/asset-path.js";
 import { toOpencodeAgentPermission, type ProjectRuleset } from "../../../workflow/agent-permission.js";
 import { toOpencodeColor } from "../../../workflow/colors.js";
 import { writeFrontmatter } from "../../../workflow/frontmatter.js";
-import { resolveImportPath } from "../../../workflow/imports.js";
+import { findImports, resolveImportPath } from "../../../workflow/imports.js";
 import type { Agent, Command, Instructions, Skill } from "../../../workflow/ir.js";
 import { Losses } from "../../../workflow/losses.js";
 import { describeModel, toOpencodeModel } from "../../../workflow/models.js";
@@ -56,8 +56,14 @@ function writeInstructions(ctx: OpencodeWriteContext, inst: Instructions): void 
   const asset: AssetRef = { kind: "instructions", name: "instructions" };
   const agentsMd = layout.agentsMd;
   const abs = (f: string) => (path.isAbsolute(f) ? f : path.join(o.root, f));
-  // A CLAUDE.md that imports AGENTS.md already shares one file with OpenCode: nothing to copy there.
-  const importsAgentsMd = inst.imports.some((i) => abs(i.file) === agentsMd);
+  // A CLAUDE.md that imports AGENTS.md already shares one file with OpenCode: nothing to copy there. When
+  // that AGENTS.md does not exist yet, a copy of CLAUDE.md written there would be imported into CLAUDE.md
+  // itself; OpenCode reads CLAUDE.md on its own when there is no AGENTS.md, so nothing is written at all.
+  const mainFile = inst.main ? abs(inst.main.file) : undefined;
+  const importsAgentsMd =
+    inst.imports.some((i) => abs(i.file) === agentsMd) ||
+    (mainFile !== undefined && findImports(inst.main!.text).some((i) => resolveImportPath(i.ref, mainFile, o.home) === agentsMd));
+  const readsClaudeMdItself = importsAgentsMd && !fs.existsSync(agentsMd) && mainFile === layout.claudeMdFallback;
   const listed: string[] = [];
   const listEntry = (file: string) => {
     const a = abs(file);
@@ -74,7 +80,7 @@ function writeInstructions(ctx: OpencodeWriteContext, inst: Instructions): void 
       .split("\n")
       .filter((line) => !/^\s*@\S+\s*$/.test(line))
       .join("\n");
-    if (own.trim() !== "") listEntry(inst.main.file);
+    if (own.trim() !== "" && !readsClaudeMdItself) listEntry(inst.main.file);
     for (const imp of inst.imports) listEntry(imp.file);
   } else if (inst.main) {
     let text = inst.main.text;
