@@ -44,7 +44,20 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   return program;
 }
 
+/**
+ * A reader that stops early (`quartet cache | head -1`) closes the pipe: the output is no longer wanted, so
+ * quartet ends quietly with status 0, as `cat` or `git log` do, instead of crashing on EPIPE.
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(0);
+      throw e;
+    });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
