@@ -113,6 +113,16 @@ describe("quartet usage for people", () => {
     expect(csv.stdout.split("\n")[0]).toBe("Day,Requests,Input,Cache write,Cache read,Output,Hit rate,Cost,Cache tax");
   });
 
+  it("refuses a --home that does not exist, and creates nothing", async () => {
+    const data = tempDir("quartet-data-");
+    const missing = path.join(tempDir("quartet-parent-"), "typo");
+    const r = await runCli(["usage", "--home", missing], { dataDir: data });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--home ${missing} is not a folder`);
+    expect(fs.existsSync(missing)).toBe(false);
+    expect(fs.existsSync(path.join(data, "homes"))).toBe(false);
+  });
+
   it("names every place it looked when there is no data at all", async () => {
     const empty = tempDir("quartet-empty-");
     const r = await runCli(["usage", "--home", empty]);

@@ -3,6 +3,7 @@
  * database, ingesting new log lines first, and printing warnings.
  */
 import crypto from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { openDatabase, type Db } from "../core/db.js";
@@ -90,6 +91,9 @@ export async function openReport(flags: ReportFlags): Promise<ReportContext> {
   if (filters.since !== undefined && filters.until !== undefined && filters.since > filters.until) {
     throw new UsageError("--since is after --until");
   }
+  // A mistyped --home would otherwise read as an empty home and get a ledger of its own.
+  if (flags.home !== undefined && !fs.statSync(flags.home, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(`--home ${flags.home} is not a folder`);
   const env = lookupEnv({ home: flags.home });
   const db = openDatabase(flags.home ? homeLedgerFile(paths.dataDir, env.home) : paths.dbFile);
   const progress = progressBar({ label: "Reading logs", enabled: flags.progress !== false });

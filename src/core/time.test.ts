@@ -56,6 +56,13 @@ describe("--since / --until", () => {
     expect(() => parseDateBound("yesterday", "UTC", false)).toThrow(/invalid date/);
     expect(() => parseDateBound("2026-13-40", "UTC", false)).toThrow(/invalid date/);
   });
+
+  it("rejects a day that is not on the calendar, with the formats it takes", () => {
+    expect(() => parseDateBound("2026-02-30", "UTC", true)).toThrow(/invalid date "2026-02-30" \(use YYYY-MM-DD/);
+    expect(() => parseDateBound("20250229", "UTC", false)).toThrow(/invalid date/);
+    expect(() => parseDateBound("2026-04-31T10:00:00Z", "UTC", false)).toThrow(/invalid date/);
+    expect(parseDateBound("2028-02-29", "UTC", false)).toBe(ts("2028-02-29T00:00:00Z"));
+  });
 });
 
 describe("day keys across many hours", () => {

@@ -102,16 +102,25 @@ export function blockStarts(sortedTs: readonly number[]): number[] {
  * `end` selects the end of a day-only value, so `--until 2026-11-24` includes that day.
  */
 export function parseDateBound(value: string, tz: string, end: boolean): number {
+  const invalid = () => new UsageError(`invalid date "${value}" (use YYYY-MM-DD, YYYYMMDD or an ISO date-time)`);
   const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(value);
   const dayOnly = compact ? `${compact[1]}-${compact[2]}-${compact[3]}` : /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null;
+  // JavaScript rolls 2026-02-30 over to March 2; a day that is not on the calendar is a mistake.
+  const day = dayOnly ?? /^(\d{4}-\d{2}-\d{2})T/.exec(value)?.[1];
+  if (day !== undefined && !isCalendarDay(day)) throw invalid();
   if (dayOnly) {
     const start = startOfLocalDay(dayOnly, tz);
-    if (Number.isNaN(start)) throw new UsageError(`invalid date "${value}"`);
+    if (Number.isNaN(start)) throw invalid();
     return end ? startOfLocalDay(nextDay(dayOnly), tz) - 1 : start;
   }
   const ts = Date.parse(value);
-  if (Number.isNaN(ts)) throw new UsageError(`invalid date "${value}" (use YYYY-MM-DD, YYYYMMDD or an ISO date-time)`);
+  if (Number.isNaN(ts)) throw invalid();
   return ts;
+}
+
+function isCalendarDay(day: string): boolean {
+  const ts = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(ts) && new Date(ts).toISOString().slice(0, 10) === day;
 }
 
 function nextDay(day: string): string {
