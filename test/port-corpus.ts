@@ -2,6 +2,19 @@
  * Shapes from real public workflows that the runtimes accept, written here as small projects of our own:
  * the port tests read them, and the real-runtime tests check that Claude Code and OpenCode load them too.
  */
+import fs from "node:fs";
+import path from "node:path";
+import { tempDir } from "./helpers.js";
+
+/** A project holding exactly these files (paths relative to it). */
+export function writeProject(files: Record<string, string>): string {
+  const dir = tempDir("quartet-corpus-");
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
 
 /** Claude Code agents and commands that Claude Code 2.1.197 loads (and two it refuses). */
 export const CLAUDE_HARD_CASES: Record<string, string> = {

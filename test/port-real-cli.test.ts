@@ -17,7 +17,7 @@ import { ASSET_KINDS, type PermissionAction } from "../src/workflow/ir.js";
 import { opencodeDecision } from "../src/workflow/opencode-rules.js";
 import { fileTempDir, tempDir } from "./helpers.js";
 import { portCli, workflowFixture } from "./port.js";
-import { CLAUDE_HARD_CASE_AGENTS, CLAUDE_HARD_CASES, OPENCODE_SUITE, OPENCODE_SUITE_AGENTS } from "./port-corpus.js";
+import { CLAUDE_HARD_CASE_AGENTS, CLAUDE_HARD_CASES, OPENCODE_SUITE, OPENCODE_SUITE_AGENTS, writeProject } from "./port-corpus.js";
 import { claudeInit, gitInit, opencode, opencodeConfig, opencodeEnv, run } from "./runtimes.js";
 
 /**
@@ -265,11 +265,7 @@ describe("the runtimes are the judge of what a port reads", () => {
 
 /** A git project holding exactly these files. */
 function corpusProject(files: Record<string, string>): string {
-  const dir = tempDir("quartet-corpus-");
-  for (const [file, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), text);
-  }
+  const dir = writeProject(files);
   gitInit(dir);
   return dir;
 }

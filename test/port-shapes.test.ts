@@ -14,18 +14,10 @@ import { ASSET_KINDS } from "../src/workflow/ir.js";
 import { OPENCODE_DEFAULTS, opencodeDecision } from "../src/workflow/opencode-rules.js";
 import { opencodeEntries } from "../src/workflow/permissions.js";
 import { tempDir } from "./helpers.js";
-import { CLAUDE_HARD_CASES, OPENCODE_SUITE } from "./port-corpus.js";
+import { CLAUDE_HARD_CASES, OPENCODE_SUITE, writeProject } from "./port-corpus.js";
 import { portCli } from "./port.js";
 
-/** A project holding exactly these files. */
-function project(files: Record<string, string>): string {
-  const dir = tempDir("quartet-shapes-");
-  for (const [file, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
+const project = writeProject;
 
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), "utf8");
 
@@ -167,11 +159,7 @@ describe("an OpenCode agent's own finer rules, ported to Claude Code", () => {
         '---\ndescription: Runs commands, never rm\nmode: subagent\npermission:\n  bash:\n    "*": allow\n    "rm *": deny\n---\nGuard.\n',
       ".opencode/agents/asker.md": "---\ndescription: Asks before fetching\nmode: subagent\npermission:\n  webfetch: ask\n---\nAsk.\n",
     };
-    const dir = tempDir("quartet-shapes-");
-    for (const [file, text] of Object.entries(project)) {
-      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-      fs.writeFileSync(path.join(dir, file), text);
-    }
+    const dir = writeProject(project);
     const r = await portCli(dir, ["opencode", "claude", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const place = { root: dir, scope: "project" as const, home: dir, configHome: path.join(dir, ".config"), only: [...ASSET_KINDS] };

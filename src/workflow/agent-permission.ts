@@ -16,7 +16,7 @@ import { toOpencodeTool } from "./tools.js";
 /** OpenCode keys whose calls only read: Claude Code needs no permission for them, in any mode. */
 const READ_ONLY_KEYS = ["read", "glob", "grep", "list"];
 /** OpenCode keys of the tools Claude Code asks about when no rule matches (its default mode). */
-const CLAUDE_ASKS_BY_DEFAULT = ["bash", "edit", "webfetch"];
+export const CLAUDE_ASKS_BY_DEFAULT: readonly string[] = ["bash", "edit", "webfetch"];
 
 export type AgentPermissionSource = Pick<Agent, "tools" | "disallowedTools" | "permissionMode" | "permission">;
 

@@ -24,6 +24,7 @@ import {
   type Workflow,
 } from "../../../workflow/ir.js";
 import { readOpencodeModel } from "../../../workflow/models.js";
+import { CLAUDE_ASKS_BY_DEFAULT } from "../../../workflow/agent-permission.js";
 import { OPENCODE_DEFAULTS } from "../../../workflow/opencode-rules.js";
 import { fromOpencodePermission } from "../../../workflow/permissions.js";
 import { compact, Diagnostics, FieldReader, markdownFiles, pick, readMarkdown } from "../../../workflow/read-helpers.js";
@@ -266,7 +267,7 @@ function restatedRules(projectPermission: unknown, servers: string[]): Set<strin
   const read = OPENCODE_DEFAULTS.filter((e) => e.key === "read");
   // Claude Code's asking counts only for tools the project says nothing about (else its rules decide).
   const project = projectPermission && typeof projectPermission === "object" ? (projectPermission as Record<string, unknown>) : {};
-  const claudeAsks = Object.fromEntries(["bash", "edit", "webfetch"].filter((k) => project[k] === undefined).map((k) => [k, "ask"]));
+  const claudeAsks = Object.fromEntries(CLAUDE_ASKS_BY_DEFAULT.filter((k) => project[k] === undefined).map((k) => [k, "ask"]));
   const sources = [projectPermission ?? {}, { read: Object.fromEntries(read.map((e) => [e.pattern, e.action])) }, claudeAsks];
   return new Set(sources.flatMap((p) => fromOpencodePermission(p, servers).rules.map(ruleKey)));
 }

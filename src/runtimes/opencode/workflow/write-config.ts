@@ -2,19 +2,25 @@
  * The config half of an OpenCode port: MCP servers and permissions as keys of opencode.json(c) (edited in
  * place), and hooks as quartet's generated plugin in `.opencode/plugins/`.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { generatePlugin, PLUGIN_EVENTS, PLUGIN_FILE_NAME, type PluginHook } from "../../../workflow/hooks-plugin.js";
 import type { McpServer, PermissionRule, Permissions, Settings } from "../../../workflow/ir.js";
 import { describeModel, toOpencodeModel } from "../../../workflow/models.js";
-import { jsonValueAt, type AssetRef } from "../../../workflow/outputs.js";
+import type { AssetRef } from "../../../workflow/outputs.js";
 import type { ProjectRuleset } from "../../../workflow/agent-permission.js";
 import { opencodeEntries, toOpencodePermission } from "../../../workflow/permissions.js";
+import { Diagnostics } from "../../../workflow/read-helpers.js";
+import { readOpencodeConfig, type MergedConfig } from "./config.js";
 import { configTarget, NEW_CONFIG } from "./layout.js";
 import type { OpencodeWriteContext } from "./write.js";
 
 /** Values that look like a credential written out in full rather than referenced through a variable. */
 const SECRET_NAME = /(token|secret|password|api[_-]?key|auth)/i;
+
+/** The target's config as OpenCode merges it, read once per port. */
+export function targetConfig(ctx: OpencodeWriteContext): MergedConfig {
+  return (ctx.config ??= readOpencodeConfig(ctx.layout, new Diagnostics(ctx.o.root)));
+}
 
 export function writeOpencodeConfig(ctx: OpencodeWriteContext): void {
   const wf = ctx.o.workflow;
@@ -170,8 +176,8 @@ function topLevelPermission(p: Permissions, root: string) {
 export function projectRuleset(ctx: OpencodeWriteContext): ProjectRuleset {
   const wf = ctx.o.workflow;
   if (wf.permissions) return { ...topLevelPermission(wf.permissions, ctx.o.root).ruleset, inTarget: true };
-  const config = configTarget(ctx.layout);
-  const existing = config.exists ? jsonValueAt(fs.readFileSync(config.file, "utf8"), ["permission"]) : undefined;
+  // Every config file's `permission`, merged as OpenCode merges them.
+  const existing = targetConfig(ctx).value.permission;
   const defaults = wf.runtime === "claude" ? toOpencodePermission([], { precedence: "action", topLevel: true }).ruleset.defaults : [];
   return { defaults, rules: opencodeEntries(existing), last: [], inTarget: defaults.length === 0 };
 }

@@ -19,10 +19,10 @@ import { jsonValueAt, markdownOutput, withoutSections, type AssetRef, type Outpu
 import { Diagnostics } from "../../../workflow/read-helpers.js";
 import { opencodeSkillProblem } from "../../../workflow/skills.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
-import { readOpencodeConfig, type MergedConfig } from "./config.js";
+import type { MergedConfig } from "./config.js";
 import { substituteFileRefs } from "./file-refs.js";
 import { configTarget, NEW_CONFIG, opencodeAssetDir, opencodeLayout, type OpencodeLayout } from "./layout.js";
-import { projectRuleset, writeOpencodeConfig } from "./write-config.js";
+import { projectRuleset, targetConfig, writeOpencodeConfig } from "./write-config.js";
 
 const NATIVE_SKILL_DIRS = [".claude/skills/", ".agents/skills/"];
 
@@ -226,13 +226,13 @@ function pushAsset(
 ): void {
   const dir = opencodeAssetDir(ctx.layout, a.key, a.place);
   const file = path.join(dir, `${a.place}.md`);
-  ctx.config ??= readOpencodeConfig(ctx.layout, new Diagnostics(ctx.o.root));
-  const entries = (ctx.config.value[a.key] ?? {}) as Record<string, unknown>;
+  const config = targetConfig(ctx);
+  const entries = (config.value[a.key] ?? {}) as Record<string, unknown>;
   if (fs.existsSync(file) || !Object.hasOwn(entries, a.name)) {
     ctx.outputs.push(markdownOutput(file, a.data, a.text, a.asset));
     return;
   }
-  const configFile = ctx.config.at(a.key, a.name).file;
+  const configFile = config.at(a.key, a.name).file;
   const raw = jsonValueAt(fs.readFileSync(configFile, "utf8"), [a.key, a.name, a.textField]);
   const fields: Record<string, unknown> = { ...a.data, name: undefined };
   if (!(typeof raw === "string" && sameAsFileRef(raw, a.text, configFile, ctx.layout.home))) fields[a.textField] = a.text;
