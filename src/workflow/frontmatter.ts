@@ -22,6 +22,20 @@ const CLOSE = /^---[ \t]*$/m;
  */
 export type YamlFallback = (yaml: string) => string;
 
+/**
+ * The block with each top-level `key: value` line that `pattern` matches (key and value its two groups)
+ * replaced by what `rewrite` returns: how both runtimes' fallbacks rework a block, line for line.
+ */
+export function rewriteKeyValueLines(yaml: string, pattern: RegExp, rewrite: (key: string, value: string, line: string) => string): string {
+  return yaml
+    .split("\n")
+    .map((line) => {
+      const m = pattern.exec(line);
+      return m ? rewrite(m[1]!, m[2]!, line) : line;
+    })
+    .join("\n");
+}
+
 export function parseFrontmatter(text: string, file: string, fallback?: YamlFallback): Frontmatter {
   const open = OPEN.exec(text);
   if (!open) return { data: {}, body: withFinalNewline(text), lineOf: () => 1 };

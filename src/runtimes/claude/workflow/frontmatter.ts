@@ -7,24 +7,18 @@
  * then has no name and is skipped).
  */
 import { parseDocument } from "yaml";
+import { rewriteKeyValueLines } from "../../../workflow/frontmatter.js";
 
 const KEY_VALUE = /^([a-zA-Z_-]+):\s+(.+)$/;
 const NEEDS_QUOTES = /[{}[\]*&#!|>%@`]|: /;
 
 export function claudeYamlFallback(yaml: string): string {
-  return yaml
-    .split("\n")
-    .map((line) => {
-      const m = KEY_VALUE.exec(line);
-      if (!m) return line;
-      const [, key, value] = m as unknown as [string, string, string];
-      if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) return line;
-      if (value.startsWith("[") && value.endsWith("]") && isList(value)) return line;
-      if (!NEEDS_QUOTES.test(value)) return line;
-      return `${key}: "${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
-    })
-    .join("\n")
-    .replace(/^\t+/gm, (tabs) => "  ".repeat(tabs.length));
+  return rewriteKeyValueLines(yaml, KEY_VALUE, (key, value, line) => {
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) return line;
+    if (value.startsWith("[") && value.endsWith("]") && isList(value)) return line;
+    if (!NEEDS_QUOTES.test(value)) return line;
+    return `${key}: "${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+  }).replace(/^\t+/gm, (tabs) => "  ".repeat(tabs.length));
 }
 
 function isList(text: string): boolean {

@@ -4,19 +4,15 @@
  * `description: Use it. Examples:` loads. Checked with `opencode debug config`. A file that still fails
  * is skipped (agents) or stops OpenCode (commands).
  */
+import { rewriteKeyValueLines } from "../../../workflow/frontmatter.js";
+
 const KEY_VALUE = /^([a-zA-Z_][a-zA-Z0-9_]*)\s*:\s*(.*)$/;
 
 export function opencodeYamlFallback(yaml: string): string {
-  return yaml
-    .split("\n")
-    .map((line) => {
-      const m = KEY_VALUE.exec(line);
-      if (!m) return line;
-      const [, key, raw] = m as unknown as [string, string, string];
-      const value = raw.trimEnd();
-      if (value === "" || value === "|" || value === ">" || value.startsWith('"') || value.startsWith("'")) return line;
-      // One line of JSON is a YAML double-quoted scalar with the same text (OpenCode writes a `|-` block).
-      return value.includes(":") ? `${key}: ${JSON.stringify(value)}` : line;
-    })
-    .join("\n");
+  return rewriteKeyValueLines(yaml, KEY_VALUE, (key, raw, line) => {
+    const value = raw.trimEnd();
+    if (value === "" || value === "|" || value === ">" || value.startsWith('"') || value.startsWith("'")) return line;
+    // One line of JSON is a YAML double-quoted scalar with the same text (OpenCode writes a `|-` block).
+    return value.includes(":") ? `${key}: ${JSON.stringify(value)}` : line;
+  });
 }
