@@ -16,10 +16,10 @@ export const FIXTURES = path.join(ROOT, "test", "fixtures");
 const perTest: string[] = [];
 const perFile: string[] = [];
 afterEach(() => {
-  for (const dir of perTest.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of perTest.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 afterAll(() => {
-  for (const dir of perFile.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of perFile.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 /**

@@ -203,10 +203,40 @@ export async function sessionLab(
       spawnSync("tmux", ["-L", socket, "kill-server"]);
       const deadline = Date.now() + 10_000;
       while (pids.some(processAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      // A runtime's children (OpenCode's server, a hook still running, a pane killed mid-test) can outlive
+      // the pane and keep writing into the home; every process still holding it is ended too.
+      await endProcessesWithHome(home);
       removeTmuxSocket(socket);
       await inner.close();
     },
   };
+}
+
+/** Ends (SIGKILL) every process of this user whose environment has HOME=`home`, and waits until they are gone. */
+async function endProcessesWithHome(home: string): Promise<void> {
+  const holders = () =>
+    fs
+      .readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)
+      .filter((d) => {
+        try {
+          return fs.readFileSync(`/proc/${d}/environ`, "latin1").split("\0").includes(`HOME=${home}`);
+        } catch {
+          return false; // gone, or not ours
+        }
+      })
+      .map(Number);
+  const deadline = Date.now() + 10_000;
+  for (let left = holders(); left.length > 0 && Date.now() < deadline; left = holders()) {
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** The pane's process id, to kill the runtime the way a crash would. */
