@@ -76,6 +76,29 @@ describe("quartet usage --json", () => {
     expect((await usage("--since", "2026-01-01")).totals.requests).toBe(all.totals.requests);
   });
 
+  it("says, when the filters match nothing, which days each runtime's data covers", async () => {
+    const byRuntime = (await usage("--by", "runtime", "--tz", "UTC")).rows as {
+      key: string;
+      requests: number;
+      firstTs: string;
+      lastTs: string;
+    }[];
+    for (const [command, noun] of [
+      ["usage", "usage matches"],
+      ["cache", "sessions match"],
+    ] as const) {
+      const r = await runCli([command, "--home", home, "--until", "2026-01-01", "--tz", "UTC"], { dataDir: data, env: { NO_COLOR: "1" } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`No ${noun} these filters. The ledger holds `);
+      for (const row of byRuntime) {
+        const [first, last] = [row.firstTs.slice(0, 10), row.lastTs.slice(0, 10)];
+        expect(r.stdout).toContain(
+          `${row.key}: ${row.requests} request${row.requests === 1 ? "" : "s"} ${first === last ? `on ${first}` : `from ${first} to ${last}`}`,
+        );
+      }
+    }
+  });
+
   it("shows an unknown model's cost as null with a warning naming it, never as $0", async () => {
     const h = fixtureHome(["claude"]);
     writeLines(path.join(h, ".claude", "projects", "-work-x", "s.jsonl"), [

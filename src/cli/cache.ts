@@ -4,11 +4,12 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { colors, fmtPercent, fmtTokens, fmtUsd, renderCsv, renderJson, renderTable, type Column } from "../core/output.js";
+import { colors, fmtPercent, fmtTokens, fmtUsd, plural, renderCsv, renderJson, renderTable, type Column } from "../core/output.js";
 import { CAUSE_LABEL, Ledger, type CacheSessionRow, type TimelineRow } from "../ledger/ledger.js";
 import {
   ledgerIsEmpty,
   noDataMessage,
+  noMatchMessage,
   openReport,
   printWarnings,
   reportFlags,
@@ -72,7 +73,7 @@ export async function cacheCommand(session: string | undefined, flags: CacheFlag
   } else if (ledgerIsEmpty(ctx)) {
     process.stdout.write(noDataMessage(ctx) + "\n");
   } else if (rows.length === 0) {
-    process.stdout.write("No sessions match these filters.\n");
+    process.stdout.write(noMatchMessage(ctx, "sessions") + "\n");
   } else {
     process.stdout.write((await renderTable(rows, columns)) + "\n");
     process.stdout.write(colors.dim("quartet cache <session> shows one session's requests and breaks.\n"));
@@ -136,13 +137,15 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
     return;
   }
   process.stdout.write(
-    `Session ${session} (${rows[0]?.runtime ?? "?"}): ${summary.requests} requests, ${summary.cacheBreaks} breaks, ` +
+    `Session ${session} (${rows[0]?.runtime ?? "?"}): ${plural(summary.requests, "request")}, ${plural(summary.cacheBreaks, "break")}, ` +
       `hit rate ${fmtPercent(summary.cacheHitRate)}, cost ${fmtUsd(summary.costUsd ?? summary.knownCostUsd)}, cache tax ${fmtUsd(summary.cacheTaxUsd ?? summary.knownCacheTaxUsd)}\n`,
   );
   process.stdout.write((await renderTable(rows, columns)) + "\n");
   if (causes.length > 0) {
     process.stdout.write(
-      "Cache tax by cause: " + causes.map((c) => `${CAUSE_LABEL[c.cause]} ${fmtUsd(c.taxUsd)} (${c.breaks} breaks)`).join(", ") + "\n",
+      "Cache tax by cause: " +
+        causes.map((c) => `${CAUSE_LABEL[c.cause]} ${fmtUsd(c.taxUsd)} (${plural(c.breaks, "break")})`).join(", ") +
+        "\n",
     );
   }
   if (!ledgerIsEmpty(ctx)) printWarnings(reportWarnings(ctx));

@@ -8,11 +8,11 @@ import path from "node:path";
 import type { Command } from "commander";
 import { openDatabase, type Db } from "../core/db.js";
 import { formatWarning, type Warning } from "../core/errors.js";
-import { colors, terminalSafe, type OutputFormat } from "../core/output.js";
+import { colors, plural, terminalSafe, type OutputFormat } from "../core/output.js";
 import { lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
 import { loadPricing, type Pricing } from "../core/pricing.js";
 import { progressBar, waitingLine } from "../core/progress.js";
-import { localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
+import { dayKey, localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
 import { Ledger, type Filters, type IngestResult } from "../ledger/ledger.js";
 import { selectRuntimes } from "../runtimes/registry.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
@@ -129,7 +129,7 @@ export function reportWarnings(ctx: ReportContext): Warning[] {
   });
   const unpriced = Ledger.unpricedModels(ctx.db, ctx.filters).map((m) => ({
     code: "unknown-price",
-    message: `no price for model "${m.model}" (${m.runtime}, ${m.requests} requests): its cost is shown as unknown; add it to ${ctx.pricing.overrideFile ?? "a pricing override file"}`,
+    message: `no price for model "${m.model}" (${m.runtime}, ${plural(m.requests, "request")}): its cost is shown as unknown; add it to ${ctx.pricing.overrideFile ?? "a pricing override file"}`,
   }));
   return [...ctx.ingest.warnings, ...stored, ...unpriced];
 }
@@ -151,6 +151,23 @@ export function noDataMessage(ctx: ReportContext): string {
   }
   lines.push("Run an agent (claude, opencode or codex) and try again, or point --home at a copied home folder.");
   return lines.join("\n");
+}
+
+/**
+ * The message for filters that match nothing in a ledger that has data: what the ledger does cover, per
+ * runtime, so the user sees at once whether --since/--until missed the data or the runtime has none.
+ */
+export function noMatchMessage(ctx: ReportContext, what: "usage" | "sessions"): string {
+  const ranges = Ledger.dataRange(
+    ctx.db,
+    ctx.runtimes.map((r) => r.id),
+  );
+  const days = (r: { firstTs: number; lastTs: number }) => {
+    const [first, last] = [dayKey(r.firstTs, ctx.tz), dayKey(r.lastTs, ctx.tz)];
+    return first === last ? `on ${first}` : `from ${first} to ${last}`;
+  };
+  const covers = ranges.map((r) => `${r.runtime}: ${plural(r.requests, "request")} ${days(r)}`).join("; ");
+  return `No ${what} match${what === "usage" ? "es" : ""} these filters. The ledger holds ${covers} (days in ${ctx.tz}).`;
 }
 
 export function ledgerIsEmpty(ctx: ReportContext): boolean {

@@ -4,7 +4,6 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { UsageError } from "../core/errors.js";
 import { LAB_API_KEY } from "../core/lab-key.js";
 import { quartetPaths } from "../core/paths.js";
 import { startEndpoint } from "../lab/endpoint.js";
@@ -13,13 +12,14 @@ import { newRunId, runsDir, saveRequests, saveRun, type LabRun } from "../lab/ru
 import { loadScenario } from "../lab/scenario.js";
 import { selectRuntimes } from "../runtimes/registry.js";
 import { privateDir } from "../core/files.js";
+import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
 
 export function registerLabServe(lab: Command): void {
   lab
     .command("serve")
     .description("serve the scripted Anthropic-compatible endpoint on 127.0.0.1 and record what it receives")
     .option("--scenario <name|file>", "the scenario whose actions the model follows", "explore-edit-test")
-    .option("--port <port>", "port to listen on (default: any free port)", "0")
+    .option(PORT_FLAG, PORT_HELP, parsePort)
     .option("--workspace <dir>", "the folder the runtime works in (paths in tool calls are relative to it)", process.cwd())
     .option("--runtime <name>", "which runtime you will point at it, to label the recording", "claude")
     .action((flags: ServeFlags) => labServeCommand(flags));
@@ -27,15 +27,14 @@ export function registerLabServe(lab: Command): void {
 
 interface ServeFlags {
   scenario: string;
-  port: string;
+  port?: number;
   workspace: string;
   runtime: string;
 }
 
 export async function labServeCommand(flags: ServeFlags): Promise<void> {
   const runtime = selectRuntimes(flags.runtime)[0]!.id;
-  const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${flags.port}")`);
+  const port = flags.port ?? 0;
   const { scenario, file } = loadScenario(flags.scenario);
   const workspace = path.resolve(flags.workspace);
   const dataDir = quartetPaths().dataDir;

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { errorMessage, NamedError } from "../core/errors.js";
 import { colors, terminalSafe } from "../core/output.js";
+import { addExamples } from "./examples.js";
 import { VERSION } from "./version.js";
 
 type Register = (program: Command) => void;
@@ -41,6 +42,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const named = argv[2];
   const group = GROUPS.find((g) => named !== undefined && g.commands.includes(named));
   for (const g of group ? [group] : GROUPS) (await g.load())(program);
+  addExamples(program);
   return program;
 }
 

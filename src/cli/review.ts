@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { privateDir } from "../core/files.js";
 import { mapLimited } from "../core/map-limited.js";
+import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
 import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6, terminalSafe } from "../core/output.js";
 import {
   addTask,
@@ -191,11 +192,10 @@ export function registerReview(program: Command): void {
   program
     .command("board")
     .description("the review board in your browser, on 127.0.0.1")
-    .option("--port <port>", "port (default: any free port)", "0")
+    .option(PORT_FLAG, PORT_HELP, parsePort)
     .option("--no-open", "do not open the browser")
-    .action(async (flags: { port: string; open: boolean }) => {
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${flags.port}")`);
+    .action(async (flags: { port?: number; open: boolean }) => {
+      const port = flags.port ?? 0;
       const { ctx, usage } = openReview();
       const repo = repositoryRoot(process.cwd());
       const refresh = () => usage.refresh(ctx.sessions.registry.current(), 5000).catch(() => {});
@@ -288,10 +288,12 @@ function openBrowser(url: string, dataDir: string): string {
   const command = process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
   try {
     const child = spawn(command, [pathToFileURL(file).href], { detached: true, stdio: "ignore" });
-    child.on("error", () => process.stderr.write(`could not open a browser (${command}); open the URL above\n`));
+    child.on("error", () =>
+      process.stderr.write(`${colors.yellow("warning:")} could not open a browser (${command}); open the URL above\n`),
+    );
     child.unref();
   } catch {
-    process.stderr.write(`could not open a browser; open the URL above\n`);
+    process.stderr.write(`${colors.yellow("warning:")} could not open a browser; open the URL above\n`);
   }
   return file;
 }

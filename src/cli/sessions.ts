@@ -7,7 +7,18 @@ import fs from "node:fs";
 import type { Command } from "commander";
 import { openDatabase, type Db } from "../core/db.js";
 import { UsageError } from "../core/errors.js";
-import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6, type Column } from "../core/output.js";
+import {
+  colors,
+  fmtDuration,
+  fmtPercent,
+  fmtTokens,
+  fmtUsd,
+  plural,
+  renderJson,
+  renderTable,
+  round6,
+  type Column,
+} from "../core/output.js";
 import { lookupEnv, quartetPaths } from "../core/paths.js";
 import type { Figures } from "../ledger/ledger.js";
 import { RUNTIMES, runtimeById, runtimeIds } from "../runtimes/registry.js";
@@ -141,7 +152,7 @@ export function registerSessions(program: Command): void {
       const { ctx } = openSessions();
       const grid = gridSessions(ctx);
       if (!flags.attach || !process.stdin.isTTY) {
-        process.stdout.write(`${grid.panes} sessions tiled; attach with: tmux ${grid.attach.args.join(" ")}\n`);
+        process.stdout.write(`${plural(grid.panes, "session")} tiled; attach with: tmux ${grid.attach.args.join(" ")}\n`);
         return;
       }
       foreground(grid.attach, "the grid");

@@ -4,7 +4,16 @@ import { UsageError } from "../core/errors.js";
 import { timed } from "../core/timing.js";
 import { fmtPercent, fmtTokens, fmtUsd, renderCsv, renderJson, renderTable, round6, type Column } from "../core/output.js";
 import { GROUP_BY, Ledger, type Figures, type GroupBy, type UsageRow } from "../ledger/ledger.js";
-import { ledgerIsEmpty, noDataMessage, openReport, printWarnings, reportFlags, reportWarnings, type ReportFlags } from "./context.js";
+import {
+  ledgerIsEmpty,
+  noDataMessage,
+  noMatchMessage,
+  openReport,
+  printWarnings,
+  reportFlags,
+  reportWarnings,
+  type ReportFlags,
+} from "./context.js";
 
 export function registerUsage(program: Command): void {
   reportFlags(
@@ -44,7 +53,7 @@ export async function usageCommand(flags: ReportFlags & { by: string }): Promise
     return;
   }
   if (rows.length === 0) {
-    process.stdout.write("No usage matches these filters.\n");
+    process.stdout.write(noMatchMessage(ctx, "usage") + "\n");
   } else {
     process.stdout.write((await renderTable(rows, columns, { key: "Total", ...totals } as UsageRow)) + "\n");
     if (rows.some((r) => r.costUsd === null))

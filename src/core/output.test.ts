@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { terminalSafe } from "./output.js";
+import { renderCsv, terminalSafe } from "./output.js";
 
 describe("terminalSafe", () => {
   it("removes every escape sequence and control character, and keeps the text", () => {
@@ -14,5 +14,17 @@ describe("terminalSafe", () => {
 
   it("leaves ordinary text, accents and emoji alone", () => {
     expect(terminalSafe("héllo → wörld ✓ 🎉")).toBe("héllo → wörld ✓ 🎉");
+  });
+});
+
+describe("renderCsv", () => {
+  it("rounds fractional numbers as JSON does, keeps integers and quotes text that needs it", () => {
+    const rows = [{ cost: 0.1 + 0.07471894999999998, n: 12345678901, name: 'a, "b"' }];
+    const csv = renderCsv(rows, [
+      { header: "Cost", value: (r) => r.cost },
+      { header: "N", value: (r) => r.n },
+      { header: "Name", value: (r) => r.name },
+    ]);
+    expect(csv).toBe('Cost,N,Name\n0.174719,12345678901,"a, ""b"""\n');
   });
 });

@@ -58,7 +58,8 @@ export function renderCsv<Row>(rows: readonly Row[], columns: readonly Column<Ro
 
 function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return "";
-  const s = String(v);
+  // Sums of dollars carry floating-point noise (0.17471894999999998); CSV gets the rounding JSON gets.
+  const s = typeof v === "number" && !Number.isInteger(v) ? String(round6(v)) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
@@ -94,6 +95,11 @@ export function fmtUsd(n: number | null | undefined): string {
   if (n === null || n === undefined) return "unknown";
   if (n !== 0 && Math.abs(n) < 0.01) return `$${n.toFixed(4)}`;
   return `$${n.toFixed(2)}`;
+}
+
+/** A count with its noun, singular for one: "1 break", "3 breaks" (nouns that add "s"). */
+export function plural(n: number, noun: string): string {
+  return `${fmtInt(n)} ${n === 1 ? noun : `${noun}s`}`;
 }
 
 export function fmtPercent(ratio: number | null | undefined): string {

@@ -37,8 +37,6 @@ export const PriceRow = z
   .strict();
 export type PriceRow = z.infer<typeof PriceRow>;
 
-export const PriceOverrideFile = z.union([z.array(PriceRow), z.object({ models: z.array(PriceRow) }).strict()]);
-
 export function readPriceOverride(file: string): PriceRowType[] {
   let text: string;
   try {
@@ -51,17 +49,44 @@ export function readPriceOverride(file: string): PriceRowType[] {
 
 export function parsePriceOverride(text: string, file: string): PriceRowType[] {
   const tree = parseJsoncTree(text, file);
-  const parsed = PriceOverrideFile.safeParse(jsonc.getNodeValue(tree));
+  const value: unknown = jsonc.getNodeValue(tree);
+  // Checked against the shape the file has, so an error names the row and field, not "invalid union".
+  const schema = Array.isArray(value) ? z.array(PriceRow) : z.object({ models: z.array(PriceRow) }).strict();
+  if (value === null || typeof value !== "object") {
+    throw new InputError({
+      message: 'expected an array of price rows, or { "models": [ … ] }',
+      file,
+      line: lineAt(text, tree.offset),
+    });
+  }
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const node = jsonc.findNodeAtLocation(tree, issue.path as (string | number)[]);
-    const field = issue.path.join(".");
+    // An unknown key is pointed at itself, not at the row that holds it.
+    const where = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
+    const node = jsonc.findNodeAtLocation(tree, where as (string | number)[]);
+    // A missing field is pointed at the row that lacks it.
+    const at = node ?? nearestNode(tree, where as (string | number)[]);
+    const field = fieldPath(where as (string | number)[]);
     throw new InputError({
-      message: `invalid price row${field ? ` at ${field}` : ""}: ${issue.message}`,
+      message: `${field ? `${field}: ` : ""}${node === undefined && issue.code === "invalid_type" ? "missing" : issue.message}`,
       file,
-      line: lineAt(text, node?.offset ?? 0),
+      line: lineAt(text, at?.offset ?? 0),
       field,
     });
   }
   return Array.isArray(parsed.data) ? parsed.data : parsed.data.models;
+}
+
+function nearestNode(tree: jsonc.Node, at: readonly (string | number)[]): jsonc.Node | undefined {
+  for (let n = at.length - 1; n >= 0; n--) {
+    const node = jsonc.findNodeAtLocation(tree, at.slice(0, n) as (string | number)[]);
+    if (node) return node;
+  }
+  return tree;
+}
+
+/** `models[0].input`, as a person would point at it in the file. */
+function fieldPath(at: readonly (string | number)[]): string {
+  return at.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
 }

@@ -156,7 +156,25 @@ describe("the override file", () => {
     fs.writeFileSync(file, `[\n  ${JSON.stringify(row)},\n  ${JSON.stringify({ ...row, input: -1 })}\n]\n`);
     const error = await loadPricing({ overrideFile: file }).catch((e: unknown) => e);
     expect(InputError.isInstance(error)).toBe(true);
-    expect((error as InstanceType<typeof InputError>).data).toMatchObject({ file, line: 3, field: "1.input" });
+    expect((error as InstanceType<typeof InputError>).data).toMatchObject({ file, line: 3, field: "[1].input" });
+  });
+
+  it.each([
+    [
+      "a wrong type in the { models } form",
+      `{\n  // ours\n  "models": [\n    { "input": "3" }\n  ]\n}`,
+      4,
+      "models[0].input",
+      /expected number, received string/,
+    ],
+    ["a missing field", `[\n  {\n    "model": "x"\n  }\n]`, 2, "[0].input", /missing/],
+    ["an unknown field", `[\n  ${JSON.stringify(row)}\n]`.replace(/}\n]$/, ',\n  "typo": 1}\n]'), 3, "[0].typo", /Unrecognized key/],
+  ])("points at %s by line and field", async (_, text, line, field, message) => {
+    const file = path.join(tempDir(), "pricing.json");
+    fs.writeFileSync(file, text);
+    const error = await loadPricing({ overrideFile: file }).catch((e: unknown) => e);
+    expect((error as InstanceType<typeof InputError>).data).toMatchObject({ file, line, field });
+    expect((error as Error).message).toMatch(message);
   });
 
   it("names the line of broken JSON", async () => {

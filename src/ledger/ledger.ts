@@ -8,6 +8,7 @@ export {
   cacheSessions,
   dailyByRuntime,
   hasRecords,
+  dataRange,
   GROUP_BY,
   matchSessions,
   taxByCause,

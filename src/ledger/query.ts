@@ -217,6 +217,19 @@ export function hasRecords(db: Db, runtimes: readonly RuntimeId[]): boolean {
   return db.prepare(`SELECT 1 FROM usage_record ${w.sql} LIMIT 1`).get(...w.params) !== undefined;
 }
 
+/** The first and last request time per runtime, over the given runtimes, ignoring every other filter. */
+export function dataRange(
+  db: Db,
+  runtimes: readonly RuntimeId[],
+): { runtime: string; firstTs: number; lastTs: number; requests: number }[] {
+  const w = whereClause({ runtimes });
+  return db
+    .prepare(
+      `SELECT runtime, MIN(ts) AS firstTs, MAX(ts) AS lastTs, COUNT(*) AS requests FROM usage_record ${w.sql} GROUP BY runtime ORDER BY runtime`,
+    )
+    .all(...w.params) as { runtime: string; firstTs: number; lastTs: number; requests: number }[];
+}
+
 export function totals(db: Db, f: Filters): Figures {
   const src = source(f);
   return figures(db.prepare(`SELECT ${src.sums} FROM ${src.from} ${src.where.sql}`).get(...src.where.params) as SumRow);

@@ -4,7 +4,7 @@
  */
 import type { Db } from "../core/db.js";
 import { formatWarning, type Warning } from "../core/errors.js";
-import { fmtInt, fmtPercent, fmtTokens, fmtUsd } from "../core/output.js";
+import { fmtInt, fmtPercent, fmtTokens, fmtUsd, plural } from "../core/output.js";
 import { escapeHtml, horizontalBars, lineChart, stackedBars, type Series } from "../core/svg-chart.js";
 import { CAUSE_LABEL } from "./cache-analytics.js";
 import { cacheSessions, dailyByRuntime, taxByCause, totals, type Filters } from "./query.js";
@@ -54,7 +54,7 @@ export function renderHtmlReport(r: ReportInput): string {
   const causeChart = horizontalBars({
     label: "Cache tax by cause",
     color: "#c0392b",
-    items: causes.map((c) => ({ label: CAUSE_LABEL[c.cause], value: c.taxUsd, note: `${c.breaks} breaks` })),
+    items: causes.map((c) => ({ label: CAUSE_LABEL[c.cause], value: c.taxUsd, note: plural(c.breaks, "break") })),
     format: (v) => fmtUsd(v),
   });
   const sessionRows = top
