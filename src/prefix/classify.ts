@@ -10,6 +10,7 @@
  */
 import type { Block, Ttl } from "./blocks.js";
 import { changedText, firstDivergence, type Divergence } from "./diff.js";
+import { blockProse, changedSections, type PromptSection } from "./sections.js";
 import { LOOKBACK_BLOCKS } from "./simulator.js";
 
 export const CAUSES = [
@@ -60,6 +61,11 @@ export interface BreakExplanation {
   detail?: string;
   /** Every block sent in both requests whose content changed, the first one included (at most 8). */
   changed?: string[];
+  /**
+   * For a system change: the named sections of system context that changed in any block (prefix/sections.ts),
+   * e.g. `git-status`, or `git-status` and `instructions` when CLAUDE.md was edited and git status shows it.
+   */
+  sections?: PromptSection[];
 }
 
 /** Ids of the blocks both requests have whose content differs. */
@@ -100,6 +106,18 @@ function isSystemContext(b: Block): boolean {
   return b.role === "system" || b.text.includes("<system-reminder>");
 }
 
+/** The named sections of system context that changed, over every block both requests send, in block order. */
+function systemSections(prev: readonly Block[], curr: readonly Block[]): PromptSection[] {
+  const before = new Map(prev.map((b) => [b.id, b]));
+  const found = new Set<PromptSection>();
+  for (const c of curr) {
+    const p = before.get(c.id);
+    if (!p || p.hash === c.hash || !(isSystemContext(p) || isSystemContext(c))) continue;
+    for (const s of changedSections(blockProse(p), blockProse(c)).sections) found.add(s);
+  }
+  return [...found];
+}
+
 function toolName(id: string | undefined): string {
   return /^tools\[(.*)\]$/.exec(id ?? "")?.[1] ?? "";
 }
@@ -123,6 +141,10 @@ function explainTools(d: Divergence, prev: readonly Block[], curr: readonly Bloc
 
 export function classifyBreak(input: ClassifyInput): BreakExplanation {
   let explanation = explain(input);
+  if (explanation.cause === "system-changed") {
+    const sections = systemSections(input.previous.blocks, input.current.blocks);
+    if (sections.length > 0) explanation = { ...explanation, sections };
+  }
   // A changed block explains where the prompt differs, but an expired cache also lost the unchanged prefix
   // before it: say both, or the user fixes the edit and still pays for the pause.
   if (input.expired && explanation.cause !== "ttl-expired") {
