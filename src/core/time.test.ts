@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockStarts, dayKey, monthKey, parseDateBound, weekKey } from "./time.js";
+import { blockStarts, dayKey, monthKey, parseDateBound, weekKey, weekStart } from "./time.js";
 
 const ts = (iso: string) => Date.parse(iso);
 
@@ -16,6 +16,14 @@ describe("calendar keys", () => {
     expect(weekKey(ts("2026-11-23T10:00:00Z"), "UTC")).toBe("2026-W48"); // Monday
     expect(weekKey(ts("2026-11-29T10:00:00Z"), "UTC")).toBe("2026-W48"); // Sunday
     expect(weekKey(ts("2027-01-01T10:00:00Z"), "UTC")).toBe("2026-W53"); // Friday of 2026's last week
+  });
+
+  it("starts a week at local Monday midnight, the week weekKey names", () => {
+    expect(weekStart(ts("2026-11-29T23:59:00Z"), "UTC")).toBe(ts("2026-11-23T00:00:00Z"));
+    expect(weekStart(ts("2026-11-23T00:00:00Z"), "UTC")).toBe(ts("2026-11-23T00:00:00Z"));
+    // Sunday 23:30 UTC is already Monday in Berlin: the new week, from Berlin's midnight.
+    expect(weekStart(ts("2026-11-29T23:30:00Z"), "Europe/Berlin")).toBe(ts("2026-11-29T23:00:00Z"));
+    expect(weekKey(ts("2026-11-29T23:00:00Z"), "Europe/Berlin")).toBe("2026-W49");
   });
 
   it("gives months in the local calendar", () => {

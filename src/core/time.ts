@@ -82,6 +82,14 @@ export function weekKey(ts: number, tz: string): string {
   return `${date.getUTCFullYear()}-W${pad(week)}`;
 }
 
+/** Epoch ms of the start (local Monday midnight in `tz`) of the ISO week holding `ts`, as weekKey counts weeks. */
+export function weekStart(ts: number, tz: string): number {
+  const p = localParts(ts, tz);
+  const date = new Date(Date.UTC(p.year, p.month - 1, p.day));
+  date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() || 7) - 1));
+  return startOfLocalDay(date.toISOString().slice(0, 10), tz);
+}
+
 /**
  * Assigns 5-hour blocks to sorted timestamps: a block starts at the UTC hour floor of its first
  * request and holds every request before start + 5h (the rule ccusage and Claude's meter share).

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { fixtureHome, snapshotTree, tempDir, writeLines } from "../../test/helpers.js";
 import { testLedger } from "../../test/ledger.js";
 import { migrate, openDatabase, type Db } from "../core/db.js";
+import { tryLock } from "../core/file-lock.js";
 import { lookupEnv } from "../core/paths.js";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { buildPricing } from "../core/pricing.js";
@@ -72,6 +73,20 @@ describe("ingest", () => {
     const second = await ledger.ingest();
     expect(second).toMatchObject({ recordsWritten: 1, sourcesRead: 1 });
     expect(totals(ledger)!.n).toBe(before + 1);
+  });
+
+  it("reads nothing and returns at once when asked not to wait for another process's run", async () => {
+    const home = fixtureHome(["claude"]);
+    const ledger = testLedger(home, ["claude"]);
+    const pricing = buildPricing(PRICE_TABLE);
+    const o = { db: ledger.db, env: lookupEnv({ home }), pricing, runtimes: [RUNTIMES.get("claude")!], skipIfBusy: true };
+    const lock = tryLock(`${ledger.db.name}.ingest-lock`)!;
+    try {
+      expect(await ingest(o)).toMatchObject({ busy: true, sourcesRead: 0, recordsWritten: 0 });
+    } finally {
+      lock.release();
+    }
+    expect((await ingest(o)).recordsWritten).toBeGreaterThan(5);
   });
 
   it("picks up a half-written last line once it is complete, without a warning", async () => {

@@ -15,13 +15,13 @@
  * never records that reports miss.
  *
  * Only one process ingests into a ledger at a time (a lock the OS releases if it dies); others wait, then
- * read what is left, usually nothing.
+ * read what is left, usually nothing, or (the status line) read nothing and go on with the ledger as it is.
  */
 import fs from "node:fs";
 import type { Db } from "../core/db.js";
 import { crashPoint } from "../core/crash-point.js";
 import { errorMessage, NamedError, type Warning } from "../core/errors.js";
-import { acquireLock, type HeldLock } from "../core/file-lock.js";
+import { acquireLock, tryLock, type HeldLock } from "../core/file-lock.js";
 import { specialKind } from "../core/files.js";
 import type { LookupEnv } from "../core/paths.js";
 import { silentProgress, type Progress } from "../core/progress.js";
@@ -56,6 +56,11 @@ export interface IngestOptions {
    * with `endSnapshot(db)`.
    */
   snapshot?: boolean;
+  /**
+   * When another process is bringing the ledger up to date, read nothing and return at once (`busy`) instead
+   * of waiting: for callers that must answer fast (the status line) and can show the ledger as it stands.
+   */
+  skipIfBusy?: boolean;
 }
 
 export interface IngestResult {
@@ -65,6 +70,8 @@ export interface IngestResult {
   sourcesFound: number;
   sourcesRead: number;
   recordsWritten: number;
+  /** Nothing was read: another process held the ledger (only with `skipIfBusy`). */
+  busy?: boolean;
 }
 
 type StorePlan = { spec: Extract<SourceSpec, { kind: "store" }>; known?: KnownSource; fingerprint: string };
@@ -78,7 +85,11 @@ export const LedgerIncompleteError = NamedError.create<"LedgerIncompleteError", 
  */
 export async function ingest(o: IngestOptions): Promise<IngestResult> {
   if (o.db.inTransaction) throw new Error("ingest needs its connection free: end the previous snapshot (endSnapshot) first");
-  const lock = await lockLedger(o.db, o.onWait);
+  const lock = o.skipIfBusy && !o.db.memory ? tryLock(lockFile(o.db)) : await lockLedger(o.db, o.onWait);
+  if (!lock && !o.db.memory) {
+    if (o.snapshot) o.db.exec("BEGIN");
+    return { looked: [], warnings: [], sourcesFound: 0, sourcesRead: 0, recordsWritten: 0, busy: true };
+  }
   try {
     const result = await ingestLocked(o);
     if (o.snapshot) {
@@ -102,8 +113,10 @@ export function endSnapshot(db: Db): void {
 
 async function lockLedger(db: Db, onWait?: (waitedMs: number) => void): Promise<HeldLock | null> {
   if (db.memory) return null;
-  return acquireLock(`${db.name}.ingest-lock`, { onWait, timeoutMs: LOCK_TIMEOUT_MS });
+  return acquireLock(lockFile(db), { onWait, timeoutMs: LOCK_TIMEOUT_MS });
 }
+
+const lockFile = (db: Db) => `${db.name}.ingest-lock`;
 
 async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   const { db } = o;

@@ -62,3 +62,28 @@ export const claudeLogs: LogSource = {
     return { sources, looked, warnings };
   },
 };
+
+/**
+ * The transcripts of one session, named as discover() names them (the ledger remembers a source by its path):
+ * the session's own file and its subagents' (`<session>/subagents/agent-<id>.jsonl`). Empty when the file is
+ * not a transcript under a folder discover() reads, so reading a single session never adds a source that a
+ * full report would not.
+ */
+export function claudeSessionSources(env: LookupEnv, transcript: string): SourceSpec[] {
+  if (!path.isAbsolute(transcript) || !transcript.endsWith(".jsonl")) return [];
+  // The folder's real path, the file's own name: discover() lists a symlinked transcript by its link.
+  const real = path.join(realpathOrSelf(path.dirname(transcript)), path.basename(transcript));
+  const seenRoots = new Set<string>();
+  for (const root of claudeProjectRoots(env)) {
+    const rootReal = realpathOrSelf(root.path);
+    if (seenRoots.has(rootReal)) continue;
+    seenRoots.add(rootReal);
+    const rel = path.relative(rootReal, real);
+    if (rel.startsWith("..") || path.isAbsolute(rel)) continue;
+    const file = path.join(path.normalize(root.path), rel);
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return [];
+    const nested = walkFiles(file.slice(0, -".jsonl".length), { match: (name) => name.endsWith(".jsonl"), warnings: [] });
+    return [file, ...nested].map((p) => ({ kind: "jsonl", runtime: "claude", path: p }));
+  }
+  return [];
+}
