@@ -52,29 +52,45 @@ describe("quartet lab run, explore-edit-test, one process per turn", () => {
       const ledger = testLedger(perTurn.run.runtimes.find((r) => r.runtime === runtime)!.home, [runtime]);
       await ledger.ingest();
       const t = ledger.rows(
-        "SELECT sum(input_tokens) AS input, sum(cache_read_tokens) AS read, sum(cache_write_5m_tokens + cache_write_1h_tokens) AS write, sum(output_tokens) AS output FROM usage_record",
+        "SELECT sum(input_tokens) AS input, sum(cache_read_tokens) AS read, sum(cache_write_5m_tokens + cache_write_1h_tokens) AS write, sum(output_tokens) AS output, round(sum(cache_tax_usd), 6) AS tax FROM usage_record",
       )[0];
+      // The cache tax too: the lab's figure is the one `quartet usage` reports from the runtime's own logs.
       expect(t, runtime).toEqual({
         input: s.uncachedInputTokens,
         read: s.cacheReadTokens,
         write: s.cacheWriteTokens,
         output: s.outputTokens,
+        tax: s.cacheTaxUsd,
       });
     }
   });
 
-  it("finds Claude Code's git status in its system prompt breaking the cache after the edit", () => {
+  it("finds Claude Code's git status in its system prompt breaking the cache after the edit, and says what to do", () => {
     const claude = perTurn.report.runtimes.find((r) => r.runtime === "claude")!;
     expect(claude.breaks).toContainEqual(
-      expect.objectContaining({ turn: 5, block: "system[2]", cause: "system-changed", excerpt: expect.stringContaining("M src/todos.js") }),
+      expect.objectContaining({
+        turn: 5,
+        block: "system[2]",
+        cause: "system-changed",
+        reason: "git-status-changed",
+        hint: expect.stringContaining("long-lived process"),
+        excerpt: expect.stringContaining("M src/todos.js"),
+      }),
     );
     expect(perTurn.report.runtimes.find((r) => r.runtime === "opencode")!.breaks).toEqual([]);
+    expect(perTurn.report.summary).toMatch(/^claude costs [\d.]+× opencode: its prompt is [\d.]+× larger/);
+  });
+
+  it("shows each turn's progress with its number, the runtime and the time elapsed", () => {
+    for (const runtime of ["claude", "opencode"])
+      for (let turn = 1; turn <= 6; turn++)
+        expect(perTurn.cli.stderr).toMatch(new RegExp(`^lab: ${runtime} turn ${turn}/6 · \\d+(?:m\\d\\d)?s elapsed: \\S`, "m"));
   });
 
   it("writes a self-contained HTML report with both runtimes and the break", () => {
     const html = fs.readFileSync(htmlFile, "utf8");
     for (const s of perTurn.report.runtimes) expect(html).toContain(`>${s.runtime}</td>`);
-    expect(html).toContain("<code>system[2]</code> system prompt changed");
+    expect(html).toContain("<code>system[2]</code> `git status` section of the system prompt changed");
     expect(html).toContain("Token counts are estimates");
     expect(html).not.toMatch(/<script|<link|src="http|url\(http/);
   });

@@ -14,7 +14,7 @@ describe("quartet lab run, variants", () => {
       expect(
         rt.breaks.find((b) => b.turn === 3),
         rt.runtime,
-      ).toMatchObject({ cause: "ttl-expired", detail: "5m" });
+      ).toMatchObject({ cause: "ttl-expired", detail: "5m", reason: "ttl-expired", hint: expect.stringContaining("1-hour cache") });
     }
   }, 600_000);
 
@@ -26,12 +26,19 @@ describe("quartet lab run, variants", () => {
     expect(opencode.breaks.find((b) => b.turn === 3)).toMatchObject({
       block: "system[0]",
       cause: "system-changed",
+      reason: "instructions-changed",
       excerpt: expect.stringContaining("Prefer early returns"),
     });
     const claude = r.report.runtimes.find((x) => x.runtime === "claude")!;
     // Claude Code re-reads git status (system[2]: "M CLAUDE.md") and CLAUDE.md (in the first message) in a new process.
     const brk = claude.breaks.find((b) => b.turn === 3)!;
-    expect(brk).toMatchObject({ block: "system[2]", cause: "system-changed", excerpt: expect.stringContaining("M CLAUDE.md") });
+    expect(brk).toMatchObject({
+      block: "system[2]",
+      cause: "system-changed",
+      reason: "instructions-changed",
+      sections: ["git-status", "instructions"],
+      excerpt: expect.stringContaining("M CLAUDE.md"),
+    });
     expect(brk.changed?.some((id) => id.startsWith("messages[0]"))).toBe(true);
   }, 600_000);
 });

@@ -1,10 +1,13 @@
-/** Test helper: running `quartet lab run` with the real pinned runtimes and reading what it recorded. */
+/**
+ * Test helpers: running `quartet lab run` with the real pinned runtimes and reading what it recorded, and the
+ * lab runs recorded once with them (test/fixtures/lab/runs).
+ */
 import path from "node:path";
 import type { LabReport } from "../src/lab/report.js";
 import type { LabRequest } from "../src/lab/model-session.js";
-import { loadRequests, type LabRun } from "../src/lab/runs.js";
+import { listRuns, loadRequests, loadRun, type LabRun } from "../src/lab/runs.js";
 import type { RuntimeId } from "../src/runtimes/types.js";
-import { runCli, tempDir, type CliResult } from "./helpers.js";
+import { FIXTURES, runCli, tempDir, type CliResult } from "./helpers.js";
 import fs from "node:fs";
 
 export interface LabResult {
@@ -20,4 +23,34 @@ export async function labRun(args: readonly string[]): Promise<LabResult> {
   const report = JSON.parse(cli.stdout) as LabReport;
   const run = JSON.parse(fs.readFileSync(path.join(report.run.dir, "run.json"), "utf8")) as LabRun;
   return { cli, report, run, requests: (rt) => loadRequests(run, rt) };
+}
+
+/**
+ * The lab runs recorded by `npx tsx test/fixtures/regenerate.ts --only lab-runs` (real claude and opencode,
+ * `--clean`), kept under test/fixtures/lab/runs so that test/fixtures reads as a quartet data dir.
+ */
+export const RECORDED_DATA_DIR = FIXTURES;
+
+const RECORDED = {
+  explore: { scenario: "explore-edit-test", model: "claude-sonnet-4-5" },
+  pause: { scenario: "explore-edit-test-pause", model: "claude-sonnet-4-5" },
+  instructions: { scenario: "explore-edit-test-instructions", model: "claude-sonnet-4-5" },
+  /** Claude Code alone, on the model it picks without --model. */
+  defaultModel: { scenario: "explore-edit-test", model: "default" },
+} as const;
+
+export function recordedRun(name: keyof typeof RECORDED): LabRun {
+  const want = RECORDED[name];
+  const id = listRuns(FIXTURES).find((runId) => {
+    const run = loadRun(FIXTURES, runId);
+    return run.scenario.name === want.scenario && run.model === want.model;
+  });
+  if (!id) throw new Error(`no recorded lab run ${name}: npx tsx test/fixtures/regenerate.ts --only lab-runs`);
+  return loadRun(FIXTURES, id);
+}
+
+/** Copies the recorded lab runs into a data dir's lab/runs, for commands that change them (prune). */
+export function copyRecordedRuns(dataDir: string): string[] {
+  fs.cpSync(path.join(FIXTURES, "lab", "runs"), path.join(dataDir, "lab", "runs"), { recursive: true });
+  return listRuns(dataDir);
 }

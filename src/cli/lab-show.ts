@@ -7,7 +7,7 @@ import { quartetPaths } from "../core/paths.js";
 import { loadPricing } from "../core/pricing.js";
 import type { LabRequest } from "../lab/model-session.js";
 import { renderLabText } from "../lab/render.js";
-import { summarize } from "../lab/report.js";
+import { reportOf } from "../lab/report.js";
 import { loadRequests, loadRun, type LabRun } from "../lab/runs.js";
 import { canonicalBlocks, type CacheableRequest } from "../prefix/blocks.js";
 import { changedBlocks } from "../prefix/classify.js";
@@ -109,6 +109,6 @@ export async function labShowCommand(id: string, flags: ShowFlags): Promise<void
     return void process.stdout.write(`${head}${breakLine}\n${table}\n`);
   }
   const pricing = await loadPricing({ overrideFile: path.join(paths.configDir, "pricing.json") });
-  const report = summarize(run, new Map(run.runtimes.map((r) => [r.runtime, loadRequests(run, r.runtime)])), pricing);
+  const report = reportOf(run, pricing);
   process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
 }

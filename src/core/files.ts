@@ -87,6 +87,32 @@ export function isDirectory(p: string): boolean {
   }
 }
 
+/**
+ * Bytes a folder takes on disk (allocated blocks, as `du` counts them), everything under it included.
+ * Symbolic links are counted as links, never followed: only what removing the folder would free.
+ */
+export function diskUsage(dir: string): number {
+  let bytes = 0;
+  const stack = [dir];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(current);
+    } catch {
+      continue; // removed while being counted
+    }
+    bytes += stat.blocks * 512;
+    if (!stat.isDirectory()) continue;
+    try {
+      for (const name of fs.readdirSync(current)) stack.push(path.join(current, name));
+    } catch {
+      // An unreadable folder counts for its own blocks only.
+    }
+  }
+  return bytes;
+}
+
 /** Writes a file atomically: a reader sees the old content or the new, never half of it. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });

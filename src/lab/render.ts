@@ -24,20 +24,24 @@ export async function renderLabText(report: LabReport): Promise<string> {
       { header: "Uncached", value: (s) => s.uncachedInputTokens, format: (v) => fmtTokens(v as number), align: "right" },
       { header: "Hit rate", value: (s) => s.hitRate, format: (v) => fmtPercent(v as number | null), align: "right" },
       { header: "Cost", value: (s) => s.costUsd, format: (v) => fmtUsd(v as number | null), align: "right" },
+      { header: "Cache tax", value: (s) => s.cacheTaxUsd, format: (v) => fmtUsd(v as number | null), align: "right" },
       { header: "vs best", value: (s) => s.costRatio, format: (v) => (v === null ? "–" : `${(v as number).toFixed(2)}×`), align: "right" },
       { header: "Breaks", value: (s) => s.breaks.length, align: "right" },
     ]),
   );
+  out.push("", report.runtimes.length > 1 ? "What drives the cost:" : "What drove the cost:");
+  for (const s of report.runtimes) out.push(`  ${s.explanation}`);
   const breaks = report.runtimes.flatMap((s) => s.breaks.map((b) => ({ s, b })));
   if (breaks.length > 0) {
-    out.push("", "Cache breaks (the block where the prompt first changed):");
+    out.push("", "Cache breaks (the block where the prompt first changed, what changed, and what to do):");
     for (const { s, b } of breaks) {
       out.push(
-        `  ${s.runtime} request #${b.n}${b.turn !== null ? ` (turn ${b.turn + 1})` : ""}: ${b.block ?? "–"}: ${b.causeText}${b.detail ? ` (${b.detail})` : ""}; ${fmtTokens(b.lostTokens)} tokens not read from cache`,
+        `  ${s.runtime} request #${b.n}${b.turn !== null ? ` (turn ${b.turn + 1})` : ""}: ${b.block ?? "–"}: ${b.causeText}; ${fmtTokens(b.lostTokens)} tokens not read from cache, ${fmtUsd(b.taxUsd)} of cache tax`,
       );
       if (b.excerpt) out.push(colors.dim(`      ${b.excerpt.replace(/\n/g, "\\n")}`));
       if (b.changed && b.changed.length > 1)
         out.push(colors.dim(`      also changed: ${b.changed.filter((c) => c !== b.block).join(", ")}`));
+      out.push(`      ${colors.bold("fix:")} ${b.hint}`);
     }
   } else if (report.runtimes.some((s) => s.mainRequests > 1)) {
     out.push("", "No cache breaks: every request read what the one before it had cached.");
@@ -77,12 +81,12 @@ export function renderLabHtml(report: LabReport): string {
     `<tr><td style="color:${RUNTIME_COLORS[s.runtime] ?? "#333"}">${escapeHtml(s.runtime)}${s.completed ? "" : " (incomplete)"}</td><td class="n">${s.mainRequests} + ${s.auxiliaryRequests}</td>` +
     `<td class="n">${fmtTokens(s.promptTokens)}</td><td class="n">${fmtTokens(s.cacheReadTokens)}</td><td class="n">${fmtTokens(s.cacheWriteTokens)}</td>` +
     `<td class="n">${fmtTokens(s.uncachedInputTokens)}</td><td class="n">${fmtPercent(s.hitRate)}</td><td class="n">${escapeHtml(fmtUsd(s.costUsd))}</td>` +
-    `<td class="n">${s.costRatio === null ? "–" : `${s.costRatio.toFixed(2)}×`}</td><td class="n">${s.breaks.length}</td></tr>`;
+    `<td class="n">${escapeHtml(fmtUsd(s.cacheTaxUsd))}</td><td class="n">${s.costRatio === null ? "–" : `${s.costRatio.toFixed(2)}×`}</td><td class="n">${s.breaks.length}</td></tr>`;
   const breaks = report.runtimes
     .flatMap((s) =>
       s.breaks.map(
         (b) =>
-          `<li><b>${escapeHtml(s.runtime)}</b> request #${b.n}: <code>${escapeHtml(b.block ?? "–")}</code> ${escapeHtml(b.causeText)}${b.detail ? ` (${escapeHtml(b.detail)})` : ""}, ${fmtTokens(b.lostTokens)} tokens not read${b.excerpt ? `<pre>${escapeHtml(b.excerpt)}</pre>` : ""}</li>`,
+          `<li><b>${escapeHtml(s.runtime)}</b> request #${b.n}: <code>${escapeHtml(b.block ?? "–")}</code> ${escapeHtml(b.causeText)}, ${fmtTokens(b.lostTokens)} tokens not read, ${escapeHtml(fmtUsd(b.taxUsd))} of cache tax${b.excerpt ? `<pre>${escapeHtml(b.excerpt)}</pre>` : ""}<br>Fix: ${escapeHtml(b.hint)}</li>`,
       ),
     )
     .join("");
@@ -93,9 +97,10 @@ th,td{padding:.3rem .5rem;border-bottom:1px solid #eee;text-align:left}td.n{text
 .note{color:#555;font-size:12px}svg{width:100%;height:auto}</style></head><body>
 <h1>quartet lab: ${escapeHtml(r.scenario)}</h1>
 <p class="note">${escapeHtml(`${r.delivery} delivery · model ${r.model} · priced as ${r.priceModel} · ${r.clean ? "clean home" : "your configuration"} · run ${r.id}`)}<br>${escapeHtml(ESTIMATE_NOTE)}</p>
-<table><thead><tr><th>Runtime</th><th>Requests (main + aux)</th><th>Prompt</th><th>Read</th><th>Write</th><th>Uncached</th><th>Hit rate</th><th>Cost</th><th>vs best</th><th>Breaks</th></tr></thead>
+<table><thead><tr><th>Runtime</th><th>Requests (main + aux)</th><th>Prompt</th><th>Read</th><th>Write</th><th>Uncached</th><th>Hit rate</th><th>Cost</th><th>Cache tax</th><th>vs best</th><th>Breaks</th></tr></thead>
 <tbody>${report.runtimes.map(row).join("")}</tbody></table>
 <h2>Cost</h2>${cost}
+<ul>${report.runtimes.map((s) => `<li>${escapeHtml(s.explanation)}</li>`).join("")}</ul>
 <h2>Cache breaks</h2>${breaks ? `<ul>${breaks}</ul>` : "<p>No cache breaks.</p>"}
 </body></html>
 `;

@@ -1,24 +1,40 @@
 /**
  * What a lab run found, per runtime: requests (main and auxiliary), prompt tokens, simulated cache reads,
- * writes and uncached input, hit rate, cost at list price and its ratio to the cheapest runtime, and every
- * cache break with the block where the prompt first changed, its cause and a diff excerpt.
+ * writes and uncached input, hit rate, cost at list price and its ratio to the cheapest runtime, cache tax,
+ * a sentence on what drives its cost, and every cache break with the block where the prompt first changed,
+ * what changed there, what it cost and what to do about it.
  */
+import { round6 } from "../core/output.js";
 import { requestCost, type Pricing } from "../core/pricing.js";
-import { CAUSE_TEXT, type Cause } from "../prefix/classify.js";
+import type { Cause } from "../prefix/classify.js";
+import type { PromptSection } from "../prefix/sections.js";
 import type { RuntimeId } from "../runtimes/types.js";
+import { adviseBreak, type BreakReason } from "./break-advice.js";
+import { labCacheTax } from "./cache-tax.js";
+import { explainCosts } from "./explain.js";
 import type { LabRequest } from "./model-session.js";
-import type { LabRun, RuntimeRun } from "./runs.js";
+import { loadRequests, type LabRun, type RuntimeRun } from "./runs.js";
 
 export interface LabBreak {
   n: number;
   turn: number | null;
+  /** The kind of change at the block level (prefix/classify.ts). */
   cause: Cause;
+  /** What changed, precisely: `git-status-changed`, `instructions-changed`, … or the cause itself. */
+  reason: BreakReason;
+  /** The reason in words, with the classifier's facts (the tool, the TTL). */
   causeText: string;
+  /** What to do about it. */
+  hint: string;
   block?: string;
   detail?: string;
+  /** The named sections of system context that changed (system changes only). */
+  sections?: PromptSection[];
   excerpt?: string;
   changed?: string[];
   lostTokens: number;
+  /** What this request's shortfall cost above the cache-read price; null when the model has no price. */
+  taxUsd: number | null;
 }
 
 export interface RuntimeSummary {
@@ -43,6 +59,10 @@ export interface RuntimeSummary {
   costUsd: number | null;
   /** Cost relative to the cheapest runtime that completed. */
   costRatio: number | null;
+  /** Main requests; the ledger's cache tax (what `quartet usage` reports as cacheTaxUsd). null when unpriced. */
+  cacheTaxUsd: number | null;
+  /** What drives this runtime's cost against the cheapest one, in one sentence. */
+  explanation: string;
   breaks: LabBreak[];
 }
 
@@ -59,6 +79,8 @@ export interface LabReport {
   };
   /** Token counts are estimated (core/tokens.ts), not measured by a tokenizer. */
   estimates: true;
+  /** The explanation of the costliest runtime against the cheapest (or of the only one). */
+  summary: string;
   runtimes: RuntimeSummary[];
 }
 
@@ -69,6 +91,8 @@ export function summarize(run: LabRun, requests: ReadonlyMap<RuntimeId, readonly
   );
   const best = Math.min(...runtimes.filter((r) => r.completed && r.costUsd !== null).map((r) => r.costUsd!));
   for (const r of runtimes) r.costRatio = r.completed && r.costUsd !== null && Number.isFinite(best) && best > 0 ? r.costUsd / best : null;
+  const { explanations, summary } = explainCosts(runtimes);
+  runtimes.forEach((r, i) => (r.explanation = explanations[i]!));
   return {
     run: {
       id: run.id,
@@ -81,8 +105,14 @@ export function summarize(run: LabRun, requests: ReadonlyMap<RuntimeId, readonly
       startedAt: run.startedAt,
     },
     estimates: true,
+    summary,
     runtimes,
   };
+}
+
+/** The report of a stored run, from the requests it recorded. */
+export function reportOf(run: LabRun, pricing: Pricing): LabReport {
+  return summarize(run, new Map(run.runtimes.map((r) => [r.runtime, loadRequests(run, r.runtime)])), pricing);
 }
 
 function summarizeRuntime(
@@ -106,6 +136,7 @@ function summarizeRuntime(
     cost = row ? cost + requestCost(row, r.usage) : null;
   }
   const prompt = read + write5m + write1h + input;
+  const tax = labCacheTax({ requests, pricing, priceModel: (model) => (priceAs ? priceModel : model) });
   return {
     runtime: rt.runtime,
     completed: rt.completed,
@@ -125,18 +156,27 @@ function summarizeRuntime(
     hitRate: prompt > 0 ? read / prompt : null,
     costUsd: cost,
     costRatio: null,
-    breaks: requests
-      .filter((r) => r.break)
-      .map((r) => ({
-        n: r.n,
-        turn: r.turn,
-        cause: r.break!.cause,
-        causeText: CAUSE_TEXT[r.break!.cause],
-        lostTokens: r.break!.lostTokens,
-        ...(r.break!.block ? { block: r.break!.block } : {}),
-        ...(r.break!.detail ? { detail: r.break!.detail } : {}),
-        ...(r.break!.excerpt ? { excerpt: r.break!.excerpt } : {}),
-        ...(r.break!.changed ? { changed: r.break!.changed } : {}),
-      })),
+    cacheTaxUsd: round6(tax.totalUsd),
+    explanation: "",
+    breaks: requests.filter((r) => r.break).map((r) => labBreak(r, r.break!, tax.byRequest.get(r.n) ?? null)),
+  };
+}
+
+function labBreak(r: LabRequest, b: NonNullable<LabRequest["break"]>, taxUsd: number | null): LabBreak {
+  const advice = adviseBreak(b);
+  return {
+    n: r.n,
+    turn: r.turn,
+    cause: b.cause,
+    reason: advice.reason,
+    causeText: advice.text,
+    hint: advice.hint,
+    lostTokens: b.lostTokens,
+    taxUsd: round6(taxUsd),
+    ...(b.block ? { block: b.block } : {}),
+    ...(b.detail ? { detail: b.detail } : {}),
+    ...(b.sections ? { sections: b.sections } : {}),
+    ...(b.excerpt ? { excerpt: b.excerpt } : {}),
+    ...(b.changed ? { changed: b.changed } : {}),
   };
 }

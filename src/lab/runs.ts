@@ -1,12 +1,14 @@
 /**
  * Where lab runs are kept: `<data dir>/lab/runs/<run id>/`, with `run.json` (what ran and how it ended),
  * `<runtime>.requests.jsonl` (every request the endpoint received, credentials removed, with its cache
- * analysis), and each runtime's `home/` and `workspace/` (its own logs, for the ledger).
+ * analysis), each runtime's `home/` and `workspace/` (its own logs, for the ledger), and `.running`, a lock
+ * (core/file-lock.ts) the process writing the run holds until it ends, so no prune removes a run in progress.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "../core/files.js";
-import { UsageError } from "../core/errors.js";
+import { diskUsage, privateDir, writeFileAtomic } from "../core/files.js";
+import { errorMessage, InputError, UsageError } from "../core/errors.js";
+import { tryLock, type HeldLock } from "../core/file-lock.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import type { LabRequest } from "./model-session.js";
 import type { Scenario } from "./scenario.js";
@@ -45,6 +47,52 @@ export function newRunId(scenario: string, now = new Date()): string {
   return `${stamp}-${scenario}`;
 }
 
+/** The lock file the writer of a run holds; the operating system drops it when that process ends, however it ends. */
+const RUNNING = ".running";
+
+/**
+ * Claims a new run's folder (private), with a suffix when another run of the same second took the id, and
+ * holds its lock until `release`; then writes its run.json, so a listed run is already locked.
+ */
+export function beginRun(run: LabRun): HeldLock {
+  const base = run.id;
+  privateDir(path.dirname(run.dir));
+  for (let n = 2; ; n++) {
+    try {
+      fs.mkdirSync(run.dir, { mode: 0o700 });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      run.id = `${base}-${n}`;
+      run.dir = path.join(path.dirname(run.dir), run.id);
+    }
+  }
+  const lock = tryLockRun(run.dir);
+  if (!lock) throw new Error(`the new lab run folder ${run.dir} is locked by another process`);
+  saveRun(run);
+  return lock;
+}
+
+/** The lock of the run in `dir` if no process holds it, else null. */
+export function tryLockRun(dir: string): HeldLock | null {
+  return tryLock(path.join(dir, RUNNING));
+}
+
+/** Whether a process is still writing the run in `dir` (it holds the run's lock). */
+export function isRunInProgress(dir: string): boolean {
+  const file = path.join(dir, RUNNING);
+  if (!fs.existsSync(file)) return false;
+  let lock: HeldLock | null;
+  try {
+    lock = tryLockRun(dir);
+  } catch {
+    // A lock file that cannot be used: whether a process writes the run is unknown, so it counts as in progress.
+    return true;
+  }
+  lock?.release();
+  return lock === null;
+}
+
 export function saveRun(run: LabRun): void {
   writeFileAtomic(path.join(run.dir, "run.json"), JSON.stringify(run, null, 2) + "\n");
 }
@@ -75,12 +123,48 @@ export function listRuns(dataDir: string): string[] {
     .sort();
 }
 
-/** A run by id, by the start of an id, or `last`. */
-export function loadRun(dataDir: string, idOrPrefix: string): LabRun {
+/** The id of a run given by id, by the start of an id, or as `last`; a UsageError names a wrong one. */
+export function resolveRunId(dataDir: string, idOrPrefix: string): string {
   const all = listRuns(dataDir);
   if (all.length === 0) throw new UsageError(`no lab runs yet (quartet lab run makes one)`);
-  const matches = idOrPrefix === "last" ? [all[all.length - 1]!] : all.filter((id) => id === idOrPrefix || id.startsWith(idOrPrefix));
-  if (matches.length === 0) throw new UsageError(`no lab run "${idOrPrefix}" (runs: ${all.slice(-5).join(", ")})`);
-  if (matches.length > 1) throw new UsageError(`"${idOrPrefix}" matches several runs: ${matches.slice(0, 5).join(", ")}`);
-  return JSON.parse(fs.readFileSync(path.join(runsDir(dataDir), matches[0]!, "run.json"), "utf8")) as LabRun;
+  const exact = all.find((id) => id === idOrPrefix);
+  const matches = idOrPrefix === "last" ? [all[all.length - 1]!] : exact ? [exact] : all.filter((id) => id.startsWith(idOrPrefix));
+  const latest = all.slice(-3).reverse().join(", ");
+  if (matches.length === 0)
+    throw new UsageError(`no lab run "${idOrPrefix}"; quartet lab runs lists them (latest: ${latest}, or \`last\`)`);
+  if (matches.length > 1)
+    throw new UsageError(
+      `"${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 3).join(", ")}${matches.length > 3 ? ", …" : ""}); give more of the id (quartet lab runs lists them)`,
+    );
+  return matches[0]!;
+}
+
+/** A run by id, by the start of an id, or `last`. */
+export function loadRun(dataDir: string, idOrPrefix: string): LabRun {
+  const dir = path.join(runsDir(dataDir), resolveRunId(dataDir, idOrPrefix));
+  // The folder it is in now, not the one it was written in: a data dir can be moved or copied.
+  const file = path.join(dir, "run.json");
+  let run: LabRun;
+  try {
+    run = JSON.parse(fs.readFileSync(file, "utf8")) as LabRun;
+  } catch (e) {
+    throw new InputError({ message: `cannot read this lab run: ${errorMessage(e)}`, file });
+  }
+  return { ...run, dir };
+}
+
+export type RunStatus = "running" | "finished" | "interrupted";
+
+export interface RunInfo {
+  run: LabRun;
+  /** running: a process holds its lock; interrupted: it ended without finishing (Ctrl-C, a crash). */
+  status: RunStatus;
+  /** Bytes the run's folder takes on disk, homes and workspaces included. */
+  sizeBytes: number;
+}
+
+export function runInfo(dataDir: string, id: string): RunInfo {
+  const run = loadRun(dataDir, id);
+  const status = isRunInProgress(run.dir) ? "running" : run.finishedAt ? "finished" : "interrupted";
+  return { run, status, sizeBytes: diskUsage(run.dir) };
 }

@@ -1,0 +1,135 @@
+/**
+ * Lab explanations on the recorded lab runs (test/fixtures/lab/runs: the real claude and opencode, --clean):
+ * cache tax in dollars, the sentence on what drives each runtime's cost, and each break named for what
+ * changed, with its hint. Expectations are worked out from the recorded usage and the price table by hand.
+ */
+import { describe, expect, it } from "vitest";
+import { PRICE_TABLE } from "../core/price-table.js";
+import { buildPricing } from "../core/pricing.js";
+import { recordedRun } from "../../test/lab.js";
+import { renderLabHtml, renderLabText } from "./render.js";
+import { reportOf, type RuntimeSummary } from "./report.js";
+
+const pricing = buildPricing(PRICE_TABLE);
+const report = (name: Parameters<typeof recordedRun>[0]) => reportOf(recordedRun(name), pricing);
+const runtime = (r: ReturnType<typeof report>, id: string) => r.runtimes.find((x) => x.runtime === id)!;
+const perRequest = (s: RuntimeSummary) => s.promptTokens / s.mainRequests;
+
+describe("cache tax", () => {
+  it("is the ledger's: the git status break's shortfall priced at Sonnet 4.5's write minus read price", () => {
+    const explore = report("explore");
+    const claude = runtime(explore, "claude");
+    // Request 15 read 21,495 tokens where request 14 had cached 31,777 + 156 = 31,933: 10,438 tokens short,
+    // written again at $3.75/M instead of read at $0.30/M. No other request of the run fell short.
+    expect(claude.breaks).toHaveLength(1);
+    expect(claude.breaks[0]).toMatchObject({ n: 15, lostTokens: 10_438, taxUsd: 0.036011 });
+    expect(claude.cacheTaxUsd).toBe(0.036011);
+    expect(runtime(explore, "opencode").cacheTaxUsd).toBe(0);
+  });
+
+  it("counts a TTL expiry in both runtimes of the pause run", () => {
+    const pause = report("pause");
+    for (const s of pause.runtimes) {
+      const expired = s.breaks.find((b) => b.reason === "ttl-expired")!;
+      expect(expired.taxUsd, s.runtime).toBeGreaterThan(0);
+      expect(s.cacheTaxUsd, s.runtime).toBeCloseTo(
+        s.breaks.reduce((a, b) => a + b.taxUsd!, 0),
+        5,
+      );
+    }
+  });
+});
+
+describe("what drives the difference between runtimes", () => {
+  it("says Claude Code costs more because its prompt is larger, and names its break", () => {
+    const explore = report("explore");
+    const claude = runtime(explore, "claude");
+    const opencode = runtime(explore, "opencode");
+    const size = perRequest(claude) / perRequest(opencode);
+    expect(size).toBeGreaterThan(3);
+    expect(claude.explanation).toBe(
+      `claude costs ${claude.costRatio!.toFixed(2)}× opencode: its prompt is ${size.toFixed(1)}× larger ` +
+        `(${(perRequest(claude) / 1000).toFixed(1)}k vs ${Math.round(perRequest(opencode)).toLocaleString("en-US")} tokens per request)` +
+        ` and it read ${(claude.hitRate! * 100).toFixed(1)}% from cache vs ${(opencode.hitRate! * 100).toFixed(1)}%,` +
+        ` with 1 cache break vs none ($0.04 of cache tax).`,
+    );
+    expect(opencode.explanation).toMatch(/^opencode is the cheapest: 8,\d{3} prompt tokens per request over 16 requests, 93\.0% read/);
+    expect(explore.summary).toBe(claude.explanation);
+  });
+
+  it("describes a runtime on its own when the run has only one", () => {
+    const alone = report("defaultModel");
+    expect(alone.runtimes).toHaveLength(1);
+    expect(alone.summary).toMatch(
+      /^claude: 21\.\dk prompt tokens per request over 16 requests, 85\.\d% read from cache, 2 cache breaks \(\$0\.15 of cache tax\)\.$/,
+    );
+  });
+});
+
+describe("each cache break, named for what changed, with a hint", () => {
+  it.each([
+    [
+      "git status after an edit",
+      "explore",
+      "claude",
+      5,
+      "git-status-changed",
+      "`git status` section of the system prompt changed",
+      "keep one long-lived process",
+    ],
+    ["a pause past the TTL", "pause", "claude", 3, "ttl-expired", "cache expired: idle longer than its 5m TTL", "1-hour cache"],
+    ["a pause past the TTL", "pause", "opencode", 3, "ttl-expired", "cache expired: idle longer than its 5m TTL", "1-hour cache"],
+    [
+      "the Bash description naming the model",
+      "defaultModel",
+      "claude",
+      1,
+      "tool-description-changed",
+      "description of the Bash tool changed",
+      "pin the model with `--model`",
+    ],
+  ] as const)("%s (%s, %s)", (_, run, id, turn, reason, causeText, hint) => {
+    const brk = runtime(report(run), id).breaks.find((b) => b.turn === turn);
+    expect(brk).toMatchObject({ reason, causeText, hint: expect.stringContaining(hint) });
+  });
+
+  it("keeps the classifier's cause and block beside the reason", () => {
+    expect(runtime(report("explore"), "claude").breaks).toEqual([
+      expect.objectContaining({ cause: "system-changed", block: "system[2]", sections: ["git-status"], detail: "path" }),
+    ]);
+  });
+
+  it("CLAUDE.md / AGENTS.md edited mid-session, in both runtimes, though Claude Code's prompt first differs at git status", () => {
+    const r = report("instructions");
+    const claude = runtime(r, "claude").breaks.find((b) => b.turn === 3)!;
+    expect(claude).toMatchObject({
+      block: "system[2]",
+      reason: "instructions-changed",
+      sections: ["git-status", "instructions"],
+      causeText: "project instructions (CLAUDE.md / AGENTS.md) changed mid-session (also changed: `git status`)",
+      hint: expect.stringContaining("between sessions, not during one"),
+    });
+    expect(runtime(r, "opencode").breaks).toEqual([
+      expect.objectContaining({ block: "system[0]", reason: "instructions-changed", sections: ["instructions"] }),
+    ]);
+  });
+});
+
+describe("the report for people", () => {
+  it("shows the cache tax, the sentence per runtime and each break's hint, in text and HTML", async () => {
+    const explore = report("explore");
+    // Without colour codes, whatever the environment says about colour.
+    const text = (await renderLabText(explore)).replace(/\x1b\[[0-9;]*m/g, "");
+    expect(text).toMatch(/Cache tax/);
+    expect(text).toMatch(/\$0\.04 │ +3\.\d\d× │ +1 │/);
+    for (const s of explore.runtimes) expect(text).toContain(s.explanation);
+    expect(text).toContain(
+      "system[2]: `git status` section of the system prompt changed; 10.4k tokens not read from cache, $0.04 of cache tax",
+    );
+    expect(text).toContain(`fix: ${explore.runtimes[0]!.breaks[0]!.hint}`);
+    const html = renderLabHtml(explore);
+    expect(html).toContain("<th>Cache tax</th>");
+    expect(html).toContain("<code>system[2]</code> `git status` section of the system prompt changed");
+    expect(html).toContain("Fix: Claude Code snapshots `git status`");
+  });
+});
