@@ -7,10 +7,10 @@ import { writeFileAtomic } from "../core/files.js";
 import { renderJson } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
 import { loadPricing } from "../core/pricing.js";
+import { stepLine } from "../core/progress.js";
 import { renderLabHtml, renderLabText } from "../lab/render.js";
-import { summarize } from "../lab/report.js";
+import { reportOf } from "../lab/report.js";
 import { runLab } from "../lab/runner.js";
-import { loadRequests } from "../lab/runs.js";
 import { loadScenario } from "../lab/scenario.js";
 import { selectRuntimes } from "../runtimes/registry.js";
 import type { Delivery, RuntimeId } from "../runtimes/types.js";
@@ -64,6 +64,7 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
   const binaries: Partial<Record<RuntimeId, string>> = {};
   if (flags.claudeBin) binaries.claude = flags.claudeBin;
   if (flags.opencodeBin) binaries.opencode = flags.opencodeBin;
+  const progress = stepLine({ prefix: "lab: " });
   const run = await runLab({
     scenario,
     scenarioFile: file,
@@ -76,9 +77,10 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
     ...(flags.delivery ? { delivery: flags.delivery as Delivery } : {}),
     binaries,
     turnTimeoutMs: timeout * 1000,
-    log: (m) => process.stderr.write(`lab: ${m}\n`),
-  });
-  const report = summarize(run, new Map(run.runtimes.map((r) => [r.runtime, loadRequests(run, r.runtime)])), pricing);
+    log: (m) => progress.note(m),
+    onTurn: (t) => progress.step(`${t.runtime} turn ${t.turn}/${t.turns}`, t.prompt),
+  }).finally(() => progress.stop());
+  const report = reportOf(run, pricing);
   if (flags.html) writeFileAtomic(path.resolve(flags.html), renderLabHtml(report));
   process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
   if (report.runtimes.some((r) => !r.completed)) process.exitCode = 1;

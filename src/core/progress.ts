@@ -3,6 +3,7 @@
  * longer than about a second, so quick runs and piped output stay clean.
  */
 import type cliProgress from "cli-progress";
+import { fmtDuration } from "./output.js";
 
 export interface Progress {
   /** Sets the total amount of work (in the unit the caller counts, e.g. bytes). */
@@ -76,6 +77,62 @@ export function waitingLine(options: { enabled?: boolean; stream?: NodeJS.WriteS
     stop() {
       if (shown) stream.write("\r\x1b[2K");
       shown = false;
+    },
+  };
+}
+
+export interface StepLine {
+  /**
+   * The step now under way, shown as `<label> · <time elapsed since the start> elapsed: <detail>`, e.g.
+   * `claude turn 3/6 · 42s elapsed: Run the tests.` (on a terminal, the detail is cut to the line's width).
+   */
+  step(label: string, detail?: string): void;
+  /** Something to keep on screen (a pause, a failure): its own line, then the step again. */
+  note(text: string): void;
+  stop(): void;
+}
+
+/**
+ * Progress of work that goes in steps whose length is unknown (the lab's turns), on stderr. On a TTY one
+ * line, rewritten in place, whose elapsed time ticks every second; elsewhere (CI logs, a pipe) one plain
+ * line per step, with the time elapsed when it began, so a log shows where a slow run spent its time.
+ */
+export function stepLine(options: { prefix: string; stream?: NodeJS.WriteStream; now?: () => number }): StepLine {
+  const stream = options.stream ?? process.stderr;
+  const now = options.now ?? Date.now;
+  const started = now();
+  const tty = stream.isTTY === true;
+  let current = "";
+  let detail = "";
+  let timer: NodeJS.Timeout | undefined;
+  const line = () => `${options.prefix}${current} · ${fmtDuration(now() - started)} elapsed${detail ? `: ${detail}` : ""}`;
+  const draw = () => {
+    const width = stream.columns || 80;
+    const text = line();
+    stream.write(`\r\x1b[2K${text.length >= width ? `${text.slice(0, width - 2)}…` : text}`);
+  };
+  const clear = () => {
+    if (tty && current) stream.write("\r\x1b[2K");
+  };
+  return {
+    step(label, more) {
+      current = label;
+      detail = more ?? "";
+      if (!tty) return void stream.write(`${line()}\n`);
+      draw();
+      // The ticking clock must not keep the process alive once the work is done.
+      timer ??= setInterval(draw, 1000).unref();
+    },
+    note(text) {
+      clear();
+      stream.write(`${options.prefix}${text}\n`);
+      if (tty && current) draw();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+      clear();
+      current = "";
     },
   };
 }

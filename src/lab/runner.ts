@@ -12,9 +12,8 @@ import { RuntimeStartError, type Delivery, type HeadlessSession, type RuntimeAda
 import { startEndpoint, type Endpoint } from "./endpoint.js";
 import { writeFixtureRepo } from "./fixture-repo.js";
 import { ModelSession } from "./model-session.js";
-import { newRunId, runsDir, saveRequests, saveRun, type LabRun, type RuntimeRun } from "./runs.js";
+import { beginRun, newRunId, runsDir, saveRequests, saveRun, type LabRun, type RuntimeRun } from "./runs.js";
 import { durationMs, type Scenario } from "./scenario.js";
-import { privateDir } from "../core/files.js";
 
 export interface LabRunOptions {
   scenario: Scenario;
@@ -28,8 +27,17 @@ export interface LabRunOptions {
   delivery?: Delivery;
   binaries?: Partial<Record<RuntimeId, string>>;
   turnTimeoutMs?: number;
-  /** Progress messages for people. */
+  /** Progress messages for people: a pause, a changed instructions file, a failure. */
   log?(message: string): void;
+  /** Called as each turn starts: turn N (from 1) of the scenario's `turns`. */
+  onTurn?(t: TurnStart): void;
+}
+
+export interface TurnStart {
+  runtime: RuntimeId;
+  turn: number;
+  turns: number;
+  prompt: string;
 }
 
 export async function runLab(o: LabRunOptions): Promise<LabRun> {
@@ -48,14 +56,19 @@ export async function runLab(o: LabRunOptions): Promise<LabRun> {
   // Every runtime works in a git repository (Claude Code reads its status), so no git means no run at all.
   if (!findBinary("git"))
     throw new MissingToolError({ message: "git is not installed; the lab's fixture repository needs it (e.g. apt-get install git)" });
-  privateDir(run.dir);
-  for (const adapter of o.runtimes) {
-    const result = await runRuntime(run, adapter, o);
-    run.runtimes.push(result);
+  // Held until the run is done: a prune running meanwhile leaves the run alone.
+  const lock = beginRun(run);
+  try {
+    for (const adapter of o.runtimes) {
+      const result = await runRuntime(run, adapter, o);
+      run.runtimes.push(result);
+      saveRun(run);
+    }
+    run.finishedAt = new Date().toISOString();
     saveRun(run);
+  } finally {
+    lock.release();
   }
-  run.finishedAt = new Date().toISOString();
-  saveRun(run);
   return run;
 }
 
@@ -91,6 +104,7 @@ async function runRuntime(run: LabRun, adapter: RuntimeAdapter, o: LabRunOptions
   let endpoint: Endpoint | undefined;
   let session: HeadlessSession | undefined;
   let stepNo = 0;
+  const turns = run.scenario.steps.filter((step) => "prompt" in step).length;
   try {
     fs.mkdirSync(result.workspace, { recursive: true });
     writeFixtureRepo(run.scenario.repo, result.workspace);
@@ -114,7 +128,7 @@ async function runRuntime(run: LabRun, adapter: RuntimeAdapter, o: LabRunOptions
         fs.appendFileSync(path.join(result.workspace, driver.instructionsFile), `- ${step.instructions}\n`);
         log(`${adapter.id}: ${driver.instructionsFile} changed`);
       } else {
-        log(`${adapter.id}: turn ${result.turns.length + 1}: ${step.prompt}`);
+        o.onTurn?.({ runtime: adapter.id, turn: result.turns.length + 1, turns, prompt: step.prompt });
         const started = Date.now();
         const outcome = await session.turn(step.prompt);
         result.turns.push({ prompt: step.prompt, ok: outcome.ok, seconds: (Date.now() - started) / 1000 });
