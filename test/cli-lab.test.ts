@@ -1,9 +1,14 @@
-/** The lab's commands that do not need a runtime: scenarios, errors, `lab serve` and `lab show`. */
+/**
+ * The lab's commands that do not need a real runtime: scenarios, errors, `lab serve`, `lab show`, `lab runs`,
+ * `lab prune` and `lab compare` (on the recorded runs), and `lab run` with a stand-in runtime that makes no
+ * requests (its progress, and its lock against a prune).
+ */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ROOT, runCli, tempDir } from "./helpers.js";
+import { copyRecordedRuns } from "./lab.js";
 
 describe("quartet lab scenarios", () => {
   it("lists the built-in scenarios", async () => {
@@ -87,4 +92,133 @@ describe("quartet lab serve and show", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no lab runs yet/);
   });
+});
+
+interface RunsJson {
+  runs: { id: string; status: string; scenario: string; runtimes: string[]; sizeBytes: number; costUsd: number | null }[];
+}
+
+const json = <T>(r: { stdout: string; stderr: string }): T => {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`not JSON: ${r.stdout}\n${r.stderr}`);
+  }
+};
+
+/** The recorded runs in a fresh data dir, dated the given number of days ago (oldest first). */
+function recordedRunsAged(daysAgo: readonly number[]): { dataDir: string; ids: string[] } {
+  const dataDir = tempDir("quartet-lab-runs-");
+  const ids = copyRecordedRuns(dataDir);
+  ids.forEach((id, i) => {
+    const file = path.join(dataDir, "lab", "runs", id, "run.json");
+    const run = JSON.parse(fs.readFileSync(file, "utf8")) as { startedAt: string };
+    run.startedAt = new Date(Date.now() - daysAgo[i]! * 86_400_000).toISOString();
+    fs.writeFileSync(file, JSON.stringify(run));
+  });
+  return { dataDir, ids };
+}
+
+describe("quartet lab runs, prune and compare on recorded runs", () => {
+  it("lists each run with its scenario, runtimes, size on disk and total cost", async () => {
+    const { dataDir, ids } = recordedRunsAged([3, 2, 1, 0]);
+    const listed = json<RunsJson>(await runCli(["lab", "runs", "--json"], { dataDir })).runs;
+    expect(listed.map((r) => r.id)).toEqual(ids);
+    const shown = json<{ runtimes: { costUsd: number }[] }>(await runCli(["lab", "show", ids[0]!, "--json"], { dataDir }));
+    expect(listed[0]).toMatchObject({
+      status: "finished",
+      scenario: "explore-edit-test",
+      runtimes: ["claude", "opencode"],
+      costUsd: Number(shown.runtimes.reduce((a, r) => a + r.costUsd, 0).toFixed(6)),
+    });
+    expect(listed.every((r) => r.sizeBytes > 50_000)).toBe(true);
+    const table = (await runCli(["lab", "runs"], { dataDir })).stdout;
+    expect(table).toMatch(
+      new RegExp(
+        `${ids[1]} +│ \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d │ finished │ explore-edit-test-pause +│ claude, opencode │ +\\d+ KB │ +\\$\\d\\.\\d\\d │`,
+      ),
+    );
+    expect(table).toMatch(/4 runs, \d+ KB in .*lab\/runs/);
+  });
+
+  it("prunes by age and count, dry run first, and refuses nonsense with exit code 2", async () => {
+    const { dataDir, ids } = recordedRunsAged([30, 10, 2, 0]);
+    const runs = path.join(dataDir, "lab", "runs");
+    const dry = await runCli(["lab", "prune", "--older-than", "7d", "--dry-run"], { dataDir });
+    expect(dry.stdout).toMatch(
+      new RegExp(
+        `^Would remove 2 runs, freeing \\d+ KB:\n  ${ids[0]}  .*\n  ${ids[1]}  .*\n2 runs kept\\. Nothing was removed \\(--dry-run\\)\\.\n$`,
+      ),
+    );
+    expect(fs.readdirSync(runs)).toHaveLength(4);
+    const pruned = json<{ removed: { id: string; sizeBytes: number }[]; freedBytes: number; kept: number }>(
+      await runCli(["lab", "prune", "--older-than", "7d", "--keep", "3", "--json"], { dataDir }),
+    );
+    expect(pruned.removed.map((r) => r.id)).toEqual([ids[0]]);
+    expect(pruned).toMatchObject({ freedBytes: pruned.removed[0]!.sizeBytes, kept: 3 });
+    expect(fs.readdirSync(runs).sort()).toEqual(ids.slice(1));
+    for (const [args, message] of [
+      [["--older-than", "7"], '--older-than takes an age such as 90m, 12h, 7d or 2w (minutes, hours, days, weeks); got "7"'],
+      [["--keep", "-1"], '--keep takes how many of the newest runs to keep, such as 5; got "-1"'],
+      [[], "say which runs to remove: --keep N (keep the N newest) and/or --older-than AGE (e.g. 7d)"],
+    ] as const) {
+      const r = await runCli(["lab", "prune", ...args], { dataDir });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    expect(fs.readdirSync(runs)).toHaveLength(3);
+  });
+
+  it("compares two runs, and names a wrong run id with how to list the right ones", async () => {
+    const { dataDir, ids } = recordedRunsAged([3, 2, 1, 0]);
+    const c = json<{ runtimes: { runtime: string; delta: { breaks: number }; appeared: { reason: string }[] }[] }>(
+      await runCli(["lab", "compare", ids[0]!, ids[1]!, "--json"], { dataDir }),
+    );
+    expect(c.runtimes.map((r) => [r.runtime, r.delta.breaks, r.appeared.map((b) => b.reason)])).toEqual([
+      ["claude", 1, ["ttl-expired"]],
+      ["opencode", 1, ["ttl-expired"]],
+    ]);
+    const text = (await runCli(["lab", "compare", ids[0]!, ids[1]!], { dataDir })).stdout;
+    expect(text).toContain("The runs differ in scenario: explore-edit-test → explore-edit-test-pause.");
+    expect(text).toMatch(/│ claude +│ \$0\.\d\d → \$0\.\d\d \(\+\$0\.\d\d\) │ .* │ 1 → 2 \(\+1\) │/);
+    expect(text).toMatch(
+      /\(appeared\):\n  claude request #\d+ \(turn 4\): –: cache expired: idle longer than its 5m TTL\n  opencode request/,
+    );
+    const wrong = await runCli(["lab", "compare", "20250101", "last"], { dataDir });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      `no lab run "20250101"; quartet lab runs lists them (latest: ${ids[3]}, ${ids[2]}, ${ids[1]}, or \`last\`)`,
+    );
+    const same = await runCli(["lab", "compare", "last", ids[3]!], { dataDir });
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain(`are the same run (${ids[3]})`);
+  });
+});
+
+describe("quartet lab run with a stand-in runtime", () => {
+  it("shows turn N of M with the runtime and elapsed time, and no prune removes the run while it runs", async () => {
+    // A stand-in for claude that makes no request: its first turn waits until the test releases it.
+    const bin = path.join(tempDir(), "claude");
+    fs.writeFileSync(bin, "#!/bin/sh\ntouch started\nwhile [ ! -f release ]; do sleep 0.05; done\nexit 0\n", { mode: 0o755 });
+    const dataDir = tempDir("quartet-lab-live-");
+    const running = runCli(["lab", "run", "--clean", "--runtime", "claude", "--claude-bin", bin, "--json"], { dataDir });
+    const runs = path.join(dataDir, "lab", "runs");
+    const workspace = () => path.join(runs, fs.readdirSync(runs)[0]!, "claude", "workspace");
+    await vi.waitFor(() => expect(fs.existsSync(path.join(workspace(), "started"))).toBe(true), { timeout: 30_000, interval: 50 });
+    const listed = json<RunsJson>(await runCli(["lab", "runs", "--json"], { dataDir })).runs;
+    expect(listed).toEqual([expect.objectContaining({ status: "running", runtimes: [] })]);
+    const pruned = await runCli(["lab", "prune", "--keep", "0"], { dataDir });
+    expect(pruned.stdout).toBe(`No lab run to remove (1 run kept).\n${listed[0]!.id} is still running: kept.\n`);
+    fs.writeFileSync(path.join(workspace(), "release"), "");
+    const done = await running;
+    expect(done.code, done.stderr).toBe(0);
+    const lines = done.stderr.split("\n").filter((l) => l.includes(" turn "));
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/^lab: claude turn 1\/6 · \d+s elapsed: Give me a short overview of this project\.$/);
+    expect(lines[5]).toMatch(/^lab: claude turn 6\/6 · \d+s elapsed: Run the tests again\.$/);
+    expect(json<RunsJson>(await runCli(["lab", "runs", "--json"], { dataDir })).runs[0]).toMatchObject({ status: "finished" });
+    const removed = await runCli(["lab", "prune", "--keep", "0"], { dataDir });
+    expect(removed.stdout).toMatch(new RegExp(`^Removed 1 run, \\d+ KB freed:\n  ${listed[0]!.id}  `));
+    expect(fs.readdirSync(runs)).toEqual([]);
+  }, 60_000);
 });

@@ -8,10 +8,9 @@ import { LAB_API_KEY } from "../core/lab-key.js";
 import { quartetPaths } from "../core/paths.js";
 import { startEndpoint } from "../lab/endpoint.js";
 import { ModelSession } from "../lab/model-session.js";
-import { newRunId, runsDir, saveRequests, saveRun, type LabRun } from "../lab/runs.js";
+import { beginRun, newRunId, runsDir, saveRequests, saveRun, type LabRun } from "../lab/runs.js";
 import { loadScenario } from "../lab/scenario.js";
 import { selectRuntimes } from "../runtimes/registry.js";
-import { privateDir } from "../core/files.js";
 import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
 
 export function registerLabServe(lab: Command): void {
@@ -50,8 +49,8 @@ export async function labServeCommand(flags: ServeFlags): Promise<void> {
     startedAt: new Date().toISOString(),
     runtimes: [{ runtime, home: "", workspace, configuration: [], completed: false, turns: [] }],
   };
-  privateDir(run.dir);
-  saveRun(run);
+  // Locked while it serves: the run is being written, and `lab prune` leaves it alone.
+  const lock = beginRun(run);
   const model = new ModelSession(scenario, workspace);
   const endpoint = await startEndpoint({
     port,
@@ -81,4 +80,5 @@ export async function labServeCommand(flags: ServeFlags): Promise<void> {
   run.finishedAt = new Date().toISOString();
   run.runtimes[0]!.completed = true;
   saveRun(run);
+  lock.release();
 }

@@ -1,8 +1,10 @@
-/** `quartet lab`: the cache lab's commands (run, show, serve, scenarios). */
+/** `quartet lab`: the cache lab's commands (run, show, runs, compare, prune, serve, scenarios). */
 import type { Command } from "commander";
 import { renderJson, renderTable } from "../core/output.js";
 import { builtInScenarios } from "../lab/scenario.js";
+import { registerLabCompare } from "./lab-compare.js";
 import { registerLabRun } from "./lab-run.js";
+import { registerLabRuns } from "./lab-runs.js";
 import { registerLabServe } from "./lab-serve.js";
 import { registerLabShow } from "./lab-show.js";
 
@@ -12,6 +14,8 @@ export function registerLab(program: Command): void {
     .description("run the real runtimes through one scripted task against a local endpoint that simulates prompt caching");
   registerLabRun(lab);
   registerLabShow(lab);
+  registerLabRuns(lab);
+  registerLabCompare(lab);
   registerLabServe(lab);
   lab
     .command("scenarios")

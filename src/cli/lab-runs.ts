@@ -1,0 +1,153 @@
+/** `quartet lab runs` and `quartet lab prune`: the lab runs kept on disk, and removing old ones. */
+import path from "node:path";
+import type { Command } from "commander";
+import { errorMessage, formatWarning } from "../core/errors.js";
+import { colors, fmtUsd, plural, renderJson, renderTable, round6 } from "../core/output.js";
+import { quartetPaths } from "../core/paths.js";
+import { loadPricing, type Pricing } from "../core/pricing.js";
+import { planPrune, parseAge, parseKeep, removeRun } from "../lab/prune.js";
+import { reportOf } from "../lab/report.js";
+import { listRuns, runInfo, runsDir, type RunInfo } from "../lab/runs.js";
+import { withExamples } from "./examples.js";
+
+export function registerLabRuns(lab: Command): void {
+  withExamples(
+    lab
+      .command("runs")
+      .description("list the lab runs kept on disk: when, scenario, runtimes, size and total cost")
+      .option("--json", "print JSON")
+      .action((flags: { json?: boolean }) => labRunsCommand(flags)),
+    [
+      "quartet lab runs                                 # every run, oldest first",
+      "quartet lab runs --json | jq '.runs[-1].id'      # the id of the latest run",
+    ],
+  );
+  withExamples(
+    lab
+      .command("prune")
+      .description("remove old lab runs from disk (never one still running)")
+      .option("--keep <n>", "keep the N newest runs")
+      .option("--older-than <age>", "remove only runs started longer ago than this: 90m, 12h, 7d, 2w")
+      .option("--dry-run", "list what would be removed, and remove nothing")
+      .option("--json", "print JSON")
+      .action((flags: PruneFlags) => labPruneCommand(flags)),
+    [
+      "quartet lab prune --keep 5                       # remove all but the 5 newest runs",
+      "quartet lab prune --older-than 7d --dry-run      # list the runs older than a week, remove nothing",
+      "quartet lab prune --keep 3 --older-than 2w       # remove runs older than two weeks, but always keep 3",
+    ],
+  );
+}
+
+/** Every readable run; a run whose run.json cannot be read is reported on stderr, not listed (and never pruned). */
+function readRuns(dataDir: string): RunInfo[] {
+  const infos: RunInfo[] = [];
+  for (const id of listRuns(dataDir)) {
+    try {
+      infos.push(runInfo(dataDir, id));
+    } catch (e) {
+      process.stderr.write(`${colors.yellow("warning:")} ${formatWarning({ code: "unreadable-run", message: errorMessage(e) })}\n`);
+    }
+  }
+  return infos;
+}
+
+function totalCost(info: RunInfo, pricing: Pricing): number | null {
+  const costs = reportOf(info.run, pricing).runtimes.map((r) => r.costUsd);
+  return costs.some((c) => c === null) ? null : costs.reduce<number>((a, c) => a + c!, 0);
+}
+
+/** `2026-11-30 09:55`, in the local time zone. */
+function when(iso: string): string {
+  const d = new Date(iso);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+export function fmtBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let n = bytes / 1024;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[i]}`;
+}
+
+export async function labRunsCommand(flags: { json?: boolean }): Promise<void> {
+  const paths = quartetPaths();
+  const pricing = await loadPricing({ overrideFile: path.join(paths.configDir, "pricing.json") });
+  const rows = readRuns(paths.dataDir).map((info) => ({
+    id: info.run.id,
+    startedAt: info.run.startedAt,
+    finishedAt: info.run.finishedAt ?? null,
+    status: info.status,
+    scenario: info.run.scenario.name,
+    model: info.run.model,
+    runtimes: info.run.runtimes.map((r) => r.runtime),
+    sizeBytes: info.sizeBytes,
+    costUsd: round6(totalCost(info, pricing)),
+    dir: info.run.dir,
+  }));
+  if (flags.json) return void process.stdout.write(renderJson({ runs: rows }));
+  if (rows.length === 0) return void process.stdout.write(`No lab runs in ${runsDir(paths.dataDir)} yet (quartet lab run makes one).\n`);
+  const table = await renderTable(rows, [
+    { header: "Run", value: (r) => r.id },
+    { header: "Started", value: (r) => when(r.startedAt) },
+    { header: "Status", value: (r) => r.status },
+    { header: "Scenario", value: (r) => r.scenario },
+    { header: "Runtimes", value: (r) => r.runtimes.join(", ") },
+    { header: "Size", value: (r) => r.sizeBytes, format: (v) => fmtBytes(v as number), align: "right" },
+    { header: "Cost", value: (r) => r.costUsd, format: (v) => fmtUsd(v as number | null), align: "right" },
+  ]);
+  const size = rows.reduce((a, r) => a + r.sizeBytes, 0);
+  process.stdout.write(
+    `${table}\n${colors.dim(`${plural(rows.length, "run")}, ${fmtBytes(size)} in ${runsDir(paths.dataDir)} · quartet lab show <run> · quartet lab compare <run> <run> · quartet lab prune --keep N`)}\n`,
+  );
+}
+
+interface PruneFlags {
+  keep?: string;
+  olderThan?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export async function labPruneCommand(flags: PruneFlags): Promise<void> {
+  const rule = {
+    ...(flags.keep !== undefined ? { keep: parseKeep(flags.keep) } : {}),
+    ...(flags.olderThan !== undefined ? { olderThanMs: parseAge(flags.olderThan) } : {}),
+    now: Date.now(),
+  };
+  const dataDir = quartetPaths().dataDir;
+  const runs = readRuns(dataDir);
+  const plan = planPrune(runs, rule);
+  const removed = flags.dryRun ? plan.remove : plan.remove.filter((info) => removeRun(dataDir, info.run.id));
+  // A run that started between the listing and its removal holds its lock: it is kept, as in progress.
+  const busy = [...plan.inProgress, ...plan.remove.filter((info) => !removed.includes(info))];
+  const freed = removed.reduce((a, info) => a + info.sizeBytes, 0);
+  if (flags.json) {
+    const item = (info: RunInfo) => ({ id: info.run.id, startedAt: info.run.startedAt, sizeBytes: info.sizeBytes });
+    return void process.stdout.write(
+      renderJson({
+        dryRun: flags.dryRun === true,
+        removed: removed.map(item),
+        freedBytes: freed,
+        kept: runs.length - removed.length,
+        inProgress: busy.map(item),
+      }),
+    );
+  }
+  const lines: string[] = [];
+  if (removed.length === 0) lines.push(`No lab run to remove (${plural(runs.length, "run")} kept).`);
+  else {
+    const verb = flags.dryRun ? `Would remove ${plural(removed.length, "run")}, freeing` : `Removed ${plural(removed.length, "run")},`;
+    lines.push(`${verb} ${fmtBytes(freed)}${flags.dryRun ? "" : " freed"}:`);
+    for (const info of removed) lines.push(`  ${info.run.id}  ${when(info.run.startedAt)}  ${fmtBytes(info.sizeBytes)}`);
+    lines.push(`${plural(runs.length - removed.length, "run")} kept.${flags.dryRun ? " Nothing was removed (--dry-run)." : ""}`);
+  }
+  for (const info of busy) lines.push(`${info.run.id} is still running: kept.`);
+  process.stdout.write(lines.join("\n") + "\n");
+}
