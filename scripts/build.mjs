@@ -3,9 +3,12 @@
 // Bundling keeps start-up short: a report with nothing new to read is dominated by module loading.
 // Only better-sqlite3 stays outside (a native addon).
 import { build } from "esbuild";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+// Built beside dist/ and swapped in at the end: a quartet running meanwhile never finds dist/ half-written.
+const out = `dist.${process.pid}.tmp`;
+const outUrl = new URL(`../${out}/`, import.meta.url);
+rmSync(outUrl, { recursive: true, force: true });
 // Each runtime's log parser is an entry of its own, so reader threads load it without the rest (src/runtimes/log-parsers.ts).
 const runtimes = new URL("../src/runtimes/", import.meta.url);
 const parsers = Object.fromEntries(
@@ -15,7 +18,7 @@ const parsers = Object.fromEntries(
 );
 await build({
   entryPoints: { main: "src/cli/main.ts", worker: "src/ledger/worker.ts", ...parsers },
-  outdir: "dist",
+  outdir: out,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -31,7 +34,13 @@ await build({
 });
 
 // The review board's page assets, served by `quartet board` from dist/board (nothing from a CDN).
-const board = new URL("../dist/board/", import.meta.url);
+const board = new URL("board/", outUrl);
 mkdirSync(board, { recursive: true });
 for (const file of ["board.js", "board.css"]) copyFileSync(new URL(`../src/review/ui/${file}`, import.meta.url), new URL(file, board));
 copyFileSync(new URL("../node_modules/diff2html/bundles/css/diff2html.min.css", import.meta.url), new URL("diff2html.min.css", board));
+
+const dist = new URL("../dist", import.meta.url);
+const old = new URL(`../dist.${process.pid}.old`, import.meta.url);
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(outUrl, dist);
+rmSync(old, { recursive: true, force: true });

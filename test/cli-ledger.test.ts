@@ -1,10 +1,11 @@
 /**
  * The Layer 1 commands as users run them: the built CLI on homes assembled from the recorded runtime logs.
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fixtureHome, runCli, tempDir, writeLines } from "./helpers.js";
+import { fixtureHome, ROOT, runCli, tempDir, writeLines } from "./helpers.js";
 
 const CONTRACT_FIELDS = [
   "key",
@@ -99,6 +100,73 @@ describe("quartet usage --json", () => {
     }
   });
 
+  it("groups by two dimensions: every row's sub-rows add up to it, in JSON, CSV and the table", async () => {
+    const out = await usage("--by", "day,runtime", "--tz", "UTC");
+    expect(out.by).toBe("day,runtime");
+    const byDay = await usage("--by", "day", "--tz", "UTC");
+    expect(out.rows.map((r: { key: string }) => r.key)).toEqual(byDay.rows.map((r: { key: string }) => r.key));
+    for (const row of out.rows) {
+      expect(row.breakdown.length).toBeGreaterThan(0);
+      for (const f of ["requests", "inputTokens", "cacheWriteTokens", "cacheReadTokens", "outputTokens", "cacheBreaks"])
+        expect(
+          row.breakdown.reduce((a: number, r: Record<string, number>) => a + r[f]!, 0),
+          f,
+        ).toBe(row[f]);
+    }
+    expect(out.rows.flatMap((r: { breakdown: { key: string }[] }) => r.breakdown.map((b) => b.key)).sort()).toEqual([
+      "claude",
+      "codex",
+      "opencode",
+    ]);
+
+    const csv = await runCli(["usage", "--home", home, "--by", "runtime,model", "--csv"], { dataDir: data });
+    const lines = csv.stdout.trim().split("\n");
+    expect(lines[0]).toBe("Runtime,Model,Requests,Input,Cache write,Cache read,Output,Hit rate,Cost,Cache tax");
+    // The recorded Claude Code fixture's Opus requests, one line with both keys and rounded figures.
+    expect(lines).toContain("claude,claude-opus-4-8,10,30,42848,119164,410,0.73539,0.337782,0.041895");
+
+    const table = await runCli(["usage", "--home", home, "--by", "runtime,model", "--wide"], { dataDir: data, env: { NO_COLOR: "1" } });
+    expect(table.stdout).toMatch(/│ Runtime \/ Model +│/);
+    expect(table.stdout).toMatch(/│ claude +│ +12 │/);
+    expect(table.stdout).toMatch(/│ +└ claude-opus-4-8 +│ +10 │/);
+  });
+
+  it.each([80, 120])("fits every table in %i columns, and --wide shows every column", async (columns) => {
+    const widthOf = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length));
+    const env = { NO_COLOR: "1", COLUMNS: String(columns) };
+    for (const args of [["usage", "--by", "session"], ["usage", "--by", "day,runtime"], ["usage", "--by", "project"], ["cache"]]) {
+      const r = await runCli([...args, "--home", home], { dataDir: data, env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(widthOf(r.stdout), args.join(" ")).toBeLessThanOrEqual(columns);
+      const wide = await runCli([...args, "--home", home, "--wide"], { dataDir: data, env });
+      expect(wide.stdout).not.toContain("Hidden to fit");
+      // --wide is the table at its natural width: wider than the terminal exactly when columns had to go.
+      if (r.stdout.includes(`Hidden to fit ${columns} columns:`)) expect(widthOf(wide.stdout), args.join(" ")).toBeGreaterThan(columns);
+      else expect(widthOf(wide.stdout)).toBeGreaterThanOrEqual(widthOf(r.stdout));
+    }
+    if (columns === 80)
+      expect((await runCli(["usage", "--by", "session", "--home", home], { dataDir: data, env })).stdout).toMatch(
+        /Hidden to fit 80 columns: .*Input/s,
+      );
+  });
+
+  it("fits the terminal it writes to (a pseudo-terminal 70 columns wide)", async () => {
+    const bin = path.join(ROOT, "bin", "quartet.js");
+    const r = spawnSync(
+      "script",
+      ["-qec", `stty cols 70; "${process.execPath}" "${bin}" usage --by session --home "${home}" --no-progress`, "/dev/null"],
+      {
+        env: { PATH: process.env.PATH, HOME: tempDir("quartet-userhome-"), QUARTET_HOME: data, NO_COLOR: "1", TERM: "dumb" },
+        encoding: "utf8",
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const table = r.stdout.split(/\r?\n/).filter((l) => /^[│┌└]/.test(l));
+    expect(table.length).toBeGreaterThan(5);
+    for (const line of table) expect([...line].length).toBeLessThanOrEqual(70);
+    expect(r.stdout).toContain("Hidden to fit 70 columns:");
+  });
+
   it("shows an unknown model's cost as null with a warning naming it, never as $0", async () => {
     const h = fixtureHome(["claude"]);
     writeLines(path.join(h, ".claude", "projects", "-work-x", "s.jsonl"), [
@@ -170,7 +238,15 @@ describe("quartet usage for people", () => {
   it("rejects bad flags with exit code 2 and a clear message", async () => {
     const badBy = await runCli(["usage", "--by", "fortnight"]);
     expect(badBy).toMatchObject({ code: 2 });
-    expect(badBy.stderr).toMatch(/--by must be one of day, week/);
+    expect(badBy.stderr).toMatch(/--by takes day, week, .* or two of them as day,runtime \(got "fortnight"\)/);
+    for (const [by, message] of [
+      ["day,day", /two different dimensions/],
+      ["day,runtime,model", /at most two dimensions/],
+    ] as const) {
+      const r = await runCli(["usage", "--by", by]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
     const badRuntime = await runCli(["usage", "--runtime", "gemini"]);
     expect(badRuntime.code).toBe(2);
     expect(badRuntime.stderr).toMatch(/unknown runtime "gemini" \(known: claude, opencode, codex\)/);

@@ -47,10 +47,10 @@ export async function cacheCommand(session: string | undefined, flags: CacheFlag
     return;
   }
   const columns: Column<CacheSessionRow>[] = [
-    { header: "Session", value: (r) => r.session },
-    { header: "Runtime", value: (r) => r.runtime },
-    { header: "Project", value: (r) => r.project ?? "" },
-    { header: "Requests", value: (r) => r.requests, align: "right" },
+    { header: "Session", value: (r) => r.session, fit: "middle", minWidth: 13 },
+    { header: "Runtime", value: (r) => r.runtime, hideOrder: 2 },
+    { header: "Project", value: (r) => r.project ?? "", fit: "middle", hideOrder: 1 },
+    { header: "Requests", value: (r) => r.requests, align: "right", hideOrder: 3 },
     { header: "Breaks", value: (r) => r.cacheBreaks, align: "right" },
     { header: "Hit rate", value: (r) => r.cacheHitRate, format: (v) => fmtPercent(v as number), align: "right" },
     {
@@ -66,7 +66,7 @@ export async function cacheCommand(session: string | undefined, flags: CacheFlag
       align: "right",
     },
     { header: "Top cause", value: (r) => (r.topCause ? CAUSE_LABEL[r.topCause] : "") },
-    { header: "Last request", value: (r) => new Date(r.lastTs).toISOString().slice(0, 16).replace("T", " ") },
+    { header: "Last request", value: (r) => new Date(r.lastTs).toISOString().slice(0, 16).replace("T", " "), hideOrder: 4 },
   ];
   if (ctx.format === "csv") {
     process.stdout.write(renderCsv(rows, columns));
@@ -113,7 +113,7 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
       header: "Thread",
       value: (r) => (r.agentId ? `agent ${r.agentId.slice(0, 8)}` : r.sessionId === session ? "main" : `sub ${r.sessionId.slice(0, 12)}`),
     },
-    { header: "Model", value: (r) => r.model },
+    { header: "Model", value: (r) => r.model, hideOrder: 1 },
     {
       header: "Prompt",
       value: (r) => r.input + r.cacheWrite5m + r.cacheWrite1h + r.cacheRead,
@@ -122,8 +122,8 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
     },
     { header: "Read", value: (r) => r.cacheRead, format: (v) => fmtTokens(v as number), align: "right" },
     { header: "Write", value: (r) => r.cacheWrite5m + r.cacheWrite1h, format: (v) => fmtTokens(v as number), align: "right" },
-    { header: "Expected read", value: (r) => r.expectedRead, format: (v) => fmtTokens(v as number), align: "right" },
-    { header: "Short", value: (r) => r.shortfall, format: (v) => (v ? fmtTokens(v as number) : ""), align: "right" },
+    { header: "Expected read", value: (r) => r.expectedRead, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 3 },
+    { header: "Short", value: (r) => r.shortfall, format: (v) => (v ? fmtTokens(v as number) : ""), align: "right", hideOrder: 2 },
     {
       header: "Break",
       value: (r) => (r.isBreak ? (r.cause ? CAUSE_LABEL[r.cause] : "yes") : ""),

@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { errorMessage, NamedError } from "../core/errors.js";
 import { colors, terminalSafe } from "../core/output.js";
 import { addExamples } from "./examples.js";
+import { addWideFlag } from "./wide-flag.js";
 import { VERSION } from "./version.js";
 
 type Register = (program: Command) => void;
@@ -44,6 +45,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const group = GROUPS.find((g) => named !== undefined && g.commands.includes(named));
   for (const g of group ? [group] : GROUPS) (await g.load())(program);
   addExamples(program);
+  addWideFlag(program);
   return program;
 }
 

@@ -250,12 +250,12 @@ function diffLabel(d: DiffStat | null): string {
 
 const PS_COLUMNS: Column<PsRow>[] = [
   { header: "NAME", value: (r) => r.row.name },
-  { header: "RUNTIME", value: (r) => r.row.runtime },
-  { header: "STATE", value: (r) => r.row.state, format: (_v, r) => stateLabel(r.row) },
-  { header: "SINCE", value: (r) => ago(r.row.stateSince) },
-  { header: "BRANCH", value: (r) => (r.row.inPlace ? `${r.row.branch ?? "-"} (in place)` : (r.row.branch ?? "")) },
-  { header: "CHANGES", value: (r) => diffLabel(r.diff) },
-  { header: "TOKENS", value: (r) => (r.usage ? fmtTokens(tokensOf(r.usage)) : ""), align: "right" },
+  { header: "RUNTIME", value: (r) => r.row.runtime, hideOrder: 1 },
+  { header: "STATE", value: (r) => r.row.state, format: (_v, r) => stateLabel(r.row), fit: "never" },
+  { header: "SINCE", value: (r) => ago(r.row.stateSince), fit: "never" },
+  { header: "BRANCH", value: (r) => (r.row.inPlace ? `${r.row.branch ?? "-"} (in place)` : (r.row.branch ?? "")), fit: "middle" },
+  { header: "CHANGES", value: (r) => diffLabel(r.diff), hideOrder: 2 },
+  { header: "TOKENS", value: (r) => (r.usage ? fmtTokens(tokensOf(r.usage)) : ""), align: "right", hideOrder: 3 },
   { header: "COST", value: (r) => (r.usage ? fmtUsd(r.usage.costUsd) : ""), align: "right" },
   { header: "CACHE HIT", value: (r) => (r.usage ? fmtPercent(r.usage.cacheHitRate) : ""), align: "right" },
 ];

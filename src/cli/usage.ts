@@ -2,7 +2,18 @@
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { timed } from "../core/timing.js";
-import { fmtPercent, fmtTokens, fmtUsd, renderCsv, renderJson, renderTable, round6, type Column } from "../core/output.js";
+import {
+  colors,
+  fmtPercent,
+  fmtTokens,
+  fmtUsd,
+  renderCsv,
+  renderJson,
+  renderTable,
+  round6,
+  terminalSafe,
+  type Column,
+} from "../core/output.js";
 import { GROUP_BY, Ledger, type Figures, type GroupBy, type UsageRow } from "../ledger/ledger.js";
 import {
   ledgerIsEmpty,
@@ -20,29 +31,52 @@ export function registerUsage(program: Command): void {
     program
       .command("usage")
       .description("tokens, cost, cache hit rate and cache tax from every runtime's own logs")
-      .option("--by <dimension>", `group by ${GROUP_BY.join(" | ")}`, "day"),
+      .option("--by <dimension>", `group by ${GROUP_BY.join(" | ")}, or two of them (day,runtime)`, "day"),
   ).action((flags: ReportFlags & { by: string }) => usageCommand(flags));
 }
 
+/** `--by day` or `--by day,runtime`: one dimension, or two for rows with sub-rows. */
+export function parseGroupBy(value: string): [GroupBy] | [GroupBy, GroupBy] {
+  const dims = value.split(",").map((d) => d.trim());
+  for (const d of dims)
+    if (!(GROUP_BY as readonly string[]).includes(d))
+      throw new UsageError(`--by takes ${GROUP_BY.join(", ")}, or two of them as day,runtime (got "${d}")`);
+  if (dims.length > 2) throw new UsageError(`--by takes at most two dimensions, as day,runtime (got "${value}")`);
+  if (dims.length === 2 && dims[0] === dims[1]) throw new UsageError(`--by needs two different dimensions (got "${value}")`);
+  return dims as [GroupBy] | [GroupBy, GroupBy];
+}
+
+/** A table row: a first-dimension row, or one of its sub-rows. */
+type TableRow = UsageRow & { sub?: boolean };
+
 export async function usageCommand(flags: ReportFlags & { by: string }): Promise<void> {
-  if (!(GROUP_BY as readonly string[]).includes(flags.by)) {
-    throw new UsageError(`--by must be one of ${GROUP_BY.join(", ")} (got "${flags.by}")`);
-  }
-  const by = flags.by as GroupBy;
+  const [by, then] = parseGroupBy(flags.by);
   const ctx = await openReport(flags);
   const rows = timed("query rows", () => Ledger.usageRows(ctx.db, by, ctx.filters, ctx.tz));
+  const breakdown = then ? timed("query sub-rows", () => Ledger.usageBreakdown(ctx.db, by, then, ctx.filters, ctx.tz)) : undefined;
+  const subRows = (r: UsageRow) => breakdown?.get(r.key) ?? [];
   const totals = timed("query totals", () => Ledger.totals(ctx.db, ctx.filters));
   const warnings = timed("warnings", () => reportWarnings(ctx));
   const empty = timed("empty check", () => ledgerIsEmpty(ctx));
   if (empty) warnings.unshift({ code: "no-data", message: noDataMessage(ctx) });
 
   if (ctx.format === "json") {
-    process.stdout.write(renderJson({ by, timeZone: ctx.tz, rows: rows.map(contractRow), totals: contractFigures(totals), warnings }));
+    const jsonRows = rows.map((r) => ({ ...contractRow(r), ...(then ? { breakdown: subRows(r).map(contractRow) } : {}) }));
+    process.stdout.write(
+      renderJson({ by: flags.by.replace(/\s/g, ""), timeZone: ctx.tz, rows: jsonRows, totals: contractFigures(totals), warnings }),
+    );
     return;
   }
-  const columns = usageColumns(by);
   if (ctx.format === "csv") {
-    process.stdout.write(renderCsv(rows, columns));
+    // One line per pair of keys, each key in its own column, so the file loads into a spreadsheet as it is.
+    const pairs = then
+      ? rows.flatMap((r) => subRows(r).map((sub) => ({ ...sub, parent: r.key })))
+      : rows.map((r) => ({ ...r, parent: r.key }));
+    const [first, ...figures] = usageColumns(then ?? by);
+    const columns: Column<(typeof pairs)[number]>[] = then
+      ? [{ header: usageColumns(by)[0]!.header, value: (r) => r.parent }, first!, ...figures]
+      : usageColumns(by);
+    process.stdout.write(renderCsv(pairs, columns));
     printWarnings(warnings.filter((w) => w.code !== "no-data"));
     if (empty) process.stderr.write(noDataMessage(ctx) + "\n");
     return;
@@ -55,11 +89,34 @@ export async function usageCommand(flags: ReportFlags & { by: string }): Promise
   if (rows.length === 0) {
     process.stdout.write(noMatchMessage(ctx, "usage") + "\n");
   } else {
-    process.stdout.write((await renderTable(rows, columns, { key: "Total", ...totals } as UsageRow)) + "\n");
+    const table: TableRow[] = rows.flatMap((r) => [r, ...subRows(r).map((sub) => ({ ...sub, sub: true }))]);
+    const columns = then ? withSubRows(usageColumns(by), usageColumns(then)[0]!.header) : usageColumns(by);
+    process.stdout.write((await renderTable(table, columns, { key: "Total", ...totals } as UsageRow)) + "\n");
     if (rows.some((r) => r.costUsd === null))
       process.stdout.write("* partial: some requests are on models without a known price (see warnings)\n");
   }
   printWarnings(warnings);
+}
+
+/** The first column names both dimensions and indents the sub-rows under their row. */
+function withSubRows(columns: Column<TableRow>[], subHeader: string): Column<TableRow>[] {
+  const [key, ...rest] = columns;
+  return [
+    {
+      ...key!,
+      header: `${key!.header} / ${subHeader}`,
+      format: (v, r) => (r.sub ? colors.dim(`  └ ${terminalSafe(String(v))}`) : terminalSafe(String(v))),
+      fit: "middle",
+      minWidth: 16,
+    },
+    ...rest.map((c) => ({
+      ...c,
+      format: (v: Parameters<NonNullable<Column<TableRow>["format"]>>[0], r: TableRow) => {
+        const text = c.format ? c.format(v, r) : String(v ?? "");
+        return r.sub ? colors.dim(text) : text;
+      },
+    })),
+  ];
 }
 
 /** The JSON row: DESIGN.md's contract fields first, then the detail fields. */
@@ -113,17 +170,21 @@ export function usageColumns(by: GroupBy): Column<UsageRow>[] {
     runtime: "Runtime",
     block: "Block (5h, UTC start)",
   }[by];
-  const cols: Column<UsageRow>[] = [{ header: keyHeader, value: (r) => (by === "session" ? r.key : r.key) }];
+  // Session ids keep both ends when cut (Codex ids share their first characters); paths keep the folder name.
+  const cols: Column<UsageRow>[] = [
+    { header: keyHeader, value: (r) => r.key, ...(by === "session" || by === "project" ? { fit: "middle", minWidth: 13 } : {}) },
+  ];
   if (by === "session") {
-    cols.push({ header: "Runtime", value: (r) => r.runtime });
-    cols.push({ header: "Project", value: (r) => r.project ?? "" });
+    cols.push({ header: "Runtime", value: (r) => r.runtime, hideOrder: 1 });
+    cols.push({ header: "Project", value: (r) => r.project ?? "", fit: "middle" });
   }
+  // In a narrow terminal the token columns go first, then the request count: cost, hit rate and tax stay.
   cols.push(
-    { header: "Requests", value: (r) => r.requests, align: "right" },
-    { header: "Input", value: (r) => r.inputTokens, format: (v) => fmtTokens(v as number), align: "right" },
-    { header: "Cache write", value: (r) => r.cacheWriteTokens, format: (v) => fmtTokens(v as number), align: "right" },
-    { header: "Cache read", value: (r) => r.cacheReadTokens, format: (v) => fmtTokens(v as number), align: "right" },
-    { header: "Output", value: (r) => r.outputTokens, format: (v) => fmtTokens(v as number), align: "right" },
+    { header: "Requests", value: (r) => r.requests, align: "right", hideOrder: 2 },
+    { header: "Input", value: (r) => r.inputTokens, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 6 },
+    { header: "Cache write", value: (r) => r.cacheWriteTokens, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 4 },
+    { header: "Cache read", value: (r) => r.cacheReadTokens, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 3 },
+    { header: "Output", value: (r) => r.outputTokens, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 5 },
     { header: "Hit rate", value: (r) => r.cacheHitRate, format: (v) => fmtPercent(v as number | null), align: "right" },
     {
       header: "Cost",

@@ -16,23 +16,146 @@ export interface Column<Row> {
   align?: "left" | "right";
   /** Wrap the cell's text at this many characters (long explanations). */
   wrap?: number;
+  /**
+   * How the cell gives way when the table is wider than the terminal: cut in the middle (paths keep both
+   * ends), cut at the end (ids keep the prefix quartet accepts), or wrapped. Left-aligned text is cut at the
+   * end unless told otherwise; right-aligned figures never are.
+   */
+  fit?: "middle" | "end" | "wrap" | "never";
+  /** When cutting is not enough, columns are hidden, the highest number first; `--wide` shows them. */
+  hideOrder?: number;
+  /** Never cut below this width (default: the header's, and at least 10). */
+  minWidth?: number;
 }
 
-/** Renders a boxed table; the table library loads only for table output, not for JSON or CSV. */
+let wideTables = false;
+
+/** `--wide`: tables at their full width, whatever the terminal's. */
+export function showWideTables(on: boolean): void {
+  wideTables = on;
+}
+
+/** The width tables must fit: the terminal's, or $COLUMNS when not a terminal; none with `--wide`. */
+export function tableWidth(): number | undefined {
+  if (wideTables) return undefined;
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
+  const columns = Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
+}
+
+/** Renders a boxed table that fits `tableWidth()`; the table library loads only for table output, not for JSON or CSV. */
 export async function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], footer?: Row): Promise<string> {
-  const { default: Table } = await import("cli-table3");
+  const [{ default: Table }, { default: stringWidth }] = await Promise.all([import("cli-table3"), import("string-width")]);
+  const cells = (row: Row) => columns.map((c) => (c.format ? c.format(c.value(row), row) : terminalSafe(String(c.value(row) ?? ""))));
+  const body = rows.map(cells);
+  const foot = footer ? cells(footer) : undefined;
+  const all = [columns.map((c) => c.header), ...body, ...(foot ? [foot] : [])];
+  const layout = fitColumns(
+    columns,
+    columns.map((c, i) => Math.max(...all.map((r) => widest(r[i]!, stringWidth)))),
+    columns.map((c) => stringWidth(c.header)),
+    tableWidth(),
+  );
+  const shown = columns.map((_, i) => i).filter((i) => !layout.hidden.has(i));
+  const cut = (row: string[]) =>
+    shown.map((i) => {
+      const mode = fitMode(columns[i]!);
+      return mode === "middle" || mode === "end" ? cutToWidth(row[i]!, layout.widths[i]!, mode, stringWidth) : row[i]!;
+    });
   const table = new Table({
-    head: columns.map((c) => pc.bold(c.header)),
-    colAligns: columns.map((c) => c.align ?? "left"),
-    ...(columns.some((c) => c.wrap) ? { colWidths: columns.map((c) => (c.wrap ? c.wrap + 2 : null)), wordWrap: true } : {}),
+    head: cut(columns.map((c) => c.header)).map((h) => pc.bold(h)),
+    colAligns: shown.map((i) => columns[i]!.align ?? "left"),
+    colWidths: shown.map((i) => (fitMode(columns[i]!) === "wrap" ? layout.widths[i]! + 2 : null)),
+    wordWrap: true,
     style: { head: [], border: [] },
     // No rule between body rows: long tables (a request's 40 blocks) stay readable on one screen.
     chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
   });
-  const cells = (row: Row) => columns.map((c) => (c.format ? c.format(c.value(row), row) : terminalSafe(String(c.value(row) ?? ""))));
-  for (const row of rows) table.push(cells(row));
-  if (footer) table.push(cells(footer).map((s) => pc.bold(s)));
-  return table.toString();
+  for (const row of body) table.push(cut(row));
+  if (foot) table.push(cut(foot).map((s) => pc.bold(s)));
+  const hidden = [...layout.hidden].sort((a, b) => a - b).map((i) => columns[i]!.header);
+  const note =
+    hidden.length > 0
+      ? `\n${pc.dim(wrapWords(`Hidden to fit ${layout.limit} columns: ${hidden.join(", ")} (--wide shows every column)`, layout.limit!))}`
+      : "";
+  return table.toString() + note;
+}
+
+/** Text broken into lines of at most `width` characters, between words. */
+function wrapWords(text: string, width: number): string {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines.join("\n");
+}
+
+function fitMode<Row>(c: Column<Row>): "middle" | "end" | "wrap" | "never" {
+  return c.fit ?? (c.wrap ? "wrap" : c.align === "right" ? "never" : "end");
+}
+
+/** The widest line of a cell (wrapped cells hold newlines). */
+function widest(text: string, stringWidth: (s: string) => number): number {
+  return Math.max(0, ...text.split("\n").map((l) => stringWidth(l)));
+}
+
+/**
+ * Column widths for a table no wider than `limit`: text columns give way first, the widest first and never
+ * below their header (or 10); if that is not enough, columns are hidden by `hideOrder`.
+ */
+export function fitColumns<Row>(
+  columns: readonly Column<Row>[],
+  natural: readonly number[],
+  headers: readonly number[],
+  limit: number | undefined,
+): { widths: number[]; hidden: Set<number>; limit: number | undefined } {
+  const hidden = new Set<number>();
+  for (;;) {
+    const widths = natural.map((n, i) => Math.min(n, fitMode(columns[i]!) === "wrap" ? (columns[i]!.wrap ?? n) : n));
+    if (limit === undefined) return { widths, hidden, limit };
+    const shown = widths.map((_, i) => i).filter((i) => !hidden.has(i));
+    // cli-table3 draws "│ a │ b │": three characters per column and one more.
+    let excess = shown.reduce((sum, i) => sum + widths[i]!, 0) + 3 * shown.length + 1 - limit;
+    const floor = (i: number) =>
+      Math.min(widths[i]!, columns[i]!.minWidth ?? Math.max(headers[i]!, fitMode(columns[i]!) === "wrap" ? 20 : 10));
+    const flexible = shown.filter((i) => fitMode(columns[i]!) !== "never");
+    while (excess > 0) {
+      const widest = flexible.filter((i) => widths[i]! > floor(i)).sort((a, b) => widths[b]! - widths[a]!)[0];
+      if (widest === undefined) break;
+      widths[widest]!--;
+      excess--;
+    }
+    if (excess <= 0) return { widths, hidden, limit };
+    const next = shown
+      .filter((i) => columns[i]!.hideOrder !== undefined)
+      .sort((a, b) => columns[b]!.hideOrder! - columns[a]!.hideOrder!)[0];
+    // Nothing left to hide: the table is as narrow as it can be, and the terminal wraps it.
+    if (next === undefined) return { widths, hidden, limit };
+    hidden.add(next);
+  }
+}
+
+/** `text` cut to `width` display columns with "…", at its end or in its middle; colour is dropped from a cut cell. */
+export function cutToWidth(text: string, width: number, where: "middle" | "end", stringWidth: (s: string) => number): string {
+  if (stringWidth(text) <= width) return text;
+  const plain = [...text.replace(/\x1b\[[0-9;]*m/g, "")];
+  const take = (chars: string[], room: number) => {
+    const out: string[] = [];
+    let used = 0;
+    for (const ch of chars) {
+      const w = stringWidth(ch);
+      if (used + w > room) break;
+      out.push(ch);
+      used += w;
+    }
+    return out;
+  };
+  if (where === "end") return take(plain, width - 1).join("") + "…";
+  const head = take(plain, Math.ceil((width - 1) / 2));
+  const tail = take([...plain].reverse(), Math.floor((width - 1) / 2)).reverse();
+  return head.join("") + "…" + tail.join("");
 }
 
 /**

@@ -16,6 +16,7 @@ export {
   totals,
   unpricedModels,
   usageRows,
+  usageBreakdown,
   type CacheSessionRow,
   type Figures,
   type Filters,

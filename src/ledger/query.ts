@@ -235,59 +235,132 @@ export function totals(db: Db, f: Filters): Figures {
   return figures(db.prepare(`SELECT ${src.sums} FROM ${src.from} ${src.where.sql}`).get(...src.where.params) as SumRow);
 }
 
-/** Usage grouped by one dimension, sorted by key (time) or by cost (others). */
-export function usageRows(db: Db, by: GroupBy, f: Filters, tz: string): UsageRow[] {
-  const src = source(f, tz);
-  const w = src.where;
-  if (by === "day" || by === "week" || by === "month" || by === "block") {
-    const slots = db
-      .prepare(`SELECT ${src.slot} AS slot, ${src.sums} FROM ${src.from} ${w.sql} GROUP BY slot ORDER BY slot`)
-      .all(...w.params) as (SumRow & { slot: number })[];
-    const keyOf = timeKeyer(
-      by,
-      tz,
-      slots.map((s) => s.slot * src.slotMs),
-    );
-    const merged = new Map<string, SumRow>();
-    slots.forEach((s, i) => {
-      const key = keyOf(s.slot * src.slotMs, i);
-      const acc = merged.get(key) ?? emptySums();
-      addSums(acc, s);
-      merged.set(key, acc);
-    });
-    return [...merged].map(([key, s]) => ({ key, ...figures(s), firstTs: s.first_ts, lastTs: s.last_ts }));
-  }
-  const column = { session: "root_session_id", project: "project", model: "model", runtime: "runtime" }[by];
-  const extra =
-    by === "session"
-      ? ", runtime, MAX(project) AS project, GROUP_CONCAT(DISTINCT model) AS models"
-      : by === "model"
-        ? ", GROUP_CONCAT(DISTINCT runtime) AS runtimes"
-        : "";
-  const rows = db
-    .prepare(
-      `SELECT ${column} AS key ${extra}, ${src.sums} FROM ${src.from} ${w.sql} GROUP BY ${column}${by === "session" ? ", runtime" : ""}`,
-    )
-    .all(...w.params) as (SumRow & { key: string | null; runtime?: string; project?: string | null; models?: string; runtimes?: string })[];
-  const out = rows.map((r) => ({
-    key: r.key ?? "(unknown)",
-    ...(r.runtime ? { runtime: r.runtime } : {}),
-    // Sorted: GROUP_CONCAT's order follows the rows', which differs between ledgers holding the same records.
-    ...(by === "session" ? { project: r.project ?? null, models: (r.models ?? "").split(",").filter(Boolean).sort() } : {}),
-    ...(by === "model" && r.runtimes ? { runtime: r.runtimes.split(",").sort().join(",") } : {}),
-    ...figures(r),
-    firstTs: r.first_ts,
-    lastTs: r.last_ts,
-  }));
-  return out.sort((a, b) => b.knownCostUsd - a.knownCostUsd || a.key.localeCompare(b.key));
+const TIME_DIMENSIONS = ["day", "week", "month", "block"] as const;
+type TimeDimension = (typeof TIME_DIMENSIONS)[number];
+const isTime = (by: GroupBy): by is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(by);
+const COLUMN = { session: "root_session_id", project: "project", model: "model", runtime: "runtime" } as const;
+
+interface Group {
+  keys: string[];
+  sums: SumRow;
+  runtime?: string;
+  project?: string | null;
+  models?: string[];
 }
 
-function timeKeyer(by: "day" | "week" | "month" | "block", tz: string, slotStarts: number[]): (ts: number, index: number) => string {
+/**
+ * Sums grouped by one or two dimensions. Time dimensions are grouped by slot in SQL and keyed in JS (so any
+ * time zone is exact); the others are columns. A session is a root session on one runtime.
+ */
+function groups(db: Db, dims: readonly GroupBy[], f: Filters, tz: string): Group[] {
+  const src = source(f, tz);
+  const w = src.where;
+  const select = dims.map((d, i) => (isTime(d) ? `${src.slot} AS k${i}` : `${COLUMN[d]} AS k${i}`));
+  const groupBy = dims.map((_, i) => `k${i}`);
+  const session = dims.includes("session");
+  if (session) groupBy.push("runtime");
+  const extra = session
+    ? ", runtime, MAX(project) AS project, GROUP_CONCAT(DISTINCT model) AS models"
+    : dims.includes("model") && !dims.includes("runtime")
+      ? ", GROUP_CONCAT(DISTINCT runtime) AS runtime"
+      : "";
+  const rows = db
+    .prepare(`SELECT ${select.join(", ")} ${extra}, ${src.sums} FROM ${src.from} ${w.sql} GROUP BY ${groupBy.join(", ")}`)
+    .all(...w.params) as (SumRow & Record<string, string | number | null>)[];
+  const slotKeyers = dims.map((d, i) =>
+    isTime(d)
+      ? timeKeyer(
+          d,
+          tz,
+          rows.map((r) => Number(r[`k${i}`]) * src.slotMs),
+        )
+      : undefined,
+  );
+  const merged = new Map<string, Group>();
+  for (const r of rows) {
+    const keys = dims.map((_, i) => {
+      const v = r[`k${i}`] ?? null;
+      return slotKeyers[i] ? slotKeyers[i](Number(v) * src.slotMs) : String(v ?? "(unknown)");
+    });
+    const id = [...keys, session ? r.runtime : ""].join("\u0000");
+    let g = merged.get(id);
+    if (!g) {
+      g = { keys, sums: emptySums() };
+      if (session) {
+        g.runtime = String(r.runtime);
+        g.project = null;
+        g.models = [];
+      }
+      merged.set(id, g);
+    }
+    // Sorted: GROUP_CONCAT's order follows the rows', which differs between ledgers holding the same records.
+    if (session) {
+      g.project ??= (r.project as string | null) ?? null;
+      g.models = union(g.models!, r.models);
+    } else if (typeof r.runtime === "string") g.runtime = union(g.runtime?.split(",") ?? [], r.runtime).join(",");
+    addSums(g.sums, r);
+  }
+  return [...merged.values()];
+}
+
+/** The sorted union of a list and a GROUP_CONCAT value. */
+function union(list: readonly string[], concat: string | number | null | undefined): string[] {
+  return [
+    ...new Set([
+      ...list,
+      ...String(concat ?? "")
+        .split(",")
+        .filter(Boolean),
+    ]),
+  ].sort();
+}
+
+function toRow(g: Group, keyIndex: number): UsageRow {
+  return {
+    key: g.keys[keyIndex]!,
+    ...(g.runtime !== undefined ? { runtime: g.runtime } : {}),
+    ...(g.project !== undefined ? { project: g.project, models: g.models } : {}),
+    ...figures(g.sums),
+    firstTs: g.sums.first_ts,
+    lastTs: g.sums.last_ts,
+  };
+}
+
+/** Time in order; anything else by cost, the most expensive first. */
+function sortRows(by: GroupBy, rows: UsageRow[]): UsageRow[] {
+  return isTime(by)
+    ? rows.sort((a, b) => a.key.localeCompare(b.key))
+    : rows.sort((a, b) => b.knownCostUsd - a.knownCostUsd || a.key.localeCompare(b.key));
+}
+
+/** Usage grouped by one dimension, sorted by key (time) or by cost (others). */
+export function usageRows(db: Db, by: GroupBy, f: Filters, tz: string): UsageRow[] {
+  return sortRows(
+    by,
+    groups(db, [by], f, tz).map((g) => toRow(g, 0)),
+  );
+}
+
+/** Usage grouped by `by`, each group split by `then`: the sub-rows of every first-dimension key. */
+export function usageBreakdown(db: Db, by: GroupBy, then: GroupBy, f: Filters, tz: string): Map<string, UsageRow[]> {
+  const out = new Map<string, UsageRow[]>();
+  for (const g of groups(db, [by, then], f, tz)) {
+    const list = out.get(g.keys[0]!) ?? [];
+    list.push(toRow(g, 1));
+    out.set(g.keys[0]!, list);
+  }
+  for (const list of out.values()) sortRows(then, list);
+  return out;
+}
+
+function timeKeyer(by: TimeDimension, tz: string, slotStarts: readonly number[]): (ts: number) => string {
   if (by === "day") return (ts) => dayKey(ts, tz);
   if (by === "week") return (ts) => weekKey(ts, tz);
   if (by === "month") return (ts) => monthKey(ts, tz);
-  const starts = blockStarts(slotStarts);
-  return (_ts, i) => new Date(starts[i]!).toISOString().replace(/:00\.000Z$/, "Z");
+  const sorted = [...new Set(slotStarts)].sort((a, b) => a - b);
+  const starts = blockStarts(sorted);
+  const blockOf = new Map(sorted.map((ts, i) => [ts, starts[i]!]));
+  return (ts) => new Date(blockOf.get(ts)!).toISOString().replace(/:00\.000Z$/, "Z");
 }
 
 export interface CacheSessionRow extends Figures {
