@@ -74,6 +74,9 @@ describe("quartet lab serve and show", () => {
     // The scenario's second turn starts with a grep, which this request offers no tool for: it reads instead.
     expect(json.content[0]).toMatchObject({ type: "tool_use", input: { file_path: "/work/repo/src/todos.js" } });
     expect(json.usage).toHaveProperty("cache_creation_input_tokens");
+    // The run is being written while it serves: listed as running, and no prune removes it.
+    const pruned = await runCli(["lab", "prune", "--keep", "0"], { dataDir });
+    expect(pruned.stdout).toMatch(/^No lab run to remove \(1 run kept\)\.\n\S+-serve is still running: kept\.\n$/);
     child.kill("SIGINT");
     await new Promise((resolve) => child.on("exit", resolve));
     const shown = JSON.parse((await runCli(["lab", "show", "last", "--request", "1", "--json"], { dataDir })).stdout) as {

@@ -1,14 +1,13 @@
 /** `quartet lab compare A B`: what changed between two lab runs, per runtime, and which breaks came or went. */
-import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
-import { loadPricing } from "../core/pricing.js";
 import { compareReports, type BreakRef, type ComparedFigures, type RuntimeComparison } from "../lab/compare.js";
 import { reportOf } from "../lab/report.js";
 import { loadRun } from "../lab/runs.js";
 import { withExamples } from "./examples.js";
+import { labPricing } from "./lab-pricing.js";
 
 export function registerLabCompare(lab: Command): void {
   withExamples(
@@ -31,7 +30,7 @@ export async function labCompareCommand(a: string, b: string, flags: { json?: bo
   const before = loadRun(paths.dataDir, a);
   const after = loadRun(paths.dataDir, b);
   if (before.id === after.id) throw new UsageError(`"${a}" and "${b}" are the same run (${before.id}); give two different runs`);
-  const pricing = await loadPricing({ overrideFile: path.join(paths.configDir, "pricing.json") });
+  const { pricing } = await labPricing();
   const comparison = compareReports(reportOf(before, pricing), reportOf(after, pricing));
   if (flags.json) return void process.stdout.write(renderJson(comparison));
   const out = [`quartet lab compare · ${comparison.before.id} → ${comparison.after.id}`];

@@ -6,7 +6,6 @@ import { UsageError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/files.js";
 import { renderJson } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
-import { loadPricing } from "../core/pricing.js";
 import { stepLine } from "../core/progress.js";
 import { renderLabHtml, renderLabText } from "../lab/render.js";
 import { reportOf } from "../lab/report.js";
@@ -14,6 +13,7 @@ import { runLab } from "../lab/runner.js";
 import { loadScenario } from "../lab/scenario.js";
 import { selectRuntimes } from "../runtimes/registry.js";
 import type { Delivery, RuntimeId } from "../runtimes/types.js";
+import { labPricing } from "./lab-pricing.js";
 
 interface RunFlags {
   scenario: string;
@@ -57,10 +57,10 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
   for (const r of runtimes) if (!r.headless) throw new UsageError(`the lab cannot drive ${r.displayName} yet (it can: claude, opencode)`);
   const { scenario, file } = loadScenario(flags.scenario);
   const paths = quartetPaths();
-  const pricing = await loadPricing({ overrideFile: path.join(paths.configDir, "pricing.json") });
+  const { pricing, overrideFile } = await labPricing();
   const priceModel = flags.priceAs ?? flags.model ?? scenario.model;
   if (priceModel !== "default" && !pricing.lookup(priceModel, Date.now()))
-    throw new UsageError(`no price for model "${priceModel}" (add it to ${path.join(paths.configDir, "pricing.json")})`);
+    throw new UsageError(`no price for model "${priceModel}" (add it to ${overrideFile})`);
   const binaries: Partial<Record<RuntimeId, string>> = {};
   if (flags.claudeBin) binaries.claude = flags.claudeBin;
   if (flags.opencodeBin) binaries.opencode = flags.opencodeBin;

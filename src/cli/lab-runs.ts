@@ -1,14 +1,14 @@
 /** `quartet lab runs` and `quartet lab prune`: the lab runs kept on disk, and removing old ones. */
-import path from "node:path";
 import type { Command } from "commander";
 import { errorMessage, formatWarning } from "../core/errors.js";
 import { colors, fmtUsd, plural, renderJson, renderTable, round6 } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
-import { loadPricing, type Pricing } from "../core/pricing.js";
+import type { Pricing } from "../core/pricing.js";
 import { planPrune, parseAge, parseKeep, removeRun } from "../lab/prune.js";
 import { reportOf } from "../lab/report.js";
 import { listRuns, runInfo, runsDir, type RunInfo } from "../lab/runs.js";
 import { withExamples } from "./examples.js";
+import { labPricing } from "./lab-pricing.js";
 
 export function registerLabRuns(lab: Command): void {
   withExamples(
@@ -78,7 +78,7 @@ export function fmtBytes(bytes: number): string {
 
 export async function labRunsCommand(flags: { json?: boolean }): Promise<void> {
   const paths = quartetPaths();
-  const pricing = await loadPricing({ overrideFile: path.join(paths.configDir, "pricing.json") });
+  const { pricing } = await labPricing();
   const rows = readRuns(paths.dataDir).map((info) => ({
     id: info.run.id,
     startedAt: info.run.startedAt,

@@ -1,10 +1,8 @@
 /** `quartet lab show`: a lab run's report, one recorded request's blocks, or the difference of two requests. */
-import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { fmtTokens, renderJson, renderTable } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
-import { loadPricing } from "../core/pricing.js";
 import type { LabRequest } from "../lab/model-session.js";
 import { renderLabText } from "../lab/render.js";
 import { reportOf } from "../lab/report.js";
@@ -13,6 +11,7 @@ import { canonicalBlocks, type CacheableRequest } from "../prefix/blocks.js";
 import { changedBlocks } from "../prefix/classify.js";
 import { firstDivergence } from "../prefix/diff.js";
 import type { RuntimeId } from "../runtimes/types.js";
+import { labPricing } from "./lab-pricing.js";
 
 interface ShowFlags {
   runtime?: string;
@@ -108,7 +107,7 @@ export async function labShowCommand(id: string, flags: ShowFlags): Promise<void
     ]);
     return void process.stdout.write(`${head}${breakLine}\n${table}\n`);
   }
-  const pricing = await loadPricing({ overrideFile: path.join(paths.configDir, "pricing.json") });
+  const { pricing } = await labPricing();
   const report = reportOf(run, pricing);
   process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
 }

@@ -3,12 +3,16 @@
  * cache tax in dollars, the sentence on what drives each runtime's cost, and each break named for what
  * changed, with its hint. Expectations are worked out from the recorded usage and the price table by hand.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { buildPricing } from "../core/pricing.js";
+import { FIXTURES } from "../../test/helpers.js";
 import { recordedRun } from "../../test/lab.js";
+import type { LabRequest } from "./model-session.js";
 import { renderLabHtml, renderLabText } from "./render.js";
-import { reportOf, type RuntimeSummary } from "./report.js";
+import { reportOf, summarize, type RuntimeSummary } from "./report.js";
 
 const pricing = buildPricing(PRICE_TABLE);
 const report = (name: Parameters<typeof recordedRun>[0]) => reportOf(recordedRun(name), pricing);
@@ -131,5 +135,30 @@ describe("the report for people", () => {
     expect(html).toContain("<th>Cache tax</th>");
     expect(html).toContain("<code>system[2]</code> `git status` section of the system prompt changed");
     expect(html).toContain("Fix: Claude Code snapshots `git status`");
+  });
+});
+
+describe("a run recorded before breaks carried their sections", () => {
+  it("names the section again from the bodies of the request and the one before it", () => {
+    const before = JSON.parse(fs.readFileSync(path.join(FIXTURES, "requests", "claude-before-continue.json"), "utf8")) as {
+      model: string;
+      system: { text: string }[];
+    };
+    const after = structuredClone(before);
+    after.system[2]!.text = after.system[2]!.text.replace("Status:\n(clean)", "Status:\nM src/todos.js");
+    const usage = { input: 0, cacheRead: 0, cacheWrite5m: 100, cacheWrite1h: 0, output: 1 };
+    const request = (n: number, body: unknown, extra: Partial<LabRequest> = {}): LabRequest => ({
+      ...{ n, at: n, model: before.model, kind: "main", session: "s", conversation: 1, turn: n - 1, status: 200, promptTokens: 100 },
+      ...{ usage, blocks: [], readThrough: -1, cachedThrough: 0, body, headers: {} },
+      ...extra,
+    });
+    const old = { cause: "system-changed" as const, block: "system[2]", detail: "path", lostTokens: 100 };
+    const run = { ...recordedRun("defaultModel"), runtimes: [{ ...recordedRun("defaultModel").runtimes[0]! }] };
+    const report = summarize(run, new Map([["claude", [request(1, before), request(2, after, { break: old })]]]), pricing);
+    expect(report.runtimes[0]!.breaks[0]).toMatchObject({
+      reason: "git-status-changed",
+      sections: ["git-status"],
+      causeText: "`git status` section of the system prompt changed",
+    });
   });
 });

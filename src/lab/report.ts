@@ -6,7 +6,8 @@
  */
 import { round6 } from "../core/output.js";
 import { requestCost, type Pricing } from "../core/pricing.js";
-import type { Cause } from "../prefix/classify.js";
+import { canonicalBlocks, type CacheableRequest } from "../prefix/blocks.js";
+import { systemSections, type Cause } from "../prefix/classify.js";
 import type { PromptSection } from "../prefix/sections.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { adviseBreak, type BreakReason } from "./break-advice.js";
@@ -158,8 +159,22 @@ function summarizeRuntime(
     costRatio: null,
     cacheTaxUsd: round6(tax.totalUsd),
     explanation: "",
-    breaks: requests.filter((r) => r.break).map((r) => labBreak(r, r.break!, tax.byRequest.get(r.n) ?? null)),
+    breaks: requests
+      .filter((r) => r.break)
+      .map((r) => labBreak(r, { ...r.break!, sections: sectionsOf(r, requests) }, tax.byRequest.get(r.n) ?? null)),
   };
+}
+
+/**
+ * The sections a system change touched. Runs recorded before breaks carried them have them found again
+ * from the bodies of the request and of the one before it in its conversation.
+ */
+function sectionsOf(r: LabRequest, requests: readonly LabRequest[]): PromptSection[] | undefined {
+  if (r.break?.cause !== "system-changed" || r.break.sections || !r.body) return r.break?.sections;
+  const prev = requests.filter((x) => x.kind === "main" && x.usage && x.conversation === r.conversation && x.n < r.n).at(-1);
+  if (!prev?.body) return undefined;
+  const sections = systemSections(canonicalBlocks(prev.body as CacheableRequest), canonicalBlocks(r.body as CacheableRequest));
+  return sections.length > 0 ? sections : undefined;
 }
 
 function labBreak(r: LabRequest, b: NonNullable<LabRequest["break"]>, taxUsd: number | null): LabBreak {

@@ -107,7 +107,7 @@ function isSystemContext(b: Block): boolean {
 }
 
 /** The named sections of system context that changed, over every block both requests send, in block order. */
-function systemSections(prev: readonly Block[], curr: readonly Block[]): PromptSection[] {
+export function systemSections(prev: readonly Block[], curr: readonly Block[]): PromptSection[] {
   const before = new Map(prev.map((b) => [b.id, b]));
   const found = new Set<PromptSection>();
   for (const c of curr) {
