@@ -21,6 +21,7 @@ const GROUPS: { commands: readonly string[]; load(): Promise<Register> }[] = [
   { commands: ["cache"], load: async () => (await import("./cache.js")).registerCache },
   { commands: ["report"], load: async () => (await import("./report.js")).registerReport },
   { commands: ["live"], load: async () => (await import("./live.js")).registerLive },
+  { commands: ["statusline"], load: async () => (await import("./statusline.js")).registerStatusline },
   { commands: ["lab"], load: async () => (await import("./lab.js")).registerLab },
   { commands: ["port"], load: async () => (await import("./port.js")).registerPort },
   {

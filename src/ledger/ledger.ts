@@ -12,6 +12,7 @@ export {
   GROUP_BY,
   matchSessions,
   taxByCause,
+  sessionTotals,
   timeline,
   totals,
   unpricedModels,

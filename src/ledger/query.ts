@@ -235,6 +235,14 @@ export function totals(db: Db, f: Filters): Figures {
   return figures(db.prepare(`SELECT ${src.sums} FROM ${src.from} ${src.where.sql}`).get(...src.where.params) as SumRow);
 }
 
+/**
+ * One root session's figures, read through the index on root_session_id: the status line asks on every turn,
+ * and a `session` filter (which also matches subagent ids) reads every record.
+ */
+export function sessionTotals(db: Db, rootSessionId: string): Figures {
+  return figures(db.prepare(`SELECT ${SUMS} FROM usage_record WHERE root_session_id = ?`).get(rootSessionId) as SumRow);
+}
+
 const TIME_DIMENSIONS = ["day", "week", "month", "block"] as const;
 type TimeDimension = (typeof TIME_DIMENSIONS)[number];
 const isTime = (by: GroupBy): by is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(by);

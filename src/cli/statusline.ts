@@ -1,0 +1,143 @@
+/**
+ * `quartet statusline`: one line for Claude Code's `statusLine` setting — this session's cost, cache hit rate
+ * and cache tax, and the current 5-hour block's spend with the time left in it.
+ *
+ * Claude Code runs the command after every assistant message, with a JSON object on stdin (`session_id`,
+ * `transcript_path`, `model`, `workspace`, `cost`, …), and shows the first line printed. So it must be quick and
+ * must never blank the line: only the session's own transcripts are read (incrementally, as every report
+ * reads), nothing at all while another quartet process is bringing the ledger up to date, and any failure
+ * past the flags still prints a line and exits 0. The block counts every runtime, as `quartet live` and
+ * `usage --by block` do; other sessions' spend in it is as of the last report or status line that read them.
+ */
+import fs from "node:fs";
+import type { Command } from "commander";
+import { clockNow } from "../core/clock.js";
+import { openDatabase, type Db } from "../core/db.js";
+import { errorMessage, UsageError } from "../core/errors.js";
+import { terminalSafe } from "../core/output.js";
+import { lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
+import { loadPricing } from "../core/pricing.js";
+import { Ledger } from "../ledger/ledger.js";
+import { latestBlock } from "../ledger/live.js";
+import { claudeSessionSources } from "../runtimes/claude/logs.js";
+import type { RuntimeAdapter } from "../runtimes/types.js";
+import { homeLedgerFile, pricingOverrideFile } from "./context.js";
+import { blockPart, sessionPart } from "./live-view.js";
+
+interface StatuslineFlags {
+  home?: string;
+  pricing?: string;
+}
+
+/** How long to wait for Claude Code's JSON before printing what is known without it. */
+const STDIN_TIMEOUT_MS = 1000;
+
+export function registerStatusline(program: Command): void {
+  program
+    .command("statusline")
+    .description("one line for Claude Code's status line: this session's cost, hit rate and cache tax, and the 5-hour block's spend")
+    .option("--home <dir>", "read runtime data under this folder instead of $HOME")
+    .option("--pricing <file>", "price override file (default: pricing.json in quartet's config folder)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Claude Code runs it with the session as JSON on stdin. Add to ~/.claude/settings.json:",
+        '  {"statusLine": {"type": "command", "command": "quartet statusline"}}',
+        "",
+        "It prints, e.g.: $1.23 session · hit 87% · tax $0.11 · block $4.56 (2h13m left)",
+        "Without a session on stdin it prints the block's spend alone. Unknown prices show as unknown, never $0;",
+        "≥$1.23 means $1.23 plus requests on models without a known price.",
+        "",
+        "Examples:",
+        `  $ echo '{"session_id":"3f2a…","transcript_path":"/home/me/.claude/projects/-work-app/3f2a….jsonl"}' | quartet statusline`,
+        "  $ quartet statusline < /dev/null        # the block's spend alone",
+        "",
+      ].join("\n"),
+    )
+    .action((flags: StatuslineFlags) => statuslineCommand(flags));
+}
+
+export async function statuslineCommand(flags: StatuslineFlags): Promise<void> {
+  // Wrong flags are the user's to fix, as for any command; everything after them still prints a line.
+  if (flags.home !== undefined && !fs.statSync(flags.home, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(`--home ${flags.home} is not a folder`);
+  let line: string;
+  try {
+    line = await statusLine(flags, parseSession(await readStdin()));
+  } catch (e) {
+    line = `quartet: ${errorMessage(e)}`;
+  }
+  process.stdout.write(terminalSafe(line) + "\n");
+}
+
+interface SessionInput {
+  sessionId: string;
+  transcriptPath: string | null;
+}
+
+async function statusLine(flags: StatuslineFlags, session: SessionInput | null): Promise<string> {
+  const now = clockNow();
+  const env = lookupEnv({ home: flags.home });
+  const paths = quartetPaths();
+  const db = openDatabase(flags.home ? homeLedgerFile(paths.dataDir, env.home) : paths.dbFile);
+  try {
+    await readSession(db, env, flags, session);
+    const parts: string[] = [];
+    if (session) parts.push(sessionPart(Ledger.sessionTotals(db, session.sessionId)));
+    parts.push(blockPart(latestBlock(db, {}, now), now));
+    Ledger.endSnapshot(db);
+    return parts.join(" · ");
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Brings the session's own transcripts into the ledger, unless another process is already bringing the
+ * ledger up to date; then leaves a read snapshot open either way.
+ */
+async function readSession(db: Db, env: LookupEnv, flags: StatuslineFlags, session: SessionInput | null): Promise<void> {
+  const sources = session?.transcriptPath ? claudeSessionSources(env, session.transcriptPath) : [];
+  const pricing = await loadPricing({ overrideFile: pricingOverrideFile(flags.pricing), required: flags.pricing !== undefined });
+  const sessionOnly: RuntimeAdapter = {
+    id: "claude",
+    displayName: "Claude Code",
+    capabilities: { logs: true, headless: false, workflow: false, session: false },
+    logs: { discover: () => ({ sources, looked: [], warnings: [] }) },
+  };
+  await Ledger.ingest({ db, env, pricing, runtimes: [sessionOnly], skipIfBusy: true, snapshot: true });
+}
+
+/** Claude Code's JSON, checked by hand: only two fields matter, and a schema library would slow every call. */
+function parseSession(text: string): SessionInput | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const { session_id: id, transcript_path: transcript } = value as Record<string, unknown>;
+  if (typeof id !== "string" || id === "") return null;
+  return { sessionId: id, transcriptPath: typeof transcript === "string" && transcript !== "" ? transcript : null };
+}
+
+/** All of stdin, or what arrived before the timeout (a terminal or a pipe nobody closes gives nothing). */
+async function readStdin(): Promise<string> {
+  const stdin = process.stdin;
+  if (stdin.isTTY) return "";
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      stdin.pause();
+      stdin.unref?.();
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    };
+    const timer = setTimeout(done, STDIN_TIMEOUT_MS);
+    stdin.on("data", (c: Buffer) => chunks.push(c));
+    stdin.on("end", done);
+    stdin.on("error", done);
+  });
+}

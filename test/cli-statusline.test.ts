@@ -1,0 +1,87 @@
+/**
+ * `quartet statusline` as Claude Code runs it: the built CLI with the session's JSON on stdin, on the recorded
+ * Claude Code fixtures and a hand-written home, at a fixed "now".
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { homeLedgerFile } from "../src/cli/context.js";
+import { tryLock } from "../src/core/file-lock.js";
+import { fileTempDir, fixtureHome, writeLines } from "./helpers.js";
+import { liveHome as makeLiveHome, okJson as json, request, run } from "./live.js";
+
+const SESSION = "f6c73187-5636-4a51-a997-ea192d3c984a";
+
+// Made once for the file: the tests below run at the same time.
+let liveHome: string;
+let fxHome: string;
+beforeAll(() => {
+  liveHome = makeLiveHome();
+  fxHome = fixtureHome(["claude"]);
+});
+
+describe.concurrent("quartet statusline", () => {
+  const transcript = () => path.join(fxHome, ".claude", "projects", "-tmp-quartet-fx-claude-Yu23OY-project", `${SESSION}.jsonl`);
+  const line = (f: { costUsd: number; cacheHitRate: number; cacheTaxUsd: number }, block: string) =>
+    `$${f.costUsd.toFixed(2)} session · hit ${Math.round(f.cacheHitRate * 100)}% · tax $${f.cacheTaxUsd.toFixed(2)} · ${block}\n`;
+
+  it("shows the session named on stdin, reading only its own transcripts, and what they add later", async () => {
+    const home = fileTempDir("quartet-home-");
+    fs.cpSync(fxHome, home, { recursive: true });
+    const file = transcript().replace(fxHome, home);
+    const input = JSON.stringify({
+      session_id: SESSION,
+      transcript_path: file,
+      model: { id: "claude-opus-4-8" },
+      cost: { total_cost_usd: 9 },
+    });
+    const data = fileTempDir("quartet-data-");
+    const now = "2026-11-24T16:00:00Z";
+    const statusline = () => run(["statusline", "--home", home], { data, now, input });
+
+    const reference = json(await run(["usage", "--home", fxHome, "--by", "session", "--json"], { data: fileTempDir("quartet-data-") }));
+    const session = reference.rows.find((r: { key: string }) => r.key === SESSION);
+    // Only this session (with its subagent) is read: the block holds nothing else yet.
+    expect(session.costUsd).toBeCloseTo(0.19630225, 6);
+    expect((await statusline()).stdout).toBe(line(session, "block $0.20 (4h00m left)"));
+
+    writeLines(file, [request("n1", "2026-11-24T15:50:00Z", SESSION)], { append: true });
+    const grown = await statusline();
+    expect(grown.stdout).toMatch(/^\$0\.95 session · hit \d+% · tax \$\d\.\d\d · block \$0\.95 \(4h00m left\)\n$/);
+
+    // While another process brings the ledger up to date, the line shows the ledger as it stands, at once.
+    const lock = tryLock(`${homeLedgerFile(data, home)}.ingest-lock`)!;
+    try {
+      writeLines(file, [request("n2", "2026-11-24T15:55:00Z", SESSION)], { append: true });
+      expect((await statusline()).stdout).toBe(grown.stdout);
+    } finally {
+      lock.release();
+    }
+    expect((await statusline()).stdout).toMatch(/^\$1\.70 session .* block \$1\.70 /);
+  });
+
+  it("still prints the block's spend with no session, or what is not JSON, on stdin", async () => {
+    const data = fileTempDir("quartet-data-");
+    json(await run(["live", "--home", liveHome, "--json"], { data }));
+    const results = await Promise.all(
+      ["", "{not json", JSON.stringify({ session_id: "not-in-the-ledger" })].map((input) =>
+        run(["statusline", "--home", liveHome], { data, input }),
+      ),
+    );
+    for (const r of results) {
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("");
+    }
+    expect(results.map((r) => r.stdout)).toEqual([
+      "block $2.25 (3h00m left)\n",
+      "block $2.25 (3h00m left)\n",
+      "$0.00 session · hit – · tax $0.00 · block $2.25 (3h00m left)\n",
+    ]);
+  });
+
+  it("has the settings.json snippet and examples in its help", async () => {
+    const r = await run(["statusline", "--help"], { data: fileTempDir("quartet-data-") });
+    expect(r.stdout).toContain('{"statusLine": {"type": "command", "command": "quartet statusline"}}');
+    expect(r.stdout).toContain("Examples:");
+  });
+});
