@@ -5,8 +5,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { homeLedgerFile } from "../src/cli/context.js";
 import { tryLock } from "../src/core/file-lock.js";
+import { homeLedgerFile } from "../src/core/paths.js";
 import { fileTempDir, fixtureHome, writeLines } from "./helpers.js";
 import { liveHome as makeLiveHome, okJson as json, request, run } from "./live.js";
 

@@ -2,14 +2,12 @@
  * What every report command shares: the flags that locate data and filter it, opening quartet's
  * database, ingesting new log lines first, and printing warnings.
  */
-import crypto from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import type { Command } from "commander";
 import { openDatabase, type Db } from "../core/db.js";
 import { formatWarning, type Warning } from "../core/errors.js";
 import { colors, plural, terminalSafe, type OutputFormat } from "../core/output.js";
-import { lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
+import { homeLedgerFile, lookupEnv, pricingOverrideFile, quartetPaths, type LookupEnv } from "../core/paths.js";
 import { loadPricing, type Pricing } from "../core/pricing.js";
 import { progressBar, waitingLine } from "../core/progress.js";
 import { dayKey, localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
@@ -17,6 +15,9 @@ import { Ledger, type Filters, type IngestResult } from "../ledger/ledger.js";
 import { selectRuntimes } from "../runtimes/registry.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
 import { UsageError } from "../core/errors.js";
+
+// Where they always were for the commands that import them from here; they live with quartet's other paths.
+export { homeLedgerFile, pricingOverrideFile } from "../core/paths.js";
 
 export interface ReportFlags {
   home?: string;
@@ -67,11 +68,6 @@ export function outputFormat(flags: ReportFlags): OutputFormat {
   return flags.json ? "json" : flags.csv ? "csv" : "table";
 }
 
-/** The price override file: --pricing, else $QUARTET_PRICING, else pricing.json in quartet's config folder. */
-export function pricingOverrideFile(flag?: string): string {
-  return flag ?? process.env.QUARTET_PRICING ?? path.join(quartetPaths().configDir, "pricing.json");
-}
-
 /** Opens the database and brings the ledger up to date before a report. */
 export async function openReport(flags: ReportFlags): Promise<ReportContext> {
   const format = outputFormat(flags);
@@ -103,20 +99,6 @@ export async function openReport(flags: ReportFlags): Promise<ReportContext> {
     waiting.stop,
   );
   return { db, env, pricing, runtimes, tz, filters, format, ingest };
-}
-
-/**
- * Another home (--home) gets a ledger of its own, beside quartet's main database, so reading a copied
- * home never mixes its records into the user's own ledger.
- */
-export function homeLedgerFile(dataDir: string, home: string): string {
-  const id = crypto.createHash("sha256").update(home).digest("hex").slice(0, 12);
-  const name =
-    path
-      .basename(home)
-      .replace(/[^A-Za-z0-9._-]/g, "_")
-      .slice(0, 40) || "home";
-  return path.join(dataDir, "homes", `${name}-${id}.db`);
 }
 
 /** All warnings a report carries: this run's, the stored per-source ones, and unpriced models. */

@@ -15,13 +15,12 @@ import { clockNow } from "../core/clock.js";
 import { openDatabase, type Db } from "../core/db.js";
 import { errorMessage, UsageError } from "../core/errors.js";
 import { terminalSafe } from "../core/output.js";
-import { lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
+import { homeLedgerFile, lookupEnv, pricingOverrideFile, quartetPaths, type LookupEnv } from "../core/paths.js";
 import { loadPricing } from "../core/pricing.js";
 import { Ledger } from "../ledger/ledger.js";
 import { latestBlock } from "../ledger/live.js";
 import { claudeSessionSources } from "../runtimes/claude/logs.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
-import { homeLedgerFile, pricingOverrideFile } from "./context.js";
 import { blockPart, sessionPart } from "./live-view.js";
 
 interface StatuslineFlags {

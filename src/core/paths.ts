@@ -8,6 +8,7 @@
  * location variables of the real machine (XDG_*, CLAUDE_CONFIG_DIR, CODEX_HOME, …) are ignored too,
  * because they point into the real home, not into the copied one being read.
  */
+import crypto from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 
@@ -23,6 +24,25 @@ export function quartetPaths(env: NodeJS.ProcessEnv = process.env): QuartetPaths
   const dataDir = own || path.join(env.XDG_DATA_HOME || path.join(home, ".local", "share"), "quartet");
   const configDir = own || path.join(env.XDG_CONFIG_HOME || path.join(home, ".config"), "quartet");
   return { dataDir, configDir, dbFile: path.join(dataDir, "quartet.db") };
+}
+
+/** The price override file: --pricing, else $QUARTET_PRICING, else pricing.json in quartet's config folder. */
+export function pricingOverrideFile(flag?: string): string {
+  return flag ?? process.env.QUARTET_PRICING ?? path.join(quartetPaths().configDir, "pricing.json");
+}
+
+/**
+ * Another home (--home) gets a ledger of its own, beside quartet's main database, so reading a copied
+ * home never mixes its records into the user's own ledger.
+ */
+export function homeLedgerFile(dataDir: string, home: string): string {
+  const id = crypto.createHash("sha256").update(home).digest("hex").slice(0, 12);
+  const name =
+    path
+      .basename(home)
+      .replace(/[^A-Za-z0-9._-]/g, "_")
+      .slice(0, 40) || "home";
+  return path.join(dataDir, "homes", `${name}-${id}.db`);
 }
 
 /** The view of the machine a runtime adapter uses to locate its logs and configs. */

@@ -31,12 +31,14 @@ import type { LookedPlace, RuntimeAdapter, SourceSpec } from "../runtimes/types.
 import { Collected, headHash, type JsonlTask, type SourceRead, type SourceState } from "./read-source.js";
 import { readSources, workerCount } from "./reader-pool.js";
 import { adoptPricing, isSettled, settle } from "./settle.js";
-import { knownSource, prepareLedger, sourceStamps, sourceState, type KnownSource, type SourceStamp } from "./store.js";
+import { hasSources, knownSource, prepareLedger, sourceStamps, sourceState, type KnownSource, type SourceStamp } from "./store.js";
 import { WarningCollector } from "./warnings.js";
 import { RecordWriter } from "./writer.js";
 
 /** Commit after about this many bytes of logs. */
 const BATCH_WORK = 256 * 1024 * 1024;
+/** Up to this many sources, their stamps are looked up one by one instead of loading every known source's. */
+const FEW_SOURCES = 32;
 /** How long to wait for another process bringing the same ledger up to date before giving up. */
 const LOCK_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -134,7 +136,8 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
     specs.push(...d.sources);
   }
 
-  const stamps = timed("load sources", () => sourceStamps(db));
+  const few = specs.length <= FEW_SOURCES ? specs.map((s) => s.path) : undefined;
+  const stamps = timed("load sources", () => sourceStamps(db, few));
   const tasks: JsonlTask[] = [];
   const stores: StorePlan[] = [];
   timed("plan (stat)", () => {
@@ -153,7 +156,7 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
 
   // Into an empty ledger everything goes in one transaction, loaded without indexes (see RecordWriter):
   // a run killed half-way leaves the ledger empty, as it found it.
-  const empty = stamps.size === 0 && db.prepare("SELECT 1 FROM usage_record LIMIT 1").get() === undefined;
+  const empty = !hasSources(db) && db.prepare("SELECT 1 FROM usage_record LIMIT 1").get() === undefined;
   const batch = new Batch(db, empty ? Infinity : batchBytes());
   batch.begin();
   if (empty) adoptPricing(db, o.pricing);
@@ -189,7 +192,8 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
     progress.stop();
   }
   crashPoint("ingest:before-settle");
-  if (!empty) timed("settle", () => settle(db, o.pricing));
+  // Settling takes the write lock even with nothing to do: skipped when nothing is marked (most runs).
+  if (!empty && !isSettled(db, o.pricing)) timed("settle", () => settle(db, o.pricing));
   crashPoint("ingest:settled");
 
   return { looked, warnings, sourcesFound: specs.length, sourcesRead: tasks.length + stores.length, recordsWritten: writer.written };

@@ -56,11 +56,21 @@ export type SourceStamp = [dev: string | null, ino: string | null, size: number,
 
 /**
  * Every known source's stamp, by path: enough to tell, for each file, that nothing changed. A second run
- * checks thousands of files, so this is read as plain arrays rather than rows.
+ * checks thousands of files, so this is read as plain arrays rather than rows. A run over a few named files
+ * (the status line's session) looks up only those.
  */
-export function sourceStamps(db: Db): Map<string, SourceStamp> {
-  const rows = db.prepare("SELECT path, dev, ino, size, mtime_ms FROM ledger_source").raw().all() as [string, ...SourceStamp][];
+export function sourceStamps(db: Db, only?: readonly string[]): Map<string, SourceStamp> {
+  const sql = "SELECT path, dev, ino, size, mtime_ms FROM ledger_source";
+  const rows = (only ? only.flatMap((file) => statement(db, `${sql} WHERE path = ?`).raw().all(file)) : db.prepare(sql).raw().all()) as [
+    string,
+    ...SourceStamp,
+  ][];
   return new Map(rows.map(([file, ...stamp]) => [file, stamp]));
+}
+
+/** Whether the ledger has read any source yet. */
+export function hasSources(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM ledger_source LIMIT 1").get() !== undefined;
 }
 
 /** What is known of one source, without its parser state. */
