@@ -64,7 +64,7 @@ function when(iso: string): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
-export function fmtBytes(bytes: number): string {
+function fmtBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ["KB", "MB", "GB", "TB"];
   let n = bytes / 1024;
@@ -145,7 +145,9 @@ export async function labPruneCommand(flags: PruneFlags): Promise<void> {
   else {
     const verb = flags.dryRun ? `Would remove ${plural(removed.length, "run")}, freeing` : `Removed ${plural(removed.length, "run")},`;
     lines.push(`${verb} ${fmtBytes(freed)}${flags.dryRun ? "" : " freed"}:`);
-    for (const info of removed) lines.push(`  ${info.run.id}  ${when(info.run.startedAt)}  ${fmtBytes(info.sizeBytes)}`);
+    const width = Math.max(...removed.map((info) => info.run.id.length));
+    for (const info of removed)
+      lines.push(`  ${info.run.id.padEnd(width)}  ${when(info.run.startedAt)}  ${fmtBytes(info.sizeBytes).padStart(6)}`);
     lines.push(`${plural(runs.length - removed.length, "run")} kept.${flags.dryRun ? " Nothing was removed (--dry-run)." : ""}`);
   }
   for (const info of busy) lines.push(`${info.run.id} is still running: kept.`);
