@@ -1,8 +1,12 @@
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { expect, test } from "vitest";
 import { FIXTURES, tempDir } from "../../test/helpers.js";
+import { openDatabase } from "./db.js";
+
+const require = createRequire(import.meta.url);
 
 test("several processes migrating a new database at once all succeed, and each migration runs once", async () => {
   const file = path.join(tempDir(), "quartet.db");
@@ -19,3 +23,27 @@ test("several processes migrating a new database at once all succeed, and each m
   expect(db.prepare("SELECT version FROM schema_version WHERE namespace = 'probe'").get()).toEqual({ version: 2 });
   db.close();
 }, 60_000);
+
+test("a new database reaches WAL mode while another process is writing it (SQLite does not wait for that switch itself)", async () => {
+  const file = path.join(tempDir(), "quartet.db");
+  const setup = new Database(file);
+  setup.exec("CREATE TABLE t (x)");
+  setup.close();
+  // Another process is writing it (a first ingest): the switch to WAL needs the database to itself.
+  const holder = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const db = new (require(${JSON.stringify(require.resolve("better-sqlite3"))}))(process.argv[1]);
+       db.exec("BEGIN IMMEDIATE"); db.prepare("INSERT INTO t VALUES (1)").run(); console.log("held");
+       setTimeout(() => { db.exec("COMMIT"); db.close(); }, 300);`,
+      file,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await new Promise<void>((resolve) => holder.stdout.on("data", (c: Buffer) => c.toString().includes("held") && resolve()));
+  const db = openDatabase(file);
+  expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+  db.close();
+  await new Promise((resolve) => holder.on("close", resolve));
+});

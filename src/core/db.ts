@@ -42,13 +42,33 @@ export function openDatabase(file: string): Db {
   const db = new Database(file);
   // Another process may hold the write lock for a while (a first ingest loads everything in one transaction).
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  if (db.pragma("journal_mode", { simple: true }) !== "wal") db.pragma("journal_mode = WAL");
+  useWal(db);
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   // Reports scan the ledger; memory-mapped reads make those scans cheap. The page cache stays at SQLite's
   // default (2 MB): a large one made a first ingest slower (the big transaction's dirty pages) and bigger.
   db.pragma("mmap_size = 268435456");
   return db;
+}
+
+/**
+ * Puts a new database in WAL mode. The switch needs the database to itself for a moment, and SQLite does
+ * not wait for that (busy_timeout does not apply): with several quartet processes opening a new ledger at
+ * once, one in a few hundred got "database is locked". So the switch is retried until it holds.
+ */
+function useWal(db: Db): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let delayMs = 2; ; delayMs = Math.min(delayMs * 2, 100)) {
+    try {
+      if (db.pragma("journal_mode", { simple: true }) === "wal") return;
+      if (db.pragma("journal_mode = WAL", { simple: true }) === "wal") return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`${db.name}: could not switch the database to WAL mode`);
+    Atomics.wait(sleeper, 0, 0, delayMs);
+  }
 }
 
 /**
