@@ -1,8 +1,12 @@
-/** Regenerates the parts of README.md that come from the code (the port's mapping table). */
+/** Regenerates the documentation that comes from the code: the command reference and the port's mapping table. */
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildProgram } from "../src/cli/main.js";
+import { commandReference } from "../src/cli/reference.js";
 import { withFidelityTable } from "../src/workflow/fidelity-table.js";
 
-const readme = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "README.md");
-fs.writeFileSync(readme, withFidelityTable(fs.readFileSync(readme, "utf8")));
+const docs = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "docs");
+fs.writeFileSync(path.join(docs, "commands.md"), commandReference(await buildProgram()));
+const port = path.join(docs, "port.md");
+fs.writeFileSync(port, withFidelityTable(fs.readFileSync(port, "utf8")));

@@ -44,21 +44,28 @@ describe("quartet lab run with bad input", () => {
   });
 });
 
+/** `quartet lab serve` started in the background, once it listens; `out()` is what it printed so far. */
+async function serve(args: readonly string[], dataDir: string, cwd?: string) {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "lab", "serve", ...args], {
+    env: { PATH: process.env.PATH, HOME: tempDir(), QUARTET_HOME: dataDir, NO_COLOR: "1" },
+    cwd,
+  });
+  let out = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (c) => {
+      out += c;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m && out.includes("Stop with Ctrl-C")) resolve(m[1]!);
+    });
+    child.on("exit", () => reject(new Error(`lab serve exited: ${out}`)));
+  });
+  return { child, url, out: () => out };
+}
+
 describe("quartet lab serve and show", () => {
   it("serves the scripted endpoint, records what it receives, and shows it afterwards", async () => {
     const dataDir = tempDir("quartet-serve-");
-    const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "lab", "serve", "--workspace", "/work/repo"], {
-      env: { PATH: process.env.PATH, HOME: tempDir(), QUARTET_HOME: dataDir, NO_COLOR: "1" },
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (c) => {
-        out += c;
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.on("exit", () => reject(new Error(`lab serve exited: ${out}`)));
-    });
+    const { child, url } = await serve(["--workspace", "/work/repo"], dataDir);
     const tools = [{ name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
     const res = await fetch(`${url}/v1/messages`, {
       method: "POST",
@@ -86,8 +93,34 @@ describe("quartet lab serve and show", () => {
     };
     expect(shown).toMatchObject({ n: 1, kind: "main", skippedActions: ["grep"] });
     expect((await runCli(["lab", "show", "last", "--request", "9"], { dataDir })).stderr).toMatch(
-      /made 1 requests in run .*; there is no request 9/,
+      /made 1 request in run .*; there is no request 9/,
     );
+  });
+
+  it("works in a fresh copy of the scenario's repository unless told otherwise, never in the current folder", async () => {
+    const dataDir = tempDir("quartet-serve-");
+    const cwd = tempDir("quartet-cwd-");
+    const { child, url, out } = await serve([], dataDir, cwd);
+    const workspace = /^Workspace: (\S+) \(a fresh copy/m.exec(out())?.[1];
+    expect(workspace).toBeDefined();
+    expect(workspace!.startsWith(path.join(dataDir, "lab", "runs"))).toBe(true);
+    expect(fs.readFileSync(path.join(workspace!, "src", "todos.js"), "utf8")).toContain("export function addTodo");
+    const tools = [{ name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
+    const res = await fetch(`${url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "anything" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 50,
+        tools,
+        messages: [{ role: "user", content: "Where are todos stored, and how are they added?" }],
+      }),
+    });
+    const reply = (await res.json()) as { content: { input?: { file_path?: string } }[] };
+    expect(reply.content[0]?.input?.file_path).toBe(path.join(workspace!, "src", "todos.js"));
+    expect(fs.readdirSync(cwd)).toEqual([]);
+    child.kill("SIGINT");
+    await new Promise((resolve) => child.on("exit", resolve));
   });
 
   it("says when there is no run to show", async () => {

@@ -38,8 +38,8 @@ const EXAMPLES: Record<string, readonly string[]> = {
     "quartet lab show --diff 2 3",
   ],
   "lab serve": [
-    "quartet lab serve --port 8787 --workspace /tmp/scratch",
-    "ANTHROPIC_BASE_URL=http://127.0.0.1:8787 claude      # in another terminal, inside the workspace",
+    "quartet lab serve --port 8787            # prints the scratch workspace to run the runtime in",
+    "quartet lab serve --scenario explore-edit-test-pause --workspace ~/scratch/shop-copy",
   ],
   "lab scenarios": ["quartet lab scenarios", "quartet lab scenarios --json"],
   port: [
@@ -74,11 +74,16 @@ const EXAMPLES: Record<string, readonly string[]> = {
   board: ["quartet board", "quartet board --port 8080 --no-open"],
 };
 
-const applied = new WeakSet<Command>();
+const applied = new WeakMap<Command, readonly string[]>();
+
+/** The examples a command shows in its help. */
+export function examplesOf(cmd: Command): readonly string[] {
+  return applied.get(cmd) ?? [];
+}
 
 /** Adds an "Examples:" section to a command's help. */
 export function withExamples(cmd: Command, lines: readonly string[]): Command {
-  applied.add(cmd);
+  applied.set(cmd, lines);
   return cmd.addHelpText("after", `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`);
 }
 

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { LAB_API_KEY } from "../core/lab-key.js";
 import { quartetPaths } from "../core/paths.js";
 import { startEndpoint } from "../lab/endpoint.js";
+import { writeFixtureRepo } from "../lab/fixture-repo.js";
 import { ModelSession } from "../lab/model-session.js";
 import { beginRun, newRunId, runsDir, saveRequests, saveRun, type LabRun } from "../lab/runs.js";
 import { loadScenario } from "../lab/scenario.js";
@@ -19,7 +20,7 @@ export function registerLabServe(lab: Command): void {
     .description("serve the scripted Anthropic-compatible endpoint on 127.0.0.1 and record what it receives")
     .option("--scenario <name|file>", "the scenario whose actions the model follows", "explore-edit-test")
     .option(PORT_FLAG, PORT_HELP, parsePort)
-    .option("--workspace <dir>", "the folder the runtime works in (paths in tool calls are relative to it)", process.cwd())
+    .option("--workspace <dir>", "the folder the runtime works in (default: a fresh copy of the scenario's repository in the run folder)")
     .option("--runtime <name>", "which runtime you will point at it, to label the recording", "claude")
     .action((flags: ServeFlags) => labServeCommand(flags));
 }
@@ -27,7 +28,7 @@ export function registerLabServe(lab: Command): void {
 interface ServeFlags {
   scenario: string;
   port?: number;
-  workspace: string;
+  workspace?: string;
   runtime: string;
 }
 
@@ -35,9 +36,11 @@ export async function labServeCommand(flags: ServeFlags): Promise<void> {
   const runtime = selectRuntimes(flags.runtime)[0]!.id;
   const port = flags.port ?? 0;
   const { scenario, file } = loadScenario(flags.scenario);
-  const workspace = path.resolve(flags.workspace);
   const dataDir = quartetPaths().dataDir;
   const id = `${newRunId(scenario.name)}-serve`;
+  // The scripted model edits files and runs commands where the runtime works: by default a scratch copy of
+  // the scenario's repository, never the folder the user happens to be in.
+  let workspace = flags.workspace ? path.resolve(flags.workspace) : "";
   const run: LabRun = {
     id,
     dir: path.join(runsDir(dataDir), id),
@@ -51,6 +54,10 @@ export async function labServeCommand(flags: ServeFlags): Promise<void> {
   };
   // Locked while it serves: the run is being written, and `lab prune` leaves it alone.
   const lock = beginRun(run);
+  if (!flags.workspace) {
+    workspace = run.runtimes[0]!.workspace = path.join(run.dir, "workspace");
+    writeFixtureRepo(scenario.repo, workspace);
+  }
   const model = new ModelSession(scenario, workspace);
   const endpoint = await startEndpoint({
     port,
@@ -65,6 +72,7 @@ export async function labServeCommand(flags: ServeFlags): Promise<void> {
   process.stdout.write(
     [
       `quartet lab endpoint listening on ${endpoint.url} (scenario ${scenario.name}, recording to ${run.dir})`,
+      `Workspace: ${workspace}${flags.workspace ? "" : " (a fresh copy of the scenario's repository: run the runtime there)"}`,
       `Claude Code: ANTHROPIC_BASE_URL=${endpoint.url} ANTHROPIC_API_KEY=${LAB_API_KEY} claude -p "…"`,
       `OpenCode:    {"provider":{"anthropic":{"options":{"baseURL":"${endpoint.url}/v1","apiKey":"${LAB_API_KEY}"}}}} in opencode.json`,
       "Stop with Ctrl-C; then: quartet lab show last",

@@ -1,7 +1,7 @@
 /** `quartet lab show`: a lab run's report, one recorded request's blocks, or the difference of two requests. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { fmtTokens, renderJson, renderTable } from "../core/output.js";
+import { fmtTokens, plural, renderJson, renderTable } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
 import type { LabRequest } from "../lab/model-session.js";
 import { renderLabText } from "../lab/render.js";
@@ -40,7 +40,7 @@ function requestNumber(value: string, what: string): number {
 
 function pick(run: LabRun, requests: readonly LabRequest[], n: number, runtime: RuntimeId): LabRequest {
   const found = requests.find((r) => r.n === n);
-  if (!found) throw new UsageError(`${runtime} made ${requests.length} requests in run ${run.id}; there is no request ${n}`);
+  if (!found) throw new UsageError(`${runtime} made ${plural(requests.length, "request")} in run ${run.id}; there is no request ${n}`);
   return found;
 }
 

@@ -1,6 +1,6 @@
 /**
- * The README's mapping table, rendered from the fidelity data so the documentation cannot drift from the
- * code (`npm run docs` rewrites it; a test fails when the README is out of date).
+ * The mapping table in docs/port.md, rendered from the fidelity data so the documentation cannot drift from the
+ * code (`npm run docs` rewrites it; a test fails when the page is out of date).
  */
 import { FIDELITY, type Fidelity } from "./fidelity.js";
 import { ASSET_KINDS } from "./ir.js";
@@ -46,6 +46,6 @@ export function fidelityTable(): string {
 export function withFidelityTable(readme: string): string {
   const start = readme.indexOf(TABLE_START);
   const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error("README.md has no fidelity table markers");
+  if (start < 0 || end < start) throw new Error("docs/port.md has no fidelity table markers");
   return `${readme.slice(0, start + TABLE_START.length)}\n\n${fidelityTable()}\n\n${readme.slice(end)}`;
 }

@@ -28,8 +28,8 @@ describe("the fidelity table", () => {
     expect(() => fidelityOf("agents", "maxturns", "claude-to-opencode")).toThrow("no row for agents.maxturns");
   });
 
-  it("is what README.md shows (run `npm run docs` after changing it)", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    expect(readme).toBe(withFidelityTable(readme));
+  it("is what docs/port.md shows (run `npm run docs` after changing it)", () => {
+    const page = fs.readFileSync(path.join(ROOT, "docs", "port.md"), "utf8");
+    expect(page).toBe(withFidelityTable(page));
   });
 });

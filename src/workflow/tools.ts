@@ -102,7 +102,7 @@ export function toClaudeTool(tool: string): ToolMapping {
   return { ok: true, key: tool };
 }
 
-/** Claude Code tools and OpenCode keys, for the README's mapping table. */
+/** Claude Code tools and OpenCode keys, for the mapping table in docs/port.md. */
 export function toolTable(): { claude: string; opencode: string }[] {
   return Object.entries(CLAUDE_TO_OPENCODE)
     .filter(([cc]) => cc !== "Task")
