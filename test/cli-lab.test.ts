@@ -62,22 +62,27 @@ async function serve(args: readonly string[], dataDir: string, cwd?: string) {
   return { child, url, out: () => out };
 }
 
+/** The scenario's second prompt, offering only a Read tool: the scripted model answers by reading a file. */
+async function askWithReadOnly(url: string): Promise<unknown> {
+  const tools = [{ name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
+  const res = await fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": "anything" },
+    body: JSON.stringify({
+      model: "claude-sonnet-4-5",
+      max_tokens: 50,
+      tools,
+      messages: [{ role: "user", content: "Where are todos stored, and how are they added?" }],
+    }),
+  });
+  return res.json();
+}
+
 describe("quartet lab serve and show", () => {
   it("serves the scripted endpoint, records what it receives, and shows it afterwards", async () => {
     const dataDir = tempDir("quartet-serve-");
     const { child, url } = await serve(["--workspace", "/work/repo"], dataDir);
-    const tools = [{ name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
-    const res = await fetch(`${url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": "anything" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 50,
-        tools,
-        messages: [{ role: "user", content: "Where are todos stored, and how are they added?" }],
-      }),
-    });
-    const json = (await res.json()) as { content: { type: string; input?: unknown }[]; usage: Record<string, number> };
+    const json = (await askWithReadOnly(url)) as { content: { type: string; input?: unknown }[]; usage: Record<string, number> };
     // The scenario's second turn starts with a grep, which this request offers no tool for: it reads instead.
     expect(json.content[0]).toMatchObject({ type: "tool_use", input: { file_path: "/work/repo/src/todos.js" } });
     expect(json.usage).toHaveProperty("cache_creation_input_tokens");
@@ -105,18 +110,7 @@ describe("quartet lab serve and show", () => {
     expect(workspace).toBeDefined();
     expect(workspace!.startsWith(path.join(dataDir, "lab", "runs"))).toBe(true);
     expect(fs.readFileSync(path.join(workspace!, "src", "todos.js"), "utf8")).toContain("export function addTodo");
-    const tools = [{ name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
-    const res = await fetch(`${url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": "anything" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 50,
-        tools,
-        messages: [{ role: "user", content: "Where are todos stored, and how are they added?" }],
-      }),
-    });
-    const reply = (await res.json()) as { content: { input?: { file_path?: string } }[] };
+    const reply = (await askWithReadOnly(url)) as { content: { input?: { file_path?: string } }[] };
     expect(reply.content[0]?.input?.file_path).toBe(path.join(workspace!, "src", "todos.js"));
     expect(fs.readdirSync(cwd)).toEqual([]);
     child.kill("SIGINT");
