@@ -17,6 +17,7 @@ import { errorMessage, UsageError } from "../core/errors.js";
 import { terminalSafe } from "../core/output.js";
 import { homeLedgerFile, lookupEnv, pricingOverrideFile, quartetPaths, type LookupEnv } from "../core/paths.js";
 import { loadPricing } from "../core/pricing.js";
+import { timed } from "../core/timing.js";
 import { Ledger } from "../ledger/ledger.js";
 import { latestBlock } from "../ledger/live.js";
 import { claudeSessionSources } from "../runtimes/claude/logs.js";
@@ -79,12 +80,17 @@ async function statusLine(flags: StatuslineFlags, session: SessionInput | null):
   const now = clockNow();
   const env = lookupEnv({ home: flags.home });
   const paths = quartetPaths();
-  const db = openDatabase(flags.home ? homeLedgerFile(paths.dataDir, env.home) : paths.dbFile);
+  const db = timed("open ledger", () => openDatabase(flags.home ? homeLedgerFile(paths.dataDir, env.home) : paths.dbFile));
   try {
     await readSession(db, env, flags, session);
     const parts: string[] = [];
-    if (session) parts.push(sessionPart(Ledger.sessionTotals(db, session.sessionId)));
-    parts.push(blockPart(latestBlock(db, {}, now), now));
+    if (session) parts.push(sessionPart(timed("session figures", () => Ledger.sessionTotals(db, session.sessionId))));
+    parts.push(
+      blockPart(
+        timed("block figures", () => latestBlock(db, {}, now)),
+        now,
+      ),
+    );
     Ledger.endSnapshot(db);
     return parts.join(" · ");
   } finally {
@@ -97,7 +103,7 @@ async function statusLine(flags: StatuslineFlags, session: SessionInput | null):
  * ledger up to date; then leaves a read snapshot open either way.
  */
 async function readSession(db: Db, env: LookupEnv, flags: StatuslineFlags, session: SessionInput | null): Promise<void> {
-  const sources = session?.transcriptPath ? claudeSessionSources(env, session.transcriptPath) : [];
+  const sources = session?.transcriptPath ? timed("find transcripts", () => claudeSessionSources(env, session.transcriptPath!)) : [];
   const pricing = await loadPricing({ overrideFile: pricingOverrideFile(flags.pricing), required: flags.pricing !== undefined });
   const sessionOnly: RuntimeAdapter = {
     id: "claude",

@@ -197,10 +197,12 @@ export function renderJson(data: unknown): string {
   return JSON.stringify(data, null, 2) + "\n";
 }
 
-const intFormat = new Intl.NumberFormat("en-US");
+let intFormat: Intl.NumberFormat | undefined;
+/** Made on first use: creating it loads the locale data (about 15 ms), which a command that prints no number never needs. */
+const grouped = (n: number) => (intFormat ??= new Intl.NumberFormat("en-US")).format(Math.round(n));
 
 export function fmtInt(n: number | null | undefined): string {
-  return n === null || n === undefined ? "" : intFormat.format(Math.round(n));
+  return n === null || n === undefined ? "" : grouped(n);
 }
 
 /** Compact token counts for narrow tables: 1.2M, 35.4k. */
@@ -210,7 +212,7 @@ export function fmtTokens(n: number | null | undefined): string {
   if (abs >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
   if (abs >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
   if (abs >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-  return intFormat.format(Math.round(n));
+  return grouped(n);
 }
 
 /** Dollars; null means the price is unknown and is shown as such, never as $0. */
