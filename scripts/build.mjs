@@ -40,7 +40,21 @@ for (const file of ["board.js", "board.css"]) copyFileSync(new URL(`../src/revie
 copyFileSync(new URL("../node_modules/diff2html/bundles/css/diff2html.min.css", import.meta.url), new URL("diff2html.min.css", board));
 
 const dist = new URL("../dist", import.meta.url);
-const old = new URL(`../dist.${process.pid}.old`, import.meta.url);
-if (existsSync(dist)) renameSync(dist, old);
-renameSync(outUrl, dist);
-rmSync(old, { recursive: true, force: true });
+// Another build may swap its own dist/ in meanwhile: whichever comes last wins, and neither fails.
+const replaced = [];
+for (let attempt = 0; ; attempt++) {
+  const old = new URL(`../dist.${process.pid}-${attempt}.old`, import.meta.url);
+  try {
+    renameSync(dist, old);
+    replaced.push(old);
+  } catch (e) {
+    if (e.code !== "ENOENT") throw e;
+  }
+  try {
+    renameSync(outUrl, dist);
+    break;
+  } catch (e) {
+    if (e.code !== "ENOTEMPTY" && e.code !== "EEXIST") throw e;
+  }
+}
+for (const old of replaced) rmSync(old, { recursive: true, force: true });
