@@ -14,6 +14,7 @@ import { refreshConversations } from "./derive.js";
 import { conversationRef, splitConversationRef, type ConversationRef } from "./record.js";
 import { HOUR_MS, rebuildRollup } from "./rollup.js";
 import { getMeta, setMeta } from "./store.js";
+import { timed } from "../core/timing.js";
 
 const PRICING_KEY = "pricing_fingerprint";
 const STALE_ALL_KEY = "stale_all";
@@ -61,9 +62,12 @@ export function settle(db: Db, pricing: Pricing, options: { rollupAll?: boolean 
         }[]
       ).map(conversationRef);
       const hours = new Set(db.prepare("SELECT hour FROM ledger_stale_hour").pluck().all() as number[]);
-      for (const ts of refreshConversations(db, pricing, conversations)) hours.add(Math.floor(ts / HOUR_MS));
-      if (options.rollupAll) rebuildRollup(db, "all");
-      else if (hours.size > 0) rebuildRollup(db, hours);
+      for (const ts of timed("settle: conversations", () => refreshConversations(db, pricing, conversations)))
+        hours.add(Math.floor(ts / HOUR_MS));
+      timed("settle: rollup", () => {
+        if (options.rollupAll) rebuildRollup(db, "all");
+        else if (hours.size > 0) rebuildRollup(db, hours);
+      });
     }
     db.exec("DELETE FROM ledger_stale_conversation; DELETE FROM ledger_stale_hour;");
     db.prepare("DELETE FROM ledger_meta WHERE key = ?").run(STALE_ALL_KEY);
