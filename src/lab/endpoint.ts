@@ -1,6 +1,7 @@
 /**
  * A local endpoint that speaks the Anthropic Messages API: `POST /v1/messages` (SSE streaming and plain
- * JSON), `POST /v1/messages/count_tokens`, and `HEAD /` / `GET /`, on 127.0.0.1.
+ * JSON), `POST /v1/messages/count_tokens`, and `HEAD /` / `GET /`, on 127.0.0.1; and, given a Responses
+ * responder, the OpenAI Responses API on `POST /v1/responses` (responses-wire.ts), for Codex.
  *
  * What it answers is decided by a Responder (the lab's scripted model, or a test's script); the endpoint
  * does the wire format: request validation with Anthropic-shaped 400 errors, the SSE event sequence
@@ -12,6 +13,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { estimateJsonTokens } from "../core/tokens.js";
+import { openaiError, parseResponsesRequest, writeResponse, type ResponsesReply, type ResponsesResponder } from "./responses-wire.js";
 
 /** The parts of a Messages request the lab reads; everything else is kept as sent. */
 export const MessagesRequest = z.looseObject({
@@ -52,7 +54,7 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string>;
   body: unknown;
-  reply?: Reply;
+  reply?: Reply | ResponsesReply;
 }
 
 export interface Responder {
@@ -125,7 +127,13 @@ function writeStream(res: http.ServerResponse, model: string, reply: Extract<Rep
   res.end();
 }
 
-export async function startEndpoint(options: { responder: Responder; port?: number; host?: string }): Promise<Endpoint> {
+export async function startEndpoint(options: {
+  responder: Responder;
+  /** Answers `POST /v1/responses`; without it that path is a 404. */
+  responses?: ResponsesResponder;
+  port?: number;
+  host?: string;
+}): Promise<Endpoint> {
   const requests: RecordedRequest[] = [];
   let n = 0;
   const server = http.createServer((req, res) => {
@@ -164,6 +172,9 @@ export async function startEndpoint(options: { responder: Responder; port?: numb
       res.end(req.method === "HEAD" ? undefined : "quartet lab endpoint\n");
       return;
     }
+    if (req.method === "POST" && url.pathname === "/v1/responses" && options.responses) {
+      return answerResponses(options.responses, res, recorded, body);
+    }
     if (req.method !== "POST" || !url.pathname.startsWith("/v1/messages")) {
       return anthropicError(res, 404, "not_found_error", `no route for ${req.method} ${url.pathname}`);
     }
@@ -201,6 +212,16 @@ export async function startEndpoint(options: { responder: Responder; port?: numb
         usage: reply.usage,
       }),
     );
+  }
+
+  async function answerResponses(responder: ResponsesResponder, res: http.ServerResponse, recorded: RecordedRequest, body: unknown) {
+    const parsed = parseResponsesRequest(body);
+    if (!parsed.ok) return openaiError(res, 400, "invalid_request_error", parsed.message);
+    const reply = await responder.reply(parsed.request, { n: recorded.n, headers: recorded.headers });
+    recorded.reply = reply;
+    if (reply.kind === "error") return openaiError(res, reply.status, reply.type, reply.message);
+    const responseId = `resp_lab_${recorded.n.toString().padStart(6, "0")}_${Date.now().toString(36)}`;
+    writeResponse(res, { model: parsed.request.model, reply, responseId, stream: parsed.request.stream === true });
   }
 
   await new Promise<void>((resolve, reject) => {

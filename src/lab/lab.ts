@@ -1,9 +1,11 @@
 /**
  * The cache lab: drives the real runtimes through a scripted task against a local endpoint that behaves
- * like the Anthropic Messages API with prompt caching, and compares the prompts they send.
+ * like the Anthropic Messages API (and, for Codex, the OpenAI Responses API) with prompt caching, and
+ * compares the prompts they send.
  */
 import { startEndpoint, type Endpoint } from "./endpoint.js";
 import { ModelSession } from "./model-session.js";
+import { ResponsesSession } from "./responses-session.js";
 import type { Scenario } from "./scenario.js";
 
 export { startEndpoint, type Endpoint, type Reply, type Responder } from "./endpoint.js";
@@ -19,7 +21,8 @@ export { writeFixtureRepo } from "./fixture-repo.js";
  */
 export async function startLabEndpoint(o: { scenario: Scenario; workspace: string }): Promise<Endpoint & { model: ModelSession }> {
   const model = new ModelSession(o.scenario, o.workspace);
-  const endpoint = await startEndpoint({ responder: model });
+  const responses = new ResponsesSession(o.scenario, o.workspace, model.clock, model.requests);
+  const endpoint = await startEndpoint({ responder: model, responses });
   return { ...endpoint, model };
 }
 

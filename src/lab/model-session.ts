@@ -16,7 +16,7 @@ import { CacheSimulator, type SimulatedUsage } from "../prefix/simulator.js";
 import { estimateJsonTokens } from "../core/tokens.js";
 import type { MessagesRequest, Reply, Responder } from "./endpoint.js";
 import type { Scenario } from "./scenario.js";
-import { scriptedAnswer } from "./scripted-model.js";
+import { scriptedAnswer, type ScriptedAnswer } from "./scripted-model.js";
 
 /** What is kept of a block for `lab show`: enough to list and diff requests without their bodies. */
 export interface BlockSummary {
@@ -85,6 +85,34 @@ function sessionOf(headers: Record<string, string>, body: MessagesRequest): stri
   return null;
 }
 
+/** The part of a request's record every API's session fills alike: who asked, in which turn, with which blocks. */
+export function requestRecord(
+  o: {
+    n: number;
+    at: number;
+    session: string | null;
+    conversation: number | null;
+    answer: Pick<ScriptedAnswer, "turn" | "auxiliary" | "skipped">;
+    blocks: readonly Block[];
+  },
+  request: { model: string },
+  headers: Record<string, string>,
+): Omit<LabRequest, "status" | "promptTokens" | "readThrough" | "cachedThrough"> {
+  return {
+    n: o.n,
+    at: o.at,
+    model: request.model,
+    kind: o.answer.auxiliary ? "auxiliary" : "main",
+    session: o.session,
+    conversation: o.conversation,
+    turn: o.answer.turn,
+    blocks: o.blocks.map((b) => ({ id: b.id, tokens: b.tokens, marker: b.marker, hash: b.hash, prefixHash: b.prefixHash })),
+    body: request,
+    headers,
+    ...(o.answer.skipped.length > 0 ? { skippedActions: o.answer.skipped } : {}),
+  };
+}
+
 export class ModelSession implements Responder {
   readonly requests: LabRequest[] = [];
   readonly simulator: CacheSimulator;
@@ -119,22 +147,13 @@ export class ModelSession implements Responder {
     // Checked before this request refreshes or rewrites the entry.
     const expiredTtl = prevCached ? this.simulator.expiredTtl(request.model, prevCached.prefixHash) : undefined;
     const result = this.simulator.process(request.model, blocks);
+    const conversation = kind === "main" ? (prev?.id ?? this.conversations.length + 1) : null;
     const record: LabRequest = {
-      n,
-      at: this.clock.now(),
-      model: request.model,
-      kind,
-      session,
-      conversation: kind === "main" ? (prev?.id ?? this.conversations.length + 1) : null,
-      turn: answer.turn,
+      ...requestRecord({ n, at: this.clock.now(), session, conversation, answer, blocks }, request, context.headers),
       status: result.ok ? 200 : result.status,
       promptTokens: blocks.length > 0 ? blocks[blocks.length - 1]!.prefixTokens : 0,
-      blocks: blocks.map((b) => ({ id: b.id, tokens: b.tokens, marker: b.marker, hash: b.hash, prefixHash: b.prefixHash })),
       readThrough: result.ok ? result.readThrough : -1,
       cachedThrough: result.ok ? result.cachedThrough : -1,
-      body: request,
-      headers: context.headers,
-      ...(answer.skipped.length > 0 ? { skippedActions: answer.skipped } : {}),
     };
     this.requests.push(record);
     if (!result.ok) {

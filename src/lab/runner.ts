@@ -12,6 +12,7 @@ import { RuntimeStartError, type Delivery, type HeadlessSession, type RuntimeAda
 import { startEndpoint, type Endpoint } from "./endpoint.js";
 import { writeFixtureRepo } from "./fixture-repo.js";
 import { ModelSession } from "./model-session.js";
+import { ResponsesSession } from "./responses-session.js";
 import { beginRun, newRunId, runsDir, saveRequests, saveRun, type LabRun, type RuntimeRun } from "./runs.js";
 import { durationMs, type Scenario } from "./scenario.js";
 
@@ -101,6 +102,8 @@ async function runRuntime(run: LabRun, adapter: RuntimeAdapter, o: LabRunOptions
   }
   result.binary = bin;
   const model = new ModelSession(run.scenario, result.workspace);
+  // The same scenario on the OpenAI Responses API (Codex), on the same clock and in the same request list.
+  const responses = new ResponsesSession(run.scenario, result.workspace, model.clock, model.requests);
   let endpoint: Endpoint | undefined;
   let session: HeadlessSession | undefined;
   let stepNo = 0;
@@ -109,7 +112,7 @@ async function runRuntime(run: LabRun, adapter: RuntimeAdapter, o: LabRunOptions
     fs.mkdirSync(result.workspace, { recursive: true });
     writeFixtureRepo(run.scenario.repo, result.workspace);
     result.configuration = driver.prepareHome({ home: result.home, userHome: o.userHome, clean: o.clean });
-    endpoint = await startEndpoint({ responder: model });
+    endpoint = await startEndpoint({ responder: model, responses });
     session = await driver.start({
       bin: bin.path,
       workspace: result.workspace,

@@ -7,6 +7,10 @@
  * `edit {filePath, oldString, newString}`). The turn is found from the last user message that contains one
  * of the scenario's prompts; the action from the number of tool calls made since. Stateless, so a retried
  * request gets the same answer. A request without tools (a title, a summary) is auxiliary: a short text.
+ *
+ * A runtime that offers no file tools but a shell and `apply_patch` (Codex: `exec_command {cmd}`, and
+ * `apply_patch` as a freeform tool) gets reads, searches and listings as shell commands on paths relative
+ * to the workspace (its working directory), and edits and new files as patches, as its own model would.
  */
 import path from "node:path";
 import type { ContentBlock } from "./endpoint.js";
@@ -28,6 +32,8 @@ const NAMES: Record<Role, RegExp> = {
   write: /^(write|write_?file|create)$/i,
 };
 
+const APPLY_PATCH = /^apply_?patch$/i;
+
 const PROPS = {
   path: ["file_path", "filePath", "path"],
   pattern: ["pattern", "query"],
@@ -47,7 +53,38 @@ function roleOf(action: Action): Role | "say" {
 }
 
 function findTool(tools: readonly ToolSchema[], role: Role): ToolSchema | undefined {
-  return tools.find((t) => NAMES[role].test(t.name));
+  return tools.find((t) => NAMES[role].test(t.name)) ?? fallbackTool(tools, role);
+}
+
+/** The shell stands in for reading, searching and listing; apply_patch for editing and writing. */
+function fallbackTool(tools: readonly ToolSchema[], role: Role): ToolSchema | undefined {
+  if (role === "edit" || role === "write") return tools.find((t) => APPLY_PATCH.test(t.name));
+  if (role === "read" || role === "grep" || role === "glob") return tools.find((t) => NAMES.bash.test(t.name));
+  return undefined;
+}
+
+/** A word for a POSIX shell, quoted only when it needs to be. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The shell command that does a read, search or listing, on workspace-relative paths. */
+function shellCommand(role: "read" | "grep" | "glob", a: Record<string, unknown>): string {
+  if (role === "read") return `cat ${shellWord(a.read as string)}`;
+  if (role === "grep")
+    return `grep -rn --exclude-dir=.git -- ${shellWord(a.grep as string)} ${shellWord((a.path as string | undefined) ?? ".")}`;
+  return `git ls-files --cached --others --exclude-standard -- ${shellWord(`:(glob)${a.glob as string}`)}`;
+}
+
+/** An apply_patch patch (Codex's format) that makes the edit, or adds the file. */
+function patchOf(role: "edit" | "write", a: Record<string, unknown>): string {
+  const lines = (text: string, sign: string) => text.split("\n").map((l) => `${sign}${l}`);
+  if (role === "write") {
+    const w = a.write as { path: string; content: string };
+    return ["*** Begin Patch", `*** Add File: ${w.path}`, ...lines(w.content.replace(/\n$/, ""), "+"), "*** End Patch"].join("\n");
+  }
+  const e = a.edit as { path: string; old: string; new: string };
+  return ["*** Begin Patch", `*** Update File: ${e.path}`, "@@", ...lines(e.old, "-"), ...lines(e.new, "+"), "*** End Patch"].join("\n");
 }
 
 function prop(tool: ToolSchema, candidates: readonly string[]): string {
@@ -60,6 +97,11 @@ function toolInput(tool: ToolSchema, role: Role, action: Action, workspace: stri
   const abs = (p: string) => path.join(workspace, p);
   const input: Record<string, unknown> = {};
   const a = action as Record<string, unknown>;
+  // A stand-in tool (fallbackTool): the patch is the freeform `input` (a function apply_patch names it so too).
+  if (APPLY_PATCH.test(tool.name) && (role === "edit" || role === "write")) return { input: patchOf(role, a) };
+  if (NAMES.bash.test(tool.name) && (role === "read" || role === "grep" || role === "glob")) {
+    return { [prop(tool, PROPS.command)]: shellCommand(role, a) };
+  }
   switch (role) {
     case "read":
       input[prop(tool, PROPS.path)] = abs(a.read as string);

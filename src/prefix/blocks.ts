@@ -77,7 +77,7 @@ function contentBlocks(content: string | readonly Record<string, unknown>[]): re
 }
 
 export function canonicalBlocks(request: CacheableRequest): Block[] {
-  const raw: Omit<Block, "hash" | "prefixHash" | "prefixTokens" | "tokens">[] = [];
+  const raw: RawBlock[] = [];
   for (const tool of request.tools ?? []) {
     raw.push({
       id: `tools[${String(tool.name)}]`,
@@ -115,13 +115,24 @@ export function canonicalBlocks(request: CacheableRequest): Block[] {
   if (auto && typeof auto === "object" && raw.length > 0 && raw[raw.length - 1]!.marker === null) {
     raw[raw.length - 1]!.marker = auto.ttl === "1h" ? "1h" : "5m";
   }
-  const settings = canonicalJson({ tool_choice: request.tool_choice ?? null, thinking: request.thinking ?? null });
+  return chainBlocks(raw, settingsHash(request));
+}
+
+/** A block before hashing: what each API's request reader produces. */
+export type RawBlock = Omit<Block, "hash" | "prefixHash" | "prefixTokens" | "tokens">;
+
+/**
+ * Hashes blocks in cache order and chains them into prefix hashes, with token estimates. The request
+ * settings hash is folded into the first message block's prefix: a settings change invalidates the
+ * messages, not what comes before them.
+ */
+export function chainBlocks(raw: readonly RawBlock[], settings: string): Block[] {
   let prefix = "";
   let prefixTokens = 0;
   let first = true;
   return raw.map((b) => {
     const hash = sha(b.text);
-    const salt = b.section === "messages" && first ? `|settings:${sha(settings)}` : "";
+    const salt = b.section === "messages" && first ? `|settings:${settings}` : "";
     if (b.section === "messages") first = false;
     prefix = sha(`${prefix}|${hash}${salt}`);
     const tokens = estimateTokens(b.text) + BLOCK_OVERHEAD_TOKENS;

@@ -1,12 +1,14 @@
 /** The Codex CLI adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
+import { codexHeadless } from "./headless.js";
 import { codexSession } from "./session.js";
 import { codexLogs } from "./logs.js";
 
 export const codex: RuntimeAdapter = {
   id: "codex",
   displayName: "Codex CLI",
-  capabilities: { logs: true, headless: false, workflow: false, session: true },
+  capabilities: { logs: true, headless: true, workflow: false, session: true },
   logs: codexLogs,
+  headless: codexHeadless,
   session: codexSession,
 };
