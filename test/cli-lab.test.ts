@@ -38,7 +38,11 @@ describe("quartet lab run with bad input", () => {
   });
 
   it("rejects unknown runtimes and bad options with exit code 2", async () => {
-    expect((await runCli(["lab", "run", "--runtime", "codex"])).stderr).toMatch(/cannot drive Codex CLI yet/);
+    const unknown = await runCli(["lab", "run", "--runtime", "claude,gemini"]);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      expect.stringMatching(/unknown runtime "gemini" \(known: claude, opencode, codex\)/),
+    ]);
     expect((await runCli(["lab", "run", "--delivery", "sometimes"])).code).toBe(2);
     expect((await runCli(["lab", "run", "--price-as", "mystery-model"])).stderr).toMatch(/no price for model "mystery-model"/);
   });
