@@ -1,5 +1,7 @@
+import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test/helpers.js";
 import { openDatabase, type Db } from "../core/db.js";
 import type { Figures } from "./query.js";
 import { usageRows } from "./query.js";
@@ -10,9 +12,9 @@ import { prepareLedger } from "./store.js";
 const BASE_HOUR = Date.UTC(2026, 10, 2) / HOUR_MS;
 
 /** A ledger whose rollup holds one request in each given hour (offsets from BASE_HOUR), per runtime. */
-function rollupLedger(hours: readonly { hour: number; runtime?: string }[]): Db {
-  const db = openDatabase(":memory:");
+function rollupLedger(hours: readonly { hour: number; runtime?: string }[], db = openDatabase(path.join(tempDir(), "quartet.db"))): Db {
   prepareLedger(db);
+  db.exec("DELETE FROM usage_rollup");
   const insert = db.prepare(`INSERT INTO usage_rollup VALUES (?, ?, 's', '/p', 'm', 1, 1, 0, 0, 0, 1, 0, 0.01, 0, NULL, 0, 0, 0, ?, ?)`);
   for (const { hour, runtime } of hours) {
     const ts = (BASE_HOUR + hour) * HOUR_MS + 17 * 60_000;
@@ -38,12 +40,15 @@ describe("the latest 5-hour block", () => {
   });
 
   it("always equals the start of the last block `usage --by block` lists", () => {
+    const db = rollupLedger([]);
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 40 }), (hours) => {
-        const db = rollupLedger(hours.map((hour) => ({ hour })));
+        rollupLedger(
+          hours.map((hour) => ({ hour })),
+          db,
+        );
         const blocks = usageRows(db, "block", {}, "UTC");
         expect(latestBlockStart(db, {})).toBe(Date.parse(blocks.at(-1)!.key));
-        db.close();
       }),
       { numRuns: 80 },
     );
