@@ -47,3 +47,11 @@ test("a new database reaches WAL mode while another process is writing it (SQLit
   db.close();
   await new Promise((resolve) => holder.on("close", resolve));
 });
+
+test("an in-memory database opens at once (it has no journal to switch to WAL)", () => {
+  const started = Date.now();
+  const db = openDatabase(":memory:");
+  expect(db.pragma("journal_mode", { simple: true })).toBe("memory");
+  expect(Date.now() - started).toBeLessThan(5_000);
+  db.close();
+});

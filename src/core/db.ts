@@ -42,7 +42,8 @@ export function openDatabase(file: string): Db {
   const db = new Database(file);
   // Another process may hold the write lock for a while (a first ingest loads everything in one transaction).
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  useWal(db);
+  // An in-memory database has no journal file to put in WAL mode (SQLite keeps it in "memory" mode).
+  if (file !== ":memory:") useWal(db);
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   // Reports scan the ledger; memory-mapped reads make those scans cheap. The page cache stays at SQLite's
