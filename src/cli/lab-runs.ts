@@ -1,5 +1,6 @@
 /** `quartet lab runs` and `quartet lab prune`: the lab runs kept on disk, and removing old ones. */
 import type { Command } from "commander";
+import { fmtBytes } from "../core/bytes.js";
 import { errorMessage, formatWarning } from "../core/errors.js";
 import { colors, fmtUsd, plural, renderJson, renderTable, round6 } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
@@ -62,18 +63,6 @@ function when(iso: string): string {
   const d = new Date(iso);
   const two = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
-}
-
-function fmtBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let n = bytes / 1024;
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[i]}`;
 }
 
 export async function labRunsCommand(flags: { json?: boolean }): Promise<void> {
