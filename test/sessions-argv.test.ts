@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
-import { sessionLab, type SessionLab } from "./sessions.js";
+import { sessionLab, watchCommandLines, type SessionLab } from "./sessions.js";
 
 let lab: SessionLab;
 beforeAll(async () => {
@@ -16,34 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.close();
 });
-
-/** Reads every process's command line over and over until stopped; returns the ones holding `needles`. */
-function watchCommandLines(needles: readonly string[]): { stop(): Promise<string[]> } {
-  const hits = new Set<string>();
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      for (const pid of fs.readdirSync("/proc")) {
-        if (!/^\d+$/.test(pid)) continue;
-        let cmdline: string;
-        try {
-          cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-        } catch {
-          continue;
-        }
-        if (needles.some((n) => cmdline.includes(n))) hits.add(cmdline);
-      }
-      await new Promise((r) => setImmediate(r));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return [...hits];
-    },
-  };
-}
 
 const OPTION_LIKE = ["--version", "-p", "--permission-mode=bypassPermissions"];
 

@@ -1,7 +1,7 @@
 /**
- * Test harness for Layer 2: a git repository, a home seeded so the real Claude Code and OpenCode TUIs start
- * offline, the lab endpoint as their model (each answer held back a little, so a turn is long enough to be
- * seen working), a private tmux server, and `ps --json` polling.
+ * Test harness for Layer 2: a git repository, a home seeded so the real Claude Code, OpenCode and Codex TUIs
+ * start offline, the lab endpoint as their model (each answer held back a little, so a turn is long enough to
+ * be seen working), a private tmux server, and `ps --json` polling.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -9,6 +9,9 @@ import path from "node:path";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { processAlive } from "../src/core/process.js";
 import { ModelSession, parseScenario, startEndpoint, type Endpoint } from "../src/lab/lab.js";
+import { ResponsesSession } from "../src/lab/responses-session.js";
+import { labConfigToml } from "../src/runtimes/codex/headless.js";
+import type { ResponsesReply } from "../src/lab/responses-wire.js";
 import { ROOT, runCli, tempDir, type CliResult } from "./helpers.js";
 
 export const SESSION_SCENARIO = `
@@ -47,6 +50,8 @@ export interface SessionLab {
   repo: string;
   socket: string;
   notifyLog: string;
+  /** Where the person's own Codex notify program (in the seeded ~/.codex/config.toml) writes each event. */
+  codexNotifyLog: string;
   /** The lab endpoint; `holdMs` holds every answer that much longer (a turn the test wants to see working). */
   endpoint: Endpoint & { model: ModelSession; holdMs: number };
   env: NodeJS.ProcessEnv;
@@ -91,10 +96,14 @@ export async function sessionLab(
   const model = new ModelSession(scenario, o.workspace ? o.workspace(repo, dataDir) : repo);
   const delay = o.delayMs ?? 2500;
   const endpoint = Object.assign({ model, holdMs: 0 }, {} as Endpoint);
+  const responses = new ResponsesSession(scenario, o.workspace ? o.workspace(repo, dataDir) : repo, model.clock, model.requests);
+  const escalated = new Set(
+    scenario.steps.flatMap((st) => ("actions" in st ? st.actions : [])).flatMap((a) => ("bash" in a ? [a.bash] : [])),
+  );
+  const hold = () => new Promise((r) => setTimeout(r, delay + endpoint.holdMs));
   const inner = await startEndpoint({
-    responder: {
-      reply: async (req, ctx) => (await new Promise((r) => setTimeout(r, delay + endpoint.holdMs)), model.reply(req, ctx)),
-    },
+    responder: { reply: async (req, ctx) => (await hold(), model.reply(req, ctx)) },
+    responses: { reply: async (req, ctx) => (await hold(), askToEscalate(responses.reply(req, ctx), escalated)) },
   });
   Object.assign(endpoint, inner);
 
@@ -115,6 +124,12 @@ export async function sessionLab(
       },
     }),
   );
+
+  const codexNotifyLog = path.join(dataDir, "codex-user-notify.log");
+  fs.mkdirSync(path.join(home, ".codex"), { mode: 0o700 });
+  fs.writeFileSync(path.join(home, ".codex", "config.toml"), codexConfig({ url: endpoint.url, repo, notifyLog: codexNotifyLog }), {
+    mode: 0o600,
+  });
 
   git(repo, "init", "-q", "-b", "main");
   git(repo, "config", "user.name", "Quartet Test");
@@ -145,6 +160,8 @@ export async function sessionLab(
     QUARTET_TMUX_SOCKET: socket,
     ANTHROPIC_BASE_URL: endpoint.url,
     ANTHROPIC_API_KEY: LAB_API_KEY,
+    // Codex: its provider's env_key (see codexConfig).
+    QUARTET_LAB_API_KEY: LAB_API_KEY,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     DISABLE_AUTOUPDATER: "1",
     GIT_CONFIG_NOSYSTEM: "1",
@@ -162,6 +179,7 @@ export async function sessionLab(
     repo,
     socket,
     notifyLog,
+    codexNotifyLog,
     endpoint,
     env,
     cli,
@@ -184,7 +202,16 @@ export async function sessionLab(
     userTexts() {
       const out: string[] = [];
       for (const r of endpoint.model.requests) {
-        const messages = (r.body as { messages?: { role: string; content: unknown }[] }).messages ?? [];
+        const body = r.body as { messages?: { role: string; content: unknown }[]; input?: unknown };
+        // The Responses API (Codex): user messages among the input items, their text in `input_text` parts.
+        const messages =
+          body.messages ??
+          (Array.isArray(body.input) ? (body.input as { role?: string; content: unknown }[]) : []).map((m) => ({
+            role: m.role ?? "",
+            content: Array.isArray(m.content)
+              ? (m.content as { type: string; text?: string }[]).map((c) => ({ ...c, type: c.type === "input_text" ? "text" : c.type }))
+              : m.content,
+          }));
         for (const m of messages) {
           if (m.role !== "user") continue;
           if (typeof m.content === "string") out.push(m.content);
@@ -212,6 +239,40 @@ export async function sessionLab(
   };
 }
 
+/**
+ * The person's ~/.codex/config.toml: the lab endpoint as a model provider whose key comes from an env
+ * variable (the dummy key), approvals on request in a read-only sandbox (so a write asks the person), the
+ * repository trusted, the model offer already seen, and a notify program of their own that quartet must
+ * keep running.
+ */
+function codexConfig(o: { url: string; repo: string; notifyLog: string }): string {
+  return [
+    `notify = ["sh", "-c", ${JSON.stringify(`printf '%s\\n' "$1" >> '${o.notifyLog}'`)}, "user-notify"]`,
+    labConfigToml({ endpointUrl: o.url, model: "gpt-5.5", approvalPolicy: "on-request", sandboxMode: "read-only" }),
+    `[projects.${JSON.stringify(o.repo)}]`,
+    'trust_level = "trusted"',
+    "",
+    "[notice.model_migrations]",
+    '"gpt-5.5" = "gpt-6-sol"',
+    "",
+  ].join("\n");
+}
+
+/**
+ * The scenario's shell commands, as Codex's model would send them in a read-only sandbox: asking to run
+ * outside it (`sandbox_permissions: "require_escalated"`), which Codex puts to the person.
+ */
+function askToEscalate(reply: ResponsesReply, commands: ReadonlySet<string>): ResponsesReply {
+  if (reply.kind !== "response") return reply;
+  for (const item of reply.output) {
+    if (item.type !== "function_call" || item.name !== "exec_command") continue;
+    const args = JSON.parse(item.arguments) as { cmd?: string };
+    if (args.cmd && commands.has(args.cmd))
+      item.arguments = JSON.stringify({ ...args, sandbox_permissions: "require_escalated", justification: "Write in the workspace" });
+  }
+  return reply;
+}
+
 /** Ends (SIGKILL) every process of this user whose environment has HOME=`home`, and waits until they are gone. */
 async function endProcessesWithHome(home: string): Promise<void> {
   const holders = () =>
@@ -237,6 +298,34 @@ async function endProcessesWithHome(home: string): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Reads every process's command line over and over until stopped; returns the ones holding `needles`. */
+export function watchCommandLines(needles: readonly string[]): { stop(): Promise<string[]> } {
+  const hits = new Set<string>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const pid of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(pid)) continue;
+        let cmdline: string;
+        try {
+          cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+        } catch {
+          continue;
+        }
+        if (needles.some((n) => cmdline.includes(n))) hits.add(cmdline);
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return [...hits];
+    },
+  };
 }
 
 /** The pane's process id, to kill the runtime the way a crash would. */

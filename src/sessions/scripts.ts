@@ -5,6 +5,7 @@
  *
  * Shell, not node: a hook runs before every tool call, and `sh` starts in a millisecond.
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { SessionSettings } from "./settings.js";
@@ -16,10 +17,10 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * `record.sh SOURCE EVENT STATE [SID] [DETAIL]`. STATE is a session state, empty for none, or one of two
- * rules that read the event itself: `?notification` (Claude Code's Notification JSON on stdin: needs-input
- * for a permission or question prompt, idle for the idle reminder) and `?codex` (Codex's notify JSON, which
- * Codex appends as the last argument, in place of SID). SID and DETAIL are reduced to safe characters.
+ * `record.sh SOURCE EVENT STATE [SID] [DETAIL]`. STATE is a session state, empty for none, or the rule
+ * `?notification`, which reads the event itself (Claude Code's Notification JSON on stdin: needs-input for a
+ * permission or question prompt, idle for the idle reminder). SID and DETAIL are reduced to safe characters.
+ * (Codex's notify JSON is read by its own script, runtimes/codex/session.ts.)
  */
 const RECORD = String.raw`#!/bin/sh
 # Written by quartet for one agent session: appends the runtime's events to events.jsonl, which
@@ -38,14 +39,6 @@ case "$state" in
     case "$detail" in
       permission_prompt|elicitation*|agent_needs_input) state=needs-input ;;
       idle_prompt) state=idle ;;
-      *) state= ;;
-    esac ;;
-  '?codex')
-    cat >/dev/null
-    detail=$(printf '%s' "$4" | field type)
-    sid=$(printf '%s' "$4" | field thread-id)
-    case "$detail" in
-      agent-turn-complete) state=idle ;;
       *) state= ;;
     esac ;;
   needs-input) [ -z "$detail" ] && detail=$(field tool_name) ;;
@@ -103,6 +96,26 @@ function notifySource(o: { name: string; runtime: string; tmuxSocket: string; no
   if (o.notify.command) lines.push(`sh -c ${shellQuote(o.notify.command)}`);
   lines.push("exit 0", "");
   return lines.join("\n");
+}
+
+/**
+ * Tells the person, as record.sh does for a hook, that a session whose screen shows a prompt now waits for
+ * them (Codex reports no event for its approval prompt). record.sh's `state` file is shared, so a hook that
+ * reports the same prompt afterwards does not notify twice.
+ */
+export function notifyNeedsInput(stateDir: string): void {
+  const stateFile = path.join(stateDir, "state");
+  let previous = "";
+  try {
+    previous = fs.readFileSync(stateFile, "utf8");
+  } catch {
+    // No event yet.
+  }
+  if (previous === "needs-input") return;
+  fs.writeFileSync(stateFile, "needs-input");
+  const child = spawn("sh", [notifyScript(stateDir), "screen"], { detached: true, stdio: "ignore" });
+  child.on("error", () => undefined); // sh missing: nothing to tell, as record.sh would fail the same way
+  child.unref();
 }
 
 /** Writes record.sh and notify.sh into a new session's state folder. */

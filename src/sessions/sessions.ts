@@ -31,9 +31,9 @@ import {
 } from "./git.js";
 import { writeLauncher } from "./launcher.js";
 import type { Registry, SessionRow } from "./registry.js";
-import { recordScript, writeSessionScripts } from "./scripts.js";
+import { notifyNeedsInput, recordScript, writeSessionScripts } from "./scripts.js";
 import { sessionSettings } from "./settings.js";
-import { appendEvent, eventsFile, foldEvents, readEvents, type Observed } from "./state.js";
+import { appendEvent, confidenceOf, eventsFile, foldEvents, readEvents, type Observed } from "./state.js";
 import type { PaneStatus, Tmux } from "./tmux.js";
 
 /** The runtime ended during its first seconds; `output` is the end of what its pane showed. */
@@ -492,8 +492,13 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
     }
   } else if (driver && (o.source === "quartet" || o.source === "screen" || !driver.eventsComplete)) {
     const guess = driver.screen(ctx.tmux().capture(pane.paneId));
-    if (guess && guess !== "exited")
+    // A screen that agrees with what the runtime itself reported (Codex's notify: idle) leaves it a fact, and
+    // so does one read in the moment after the report, which may not be redrawn yet.
+    const reported = confidenceOf(o.source) === "high";
+    if (guess && guess !== "exited" && !(reported && (guess === o.state || Date.now() - o.since < 1000))) {
+      if (guess === "needs-input" && o.state !== "needs-input") notifyNeedsInput(row.stateDir);
       o = { ...o, state: guess, since: guess === o.state ? o.since : Date.now(), source: "screen", detail: null };
+    }
   } else if (driver && o.state !== "idle" && Date.now() - o.since > envMs(ctx.env, "QUARTET_SCREEN_STALE_MS", 15_000)) {
     // Some ends of a turn send no event (Claude Code fires no Stop when the person interrupts with Esc).
     // A state that has not moved for a while and a screen that plainly shows the prompt say it is idle.

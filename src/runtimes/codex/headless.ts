@@ -43,12 +43,13 @@ export function codexModel(runModel: string): string | null {
   return /^(claude|anthropic\/)/i.test(runModel) ? CODEX_LAB_MODEL : runModel;
 }
 
-export function labConfigToml(o: { endpointUrl: string; model: string | null }): string {
+/** The lab's config.toml; approvals and sandbox default to the lab's (never ask, write in the workspace). */
+export function labConfigToml(o: { endpointUrl: string; model: string | null; approvalPolicy?: string; sandboxMode?: string }): string {
   return [
     ...(o.model ? [`model = ${tomlString(o.model)}`] : []),
     'model_provider = "quartet-lab"',
-    'approval_policy = "never"',
-    'sandbox_mode = "workspace-write"',
+    `approval_policy = ${tomlString(o.approvalPolicy ?? "never")}`,
+    `sandbox_mode = ${tomlString(o.sandboxMode ?? "workspace-write")}`,
     "check_for_update_on_startup = false",
     "",
     "[model_providers.quartet-lab]",

@@ -1,0 +1,116 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test } from "vitest";
+import { tempDir } from "../../../test/helpers.js";
+import { lookupEnv } from "../../core/paths.js";
+import { writeSessionScripts, recordScript } from "../../sessions/scripts.js";
+import { readEvents } from "../../sessions/state.js";
+import { codexSession } from "./session.js";
+import { notifyFromToml } from "./user-notify.js";
+
+test("the person's own notify is read from config.toml: strings of both kinds, over lines, with comments", () => {
+  expect(notifyFromToml('model = "o3"\n[tui]\nnotify = ["x"]')).toBeUndefined();
+  expect(notifyFromToml(`notify = ["notify-send", 'C:\\raw', "tab\\tq\\"\\u00e9"]`)).toEqual(["notify-send", "C:\\raw", 'tab\tq"é']);
+  expect(notifyFromToml('# mine\nnotify = [\n  "python3", # the script\n  "/home/me/notify.py",\n]\n[tui]\n')).toEqual([
+    "python3",
+    "/home/me/notify.py",
+  ]);
+  expect(notifyFromToml('notify = "not an array"')).toBeNull();
+  expect(notifyFromToml('notify = ["unterminated')).toBeNull();
+});
+
+function setup(config: string | null) {
+  const codexHome = tempDir();
+  if (config !== null) fs.writeFileSync(path.join(codexHome, "config.toml"), config);
+  const stateDir = path.join(tempDir(), "s");
+  writeSessionScripts(stateDir, { name: "cx", runtime: "codex", tmuxSocket: "t", notify: { bell: false, desktop: false, command: null } });
+  const command = codexSession.launch({
+    bin: "/bin/codex",
+    workdir: "/w",
+    prompt: "--version",
+    model: null,
+    sessionId: "id",
+    stateDir,
+    recordScript: recordScript(stateDir),
+    env: { HOME: "/nowhere", CODEX_HOME: codexHome },
+  });
+  return { codexHome, stateDir, command };
+}
+
+test("notify is set for the session only, runs the person's own program, and counts only threads with a rollout", () => {
+  const log = path.join(tempDir(), "theirs.log");
+  const { codexHome, stateDir, command } = setup(`notify = ["sh", "-c", "printf '%s\\\\n' \\"$1\\" >> '${log}'", "mine"]\n`);
+  const script = path.join(stateDir, "codex-notify.sh");
+  expect(command.argv).toEqual(["/bin/codex", "--cd", "/w", "-c", `notify=["sh",${JSON.stringify(script)}]`, "--", "--version"]);
+  expect(fs.statSync(script).mode & 0o777).toBe(0o700);
+
+  const day = path.join(codexHome, "sessions", "2026", "11", "30");
+  fs.mkdirSync(day, { recursive: true });
+  fs.writeFileSync(path.join(day, "rollout-2026-11-30T10-30-06-0199a-main.jsonl"), "{}\n");
+  const notify = (thread: string) => {
+    const payload = JSON.stringify({
+      type: "agent-turn-complete",
+      "thread-id": thread,
+      "input-messages": ['say "thread-id":"0199a-main"'],
+      "last-assistant-message": 'Done "quoted"',
+    });
+    const r = spawnSync("sh", [script, payload], { env: { PATH: process.env.PATH, CODEX_HOME: codexHome }, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    return payload;
+  };
+  const title = notify("0199a-title");
+  const main = notify("0199a-main");
+  // The task-title thread Codex runs beside each turn has no rollout: neither idle nor the session's thread.
+  expect(readEvents(stateDir, 0).events.map((e) => [e.src, e.state, e.sid, e.detail])).toEqual([
+    ["notify", "", "", "other-thread"],
+    ["notify", "idle", "0199a-main", "agent-turn-complete"],
+  ]);
+  // Their program got every event, as Codex would have given it (it runs in the background).
+  return expect.poll(() => (fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "")).toBe(`${title}\n${main}\n`);
+});
+
+test("a notify setting quartet cannot read stops the start instead of being dropped", () => {
+  expect(() => setup('notify = ["a", b]')).toThrow(/cannot read the notify setting/);
+  expect(fs.readdirSync(setup(null).stateDir)).toContain("codex-notify.sh");
+});
+
+test("the thread id is found in the rollouts by folder and start time, the person's thread only", () => {
+  const home = tempDir();
+  const since = Date.now() - 60_000;
+  const d = new Date(since);
+  const day = path.join(
+    home,
+    ".codex",
+    "sessions",
+    String(d.getFullYear()),
+    String(d.getMonth() + 1).padStart(2, "0"),
+    String(d.getDate()).padStart(2, "0"),
+  );
+  fs.mkdirSync(day, { recursive: true });
+  const meta = (id: string, cwd: string, offsetMs: number, source = "user") => {
+    const at = new Date(since + offsetMs).toISOString();
+    const payload = { id, cwd, timestamp: at, thread_source: source, base_instructions: { text: "x".repeat(100_000) } };
+    fs.writeFileSync(
+      path.join(day, `rollout-${at.replaceAll(":", "-")}-${id}.jsonl`),
+      `${JSON.stringify({ type: "session_meta", payload })}\n{}\n`,
+    );
+  };
+  meta("before", "/w", -3_600_000);
+  meta("sub", "/w", 1000, "subagent");
+  meta("main", "/w", 2000);
+  meta("later", "/w", 30_000);
+  meta("elsewhere", "/x", 500);
+  const env = lookupEnv({ home });
+  expect(codexSession.discoverSessionId!({ workdir: "/w", since, env })).toBe("main");
+  expect(codexSession.discoverSessionId!({ workdir: "/nowhere", since, env })).toBeNull();
+});
+
+test("the 0.169 screens: approval, working, idle", () => {
+  const s = codexSession.screen;
+  expect(s("• Running touch marker.txt\n  Would you like to run the following command?\n› 1. Yes, proceed (y)")).toBe("needs-input");
+  expect(s("  Trust this folder? Codex can read, edit, and run files here")).toBe("needs-input");
+  expect(s("◦ Working (1s • esc to interrupt)\n› Ask Codex to do anything\n  ← for agents · ? for shortcuts")).toBe("working");
+  expect(s("• There is one JavaScript file.\n› Ask Codex to do anything\n  GPT-5.5 default · /w")).toBe("idle");
+  expect(s("")).toBeNull();
+});
