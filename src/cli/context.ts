@@ -152,6 +152,15 @@ export function noMatchMessage(ctx: ReportContext, what: "usage" | "sessions"): 
   return `No ${what} match${what === "usage" ? "es" : ""} these filters. The ledger holds ${covers} (days in ${ctx.tz}).`;
 }
 
+/**
+ * Why a report has nothing to show, or undefined when it has something (`matched`): an empty ledger (where
+ * quartet looked) or filters that match nothing (what the ledger does hold).
+ */
+export function nothingToShow(ctx: ReportContext, what: "usage" | "sessions", matched: boolean): string | undefined {
+  if (matched) return undefined;
+  return ledgerIsEmpty(ctx) ? noDataMessage(ctx) : noMatchMessage(ctx, what);
+}
+
 export function ledgerIsEmpty(ctx: ReportContext): boolean {
   return !Ledger.hasRecords(
     ctx.db,

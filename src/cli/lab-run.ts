@@ -1,19 +1,19 @@
 /** `quartet lab run`: drive the runtimes through a scenario and compare what their prompts cost. */
 import os from "node:os";
-import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { writeFileAtomic } from "../core/files.js";
 import { renderJson } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
 import { stepLine } from "../core/progress.js";
-import { renderLabHtml, renderLabText } from "../lab/render.js";
+import { renderLabText } from "../lab/render.js";
+import { renderLabHtml } from "../lab/report-html.js";
 import { reportOf } from "../lab/report.js";
 import { runLab } from "../lab/runner.js";
 import { loadScenario } from "../lab/scenario.js";
 import { selectRuntimes } from "../runtimes/registry.js";
 import type { Delivery, RuntimeId } from "../runtimes/types.js";
 import { labPricing } from "./lab-pricing.js";
+import { writeReportFile } from "./report-file.js";
 
 interface RunFlags {
   scenario: string;
@@ -24,6 +24,7 @@ interface RunFlags {
   delivery?: string;
   claudeBin?: string;
   opencodeBin?: string;
+  codexBin?: string;
   turnTimeout: string;
   json?: boolean;
   html?: string;
@@ -34,13 +35,14 @@ export function registerLabRun(lab: Command): void {
     .command("run")
     .description("run a scenario through each runtime and report cache reads, writes, breaks and cost")
     .option("--scenario <name|file>", "a built-in scenario (quartet lab scenarios) or a YAML file", "explore-edit-test")
-    .option("--runtime <names>", "runtimes to compare", "claude,opencode")
+    .option("--runtime <names>", "runtimes to compare", "claude,opencode,codex")
     .option("--model <model>", "the model every runtime uses (default: the scenario's; `default` leaves it to Claude Code)")
     .option("--price-as <model>", "price the main requests at this model's list price")
     .option("--clean", "run with an empty home instead of your configuration")
     .option("--delivery <mode>", "per-turn (a new process per turn) or long-lived (one process)")
     .option("--claude-bin <path>", "the claude executable to run")
     .option("--opencode-bin <path>", "the opencode executable to run")
+    .option("--codex-bin <path>", "the codex executable to run")
     .option("--turn-timeout <seconds>", "give up on a turn after this long", "180")
     .option("--json", "print JSON")
     .option("--html <file>", "also write a self-contained HTML report")
@@ -54,7 +56,8 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
   if (flags.delivery && flags.delivery !== "per-turn" && flags.delivery !== "long-lived")
     throw new UsageError(`--delivery must be per-turn or long-lived (got "${flags.delivery}")`);
   const runtimes = selectRuntimes(flags.runtime);
-  for (const r of runtimes) if (!r.headless) throw new UsageError(`the lab cannot drive ${r.displayName} yet (it can: claude, opencode)`);
+  for (const r of runtimes)
+    if (!r.headless) throw new UsageError(`the lab cannot drive ${r.displayName} yet (it can: claude, opencode, codex)`);
   const { scenario, file } = loadScenario(flags.scenario);
   const paths = quartetPaths();
   const { pricing, overrideFile } = await labPricing();
@@ -64,6 +67,7 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
   const binaries: Partial<Record<RuntimeId, string>> = {};
   if (flags.claudeBin) binaries.claude = flags.claudeBin;
   if (flags.opencodeBin) binaries.opencode = flags.opencodeBin;
+  if (flags.codexBin) binaries.codex = flags.codexBin;
   const progress = stepLine({ prefix: "lab: " });
   const run = await runLab({
     scenario,
@@ -81,7 +85,7 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
     onTurn: (t) => progress.step(`${t.runtime} turn ${t.turn}/${t.turns}`, t.prompt),
   }).finally(() => progress.stop());
   const report = reportOf(run, pricing);
-  if (flags.html) writeFileAtomic(path.resolve(flags.html), renderLabHtml(report));
   process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
+  if (flags.html) writeReportFile(flags.html, renderLabHtml(report));
   if (report.runtimes.some((r) => !r.completed)) process.exitCode = 1;
 }

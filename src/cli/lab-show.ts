@@ -5,19 +5,22 @@ import { fmtTokens, plural, renderJson, renderTable } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
 import type { LabRequest } from "../lab/model-session.js";
 import { renderLabText } from "../lab/render.js";
+import { renderLabHtml } from "../lab/report-html.js";
 import { reportOf } from "../lab/report.js";
 import { loadRequests, loadRun, type LabRun } from "../lab/runs.js";
-import { canonicalBlocks, type CacheableRequest } from "../prefix/blocks.js";
+import { requestBlocks } from "../prefix/request-blocks.js";
 import { changedBlocks } from "../prefix/classify.js";
 import { firstDivergence } from "../prefix/diff.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { labPricing } from "./lab-pricing.js";
+import { writeReportFile } from "./report-file.js";
 
 interface ShowFlags {
   runtime?: string;
   request?: string;
   diff?: string[];
   json?: boolean;
+  html?: string;
 }
 
 export function registerLabShow(lab: Command): void {
@@ -29,6 +32,7 @@ export function registerLabShow(lab: Command): void {
     .option("--request <n>", "show request N: its blocks, markers, and what was read from cache")
     .option("--diff <n...>", "compare requests N and M")
     .option("--json", "print JSON")
+    .option("--html <file>", "also write the run's report as a self-contained HTML page")
     .action((id: string, flags: ShowFlags) => labShowCommand(id, flags));
 }
 
@@ -45,6 +49,8 @@ function pick(run: LabRun, requests: readonly LabRequest[], n: number, runtime: 
 }
 
 export async function labShowCommand(id: string, flags: ShowFlags): Promise<void> {
+  if (flags.html !== undefined && (flags.request || flags.diff))
+    throw new UsageError("--html writes the whole run's report: leave out --request and --diff");
   const paths = quartetPaths();
   const run = loadRun(paths.dataDir, id);
   const runtime = (flags.runtime ?? run.runtimes[0]?.runtime) as RuntimeId | undefined;
@@ -55,8 +61,8 @@ export async function labShowCommand(id: string, flags: ShowFlags): Promise<void
   if (flags.diff) {
     if (flags.diff.length !== 2) throw new UsageError("--diff takes two request numbers, such as --diff 3 4");
     const [a, b] = flags.diff.map((v) => pick(run, requests, requestNumber(v, "--diff"), runtime));
-    const before = canonicalBlocks(a!.body as CacheableRequest);
-    const after = canonicalBlocks(b!.body as CacheableRequest);
+    const before = requestBlocks(a!.body);
+    const after = requestBlocks(b!.body);
     const divergence = firstDivergence(before, after);
     const changed = changedBlocks(before, after, 1000);
     const added = after.filter((x) => !before.some((y) => y.id === x.id)).map((x) => x.id);
@@ -110,4 +116,5 @@ export async function labShowCommand(id: string, flags: ShowFlags): Promise<void
   const { pricing } = await labPricing();
   const report = reportOf(run, pricing);
   process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
+  if (flags.html) writeReportFile(flags.html, renderLabHtml(report));
 }

@@ -58,7 +58,7 @@ function section(cmd: Command, path: readonly string[]): string[] {
   const options = cmd.options.filter((o) => !o.hidden);
   if (options.length > 0) {
     lines.push("| option | meaning |", "| --- | --- |");
-    for (const o of options) lines.push(`| \`${o.flags}\` | ${cell(optionText(o))} |`);
+    for (const o of options) lines.push(`| \`${cell(o.flags)}\` | ${cell(optionText(o))} |`);
     lines.push("");
   }
   const examples = examplesOf(cmd);

@@ -1,10 +1,10 @@
 /** `quartet report --html FILE`: one self-contained, offline HTML page with the usage and cache charts. */
-import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { writeFileAtomic } from "../core/files.js";
+import { Ledger } from "../ledger/ledger.js";
 import { renderHtmlReport } from "../ledger/report-html.js";
-import { ledgerIsEmpty, noDataMessage, openReport, printWarnings, reportFlags, reportWarnings, type ReportFlags } from "./context.js";
+import { nothingToShow, openReport, printWarnings, reportFlags, reportWarnings, type ReportFlags } from "./context.js";
+import { writeReportFile } from "./report-file.js";
 
 export function registerReport(program: Command): void {
   reportFlags(
@@ -20,10 +20,17 @@ export async function reportCommand(flags: ReportFlags & { html: string }): Prom
   if (!flags.html.trim()) throw new UsageError("--html needs a file name");
   const ctx = await openReport(flags);
   const warnings = reportWarnings(ctx);
-  const html = renderHtmlReport({ db: ctx.db, filters: ctx.filters, tz: ctx.tz, generatedAt: new Date(), warnings });
-  const file = path.resolve(flags.html);
-  writeFileAtomic(file, html);
-  process.stdout.write(`Wrote ${file}\n`);
-  if (ledgerIsEmpty(ctx)) process.stderr.write(noDataMessage(ctx) + "\n");
+  const note = nothingToShow(ctx, "usage", Ledger.totals(ctx.db, ctx.filters).requests > 0);
+  const html = renderHtmlReport({
+    db: ctx.db,
+    filters: ctx.filters,
+    tz: ctx.tz,
+    generatedAt: new Date(),
+    warnings,
+    ...(note ? { noDataNote: note } : {}),
+  });
+  writeReportFile(flags.html, html);
+  // Said on the terminal too: the page is opened later, if at all.
+  if (note) process.stderr.write(note + "\n");
   printWarnings(warnings);
 }

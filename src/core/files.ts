@@ -113,12 +113,16 @@ export function diskUsage(dir: string): number {
   return bytes;
 }
 
-/** Writes a file atomically: a reader sees the old content or the new, never half of it. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+/**
+ * Writes a file atomically: a reader sees the old content or the new, never half of it. `private` makes it
+ * readable by the user alone (0600) from its first byte, for what quartet writes of its own (reports hold
+ * project paths, session names and prompts); files written into a user's project keep the usual mode.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, o: { private?: boolean } = {}): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    fs.writeFileSync(tmp, data);
+    fs.writeFileSync(tmp, data, o.private ? { mode: 0o600 } : {});
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });

@@ -8,10 +8,12 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { buildPricing } from "../core/pricing.js";
+import { RUNTIME_COLORS } from "../runtimes/colors.js";
 import { FIXTURES } from "../../test/helpers.js";
 import { recordedRun } from "../../test/lab.js";
 import type { LabRequest } from "./model-session.js";
-import { renderLabHtml, renderLabText } from "./render.js";
+import { renderLabText } from "./render.js";
+import { renderLabHtml } from "./report-html.js";
 import { reportOf, summarize, type RuntimeSummary } from "./report.js";
 
 const pricing = buildPricing(PRICE_TABLE);
@@ -135,6 +137,40 @@ describe("the report for people", () => {
     expect(html).toContain("<th>Cache tax</th>");
     expect(html).toContain("<code>system[2]</code> `git status` section of the system prompt changed");
     expect(html).toContain("Fix: Claude Code snapshots `git status`");
+  });
+
+  it("splits every answered request's prompt into read, write and uncached, adding up to the runtime's figures", () => {
+    const explore = report("explore");
+    const opencode = runtime(explore, "opencode");
+    // opencode's first request is its auxiliary title request: 604 uncached tokens, nothing cached.
+    expect(opencode.perRequest[0]).toEqual({ n: 1, kind: "auxiliary", cacheReadTokens: 0, cacheWriteTokens: 0, uncachedInputTokens: 604 });
+    for (const s of explore.runtimes) {
+      expect(s.perRequest.map((q) => q.n)).toEqual(s.perRequest.map((_, i) => i + 1));
+      const main = s.perRequest.filter((q) => q.kind === "main");
+      expect(main).toHaveLength(s.mainRequests);
+      expect(main.reduce((a, q) => a + q.cacheReadTokens, 0)).toBe(s.cacheReadTokens);
+      expect(main.reduce((a, q) => a + q.cacheReadTokens + q.cacheWriteTokens + q.uncachedInputTokens, 0)).toBe(s.promptTokens);
+    }
+    // claude's break at request 15: 21,495 read, 10,478 written again.
+    expect(runtime(explore, "claude").perRequest[14]).toMatchObject({ n: 15, cacheReadTokens: 21_495, cacheWriteTokens: 10_478 });
+  });
+
+  it("draws one chart of prompt tokens per request for each runtime, in the runtime's colour", () => {
+    const html = renderLabHtml(report("explore"));
+    for (const [id, requests] of [
+      ["claude", 16],
+      ["opencode", 17],
+    ] as const) {
+      const color = RUNTIME_COLORS[id];
+      const chart = new RegExp(`<svg [^>]*aria-label="${id}: prompt tokens per request"[\\s\\S]*?</svg>`).exec(html)?.[0];
+      expect(chart, id).toBeDefined();
+      expect(chart!.match(/class="x-tick"/g), id).toHaveLength(requests);
+      expect(chart).toMatch(new RegExp(`fill="${color}" data-series="cache read"`));
+      expect(chart).toContain(">request number</text>");
+      expect(chart).toContain(">prompt tokens</text>");
+      // The cost chart draws the runtime in the same colour.
+      expect(html).toMatch(new RegExp(`fill="${color}" data-series="${id}"`));
+    }
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { round6 } from "../core/output.js";
 import { requestCost, type Pricing } from "../core/pricing.js";
-import { canonicalBlocks, type CacheableRequest } from "../prefix/blocks.js";
+import { requestBlocks } from "../prefix/request-blocks.js";
 import { systemSections, type Cause } from "../prefix/classify.js";
 import type { PromptSection } from "../prefix/sections.js";
 import type { RuntimeId } from "../runtimes/types.js";
@@ -65,6 +65,17 @@ export interface RuntimeSummary {
   /** What drives this runtime's cost against the cheapest one, in one sentence. */
   explanation: string;
   breaks: LabBreak[];
+  /** Every answered request in order of arrival, main and auxiliary: how its prompt met the cache. */
+  perRequest: RequestTokens[];
+}
+
+/** One request's prompt split the way the simulated cache saw it; the three add up to the prompt. */
+export interface RequestTokens {
+  n: number;
+  kind: LabRequest["kind"];
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  uncachedInputTokens: number;
 }
 
 export interface LabReport {
@@ -162,6 +173,19 @@ function summarizeRuntime(
     breaks: requests
       .filter((r) => r.break)
       .map((r) => labBreak(r, { ...r.break!, sections: sectionsOf(r, requests) }, tax.byRequest.get(r.n) ?? null)),
+    perRequest: requests.flatMap((r) =>
+      r.usage
+        ? [
+            {
+              n: r.n,
+              kind: r.kind,
+              cacheReadTokens: r.usage.cacheRead,
+              cacheWriteTokens: r.usage.cacheWrite5m + r.usage.cacheWrite1h,
+              uncachedInputTokens: r.usage.input,
+            },
+          ]
+        : [],
+    ),
   };
 }
 
@@ -173,7 +197,7 @@ function sectionsOf(r: LabRequest, requests: readonly LabRequest[]): PromptSecti
   if (r.break?.cause !== "system-changed" || r.break.sections || !r.body) return r.break?.sections;
   const prev = requests.filter((x) => x.kind === "main" && x.usage && x.conversation === r.conversation && x.n < r.n).at(-1);
   if (!prev?.body) return undefined;
-  const sections = systemSections(canonicalBlocks(prev.body as CacheableRequest), canonicalBlocks(r.body as CacheableRequest));
+  const sections = systemSections(requestBlocks(prev.body), requestBlocks(r.body));
   return sections.length > 0 ? sections : undefined;
 }
 

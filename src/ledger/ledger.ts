@@ -6,7 +6,6 @@ export { endSnapshot, ingest, LedgerIncompleteError, type IngestResult } from ".
 export { prepareLedger, storedWarnings } from "./store.js";
 export {
   cacheSessions,
-  dailyByRuntime,
   hasRecords,
   dataRange,
   GROUP_BY,

@@ -482,24 +482,6 @@ export function taxByCause(db: Db, f: Filters): { cause: BreakCause; breaks: num
     .all(...w.params) as { cause: BreakCause; breaks: number; shortfalls: number; taxUsd: number }[];
 }
 
-/** Per-day figures split by runtime, for the report's charts. */
-export function dailyByRuntime(db: Db, f: Filters, tz: string): { day: string; runtime: string; figures: Figures }[] {
-  const src = source(f, tz);
-  const w = src.where;
-  const slots = db
-    .prepare(`SELECT ${src.slot} AS slot, runtime, ${src.sums} FROM ${src.from} ${w.sql} GROUP BY slot, runtime ORDER BY slot`)
-    .all(...w.params) as (SumRow & { slot: number; runtime: string })[];
-  const merged = new Map<string, { day: string; runtime: string; sums: SumRow }>();
-  for (const s of slots) {
-    const day = dayKey(s.slot * src.slotMs, tz);
-    const key = `${day}\u0000${s.runtime}`;
-    const acc = merged.get(key) ?? { day, runtime: s.runtime, sums: emptySums() };
-    addSums(acc.sums, s);
-    merged.set(key, acc);
-  }
-  return [...merged.values()].map((m) => ({ day: m.day, runtime: m.runtime, figures: figures(m.sums) }));
-}
-
 /** Models that have records but no price, with their request counts. */
 export function unpricedModels(db: Db, f: Filters): { model: string; runtime: string; requests: number }[] {
   const src = source(f);
