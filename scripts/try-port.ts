@@ -35,6 +35,7 @@ const ROUND_TRIP: readonly AssetKind[] = ["agents", "commands", "mcp", "permissi
 const OWN_FILES: Record<WorkflowRuntime, string[]> = {
   claude: [".claude/agents", ".claude/commands", ".claude/settings.json", ".mcp.json"],
   opencode: [".opencode/agent", ".opencode/agents", ".opencode/command", ".opencode/commands", "opencode.json", "opencode.jsonc"],
+  codex: [".codex"],
 };
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "quartet-try-"));

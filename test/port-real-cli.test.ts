@@ -14,7 +14,7 @@ import type { LabRequest } from "../src/lab/model-session.js";
 import { readClaudeWorkflow } from "../src/runtimes/claude/workflow/read.js";
 import { readOpencodeWorkflow } from "../src/runtimes/opencode/workflow/read.js";
 import { ASSET_KINDS, type PermissionAction } from "../src/workflow/ir.js";
-import { opencodeDecision } from "../src/workflow/opencode-rules.js";
+import { opencodeDecision } from "../src/runtimes/opencode/workflow/rules.js";
 import { fileTempDir, tempDir } from "./helpers.js";
 import { portCli, workflowFixture } from "./port.js";
 import { CLAUDE_HARD_CASE_AGENTS, CLAUDE_HARD_CASES, OPENCODE_SUITE, OPENCODE_SUITE_AGENTS, writeProject } from "./port-corpus.js";

@@ -14,11 +14,13 @@ import { planOutputs } from "../src/workflow/plan.js";
 import { assetsOf, port, workflowAdapter } from "../src/workflow/port.js";
 import { portSettings } from "../src/workflow/settings.js";
 import { tempDir } from "./helpers.js";
+import type { WorkflowAdapter } from "../src/runtimes/types.js";
 
 const settings = { ...portSettings({ config: {} }), skills: "copy" as const };
 const name = fc.stringMatching(/^[a-z][a-z0-9]{1,6}(-[a-z0-9]{1,5})?$/);
 const text = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ,.()'-]{0,40}[A-Za-z0-9.]$/);
-const adapters = { claude: await workflowAdapter("claude"), opencode: await workflowAdapter("opencode") };
+const adapters: Record<Side, WorkflowAdapter> = { claude: await workflowAdapter("claude"), opencode: await workflowAdapter("opencode") };
+type Side = "claude" | "opencode";
 
 const body = fc.array(text, { minLength: 1, maxLength: 3 }).map((lines) => `${lines.join("\n")}\n`);
 const source = { file: "generated" };
@@ -75,7 +77,7 @@ const workflowArb = fc.record({ agents, commands, skills, mcp, instructions: fc.
 type Generated = typeof workflowArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** The generated workflow as `runtime` would hold it, written to disk by that runtime's own writer. */
-function materialise(g: Generated, runtime: WorkflowRuntime): string {
+function materialise(g: Generated, runtime: Side): string {
   const dir = tempDir("quartet-roundtrip-");
   const skillRoot = runtime === "claude" ? ".claude/skills" : ".opencode/skills";
   for (const s of g.skills) {
@@ -109,6 +111,7 @@ function materialise(g: Generated, runtime: WorkflowRuntime): string {
     home: dir,
     configHome: path.join(dir, ".config"),
     settings,
+    from: adapters[runtime].fidelity,
     owns: () => true,
   });
   // Skill files: the writer copies SKILL.md from the source folder, so write those first.
@@ -130,7 +133,7 @@ function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function read(runtime: WorkflowRuntime, dir: string): Workflow {
+function read(runtime: Side, dir: string): Workflow {
   const r = adapters[runtime].read({
     root: dir,
     scope: "project",
@@ -162,7 +165,7 @@ async function portAcross(dir: string, from: WorkflowRuntime, to: WorkflowRuntim
 function comparable(wf: Workflow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [id, a] of assetsOf(wf)) {
-    const fields = losslessBothWays(a.ref.kind as AssetKind);
+    const fields = losslessBothWays(adapters.claude.fidelity, adapters.opencode.fidelity, a.ref.kind as AssetKind);
     const value = a.value as Record<string, unknown>;
     out[id] = Object.fromEntries(fields.filter((f) => value[f] !== undefined).map((f) => [f, value[f]]));
   }

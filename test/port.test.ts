@@ -362,7 +362,9 @@ describe("quartet port with bad input", () => {
 
   it("rejects wrong arguments with exit code 2", async () => {
     const dir = tempDir();
-    expect((await runCli(["port", "claude", "codex", "--dir", dir])).stderr).toMatch(/<to> must be claude or opencode \(got "codex"\)/);
+    expect((await runCli(["port", "claude", "gemini", "--dir", dir])).stderr).toMatch(
+      /<to> must be one of claude, opencode.* \(got "gemini"\)/,
+    );
     expect((await runCli(["port", "claude", "claude", "--dir", dir])).code).toBe(2);
     expect((await runCli(["port", "claude", "opencode", "--only", "widgets", "--dir", dir])).stderr).toMatch(/unknown kind "widgets"/);
     expect((await runCli(["port", "claude", "opencode", "--model", "sonnet", "--dir", dir])).stderr).toMatch(

@@ -4,9 +4,9 @@ import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { renderJson } from "../core/output.js";
 import { lookupEnv, quartetPaths } from "../core/paths.js";
-import { ASSET_KINDS, AssetKind, WorkflowRuntime, type Diagnostic } from "../workflow/ir.js";
+import { ASSET_KINDS, AssetKind, type Diagnostic, type WorkflowRuntime } from "../workflow/ir.js";
 import { assetId, outputTarget } from "../workflow/outputs.js";
-import { port, type PortPlace } from "../workflow/port.js";
+import { port, workflowRuntimes, type PortPlace } from "../workflow/port.js";
 import { displayPath, maskSecrets, renderDiagnostics, renderLosses, renderPlan, renderStatus, summaryLine } from "../workflow/render.js";
 import { portSettings, readProjectConfig } from "../workflow/settings.js";
 import { IN_SYNC, portStatus } from "../workflow/status.js";
@@ -28,12 +28,12 @@ export function registerPort(program: Command): void {
   program
     .command("port")
     .description(
-      "move a workflow between Claude Code and OpenCode (`port claude opencode`), or compare the two sides (`port status`, `port check`)",
+      `move a workflow between runtimes (${workflowRuntimes().join(", ")}; e.g. \`port claude codex\`), or compare them (\`port status\`, \`port check\`)`,
     )
-    .argument("<from>", "claude or opencode; or `status` / `check`")
-    .argument("[to]", "opencode or claude")
+    .argument("<from>", `${workflowRuntimes().join(", ")}; or \`status\` / \`check\``)
+    .argument("[to]", workflowRuntimes().join(", "))
     .option("--dir <dir>", "the project folder (default: the current folder)")
-    .option("--global", "your user-level configuration (~/.claude, ~/.config/opencode) instead of a project's")
+    .option("--global", "your user-level configuration (~/.claude, ~/.config/opencode, ~/.codex) instead of a project's")
     .option("--home <dir>", "the home folder for --global and ~/ paths (default: $HOME)")
     .option("--only <kinds>", `only these kinds: ${ASSET_KINDS.join(", ")}`)
     .option("--dry-run", "print the plan and the loss report; write nothing")
@@ -78,9 +78,10 @@ function settingsFor(flags: PortFlags, root: string, global: boolean) {
 }
 
 function runtimeArg(value: string | undefined, what: string): WorkflowRuntime {
-  const parsed = WorkflowRuntime.safeParse(value);
-  if (!parsed.success) throw new UsageError(`${what} must be claude or opencode${value ? ` (got "${value}")` : ""}`);
-  return parsed.data;
+  const known = workflowRuntimes();
+  const found = known.find((r) => r === value);
+  if (!found) throw new UsageError(`${what} must be one of ${known.join(", ")}${value ? ` (got "${value}")` : ""}`);
+  return found;
 }
 
 async function portCommand(fromArg: string, toArg: string | undefined, flags: PortFlags): Promise<void> {
@@ -129,7 +130,7 @@ function asText(v: string | Buffer | null): string | null {
 
 async function statusCommand(flags: PortFlags, check: boolean): Promise<void> {
   const where = place(flags);
-  const { assets, diagnostics } = await portStatus({ ...where, settings: settingsFor(flags, where.root, flags.global === true) });
+  const { assets, diagnostics, runtimes } = await portStatus({ ...where, settings: settingsFor(flags, where.root, flags.global === true) });
   const drift = assets.filter((a) => !IN_SYNC.has(a.state));
   if (flags.json) {
     process.stdout.write(
@@ -137,6 +138,7 @@ async function statusCommand(flags: PortFlags, check: boolean): Promise<void> {
         root: where.root,
         scope: where.scope,
         inSync: drift.length === 0,
+        runtimes,
         assets: assets.map((a) => ({ asset: assetId(a.asset), state: a.state, files: a.files.map((f) => displayPath(f, where.root)) })),
         diagnostics,
       }),
@@ -148,7 +150,7 @@ async function statusCommand(flags: PortFlags, check: boolean): Promise<void> {
       out.push(
         drift.length === 0
           ? "In sync."
-          : `Drift: ${drift.length} asset(s) differ between Claude Code and OpenCode (run quartet port … to bring them together).`,
+          : `Drift: ${drift.length} asset(s) differ between ${runtimes.join(", ")} (run quartet port … to bring them together).`,
       );
     process.stdout.write(`${out.join("\n\n")}\n`);
   }

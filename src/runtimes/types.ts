@@ -4,10 +4,11 @@
  */
 import type { Warning } from "../core/errors.js";
 import type { LookupEnv } from "../core/paths.js";
+import type { RuntimeFidelity } from "../workflow/fidelity.js";
 import type { AssetKind, Diagnostic, Scope, Workflow } from "../workflow/ir.js";
 import type { Loss, Output } from "../workflow/outputs.js";
 import type { PortSettings } from "../workflow/settings.js";
-import type { SessionState } from "../sessions/state.js";
+import type { SessionState } from "../contract/session-state.js";
 
 export type RuntimeId = "claude" | "opencode" | "codex";
 
@@ -101,6 +102,8 @@ export interface WorkflowWriteOptions {
   home: string;
   configHome: string;
   settings: PortSettings;
+  /** The source runtime's fidelity declaration: with the writer's own, it gives the loss report its reasons. */
+  from: RuntimeFidelity;
   /** Whether an existing file is quartet's own (written by a port, unchanged since); anything else is the user's. */
   owns(file: string): boolean;
 }
@@ -112,6 +115,8 @@ export interface WorkflowWriteResult {
 }
 
 export interface WorkflowAdapter {
+  /** How this runtime holds each IR field, and how faithfully it reads and writes it. */
+  fidelity: RuntimeFidelity;
   read(o: WorkflowReadOptions): WorkflowReadResult;
   /** What it takes to hold `workflow` here: files to write and JSON keys to set; nothing is written. */
   write(o: WorkflowWriteOptions): WorkflowWriteResult;
@@ -277,8 +282,11 @@ export interface StoreReadContext<State> {
 }
 
 export type SourceSpec =
-  /** A JSON-lines log, read with the runtime's `log-parser.ts`. */
-  | { kind: "jsonl"; runtime: RuntimeId; path: string }
+  /**
+   * A JSON-lines log, read with the `parser` exported by the module at `parser` (a file URL, from
+   * runtimes/log-parsers.ts), which the ledger loads in its reader threads.
+   */
+  | { kind: "jsonl"; runtime: RuntimeId; path: string; parser: string }
   | {
       kind: "store";
       runtime: RuntimeId;
@@ -309,8 +317,8 @@ export interface Discovery {
 
 export interface LogSource {
   /**
-   * Finds the logs. JSON-lines sources are read with the parser in the runtime's `log-parser.ts`
-   * (runtimes/log-parsers.ts), loaded only when there is something to read.
+   * Finds the logs. JSON-lines sources name the module of their parser (the runtime's `log-parser.ts`),
+   * loaded only when there is something to read.
    */
   discover(env: LookupEnv): Discovery;
 }

@@ -2,34 +2,57 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../test/helpers.js";
-import { FIDELITY, fidelityOf, losslessBothWays } from "./fidelity.js";
+import { fidelityOf, fieldsOf, losslessBothWays, type RuntimeFidelity } from "./fidelity.js";
 import { withFidelityTable } from "./fidelity-table.js";
 import { ASSET_KINDS } from "./ir.js";
+import { fidelityDeclarations } from "./port.js";
 
-describe("the fidelity table", () => {
-  it("covers every kind of asset, each field once, with a reason for everything not lossless", () => {
-    for (const kind of ASSET_KINDS)
-      expect(
-        FIDELITY.some((f) => f.kind === kind),
-        kind,
-      ).toBe(true);
-    const keys = FIDELITY.map((f) => `${f.kind}.${f.field}`);
-    expect(new Set(keys).size).toBe(keys.length);
-    for (const f of FIDELITY) {
-      for (const d of ["claude-to-opencode", "opencode-to-claude"] as const) {
-        if (f[d].level === "lossy" || f[d].level === "unsupported") expect(f[d].reason, `${f.kind}.${f.field} ${d}`).toBeTruthy();
-      }
+const declarations = await fidelityDeclarations();
+const by = (id: string) => declarations.find((d) => d.runtime === id)!;
+
+describe("the fidelity declarations", () => {
+  it("cover every kind of asset in every runtime, each field once, with a reason for everything not lossless", () => {
+    for (const d of declarations) {
+      for (const kind of ASSET_KINDS)
+        expect(
+          d.fields.some((f) => f.kind === kind),
+          `${d.runtime} ${kind}`,
+        ).toBe(true);
+      const keys = d.fields.map((f) => `${f.kind}.${f.field}`);
+      expect(new Set(keys).size, d.runtime).toBe(keys.length);
+      for (const f of d.fields)
+        for (const step of [f.read, f.write])
+          if (step.level === "lossy" || step.level === "unsupported") expect(step.reason, `${d.runtime} ${f.kind}.${f.field}`).toBeTruthy();
     }
-    expect(losslessBothWays("agents")).toEqual(["name", "description"]);
   });
 
-  it("refuses a field it has no row for, so a typo never passes as lossless", () => {
-    expect(fidelityOf("agents", "maxTurns", "claude-to-opencode").level).toBe("lossy");
-    expect(() => fidelityOf("agents", "maxturns", "claude-to-opencode")).toThrow("no row for agents.maxturns");
+  it("declare every neutral field in every runtime, so each of the directions composes", () => {
+    const neutral = (d: RuntimeFidelity) => d.fields.filter((f) => !f.field.startsWith("extras.")).map((f) => `${f.kind}.${f.field}`);
+    for (const d of declarations) expect(neutral(d).sort(), d.runtime).toEqual(neutral(declarations[0]!).sort());
+    for (const from of declarations)
+      for (const to of declarations)
+        for (const kind of ASSET_KINDS)
+          for (const field of fieldsOf(declarations, kind)) expect(() => fidelityOf({ from, to, kind, field })).not.toThrow();
   });
 
-  it("is what docs/port.md shows (run `npm run docs` after changing it)", () => {
+  it("compose a direction from reading the source and writing the target", () => {
+    expect(losslessBothWays(by("claude"), by("opencode"), "agents")).toEqual(["name", "description"]);
+    expect(fidelityOf({ from: by("claude"), to: by("opencode"), kind: "agents", field: "maxTurns" }).level).toBe("lossy");
+    expect(fidelityOf({ from: by("opencode"), to: by("claude"), kind: "agents", field: "permissionMode" }).level).toBe("n/a");
+    expect(fidelityOf({ from: by("claude"), to: by("opencode"), kind: "agents", field: "extras.claude" })).toEqual({
+      level: "unsupported",
+      reason: "OpenCode has no such setting",
+    });
+  });
+
+  it("refuse a field they have no row for, so a typo never passes as lossless", () => {
+    expect(() => fidelityOf({ from: by("claude"), to: by("opencode"), kind: "agents", field: "maxturns" })).toThrow(
+      "no row for agents.maxturns",
+    );
+  });
+
+  it("are what docs/port.md shows (run `npm run docs` after changing them)", () => {
     const page = fs.readFileSync(path.join(ROOT, "docs", "port.md"), "utf8");
-    expect(page).toBe(withFidelityTable(page));
+    expect(page).toBe(withFidelityTable(page, declarations));
   });
 });

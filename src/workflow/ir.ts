@@ -1,10 +1,10 @@
 /**
- * The neutral model (IR) of a workflow: what Claude Code and OpenCode configurations both describe, in one
+ * The neutral model (IR) of a workflow: what Claude Code, OpenCode and Codex configurations describe, in one
  * shape, so a port is read → IR → write and never runtime-to-runtime.
  *
  * Conventions of the neutral form (each reader converts into them, each writer out of them):
- * - tool names are Claude Code's (`Read`, `Edit`, `Bash`, `mcp__server__tool`); OpenCode-only tools are
- *   `opencode:<key>`;
+ * - tool ids are neutral (workflow/tools.ts: spelled `Read`, `Edit`, `Bash`, `mcp__server__tool`); a tool
+ *   only one runtime has is `<runtime>:<name>`;
  * - command bodies use Claude Code's argument syntax (`$0` is the first argument);
  * - variables in MCP configs use Claude Code's `${VAR}` / `${VAR:-default}`;
  * - paths in permission patterns are relative to the project root, or absolute, or `~/…`.
@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 
-export const WORKFLOW_RUNTIMES = ["claude", "opencode"] as const;
+export const WORKFLOW_RUNTIMES = ["claude", "opencode", "codex"] as const;
 export const WorkflowRuntime = z.enum(WORKFLOW_RUNTIMES);
 export type WorkflowRuntime = z.infer<typeof WorkflowRuntime>;
 
@@ -33,8 +33,8 @@ export const Source = z.object({ file: z.string(), line: z.number().int().positi
 export type Source = z.infer<typeof Source>;
 
 const Extras = z.record(z.string(), z.unknown());
-/** Fields one runtime has and the IR does not model, per runtime. */
-export const RuntimeExtras = z.object({ claude: Extras.optional(), opencode: Extras.optional() });
+/** Fields one runtime has and the IR does not model, keyed by runtime id. */
+export const RuntimeExtras = z.partialRecord(WorkflowRuntime, Extras);
 export type RuntimeExtras = z.infer<typeof RuntimeExtras>;
 
 /** A model: a provider's id, or a Claude Code alias (`sonnet`) that floats with the provider. */

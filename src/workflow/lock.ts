@@ -20,6 +20,8 @@ export const LockEntry = z
     sha: z.string(),
     /** The runtime the asset was ported from. */
     from: WorkflowRuntime,
+    /** The runtime it was ported to (absent in locks written before ports were N-way). */
+    to: WorkflowRuntime.optional(),
     /** `agents/reviewer`, `mcp/github`, `permissions`. */
     asset: z.string(),
     /** Hash of the source asset at the time. */

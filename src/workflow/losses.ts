@@ -1,23 +1,23 @@
-/** Collecting what a port loses, with the standing reasons from the fidelity table. */
-import { fidelityOf, type Direction } from "./fidelity.js";
+/** Collecting what a port loses, with the standing reasons composed from both runtimes' declarations. */
+import { fidelityOf, type RuntimeFidelity } from "./fidelity.js";
+import type { RuntimeExtras } from "./ir.js";
 import type { AssetRef, Loss } from "./outputs.js";
 
 export class Losses {
   readonly list: Loss[] = [];
-  constructor(readonly direction: Direction) {}
+  constructor(readonly way: { from: RuntimeFidelity; to: RuntimeFidelity }) {}
 
-  /** The field is present and the table says it does not port losslessly: report the table's reason. */
+  /** The field is present and the declarations say it does not port losslessly: report their reason. */
   standing(asset: AssetRef, field: string): void {
-    const f = fidelityOf(asset.kind, field, this.direction);
+    const f = fidelityOf({ ...this.way, kind: asset.kind, field });
     if (f.level === "lossy" || f.level === "unsupported") this.add(asset, field, f.level, f.reason ?? "");
   }
 
-  /** Each field the source runtime keeps under extras, reported as having no counterpart in the target. */
-  extras(asset: AssetRef, extras: Record<string, unknown> | undefined, what: string): void {
-    const toOpencode = this.direction === "claude-to-opencode";
-    const [source, from, to] = toOpencode ? ["claude", "Claude Code", "OpenCode"] : ["opencode", "OpenCode", "Claude Code"];
-    for (const key of Object.keys(extras ?? {})) {
-      this.add(asset, `extras.${source}.${key}`, "unsupported", `${from}'s ${what} "${key}" has no ${to} equivalent`);
+  /** Each field the source runtime keeps under its extras, reported as having no counterpart in the target. */
+  extras(asset: AssetRef, extras: RuntimeExtras, what: string): void {
+    const { from, to } = this.way;
+    for (const key of Object.keys(extras[from.runtime] ?? {})) {
+      this.add(asset, `extras.${from.runtime}.${key}`, "unsupported", `${from.name}'s ${what} "${key}" has no ${to.name} equivalent`);
     }
   }
 

@@ -23,7 +23,21 @@ export type Output =
    * A marked block inside a text file the user owns (a hand-written CLAUDE.md): only the text between the
    * markers is quartet's; it is added at the end the first time and replaced in place after.
    */
-  | { kind: "section"; file: string; id: string; content: string; asset: AssetRef };
+  | { kind: "section"; file: string; id: string; content: string; asset: AssetRef }
+  /**
+   * `value` set at `key` inside a file in a format the runtime edits itself (Codex's config.toml): `read`
+   * gives what the text holds there now (undefined when absent) and `apply` the text with the value set;
+   * both throw on a file they cannot parse, so nothing is written.
+   */
+  | {
+      kind: "edit";
+      file: string;
+      key: string;
+      value: unknown;
+      read(text: string): unknown;
+      apply(text: string): string;
+      asset: AssetRef;
+    };
 
 /** A field that does not come across as it was: approximated (lossy) or left out (unsupported). */
 export interface Loss {
@@ -46,6 +60,7 @@ export function assetId(a: AssetRef): string {
 export function outputTarget(o: Output): string {
   if (o.kind === "json") return `${o.file}#${o.path.join(".")}`;
   if (o.kind === "section") return `${o.file}#section:${o.id}`;
+  if (o.kind === "edit") return `${o.file}#${o.key}`;
   return o.file;
 }
 

@@ -62,6 +62,11 @@ export function planOutputs(o: { outputs: readonly Output[]; root: string; lock:
     } else if (output.kind === "section") {
       current = typeof t.before === "string" ? sectionContent(t.before, output.id) : undefined;
       next = output.content.endsWith("\n") ? output.content : `${output.content}\n`;
+    } else if (output.kind === "edit") {
+      const text = typeof t.before === "string" ? t.before : null;
+      const value = text === null ? undefined : output.read(text);
+      current = value === undefined ? undefined : canonicalJson(value);
+      next = canonicalJson(output.value);
     } else {
       // Never edit a file that is not valid JSON: the edit could land anywhere.
       const text = typeof t.before === "string" ? t.before : null;
@@ -89,6 +94,8 @@ export function planOutputs(o: { outputs: readonly Output[]; root: string; lock:
     if (output.kind === "json") {
       const base = typeof t.after === "string" && t.after !== "" ? t.after : (output.newFile ?? "{}\n");
       t.after = setJsonValue(base, output.path, output.value);
+    } else if (output.kind === "edit") {
+      t.after = output.apply(typeof t.after === "string" ? t.after : "");
     } else if (output.kind === "section") {
       // Only the section changes: everything the user wrote around it stays byte for byte.
       t.after = setSection(typeof t.after === "string" ? t.after : "", output.id, output.content);

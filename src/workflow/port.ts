@@ -6,6 +6,7 @@
 import { UsageError } from "../core/errors.js";
 import { RUNTIMES } from "../runtimes/registry.js";
 import type { WorkflowAdapter } from "../runtimes/types.js";
+import type { RuntimeFidelity } from "./fidelity.js";
 import { applyChanges, type FileChange } from "./apply.js";
 import type { AssetKind, Diagnostic, Scope, Workflow, WorkflowRuntime } from "./ir.js";
 import { lockKey, lockLocation, lockText, ownsFile, readLock, type LockEntry, type PortLock } from "./lock.js";
@@ -41,19 +42,31 @@ export interface PortResult {
   lockFile: string;
 }
 
+/** The runtimes whose workflow quartet can read and write, in the registry's order. */
+export function workflowRuntimes(): WorkflowRuntime[] {
+  return [...RUNTIMES.values()].filter((r) => r.workflow !== undefined).map((r) => r.id as WorkflowRuntime);
+}
+
 export async function workflowAdapter(runtime: WorkflowRuntime): Promise<WorkflowAdapter> {
   const load = RUNTIMES.get(runtime)?.workflow;
-  if (!load) throw new UsageError(`${runtime} has no workflow to port (supported: claude, opencode)`);
+  if (!load) throw new UsageError(`${runtime} has no workflow to port (supported: ${workflowRuntimes().join(", ")})`);
   return load();
+}
+
+/** Every workflow runtime's fidelity declaration, in the registry's order. */
+export async function fidelityDeclarations(): Promise<RuntimeFidelity[]> {
+  return Promise.all(workflowRuntimes().map(async (r) => (await workflowAdapter(r)).fidelity));
 }
 
 export async function port(req: PortRequest): Promise<PortResult> {
   if (req.from === req.to) throw new UsageError(`cannot port ${req.from} to itself`);
-  const source = (await workflowAdapter(req.from)).read({ ...req, only: req.only });
+  const reader = await workflowAdapter(req.from);
+  const source = reader.read({ ...req, only: req.only });
   const at = lockLocation(req);
   const lock = readLock(at);
   const written = (await workflowAdapter(req.to)).write({
     ...req,
+    from: reader.fidelity,
     workflow: source.workflow,
     settings: req.settings,
     owns: ownsFile(lock, req.root),
@@ -70,7 +83,7 @@ export async function port(req: PortRequest): Promise<PortResult> {
   };
   if (req.dryRun || (conflicts > 0 && !req.force)) return result;
   const changes: FileChange[] = plan.files.map((f) => ({ file: f.file, content: f.after }));
-  const nextLock = updatedLock({ lock, plan, root: req.root, from: req.from, workflow: source.workflow });
+  const nextLock = updatedLock({ lock, plan, root: req.root, from: req.from, to: req.to, workflow: source.workflow });
   if (canonicalJson(nextLock) !== canonicalJson(lock)) changes.push({ file: at.file, content: lockText(at, nextLock) });
   if (changes.length > 0) applyChanges(changes);
   result.written = changes.length > 0;
@@ -78,7 +91,14 @@ export async function port(req: PortRequest): Promise<PortResult> {
 }
 
 /** The lock after a port: every target it covers, with what is there now and the source it came from. */
-function updatedLock(o: { lock: PortLock; plan: Plan; root: string; from: WorkflowRuntime; workflow: Workflow }): PortLock {
+function updatedLock(o: {
+  lock: PortLock;
+  plan: Plan;
+  root: string;
+  from: WorkflowRuntime;
+  to: WorkflowRuntime;
+  workflow: Workflow;
+}): PortLock {
   const entries = { ...o.lock.entries };
   const sources = assetHashes(o.workflow);
   for (const p of o.plan.outputs) {
@@ -86,6 +106,7 @@ function updatedLock(o: { lock: PortLock; plan: Plan; root: string; from: Workfl
     const entry: LockEntry = {
       sha: p.sha,
       from: o.from,
+      to: o.to,
       asset: assetId(p.output.asset),
       sourceSha: sources.get(assetId(p.output.asset)) ?? "",
       at: new Date().toISOString(),
@@ -93,7 +114,12 @@ function updatedLock(o: { lock: PortLock; plan: Plan; root: string; from: Workfl
     const old = entries[key];
     // Keep the old time when nothing changed, so an idle re-port leaves the lock byte-identical.
     entries[key] =
-      old && old.sha === entry.sha && old.sourceSha === entry.sourceSha && old.from === entry.from && old.asset === entry.asset
+      old &&
+      old.sha === entry.sha &&
+      old.sourceSha === entry.sourceSha &&
+      old.from === entry.from &&
+      old.to === entry.to &&
+      old.asset === entry.asset
         ? old
         : entry;
   }

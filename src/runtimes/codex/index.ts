@@ -7,8 +7,9 @@ import { codexLogs } from "./logs.js";
 export const codex: RuntimeAdapter = {
   id: "codex",
   displayName: "Codex CLI",
-  capabilities: { logs: true, headless: true, workflow: false, session: true },
+  capabilities: { logs: true, headless: true, workflow: true, session: true },
   logs: codexLogs,
   headless: codexHeadless,
   session: codexSession,
+  workflow: async () => (await import("./workflow/index.js")).codexWorkflow,
 };

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { AssetKind, Hook, McpServer, PermissionRule, Settings, Workflow } from "../../../workflow/ir.js";
 import { readClaudeModel } from "../../../workflow/models.js";
 import { PermissionMode } from "../../../workflow/ir.js";
-import { parseClaudeRule } from "../../../workflow/permissions.js";
+import { parseClaudeRule } from "./permissions.js";
 import { compact, Diagnostics, FieldReader, readJsonDoc, type JsonDoc } from "../../../workflow/read-helpers.js";
 import type { ClaudeLayout } from "./layout.js";
 

@@ -19,7 +19,7 @@ import {
 import { readClaudeModel } from "../../../workflow/models.js";
 import { compact, Diagnostics, FieldReader, listField, markdownFiles, pick, readMarkdown } from "../../../workflow/read-helpers.js";
 import { readSkills } from "../../../workflow/skills.js";
-import { neutralClaudeTool } from "../../../workflow/tools.js";
+import { neutralClaudeTool } from "./tools.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
 import { claudeToolList } from "./tool-list.js";
 import { claudeYamlFallback } from "./frontmatter.js";

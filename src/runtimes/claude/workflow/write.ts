@@ -11,11 +11,13 @@ import { toClaudeColor } from "../../../workflow/colors.js";
 import { hasGlob } from "../../../workflow/glob.js";
 import type { Agent, Command, Hook, Instructions, McpServer, Settings, Skill } from "../../../workflow/ir.js";
 import { Losses } from "../../../workflow/losses.js";
+import { claudeFidelity } from "./fidelity.js";
 import { describeModel, toClaudeModel } from "../../../workflow/models.js";
 import { markdownOutput, type AssetRef, type Output } from "../../../workflow/outputs.js";
-import { describeRule, toClaudePermissions } from "../../../workflow/permissions.js";
+import { describeRule } from "../../../workflow/permissions.js";
+import { toClaudePermissions } from "./permissions.js";
 import { Diagnostics } from "../../../workflow/read-helpers.js";
-import { toClaudeTool } from "../../../workflow/tools.js";
+import { toClaudeTool } from "./tools.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
 import { envRefs } from "../../opencode/workflow/file-refs.js";
 import { claudeLayout, mainInstructionsFile, type ClaudeLayout } from "./layout.js";
@@ -33,7 +35,7 @@ export function writeClaudeWorkflow(o: WorkflowWriteOptions): WorkflowWriteResul
     o,
     layout: claudeLayout(o.root, o.scope),
     outputs: [],
-    losses: new Losses("opencode-to-claude"),
+    losses: new Losses({ from: o.from, to: claudeFidelity }),
     diags: new Diagnostics(o.root),
   };
   const wf = o.workflow;
@@ -136,7 +138,7 @@ function writeAgent(ctx: Ctx, agent: Agent): void {
   if (agent.mode !== "subagent") losses.standing(asset, "mode");
   if (agent.temperature !== undefined || agent.topP !== undefined) losses.standing(asset, "temperature");
   if (agent.hidden !== undefined) losses.standing(asset, "hidden");
-  losses.extras(asset, agent.extras.opencode, "agent field");
+  losses.extras(asset, agent.extras, "agent field");
   for (const name of agent.source.file.match(/\.jsonc?$/) ? envRefs(agent.prompt) : [])
     losses.add(asset, "prompt", "lossy", `{env:${name}} is filled in by OpenCode from the environment; Claude Code reads it as text`);
   let description = agent.description;
@@ -172,7 +174,7 @@ function writeCommand(ctx: Ctx, command: Command): void {
     );
   }
   if (command.agent && !command.subtask) losses.add(asset, "agent", "lossy", "Claude Code uses a command's agent only with context: fork");
-  losses.extras(asset, command.extras.opencode, "command field");
+  losses.extras(asset, command.extras, "command field");
   let model: string | undefined;
   if (command.model) {
     const m = toClaudeModel(command.model);
@@ -205,7 +207,7 @@ function writeSettings(ctx: Ctx, settings: Settings): void {
   }
   for (const [name, value] of Object.entries(settings.env ?? {})) set(["env", name], value);
   for (const field of ["smallModel", "defaultAgent"] as const) if (settings[field] !== undefined) ctx.losses.standing(asset, field);
-  ctx.losses.extras(asset, settings.extras.opencode, "setting");
+  ctx.losses.extras(asset, settings.extras, "setting");
 }
 
 function writeSkill(ctx: Ctx, skill: Skill): void {

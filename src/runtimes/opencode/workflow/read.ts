@@ -12,7 +12,7 @@ import path from "node:path";
 import { z } from "zod";
 import { fromOpencodeTemplate } from "../../../workflow/arguments.js";
 import { expandGlob } from "../../../workflow/glob.js";
-import { PLUGIN_FILE_NAME, isQuartetPlugin, parsePluginHooks } from "../../../workflow/hooks-plugin.js";
+import { PLUGIN_FILE_NAME, isQuartetPlugin, parsePluginHooks } from "./hooks-plugin.js";
 import {
   emptyWorkflow,
   type Agent,
@@ -24,12 +24,12 @@ import {
   type Workflow,
 } from "../../../workflow/ir.js";
 import { readOpencodeModel } from "../../../workflow/models.js";
-import { CLAUDE_ASKS_BY_DEFAULT } from "../../../workflow/agent-permission.js";
-import { OPENCODE_DEFAULTS } from "../../../workflow/opencode-rules.js";
-import { fromOpencodePermission } from "../../../workflow/permissions.js";
+import { CLAUDE_ASKS_BY_DEFAULT } from "./agent-permission.js";
+import { OPENCODE_DEFAULTS } from "./rules.js";
+import { fromOpencodePermission } from "./permissions.js";
 import { compact, Diagnostics, FieldReader, markdownFiles, pick, readMarkdown } from "../../../workflow/read-helpers.js";
 import { readSkills } from "../../../workflow/skills.js";
-import { editTools, fromOpencodeTool } from "../../../workflow/tools.js";
+import { editTools, fromOpencodeTool } from "./tools.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
 import { readOpencodeConfig, type MergedConfig } from "./config.js";
 import { envRefs } from "./file-refs.js";

@@ -3,12 +3,12 @@
  * place), and hooks as quartet's generated plugin in `.opencode/plugins/`.
  */
 import path from "node:path";
-import { generatePlugin, PLUGIN_EVENTS, PLUGIN_FILE_NAME, type PluginHook } from "../../../workflow/hooks-plugin.js";
+import { generatePlugin, PLUGIN_EVENTS, PLUGIN_FILE_NAME, type PluginHook } from "./hooks-plugin.js";
 import type { McpServer, PermissionRule, Permissions, Settings } from "../../../workflow/ir.js";
 import { describeModel, toOpencodeModel } from "../../../workflow/models.js";
 import type { AssetRef } from "../../../workflow/outputs.js";
-import type { ProjectRuleset } from "../../../workflow/agent-permission.js";
-import { opencodeEntries, toOpencodePermission } from "../../../workflow/permissions.js";
+import type { ProjectRuleset } from "./agent-permission.js";
+import { opencodeEntries, toOpencodePermission } from "./permissions.js";
 import { Diagnostics } from "../../../workflow/read-helpers.js";
 import { readOpencodeConfig, type MergedConfig } from "./config.js";
 import { configTarget, NEW_CONFIG } from "./layout.js";
@@ -48,7 +48,7 @@ function writeSettings(ctx: OpencodeWriteContext, settings: Settings): void {
       "unsupported",
       `OpenCode has no setting for environment variables (${Object.keys(settings.env).join(", ")}); set them in the shell that starts it`,
     );
-  ctx.losses.extras(asset, settings.extras.claude, "setting");
+  ctx.losses.extras(asset, settings.extras, "setting");
 }
 
 function toOpencodeVars(s: string, onDefault: () => void): string {
@@ -144,7 +144,7 @@ function writePermissions(ctx: OpencodeWriteContext): void {
     ctx.losses.standing(asset, "defaultMode");
   }
   for (const reason of out.lossy) ctx.losses.add(asset, "rules", "lossy", reason);
-  ctx.losses.extras(asset, p.extras.claude, "permissions setting");
+  ctx.losses.extras(asset, p.extras, "permissions setting");
   ctx.outputs.push({
     kind: "json",
     file: configTarget(ctx.layout).file,

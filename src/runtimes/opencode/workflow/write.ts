@@ -8,12 +8,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { toOpencodeTemplate } from "../../../workflow/arguments.js";
 import { assetPath } from "../../../workflow/asset-path.js";
-import { toOpencodeAgentPermission, type ProjectRuleset } from "../../../workflow/agent-permission.js";
+import { toOpencodeAgentPermission, type ProjectRuleset } from "./agent-permission.js";
 import { toOpencodeColor } from "../../../workflow/colors.js";
 import { writeFrontmatter } from "../../../workflow/frontmatter.js";
 import { findImports, resolveImportPath } from "../../../workflow/imports.js";
 import type { Agent, Command, Instructions, Skill } from "../../../workflow/ir.js";
 import { Losses } from "../../../workflow/losses.js";
+import { opencodeFidelity } from "./fidelity.js";
 import { describeModel, toOpencodeModel } from "../../../workflow/models.js";
 import { jsonValueAt, markdownOutput, withoutSections, type AssetRef, type Output } from "../../../workflow/outputs.js";
 import { Diagnostics } from "../../../workflow/read-helpers.js";
@@ -40,7 +41,13 @@ export interface OpencodeWriteContext {
 
 export function writeOpencodeWorkflow(o: WorkflowWriteOptions): WorkflowWriteResult {
   const layout = opencodeLayout(o);
-  const ctx: OpencodeWriteContext = { o, layout, outputs: [], losses: new Losses("claude-to-opencode"), diags: new Diagnostics(o.root) };
+  const ctx: OpencodeWriteContext = {
+    o,
+    layout,
+    outputs: [],
+    losses: new Losses({ from: o.from, to: opencodeFidelity }),
+    diags: new Diagnostics(o.root),
+  };
   const wf = o.workflow;
   if (wf.instructions) writeInstructions(ctx, wf.instructions);
   for (const agent of wf.agents) writeAgent(ctx, agent);
@@ -157,7 +164,7 @@ function writeAgent(ctx: OpencodeWriteContext, agent: Agent): void {
   const color = agent.color === undefined ? undefined : toOpencodeColor(agent.color);
   if (agent.color !== undefined && color !== agent.color) losses.add(asset, "color", "lossy", `${agent.color} → ${color ?? "left out"}`);
   if (agent.maxTurns !== undefined) losses.standing(asset, "maxTurns");
-  losses.extras(asset, agent.extras.claude, "agent field");
+  losses.extras(asset, agent.extras, "agent field");
   const place = assetPath(agent);
   const data = {
     // OpenCode names a file by its path unless `name:` says otherwise.
@@ -186,7 +193,7 @@ function writeCommand(ctx: OpencodeWriteContext, command: Command): void {
   if (command.argumentNames?.length) losses.standing(asset, "argumentNames");
   for (const field of ["argumentHint", "allowedTools", "disableModelInvocation"] as const)
     if (command[field] !== undefined) losses.standing(asset, field);
-  losses.extras(asset, command.extras.claude, "command field");
+  losses.extras(asset, command.extras, "command field");
   let model: string | undefined;
   if (command.model) {
     const m = toOpencodeModel(command.model, o.settings.models);

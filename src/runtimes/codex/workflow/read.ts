@@ -1,0 +1,84 @@
+/**
+ * Reading a Codex CLI 0.169 workflow into the IR: AGENTS.md, MCP servers and the approval/sandbox policy
+ * from config.toml, skills, and (user scope) custom prompts as commands. Codex's hooks and agent roles are
+ * found and reported as not portable.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fromOpencodeTemplate } from "../../../workflow/arguments.js";
+import { emptyWorkflow, type Workflow } from "../../../workflow/ir.js";
+import { Diagnostics, markdownFiles, readMarkdown } from "../../../workflow/read-helpers.js";
+import { readSkills } from "../../../workflow/skills.js";
+import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
+import { codexLayout, type CodexLayout } from "./layout.js";
+import { fromCodexMcp } from "./mcp.js";
+import { fromCodexPolicy, type CodexPolicy } from "./permissions.js";
+import { readTomlFile, type TomlTable } from "./toml.js";
+
+export function readCodexWorkflow(o: WorkflowReadOptions): WorkflowReadResult {
+  const layout = codexLayout(o);
+  const diags = new Diagnostics(o.root);
+  const wf = emptyWorkflow("codex", o.scope);
+  const want = (k: string) => o.only.includes(k as never);
+  if (want("instructions") && fs.existsSync(layout.agentsMd)) {
+    const file = diags.rel(layout.agentsMd);
+    const text = fs.readFileSync(layout.agentsMd, "utf8");
+    wf.instructions = { main: { file, text }, imports: [], rules: [], urls: [], extras: {}, source: { file } };
+  }
+  let config: TomlTable = {};
+  try {
+    config = readTomlFile(layout.config)?.value ?? {};
+  } catch (e) {
+    diags.failed(layout.config, e);
+  }
+  const configRel = diags.rel(layout.config);
+  if (want("mcp"))
+    for (const [name, t] of Object.entries((config.mcp_servers as Record<string, TomlTable> | undefined) ?? {}))
+      wf.mcp.push(fromCodexMcp(name, t, { file: configRel }));
+  if (want("permissions")) readPermissions(wf, config, configRel);
+  if (want("skills")) wf.skills = readSkills(layout.skillDirs, o.root, diags);
+  if (want("commands") && layout.promptsDir) readPrompts(wf, layout, diags);
+  if (want("hooks") && (config.hooks !== undefined || fs.existsSync(path.join(layout.dir, "hooks.json"))))
+    wf.unportable.push({ kind: "hooks", name: "hooks", reason: "Codex hooks are not read by quartet yet", source: { file: configRel } });
+  if (want("agents"))
+    for (const name of Object.keys((config.agents as TomlTable | undefined) ?? {}))
+      wf.unportable.push({
+        kind: "agents",
+        name,
+        reason: "a Codex agent role is a config layer for spawned agents, not a prompt; not ported",
+        source: { file: configRel },
+      });
+  return { workflow: wf, diagnostics: diags.list };
+}
+
+function readPermissions(wf: Workflow, config: TomlTable, file: string): void {
+  const policy: Partial<CodexPolicy> = {};
+  if (typeof config.approval_policy === "string") policy.approval_policy = config.approval_policy as CodexPolicy["approval_policy"];
+  if (typeof config.sandbox_mode === "string") policy.sandbox_mode = config.sandbox_mode as CodexPolicy["sandbox_mode"];
+  const mode = fromCodexPolicy(policy);
+  if (!mode) return;
+  wf.permissions = {
+    rules: [],
+    precedence: "action",
+    defaultMode: mode.mode,
+    extras: { codex: { ...policy } },
+    source: { file },
+  };
+}
+
+function readPrompts(wf: Workflow, layout: CodexLayout, diags: Diagnostics): void {
+  for (const { file, name } of markdownFiles(layout.promptsDir!)) {
+    if (name.includes("/")) continue; // Codex reads only the folder's own files.
+    const md = readMarkdown(file, diags, undefined, { withoutFrontmatter: "prompt" });
+    if (!md) continue;
+    const template = fromOpencodeTemplate(md.body);
+    wf.commands.push({
+      name,
+      ...(typeof md.data.description === "string" ? { description: md.data.description } : {}),
+      ...(typeof md.data["argument-hint"] === "string" ? { argumentHint: md.data["argument-hint"] } : {}),
+      template: template.text,
+      extras: {},
+      source: { file: diags.rel(file), line: 1, path: name },
+    });
+  }
+}

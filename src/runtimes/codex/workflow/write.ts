@@ -1,0 +1,152 @@
+/**
+ * Writing the IR as a Codex CLI 0.169 workflow: AGENTS.md (shared with OpenCode: never replaced when it is
+ * the user's, a marked section then), `[mcp_servers.*]` tables and the approval/sandbox policy edited into
+ * config.toml in place, skills as `.codex/skills/<name>/`, commands as custom prompts (user scope only).
+ * Agents and hooks go to the loss report.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { toOpencodeTemplate } from "../../../workflow/arguments.js";
+import { writeFrontmatter } from "../../../workflow/frontmatter.js";
+import type { Command, Instructions, Permissions, Skill } from "../../../workflow/ir.js";
+import { Losses } from "../../../workflow/losses.js";
+import { withoutSections, type AssetRef, type Output } from "../../../workflow/outputs.js";
+import { Diagnostics } from "../../../workflow/read-helpers.js";
+import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
+import { codexFidelity } from "./fidelity.js";
+import { codexLayout, type CodexLayout } from "./layout.js";
+import { toCodexMcp } from "./mcp.js";
+import { toCodexPolicy } from "./permissions.js";
+import { parseToml, setTomlTable, setTomlTopKey, tomlValueAt } from "./toml.js";
+
+interface Ctx {
+  o: WorkflowWriteOptions;
+  layout: CodexLayout;
+  outputs: Output[];
+  losses: Losses;
+  diags: Diagnostics;
+}
+
+export function writeCodexWorkflow(o: WorkflowWriteOptions): WorkflowWriteResult {
+  const layout = codexLayout(o);
+  const ctx: Ctx = { o, layout, outputs: [], losses: new Losses({ from: o.from, to: codexFidelity }), diags: new Diagnostics(o.root) };
+  const wf = o.workflow;
+  // A config.toml quartet cannot parse is never edited: the error names its line, and nothing is written.
+  if (fs.existsSync(layout.config)) parseToml(fs.readFileSync(layout.config, "utf8"), layout.config);
+  if (wf.instructions) writeInstructions(ctx, wf.instructions);
+  for (const a of wf.agents) ctx.losses.standing({ kind: "agents", name: a.name }, "name");
+  for (const c of wf.commands) writeCommand(ctx, c);
+  for (const s of wf.skills) writeSkill(ctx, s);
+  for (const m of wf.mcp) {
+    const asset: AssetRef = { kind: "mcp", name: m.name };
+    const { table, lossy, dropped } = toCodexMcp(m);
+    for (const l of lossy) ctx.losses.add(asset, l.field, "lossy", l.reason);
+    if (dropped || !table) ctx.losses.add(asset, "transport", "unsupported", dropped ?? "");
+    else tomlEdit(ctx, ["mcp_servers", m.name], table, asset);
+    ctx.losses.extras(asset, m.extras, "server field");
+  }
+  if (wf.permissions) writePermissions(ctx, wf.permissions);
+  if (wf.hooks.length > 0) ctx.losses.standing({ kind: "hooks", name: "hooks" }, "event");
+  if (wf.settings) ctx.losses.standing({ kind: "settings", name: "settings" }, "extras");
+  for (const u of wf.unportable) ctx.losses.add({ kind: u.kind, name: u.name }, "–", "unsupported", u.reason);
+  return { outputs: ctx.outputs, losses: ctx.losses.list, diagnostics: ctx.diags.list };
+}
+
+/** A table (`["mcp_servers", name]`) or a top-level key set in config.toml, comments and all else kept. */
+function tomlEdit(ctx: Ctx, at: string[], value: unknown, asset: AssetRef): void {
+  const file = ctx.layout.config;
+  ctx.outputs.push({
+    kind: "edit",
+    file,
+    key: at.join("."),
+    value,
+    asset,
+    read: (text) => tomlValueAt(parseToml(text, file), at),
+    apply: (text) =>
+      at.length === 1 ? setTomlTopKey(text, at[0]!, value as string) : setTomlTable(text, at, value as Record<string, unknown>),
+  });
+}
+
+function writeInstructions(ctx: Ctx, inst: Instructions): void {
+  const { o, layout } = ctx;
+  const asset: AssetRef = { kind: "instructions", name: "instructions" };
+  const abs = (f: string) => (path.isAbsolute(f) ? f : path.join(o.root, f));
+  if (!inst.main) return;
+  // OpenCode's AGENTS.md is Codex's too: nothing to write.
+  if (abs(inst.main.file) === layout.agentsMd) return;
+  const importsAgentsMd = inst.imports.some((i) => abs(i.file) === layout.agentsMd);
+  const own = withoutSections(inst.main.text)
+    .split("\n")
+    .filter((line) => !/^\s*@\S+\s*$/.test(line))
+    .join("\n");
+  for (const imp of inst.imports)
+    if (abs(imp.file) !== layout.agentsMd)
+      ctx.losses.add(asset, "imports", "lossy", `${imp.file}: Codex does not expand @imports; it is not read`);
+  if (inst.local) ctx.losses.standing(asset, "local");
+  for (const rule of inst.rules) ctx.losses.add(asset, "rules", "unsupported", `${rule.file}: Codex has no rules folder`);
+  for (const url of inst.urls) ctx.losses.add(asset, "urls", "unsupported", `${url}: Codex cannot read a URL`);
+  const usersFile = fs.existsSync(layout.agentsMd) && !o.owns(layout.agentsMd);
+  if (importsAgentsMd || usersFile) {
+    // The user's AGENTS.md keeps every word: what the source says besides it goes into a marked section.
+    if (own.trim() === "" || (usersFile && fs.readFileSync(layout.agentsMd, "utf8").trim() === inst.main.text.trim())) return;
+    ctx.outputs.push({ kind: "section", file: layout.agentsMd, id: "instructions", content: own.trim(), asset });
+    ctx.losses.add(
+      asset,
+      "main",
+      "lossy",
+      `${path.basename(layout.agentsMd)} is the user's: ${inst.main.file} is added as a marked section`,
+    );
+    return;
+  }
+  ctx.outputs.push({ kind: "file", file: layout.agentsMd, content: inst.main.text, asset });
+}
+
+function writeCommand(ctx: Ctx, command: Command): void {
+  const asset: AssetRef = { kind: "commands", name: command.name };
+  if (!ctx.layout.promptsDir) {
+    ctx.losses.add(
+      asset,
+      "name",
+      "unsupported",
+      "Codex reads custom prompts only from ~/.codex/prompts: port with --global, or make it a skill",
+    );
+    return;
+  }
+  if (command.name.includes("/")) ctx.losses.standing(asset, "name");
+  const template = toOpencodeTemplate(command.template, command.argumentNames);
+  for (const reason of template.lossy) ctx.losses.add(asset, "template", "lossy", reason);
+  for (const field of ["model", "agent", "subtask", "allowedTools", "disableModelInvocation"] as const)
+    if (command[field] !== undefined) ctx.losses.standing(asset, field);
+  if (command.argumentNames?.length) ctx.losses.standing(asset, "argumentNames");
+  ctx.losses.extras(asset, command.extras, "command field");
+  const data = { description: command.description, "argument-hint": command.argumentHint };
+  const file = path.join(ctx.layout.promptsDir, `${command.name.replace(/\//g, "-")}.md`);
+  ctx.outputs.push({ kind: "file", file, content: writeFrontmatter(data, template.text), asset });
+}
+
+function writeSkill(ctx: Ctx, skill: Skill): void {
+  const asset: AssetRef = { kind: "skills", name: skill.name };
+  const from = path.join(ctx.o.root, skill.dir);
+  // A skill already in a folder Codex reads stays where it is.
+  if (ctx.layout.skillDirs.some((d) => path.dirname(from) === d)) return;
+  const dir = path.join(ctx.layout.skillDirs[0]!, skill.name);
+  const fm: Record<string, unknown> = { ...skill.frontmatter, name: skill.name };
+  if (typeof fm.description !== "string") ctx.losses.add(asset, "frontmatter", "unsupported", "Codex skips a skill without a description");
+  ctx.outputs.push({ kind: "file", file: path.join(dir, "SKILL.md"), content: writeFrontmatter(fm, skill.body), asset });
+  for (const f of skill.files) ctx.outputs.push({ kind: "copy", file: path.join(dir, f), from: path.join(from, f), asset });
+}
+
+function writePermissions(ctx: Ctx, p: Permissions): void {
+  const asset: AssetRef = { kind: "permissions", name: "permissions" };
+  const exact = p.extras.codex as { approval_policy?: string; sandbox_mode?: string } | undefined;
+  const { policy, lossy, widened } =
+    exact?.approval_policy && exact.sandbox_mode ? { policy: exact, lossy: [], widened: [] } : toCodexPolicy(p);
+  for (const reason of lossy) ctx.losses.add(asset, "rules", "lossy", reason);
+  for (const reason of widened) {
+    ctx.losses.add(asset, "rules", "unsupported", reason);
+    ctx.diags.add("warning", p.source.file, `${reason}; that rule cannot be kept in Codex`, { field: "permissions" });
+  }
+  if (p.additionalDirectories?.length) ctx.losses.standing(asset, "additionalDirectories");
+  tomlEdit(ctx, ["approval_policy"], policy.approval_policy, asset);
+  tomlEdit(ctx, ["sandbox_mode"], policy.sandbox_mode, asset);
+}
