@@ -86,6 +86,22 @@ describe("quartet port to and from Codex", () => {
     expect(settings.permissions.defaultMode).toBe("dontAsk");
   });
 
+  it("Claude Code's asking default → a policy the real codex accepts and that asks before leaving the read-only sandbox", async () => {
+    const dir = writeProject({
+      "CLAUDE.md": "Rules.\n",
+      ".claude/settings.json": JSON.stringify({ permissions: { allow: ["Bash(npm test:*)"], defaultMode: "acceptEdits" } }),
+    });
+    const r = await portCli(dir, ["claude", "codex"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const toml = fs.readFileSync(path.join(dir, ".codex", "config.toml"), "utf8");
+    expect(toml).toContain('approval_policy = "on-request"');
+    expect(toml).toContain('sandbox_mode = "read-only"');
+    // Codex 0.169 refuses to start on a policy it no longer supports (`untrusted`); this one it runs with.
+    const input = codex(dir, trustedHome(dir), ["debug", "prompt-input", "hi"]);
+    expect(input).toContain("`sandbox_mode` is `read-only`");
+    expect(input).toContain("# Escalation Requests");
+  });
+
   it("refuses a config.toml it cannot parse, naming the file and line, and writes nothing", async () => {
     const dir = writeProject({ ...CLAUDE_PROJECT, ".codex/config.toml": '# mine\nmodel = "gpt-5.5"\n[mcp_servers.x\ncommand = "y"\n' });
     const before = fs.readFileSync(path.join(dir, ".codex", "config.toml"), "utf8");

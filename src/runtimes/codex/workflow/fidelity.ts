@@ -85,7 +85,7 @@ export const codexFidelity: RuntimeFidelity = {
       "rules",
       "`approval_policy`, `sandbox_mode`",
       lossy("a policy becomes a mode no wider than it (read-only → default, never → dontAsk, workspace-write → acceptEdits)"),
-      lossy("rules become the narrowest policy that grants nothing more: read-only sandbox, asking (untrusted) or, with any deny, never"),
+      lossy("rules become the narrowest policy that grants nothing more: read-only sandbox, asking (on-request) or, with any deny, never"),
     ),
     row(
       "permissions",

@@ -32,7 +32,7 @@ export function fromCodexPolicy(p: Partial<CodexPolicy>): { mode: PermissionMode
 
 /**
  * The Codex policy for IR permissions: exact for bypassPermissions; otherwise the read-only sandbox, asking
- * (untrusted) unless a deny or a mode that refuses calls makes it never ask. Everything finer (patterns,
+ * (on-request) unless a deny or a mode that refuses calls makes it never ask. Everything finer (patterns,
  * allows) is narrowed, and said so.
  */
 export function toCodexPolicy(p: Pick<Permissions, "rules" | "defaultMode" | "precedence">): {
@@ -57,6 +57,8 @@ export function toCodexPolicy(p: Pick<Permissions, "rules" | "defaultMode" | "pr
     );
     return { policy: { approval_policy: "never", sandbox_mode: "read-only" }, lossy, widened };
   }
-  if (p.defaultMode === "acceptEdits") lossy.push("acceptEdits became read-only + untrusted: edits ask in Codex");
-  return { policy: { approval_policy: "untrusted", sandbox_mode: "read-only" }, lossy, widened };
+  // Codex 0.169 refuses to start with `untrusted` ("no longer supported"): asking before anything that
+  // leaves the read-only sandbox is `on-request`.
+  if (p.defaultMode === "acceptEdits") lossy.push("acceptEdits became read-only + on-request: edits ask in Codex");
+  return { policy: { approval_policy: "on-request", sandbox_mode: "read-only" }, lossy, widened };
 }
