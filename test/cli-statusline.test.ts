@@ -75,7 +75,7 @@ describe.concurrent("quartet statusline", () => {
     expect(results.map((r) => r.stdout)).toEqual([
       "block $2.25 (3h00m left)\n",
       "block $2.25 (3h00m left)\n",
-      "$0.00 session · hit – · tax $0.00 · block $2.25 (3h00m left)\n",
+      "session: no requests yet · block $2.25 (3h00m left)\n",
     ]);
   });
 

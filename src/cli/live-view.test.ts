@@ -53,6 +53,12 @@ describe("the status line", () => {
     );
   });
 
+  it("says a session with nothing in the ledger yet has no requests, never $0", () => {
+    expect(
+      sessionPart(figures({ requests: 0, costUsd: 0, knownCostUsd: 0, cacheHitRate: null, cacheTaxUsd: 0, knownCacheTaxUsd: 0 })),
+    ).toBe("session: no requests yet");
+  });
+
   it("says when no block is running, and since when", () => {
     expect(blockPart(block({ end: NOW - H, lastTs: NOW - 3 * H - 5 * 60_000 }), NOW)).toBe("no active block (last request 3h05m ago)");
     expect(blockPart(null, NOW)).toBe("no usage in the ledger yet");

@@ -24,6 +24,8 @@ export function duration(ms: number): string {
 
 /** `$1.23 session · hit 87% · tax $0.11` */
 export function sessionPart(f: Figures): string {
+  // A session with nothing in the ledger yet (its first answer not written) has no cost to show, not $0.
+  if (f.requests === 0) return "session: no requests yet";
   const hit = f.cacheHitRate === null ? "–" : `${Math.round(f.cacheHitRate * 100)}%`;
   return `${spend(f.costUsd, f.knownCostUsd)} session · hit ${hit} · tax ${spend(f.cacheTaxUsd, f.knownCacheTaxUsd)}`;
 }
