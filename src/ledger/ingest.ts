@@ -272,6 +272,7 @@ function planJsonl(
   const task = (fromStart: boolean): JsonlTask => ({
     runtime: spec.runtime,
     path: spec.path,
+    parser: spec.parser,
     fromStart,
     knownId: known?.id ?? null,
     offset: known?.readOffset ?? 0,

@@ -7,7 +7,6 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import type { Warning } from "../core/errors.js";
 import { openRegularFile } from "../core/files.js";
-import { loadLogParser } from "../runtimes/log-parsers.js";
 import type { JsonlParser, Observation, RuntimeId } from "../runtimes/types.js";
 import { readJsonl } from "./jsonl.js";
 import { normalize, rank, type Counters, type UsageRecord } from "./record.js";
@@ -39,6 +38,8 @@ export interface SourceRead {
 export interface JsonlTask {
   runtime: RuntimeId;
   path: string;
+  /** The module exporting the format's `parser`, as the runtime named it (SourceSpec). */
+  parser: string;
   fromStart: boolean;
   knownId: number | null;
   offset: number;
@@ -84,19 +85,23 @@ export function headHash(file: string, length: number): string {
   }
 }
 
-const parsers = new Map<RuntimeId, JsonlParser<unknown>>();
+/** Loaded parsers by module URL: a module is imported once per thread, not once per file. */
+const parsers = new Map<string, JsonlParser<unknown>>();
 
-/** Loads the JSON-lines parsers of these runtimes (once per thread). */
-export async function loadParsers(runtimes: Iterable<RuntimeId>): Promise<void> {
-  for (const runtime of runtimes) {
-    if (!parsers.has(runtime)) parsers.set(runtime, await loadLogParser(runtime));
+/** Loads the JSON-lines parsers of these tasks (once per thread). */
+export async function loadParsers(tasks: Iterable<Pick<JsonlTask, "parser">>): Promise<void> {
+  for (const { parser: url } of tasks) {
+    if (parsers.has(url)) continue;
+    const module = (await import(url)) as { parser?: JsonlParser<unknown> };
+    if (!module.parser) throw new Error(`${new URL(url).pathname} has no parser export`);
+    parsers.set(url, module.parser);
   }
 }
 
-/** Reads one JSON-lines source; its runtime's parser must have been loaded with loadParsers(). */
+/** Reads one JSON-lines source; its parser must have been loaded with loadParsers(). */
 export function readJsonlTask(task: JsonlTask, onBytes?: (n: number) => void): SourceRead {
-  const parser = parsers.get(task.runtime);
-  if (!parser) throw new Error(`${task.runtime} has no JSON-lines parser loaded`);
+  const parser = parsers.get(task.parser);
+  if (!parser) throw new Error(`${task.runtime} has no JSON-lines parser loaded (${task.parser})`);
   const fd = openRegularFile(task.path);
   try {
     const prior = task.fromStart ? undefined : task.state;

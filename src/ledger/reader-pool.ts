@@ -41,7 +41,7 @@ export async function* readSources(
   options: { workers: number; onBytes(n: number): void },
 ): AsyncGenerator<ReadOutcome> {
   if (options.workers === 0) {
-    await loadParsers(new Set(tasks.map((t) => t.runtime)));
+    await loadParsers(tasks);
     for (const task of tasks) yield readHere(task, options.onBytes);
     return;
   }
@@ -80,7 +80,7 @@ export async function* readSources(
   }
   // The main thread reads too whenever no result waits to be written: the smallest sources, so that a
   // result from a worker never waits long behind it.
-  await loadParsers(new Set(tasks.map((t) => t.runtime)));
+  await loadParsers(tasks);
   try {
     while (pending.size > 0 || done.length > 0 || queue.length > 0) {
       if (done.length === 0 && queue.length > 0) {

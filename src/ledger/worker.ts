@@ -8,7 +8,7 @@ import { loadParsers, readJsonlTask, type JsonlTask } from "./read-source.js";
 
 parentPort?.on("message", async (msg: { id: number; task: JsonlTask }) => {
   try {
-    await loadParsers([msg.task.runtime]);
+    await loadParsers([msg.task]);
     parentPort!.postMessage({ id: msg.id, read: readJsonlTask(msg.task) });
   } catch (e) {
     parentPort!.postMessage({ id: msg.id, error: (e as Error).message ?? String(e) });

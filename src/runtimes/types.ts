@@ -64,6 +64,12 @@ export interface SessionDriver {
    * (Codex reports only finished turns) the screen is read as well, and its verdict shown as a guess.
    */
   eventsComplete: boolean;
+  /**
+   * Arms of record.sh's `case "$state" in` (sessions/scripts.ts), for a STATE its hooks cannot name up front:
+   * each reads the event's JSON on stdin with `field NAME` and sets `state` and `detail`. Without one, stdin
+   * is drained and STATE is recorded as given.
+   */
+  stateRules?: string;
   /** Builds the command line, writing the hook configuration into `stateDir`. */
   launch(o: SessionLaunch): SessionCommand;
   /** A guess from the visible screen, for when no event has arrived yet; null when nothing is recognized. */

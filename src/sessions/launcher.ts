@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { privateDir } from "../core/files.js";
-import { shellQuote } from "./scripts.js";
+import { shellQuote } from "../core/shell.js";
 
 /** Variables that describe the caller's own terminal or tmux, not the agent's environment: tmux sets its own. */
 const NOT_PASSED = new Set(["TMUX", "TMUX_PANE", "TERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "COLUMNS", "LINES", "_"]);

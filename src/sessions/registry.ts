@@ -10,7 +10,8 @@ import type { Db } from "../core/db.js";
 import { migrate, type Migration } from "../core/db.js";
 import { fromRow, toColumns } from "../core/rows.js";
 import type { RuntimeId } from "../runtimes/types.js";
-import type { SessionState, StateSource } from "./state.js";
+import type { SessionState } from "../contract/session-state.js";
+import type { StateSource } from "./state.js";
 
 const MIGRATIONS: Migration[] = [
   {

@@ -1,11 +1,13 @@
-/** record.sh and notify.sh run by the real `sh`, with the JSON Claude Code and Codex hand them. */
+/** record.sh and notify.sh run by the real `sh`, with the JSON Claude Code and Codex hand them (Claude Code's state rules included). */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { removeTmuxSocket } from "../../test/sessions.js";
-import { recordScript, shellQuote, writeSessionScripts } from "./scripts.js";
+import { shellQuote } from "../core/shell.js";
+import { claudeSession } from "../runtimes/claude/session.js";
+import { recordScript, writeSessionScripts } from "./scripts.js";
 import { readEvents } from "./state.js";
 
 function setup(command: string) {
@@ -16,6 +18,8 @@ function setup(command: string) {
     runtime: "claude",
     tmuxSocket: "unused",
     notify: { bell: false, desktop: false, command: command.replace("LOG", log) },
+    // Claude Code's rules, which the first test reads Claude Code's hook JSON with.
+    stateRules: claudeSession.stateRules,
   });
   const record = (args: string[], stdin = "") => {
     const r = spawnSync("sh", [recordScript(dir), ...args], { input: stdin, encoding: "utf8" });

@@ -10,19 +10,14 @@ import fs from "node:fs";
 import path from "node:path";
 import type { SessionSettings } from "./settings.js";
 import { privateDir } from "../core/files.js";
-
-/** Quotes a value for sh: single quotes, with embedded single quotes closed, escaped and reopened. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
+import { shellQuote } from "../core/shell.js";
 
 /**
- * `record.sh SOURCE EVENT STATE [SID] [DETAIL]`. STATE is a session state, empty for none, or the rule
- * `?notification`, which reads the event itself (Claude Code's Notification JSON on stdin: needs-input for a
- * permission or question prompt, idle for the idle reminder). SID and DETAIL are reduced to safe characters.
- * (Codex's notify JSON is read by its own script, runtimes/codex/session.ts.)
+ * `record.sh SOURCE EVENT STATE [SID] [DETAIL]`. STATE is a session state, empty for none, or a rule the
+ * session's runtime contributes (SessionDriver.stateRules: arms of the `case` below that read the event's
+ * JSON on stdin with `field NAME`). SID and DETAIL are reduced to safe characters.
  */
-const RECORD = String.raw`#!/bin/sh
+const recordSource = (stateRules: string) => String.raw`#!/bin/sh
 # Written by quartet for one agent session: appends the runtime's events to events.jsonl, which
 # 'quartet ps' reads, and runs notify.sh when the session starts waiting for its person.
 dir=$(dirname "$0")
@@ -34,14 +29,7 @@ sid=$(safe "$4")
 detail=$(safe "$5")
 field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([A-Za-z0-9_.:-]*\)\".*/\1/p" | head -n 1; }
 case "$state" in
-  '?notification')
-    detail=$(field notification_type)
-    case "$detail" in
-      permission_prompt|elicitation*|agent_needs_input) state=needs-input ;;
-      idle_prompt) state=idle ;;
-      *) state= ;;
-    esac ;;
-  needs-input) [ -z "$detail" ] && detail=$(field tool_name) ;;
+${stateRules}
   *) cat >/dev/null ;;
 esac
 t=$(date +%s%3N 2>/dev/null)
@@ -118,9 +106,9 @@ export function notifyNeedsInput(stateDir: string): void {
   child.unref();
 }
 
-/** Writes record.sh and notify.sh into a new session's state folder. */
-export function writeSessionScripts(stateDir: string, o: Parameters<typeof notifySource>[0]): void {
+/** Writes record.sh (with the runtime's `stateRules`) and notify.sh into a new session's state folder. */
+export function writeSessionScripts(stateDir: string, o: Parameters<typeof notifySource>[0] & { stateRules?: string }): void {
   privateDir(stateDir);
-  fs.writeFileSync(recordScript(stateDir), RECORD, { mode: 0o700 });
+  fs.writeFileSync(recordScript(stateDir), recordSource(o.stateRules ?? ""), { mode: 0o700 });
   fs.writeFileSync(notifyScript(stateDir), notifySource(o), { mode: 0o700 });
 }

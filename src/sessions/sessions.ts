@@ -194,7 +194,13 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
     const settings = sessionSettings({ configDir: ctx.paths.configDir, projectRoot: workdir });
     // The setup command prepares a new worktree; an --in-place folder is already the user's working copy.
     if (!o.inPlace && settings.setup) runSetup(settings.setup, workdir, ctx);
-    writeSessionScripts(stateDir, { name, runtime: o.runtime.id, tmuxSocket: tmux.socket, notify: settings.notify });
+    writeSessionScripts(stateDir, {
+      name,
+      runtime: o.runtime.id,
+      tmuxSocket: tmux.socket,
+      notify: settings.notify,
+      stateRules: driver.stateRules,
+    });
     undo.push(() => fs.rmSync(stateDir, { recursive: true, force: true }));
     const command = driver.launch({
       bin: bin.path,
@@ -393,6 +399,7 @@ export async function relaunchSession(ctx: SessionsContext, row: SessionRow, pro
     runtime: row.runtime,
     tmuxSocket: tmux.socket,
     notify: sessionSettings({ configDir: ctx.paths.configDir, projectRoot: row.workdir }).notify,
+    stateRules: driver.stateRules,
   });
   const resumable = driver.resume !== undefined && row.runtimeSessionId !== null;
   if (resumable) {

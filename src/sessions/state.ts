@@ -9,9 +9,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-
-export const SESSION_STATES = ["working", "needs-input", "idle", "exited"] as const;
-export type SessionState = (typeof SESSION_STATES)[number];
+import { SESSION_STATES, type SessionState } from "../contract/session-state.js";
 
 /**
  * Where a verdict came from. Events from the runtime itself (hook, plugin, notify) and the process's exit

@@ -10,6 +10,7 @@ import path from "node:path";
 import { walkFiles } from "../../core/files.js";
 import type { LookupEnv } from "../../core/paths.js";
 import type { Warning } from "../../core/errors.js";
+import { logParserModule } from "../log-parsers.js";
 import type { Discovery, LogSource, LookedPlace, SourceSpec } from "../types.js";
 
 function realpathOrSelf(p: string): string {
@@ -56,7 +57,7 @@ export const claudeLogs: LogSource = {
       for (const file of files) {
         if (seen.has(file)) continue;
         seen.add(file);
-        sources.push({ kind: "jsonl", runtime: "claude", path: file });
+        sources.push({ kind: "jsonl", runtime: "claude", path: file, parser: logParserModule("claude") });
       }
     }
     return { sources, looked, warnings };
@@ -83,7 +84,7 @@ export function claudeSessionSources(env: LookupEnv, transcript: string): Source
     const file = path.join(path.normalize(root.path), rel);
     if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return [];
     const nested = walkFiles(file.slice(0, -".jsonl".length), { match: (name) => name.endsWith(".jsonl"), warnings: [] });
-    return [file, ...nested].map((p) => ({ kind: "jsonl", runtime: "claude", path: p }));
+    return [file, ...nested].map((p) => ({ kind: "jsonl", runtime: "claude", path: p, parser: logParserModule("claude") }));
   }
   return [];
 }

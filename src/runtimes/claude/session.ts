@@ -9,8 +9,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { shellQuote } from "../../sessions/scripts.js";
-import type { SessionState } from "../../sessions/state.js";
+import { shellQuote } from "../../core/shell.js";
+import type { SessionState } from "../../contract/session-state.js";
 import type { SessionCommand, SessionDriver, SessionLaunch } from "../types.js";
 
 const HOOKS: Record<string, string> = {
@@ -26,6 +26,20 @@ const HOOKS: Record<string, string> = {
   StopFailure: "idle",
   SessionEnd: "exited",
 };
+
+/**
+ * record.sh's rules for the JSON Claude Code hands a hook on stdin: `?notification` decides by the
+ * notification_type (needs-input for a permission or question prompt, idle for the idle reminder), and a
+ * needs-input event without a detail is named by its tool.
+ */
+const STATE_RULES = String.raw`  '?notification')
+    detail=$(field notification_type)
+    case "$detail" in
+      permission_prompt|elicitation*|agent_needs_input) state=needs-input ;;
+      idle_prompt) state=idle ;;
+      *) state= ;;
+    esac ;;
+  needs-input) [ -z "$detail" ] && detail=$(field tool_name) ;;`;
 
 /** Events whose hooks take a matcher (tool name or notification type); "*" matches all. */
 const MATCHED = new Set(["PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "Notification"]);
@@ -88,6 +102,7 @@ export const claudeSession: SessionDriver = {
   binary: "claude",
   install: "npm install -g @anthropic-ai/claude-code (quartet's tests pin 2.1.197)",
   eventsComplete: true,
+  stateRules: STATE_RULES,
   launch,
   resume,
   screen,

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { walkFiles } from "../../core/files.js";
 import type { Warning } from "../../core/errors.js";
+import { logParserModule } from "../log-parsers.js";
 import type { Discovery, LogSource, SourceSpec } from "../types.js";
 
 export function codexHome(env: Parameters<LogSource["discover"]>[0]): { path: string; origin: string; explicit: boolean } {
@@ -29,7 +30,7 @@ export const codexLogs: LogSource = {
     if (files.length === 0 && home.explicit && !fs.existsSync(home.path)) {
       warnings.push({ code: "missing-folder", message: `folder does not exist (named by ${home.origin})`, file: home.path });
     }
-    const sources: SourceSpec[] = files.map((file) => ({ kind: "jsonl", runtime: "codex", path: file }));
+    const sources: SourceSpec[] = files.map((file) => ({ kind: "jsonl", runtime: "codex", path: file, parser: logParserModule("codex") }));
     return {
       sources,
       looked: [

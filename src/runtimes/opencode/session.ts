@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { SessionState } from "../../sessions/state.js";
+import type { SessionState } from "../../contract/session-state.js";
 import type { SessionDriver, SessionLaunch } from "../types.js";
 import { openCopy } from "./sqlite.js";
 
