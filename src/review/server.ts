@@ -19,7 +19,6 @@ import { html as diffHtml } from "diff2html";
 import { packageRoot } from "../core/binaries.js";
 import { errorMessage, NamedError, UsageError } from "../core/errors.js";
 import { mapLimited } from "../core/map-limited.js";
-import { runtimeById } from "../runtimes/registry.js";
 import { answerSession, paneQuestion } from "../sessions/sessions.js";
 import { confinedPath, diffTotals, fileDiff } from "./diff.js";
 import {
@@ -80,6 +79,8 @@ class HttpError extends Error {
 export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   const token = crypto.randomBytes(24).toString("base64url");
   const csrf = crypto.randomBytes(24).toString("base64url");
+  // The runtimes the CLI handed the sessions layer: the ones a task can be started with.
+  const startable = [...o.ctx.sessions.runtimes.values()].filter((r) => r.session);
   const clients = new Set<http.ServerResponse>();
   let port = 0;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
@@ -126,7 +127,12 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     if (req.method !== "GET" && req.method !== "HEAD") {
       if (!safeEqual(String(req.headers["x-quartet-csrf"] ?? ""), csrf)) throw new HttpError(403, "missing or wrong CSRF token");
     }
-    if (req.method === "GET" && url.pathname === "/") return sendPage(res, csrf);
+    if (req.method === "GET" && url.pathname === "/")
+      return sendPage(
+        res,
+        csrf,
+        startable.map((r) => r.id),
+      );
     if (req.method === "GET" && ASSETS[url.pathname]) return sendAsset(res, url.pathname);
     if (req.method === "GET" && url.pathname === "/api/events") return openEvents(req, res);
     if (req.method === "GET" && url.pathname === "/api/board") return send(res, 200, await boardSnapshot());
@@ -160,7 +166,10 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   async function post(id: number, action: string, body: Record<string, unknown>): Promise<void> {
     switch (action) {
       case "start": {
-        await startTask(o.ctx, id, { runtime: runtimeById(String(body.runtime ?? "claude")) });
+        const name = String(body.runtime ?? startable[0]?.id ?? "").trim();
+        const runtime = startable.find((r) => r.id === name);
+        if (!runtime) throw new UsageError(`unknown runtime "${name}" (known: ${startable.map((r) => r.id).join(", ")})`);
+        await startTask(o.ctx, id, { runtime });
         return;
       }
       case "comments": {
@@ -411,13 +420,15 @@ function sendAsset(res: http.ServerResponse, name: string): void {
   res.end(fs.readFileSync(file));
 }
 
-function sendPage(res: http.ServerResponse, csrf: string): void {
+/** The page; `runtimes` (ids, [a-z0-9-]) fill the board's runtime picker, so it lists what the registry has. */
+function sendPage(res: http.ServerResponse, csrf: string, runtimes: readonly string[]): void {
   const page = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="quartet-csrf" content="${csrf}">
+<meta name="quartet-runtimes" content="${runtimes.join(" ")}">
 <title>quartet board</title>
 <link rel="stylesheet" href="/assets/diff2html.min.css">
 <link rel="stylesheet" href="/assets/board.css">

@@ -4,6 +4,8 @@
 "use strict";
 (() => {
   const csrf = document.querySelector('meta[name="quartet-csrf"]').content;
+  // The runtimes a task can be started with, as the server's registry has them.
+  const runtimes = document.querySelector('meta[name="quartet-runtimes"]').content.split(" ").filter(Boolean);
   const app = document.getElementById("app");
   const crumbs = document.getElementById("crumbs");
   const live = document.getElementById("live");
@@ -115,7 +117,7 @@
             el(
               "select",
               { "aria-label": "runtime", onclick: (e) => e.stopPropagation() },
-              ["claude", "opencode", "codex"].map((r) => el("option", { value: r, text: r })),
+              runtimes.map((r) => el("option", { value: r, text: r })),
             ),
             el("button", {
               text: "Start",
