@@ -229,6 +229,66 @@ describe("quartet lab runs, prune and compare on recorded runs", () => {
   });
 });
 
+describe("quartet lab runs and prune on copied and incomplete run folders", () => {
+  it("takes a run's id from its folder: a copy is listed, shown and pruned as itself", async () => {
+    const { dataDir, ids } = recordedRunsAged([3, 2, 1, 0]);
+    const runs = path.join(dataDir, "lab", "runs");
+    const backup = `${ids[0]}-backup`;
+    fs.cpSync(path.join(runs, ids[0]!), path.join(runs, backup), { recursive: true });
+    const listed = json<RunsJson>(await runCli(["lab", "runs", "--json"], { dataDir })).runs;
+    expect(listed.map((r) => r.id).sort()).toEqual([...ids, backup].sort());
+    expect(json<{ run: { id: string } }>(await runCli(["lab", "show", backup, "--json"], { dataDir })).run.id).toBe(backup);
+    // The two have the same start: the newest-first order puts the backup (the later name) first, so it is kept.
+    const one = json<{ removed: { id: string }[] }>(await runCli(["lab", "prune", "--keep", "4", "--json"], { dataDir }));
+    expect(one.removed.map((r) => r.id)).toEqual([ids[0]]);
+    expect(fs.readdirSync(runs).sort()).toEqual([backup, ...ids.slice(1)].sort());
+    const all = await runCli(["lab", "prune", "--keep", "0", "--json"], { dataDir });
+    expect(all.code, all.stderr).toBe(0);
+    expect(
+      json<{ removed: { id: string }[] }>(all)
+        .removed.map((r) => r.id)
+        .sort(),
+    ).toEqual([backup, ...ids.slice(1)].sort());
+    expect(fs.readdirSync(runs)).toEqual([]);
+  });
+
+  it("lists a folder without run.json as incomplete, counts its size, and prunes it once old and unlocked", async () => {
+    const { dataDir, ids } = recordedRunsAged([3, 2, 1, 0]);
+    const runs = path.join(dataDir, "lab", "runs");
+    const killed = path.join(runs, "20260101-000000-explore-edit-test");
+    fs.mkdirSync(killed);
+    fs.writeFileSync(path.join(killed, "partial"), "x".repeat(100_000));
+    const fresh = path.join(runs, "20260101-000001-explore-edit-test");
+    fs.mkdirSync(fresh);
+    const before = json<RunsJson & { incomplete: { id: string }[]; totalBytes: number }>(
+      await runCli(["lab", "runs", "--json"], { dataDir }),
+    );
+    expect(before.runs.map((r) => r.id)).toEqual(ids);
+    expect(before.incomplete.map((r) => r.id)).toEqual([path.basename(killed), path.basename(fresh)]);
+    const table = (await runCli(["lab", "runs"], { dataDir })).stdout;
+    expect(table).toMatch(new RegExp(`${path.basename(killed)} +│ .* │ incomplete │`));
+    expect(table).toMatch(/4 runs and 2 incomplete folders, \d+ KB in /);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(killed, hourAgo, hourAgo);
+    const pruned = await runCli(["lab", "prune", "--older-than", "7d"], { dataDir });
+    expect(pruned.stdout).toContain(`${path.basename(killed)}  incomplete`);
+    expect(fs.existsSync(killed)).toBe(false);
+    expect(fs.existsSync(fresh)).toBe(true);
+    expect(fs.readdirSync(runs)).toHaveLength(5);
+  });
+
+  it("prints times in UTC, as the run ids are, whatever the local time zone", async () => {
+    const { dataDir, ids } = recordedRunsAged([3, 2, 1, 0]);
+    const started = JSON.parse(fs.readFileSync(path.join(dataDir, "lab", "runs", ids[0]!, "run.json"), "utf8")) as { startedAt: string };
+    const utc = started.startedAt.slice(0, 16).replace("T", " ");
+    const table = (await runCli(["lab", "runs"], { dataDir, env: { TZ: "Pacific/Kiritimati" } })).stdout;
+    expect(table).toContain("Started (UTC)");
+    expect(table).toMatch(new RegExp(`${ids[0]} +│ ${utc} │`));
+    const dry = (await runCli(["lab", "prune", "--keep", "3", "--dry-run"], { dataDir, env: { TZ: "Pacific/Kiritimati" } })).stdout;
+    expect(dry).toContain(`  ${ids[0]}  ${utc} UTC  `);
+  });
+});
+
 describe("quartet lab run with a stand-in runtime", () => {
   it("shows turn N of M with the runtime and elapsed time, and no prune removes the run while it runs", async () => {
     // A stand-in for claude that makes no request: its first turn waits until the test releases it.

@@ -3,8 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { copyRecordedRuns } from "../../test/lab.js";
-import { parseAge, parseKeep, planPrune, removeRun } from "./prune.js";
-import { runsDir, tryLockRun, type RunInfo, type RunStatus } from "./runs.js";
+import { parseAge, parseKeep, planIncomplete, planPrune, removeRun } from "./prune.js";
+import { runsDir, tryLockRun, type IncompleteRun, type RunInfo, type RunStatus } from "./runs.js";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-12-10T12:00:00Z");
@@ -56,7 +56,7 @@ describe("removing a run", () => {
     const outside = path.join(dataDir, "keep-me.txt");
     fs.writeFileSync(outside, "not a run");
     fs.symlinkSync(dataDir, path.join(runsDir(dataDir), id!, "link-to-data"));
-    expect(removeRun(dataDir, id!)).toBe(true);
+    expect(removeRun(dataDir, id!)).toBe("removed");
     expect(fs.existsSync(path.join(runsDir(dataDir), id!))).toBe(false);
     expect(fs.readFileSync(outside, "utf8")).toBe("not a run");
   });
@@ -65,7 +65,7 @@ describe("removing a run", () => {
     const dataDir = tempDir();
     const [id] = copyRecordedRuns(dataDir);
     const lock = tryLockRun(path.join(runsDir(dataDir), id!))!;
-    expect(removeRun(dataDir, id!)).toBe(false);
+    expect(removeRun(dataDir, id!)).toBe("running");
     expect(fs.existsSync(path.join(runsDir(dataDir), id!, "run.json"))).toBe(true);
     lock.release();
   });
@@ -78,5 +78,29 @@ describe("removing a run", () => {
     expect(() => removeRun(dataDir, "20261130-000000-linked")).toThrow(/not a folder inside/);
     expect(fs.existsSync(elsewhere)).toBe(true);
     for (const id of ["..", "../..", "a/../../b", "/tmp"]) expect(() => removeRun(dataDir, id), id).toThrow(/not a lab run id/);
+  });
+});
+
+describe("removing a run another prune removed first", () => {
+  it("reports it as already gone instead of failing", () => {
+    const dataDir = tempDir();
+    const [id] = copyRecordedRuns(dataDir);
+    expect(removeRun(dataDir, id!)).toBe("removed");
+    expect(removeRun(dataDir, id!)).toBe("gone");
+  });
+});
+
+describe("which incomplete run folders (no run.json) a prune removes", () => {
+  const folder = (id: string, minutesAgo: number, locked = false): IncompleteRun => ({
+    id,
+    dir: `/runs/${id}`,
+    modifiedAt: new Date(NOW - minutesAgo * 60_000).toISOString(),
+    sizeBytes: 1,
+    locked,
+  });
+
+  it("only those no process holds and untouched for over ten minutes, whatever --keep says", () => {
+    const found = [folder("old", 60), folder("held", 60, true), folder("fresh", 2)];
+    expect(planIncomplete(found, NOW).map((r) => r.id)).toEqual(["old"]);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * Removing old lab runs: which to remove (`--keep N` newest, `--older-than AGE`), and removing one run so
- * that nothing outside the lab's runs folder can go, and no run still being written does.
+ * Removing old lab runs: which to remove (`--keep N` newest, `--older-than AGE`, and folders a killed run
+ * left without run.json), and removing one run so that nothing outside the lab's runs folder can go, and no
+ * run still being written does. A run is its folder: its id is the folder's name.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../core/errors.js";
-import { runsDir, tryLockRun, type RunInfo } from "./runs.js";
+import { runsDir, tryLockRun, type IncompleteRun, type RunInfo } from "./runs.js";
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 
@@ -50,25 +51,47 @@ export function planPrune(runs: readonly RunInfo[], rule: PruneRule): PrunePlan 
 }
 
 /**
- * Removes the run `id` from `<dataDir>/lab/runs`: only a real folder directly inside it (not a link, not
- * through one), and only while holding the run's lock, so a `lab run` still writing it is never removed.
- * Returns false when the run is in progress.
+ * How long a run folder without run.json is left alone: beginRun writes run.json right after claiming the
+ * folder, so an unlocked one untouched this long was left by a run killed in between.
  */
-export function removeRun(dataDir: string, id: string): boolean {
+export const INCOMPLETE_GRACE_MS = 10 * 60_000;
+
+/** The incomplete run folders a prune removes, whatever its rule: those no process holds, untouched for the grace time. */
+export function planIncomplete(found: readonly IncompleteRun[], now: number): IncompleteRun[] {
+  return found.filter((r) => !r.locked && now - Date.parse(r.modifiedAt) > INCOMPLETE_GRACE_MS);
+}
+
+/** removed; running: a process holds the run's lock, so it stays; gone: not there any more (another prune removed it). */
+export type Removal = "removed" | "running" | "gone";
+
+/**
+ * Removes the run in folder `id` of `<dataDir>/lab/runs`: only a real folder directly inside it (not a link,
+ * not through one), and only while holding the run's lock, so a `lab run` still writing it is never removed.
+ */
+export function removeRun(dataDir: string, id: string): Removal {
   const root = runsDir(dataDir);
   const dir = path.join(root, id);
   if (!/^[\w][\w.-]*$/.test(id) || id.includes("..") || path.dirname(dir) !== root)
     throw new Error(`refusing to remove "${id}": not a lab run id`);
-  const stat = fs.lstatSync(dir);
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "gone";
+    throw e;
+  }
   if (!stat.isDirectory() || path.dirname(fs.realpathSync(dir)) !== fs.realpathSync(root))
     throw new Error(`refusing to remove ${dir}: not a folder inside ${root}`);
   const lock = tryLockRun(dir);
-  if (!lock) return false;
+  // Held by another prune removing it right now: gone, not running.
+  if (!lock) return fs.existsSync(dir) ? "running" : "gone";
+  // Another prune removed it between the check and the lock, and taking the lock made an empty folder anew.
+  const gone = fs.lstatSync(dir).ino !== stat.ino;
   try {
     // rmSync removes links inside the run as links; it never follows them out of the folder.
     fs.rmSync(dir, { recursive: true, force: true });
   } finally {
     lock.release();
   }
-  return true;
+  return gone ? "gone" : "removed";
 }

@@ -4,7 +4,18 @@ import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { copyRecordedRuns } from "../../test/lab.js";
 import { builtInScenarios } from "./scenario.js";
-import { beginRun, isRunInProgress, loadRun, resolveRunId, runInfo, runsDir, type LabRun } from "./runs.js";
+import {
+  beginRun,
+  isRunInProgress,
+  listIncompleteRuns,
+  listRuns,
+  loadRun,
+  resolveRunId,
+  runInfo,
+  runsDir,
+  tryLockRun,
+  type LabRun,
+} from "./runs.js";
 
 function newRun(dataDir: string, id: string): LabRun {
   const scenario = builtInScenarios()[0]!.scenario;
@@ -74,5 +85,44 @@ describe("finding a run", () => {
     const file = path.join(runsDir(dataDir), id!, "run.json");
     fs.writeFileSync(file, "{ half");
     expect(() => loadRun(dataDir, id!)).toThrow(/^cannot read this lab run: /);
+  });
+});
+
+describe("a run's identity", () => {
+  it("is its folder's name, not the id written in its run.json (a copied folder is a run of its own)", () => {
+    const dataDir = tempDir();
+    const [id] = copyRecordedRuns(dataDir);
+    const backup = `${id}-backup`;
+    fs.cpSync(path.join(runsDir(dataDir), id!), path.join(runsDir(dataDir), backup), { recursive: true });
+    expect(loadRun(dataDir, backup)).toMatchObject({ id: backup, dir: path.join(runsDir(dataDir), backup) });
+    expect(runInfo(dataDir, id!).run.id).toBe(id);
+    expect(runInfo(dataDir, backup).run.id).toBe(backup);
+  });
+});
+
+describe("a run folder without run.json (killed before its first save)", () => {
+  it("is listed as incomplete, with whether a process holds it and how old it is; links and files are not", () => {
+    const dataDir = tempDir();
+    const [id] = copyRecordedRuns(dataDir);
+    const root = runsDir(dataDir);
+    const old = path.join(root, "20261130-090000-x");
+    fs.mkdirSync(path.join(old, "claude"), { recursive: true });
+    fs.writeFileSync(path.join(old, "claude", "big"), "x".repeat(10_000));
+    const hour = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(old, hour, hour);
+    const held = newRun(dataDir, "20261130-100000-held");
+    fs.mkdirSync(held.dir);
+    const lock = tryLockRun(held.dir)!;
+    fs.symlinkSync(tempDir(), path.join(root, "20261130-110000-link"));
+    fs.writeFileSync(path.join(root, "20261130-120000-file"), "");
+    const found = listIncompleteRuns(dataDir);
+    expect(found.map((r) => [r.id, r.locked])).toEqual([
+      ["20261130-090000-x", false],
+      ["20261130-100000-held", true],
+    ]);
+    expect(found[0]!.sizeBytes).toBeGreaterThan(10_000);
+    expect(Math.abs(Date.parse(found[0]!.modifiedAt) - hour.getTime())).toBeLessThan(2000);
+    expect(listRuns(dataDir)).toContain(id);
+    lock.release();
   });
 });

@@ -123,6 +123,45 @@ export function listRuns(dataDir: string): string[] {
     .sort();
 }
 
+/**
+ * A folder in the runs folder without run.json: a run killed between claiming its folder and its first save
+ * (beginRun). Only real folders directly inside the runs folder, never links.
+ */
+export interface IncompleteRun {
+  id: string;
+  dir: string;
+  /** When the folder last changed (ISO): how long ago its writer, if any, touched it. */
+  modifiedAt: string;
+  sizeBytes: number;
+  /** A process holds its run lock (a lab run or serve that has not saved run.json yet). */
+  locked: boolean;
+}
+
+export function listIncompleteRuns(dataDir: string): IncompleteRun[] {
+  const root = runsDir(dataDir);
+  if (!fs.existsSync(root)) return [];
+  const found: IncompleteRun[] = [];
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue; // a link, even to a folder, is not a run folder
+    const dir = path.join(root, entry.name);
+    let stat: fs.Stats;
+    try {
+      if (fs.existsSync(path.join(dir, "run.json"))) continue;
+      stat = fs.lstatSync(dir);
+    } catch {
+      continue; // removed meanwhile
+    }
+    found.push({
+      id: entry.name,
+      dir,
+      modifiedAt: stat.mtime.toISOString(),
+      sizeBytes: diskUsage(dir),
+      locked: isRunInProgress(dir),
+    });
+  }
+  return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /** The id of a run given by id, by the start of an id, or as `last`; a UsageError names a wrong one. */
 export function resolveRunId(dataDir: string, idOrPrefix: string): string {
   const all = listRuns(dataDir);
@@ -150,7 +189,8 @@ export function loadRun(dataDir: string, idOrPrefix: string): LabRun {
   } catch (e) {
     throw new InputError({ message: `cannot read this lab run: ${errorMessage(e)}`, file });
   }
-  return { ...run, dir };
+  // Its id is its folder's name too: a copied folder (`…-backup`) is a run of its own, listed, shown and pruned as itself.
+  return { ...run, id: path.basename(dir), dir };
 }
 
 export type RunStatus = "running" | "finished" | "interrupted";
