@@ -14,6 +14,7 @@ import { adviseBreak, type BreakReason } from "./break-advice.js";
 import { labCacheTax } from "./cache-tax.js";
 import { explainCosts } from "./explain.js";
 import type { LabRequest } from "./model-session.js";
+import { pricedModel } from "./price-rule.js";
 import { loadRequests, type LabRun, type RuntimeRun } from "./runs.js";
 
 export interface LabBreak {
@@ -143,12 +144,12 @@ function summarizeRuntime(
   let cost: number | null = 0;
   for (const r of requests) {
     if (!r.usage || cost === null) continue;
-    const model = r.kind === "main" && priceAs ? priceModel : r.model;
+    const model = pricedModel(priceAs ? priceModel : null, r);
     const row = pricing.lookup(model, r.at);
     cost = row ? cost + requestCost(row, r.usage) : null;
   }
   const prompt = read + write5m + write1h + input;
-  const tax = labCacheTax({ requests, pricing, priceModel: (model) => (priceAs ? priceModel : model) });
+  const tax = labCacheTax({ requests, pricing, priceModel: (model) => pricedModel(priceAs ? priceModel : null, { kind: "main", model }) });
   return {
     runtime: rt.runtime,
     completed: rt.completed,

@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cacheableTokens } from "../prefix/openai-cache.js";
 import { startEndpoint, type Endpoint } from "./endpoint.js";
 import { ModelSession } from "./model-session.js";
+import { buildPricing } from "../core/pricing.js";
+import { PRICE_TABLE } from "../core/price-table.js";
+import { labBillsWrites } from "./price-rule.js";
 import { ResponsesSession } from "./responses-session.js";
 import { loadScenario } from "./scenario.js";
 
@@ -138,5 +141,46 @@ describe("the Responses endpoint with the scripted model", () => {
     const res = await fetch(`${endpoint.url}/v1/responses`, { method: "POST", body: JSON.stringify({ model: "gpt-5.5" }) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: "invalid_request_error" });
+  });
+});
+
+describe("a request shorter than what its conversation cached", () => {
+  it("expects to read only its cacheable part (1,024 + whole 128-token steps): no break", () => {
+    const model = new ModelSession(scenario, "/w");
+    const responses = new ResponsesSession(scenario, "/w", model.clock, model.requests, () => false);
+    const output = [
+      { type: "function_call", id: "fc", call_id: "c1", name: "exec_command", arguments: "{}" },
+      { type: "function_call_output", call_id: "c1", output: "line of output\n".repeat(600) },
+    ];
+    responses.reply(codexRequest({ extra: output }) as never, { n: 1, headers: {} });
+    responses.reply(codexRequest() as never, { n: 2, headers: {} });
+    const [first, second] = responses.requests;
+    // The second prompt is a prefix of the first, shorter than what the first cached, and not on a 128-token step.
+    expect(second!.promptTokens).toBeLessThan(cacheableTokens(first!.promptTokens));
+    expect(cacheableTokens(second!.promptTokens)).toBeLessThan(second!.promptTokens);
+    expect(second!.usage!.cacheRead).toBe(cacheableTokens(second!.promptTokens));
+    expect(second!.expectedRead).toBe(cacheableTokens(second!.promptTokens));
+    expect(second!.break).toBeUndefined();
+  });
+});
+
+describe("whether cache writes are billed apart", () => {
+  const reply = (billsWrites: ConstructorParameters<typeof ResponsesSession>[4]) => {
+    const model = new ModelSession(scenario, "/w");
+    const responses = new ResponsesSession(scenario, "/w", model.clock, model.requests, billsWrites);
+    responses.reply(codexRequest() as never, { n: 1, headers: {} });
+    return responses.requests[0]!.usage!;
+  };
+
+  it("follows the lab's pricing: --price-as a model with a write price bills the main requests' writes", () => {
+    const pricing = buildPricing(PRICE_TABLE);
+    expect(reply(labBillsWrites(pricing, null)).cacheWrite5m).toBe(0);
+    expect(reply(labBillsWrites(pricing, "claude-sonnet-4-5")).cacheWrite5m).toBeGreaterThan(1000);
+  });
+
+  it("follows the user's price override file, at the request's (simulated) time", () => {
+    const row = PRICE_TABLE.find((r) => r.model === "gpt-5.5")!;
+    const pricing = buildPricing(PRICE_TABLE, [{ ...row, tiers: [], cacheWrite5m: 6.25 }]);
+    expect(reply(labBillsWrites(pricing, null)).cacheWrite5m).toBeGreaterThan(1000);
   });
 });

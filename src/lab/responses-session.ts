@@ -14,10 +14,11 @@ import { buildPricing } from "../core/pricing.js";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { classifyBreak } from "../prefix/classify.js";
 import { matchConversation } from "../prefix/conversation.js";
-import { OPENAI_MIN_CACHEABLE_TOKENS, OpenAiCacheSimulator } from "../prefix/openai-cache.js";
+import { cacheableTokens, OPENAI_MIN_CACHEABLE_TOKENS, OpenAiCacheSimulator } from "../prefix/openai-cache.js";
 import { inputItems, responsesBlocks, responsesSettingsHash, responsesToolName } from "../prefix/responses-blocks.js";
 import type { ContentBlock } from "./endpoint.js";
 import { requestRecord, simulatedClock, type Clock, type LabRequest } from "./model-session.js";
+import { labBillsWrites, type PricedRequest } from "./price-rule.js";
 import type { OutputItem, ResponsesReply, ResponsesRequest, ResponsesResponder } from "./responses-wire.js";
 import type { Scenario } from "./scenario.js";
 import { scriptedAnswer, type RequestLike } from "./scripted-model.js";
@@ -33,12 +34,8 @@ interface Conversation {
   cachedTokens: number;
 }
 
-/** Whether a model's price row has a cache-write price (the built-in table): only then are writes billed apart. */
-export function builtInBillsWrites(model: string): boolean {
-  const row = PRICING.lookup(model, Date.now());
-  return row !== undefined && row.cacheWrite5m !== null;
-}
-const PRICING = buildPricing(PRICE_TABLE);
+/** Without the lab's pricing (the test endpoints): the built-in table, each request at its own model. */
+const BUILT_IN_BILLS_WRITES = labBillsWrites(buildPricing(PRICE_TABLE), null);
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
@@ -104,14 +101,15 @@ export class ResponsesSession implements ResponsesResponder {
 
   /**
    * `requests` may be shared with the run's ModelSession, so one list numbers every request the runtime made;
-   * `billsWrites` says whether a model's writes are billed apart (default: the built-in price table).
+   * `billsWrites` says whether a request's cache writes are billed apart: the lab passes labBillsWrites of its
+   * own pricing and `--price-as`, the rule its cost follows (default: the built-in table, no `--price-as`).
    */
   constructor(
     private readonly scenario: Scenario,
     private readonly workspace: string,
     readonly clock: Clock = simulatedClock(),
     readonly requests: LabRequest[] = [],
-    private readonly billsWrites: (model: string) => boolean = builtInBillsWrites,
+    private readonly billsWrites: (r: PricedRequest) => boolean = BUILT_IN_BILLS_WRITES,
   ) {
     this.cache = new OpenAiCacheSimulator(() => this.clock.now());
   }
@@ -132,7 +130,7 @@ export class ResponsesSession implements ResponsesResponder {
       model: request.model,
       cacheKey: session,
       blocks,
-      billsWrites: this.billsWrites(request.model),
+      billsWrites: this.billsWrites({ kind, model: request.model, at: this.clock.now() }),
       ...(request.prompt_cache_retention ? { retention: request.prompt_cache_retention } : {}),
     });
     const output = outputItems(answer.content, request, n);
@@ -170,7 +168,9 @@ export class ResponsesSession implements ResponsesResponder {
   ): void {
     const settings = responsesSettingsHash(o.request);
     if (prev) {
-      record.expectedRead = Math.min(record.promptTokens, prev.cachedTokens);
+      // What the cache can hold of this prompt (1,024 + whole 128-token steps): a prompt shorter than what the
+      // previous one cached reads only that much, and that is no break.
+      record.expectedRead = Math.min(cacheableTokens(record.promptTokens), prev.cachedTokens);
       if (record.usage!.cacheRead < record.expectedRead) {
         const explanation = classifyBreak({
           previous: { model: prev.model, blocks: prev.blocks, settings: prev.settings, cachedThrough: prev.cachedThrough },
