@@ -46,7 +46,8 @@ describe("the OpenAI prompt cache simulation", () => {
       cachedTokens: 1280,
       cachedThrough: 2,
     });
-    // 1,700 tokens extend it: the 1,280 cached are read, 1,664 are now cached; the 384 new ones are input.
+    // 1,700 tokens extend it: the 1,280 cached are read and 1,664 are now cached; the 420 not read are input:
+    // the 384 newly cached (1,664 − 1,280) and the 36-token tail past the last 128-token step (1,700 − 1,664).
     expect(plain.process({ model: "m", cacheKey: "t", blocks: second, billsWrites: false })).toMatchObject({
       usage: { input: 420, cacheRead: 1280, cacheWrite: 0 },
       readThrough: 2,
