@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
+import { round6 } from "../src/core/output.js";
 import { cacheableTokens } from "../src/prefix/openai-cache.js";
 import { labRun, type LabResult } from "./lab.js";
 import { testLedger } from "./ledger.js";
@@ -57,7 +58,8 @@ describe("quartet lab run --runtime codex", () => {
       read: s.cacheReadTokens,
       write: s.cacheWriteTokens,
       output: s.outputTokens,
-      cost: s.costUsd,
+      // The ledger rounds its sum to six places in SQL; the report's sum is unrounded.
+      cost: round6(s.costUsd),
       tax: s.cacheTaxUsd,
     });
   });
