@@ -12,7 +12,8 @@ import { loadPricing, type Pricing } from "../core/pricing.js";
 import { progressBar, waitingLine } from "../core/progress.js";
 import { dayKey, localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
 import { Ledger, type Filters, type IngestResult } from "../ledger/ledger.js";
-import { selectRuntimes } from "../runtimes/registry.js";
+import { runtimeIds, runtimesWith, selectRuntimes } from "../runtimes/registry.js";
+import { listed } from "./runtime-options.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
 import { UsageError } from "../core/errors.js";
 
@@ -36,7 +37,7 @@ export interface ReportFlags {
 export function reportFlags(cmd: Command, options: { formats?: boolean; filters?: boolean } = {}): Command {
   cmd
     .option("--home <dir>", "read runtime data under this folder instead of $HOME")
-    .option("--runtime <names>", "only these runtimes (comma-separated: claude, opencode, codex)")
+    .option("--runtime <names>", `only these runtimes (comma-separated: ${runtimeIds().join(", ")})`)
     .option("--pricing <file>", "price override file (default: pricing.json in quartet's config folder)")
     .option("--tz <zone>", "time zone for days, weeks and months (default: the system's)")
     .option("--no-progress", "never show a progress bar");
@@ -131,7 +132,8 @@ export function noDataMessage(ctx: ReportContext): string {
   for (const l of ctx.ingest.looked) {
     lines.push(`  ${l.runtime.padEnd(9)} ${l.path} (${l.origin})${l.found ? "" : " — nothing there"}`);
   }
-  lines.push("Run an agent (claude, opencode or codex) and try again, or point --home at a copied home folder.");
+  const agents = listed(runtimesWith("logs").map((r) => r.id));
+  lines.push(`Run an agent (${agents}) and try again, or point --home at a copied home folder.`);
   return lines.join("\n");
 }
 

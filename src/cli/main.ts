@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { errorMessage, NamedError } from "../core/errors.js";
 import { colors, terminalSafe } from "../core/output.js";
 import { addExamples } from "./examples.js";
+import { listed } from "./runtime-options.js";
 import { addWideFlag } from "./wide-flag.js";
 import { VERSION } from "./version.js";
 
@@ -36,15 +37,20 @@ const GROUPS: { commands: readonly string[]; load(): Promise<Register> }[] = [
 
 /** The program with the commands `argv` can reach: one group when it names a command, else all of them. */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
-  const program = new Command()
-    .name("quartet")
-    .description("Cost, cache, sessions, workflow and review for Claude Code, OpenCode and Codex")
-    .version(VERSION)
-    .showHelpAfterError()
-    .exitOverride();
+  const program = new Command().name("quartet").version(VERSION).showHelpAfterError().exitOverride();
   const named = argv[2];
   const group = GROUPS.find((g) => named !== undefined && g.commands.includes(named));
   for (const g of group ? [group] : GROUPS) (await g.load())(program);
+  // Only the top-level help shows the description, and only it pays for loading the registry (`statusline`
+  // runs after every assistant message and names its command).
+  if (!group) {
+    const { RUNTIMES } = await import("../runtimes/registry.js");
+    const names = listed(
+      [...RUNTIMES.values()].map((r) => r.displayName),
+      "and",
+    );
+    program.description(`Cost, cache, sessions, workflow and review for ${names}`);
+  }
   addExamples(program);
   addWideFlag(program);
   return program;

@@ -21,9 +21,9 @@ import {
 } from "../core/output.js";
 import { lookupEnv, quartetPaths } from "../core/paths.js";
 import type { Figures } from "../ledger/ledger.js";
-import { RUNTIMES, runtimeById, runtimeIds } from "../runtimes/registry.js";
-import type { RuntimeId } from "../runtimes/types.js";
+import { RUNTIMES, runtimeById, runtimesWith } from "../runtimes/registry.js";
 import { mapLimited } from "../core/map-limited.js";
+import { addBinOptions, binsGiven } from "./runtime-options.js";
 import { diffStat, type DiffStat } from "../sessions/git.js";
 import { Registry, type SessionRow } from "../sessions/registry.js";
 import {
@@ -69,26 +69,23 @@ interface RunFlags {
   base?: string;
   inPlace?: boolean;
   model?: string;
-  claudeBin?: string;
-  opencodeBin?: string;
-  codexBin?: string;
+  /** And `--<id>-bin` for each runtime (runtime-options.ts). */
   json?: boolean;
 }
 
 export function registerSessions(program: Command): void {
-  program
+  const startable = runtimesWith("session");
+  const run = program
     .command("run")
     .description("start an agent session in its own git worktree and tmux pane")
     .argument("[prompt]", "what the agent should do (delivered at start)")
-    .option("--runtime <name>", `runtime: ${runtimeIds().join(" | ")}`, "claude")
+    .option("--runtime <name>", `runtime: ${startable.map((r) => r.id).join(" | ")}`, "claude")
     .option("--name <name>", "session name (default: from the prompt); the branch is quartet/<name>")
     .option("--task <id>", "the review-board task this session works on")
     .option("--base <branch>", "branch or commit to start from (default: the current branch)")
     .option("--in-place", "work in this folder instead of a new worktree")
-    .option("--model <model>", "model for the runtime (its own syntax: sonnet, anthropic/claude-sonnet-4-5, …)")
-    .option("--claude-bin <path>", "the claude executable")
-    .option("--opencode-bin <path>", "the opencode executable")
-    .option("--codex-bin <path>", "the codex executable")
+    .option("--model <model>", "model for the runtime (its own syntax: sonnet, anthropic/claude-sonnet-4-5, …)");
+  addBinOptions(run, startable)
     .option("--json", "print the new session as JSON")
     .action((prompt: string | undefined, flags: RunFlags) => runCommand(prompt, flags));
 
@@ -177,7 +174,7 @@ export function registerSessions(program: Command): void {
 
 async function runCommand(prompt: string | undefined, flags: RunFlags): Promise<void> {
   const runtime = runtimeById(flags.runtime);
-  const bins: Record<RuntimeId, string | undefined> = { claude: flags.claudeBin, opencode: flags.opencodeBin, codex: flags.codexBin };
+  const bins = binsGiven(flags, [runtime]);
   const { ctx } = openSessions();
   const row = await startSession(ctx, {
     cwd: process.cwd(),

@@ -108,7 +108,6 @@ async function readSession(db: Db, env: LookupEnv, flags: StatuslineFlags, sessi
   const sessionOnly: RuntimeAdapter = {
     id: "claude",
     displayName: "Claude Code",
-    capabilities: { logs: true, headless: false, workflow: false, session: false },
     logs: { discover: () => ({ sources, looked: [], warnings: [] }) },
   };
   await Ledger.ingest({ db, env, pricing, runtimes: [sessionOnly], skipIfBusy: true, snapshot: true });

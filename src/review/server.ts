@@ -81,6 +81,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   const csrf = crypto.randomBytes(24).toString("base64url");
   // The runtimes the CLI handed the sessions layer: the ones a task can be started with.
   const startable = [...o.ctx.sessions.runtimes.values()].filter((r) => r.session);
+  const startableIds = startable.map((r) => r.id);
   const clients = new Set<http.ServerResponse>();
   let port = 0;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
@@ -127,12 +128,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     if (req.method !== "GET" && req.method !== "HEAD") {
       if (!safeEqual(String(req.headers["x-quartet-csrf"] ?? ""), csrf)) throw new HttpError(403, "missing or wrong CSRF token");
     }
-    if (req.method === "GET" && url.pathname === "/")
-      return sendPage(
-        res,
-        csrf,
-        startable.map((r) => r.id),
-      );
+    if (req.method === "GET" && url.pathname === "/") return sendPage(res, csrf, startableIds);
     if (req.method === "GET" && ASSETS[url.pathname]) return sendAsset(res, url.pathname);
     if (req.method === "GET" && url.pathname === "/api/events") return openEvents(req, res);
     if (req.method === "GET" && url.pathname === "/api/board") return send(res, 200, await boardSnapshot());
@@ -168,7 +164,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
       case "start": {
         const name = String(body.runtime ?? startable[0]?.id ?? "").trim();
         const runtime = startable.find((r) => r.id === name);
-        if (!runtime) throw new UsageError(`unknown runtime "${name}" (known: ${startable.map((r) => r.id).join(", ")})`);
+        if (!runtime) throw new UsageError(`unknown runtime "${name}" (known: ${startableIds.join(", ")})`);
         await startTask(o.ctx, id, { runtime });
         return;
       }

@@ -30,3 +30,8 @@ export function selectRuntimes(value?: string): RuntimeAdapter[] {
   if (!value) return [...RUNTIMES.values()];
   return value.split(",").map(runtimeById);
 }
+
+/** The runtimes that provide `part` (an optional part of RuntimeAdapter), in display order. */
+export function runtimesWith(part: "logs" | "headless" | "workflow" | "session"): RuntimeAdapter[] {
+  return [...RUNTIMES.values()].filter((r) => r[part] !== undefined);
+}

@@ -15,8 +15,8 @@ export type RuntimeId = "claude" | "opencode" | "codex";
 export interface RuntimeAdapter {
   id: RuntimeId;
   displayName: string;
-  /** The optional parts this runtime provides, declared so callers can list and skip what is missing. */
-  capabilities: { logs: boolean; headless: boolean; workflow: boolean; session: boolean };
+  // The optional parts below are the runtime's capabilities: a part is present or it is not (registry.ts's
+  // runtimesWith lists the runtimes that have one), so no separate declaration can disagree with them.
   /** Usage logs (Layer 1). */
   logs?: LogSource;
   /** Driving the runtime without a person, against a local endpoint (the lab). */

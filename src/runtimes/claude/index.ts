@@ -7,7 +7,6 @@ import { claudeLogs } from "./logs.js";
 export const claude: RuntimeAdapter = {
   id: "claude",
   displayName: "Claude Code",
-  capabilities: { logs: true, headless: true, workflow: true, session: true },
   logs: claudeLogs,
   headless: claudeHeadless,
   // Loaded when a port needs it: its schemas and YAML parser would slow every other command's start.

@@ -7,7 +7,6 @@ import { codexLogs } from "./logs.js";
 export const codex: RuntimeAdapter = {
   id: "codex",
   displayName: "Codex CLI",
-  capabilities: { logs: true, headless: true, workflow: true, session: true },
   logs: codexLogs,
   headless: codexHeadless,
   session: codexSession,

@@ -7,7 +7,6 @@ import { opencodeLogs } from "./logs.js";
 export const opencode: RuntimeAdapter = {
   id: "opencode",
   displayName: "OpenCode",
-  capabilities: { logs: true, headless: true, workflow: true, session: true },
   logs: opencodeLogs,
   headless: opencodeHeadless,
   // Loaded when a port needs it: its schemas and YAML parser would slow every other command's start.
