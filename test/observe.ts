@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { readJsonl } from "../src/ledger/jsonl.js";
 import { WarningCollector } from "../src/ledger/warnings.js";
 import type { Warning } from "../src/core/errors.js";
-import type { JsonlParser, Observation } from "../src/runtimes/types.js";
+import type { JsonlParser, Observation } from "../src/contract/log-records.js";
 
 export function observe(file: string, parser: JsonlParser<unknown>): { observations: Observation[]; warnings: Warning[] } {
   const observations: Observation[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Mark } from "../runtimes/types.js";
+import { Mark } from "../contract/log-records.js";
 import { analyzeConversation, type ChainRequest, type TaxRates } from "./cache-analytics.js";
 
 const SONNET: TaxRates = { input: 3, cacheWrite5m: 3.75, cacheWrite1h: 6, cacheRead: 0.3 };

@@ -21,7 +21,7 @@
  * tier that was written (5m, or 1h when the last write was 1h only); a model switch; the first request of a
  * resumed process; otherwise the prefix changed (the lab names the block).
  */
-import { Mark } from "../runtimes/types.js";
+import { Mark } from "../contract/log-records.js";
 
 export const BreakCause = ["model-switch", "compaction", "ttl-expired", "resumed", "prefix-changed"] as const;
 export type BreakCause = (typeof BreakCause)[number];

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir, writeLines } from "../../test/helpers.js";
-import type { JsonlParser } from "../runtimes/types.js";
+import type { JsonlParser } from "../contract/log-records.js";
 import { formatWarning } from "../core/errors.js";
 import { readJsonl } from "./jsonl.js";
 import { WarningCollector } from "./warnings.js";

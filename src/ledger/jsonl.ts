@@ -10,7 +10,7 @@
  */
 import fs from "node:fs";
 import { isUtf8 } from "node:buffer";
-import type { JsonlParser, LineContext, Observation } from "../runtimes/types.js";
+import type { JsonlParser, LineContext, Observation } from "../contract/log-records.js";
 import { isJsonValue } from "./json-check.js";
 import type { WarningCollector } from "./warnings.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LoggedTokens, Observation } from "../runtimes/types.js";
+import type { LoggedTokens, Observation } from "../contract/log-records.js";
 import { deltaFromTotal, normalize, type Counters } from "./record.js";
 
 const t = (input: number, output: number, cacheRead = 0): LoggedTokens => ({

@@ -5,7 +5,8 @@
  * OpenAI-style input that includes cached tokens folded into uncached input + cache read, and the
  * conversation identity the cache analytics follow.
  */
-import { Mark, type LoggedTokens, type Observation, type RuntimeId } from "../runtimes/types.js";
+import { Mark, type LoggedTokens, type Observation } from "../contract/log-records.js";
+import { type RuntimeId } from "../runtimes/types.js";
 
 export interface UsageRecord {
   runtime: RuntimeId;

@@ -4,6 +4,7 @@
  */
 import type { Warning } from "../core/errors.js";
 import type { LookupEnv } from "../core/paths.js";
+import type { StoreReadContext } from "../contract/log-records.js";
 import type { RuntimeFidelity } from "../workflow/fidelity.js";
 import type { AssetKind, Diagnostic, Scope, Workflow } from "../workflow/ir.js";
 import type { Loss, Output } from "../workflow/outputs.js";
@@ -180,111 +181,6 @@ export interface HeadlessDriver {
    */
   prepareHome(o: { home: string; userHome: string; clean: boolean }): string[];
   start(o: HeadlessStart): Promise<HeadlessSession>;
-}
-
-/** Token counts of one request as the runtime logged them (per request, not cumulative). */
-export interface LoggedTokens {
-  /** Prompt tokens not read from cache. When `inputIncludesCache` is set, cache reads and writes are inside it. */
-  input: number;
-  output: number;
-  /** Reasoning tokens, informational: every supported runtime already counts them inside `output`. */
-  reasoning: number;
-  cacheRead: number;
-  cacheWrite5m: number;
-  cacheWrite1h: number;
-}
-
-/** Marks carried from non-request lines onto the next request of a conversation. */
-export const Mark = {
-  /** A compaction or summary boundary came before this request. */
-  compaction: 1,
-  /** This is the first request of a new process on an existing conversation (resume / continue). */
-  resumed: 2,
-  /**
-   * Read from a copy of the request made elsewhere (a subagent's request as quoted in its parent's
-   * transcript). Counted only when the original is missing: the original wins a tie.
-   */
-  copy: 4,
-} as const;
-
-/** One API request as read from a runtime's log, before the ledger normalizes and stores it. */
-export interface Observation {
-  /** Identity for de-duplication within the runtime: all copies of one API request share it. */
-  key: string;
-  /** The session the request belongs to (a subagent's requests may carry their parent's session id). */
-  sessionId: string;
-  /** The session that spawned this one, where the runtime records it (OpenCode, Codex). */
-  parentSessionId?: string | null;
-  /** The top of the spawn tree, when it is not the parent (nested subagents). */
-  rootSessionId?: string | null;
-  /** A subagent thread inside the session (Claude Code's agentId). */
-  agentId?: string | null;
-  isSubagent: boolean;
-  /** Working directory of the session. */
-  project: string | null;
-  model: string;
-  provider: string | null;
-  /** Epoch ms. */
-  ts: number;
-  version: string | null;
-  speed?: string | null;
-  /** Cost the runtime itself computed, where it logs one. */
-  reportedCostUsd?: number | null;
-  /** Bit set of Mark values. */
-  marks?: number;
-  /** Per-request counts… */
-  tokens?: LoggedTokens;
-  /**
-   * …or a running total the ledger turns into a delta (Codex `total_token_usage`). With `baselineOnly` the
-   * total only moves the baseline: it was already counted elsewhere (a copied parent history, or a file
-   * whose per-response records are counted instead).
-   */
-  cumulative?: { counter: string; total: LoggedTokens; last?: LoggedTokens | null; baselineOnly?: boolean };
-  /** OpenAI-style counts: `input` includes the cache reads and writes. */
-  inputIncludesCache?: boolean;
-  /** Keys of records this one replaces (OpenCode: a message's own tokens, once its per-step parts exist). */
-  supersedes?: string[];
-  /** Where it came from: a line (JSONL) or a row reference (databases). */
-  line?: number;
-  ref?: string;
-}
-
-export interface LineContext<State> {
-  state: State;
-  file: string;
-  line: number;
-  emit(o: Observation): void;
-  /** A line that is not a usage record for a known reason (counted, reported once per file and reason). */
-  skip(code: string, message: string): void;
-  /** A line that should have been a record but is malformed. */
-  warn(code: string, message: string): void;
-}
-
-/** Reads one JSON-lines log format. The ledger does the byte handling and the bookkeeping. */
-export interface JsonlParser<State = unknown> {
-  /** A line is parsed when it contains one of these strings anywhere: a cheap byte-level prefilter. */
-  needles: readonly string[];
-  /** …and, if given, all of these too (a line with a needle but without these is only checked to be JSON). */
-  alsoNeeds?: readonly string[];
-  /**
-   * …or when it starts with one of these: for short metadata lines whose first key identifies them.
-   * Compared byte by byte, so checking every line costs far less than another search through the file.
-   */
-  linePrefixes?: readonly string[];
-  /**
-   * True when a candidate line repeats the previous candidate line's record exactly, so it need not be
-   * decoded (Claude Code writes one line per content block, each repeating the request's usage).
-   */
-  sameRecord?(line: Buffer, previous: Buffer): boolean;
-  initialState(file: string): State;
-  line(value: unknown, ctx: LineContext<State>): void;
-}
-
-export interface StoreReadContext<State> {
-  /** What the previous read left; undefined on the first read. */
-  state: State | undefined;
-  emit(o: Observation): void;
-  warn(w: Omit<Warning, "file"> & { file?: string }): void;
 }
 
 export type SourceSpec =

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FIXTURES } from "../../../test/helpers.js";
 import { filesUnder, observe } from "../../../test/observe.js";
-import { Mark } from "../types.js";
+import { Mark } from "../../contract/log-records.js";
 import { claudeParser, sameClaudeRequest } from "./transcript.js";
 
 const files = filesUnder(path.join(FIXTURES, "claude", "projects"), ".jsonl");

@@ -20,7 +20,7 @@
  *   (see progressCopy): counted only when the subagent's own transcript is missing.
  */
 import path from "node:path";
-import { Mark, type JsonlParser, type LineContext } from "../types.js";
+import { Mark, type JsonlParser, type LineContext } from "../../contract/log-records.js";
 
 /*
  * Assistant lines are validated by hand rather than with a schema: they are the hot path of ingestion

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { FIXTURES, tempDir } from "../../../test/helpers.js";
 import { filesUnder, observe } from "../../../test/observe.js";
 import { normalize, type Counters } from "../../ledger/record.js";
-import { Mark, type Observation } from "../types.js";
+import { Mark, type Observation } from "../../contract/log-records.js";
 import { codexParser } from "./rollout.js";
 
 const files = filesUnder(path.join(FIXTURES, "codex"), ".jsonl");

@@ -19,7 +19,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
-import { Mark, type JsonlParser, type LoggedTokens } from "../types.js";
+import { Mark, type JsonlParser, type LoggedTokens } from "../../contract/log-records.js";
 
 const Count = z.number().int().nonnegative();
 

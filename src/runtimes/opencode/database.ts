@@ -5,8 +5,8 @@
  * (a row can be committed shortly after the time it carries); records are keyed by part or message id,
  * so re-reading a row never double counts.
  */
-import type { Observation, StoreReadContext } from "../types.js";
-import { Mark } from "../types.js";
+import type { Observation, StoreReadContext } from "../../contract/log-records.js";
+import { Mark } from "../../contract/log-records.js";
 import { openCopy } from "./sqlite.js";
 import { AssistantMessage, isSummary, messageObservation, StepFinish, stepObservation, type SessionInfo } from "./usage.js";
 

@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { StoreReadContext } from "../types.js";
+import type { StoreReadContext } from "../../contract/log-records.js";
 import { listDir } from "./legacy-files.js";
 import { AssistantMessage, messageObservation, StepFinish, stepObservation, type SessionInfo } from "./usage.js";
 

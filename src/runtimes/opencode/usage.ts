@@ -11,7 +11,7 @@
  * the cache write is not split by TTL, so it is recorded as a 5-minute write.
  */
 import { z } from "zod";
-import type { LoggedTokens, Observation } from "../types.js";
+import type { LoggedTokens, Observation } from "../../contract/log-records.js";
 
 const Count = z.number().nonnegative();
 
