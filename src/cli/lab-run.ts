@@ -10,9 +10,10 @@ import { renderLabHtml } from "../lab/report-html.js";
 import { reportOf } from "../lab/report.js";
 import { runLab } from "../lab/runner.js";
 import { loadScenario } from "../lab/scenario.js";
-import { selectRuntimes } from "../runtimes/registry.js";
-import type { Delivery, RuntimeId } from "../runtimes/types.js";
+import { runtimesWith, selectRuntimes } from "../runtimes/registry.js";
+import type { Delivery } from "../runtimes/types.js";
 import { labPricing } from "./lab-pricing.js";
+import { addBinOptions, binsGiven } from "./runtime-options.js";
 import { writeReportFile } from "./report-file.js";
 
 interface RunFlags {
@@ -22,27 +23,24 @@ interface RunFlags {
   priceAs?: string;
   clean?: boolean;
   delivery?: string;
-  claudeBin?: string;
-  opencodeBin?: string;
-  codexBin?: string;
+  /** And `--<id>-bin` for each runtime the lab can drive (runtime-options.ts). */
   turnTimeout: string;
   json?: boolean;
   html?: string;
 }
 
 export function registerLabRun(lab: Command): void {
-  lab
+  const drivable = runtimesWith("headless");
+  const run = lab
     .command("run")
     .description("run a scenario through each runtime and report cache reads, writes, breaks and cost")
     .option("--scenario <name|file>", "a built-in scenario (quartet lab scenarios) or a YAML file", "explore-edit-test")
-    .option("--runtime <names>", "runtimes to compare", "claude,opencode,codex")
+    .option("--runtime <names>", "runtimes to compare", drivable.map((r) => r.id).join(","))
     .option("--model <model>", "the model every runtime uses (default: the scenario's; `default` leaves it to Claude Code)")
     .option("--price-as <model>", "price the main requests at this model's list price")
     .option("--clean", "run with an empty home instead of your configuration")
-    .option("--delivery <mode>", "per-turn (a new process per turn) or long-lived (one process)")
-    .option("--claude-bin <path>", "the claude executable to run")
-    .option("--opencode-bin <path>", "the opencode executable to run")
-    .option("--codex-bin <path>", "the codex executable to run")
+    .option("--delivery <mode>", "per-turn (a new process per turn) or long-lived (one process)");
+  addBinOptions(run, drivable, " to run")
     .option("--turn-timeout <seconds>", "give up on a turn after this long", "180")
     .option("--json", "print JSON")
     .option("--html <file>", "also write a self-contained HTML report")
@@ -57,17 +55,17 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
     throw new UsageError(`--delivery must be per-turn or long-lived (got "${flags.delivery}")`);
   const runtimes = selectRuntimes(flags.runtime);
   for (const r of runtimes)
-    if (!r.headless) throw new UsageError(`the lab cannot drive ${r.displayName} yet (it can: claude, opencode, codex)`);
+    if (!r.headless) {
+      const drivable = runtimesWith("headless").map((d) => d.id);
+      throw new UsageError(`the lab cannot drive ${r.displayName} yet (it can: ${drivable.join(", ")})`);
+    }
   const { scenario, file } = loadScenario(flags.scenario);
   const paths = quartetPaths();
   const { pricing, overrideFile } = await labPricing();
   const priceModel = flags.priceAs ?? flags.model ?? scenario.model;
   if (priceModel !== "default" && !pricing.lookup(priceModel, Date.now()))
     throw new UsageError(`no price for model "${priceModel}" (add it to ${overrideFile})`);
-  const binaries: Partial<Record<RuntimeId, string>> = {};
-  if (flags.claudeBin) binaries.claude = flags.claudeBin;
-  if (flags.opencodeBin) binaries.opencode = flags.opencodeBin;
-  if (flags.codexBin) binaries.codex = flags.codexBin;
+  const binaries = binsGiven(flags, runtimes);
   const progress = stepLine({ prefix: "lab: " });
   const run = await runLab({
     scenario,
@@ -78,6 +76,7 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
     clean: flags.clean === true,
     ...(flags.model ? { model: flags.model } : {}),
     ...(flags.priceAs ? { priceAs: flags.priceAs } : {}),
+    pricing,
     ...(flags.delivery ? { delivery: flags.delivery as Delivery } : {}),
     binaries,
     turnTimeoutMs: timeout * 1000,

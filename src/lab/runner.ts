@@ -8,10 +8,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { findBinary } from "../core/binaries.js";
 import { errorMessage, MissingToolError } from "../core/errors.js";
+import type { Pricing } from "../core/pricing.js";
 import { RuntimeStartError, type Delivery, type HeadlessSession, type RuntimeAdapter, type RuntimeId } from "../runtimes/types.js";
 import { startEndpoint, type Endpoint } from "./endpoint.js";
 import { writeFixtureRepo } from "./fixture-repo.js";
 import { ModelSession } from "./model-session.js";
+import { labBillsWrites } from "./price-rule.js";
 import { ResponsesSession } from "./responses-session.js";
 import { beginRun, newRunId, runsDir, saveRequests, saveRun, type LabRun, type RuntimeRun } from "./runs.js";
 import { durationMs, type Scenario } from "./scenario.js";
@@ -25,6 +27,8 @@ export interface LabRunOptions {
   clean: boolean;
   model?: string;
   priceAs?: string;
+  /** The lab's prices: with `priceAs`, they decide whether the simulated OpenAI cache bills writes apart, as the cost does. */
+  pricing: Pricing;
   delivery?: Delivery;
   binaries?: Partial<Record<RuntimeId, string>>;
   turnTimeoutMs?: number;
@@ -103,7 +107,13 @@ async function runRuntime(run: LabRun, adapter: RuntimeAdapter, o: LabRunOptions
   result.binary = bin;
   const model = new ModelSession(run.scenario, result.workspace);
   // The same scenario on the OpenAI Responses API (Codex), on the same clock and in the same request list.
-  const responses = new ResponsesSession(run.scenario, result.workspace, model.clock, model.requests);
+  const responses = new ResponsesSession(
+    run.scenario,
+    result.workspace,
+    model.clock,
+    model.requests,
+    labBillsWrites(o.pricing, run.priceAs),
+  );
   let endpoint: Endpoint | undefined;
   let session: HeadlessSession | undefined;
   let stepNo = 0;
