@@ -316,3 +316,32 @@ describe("quartet lab run with a stand-in runtime", () => {
     expect(fs.readdirSync(runs)).toEqual([]);
   }, 60_000);
 });
+
+describe("the lab's tables in a narrow terminal", () => {
+  it("fit 80 columns (hidden columns named) and --wide prints them whole", async () => {
+    const dataDir = tempDir("quartet-lab-narrow-");
+    const [a, b] = copyRecordedRuns(dataDir);
+    const env = { NO_COLOR: "1", COLUMNS: "80" };
+    const tableWidth = (out: string) =>
+      Math.max(
+        ...out
+          .split("\n")
+          .filter((l) => /^[│┌└]/.test(l))
+          .map((l) => [...l].length),
+      );
+    for (const args of [
+      ["lab", "runs"],
+      ["lab", "compare", a!, b!],
+      ["lab", "show", a!],
+      ["lab", "scenarios"],
+    ]) {
+      const r = await runCli(args, { dataDir, env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(tableWidth(r.stdout), args.join(" ")).toBeLessThanOrEqual(80);
+      // Run ids are what the other commands take: never cut.
+      if (args[1] === "runs") for (const id of [a!, b!]) expect(r.stdout).toContain(id);
+      const wide = await runCli([...args, "--wide"], { dataDir, env });
+      if (r.stdout.includes("Hidden to fit 80 columns")) expect(tableWidth(wide.stdout), args.join(" ")).toBeGreaterThan(80);
+    }
+  });
+});

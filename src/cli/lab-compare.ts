@@ -45,10 +45,15 @@ export async function labCompareCommand(a: string, b: string, flags: { json?: bo
     await renderTable(comparison.runtimes, [
       { header: "Runtime", value: (r) => r.runtime },
       { header: "Cost", value: cell("costUsd", fmtUsd, (d) => signed(d, fmtUsd)), align: "right" },
-      { header: "Prompt", value: cell("promptTokens", fmtTokens, (d) => signed(d, fmtTokens)), align: "right" },
-      { header: "Hit rate", value: cell("hitRate", fmtPercent, (d) => signed(d * 100, (v) => `${v.toFixed(1)} pts`)), align: "right" },
+      { header: "Prompt", value: cell("promptTokens", fmtTokens, (d) => signed(d, fmtTokens)), align: "right", hideOrder: 2 },
+      {
+        header: "Hit rate",
+        value: cell("hitRate", fmtPercent, (d) => signed(d * 100, (v) => `${v.toFixed(1)} pts`)),
+        align: "right",
+        hideOrder: 0.5,
+      },
       { header: "Cache tax", value: cell("cacheTaxUsd", fmtUsd, (d) => signed(d, fmtUsd)), align: "right" },
-      { header: "Breaks", value: cell("breaks", String, (d) => signed(d, String)), align: "right" },
+      { header: "Breaks", value: cell("breaks", String, (d) => signed(d, String)), align: "right", hideOrder: 1 },
     ]),
   );
   const listed = (title: string, pick: (r: RuntimeComparison) => BreakRef[]) => {

@@ -100,12 +100,13 @@ export async function labRunsCommand(flags: { json?: boolean }): Promise<void> {
     })),
   ];
   const table = await renderTable(listed, [
-    { header: "Run", value: (r) => r.id },
-    { header: "Started (UTC)", value: (r) => when(r.startedAt) },
-    { header: "Status", value: (r) => r.status },
-    { header: "Scenario", value: (r) => r.scenario },
-    { header: "Runtimes", value: (r) => r.runtimes.join(", ") },
-    { header: "Size", value: (r) => r.sizeBytes, format: (v) => fmtBytes(v as number), align: "right" },
+    { header: "Run", value: (r) => r.id, fit: "never" },
+    { header: "Started (UTC)", value: (r) => when(r.startedAt), fit: "never", hideOrder: 3 },
+    { header: "Status", value: (r) => r.status, fit: "never" },
+    // The scenario is also in the run id: the first column to go in a narrow terminal.
+    { header: "Scenario", value: (r) => r.scenario, hideOrder: 5 },
+    { header: "Runtimes", value: (r) => r.runtimes.join(", "), hideOrder: 4 },
+    { header: "Size", value: (r) => r.sizeBytes, format: (v) => fmtBytes(v as number), align: "right", hideOrder: 2 },
     { header: "Cost", value: (r) => r.costUsd, format: (v) => fmtUsd(v as number | null), align: "right" },
   ]);
   const size = listed.reduce((a, r) => a + r.sizeBytes, 0);

@@ -15,11 +15,11 @@ export async function renderLabText(report: LabReport): Promise<string> {
   out.push(
     await renderTable(report.runtimes, [
       { header: "Runtime", value: (s) => s.runtime + (s.completed ? "" : " (incomplete)") },
-      { header: "Requests", value: (s) => `${s.mainRequests} + ${s.auxiliaryRequests} aux`, align: "right" },
+      { header: "Requests", value: (s) => `${s.mainRequests} + ${s.auxiliaryRequests} aux`, align: "right", hideOrder: 2 },
       { header: "Prompt", value: (s) => s.promptTokens, format: (v) => fmtTokens(v as number), align: "right" },
-      { header: "Read", value: (s) => s.cacheReadTokens, format: (v) => fmtTokens(v as number), align: "right" },
-      { header: "Write", value: (s) => s.cacheWriteTokens, format: (v) => fmtTokens(v as number), align: "right" },
-      { header: "Uncached", value: (s) => s.uncachedInputTokens, format: (v) => fmtTokens(v as number), align: "right" },
+      { header: "Read", value: (s) => s.cacheReadTokens, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 3 },
+      { header: "Write", value: (s) => s.cacheWriteTokens, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 4 },
+      { header: "Uncached", value: (s) => s.uncachedInputTokens, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 5 },
       { header: "Hit rate", value: (s) => s.hitRate, format: (v) => fmtPercent(v as number | null), align: "right" },
       { header: "Cost", value: (s) => s.costUsd, format: (v) => fmtUsd(v as number | null), align: "right" },
       { header: "Cache tax", value: (s) => s.cacheTaxUsd, format: (v) => fmtUsd(v as number | null), align: "right" },
