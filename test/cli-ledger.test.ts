@@ -133,8 +133,15 @@ describe("quartet usage --json", () => {
 
   it.each([80, 120])("fits every table in %i columns, and --wide shows every column", async (columns) => {
     const widthOf = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length));
-    const env = { NO_COLOR: "1", COLUMNS: String(columns) };
-    for (const args of [["usage", "--by", "session"], ["usage", "--by", "day,runtime"], ["usage", "--by", "project"], ["cache"]]) {
+    // The clock inside the fixtures' 5-hour block, so `live` draws its widest table.
+    const env = { NO_COLOR: "1", COLUMNS: String(columns), QUARTET_TEST_NOW: "2026-11-24T16:00:00Z" };
+    for (const args of [
+      ["usage", "--by", "session"],
+      ["usage", "--by", "day,runtime"],
+      ["usage", "--by", "project"],
+      ["cache"],
+      ["live"],
+    ]) {
       const r = await runCli([...args, "--home", home], { dataDir: data, env });
       expect(r.code, r.stderr).toBe(0);
       expect(widthOf(r.stdout), args.join(" ")).toBeLessThanOrEqual(columns);

@@ -82,11 +82,13 @@ const blank = (r: ScreenRow, show: (f: Figures) => string) => (r.figures ? show(
 function screenColumns(withPace: boolean): Column<ScreenRow>[] {
   const cols: Column<ScreenRow>[] = [
     { header: "Runtime", value: (r) => r.key },
-    { header: "Requests", value: (r) => blank(r, (f) => String(f.requests)), align: "right" },
+    // In a narrow terminal the counts go first: spend, pace, hit rate and tax stay.
+    { header: "Requests", value: (r) => blank(r, (f) => String(f.requests)), align: "right", hideOrder: 3 },
     {
       header: "Tokens",
       value: (r) => blank(r, (f) => fmtTokens(f.inputTokens + f.cacheWriteTokens + f.cacheReadTokens + f.outputTokens)),
       align: "right",
+      hideOrder: 1,
     },
     { header: "Cost", value: (r) => blank(r, (f) => spend(f.costUsd, f.knownCostUsd)), align: "right" },
   ];
@@ -98,6 +100,7 @@ function screenColumns(withPace: boolean): Column<ScreenRow>[] {
         header: "Tokens/min",
         value: (r) => rate(r, (p) => (p.tokensPerMinute === null ? "–" : fmtTokens(p.tokensPerMinute))),
         align: "right",
+        hideOrder: 2,
       },
       {
         header: "At block end",
