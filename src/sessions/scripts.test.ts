@@ -1,12 +1,14 @@
 /** record.sh and notify.sh run by the real `sh`, with the JSON Claude Code and Codex hand them (Claude Code's state rules included). */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "vitest";
-import { tempDir } from "../../test/helpers.js";
+import { pathToFileURL } from "node:url";
+import { ROOT, tempDir } from "../../test/helpers.js";
 import { removeTmuxSocket } from "../../test/sessions.js";
 import { shellQuote } from "../core/shell.js";
 import { claudeSession } from "../runtimes/claude/session.js";
+import * as scripts from "./scripts.js";
 import { recordScript, writeSessionScripts } from "./scripts.js";
 import { readEvents } from "./state.js";
 
@@ -61,6 +63,43 @@ test("record.sh appends events and notifies once per change to needs-input", asy
   ]);
   expect(events.every((e) => e.t > 1_600_000_000_000)).toBe(true);
 });
+
+/** Two observers (`ps` and the board) in their own processes, seeing the same prompt at the same instant. */
+async function observers(dir: string, since: number, count = 2): Promise<void> {
+  const at = Date.now() + 1500;
+  const module = pathToFileURL(path.join(ROOT, "src", "sessions", "scripts.ts")).href;
+  const code = `import { notifyNeedsInput } from ${JSON.stringify(module)};
+while (Date.now() < ${at});
+notifyNeedsInput(${JSON.stringify(dir)}, ${since});`;
+  const runs = Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += String(d)));
+    return new Promise<void>((resolve, reject) => child.on("close", (c) => (c === 0 ? resolve() : reject(new Error(stderr)))));
+  });
+  await Promise.all(runs);
+}
+
+test(
+  "a screen-read prompt notifies once per prompt: again after working, once with concurrent observers",
+  { timeout: 30_000 },
+  async () => {
+    const { dir, notified } = setup(`echo "$QUARTET_DETAIL" >> LOG`);
+    await observers(dir, 1000);
+    expect(await notified(1)).toBe("screen\n");
+    // The screen goes back to working (the approval was answered), then a second approval in the same turn.
+    scripts.recordScreenState(dir, "working");
+    await observers(dir, 2000);
+    expect(await notified(2)).toBe("screen\nscreen\n");
+    // The same prompt seen again (an observer that read the row before the update) does not notify twice.
+    await observers(dir, 2000, 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await notified(2)).toBe("screen\nscreen\n");
+  },
+);
 
 test("record.sh keeps quotes out of the event line", () => {
   const { dir, record } = setup("true");

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { SessionSettings } from "./settings.js";
 import { privateDir } from "../core/files.js";
-import { shellQuote } from "../core/shell.js";
+import { shellQuote, shJsonField } from "../core/shell.js";
 
 /**
  * `record.sh SOURCE EVENT STATE [SID] [DETAIL]`. STATE is a session state, empty for none, or a rule the
@@ -27,7 +27,7 @@ state=$3
 safe() { printf '%s' "$1" | tr -cd 'A-Za-z0-9_.:-' | cut -c1-120; }
 sid=$(safe "$4")
 detail=$(safe "$5")
-field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([A-Za-z0-9_.:-]*\)\".*/\1/p" | head -n 1; }
+${shJsonField()}
 case "$state" in
 ${stateRules}
   *) cat >/dev/null ;;
@@ -88,22 +88,49 @@ function notifySource(o: { name: string; runtime: string; tmuxSocket: string; no
 
 /**
  * Tells the person, as record.sh does for a hook, that a session whose screen shows a prompt now waits for
- * them (Codex reports no event for its approval prompt). record.sh's `state` file is shared, so a hook that
- * reports the same prompt afterwards does not notify twice.
+ * them (Codex reports no event for its approval prompt). `since` is when the state before the prompt began
+ * (the row's stateSince): one prompt, however many observers (`ps`, the board) see it at once, notifies once,
+ * through a marker file created with O_EXCL for that time; a later prompt, after the screen showed working
+ * again (recordScreenState), has a later time and notifies again. record.sh's `state` file is shared, so a
+ * hook that reports the same prompt afterwards does not notify twice, nor does this after a hook's report.
  */
-export function notifyNeedsInput(stateDir: string): void {
-  const stateFile = path.join(stateDir, "state");
-  let previous = "";
+export function notifyNeedsInput(stateDir: string, since: number): void {
+  if (readState(stateDir) === "needs-input") return;
+  const markers = path.join(stateDir, "notified");
   try {
-    previous = fs.readFileSync(stateFile, "utf8");
-  } catch {
-    // No event yet.
+    fs.mkdirSync(markers, { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(path.join(markers, `needs-input-${Math.trunc(since)}`), "wx"));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return; // another observer told the person
+    throw e;
   }
-  if (previous === "needs-input") return;
-  fs.writeFileSync(stateFile, "needs-input");
+  writeState(stateDir, "needs-input");
   const child = spawn("sh", [notifyScript(stateDir), "screen"], { detached: true, stdio: "ignore" });
   child.on("error", () => undefined); // sh missing: nothing to tell, as record.sh would fail the same way
   child.unref();
+}
+
+/**
+ * Records a state read from the screen (working, idle) in record.sh's `state` file, as a hook's event would
+ * be: after an answered prompt the file no longer says needs-input, so the next prompt is news.
+ */
+export function recordScreenState(stateDir: string, state: string): void {
+  if (state !== "needs-input" && readState(stateDir) !== state) writeState(stateDir, state);
+}
+
+function readState(stateDir: string): string {
+  try {
+    return fs.readFileSync(path.join(stateDir, "state"), "utf8");
+  } catch {
+    return ""; // No event yet.
+  }
+}
+
+/** Written whole (a temp file renamed over it), so record.sh never reads half a state. */
+function writeState(stateDir: string, state: string): void {
+  const temp = path.join(stateDir, `.state-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  fs.writeFileSync(temp, state);
+  fs.renameSync(temp, path.join(stateDir, "state"));
 }
 
 /** Writes record.sh (with the runtime's `stateRules`) and notify.sh into a new session's state folder. */

@@ -31,7 +31,7 @@ import {
 } from "./git.js";
 import { writeLauncher } from "./launcher.js";
 import type { Registry, SessionRow } from "./registry.js";
-import { notifyNeedsInput, recordScript, writeSessionScripts } from "./scripts.js";
+import { notifyNeedsInput, recordScreenState, recordScript, writeSessionScripts } from "./scripts.js";
 import { sessionSettings } from "./settings.js";
 import { appendEvent, confidenceOf, eventsFile, foldEvents, readEvents, type Observed } from "./state.js";
 import type { PaneStatus, Tmux } from "./tmux.js";
@@ -503,14 +503,17 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
     // so does one read in the moment after the report, which may not be redrawn yet.
     const reported = confidenceOf(o.source) === "high";
     if (guess && guess !== "exited" && !(reported && (guess === o.state || Date.now() - o.since < 1000))) {
-      if (guess === "needs-input" && o.state !== "needs-input") notifyNeedsInput(row.stateDir);
+      if (guess === "needs-input" && o.state !== "needs-input") notifyNeedsInput(row.stateDir, o.since);
+      else if (guess !== o.state) recordScreenState(row.stateDir, guess);
       o = { ...o, state: guess, since: guess === o.state ? o.since : Date.now(), source: "screen", detail: null };
     }
   } else if (driver && o.state !== "idle" && Date.now() - o.since > envMs(ctx.env, "QUARTET_SCREEN_STALE_MS", 15_000)) {
     // Some ends of a turn send no event (Claude Code fires no Stop when the person interrupts with Esc).
     // A state that has not moved for a while and a screen that plainly shows the prompt say it is idle.
-    if (driver.screen(ctx.tmux().capture(pane.paneId)) === "idle")
+    if (driver.screen(ctx.tmux().capture(pane.paneId)) === "idle") {
+      recordScreenState(row.stateDir, "idle");
       o = { ...o, state: "idle", since: Date.now(), source: "screen", detail: null };
+    }
   }
   // Looked for while the runtime may still create it; an ended session is not searched for on every look.
   if (!o.runtimeSessionId && driver?.discoverSessionId && o.state !== "exited") {

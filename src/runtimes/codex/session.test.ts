@@ -20,6 +20,29 @@ test("the person's own notify is read from config.toml: strings of both kinds, o
   expect(notifyFromToml('notify = ["unterminated')).toBeNull();
 });
 
+test("notify input Codex rejects is unreadable, never guessed: a triple-quoted string, a missing comma", () => {
+  expect(notifyFromToml('notify = """multi"""')).toBeNull();
+  expect(notifyFromToml('notify = ["a" "b"]')).toBeNull();
+  expect(notifyFromToml('notify = ["a", 1]')).toBeNull();
+  // Valid TOML is read as TOML reads it: a multi-line basic string in the array is one string.
+  expect(notifyFromToml('notify = ["""multi"""]')).toEqual(["multi"]);
+});
+
+test("an empty notify is none: the payload is never run as a command", () => {
+  const { stateDir } = setup("notify = []\n");
+  const script = path.join(stateDir, "codex-notify.sh");
+  expect(fs.readFileSync(script, "utf8")).not.toMatch(/^\s*"\$payload"/m);
+  // A program named exactly as the payload, on PATH: a line running "$payload" as the command word would run it.
+  const bin = tempDir();
+  const marker = path.join(tempDir(), "ran");
+  const payload = JSON.stringify({ type: "agent-turn-complete", "thread-id": "t", "input-messages": ["$(touch x)"] });
+  fs.writeFileSync(path.join(bin, payload), `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
+  const r = spawnSync("sh", [script, payload], { env: { PATH: `${bin}:${process.env.PATH}`, CODEX_HOME: tempDir() }, encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  spawnSync("sleep", ["0.3"]);
+  expect(fs.existsSync(marker)).toBe(false);
+});
+
 function setup(config: string | null) {
   const codexHome = tempDir();
   if (config !== null) fs.writeFileSync(path.join(codexHome, "config.toml"), config);
@@ -72,6 +95,8 @@ test("notify is set for the session only, runs the person's own program, and cou
 
 test("a notify setting quartet cannot read stops the start instead of being dropped", () => {
   expect(() => setup('notify = ["a", b]')).toThrow(/cannot read the notify setting/);
+  expect(() => setup('model = "o3"\nnotify = ["a" "b"]\n')).toThrow(/config\.toml:2\b/);
+  expect(() => setup('model = "o3"\n\nnotify = """multi"""\n')).toThrow(/config\.toml:3\b/);
   expect(fs.readdirSync(setup(null).stateDir)).toContain("codex-notify.sh");
 });
 
@@ -99,11 +124,54 @@ test("the thread id is found in the rollouts by folder and start time, the perso
   meta("before", "/w", -3_600_000);
   meta("sub", "/w", 1000, "subagent");
   meta("main", "/w", 2000);
-  meta("later", "/w", 30_000);
   meta("elsewhere", "/x", 500);
   const env = lookupEnv({ home });
   expect(codexSession.discoverSessionId!({ workdir: "/w", since, env })).toBe("main");
   expect(codexSession.discoverSessionId!({ workdir: "/nowhere", since, env })).toBeNull();
+});
+
+function rolloutDay(codexHomeDir: string, since: number) {
+  const d = new Date(since);
+  const day = path.join(
+    codexHomeDir,
+    "sessions",
+    String(d.getFullYear()),
+    String(d.getMonth() + 1).padStart(2, "0"),
+    String(d.getDate()).padStart(2, "0"),
+  );
+  fs.mkdirSync(day, { recursive: true });
+  return (id: string, cwd: string, timestamp: string | undefined) => {
+    const payload = { id, cwd, ...(timestamp !== undefined ? { timestamp } : {}), thread_source: "user" };
+    fs.writeFileSync(path.join(day, `rollout-${id}.jsonl`), `${JSON.stringify({ type: "session_meta", payload })}\n`);
+  };
+}
+
+test("thread discovery compares real folders, and skips a rollout without a time", () => {
+  const home = tempDir();
+  const since = Date.now() - 60_000;
+  const real = fs.realpathSync(tempDir());
+  const link = path.join(tempDir(), "link");
+  fs.symlinkSync(real, link);
+  const meta = rolloutDay(home, since);
+  meta("no-time", real, undefined);
+  const env = { HOME: "/nowhere", CODEX_HOME: home } as const;
+  const discover = (workdir: string) => codexSession.discoverSessionId!({ workdir, since, env: lookupEnv({ env }) });
+  expect(discover(link)).toBeNull();
+  expect(discover(real)).toBeNull();
+  meta("main", real, new Date(since + 2000).toISOString());
+  // The session was started in the symlinked folder; Codex records the real one.
+  expect(discover(link)).toBe("main");
+  expect(discover(path.join(tempDir(), "gone"))).toBeNull();
+});
+
+test("thread discovery does not guess between two threads started in the folder after the session", () => {
+  const home = tempDir();
+  const since = Date.now() - 60_000;
+  const meta = rolloutDay(home, since);
+  const env = { HOME: "/nowhere", CODEX_HOME: home } as const;
+  meta("mine", "/w", new Date(since + 1000).toISOString());
+  meta("theirs", "/w", new Date(since + 1500).toISOString());
+  expect(codexSession.discoverSessionId!({ workdir: "/w", since, env: lookupEnv({ env }) })).toBeNull();
 });
 
 test("the 0.169 screens: approval, working, idle", () => {

@@ -17,7 +17,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../core/errors.js";
 import type { LookupEnv } from "../../core/paths.js";
-import { shellQuote } from "../../core/shell.js";
+import { shellQuote, shJsonField } from "../../core/shell.js";
 import type { SessionState } from "../../contract/session-state.js";
 import type { SessionDriver, SessionLaunch } from "../types.js";
 import { codexHome } from "./logs.js";
@@ -29,18 +29,19 @@ import { codexConfigFile, readUserNotify } from "./user-notify.js";
  * with one count. Its JSON is read with sed (the thread id and type are plain tokens; the person's text in
  * it is JSON-escaped, so it cannot fake a key), and record.sh gets no stdin (Codex's may be the terminal).
  */
-function notifySource(o: { recordScript: string; userNotify: string[] | null }): string {
+function codexNotifySource(o: { recordScript: string; userNotify: string[] | null }): string {
   return [
     "#!/bin/sh",
     "# Written by quartet for one Codex session: Codex runs it (notify) with its event's JSON as the last argument.",
     "payload=$1",
-    ...(o.userNotify
+    // An empty notify is no program (as Codex treats it): never a line whose command word is the payload.
+    ...(o.userNotify && o.userNotify.length > 0
       ? [
           "# The person's own notify program from their config.toml, as Codex would have run it.",
           `${o.userNotify.map(shellQuote).join(" ")} "$payload" </dev/null >/dev/null 2>&1 &`,
         ]
       : []),
-    `field() { printf '%s' "$payload" | sed -n "s/.*\\"$1\\"[[:space:]]*:[[:space:]]*\\"\\([A-Za-z0-9_.:-]*\\)\\".*/\\1/p" | head -n 1; }`,
+    shJsonField(`printf '%s' "$payload"`),
     "type=$(field type)",
     "thread=$(field thread-id)",
     'set -- "${CODEX_HOME:-$HOME/.codex}"/sessions/*/*/*/rollout-*-"$thread".jsonl',
@@ -58,9 +59,11 @@ function notifyOverride(o: SessionLaunch): string {
   const config = codexConfigFile(o.env);
   const user = readUserNotify(config);
   if (user.kind === "unreadable")
-    throw new UsageError(`cannot read the notify setting in ${user.file}; quartet runs it for the session and will not drop it`);
+    throw new UsageError(
+      `cannot read the notify setting in ${user.file}${user.line !== null ? `:${user.line}` : ""} (${user.reason}); quartet runs it for the session and will not drop it`,
+    );
   const script = path.join(o.stateDir, "codex-notify.sh");
-  fs.writeFileSync(script, notifySource({ recordScript: o.recordScript, userNotify: user.kind === "argv" ? user.argv : null }), {
+  fs.writeFileSync(script, codexNotifySource({ recordScript: o.recordScript, userNotify: user.kind === "argv" ? user.argv : null }), {
     mode: 0o700,
   });
   // A TOML array of basic strings; JSON's string escapes are valid TOML. Only quartet's own path is in it.
@@ -121,13 +124,25 @@ function firstLine(file: string): string | null {
   }
 }
 
+/** The folder with its symlinks resolved, as Codex records its cwd; the path as given when it is gone. */
+function realFolder(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
 /**
- * The thread Codex started in this folder after the session began: the earliest rollout (under the day
- * folders since the start) whose session_meta names the folder and was started by the person, not a subagent.
+ * The thread Codex started in this folder after the session began: the rollout (under the day folders since
+ * the start) whose session_meta names the folder (both real paths) and was started by the person, not a
+ * subagent. Two such threads (two sessions in one folder, or a second thread before this one was found) are
+ * not guessed between: the id stays unknown until Codex's notify reports it (that report wins anyway).
  */
 function discoverSessionId(o: { workdir: string; since: number; env: LookupEnv }): string | null {
   const sessions = path.join(codexHome(o.env).path, "sessions");
-  let best: { id: string; at: number } | null = null;
+  const workdir = realFolder(o.workdir);
+  const found = new Set<string>();
   for (let day = o.since - 86_400_000; day <= Date.now() + 86_400_000; day += 86_400_000) {
     const d = new Date(day);
     const dir = path.join(
@@ -152,15 +167,15 @@ function discoverSessionId(o: { workdir: string; since: number; env: LookupEnv }
         } | null;
         const p = meta?.type === "session_meta" ? meta.payload : undefined;
         const at = typeof p?.timestamp === "string" ? Date.parse(p.timestamp) : NaN;
-        if (!p || typeof p.id !== "string" || p.cwd !== o.workdir || at < o.since - 5000) continue;
+        if (!p || typeof p.id !== "string" || typeof p.cwd !== "string" || Number.isNaN(at) || at < o.since - 5000) continue;
         if (p.thread_source !== undefined && p.thread_source !== "user") continue;
-        if (!best || at < best.at) best = { id: p.id, at };
+        if (realFolder(p.cwd) === workdir) found.add(p.id);
       } catch {
         // A rollout being written or unreadable: looked at again on the next observation.
       }
     }
   }
-  return best?.id ?? null;
+  return found.size === 1 ? [...found][0]! : null;
 }
 
 export const codexSession: SessionDriver = {
