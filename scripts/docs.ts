@@ -6,8 +6,9 @@ import { buildProgram } from "../src/cli/main.js";
 import { commandReference } from "../src/cli/reference.js";
 import { withFidelityTable } from "../src/workflow/fidelity-table.js";
 import { fidelityDeclarations } from "../src/workflow/port.js";
+import { RUNTIMES } from "../src/runtimes/registry.js";
 
 const docs = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "docs");
 fs.writeFileSync(path.join(docs, "commands.md"), commandReference(await buildProgram()));
 const port = path.join(docs, "port.md");
-fs.writeFileSync(port, withFidelityTable(fs.readFileSync(port, "utf8"), await fidelityDeclarations()));
+fs.writeFileSync(port, withFidelityTable(fs.readFileSync(port, "utf8"), await fidelityDeclarations([...RUNTIMES.values()])));

@@ -16,9 +16,10 @@ import path from "node:path";
 import { findBinary } from "../src/core/binaries.js";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { parseScenario, startLabEndpoint } from "../src/lab/lab.js";
-import { ASSET_KINDS, type AssetKind, type Workflow, type WorkflowRuntime } from "../src/workflow/ir.js";
-import type { Loss } from "../src/workflow/outputs.js";
+import { ASSET_KINDS, type AssetKind, type Workflow, type WorkflowRuntime } from "../src/contract/workflow/ir.js";
+import type { Loss } from "../src/contract/workflow/outputs.js";
 import { assetsOf, port, workflowAdapter, type PortPlace } from "../src/workflow/port.js";
+import { RUNTIMES } from "../src/runtimes/registry.js";
 import { portSettings } from "../src/workflow/settings.js";
 import { portStatus } from "../src/workflow/status.js";
 
@@ -58,11 +59,21 @@ function place(root: string): PortPlace {
 }
 
 async function doPort(root: string, a: WorkflowRuntime, b: WorkflowRuntime, dryRun: boolean) {
-  return port({ ...place(root), from: a, to: b, only: [...ASSET_KINDS], settings: portSettings({ config: {} }), force: true, dryRun });
+  return port({
+    ...place(root),
+    runtimes: [...RUNTIMES.values()],
+    from: a,
+    to: b,
+    only: [...ASSET_KINDS],
+    settings: portSettings({ config: {} }),
+    force: true,
+    dryRun,
+  });
 }
 
 async function read(root: string, runtime: WorkflowRuntime): Promise<Workflow> {
-  return (await workflowAdapter(runtime)).read({ ...place(root), only: [...ASSET_KINDS] }).workflow;
+  return (await workflowAdapter({ runtimes: [...RUNTIMES.values()], id: runtime })).read({ ...place(root), only: [...ASSET_KINDS] })
+    .workflow;
 }
 
 /** Runs a binary with its output into a file: OpenCode exits before a pipe has taken all of a large output. */
@@ -206,7 +217,12 @@ if (!loaded.ok) console.log(`    ${loaded.note.replaceAll("\n", "\n    ")}`);
 if (missingAgents.length) console.log(`    agents not loaded: ${missingAgents.slice(0, 10).join(", ")}`);
 if (missingCommands.length) console.log(`    commands not loaded: ${missingCommands.slice(0, 10).join(", ")}`);
 
-const status = await portStatus({ ...place(root), only: [...ASSET_KINDS], settings: portSettings({ config: {} }) });
+const status = await portStatus({
+  ...place(root),
+  runtimes: [...RUNTIMES.values()],
+  only: [...ASSET_KINDS],
+  settings: portSettings({ config: {} }),
+});
 const drift = status.assets.filter((a) => a.state !== "in sync" && a.state !== "not portable");
 console.log(`  status: ${status.assets.length - drift.length}/${status.assets.length} in sync`);
 for (const d of drift.slice(0, 10)) console.log(`    ${d.state}: ${d.asset.kind}/${d.asset.name}`);
@@ -217,7 +233,7 @@ for (const f of newFiles.slice(0, 10)) console.log(`    ${path.relative(root, f.
 
 const again = path.join(scratch, "round-trip");
 fs.cpSync(root, again, { recursive: true });
-for (const f of OWN_FILES[from]) fs.rmSync(path.join(again, f), { recursive: true, force: true });
+for (const f of OWN_FILES[from] ?? []) fs.rmSync(path.join(again, f), { recursive: true, force: true });
 fs.rmSync(path.join(again, ".quartet"), { recursive: true, force: true });
 const returned = await doPort(again, to, from, false);
 const roundTrip = differences(source, await read(again, from));

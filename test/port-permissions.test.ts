@@ -12,9 +12,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { mapLimited } from "../src/core/map-limited.js";
 import { readClaudeWorkflow } from "../src/runtimes/claude/workflow/read.js";
 import { claudeDecision } from "../src/runtimes/claude/workflow/rules.js";
-import { ASSET_KINDS, type PermissionAction } from "../src/workflow/ir.js";
+import { ASSET_KINDS, type PermissionAction } from "../src/contract/workflow/ir.js";
 import { opencodeDecision } from "../src/runtimes/opencode/workflow/rules.js";
 import { port } from "../src/workflow/port.js";
+import { RUNTIMES } from "../src/runtimes/registry.js";
 import { portSettings } from "../src/workflow/settings.js";
 import { fileTempDir, tempDir } from "./helpers.js";
 import { gitInit, opencodeAgent } from "./runtimes.js";
@@ -136,6 +137,7 @@ async function widenings(p: GeneratedProject): Promise<string[]> {
   };
   const result = await port({
     ...place,
+    runtimes: [...RUNTIMES.values()],
     from: "claude",
     to: "opencode",
     only: [...ASSET_KINDS],

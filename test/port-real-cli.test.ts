@@ -13,7 +13,7 @@ import { parseScenario, startLabEndpoint } from "../src/lab/lab.js";
 import type { LabRequest } from "../src/lab/model-session.js";
 import { readClaudeWorkflow } from "../src/runtimes/claude/workflow/read.js";
 import { readOpencodeWorkflow } from "../src/runtimes/opencode/workflow/read.js";
-import { ASSET_KINDS, type PermissionAction } from "../src/workflow/ir.js";
+import { ASSET_KINDS, type PermissionAction } from "../src/contract/workflow/ir.js";
 import { opencodeDecision } from "../src/runtimes/opencode/workflow/rules.js";
 import { fileTempDir, tempDir } from "./helpers.js";
 import { portCli, workflowFixture } from "./port.js";

@@ -8,10 +8,11 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyChanges } from "../src/workflow/apply.js";
-import { losslessBothWays } from "../src/workflow/fidelity.js";
-import { ASSET_KINDS, type AssetKind, type Workflow, type WorkflowRuntime } from "../src/workflow/ir.js";
+import { losslessBothWays } from "../src/contract/workflow/fidelity.js";
+import { ASSET_KINDS, type AssetKind, type Workflow, type WorkflowRuntime } from "../src/contract/workflow/ir.js";
 import { planOutputs } from "../src/workflow/plan.js";
 import { assetsOf, port, workflowAdapter } from "../src/workflow/port.js";
+import { RUNTIMES } from "../src/runtimes/registry.js";
 import { portSettings } from "../src/workflow/settings.js";
 import { tempDir } from "./helpers.js";
 import type { WorkflowAdapter } from "../src/runtimes/types.js";
@@ -19,7 +20,10 @@ import type { WorkflowAdapter } from "../src/runtimes/types.js";
 const settings = { ...portSettings({ config: {} }), skills: "copy" as const };
 const name = fc.stringMatching(/^[a-z][a-z0-9]{1,6}(-[a-z0-9]{1,5})?$/);
 const text = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ,.()'-]{0,40}[A-Za-z0-9.]$/);
-const adapters: Record<Side, WorkflowAdapter> = { claude: await workflowAdapter("claude"), opencode: await workflowAdapter("opencode") };
+const adapters: Record<Side, WorkflowAdapter> = {
+  claude: await workflowAdapter({ runtimes: [...RUNTIMES.values()], id: "claude" }),
+  opencode: await workflowAdapter({ runtimes: [...RUNTIMES.values()], id: "opencode" }),
+};
 type Side = "claude" | "opencode";
 
 const body = fc.array(text, { minLength: 1, maxLength: 3 }).map((lines) => `${lines.join("\n")}\n`);
@@ -151,7 +155,7 @@ function read(runtime: Side, dir: string): Workflow {
  */
 async function portAcross(dir: string, from: WorkflowRuntime, to: WorkflowRuntime): Promise<string> {
   const place = { root: dir, scope: "project" as const, home: dir, configHome: path.join(dir, ".config"), dataDir: tempDir() };
-  await port({ ...place, from, to, only: ASSET_KINDS, settings, force: false, dryRun: false });
+  await port({ ...place, runtimes: [...RUNTIMES.values()], from, to, only: ASSET_KINDS, settings, force: false, dryRun: false });
   const next = tempDir("quartet-roundtrip-");
   const sourceOnly = from === "claude" ? [".claude", "CLAUDE.md", ".mcp.json"] : [".opencode", "opencode.json"];
   fs.cpSync(dir, next, {

@@ -7,8 +7,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ASSET_KINDS, type WorkflowRuntime } from "../src/workflow/ir.js";
+import { ASSET_KINDS, type WorkflowRuntime } from "../src/contract/workflow/ir.js";
 import { port } from "../src/workflow/port.js";
+import { RUNTIMES } from "../src/runtimes/registry.js";
 import { portSettings } from "../src/workflow/settings.js";
 import { tempDir } from "./helpers.js";
 
@@ -84,6 +85,7 @@ async function coverage(from: WorkflowRuntime, file: string, settings: Record<st
   fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
   fs.writeFileSync(path.join(root, file), JSON.stringify(settings, null, 2));
   const result = await port({
+    runtimes: [...RUNTIMES.values()],
     root,
     scope: "project",
     home: root,
@@ -125,7 +127,14 @@ describe("every setting ports or has a loss row", () => {
       configHome: path.join(root, ".config"),
       dataDir: tempDir("quartet-data-"),
     };
-    const common = { ...place, only: [...ASSET_KINDS], settings: portSettings({ config: {} }), force: true, dryRun: true };
+    const common = {
+      ...place,
+      runtimes: [...RUNTIMES.values()],
+      only: [...ASSET_KINDS],
+      settings: portSettings({ config: {} }),
+      force: true,
+      dryRun: true,
+    };
     const toOpencode = await port({ ...common, from: "claude", to: "opencode" });
     const config = toOpencode.plan.files.find((f) => f.file.endsWith("opencode.json"))!;
     expect(JSON.parse(String(config.after)).model).toBe("anthropic/claude-opus-4-8");

@@ -13,7 +13,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RUNTIME_COLORS } from "../src/runtimes/colors.js";
+import { RUNTIMES } from "../src/runtimes/registry.js";
+
+const colorOf = (id: string) => RUNTIMES.get(id)!.color;
 import { chromiumPath } from "./board.js";
 import { fileTempDir, fixtureHome, ROOT, runCli, writeLines, type CliResult } from "./helpers.js";
 import { copyRecordedRuns, recordedRun } from "./lab.js";
@@ -124,7 +126,7 @@ describe("the lab report", () => {
     await open(files.lab);
     expect(await textsOutsideCharts()).toEqual([]);
     for (const runtime of ["claude", "opencode"] as const) {
-      const color = rgb(RUNTIME_COLORS[runtime]);
+      const color = rgb(colorOf(runtime));
       expect(await fills("Cost per runtime", runtime), runtime).toEqual([color]);
       const perRequest = `${runtime}: prompt tokens per request`;
       expect(await fills(perRequest, "cache read"), runtime).toEqual([color]);
@@ -167,8 +169,8 @@ describe("the usage report", () => {
     expect(bars.map((b) => b.day)).toEqual(["2026-11-18", "2026-11-19", "2026-11-24"]);
     for (const b of bars) expect(Math.abs(b.centre - tickX[DAYS.indexOf(b.day)]!), b.day).toBeLessThan(1.5);
     for (const runtime of ["claude", "codex", "opencode"] as const) {
-      expect(await fills("Cost per day by runtime", runtime), runtime).toEqual([rgb(RUNTIME_COLORS[runtime])]);
-      expect(await fills("Cache hit rate per runtime", runtime), runtime).toEqual(expect.arrayContaining([rgb(RUNTIME_COLORS[runtime])]));
+      expect(await fills("Cost per day by runtime", runtime), runtime).toEqual([rgb(colorOf(runtime))]);
+      expect(await fills("Cache hit rate per runtime", runtime), runtime).toEqual(expect.arrayContaining([rgb(colorOf(runtime))]));
     }
     // The hit-rate line breaks over the quiet days: claude's path is two pieces, the 18th–19th and the 24th.
     const claudeLine = await page.locator('svg[aria-label="Cache hit rate per runtime"] path[data-series="claude"]').getAttribute("d");

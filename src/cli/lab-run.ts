@@ -10,7 +10,7 @@ import { renderLabHtml } from "../lab/report-html.js";
 import { reportOf } from "../lab/report.js";
 import { runLab } from "../lab/runner.js";
 import { loadScenario } from "../lab/scenario.js";
-import { runtimesWith, selectRuntimes } from "../runtimes/registry.js";
+import { runtimeColor, runtimesWith, selectRuntimes } from "../runtimes/registry.js";
 import type { Delivery } from "../runtimes/types.js";
 import { labPricing } from "./lab-pricing.js";
 import { addBinOptions, binsGiven } from "./runtime-options.js";
@@ -85,6 +85,6 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
   }).finally(() => progress.stop());
   const report = reportOf(run, pricing);
   process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
-  if (flags.html) writeReportFile(flags.html, renderLabHtml(report));
+  if (flags.html) writeReportFile(flags.html, renderLabHtml({ report, color: runtimeColor }));
   if (report.runtimes.some((r) => !r.completed)) process.exitCode = 1;
 }

@@ -4,14 +4,14 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { LAB_API_KEY } from "../core/lab-key.js";
 import { quartetPaths } from "../core/paths.js";
 import { startEndpoint } from "../lab/endpoint.js";
 import { writeFixtureRepo } from "../lab/fixture-repo.js";
 import { ModelSession } from "../lab/model-session.js";
 import { beginRun, newRunId, runsDir, saveRequests, saveRun, type LabRun } from "../lab/runs.js";
 import { loadScenario } from "../lab/scenario.js";
-import { selectRuntimes } from "../runtimes/registry.js";
+import { ResponsesSession } from "../lab/responses-session.js";
+import { runtimesWith, selectRuntimes } from "../runtimes/registry.js";
 import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
 
 export function registerLabServe(lab: Command): void {
@@ -30,6 +30,15 @@ interface ServeFlags {
   port?: number;
   workspace?: string;
   runtime: string;
+}
+
+/** Each runtime's own lines for pointing it at the endpoint, under its name (aligned, as a table's first column). */
+function pointingLines(endpointUrl: string): string[] {
+  const runtimes = runtimesWith("headless").filter((r) => r.headless!.pointAt);
+  const width = Math.max(...runtimes.map((r) => r.displayName.length)) + 2;
+  return runtimes.flatMap((r) =>
+    r.headless!.pointAt!({ endpointUrl }).map((line, i) => (i === 0 ? `${r.displayName}:`.padEnd(width) : " ".repeat(width)) + line),
+  );
 }
 
 export async function labServeCommand(flags: ServeFlags): Promise<void> {
@@ -59,22 +68,22 @@ export async function labServeCommand(flags: ServeFlags): Promise<void> {
     writeFixtureRepo(scenario.repo, workspace);
   }
   const model = new ModelSession(scenario, workspace);
+  // The same scenario on the OpenAI Responses API (Codex), on the same clock and in the same request list.
+  const responses = new ResponsesSession(scenario, workspace, model.clock, model.requests);
+  const recorded = <T>(reply: T): T => {
+    saveRequests(run, runtime, model.requests);
+    return reply;
+  };
   const endpoint = await startEndpoint({
     port,
-    responder: {
-      reply: (request, context) => {
-        const reply = model.reply(request, context);
-        saveRequests(run, runtime, model.requests);
-        return reply;
-      },
-    },
+    responder: { reply: (request, context) => recorded(model.reply(request, context)) },
+    responses: { reply: (request, context) => recorded(responses.reply(request, context)) },
   });
   process.stdout.write(
     [
       `quartet lab endpoint listening on ${endpoint.url} (scenario ${scenario.name}, recording to ${run.dir})`,
       `Workspace: ${workspace}${flags.workspace ? "" : " (a fresh copy of the scenario's repository: run the runtime there)"}`,
-      `Claude Code: ANTHROPIC_BASE_URL=${endpoint.url} ANTHROPIC_API_KEY=${LAB_API_KEY} claude -p "…"`,
-      `OpenCode:    {"provider":{"anthropic":{"options":{"baseURL":"${endpoint.url}/v1","apiKey":"${LAB_API_KEY}"}}}} in opencode.json`,
+      ...pointingLines(endpoint.url),
       "Stop with Ctrl-C; then: quartet lab show last",
       "",
     ].join("\n"),

@@ -6,6 +6,7 @@ import { quartetPaths } from "../core/paths.js";
 import type { LabRequest } from "../lab/model-session.js";
 import { renderLabText } from "../lab/render.js";
 import { renderLabHtml } from "../lab/report-html.js";
+import { runtimeColor } from "../runtimes/registry.js";
 import { reportOf } from "../lab/report.js";
 import { loadRequests, loadRun, type LabRun } from "../lab/runs.js";
 import { requestBlocks } from "../prefix/request-blocks.js";
@@ -116,5 +117,5 @@ export async function labShowCommand(id: string, flags: ShowFlags): Promise<void
   const { pricing } = await labPricing();
   const report = reportOf(run, pricing);
   process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
-  if (flags.html) writeReportFile(flags.html, renderLabHtml(report));
+  if (flags.html) writeReportFile(flags.html, renderLabHtml({ report, color: runtimeColor }));
 }

@@ -70,6 +70,14 @@ function endQuietlyOnClosedPipe(): void {
 
 export async function main(argv: string[]): Promise<number> {
   endQuietlyOnClosedPipe();
+  try {
+    // Runtimes kept outside quartet's source, registered before any flag or help is made from the registry.
+    const extra = process.env.QUARTET_EXTRA_RUNTIMES;
+    if (extra) await (await import("../runtimes/registry.js")).registerRuntimeModules(extra);
+  } catch (e) {
+    process.stderr.write(`${colors.red("error:")} QUARTET_EXTRA_RUNTIMES: ${terminalSafe(errorMessage(e))}\n`);
+    return 2;
+  }
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);

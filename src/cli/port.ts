@@ -4,8 +4,9 @@ import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { renderJson } from "../core/output.js";
 import { lookupEnv, quartetPaths } from "../core/paths.js";
-import { ASSET_KINDS, AssetKind, type Diagnostic, type WorkflowRuntime } from "../workflow/ir.js";
-import { assetId, outputTarget } from "../workflow/outputs.js";
+import { ASSET_KINDS, AssetKind, type Diagnostic, type WorkflowRuntime } from "../contract/workflow/ir.js";
+import { assetId, outputTarget } from "../contract/workflow/outputs.js";
+import { RUNTIMES } from "../runtimes/registry.js";
 import { port, workflowRuntimes, type PortPlace } from "../workflow/port.js";
 import { displayPath, maskSecrets, renderDiagnostics, renderLosses, renderPlan, renderStatus, summaryLine } from "../workflow/render.js";
 import { portSettings, readProjectConfig } from "../workflow/settings.js";
@@ -24,14 +25,16 @@ interface PortFlags {
   skills?: string;
 }
 
+/** The runtimes a port moves between: cli/ is where the registry is handed to the workflow layer. */
+const runtimes = () => [...RUNTIMES.values()];
+
 export function registerPort(program: Command): void {
+  const ids = workflowRuntimes(runtimes()).join(", ");
   program
     .command("port")
-    .description(
-      `move a workflow between runtimes (${workflowRuntimes().join(", ")}; e.g. \`port claude codex\`), or compare them (\`port status\`, \`port check\`)`,
-    )
-    .argument("<from>", `${workflowRuntimes().join(", ")}; or \`status\` / \`check\``)
-    .argument("[to]", workflowRuntimes().join(", "))
+    .description(`move a workflow between runtimes (${ids}; e.g. \`port claude codex\`), or compare them (\`port status\`, \`port check\`)`)
+    .argument("<from>", `${ids}; or \`status\` / \`check\``)
+    .argument("[to]", ids)
     .option("--dir <dir>", "the project folder (default: the current folder)")
     .option("--global", "your user-level configuration (~/.claude, ~/.config/opencode, ~/.codex) instead of a project's")
     .option("--home <dir>", "the home folder for --global and ~/ paths (default: $HOME)")
@@ -78,7 +81,7 @@ function settingsFor(flags: PortFlags, root: string, global: boolean) {
 }
 
 function runtimeArg(value: string | undefined, what: string): WorkflowRuntime {
-  const known = workflowRuntimes();
+  const known = workflowRuntimes(runtimes());
   const found = known.find((r) => r === value);
   if (!found) throw new UsageError(`${what} must be one of ${known.join(", ")}${value ? ` (got "${value}")` : ""}`);
   return found;
@@ -89,7 +92,15 @@ async function portCommand(fromArg: string, toArg: string | undefined, flags: Po
   const to = runtimeArg(toArg, "<to>");
   const where = place(flags);
   const settings = settingsFor(flags, where.root, flags.global === true);
-  const result = await port({ ...where, from, to, settings, force: flags.force === true, dryRun: flags.dryRun === true });
+  const result = await port({
+    ...where,
+    runtimes: runtimes(),
+    from,
+    to,
+    settings,
+    force: flags.force === true,
+    dryRun: flags.dryRun === true,
+  });
   const failed = (result.conflicts > 0 && !flags.force && !flags.dryRun) || result.diagnostics.some((d) => d.severity === "error");
   if (flags.json) {
     process.stdout.write(
@@ -130,7 +141,8 @@ function asText(v: string | Buffer | null): string | null {
 
 async function statusCommand(flags: PortFlags, check: boolean): Promise<void> {
   const where = place(flags);
-  const { assets, diagnostics, runtimes } = await portStatus({ ...where, settings: settingsFor(flags, where.root, flags.global === true) });
+  const status = await portStatus({ ...where, runtimes: runtimes(), settings: settingsFor(flags, where.root, flags.global === true) });
+  const { assets, diagnostics } = status;
   const drift = assets.filter((a) => !IN_SYNC.has(a.state));
   if (flags.json) {
     process.stdout.write(
@@ -138,7 +150,7 @@ async function statusCommand(flags: PortFlags, check: boolean): Promise<void> {
         root: where.root,
         scope: where.scope,
         inSync: drift.length === 0,
-        runtimes,
+        runtimes: status.runtimes,
         assets: assets.map((a) => ({ asset: assetId(a.asset), state: a.state, files: a.files.map((f) => displayPath(f, where.root)) })),
         diagnostics,
       }),
@@ -150,7 +162,7 @@ async function statusCommand(flags: PortFlags, check: boolean): Promise<void> {
       out.push(
         drift.length === 0
           ? "In sync."
-          : `Drift: ${drift.length} asset(s) differ between ${runtimes.join(", ")} (run quartet port … to bring them together).`,
+          : `Drift: ${drift.length} asset(s) differ between ${status.runtimes.join(", ")} (run quartet port … to bring them together).`,
       );
     process.stdout.write(`${out.join("\n\n")}\n`);
   }

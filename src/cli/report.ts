@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { Ledger } from "../ledger/ledger.js";
 import { renderHtmlReport } from "../ledger/report-html.js";
+import { runtimeColor } from "../runtimes/registry.js";
 import { nothingToShow, openReport, printWarnings, reportFlags, reportWarnings, type ReportFlags } from "./context.js";
 import { writeReportFile } from "./report-file.js";
 
@@ -27,6 +28,7 @@ export async function reportCommand(flags: ReportFlags & { html: string }): Prom
     tz: ctx.tz,
     generatedAt: new Date(),
     warnings,
+    color: runtimeColor,
     ...(note ? { noDataNote: note } : {}),
   });
   writeReportFile(flags.html, html);

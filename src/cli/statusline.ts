@@ -108,6 +108,7 @@ async function readSession(db: Db, env: LookupEnv, flags: StatuslineFlags, sessi
   const sessionOnly: RuntimeAdapter = {
     id: "claude",
     displayName: "Claude Code",
+    color: "#d97757", // Claude Code's; unused here (the status line draws no chart)
     logs: { discover: () => ({ sources, looked: [], warnings: [] }) },
   };
   await Ledger.ingest({ db, env, pricing, runtimes: [sessionOnly], skipIfBusy: true, snapshot: true });

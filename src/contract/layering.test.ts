@@ -20,8 +20,8 @@ const LAYERS = ["ledger", "lab", "sessions", "review", "prefix", "workflow", "ga
 const CONTRACT = ["runtimes/types.ts", "runtimes/log-parsers.ts"];
 
 /**
- * A file's place in the layout, by its path relative to src/. Any other file beside the registry is a table
- * with a row per runtime (runtimes/colors.ts), which knows every runtime as the registry does.
+ * A file's place in the layout, by its path relative to src/. Any other file beside the registry (directly in
+ * runtimes/) would be a table with a row per runtime, which knows every runtime as the registry does.
  */
 function kind(file: string): "contract" | "registry" | "runtime" | "layer" | "cli" | "core" | "other" {
   const parts = file.split("/");
@@ -33,38 +33,10 @@ function kind(file: string): "contract" | "registry" | "runtime" | "layer" | "cl
 }
 
 /**
- * Edges still to be cut, each named so this list says exactly what is left (issue 14, item 1). The workflow
- * side (its IR moving below the contract, `port` receiving the registry) is being reworked separately:
- * delete an entry once its edges are gone; an entry that matches nothing fails the test, so the list
- * cannot go stale.
+ * Edges allowed against the rules for now, each named so this list says exactly what is left: empty since
+ * issue 14's item 1 was done. An entry that matches nothing fails the test, so the list cannot go stale.
  */
-const PENDING: { why: string; from: RegExp; to: RegExp }[] = [
-  {
-    why: "issue 14: the HTML reports take each runtime's colour from runtimes/colors.ts, a table of every runtime; it belongs on the adapter, handed in by the CLI",
-    from: /^(ledger|lab)\/report-html\.ts$/,
-    to: /^runtimes\/colors\.ts$/,
-  },
-  {
-    why: "issue 14: the contract's WorkflowAdapter still speaks the workflow layer's IR (workflow/ir, fidelity, outputs, settings)",
-    from: /^runtimes\/types\.ts$/,
-    to: /^workflow\//,
-  },
-  {
-    why: "issue 14: workflow/port.ts looks runtimes up in the registry instead of receiving them from cli/port.ts",
-    from: /^workflow\//,
-    to: /^runtimes\/registry\.ts$/,
-  },
-  {
-    why: "issue 14: each runtime's workflow reader/writer builds on the workflow layer's shared helpers and IR",
-    from: /^runtimes\/[^/]+\/workflow\//,
-    to: /^workflow\//,
-  },
-  {
-    why: "issue 14: Claude Code's workflow writer borrows OpenCode's file-reference table (runtimes/opencode/workflow/file-refs)",
-    from: /^runtimes\/claude\/workflow\//,
-    to: /^runtimes\/opencode\/workflow\//,
-  },
-];
+const PENDING: { why: string; from: RegExp; to: RegExp }[] = [];
 
 interface Edge {
   from: string;

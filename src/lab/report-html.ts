@@ -5,11 +5,11 @@
  */
 import { fmtPercent, fmtTokens, fmtUsd } from "../core/output.js";
 import { escapeHtml, horizontalBars, mixColor, stackedBars } from "../core/svg-chart.js";
-import { runtimeColor } from "../runtimes/colors.js";
 import { ESTIMATE_NOTE } from "./render.js";
 import type { LabReport, RuntimeSummary } from "./report.js";
 
-export function renderLabHtml(report: LabReport): string {
+/** `color`: the colour each runtime is drawn in (the adapter's own, handed in by the CLI). */
+export function renderLabHtml({ report, color: runtimeColor }: { report: LabReport; color: (runtime: string) => string }): string {
   const r = report.run;
   const cost = horizontalBars({
     label: "Cost per runtime",
@@ -44,7 +44,7 @@ th,td{padding:.3rem .5rem;border-bottom:1px solid #eee;text-align:left}td.n{text
 <ul>${report.runtimes.map((s) => `<li>${escapeHtml(s.explanation)}</li>`).join("")}</ul>
 <h2>Prompt tokens per request</h2>
 <p class="note">Each bar is one request's prompt: the part read from the cache, the part written to it, and the uncached input. Every runtime is drawn on the same scale. A tall write after a run of reads is a cache break (listed below).</p>
-${perRequestCharts(report.runtimes)}
+${perRequestCharts(report.runtimes, runtimeColor)}
 <h2>Cache breaks</h2>${breaks ? `<ul>${breaks}</ul>` : "<p>No cache breaks.</p>"}
 </body></html>
 `;
@@ -54,7 +54,7 @@ ${perRequestCharts(report.runtimes)}
  * One stacked-bar chart per runtime, x = request number, on one shared y scale. The three parts are tints of
  * the runtime's colour: the read in the colour itself, the costly write darker, the uncached input lighter.
  */
-function perRequestCharts(runtimes: readonly RuntimeSummary[]): string {
+function perRequestCharts(runtimes: readonly RuntimeSummary[], runtimeColor: (runtime: string) => string): string {
   const prompt = (q: RuntimeSummary["perRequest"][number]) => q.cacheReadTokens + q.cacheWriteTokens + q.uncachedInputTokens;
   const yMax = Math.max(0, ...runtimes.flatMap((s) => s.perRequest.map(prompt)));
   return runtimes

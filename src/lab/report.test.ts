@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { buildPricing } from "../core/pricing.js";
-import { RUNTIME_COLORS } from "../runtimes/colors.js";
+import { RUNTIMES, runtimeColor } from "../runtimes/registry.js";
 import { FIXTURES } from "../../test/helpers.js";
 import { recordedRun } from "../../test/lab.js";
 import type { LabRequest } from "./model-session.js";
@@ -133,7 +133,7 @@ describe("the report for people", () => {
       "system[2]: `git status` section of the system prompt changed; 10.4k tokens not read from cache, $0.04 of cache tax",
     );
     expect(text).toContain(`fix: ${explore.runtimes[0]!.breaks[0]!.hint}`);
-    const html = renderLabHtml(explore);
+    const html = renderLabHtml({ report: explore, color: runtimeColor });
     expect(html).toContain("<th>Cache tax</th>");
     expect(html).toContain("<code>system[2]</code> `git status` section of the system prompt changed");
     expect(html).toContain("Fix: Claude Code snapshots `git status`");
@@ -156,12 +156,12 @@ describe("the report for people", () => {
   });
 
   it("draws one chart of prompt tokens per request for each runtime, in the runtime's colour", () => {
-    const html = renderLabHtml(report("explore"));
+    const html = renderLabHtml({ report: report("explore"), color: runtimeColor });
     for (const [id, requests] of [
       ["claude", 16],
       ["opencode", 17],
     ] as const) {
-      const color = RUNTIME_COLORS[id];
+      const color = RUNTIMES.get(id)!.color;
       const chart = new RegExp(`<svg [^>]*aria-label="${id}: prompt tokens per request"[\\s\\S]*?</svg>`).exec(html)?.[0];
       expect(chart, id).toBeDefined();
       expect(chart!.match(/class="x-tick"/g), id).toHaveLength(requests);

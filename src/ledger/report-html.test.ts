@@ -8,6 +8,7 @@ import { tempDir, writeLines } from "../../test/helpers.js";
 import { testLedger } from "../../test/ledger.js";
 import { parseDateBound } from "../core/time.js";
 import { describeScope, renderHtmlReport } from "./report-html.js";
+import { runtimeColor } from "../runtimes/registry.js";
 import type { Filters } from "./query.js";
 
 async function ledgerWith(days: readonly string[]) {
@@ -35,6 +36,7 @@ const render = (db: Awaited<ReturnType<typeof ledgerWith>>, filters: Filters = {
     tz: "UTC",
     generatedAt: new Date("2026-11-30T00:00:00Z"),
     warnings: [],
+    color: runtimeColor,
     ...(noDataNote ? { noDataNote } : {}),
   });
 

@@ -12,7 +12,6 @@ import { fmtInt, fmtPercent, fmtTokens, fmtUsd, plural } from "../core/output.js
 import { escapeHtml, horizontalBars, lineChart, stackedBars, type Series } from "../core/svg-chart.js";
 import { axisUnit, calendarAxis, type AxisUnit } from "../core/time-axis.js";
 import { dayKey } from "../core/time.js";
-import { runtimeColor } from "../runtimes/colors.js";
 import { CAUSE_LABEL } from "./cache-analytics.js";
 import { cacheSessions, taxByCause, totals, usageBreakdown, type Figures, type Filters } from "./query.js";
 
@@ -23,6 +22,8 @@ export interface ReportInput {
   generatedAt: Date;
   warnings: readonly Warning[];
   topSessions?: number;
+  /** The colour each runtime is drawn in (the adapter's own, handed in by the CLI). */
+  color: (runtime: string) => string;
   /** What to tell the reader when nothing matches (where quartet looked, or what the ledger does hold). */
   noDataNote?: string;
 }
@@ -68,7 +69,7 @@ function usageOverTime(r: ReportInput): OverTime | null {
   };
 }
 
-function timeCharts(t: OverTime): string {
+function timeCharts(t: OverTime, runtimeColor: (runtime: string) => string): string {
   const seriesOf = (pick: (f: Figures) => number | null): Series[] =>
     t.runtimes.map((rt) => ({
       name: rt,
@@ -120,7 +121,7 @@ function figuresSection(r: ReportInput, t: OverTime): string {
   return `<div class="cards">
 ${card("Requests", fmtInt(sum.requests))}${card("Cost (list price)", sum.costUsd === null ? `${fmtUsd(sum.knownCostUsd)}*` : fmtUsd(sum.costUsd))}${card("Cache hit rate", fmtPercent(sum.cacheHitRate))}${card("Cache tax", fmtUsd(sum.knownCacheTaxUsd))}${card("Cache breaks", fmtInt(sum.cacheBreaks))}${card("Prompt tokens", fmtTokens(sum.inputTokens + sum.cacheWriteTokens + sum.cacheReadTokens))}
 </div>
-${timeCharts(t)}
+${timeCharts(t, r.color)}
 <h2>Cache tax by cause</h2>${causes.length > 0 ? causeChart : '<p class="note">No cache shortfalls in this period.</p>'}
 <h2>Sessions that paid the most cache tax</h2>
 <table><thead><tr><th>Session</th><th>Runtime</th><th>Project</th><th>Requests</th><th>Breaks</th><th>Hit rate</th><th>Cost</th><th>Cache tax</th><th>Top cause</th></tr></thead>

@@ -5,17 +5,26 @@
 import type { Warning } from "../core/errors.js";
 import type { LookupEnv } from "../core/paths.js";
 import type { StoreReadContext } from "../contract/log-records.js";
-import type { RuntimeFidelity } from "../workflow/fidelity.js";
-import type { AssetKind, Diagnostic, Scope, Workflow } from "../workflow/ir.js";
-import type { Loss, Output } from "../workflow/outputs.js";
-import type { PortSettings } from "../workflow/settings.js";
+import type { RuntimeFidelity } from "../contract/workflow/fidelity.js";
+import type { AssetKind, Diagnostic, Scope, Workflow } from "../contract/workflow/ir.js";
+import type { Loss, Output } from "../contract/workflow/outputs.js";
+import type { PortSettings } from "../contract/workflow/port-settings.js";
 import type { SessionState } from "../contract/session-state.js";
 
-export type RuntimeId = "claude" | "opencode" | "codex";
+/**
+ * A runtime's name (`claude`, `opencode`, `codex`, or one registered at startup, see registry.ts): open, so a
+ * runtime added outside src/ type-checks; which ids exist is the registry's to say, at run time.
+ */
+export type RuntimeId = string;
 
 export interface RuntimeAdapter {
   id: RuntimeId;
   displayName: string;
+  /**
+   * The colour the runtime is drawn in wherever quartet draws runtimes (the usage report, the lab report): one
+   * runtime, one colour, so a reader who learned it on one chart reads it on the next. A CSS hex colour.
+   */
+  color: string;
   // The optional parts below are the runtime's capabilities: a part is present or it is not (registry.ts's
   // runtimesWith lists the runtimes that have one), so no separate declaration can disagree with them.
   /** Usage logs (Layer 1). */
@@ -181,6 +190,11 @@ export interface HeadlessDriver {
    */
   prepareHome(o: { home: string; userHome: string; clean: boolean }): string[];
   start(o: HeadlessStart): Promise<HeadlessSession>;
+  /**
+   * How a person points this runtime at a running lab endpoint by hand (`quartet lab serve` prints it under the
+   * runtime's name): lines of text, with the lab's dummy key. Absent: the runtime is driven only by `lab run`.
+   */
+  pointAt?(o: { endpointUrl: string }): string[];
 }
 
 export type SourceSpec =

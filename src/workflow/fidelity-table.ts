@@ -3,8 +3,8 @@
  * the documentation cannot drift from the code (`npm run docs` rewrites them; a test fails when the page is
  * out of date).
  */
-import type { Fidelity, RuntimeFidelity } from "./fidelity.js";
-import { ASSET_KINDS } from "./ir.js";
+import type { Fidelity, RuntimeFidelity } from "../contract/workflow/fidelity.js";
+import { ASSET_KINDS } from "../contract/workflow/ir.js";
 
 // prettier-ignore keeps the generated text byte-for-byte what the test compares.
 export const TABLE_START =

@@ -2,12 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../test/helpers.js";
-import { fidelityOf, fieldsOf, losslessBothWays, type RuntimeFidelity } from "./fidelity.js";
+import { fidelityOf, fieldsOf, losslessBothWays, type RuntimeFidelity } from "../contract/workflow/fidelity.js";
 import { withFidelityTable } from "./fidelity-table.js";
-import { ASSET_KINDS } from "./ir.js";
+import { ASSET_KINDS } from "../contract/workflow/ir.js";
 import { fidelityDeclarations } from "./port.js";
+import { RUNTIMES } from "../runtimes/registry.js";
 
-const declarations = await fidelityDeclarations();
+const declarations = await fidelityDeclarations([...RUNTIMES.values()]);
 const by = (id: string) => declarations.find((d) => d.runtime === id)!;
 
 describe("the fidelity declarations", () => {

@@ -11,8 +11,8 @@ import path from "node:path";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
 import { readJsoncFile } from "../core/jsonc-file.js";
-import { WorkflowRuntime, type Scope } from "./ir.js";
-import { sha } from "./outputs.js";
+import { WorkflowRuntime, type Scope } from "../contract/workflow/ir.js";
+import { sha } from "../contract/workflow/outputs.js";
 
 export const LockEntry = z
   .object({

@@ -9,7 +9,16 @@ import fs from "node:fs";
 import { InputError } from "../core/errors.js";
 import { parseJsoncTree } from "../core/jsonc-file.js";
 import { lockKey, type PortLock } from "./lock.js";
-import { canonicalJson, jsonValueAt, outputTarget, sectionContent, setJsonValue, setSection, sha, type Output } from "./outputs.js";
+import {
+  canonicalJson,
+  jsonValueAt,
+  outputTarget,
+  sectionContent,
+  setJsonValue,
+  setSection,
+  sha,
+  type Output,
+} from "../contract/workflow/outputs.js";
 
 export type Action = "create" | "update" | "unchanged" | "conflict";
 

@@ -4,15 +4,14 @@
  * --force) write everything at once together with the lock.
  */
 import { UsageError } from "../core/errors.js";
-import { RUNTIMES } from "../runtimes/registry.js";
-import type { WorkflowAdapter } from "../runtimes/types.js";
-import type { RuntimeFidelity } from "./fidelity.js";
+import type { RuntimeAdapter, WorkflowAdapter } from "../runtimes/types.js";
+import type { RuntimeFidelity } from "../contract/workflow/fidelity.js";
 import { applyChanges, type FileChange } from "./apply.js";
-import type { AssetKind, Diagnostic, Scope, Workflow, WorkflowRuntime } from "./ir.js";
+import type { AssetKind, Diagnostic, Scope, Workflow, WorkflowRuntime } from "../contract/workflow/ir.js";
 import { lockKey, lockLocation, lockText, ownsFile, readLock, type LockEntry, type PortLock } from "./lock.js";
-import { assetId, canonicalJson, outputTarget, sha, type AssetRef, type Loss } from "./outputs.js";
+import { assetId, canonicalJson, outputTarget, sha, type AssetRef, type Loss } from "../contract/workflow/outputs.js";
 import { planOutputs, type Plan } from "./plan.js";
-import type { PortSettings } from "./settings.js";
+import type { PortSettings } from "../contract/workflow/port-settings.js";
 
 export interface PortPlace {
   /** The project folder, or the home folder for user scope. */
@@ -24,7 +23,14 @@ export interface PortPlace {
   dataDir: string;
 }
 
+/**
+ * The runtimes a port moves between, in display order, as the CLI hands them in (the registry's, or a test's):
+ * those without a workflow part are left out.
+ */
+export type PortRuntimes = readonly RuntimeAdapter[];
+
 export interface PortRequest extends PortPlace {
+  runtimes: PortRuntimes;
   from: WorkflowRuntime;
   to: WorkflowRuntime;
   only: readonly AssetKind[];
@@ -42,29 +48,29 @@ export interface PortResult {
   lockFile: string;
 }
 
-/** The runtimes whose workflow quartet can read and write, in the registry's order. */
-export function workflowRuntimes(): WorkflowRuntime[] {
-  return [...RUNTIMES.values()].filter((r) => r.workflow !== undefined).map((r) => r.id as WorkflowRuntime);
+/** The runtimes whose workflow quartet can read and write, in the order given. */
+export function workflowRuntimes(runtimes: PortRuntimes): WorkflowRuntime[] {
+  return runtimes.filter((r) => r.workflow !== undefined).map((r) => r.id);
 }
 
-export async function workflowAdapter(runtime: WorkflowRuntime): Promise<WorkflowAdapter> {
-  const load = RUNTIMES.get(runtime)?.workflow;
-  if (!load) throw new UsageError(`${runtime} has no workflow to port (supported: ${workflowRuntimes().join(", ")})`);
+export async function workflowAdapter(o: { runtimes: PortRuntimes; id: WorkflowRuntime }): Promise<WorkflowAdapter> {
+  const load = o.runtimes.find((r) => r.id === o.id)?.workflow;
+  if (!load) throw new UsageError(`${o.id} has no workflow to port (supported: ${workflowRuntimes(o.runtimes).join(", ")})`);
   return load();
 }
 
-/** Every workflow runtime's fidelity declaration, in the registry's order. */
-export async function fidelityDeclarations(): Promise<RuntimeFidelity[]> {
-  return Promise.all(workflowRuntimes().map(async (r) => (await workflowAdapter(r)).fidelity));
+/** Every workflow runtime's fidelity declaration, in the order given. */
+export async function fidelityDeclarations(runtimes: PortRuntimes): Promise<RuntimeFidelity[]> {
+  return Promise.all(workflowRuntimes(runtimes).map(async (id) => (await workflowAdapter({ runtimes, id })).fidelity));
 }
 
 export async function port(req: PortRequest): Promise<PortResult> {
   if (req.from === req.to) throw new UsageError(`cannot port ${req.from} to itself`);
-  const reader = await workflowAdapter(req.from);
+  const reader = await workflowAdapter({ runtimes: req.runtimes, id: req.from });
   const source = reader.read({ ...req, only: req.only });
   const at = lockLocation(req);
   const lock = readLock(at);
-  const written = (await workflowAdapter(req.to)).write({
+  const written = (await workflowAdapter({ runtimes: req.runtimes, id: req.to })).write({
     ...req,
     from: reader.fidelity,
     workflow: source.workflow,

@@ -5,8 +5,8 @@
 import path from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { colors, renderTable } from "../core/output.js";
-import type { Diagnostic } from "./ir.js";
-import { assetId, outputTarget, type Loss } from "./outputs.js";
+import type { Diagnostic } from "../contract/workflow/ir.js";
+import { assetId, outputTarget, type Loss } from "../contract/workflow/outputs.js";
 import type { Plan } from "./plan.js";
 import type { PortResult } from "./port.js";
 import type { AssetStatus } from "./status.js";

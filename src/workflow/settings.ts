@@ -6,7 +6,8 @@
 import { z } from "zod";
 import { UsageError } from "../core/errors.js";
 import { readProjectSection } from "../core/project-config.js";
-import { ALIAS_TABLE } from "./models.js";
+import { ALIAS_TABLE } from "../contract/workflow/models.js";
+import type { PortSettings } from "../contract/workflow/port-settings.js";
 
 const ModelId = z.string().regex(/^[\w.-]+\/[\w.:[\]-]+$/, "provider/model, e.g. anthropic/claude-sonnet-5");
 
@@ -19,13 +20,6 @@ export const PortConfig = z
   .strict();
 
 export type ProjectConfig = { port?: z.infer<typeof PortConfig> };
-
-export interface PortSettings {
-  /** Alias → provider/id. */
-  models: Record<string, string>;
-  imports: "list" | "inline";
-  skills: "native" | "copy";
-}
 
 /** The `port` section of the project's `.quartet/config.jsonc`. */
 export function readProjectConfig(root: string): ProjectConfig {

@@ -10,12 +10,12 @@
  * last port: the source (the target is still what quartet wrote), the target (someone edited it), or both.
  * Without a lock entry the sides just differ. An asset's state is its first pair that is not in sync.
  */
-import type { AssetKind, Diagnostic, WorkflowRuntime } from "./ir.js";
+import type { AssetKind, Diagnostic, WorkflowRuntime } from "../contract/workflow/ir.js";
 import { lockKey, lockLocation, ownsFile, readLock, type PortLock } from "./lock.js";
-import { assetId, outputTarget, type AssetRef } from "./outputs.js";
+import { assetId, outputTarget, type AssetRef } from "../contract/workflow/outputs.js";
 import { planOutputs, type PlannedOutput } from "./plan.js";
-import { assetHashes, assetsOf, workflowAdapter, workflowRuntimes, type PortPlace } from "./port.js";
-import type { PortSettings } from "./settings.js";
+import { assetHashes, assetsOf, workflowAdapter, workflowRuntimes, type PortPlace, type PortRuntimes } from "./port.js";
+import type { PortSettings } from "../contract/workflow/port-settings.js";
 import type { WorkflowReadResult } from "../runtimes/types.js";
 
 export type SyncState = "in sync" | `${WorkflowRuntime} newer` | "both changed" | "differs" | `${WorkflowRuntime} only` | "not portable";
@@ -32,14 +32,14 @@ export const IN_SYNC: ReadonlySet<SyncState> = new Set(["in sync", "not portable
 
 type Planned = Map<string, PlannedOutput[]>;
 
-export async function portStatus(o: PortPlace & { only: readonly AssetKind[]; settings: PortSettings }): Promise<{
+export async function portStatus(o: PortPlace & { runtimes: PortRuntimes; only: readonly AssetKind[]; settings: PortSettings }): Promise<{
   assets: AssetStatus[];
   diagnostics: Diagnostic[];
   /** The runtimes compared. */
   runtimes: WorkflowRuntime[];
 }> {
-  const all = workflowRuntimes();
-  const adapters = new Map(await Promise.all(all.map(async (r) => [r, await workflowAdapter(r)] as const)));
+  const all = workflowRuntimes(o.runtimes);
+  const adapters = new Map(await Promise.all(all.map(async (id) => [id, await workflowAdapter({ runtimes: o.runtimes, id })] as const)));
   const read = new Map(all.map((r) => [r, adapters.get(r)!.read(o)] as const));
   const lock = readLock(lockLocation(o));
   const sides = participants(all, read, lock);

@@ -143,4 +143,5 @@ export const claudeHeadless: HeadlessDriver = {
   instructionsFile: "CLAUDE.md",
   prepareHome,
   start,
+  pointAt: (o) => [`ANTHROPIC_BASE_URL=${o.endpointUrl} ANTHROPIC_API_KEY=${LAB_API_KEY} claude -p "…"`],
 };

@@ -7,6 +7,7 @@ import { claudeLogs } from "./logs.js";
 export const claude: RuntimeAdapter = {
   id: "claude",
   displayName: "Claude Code",
+  color: "#d97757",
   logs: claudeLogs,
   headless: claudeHeadless,
   // Loaded when a port needs it: its schemas and YAML parser would slow every other command's start.

@@ -52,13 +52,7 @@ export function labConfigToml(o: { endpointUrl: string; model: string | null; ap
     `sandbox_mode = ${tomlString(o.sandboxMode ?? "workspace-write")}`,
     "check_for_update_on_startup = false",
     "",
-    "[model_providers.quartet-lab]",
-    'name = "quartet lab endpoint"',
-    `base_url = ${tomlString(`${o.endpointUrl}/v1`)}`,
-    'wire_api = "responses"',
-    `env_key = ${tomlString(KEY_VARIABLE)}`,
-    "request_max_retries = 0",
-    "stream_max_retries = 0",
+    ...labProvider(o.endpointUrl),
     "",
     "[analytics]",
     "enabled = false",
@@ -70,6 +64,19 @@ export function labConfigToml(o: { endpointUrl: string; model: string | null; ap
     'exporter = "none"',
     "",
   ].join("\n");
+}
+
+/** The `[model_providers.quartet-lab]` table: the endpoint on the Responses wire, its key read from KEY_VARIABLE. */
+function labProvider(endpointUrl: string): string[] {
+  return [
+    "[model_providers.quartet-lab]",
+    'name = "quartet lab endpoint"',
+    `base_url = ${tomlString(`${endpointUrl}/v1`)}`,
+    'wire_api = "responses"',
+    `env_key = ${tomlString(KEY_VARIABLE)}`,
+    "request_max_retries = 0",
+    "stream_max_retries = 0",
+  ];
 }
 
 function prepareHome(o: { home: string; userHome: string; clean: boolean }): string[] {
@@ -137,6 +144,10 @@ export const codexHeadless: HeadlessDriver = {
   install: "npm install -g @openai/codex (quartet's tests pin 0.169.0)",
   instructionsFile: "AGENTS.md",
   prepareHome,
+  pointAt: (o) => [
+    `${KEY_VARIABLE}=${LAB_API_KEY} codex -c model_provider=quartet-lab "…", with in $CODEX_HOME/config.toml (~/.codex):`,
+    ...labProvider(o.endpointUrl),
+  ],
   async start(o) {
     if (o.delivery === "long-lived") {
       throw new RuntimeStartError("the lab drives Codex only per turn (codex exec, then codex exec resume); use --delivery per-turn", "");

@@ -7,6 +7,7 @@ import { codexLogs } from "./logs.js";
 export const codex: RuntimeAdapter = {
   id: "codex",
   displayName: "Codex CLI",
+  color: "#10a37f",
   logs: codexLogs,
   headless: codexHeadless,
   session: codexSession,

@@ -146,6 +146,7 @@ export const opencodeHeadless: HeadlessDriver = {
   install: "npm install -g opencode-ai (quartet's tests pin 1.18.33)",
   instructionsFile: "AGENTS.md",
   prepareHome,
+  pointAt: (o) => [`{"provider":{"anthropic":{"options":{"baseURL":"${o.endpointUrl}/v1","apiKey":"${LAB_API_KEY}"}}}} in opencode.json`],
   async start(o) {
     writeWorkspaceConfig(o);
     return o.delivery === "per-turn" ? perTurn(o) : longLived(o);

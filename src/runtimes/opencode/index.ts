@@ -7,6 +7,7 @@ import { opencodeLogs } from "./logs.js";
 export const opencode: RuntimeAdapter = {
   id: "opencode",
   displayName: "OpenCode",
+  color: "#4b6fd6",
   logs: opencodeLogs,
   headless: opencodeHeadless,
   // Loaded when a port needs it: its schemas and YAML parser would slow every other command's start.

@@ -1,5 +1,5 @@
 /** How Claude Code 2.1 holds each IR field, and how faithfully it comes into and goes out of the IR. */
-import { lossy, na, none, ok, row, type RuntimeFidelity } from "../../../workflow/fidelity.js";
+import { lossy, na, none, ok, row, type RuntimeFidelity } from "../../../contract/workflow/fidelity.js";
 
 export const claudeFidelity: RuntimeFidelity = {
   runtime: "claude",

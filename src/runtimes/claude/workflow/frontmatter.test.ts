@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFrontmatter } from "../../../workflow/frontmatter.js";
+import { parseFrontmatter } from "../../../core/frontmatter.js";
 import { claudeYamlFallback } from "./frontmatter.js";
 import { claudeToolList } from "./tool-list.js";
 

@@ -7,7 +7,7 @@
  * then has no name and is skipped).
  */
 import { parseDocument } from "yaml";
-import { rewriteKeyValueLines } from "../../../workflow/frontmatter.js";
+import { rewriteKeyValueLines } from "../../../core/frontmatter.js";
 
 const KEY_VALUE = /^([a-zA-Z_-]+):\s+(.+)$/;
 const NEEDS_QUOTES = /[{}[\]*&#!|>%@`]|: /;

@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Scope } from "../../../workflow/ir.js";
+import type { Scope } from "../../../contract/workflow/ir.js";
 
 export interface ClaudeLayout {
   scope: Scope;

@@ -7,8 +7,8 @@
  * Converting order (a runtime whose last match wins) to precedence is exact when no earlier rule is stricter
  * than a later one it overlaps; otherwise the loss report names both rules.
  */
-import type { PermissionAction, PermissionMode, PermissionRule, Precedence } from "../../../workflow/ir.js";
-import { describeRule, globMatch, STRICTNESS } from "../../../workflow/permissions.js";
+import type { PermissionAction, PermissionMode, PermissionRule, Precedence } from "../../../contract/workflow/ir.js";
+import { describeRule, globMatch, STRICTNESS } from "../../../contract/workflow/permissions.js";
 import { neutralClaudeTool, toClaudeTool } from "./tools.js";
 
 const PATH_TOOLS = new Set(["Read", "Edit", "Write", "NotebookEdit", "Glob", "Grep"]);

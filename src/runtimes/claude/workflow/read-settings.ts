@@ -4,11 +4,11 @@
  */
 import fs from "node:fs";
 import { z } from "zod";
-import type { AssetKind, Hook, McpServer, PermissionRule, Settings, Workflow } from "../../../workflow/ir.js";
-import { readClaudeModel } from "../../../workflow/models.js";
-import { PermissionMode } from "../../../workflow/ir.js";
+import type { AssetKind, Hook, McpServer, PermissionRule, Settings, Workflow } from "../../../contract/workflow/ir.js";
+import { readClaudeModel } from "../../../contract/workflow/models.js";
+import { PermissionMode } from "../../../contract/workflow/ir.js";
 import { parseClaudeRule } from "./permissions.js";
-import { compact, Diagnostics, FieldReader, readJsonDoc, type JsonDoc } from "../../../workflow/read-helpers.js";
+import { compact, Diagnostics, FieldReader, readJsonDoc, type JsonDoc } from "../../../contract/workflow/read-helpers.js";
 import type { ClaudeLayout } from "./layout.js";
 
 const StringMap = z.record(z.string(), z.string());

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import { z } from "zod";
-import { resolveImports } from "../../../workflow/imports.js";
+import { resolveImports } from "../../../contract/workflow/imports.js";
 import {
   emptyWorkflow,
   PermissionMode,
@@ -15,10 +15,18 @@ import {
   type Command,
   type Instructions,
   type Workflow,
-} from "../../../workflow/ir.js";
-import { readClaudeModel } from "../../../workflow/models.js";
-import { compact, Diagnostics, FieldReader, listField, markdownFiles, pick, readMarkdown } from "../../../workflow/read-helpers.js";
-import { readSkills } from "../../../workflow/skills.js";
+} from "../../../contract/workflow/ir.js";
+import { readClaudeModel } from "../../../contract/workflow/models.js";
+import {
+  compact,
+  Diagnostics,
+  FieldReader,
+  listField,
+  markdownFiles,
+  pick,
+  readMarkdown,
+} from "../../../contract/workflow/read-helpers.js";
+import { readSkills } from "../../../contract/workflow/skills.js";
 import { neutralClaudeTool } from "./tools.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
 import { claudeToolList } from "./tool-list.js";

@@ -7,7 +7,7 @@
  * stricter reading, so that a port checked against it never allows more than Claude Code would.
  */
 import picomatch from "picomatch";
-import type { Agent, PermissionAction, PermissionMode, Permissions, PermissionRule } from "../../../workflow/ir.js";
+import type { Agent, PermissionAction, PermissionMode, Permissions, PermissionRule } from "../../../contract/workflow/ir.js";
 
 const EDIT_TOOLS = new Set(["Edit", "Write", "NotebookEdit", "MultiEdit"]);
 const READ_TOOLS = new Set(["Read", "Glob", "Grep", "LS"]);

@@ -3,7 +3,7 @@
  * tools, so this is nearly the identity: `Task` is now `Agent`, `mcp__server__*` is `mcp__server`, and a
  * tool only another runtime has (`<runtime>:<name>`) has no Claude Code counterpart.
  */
-import { runtimeOnlyTool, type ToolMapping } from "../../../workflow/tools.js";
+import { runtimeOnlyTool, type ToolMapping } from "../../../contract/workflow/tools.js";
 
 /** The IR's spelling of a Claude Code tool name (`Task` is now `Agent`). */
 export function neutralClaudeTool(name: string): string {

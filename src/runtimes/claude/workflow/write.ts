@@ -6,20 +6,20 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { assetPath } from "../../../workflow/asset-path.js";
-import { toClaudeColor } from "../../../workflow/colors.js";
-import { hasGlob } from "../../../workflow/glob.js";
-import type { Agent, Command, Hook, Instructions, McpServer, Settings, Skill } from "../../../workflow/ir.js";
-import { Losses } from "../../../workflow/losses.js";
+import { assetPath } from "../../../contract/workflow/asset-path.js";
+import { toClaudeColor } from "../../../contract/workflow/colors.js";
+import { hasGlob } from "../../../core/glob.js";
+import type { Agent, Command, Hook, Instructions, McpServer, Settings, Skill } from "../../../contract/workflow/ir.js";
+import { Losses } from "../../../contract/workflow/losses.js";
 import { claudeFidelity } from "./fidelity.js";
-import { describeModel, toClaudeModel } from "../../../workflow/models.js";
-import { markdownOutput, type AssetRef, type Output } from "../../../workflow/outputs.js";
-import { describeRule } from "../../../workflow/permissions.js";
+import { describeModel, toClaudeModel } from "../../../contract/workflow/models.js";
+import { markdownOutput, type AssetRef, type Output } from "../../../contract/workflow/outputs.js";
+import { describeRule } from "../../../contract/workflow/permissions.js";
 import { toClaudePermissions } from "./permissions.js";
-import { Diagnostics } from "../../../workflow/read-helpers.js";
+import { Diagnostics } from "../../../contract/workflow/read-helpers.js";
 import { toClaudeTool } from "./tools.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
-import { envRefs } from "../../opencode/workflow/file-refs.js";
+import { envRefs } from "../../../contract/workflow/env-refs.js";
 import { claudeLayout, mainInstructionsFile, type ClaudeLayout } from "./layout.js";
 
 interface Ctx {

@@ -1,5 +1,5 @@
 /** How Codex CLI 0.169 holds each IR field, and how faithfully it comes into and goes out of the IR. */
-import { lossy, na, none, ok, row, type RuntimeFidelity } from "../../../workflow/fidelity.js";
+import { lossy, na, none, ok, row, type RuntimeFidelity } from "../../../contract/workflow/fidelity.js";
 
 const NO_AGENTS = "Codex 0.169 has no named subagents with their own prompt (its agent roles are config layers); not ported";
 const NOT_IN_CODEX = "Codex has no such setting";

@@ -5,7 +5,7 @@
  * (user scope only, deprecated in favour of skills but still read).
  */
 import path from "node:path";
-import type { Scope } from "../../../workflow/ir.js";
+import type { Scope } from "../../../contract/workflow/ir.js";
 
 export interface CodexLayout {
   scope: Scope;

@@ -3,8 +3,8 @@
  * and forwards variables named in `env_vars`; HTTP servers take a bearer token from `bearer_token_env_var`,
  * static `http_headers`, and `env_http_headers` (header → variable). The IR writes variables as `${VAR}`.
  */
-import type { McpServer } from "../../../workflow/ir.js";
-import { compact } from "../../../workflow/read-helpers.js";
+import type { McpServer } from "../../../contract/workflow/ir.js";
+import { compact } from "../../../contract/workflow/read-helpers.js";
 import type { TomlTable } from "./toml.js";
 
 const MODELLED = new Set([

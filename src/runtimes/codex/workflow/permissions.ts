@@ -8,7 +8,7 @@
  * Codex 0.169 writes in a trusted workspace and asks on request, which is wider than Claude Code's default, so
  * a port always writes both keys.
  */
-import type { PermissionMode, Permissions } from "../../../workflow/ir.js";
+import type { PermissionMode, Permissions } from "../../../contract/workflow/ir.js";
 
 export interface CodexPolicy {
   approval_policy: "untrusted" | "on-request" | "on-failure" | "never";

@@ -5,10 +5,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fromOpencodeTemplate } from "../../../workflow/arguments.js";
-import { emptyWorkflow, type Workflow } from "../../../workflow/ir.js";
-import { Diagnostics, markdownFiles, readMarkdown } from "../../../workflow/read-helpers.js";
-import { readSkills } from "../../../workflow/skills.js";
+import { fromOpencodeTemplate } from "../../../contract/workflow/arguments.js";
+import { emptyWorkflow, type Workflow } from "../../../contract/workflow/ir.js";
+import { Diagnostics, markdownFiles, readMarkdown } from "../../../contract/workflow/read-helpers.js";
+import { readSkills } from "../../../contract/workflow/skills.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
 import { codexLayout, type CodexLayout } from "./layout.js";
 import { fromCodexMcp } from "./mcp.js";

@@ -6,12 +6,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { toOpencodeTemplate } from "../../../workflow/arguments.js";
-import { writeFrontmatter } from "../../../workflow/frontmatter.js";
-import type { Command, Instructions, Permissions, Skill } from "../../../workflow/ir.js";
-import { Losses } from "../../../workflow/losses.js";
-import { withoutSections, type AssetRef, type Output } from "../../../workflow/outputs.js";
-import { Diagnostics } from "../../../workflow/read-helpers.js";
+import { toOpencodeTemplate } from "../../../contract/workflow/arguments.js";
+import { writeFrontmatter } from "../../../core/frontmatter.js";
+import type { Command, Instructions, Permissions, Skill } from "../../../contract/workflow/ir.js";
+import { Losses } from "../../../contract/workflow/losses.js";
+import { withoutSections, type AssetRef, type Output } from "../../../contract/workflow/outputs.js";
+import { Diagnostics } from "../../../contract/workflow/read-helpers.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
 import { codexFidelity } from "./fidelity.js";
 import { codexLayout, type CodexLayout } from "./layout.js";

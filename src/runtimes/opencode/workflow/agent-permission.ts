@@ -8,7 +8,7 @@
  * every rule that applies to that tool at the project level, in order: OpenCode then decides each call of
  * the agent exactly as the project does, as Claude Code would.
  */
-import type { Agent, PermissionAction, PermissionMode } from "../../../workflow/ir.js";
+import type { Agent, PermissionAction, PermissionMode } from "../../../contract/workflow/ir.js";
 import { OPENCODE_DEFAULTS, opencodeWildcard } from "./rules.js";
 import { assemble, toOpencodePermission, type OpencodeEntry, type OpencodePermission, type OpencodeRuleset } from "./permissions.js";
 import { toOpencodeTool } from "./tools.js";

@@ -2,8 +2,8 @@
  * OpenCode's config files merged as OpenCode merges them (later files win, per agent / command / server
  * name; `instructions` lists concatenate), remembering which file and line each value came from.
  */
-import type { Diagnostics, JsonDoc } from "../../../workflow/read-helpers.js";
-import { readJsonDoc } from "../../../workflow/read-helpers.js";
+import type { Diagnostics, JsonDoc } from "../../../contract/workflow/read-helpers.js";
+import { readJsonDoc } from "../../../contract/workflow/read-helpers.js";
 import { substituteFileRefs } from "./file-refs.js";
 import type { OpencodeLayout } from "./layout.js";
 

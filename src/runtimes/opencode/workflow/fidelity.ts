@@ -1,5 +1,5 @@
 /** How OpenCode 1.18 holds each IR field, and how faithfully it comes into and goes out of the IR. */
-import { lossy, na, none, ok, row, type RuntimeFidelity } from "../../../workflow/fidelity.js";
+import { lossy, na, none, ok, row, type RuntimeFidelity } from "../../../contract/workflow/fidelity.js";
 import { opencodeToolTable } from "./tools.js";
 
 const NOT_IN_OPENCODE = "OpenCode has no such setting";

@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Diagnostics } from "../../../workflow/read-helpers.js";
+import type { Diagnostics } from "../../../contract/workflow/read-helpers.js";
 
 const FILE_REF = /\{file:([^}]+)\}/g;
 
@@ -33,9 +33,4 @@ export function substituteFileRefs(text: string, configFile: string, home: strin
       });
     })
     .join("\n");
-}
-
-/** The `{env:NAME}` references in a text. */
-export function envRefs(text: string): string[] {
-  return [...text.matchAll(/\{env:([^}]+)\}/g)].map((m) => m[1]!);
 }

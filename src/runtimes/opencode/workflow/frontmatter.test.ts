@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { parseFrontmatter } from "../../../workflow/frontmatter.js";
+import { parseFrontmatter } from "../../../core/frontmatter.js";
 import { opencodeYamlFallback } from "./frontmatter.js";
 
 it("reads a value with a colon as text, as OpenCode does on its second try", () => {

@@ -4,7 +4,7 @@
  * `description: Use it. Examples:` loads. Checked with `opencode debug config`. A file that still fails
  * is skipped (agents) or stops OpenCode (commands).
  */
-import { rewriteKeyValueLines } from "../../../workflow/frontmatter.js";
+import { rewriteKeyValueLines } from "../../../core/frontmatter.js";
 
 const KEY_VALUE = /^([a-zA-Z_][a-zA-Z0-9_]*)\s*:\s*(.*)$/;
 

@@ -5,8 +5,8 @@
  * (everything allowed); the last matching rule wins. `webfetch`, `websearch`, `todowrite`, `question` and
  * `doom_loop` take an action only (checked with `opencode debug config`).
  */
-import type { PermissionAction, PermissionMode, PermissionRule, Precedence } from "../../../workflow/ir.js";
-import { describeRule, isAction, STRICTNESS } from "../../../workflow/permissions.js";
+import type { PermissionAction, PermissionMode, PermissionRule, Precedence } from "../../../contract/workflow/ir.js";
+import { describeRule, isAction, STRICTNESS } from "../../../contract/workflow/permissions.js";
 import { OPENCODE_ACTION_ONLY, fromOpencodeTool, toOpencodeTool } from "./tools.js";
 
 /** OpenCode keys whose tools Claude Code asks about when no rule matches. */

@@ -5,8 +5,8 @@
  * `{env:VAR}` becomes `${VAR}`, the IR's (Claude Code's) spelling.
  */
 import { z } from "zod";
-import type { McpServer } from "../../../workflow/ir.js";
-import { compact, type Diagnostics } from "../../../workflow/read-helpers.js";
+import type { McpServer } from "../../../contract/workflow/ir.js";
+import { compact, type Diagnostics } from "../../../contract/workflow/read-helpers.js";
 import type { MergedConfig } from "./config.js";
 
 const StringMap = z.record(z.string(), z.string());

@@ -10,8 +10,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { fromOpencodeTemplate } from "../../../workflow/arguments.js";
-import { expandGlob } from "../../../workflow/glob.js";
+import { fromOpencodeTemplate } from "../../../contract/workflow/arguments.js";
+import { expandGlob } from "../../../core/glob.js";
 import { PLUGIN_FILE_NAME, isQuartetPlugin, parsePluginHooks } from "./hooks-plugin.js";
 import {
   emptyWorkflow,
@@ -22,18 +22,18 @@ import {
   type PermissionRule,
   type Settings,
   type Workflow,
-} from "../../../workflow/ir.js";
-import { readOpencodeModel } from "../../../workflow/models.js";
+} from "../../../contract/workflow/ir.js";
+import { readOpencodeModel } from "../../../contract/workflow/models.js";
 import { CLAUDE_ASKS_BY_DEFAULT } from "./agent-permission.js";
 import { OPENCODE_DEFAULTS } from "./rules.js";
 import { fromOpencodePermission } from "./permissions.js";
-import { compact, Diagnostics, FieldReader, markdownFiles, pick, readMarkdown } from "../../../workflow/read-helpers.js";
-import { readSkills } from "../../../workflow/skills.js";
+import { compact, Diagnostics, FieldReader, markdownFiles, pick, readMarkdown } from "../../../contract/workflow/read-helpers.js";
+import { readSkills } from "../../../contract/workflow/skills.js";
 import { editTools, fromOpencodeTool } from "./tools.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
 import { readOpencodeConfig, type MergedConfig } from "./config.js";
-import { envRefs } from "./file-refs.js";
-import { withFinalNewline } from "../../../workflow/frontmatter.js";
+import { envRefs } from "../../../contract/workflow/env-refs.js";
+import { withFinalNewline } from "../../../core/frontmatter.js";
 import { opencodeYamlFallback } from "./frontmatter.js";
 import { opencodeLayout, type OpencodeLayout } from "./layout.js";
 import { readOpencodeMcp } from "./read-mcp.js";

@@ -3,7 +3,7 @@
  * its own default rules come first, then the config's `permission`, then the agent's; the last rule whose
  * key and pattern both match decides; with none, it asks. A tool whose last rule is `* deny` is hidden.
  */
-import type { PermissionAction } from "../../../workflow/ir.js";
+import type { PermissionAction } from "../../../contract/workflow/ir.js";
 import type { OpencodeEntry } from "./permissions.js";
 
 /** The rules OpenCode starts every agent from, before any config (project-independent ones only). */

@@ -6,7 +6,7 @@
  * The IR's Edit, Write and NotebookEdit (and the older MultiEdit) are all OpenCode's `edit`, so that
  * direction is many-to-one: `edit` comes back as all of them.
  */
-import { runtimeOnlyTool, type ToolMapping } from "../../../workflow/tools.js";
+import { runtimeOnlyTool, type ToolMapping } from "../../../contract/workflow/tools.js";
 
 /** Neutral tool id → OpenCode permission key. */
 const CLAUDE_TO_OPENCODE: Readonly<Record<string, string>> = {

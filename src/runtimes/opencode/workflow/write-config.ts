@@ -4,12 +4,12 @@
  */
 import path from "node:path";
 import { generatePlugin, PLUGIN_EVENTS, PLUGIN_FILE_NAME, type PluginHook } from "./hooks-plugin.js";
-import type { McpServer, PermissionRule, Permissions, Settings } from "../../../workflow/ir.js";
-import { describeModel, toOpencodeModel } from "../../../workflow/models.js";
-import type { AssetRef } from "../../../workflow/outputs.js";
+import type { McpServer, PermissionRule, Permissions, Settings } from "../../../contract/workflow/ir.js";
+import { describeModel, toOpencodeModel } from "../../../contract/workflow/models.js";
+import type { AssetRef } from "../../../contract/workflow/outputs.js";
 import type { ProjectRuleset } from "./agent-permission.js";
 import { opencodeEntries, toOpencodePermission } from "./permissions.js";
-import { Diagnostics } from "../../../workflow/read-helpers.js";
+import { Diagnostics } from "../../../contract/workflow/read-helpers.js";
 import { readOpencodeConfig, type MergedConfig } from "./config.js";
 import { configTarget, NEW_CONFIG } from "./layout.js";
 import type { OpencodeWriteContext } from "./write.js";

@@ -3,7 +3,7 @@
  * shape, so a port is read → IR → write and never runtime-to-runtime.
  *
  * Conventions of the neutral form (each reader converts into them, each writer out of them):
- * - tool ids are neutral (workflow/tools.ts: spelled `Read`, `Edit`, `Bash`, `mcp__server__tool`); a tool
+ * - tool ids are neutral (tools.ts beside this file: spelled `Read`, `Edit`, `Bash`, `mcp__server__tool`); a tool
  *   only one runtime has is `<runtime>:<name>`;
  * - command bodies use Claude Code's argument syntax (`$0` is the first argument);
  * - variables in MCP configs use Claude Code's `${VAR}` / `${VAR:-default}`;
@@ -13,8 +13,8 @@
  */
 import { z } from "zod";
 
-export const WORKFLOW_RUNTIMES = ["claude", "opencode", "codex"] as const;
-export const WorkflowRuntime = z.enum(WORKFLOW_RUNTIMES);
+/** A runtime's id (RuntimeId): any runtime with a workflow part can be ported, so the IR names none up front. */
+export const WorkflowRuntime = z.string().regex(/^[a-z][a-z0-9-]*$/);
 export type WorkflowRuntime = z.infer<typeof WorkflowRuntime>;
 
 export const ASSET_KINDS = ["instructions", "agents", "commands", "skills", "mcp", "permissions", "hooks", "settings"] as const;

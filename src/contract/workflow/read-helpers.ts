@@ -7,10 +7,10 @@ import fs from "node:fs";
 import path from "node:path";
 import * as jsonc from "jsonc-parser";
 import type { z } from "zod";
-import { NamedError, errorMessage } from "../core/errors.js";
-import { walkFiles } from "../core/files.js";
-import { lineAt, parseJsoncTree } from "../core/jsonc-file.js";
-import { parseFrontmatter, type Frontmatter, type YamlFallback } from "./frontmatter.js";
+import { NamedError, errorMessage } from "../../core/errors.js";
+import { walkFiles } from "../../core/files.js";
+import { lineAt, parseJsoncTree } from "../../core/jsonc-file.js";
+import { parseFrontmatter, type Frontmatter, type YamlFallback } from "../../core/frontmatter.js";
 import type { Diagnostic } from "./ir.js";
 
 export class Diagnostics {

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { PermissionAction, PermissionRule } from "./ir.js";
-import { formatClaudeRule, parseClaudeRule, toClaudePermissions } from "../runtimes/claude/workflow/permissions.js";
-import { fromOpencodePermission, toOpencodePermission, type OpencodePermission } from "../runtimes/opencode/workflow/permissions.js";
+import { formatClaudeRule, parseClaudeRule, toClaudePermissions } from "../../runtimes/claude/workflow/permissions.js";
+import { fromOpencodePermission, toOpencodePermission, type OpencodePermission } from "../../runtimes/opencode/workflow/permissions.js";
 
 const rule = (text: string, action: PermissionAction = "allow") => {
   const parsed = parseClaudeRule(text, action);

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as jsonc from "jsonc-parser";
-import { writeFrontmatter } from "./frontmatter.js";
+import { writeFrontmatter } from "../../core/frontmatter.js";
 import type { AssetKind } from "./ir.js";
 
 export interface AssetRef {

@@ -3,8 +3,8 @@
  * field, and writing with a stable key order so a re-port of an unchanged asset is byte-identical.
  */
 import { stringify } from "yaml";
-import { InputError } from "../core/errors.js";
-import { parseYaml, type YamlDocument } from "../core/yaml-file.js";
+import { InputError } from "./errors.js";
+import { parseYaml, type YamlDocument } from "./yaml-file.js";
 
 export interface Frontmatter {
   data: Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fromOpencodeTemplate, toOpencodeTemplate } from "./arguments.js";
 import { ALIAS_TABLE, readClaudeModel, toClaudeModel, toOpencodeModel } from "./models.js";
-import { editTools, fromOpencodeTool, toOpencodeTool } from "../runtimes/opencode/workflow/tools.js";
+import { editTools, fromOpencodeTool, toOpencodeTool } from "../../runtimes/opencode/workflow/tools.js";
 
 describe("command arguments", () => {
   it("shifts Claude Code's 0-based $N and $ARGUMENTS[N] to OpenCode's 1-based $N", () => {

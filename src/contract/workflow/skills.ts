@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { walkFiles } from "../core/files.js";
+import { walkFiles } from "../../core/files.js";
 import type { Skill } from "./ir.js";
 import { Diagnostics, readMarkdown } from "./read-helpers.js";
 

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
-import { walkFiles } from "../core/files.js";
+import { walkFiles } from "./files.js";
 
 export function hasGlob(pattern: string): boolean {
   return picomatch.scan(pattern).isGlob;
