@@ -8,8 +8,7 @@ import { colors, fmtPercent, fmtTokens, fmtUsd, plural, renderCsv, renderJson, r
 import { CAUSE_LABEL, Ledger, type CacheSessionRow, type TimelineRow } from "../ledger/ledger.js";
 import {
   ledgerIsEmpty,
-  noDataMessage,
-  noMatchMessage,
+  nothingToShow,
   openReport,
   printWarnings,
   reportFlags,
@@ -68,12 +67,11 @@ export async function cacheCommand(session: string | undefined, flags: CacheFlag
     { header: "Top cause", value: (r) => (r.topCause ? CAUSE_LABEL[r.topCause] : "") },
     { header: "Last request", value: (r) => new Date(r.lastTs).toISOString().slice(0, 16).replace("T", " "), hideOrder: 4 },
   ];
+  const nothing = ctx.format === "csv" ? undefined : nothingToShow(ctx, "sessions", rows.length > 0);
   if (ctx.format === "csv") {
     process.stdout.write(renderCsv(rows, columns));
-  } else if (ledgerIsEmpty(ctx)) {
-    process.stdout.write(noDataMessage(ctx) + "\n");
-  } else if (rows.length === 0) {
-    process.stdout.write(noMatchMessage(ctx, "sessions") + "\n");
+  } else if (nothing) {
+    process.stdout.write(nothing + "\n");
   } else {
     process.stdout.write((await renderTable(rows, columns)) + "\n");
     process.stdout.write(colors.dim("quartet cache <session> shows one session's requests and breaks.\n"));
