@@ -4,7 +4,7 @@
  * skills and the sandbox policy in effect. Codex reads a project's .codex/config.toml only once the project is
  * trusted, so the test trusts it as the person would.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,6 +21,49 @@ function codex(dir: string, home: string, args: string[]): string {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "ignore"],
   });
+}
+
+/** The hooks the real codex finds for `dir`, asked through its app server's `hooks/list` (JSON-RPC over stdio). */
+async function codexHooks(
+  dir: string,
+  home: string,
+): Promise<{
+  hooks: { eventName: string; command: string; matcher: string | null; timeoutSec: number; trustStatus: string }[];
+  warnings: string[];
+  errors: unknown[];
+}> {
+  const child = spawn(CODEX, ["app-server"], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: home, CODEX_HOME: path.join(home, ".codex") },
+    stdio: ["pipe", "pipe", "ignore"],
+  });
+  const send = (m: unknown) => child.stdin.write(`${JSON.stringify(m)}\n`);
+  let buf = "";
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`codex app-server gave no hooks/list answer: ${buf.slice(0, 2000)}`)), 15_000);
+      child.stdout.on("data", (d: Buffer) => {
+        buf += d.toString();
+        for (const line of buf.split("\n")) {
+          if (!line.startsWith("{")) continue;
+          const m = JSON.parse(line) as { id?: number; result?: { data: { cwd: string }[] }; error?: unknown };
+          if (m.id === 1) {
+            send({ method: "initialized" });
+            send({ id: 2, method: "hooks/list", params: { cwds: [dir] } });
+          }
+          if (m.id === 2) {
+            clearTimeout(timer);
+            if (m.error || !m.result) reject(new Error(JSON.stringify(m.error)));
+            else resolve(m.result.data.find((d) => d.cwd === dir) as never);
+          }
+        }
+        buf = buf.slice(buf.lastIndexOf("\n") + 1);
+      });
+      send({ id: 1, method: "initialize", params: { clientInfo: { name: "quartet-test", version: "1" } } });
+    });
+  } finally {
+    child.kill();
+  }
 }
 
 function trustedHome(dir: string): string {
@@ -43,16 +86,21 @@ const CLAUDE_PROJECT = {
   ".claude/agents/reviewer.md": "---\nname: reviewer\ndescription: Reviews\n---\nReview.\n",
 };
 
+/** `files` as a project whose .codex/config.toml the person already wrote, ported into Codex; their lines stay first. */
+async function portIntoCodex(from: string, files: Record<string, string>) {
+  const dir = writeProject(files);
+  fs.mkdirSync(path.join(dir, ".codex"), { recursive: true });
+  fs.writeFileSync(path.join(dir, ".codex", "config.toml"), '# my model\nmodel = "gpt-5.5"\n');
+  const r = await portCli(dir, [from, "codex", "--json"]);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  const toml = fs.readFileSync(path.join(dir, ".codex", "config.toml"), "utf8");
+  expect(toml.startsWith('# my model\nmodel = "gpt-5.5"\n')).toBe(true);
+  return { dir, r, toml };
+}
+
 describe("quartet port to and from Codex", () => {
   it("Claude Code → Codex: the real codex lists the servers, reads AGENTS.md and the skill, and runs read-only", async () => {
-    const dir = writeProject(CLAUDE_PROJECT);
-    fs.mkdirSync(path.join(dir, ".codex"));
-    fs.writeFileSync(path.join(dir, ".codex", "config.toml"), '# my model\nmodel = "gpt-5.5"\n');
-    const r = await portCli(dir, ["claude", "codex", "--json"]);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    const toml = fs.readFileSync(path.join(dir, ".codex", "config.toml"), "utf8");
-    expect(toml.startsWith("# my model\n")).toBe(true);
-    expect(toml).toContain('model = "gpt-5.5"');
+    const { dir, r, toml } = await portIntoCodex("claude", CLAUDE_PROJECT);
     // The deny rule cannot be said in Codex: the narrowest policy, never a wider one.
     expect(toml).toContain('approval_policy = "never"');
     expect(toml).toContain('sandbox_mode = "read-only"');
@@ -110,5 +158,52 @@ describe("quartet port to and from Codex", () => {
     expect(r.stderr).toMatch(/\.codex\/config\.toml:3: not valid TOML/);
     expect(fs.readFileSync(path.join(dir, ".codex", "config.toml"), "utf8")).toBe(before);
     expect(fs.existsSync(path.join(dir, "AGENTS.md"))).toBe(false);
+  });
+
+  it("Claude Code hooks → Codex lifecycle hooks the real codex lists (untrusted until the person trusts them), and back", async () => {
+    const { dir, r, toml } = await portIntoCodex("claude", {
+      "CLAUDE.md": "Rules.\n",
+      ".claude/settings.json": JSON.stringify({
+        hooks: {
+          PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: "./guard.sh", timeout: 5 }] }],
+          PostToolUse: [{ matcher: "Edit|Write", hooks: [{ type: "command", command: "prettier", args: ["--write", "a b.ts"] }] }],
+          SessionStart: [{ hooks: [{ type: "command", command: "echo hello", statusMessage: "Starting" }] }],
+          Notification: [{ hooks: [{ type: "command", command: "notify-send hi" }] }],
+          Stop: [{ hooks: [{ type: "prompt", prompt: "Check the work" }] }],
+        },
+      }),
+    });
+    expect(toml).toContain("[[hooks.PreToolUse]]");
+    const losses = r.json!.losses as { asset: string; field: string; level: string; reason: string }[];
+    expect(losses).toContainEqual(
+      expect.objectContaining({ asset: "hooks", field: "event", level: "unsupported", reason: expect.stringContaining("Notification") }),
+    );
+    expect(losses).toContainEqual(expect.objectContaining({ asset: "hooks", field: "type", reason: expect.stringContaining("prompt") }));
+    expect(losses).toContainEqual(expect.objectContaining({ asset: "hooks", field: "trust", reason: expect.stringContaining("trust") }));
+
+    const home = trustedHome(dir);
+    // Codex starts with them (a hook config it refuses would stop it here)…
+    codex(dir, home, ["debug", "prompt-input", "hi"]);
+    // …and lists each, not yet trusted.
+    const listed = await codexHooks(dir, home);
+    expect(listed.errors).toEqual([]);
+    expect(listed.warnings).toEqual([]);
+    const byEvent = Object.fromEntries(listed.hooks.map((h) => [h.eventName, h]));
+    expect(Object.keys(byEvent).sort()).toEqual(["postToolUse", "preToolUse", "sessionStart"]);
+    expect(byEvent.preToolUse).toMatchObject({ command: "./guard.sh", matcher: "Bash", timeoutSec: 5, trustStatus: "untrusted" });
+    expect(byEvent.postToolUse).toMatchObject({ command: "prettier --write 'a b.ts'", matcher: "Edit|Write" });
+    expect(byEvent.sessionStart).toMatchObject({ command: "echo hello", matcher: null, statusMessage: "Starting" });
+
+    // Back: Codex → Claude Code gives the same hooks, in Claude Code's shape.
+    const back = writeProject({});
+    fs.cpSync(path.join(dir, ".codex"), path.join(back, ".codex"), { recursive: true });
+    const rb = await portCli(back, ["codex", "claude", "--json"]);
+    expect(rb.code, rb.stdout + rb.stderr).toBe(0);
+    const settings = JSON.parse(fs.readFileSync(path.join(back, ".claude", "settings.json"), "utf8")) as { hooks: Record<string, unknown> };
+    expect(settings.hooks).toEqual({
+      PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: "./guard.sh", timeout: 5 }] }],
+      PostToolUse: [{ matcher: "Edit|Write", hooks: [{ type: "command", command: "prettier --write 'a b.ts'" }] }],
+      SessionStart: [{ hooks: [{ type: "command", command: "echo hello" }] }],
+    });
   });
 });

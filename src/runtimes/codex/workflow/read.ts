@@ -1,7 +1,7 @@
 /**
  * Reading a Codex CLI 0.169 workflow into the IR: AGENTS.md, MCP servers and the approval/sandbox policy
- * from config.toml, skills, and (user scope) custom prompts as commands. Codex's hooks and agent roles are
- * found and reported as not portable.
+ * from config.toml, skills, (user scope) custom prompts as commands, and hooks from config.toml's `[hooks]`
+ * and hooks.json. Codex's agent roles are found and reported as not portable.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -10,6 +10,7 @@ import { emptyWorkflow, type Workflow } from "../../../contract/workflow/ir.js";
 import { Diagnostics, markdownFiles, readMarkdown } from "../../../contract/workflow/read-helpers.js";
 import { readSkills } from "../../../contract/workflow/skills.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
+import { fromCodexHooks } from "./hooks.js";
 import { codexLayout, type CodexLayout } from "./layout.js";
 import { fromCodexMcp } from "./mcp.js";
 import { fromCodexPolicy, type CodexPolicy } from "./permissions.js";
@@ -38,8 +39,7 @@ export function readCodexWorkflow(o: WorkflowReadOptions): WorkflowReadResult {
   if (want("permissions")) readPermissions(wf, config, configRel);
   if (want("skills")) wf.skills = readSkills(layout.skillDirs, o.root, diags);
   if (want("commands") && layout.promptsDir) readPrompts(wf, layout, diags);
-  if (want("hooks") && (config.hooks !== undefined || fs.existsSync(path.join(layout.dir, "hooks.json"))))
-    wf.unportable.push({ kind: "hooks", name: "hooks", reason: "Codex hooks are not read by quartet yet", source: { file: configRel } });
+  if (want("hooks")) readHooks(wf, config.hooks, layout, diags);
   if (want("agents"))
     for (const name of Object.keys((config.agents as TomlTable | undefined) ?? {}))
       wf.unportable.push({
@@ -49,6 +49,26 @@ export function readCodexWorkflow(o: WorkflowReadOptions): WorkflowReadResult {
         source: { file: configRel },
       });
   return { workflow: wf, diagnostics: diags.list };
+}
+
+function readHooks(wf: Workflow, inline: unknown, layout: CodexLayout, diags: Diagnostics): void {
+  const sources: { file: string; table: unknown }[] = [];
+  if (inline !== undefined) sources.push({ file: layout.config, table: inline });
+  const json = path.join(layout.dir, "hooks.json");
+  if (fs.existsSync(json)) {
+    try {
+      sources.push({ file: json, table: (JSON.parse(fs.readFileSync(json, "utf8")) as { hooks?: unknown }).hooks });
+    } catch (e) {
+      diags.failed(json, e);
+    }
+  }
+  for (const { file, table } of sources) {
+    const rel = diags.rel(file);
+    const r = fromCodexHooks(table, { file: rel });
+    wf.hooks.push(...r.hooks);
+    for (const u of r.unportable) wf.unportable.push({ kind: "hooks", name: u.name, reason: u.reason, source: { file: rel } });
+    for (const p of r.problems) diags.add("error", file, p, { field: "hooks" });
+  }
 }
 
 function readPermissions(wf: Workflow, config: TomlTable, file: string): void {

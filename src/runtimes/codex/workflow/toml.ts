@@ -109,3 +109,53 @@ export function setTomlTopKey(text: string, name: string, value: string | number
   else lines.splice(top, 0, ...(top > 0 && lines[top - 1]!.trim() !== "" ? [line] : [line, ""]));
   return lines.join("\n");
 }
+
+/**
+ * `text` with the array of tables at `path` (`[[hooks.PreToolUse]]` and the `[[hooks.PreToolUse.hooks]]`
+ * under it) set to `entries`: its blocks replaced where the first one is (else added at the end), every
+ * other line kept. The result must parse (a key set some other way, inline, is not edited) or it throws.
+ */
+export function setTomlArrayTables(text: string, path: readonly string[], entries: readonly TomlTable[], file: string): string {
+  const lines = text.split("\n");
+  const belongs = (p: string[]) => p.length >= path.length && path.every((k, i) => k === p[i]);
+  const keep: string[] = [];
+  let at = -1;
+  let inside = false;
+  let region: string[] = [];
+  // The comments and blank lines closing a replaced block belong to what follows it: they stay.
+  const leave = () => {
+    let n = region.length;
+    while (n > 0 && /^\s*(#.*)?$/.test(region[n - 1]!)) n--;
+    keep.push(...region.slice(n));
+    region = [];
+  };
+  for (const line of lines) {
+    const m = HEADER.exec(line);
+    if (m) {
+      const now = belongs(headerPath(m[1]!));
+      if (inside && !now) leave();
+      inside = now;
+    }
+    if (!inside) keep.push(line);
+    else {
+      if (at < 0) at = keep.length;
+      region.push(line);
+    }
+  }
+  if (inside) leave();
+  const body = stringify({ v: entries })
+    .trimEnd()
+    .split("\n")
+    .map((l) => l.replace(/^\[\[v(\.|\])/, (_, rest: string) => `[[${path.map(key).join(".")}${rest}`));
+  let out: string;
+  if (at < 0) {
+    const base = text.replace(/\n*$/, "");
+    out = `${base}${base === "" ? "" : "\n\n"}${body.join("\n")}\n`;
+  } else {
+    // Keep the blank lines and comments that separated the old blocks from what follows.
+    const gap = at < keep.length && keep[at]!.trim() !== "" ? [""] : [];
+    out = [...keep.slice(0, at), ...body, ...gap, ...keep.slice(at)].join("\n");
+  }
+  parseToml(out, file);
+  return out;
+}

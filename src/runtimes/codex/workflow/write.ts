@@ -2,22 +2,24 @@
  * Writing the IR as a Codex CLI 0.169 workflow: AGENTS.md (shared with OpenCode: never replaced when it is
  * the user's, a marked section then), `[mcp_servers.*]` tables and the approval/sandbox policy edited into
  * config.toml in place, skills as `.codex/skills/<name>/`, commands as custom prompts (user scope only).
- * Agents and hooks go to the loss report.
+ * Hooks become `[[hooks.<Event>]]` tables there too, for the events Codex has; Codex runs them only once
+ * the person trusts them. Agents go to the loss report.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { toOpencodeTemplate } from "../../../contract/workflow/arguments.js";
 import { writeFrontmatter } from "../../../core/frontmatter.js";
-import type { Command, Instructions, Permissions, Skill } from "../../../contract/workflow/ir.js";
+import type { Command, Hook, Instructions, Permissions, Skill } from "../../../contract/workflow/ir.js";
 import { Losses } from "../../../contract/workflow/losses.js";
 import { withoutSections, type AssetRef, type Output } from "../../../contract/workflow/outputs.js";
 import { Diagnostics } from "../../../contract/workflow/read-helpers.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
 import { codexFidelity } from "./fidelity.js";
+import { toCodexHooks } from "./hooks.js";
 import { codexLayout, type CodexLayout } from "./layout.js";
 import { toCodexMcp } from "./mcp.js";
 import { toCodexPolicy } from "./permissions.js";
-import { parseToml, setTomlTable, setTomlTopKey, tomlValueAt } from "./toml.js";
+import { parseToml, setTomlArrayTables, setTomlTable, setTomlTopKey, tomlValueAt, type TomlTable } from "./toml.js";
 
 interface Ctx {
   o: WorkflowWriteOptions;
@@ -46,7 +48,7 @@ export function writeCodexWorkflow(o: WorkflowWriteOptions): WorkflowWriteResult
     ctx.losses.extras(asset, m.extras, "server field");
   }
   if (wf.permissions) writePermissions(ctx, wf.permissions);
-  if (wf.hooks.length > 0) ctx.losses.standing({ kind: "hooks", name: "hooks" }, "event");
+  if (wf.hooks.length > 0) writeHooks(ctx, wf.hooks);
   if (wf.settings) ctx.losses.standing({ kind: "settings", name: "settings" }, "extras");
   for (const u of wf.unportable) ctx.losses.add({ kind: u.kind, name: u.name }, "–", "unsupported", u.reason);
   return { outputs: ctx.outputs, losses: ctx.losses.list, diagnostics: ctx.diags.list };
@@ -149,4 +151,29 @@ function writePermissions(ctx: Ctx, p: Permissions): void {
   if (p.additionalDirectories?.length) ctx.losses.standing(asset, "additionalDirectories");
   tomlEdit(ctx, ["approval_policy"], policy.approval_policy, asset);
   tomlEdit(ctx, ["sandbox_mode"], policy.sandbox_mode, asset);
+}
+
+function writeHooks(ctx: Ctx, hooks: readonly Hook[]): void {
+  const asset: AssetRef = { kind: "hooks", name: "hooks" };
+  const { events, losses } = toCodexHooks(hooks, ctx.o.from.runtime);
+  for (const l of losses) ctx.losses.add(asset, l.field, l.level, l.reason);
+  const file = ctx.layout.config;
+  let written = 0;
+  for (const [event, groups] of Object.entries(events)) {
+    written += groups.reduce((n, g) => n + g.hooks.length, 0);
+    ctx.outputs.push({
+      kind: "edit",
+      file,
+      key: `hooks.${event}`,
+      value: groups,
+      asset,
+      read: (text) => tomlValueAt(parseToml(text, file), ["hooks", event]),
+      apply: (text) => setTomlArrayTables(text, ["hooks", event], groups as unknown as TomlTable[], file),
+    });
+  }
+  if (written === 0) return;
+  // Codex lists a new or changed hook as untrusted and skips it until the person reviews it.
+  const reason = `${written} hook${written === 1 ? "" : "s"} written to ${ctx.diags.rel(file)}: Codex runs them only after you trust them (“Hooks need review” when Codex starts, or /hooks)`;
+  ctx.losses.add(asset, "trust", "lossy", reason);
+  ctx.diags.add("warning", file, reason, { field: "hooks" });
 }
