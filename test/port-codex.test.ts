@@ -1,7 +1,8 @@
 /**
- * Porting to and from Codex, checked by the real pinned codex (0.169), offline: `codex mcp list --json` for
- * the MCP servers, and `codex debug prompt-input` (the input Codex would send the model) for AGENTS.md, the
- * skills and the sandbox policy in effect. Codex reads a project's .codex/config.toml only once the project is
+ * Porting to and from Codex (from Claude Code and from OpenCode), checked by the real pinned codex (0.169),
+ * offline: `codex mcp list --json` for the MCP servers, `codex debug prompt-input` (the input Codex would send
+ * the model) for AGENTS.md, the skills and the sandbox policy in effect, and its app server's `hooks/list`
+ * for the hooks. Codex reads a project's .codex/config.toml only once the project is
  * trusted, so the test trusts it as the person would.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -98,6 +99,35 @@ async function portIntoCodex(from: string, files: Record<string, string>) {
   return { dir, r, toml };
 }
 
+/**
+ * What the real codex loaded from the ported `dir`: the docs (stdio) and live (HTTP) servers, the AGENTS.md
+ * and the skill (their marks, prefixed by `mark`), and the read-only sandbox.
+ */
+function expectCodexLoaded(dir: string, mark: string): void {
+  const home = trustedHome(dir);
+  const servers = JSON.parse(codex(dir, home, ["mcp", "list", "--json"])) as {
+    name: string;
+    transport: { command?: string; args?: string[]; env?: Record<string, string>; env_vars?: string[]; url?: string };
+  }[];
+  const byName = Object.fromEntries(servers.map((s) => [s.name, s.transport]));
+  expect(byName.docs).toMatchObject({ command: "docs-mcp", args: ["--ro"], env: { MODE: "fast" }, env_vars: ["DOCS_TOKEN"] });
+  expect(byName.live).toMatchObject({ url: "https://example.test/mcp" });
+  const input = codex(dir, home, ["debug", "prompt-input", "hi"]);
+  expect(input).toContain(`${mark}INSTRUCTIONS-MARK`);
+  expect(input).toContain(`${mark}SKILL-MARK`);
+  expect(input).toContain("`sandbox_mode` is `read-only`");
+}
+
+/** The ported `dir`'s .codex and AGENTS.md, alone in a new project, ported from Codex `to` a runtime. */
+async function portBackFromCodex(dir: string, to: string): Promise<string> {
+  const back = writeProject({});
+  fs.cpSync(path.join(dir, ".codex"), path.join(back, ".codex"), { recursive: true });
+  fs.copyFileSync(path.join(dir, "AGENTS.md"), path.join(back, "AGENTS.md"));
+  const rb = await portCli(back, ["codex", to, "--json"]);
+  expect(rb.code, rb.stdout + rb.stderr).toBe(0);
+  return back;
+}
+
 describe("quartet port to and from Codex", () => {
   it("Claude Code → Codex: the real codex lists the servers, reads AGENTS.md and the skill, and runs read-only", async () => {
     const { dir, r, toml } = await portIntoCodex("claude", CLAUDE_PROJECT);
@@ -106,25 +136,10 @@ describe("quartet port to and from Codex", () => {
     expect(toml).toContain('sandbox_mode = "read-only"');
     expect(r.json!.losses).toContainEqual(expect.objectContaining({ asset: "agents/reviewer", level: "unsupported" }));
 
-    const home = trustedHome(dir);
-    const servers = JSON.parse(codex(dir, home, ["mcp", "list", "--json"])) as {
-      name: string;
-      transport: { command?: string; args?: string[]; env?: Record<string, string>; env_vars?: string[]; url?: string };
-    }[];
-    const byName = Object.fromEntries(servers.map((s) => [s.name, s.transport]));
-    expect(byName.docs).toMatchObject({ command: "docs-mcp", args: ["--ro"], env: { MODE: "fast" }, env_vars: ["DOCS_TOKEN"] });
-    expect(byName.live).toMatchObject({ url: "https://example.test/mcp" });
-    const input = codex(dir, home, ["debug", "prompt-input", "hi"]);
-    expect(input).toContain("INSTRUCTIONS-MARK");
-    expect(input).toContain("SKILL-MARK");
-    expect(input).toContain("`sandbox_mode` is `read-only`");
+    expectCodexLoaded(dir, "");
 
     // And back: Codex → Claude Code keeps the servers and never allows more than the policy did.
-    const back = writeProject({});
-    fs.cpSync(path.join(dir, ".codex"), path.join(back, ".codex"), { recursive: true });
-    fs.copyFileSync(path.join(dir, "AGENTS.md"), path.join(back, "AGENTS.md"));
-    const rb = await portCli(back, ["codex", "claude", "--json"]);
-    expect(rb.code, rb.stdout + rb.stderr).toBe(0);
+    const back = await portBackFromCodex(dir, "claude");
     const mcp = JSON.parse(fs.readFileSync(path.join(back, ".mcp.json"), "utf8")) as { mcpServers: Record<string, unknown> };
     expect(mcp.mcpServers.docs).toMatchObject({ command: "docs-mcp", args: ["--ro"], env: { MODE: "fast", DOCS_TOKEN: "${DOCS_TOKEN}" } });
     expect(mcp.mcpServers.live).toMatchObject({ url: "https://example.test/mcp", headers: { Authorization: "Bearer ${LIVE_TOKEN}" } });
@@ -205,5 +220,50 @@ describe("quartet port to and from Codex", () => {
       PostToolUse: [{ matcher: "Edit|Write", hooks: [{ type: "command", command: "prettier --write 'a b.ts'" }] }],
       SessionStart: [{ hooks: [{ type: "command", command: "echo hello" }] }],
     });
+  });
+
+  it("OpenCode → Codex: the real codex lists the servers, reads the shared AGENTS.md and the skill, and runs read-only; and back", async () => {
+    const { dir, r, toml } = await portIntoCodex("opencode", {
+      "AGENTS.md": "Use bun. OC-INSTRUCTIONS-MARK\n",
+      "opencode.json": JSON.stringify({
+        $schema: "https://opencode.ai/config.json",
+        mcp: {
+          docs: { type: "local", command: ["docs-mcp", "--ro"], environment: { DOCS_TOKEN: "{env:DOCS_TOKEN}", MODE: "fast" } },
+          live: { type: "remote", url: "https://example.test/mcp", headers: { Authorization: "Bearer {env:LIVE_TOKEN}" } },
+        },
+        permission: { edit: "ask", bash: { "npm test": "allow", "rm *": "deny" } },
+      }),
+      ".opencode/skills/pdf-tool/SKILL.md": "---\nname: pdf-tool\ndescription: Works with PDFs OC-SKILL-MARK\n---\nUse it.\n",
+    });
+    // The deny rule cannot be said in Codex: the narrowest policy, never a wider one.
+    expect(toml).toContain('approval_policy = "never"');
+    expect(toml).toContain('sandbox_mode = "read-only"');
+    // AGENTS.md is both runtimes' file: left as it is.
+    expect(fs.readFileSync(path.join(dir, "AGENTS.md"), "utf8")).toBe("Use bun. OC-INSTRUCTIONS-MARK\n");
+    expect(r.json!.actions).toContainEqual(expect.objectContaining({ target: ".codex/skills/pdf-tool/SKILL.md", action: "create" }));
+    expect(r.json!.losses).toContainEqual(expect.objectContaining({ asset: "mcp/live", field: "transport", level: "lossy" }));
+
+    expectCodexLoaded(dir, "OC-");
+
+    const back = await portBackFromCodex(dir, "opencode");
+    // Back: the servers as OpenCode writes them, and a permission block that allows nothing the policy did not.
+    const config = JSON.parse(fs.readFileSync(path.join(back, "opencode.json"), "utf8")) as {
+      mcp: Record<string, unknown>;
+      permission: Record<string, unknown>;
+    };
+    expect(config.mcp.docs).toEqual({
+      type: "local",
+      command: ["docs-mcp", "--ro"],
+      environment: { MODE: "fast", DOCS_TOKEN: "{env:DOCS_TOKEN}" },
+    });
+    expect(config.mcp.live).toEqual({
+      type: "remote",
+      url: "https://example.test/mcp",
+      headers: { Authorization: "Bearer {env:LIVE_TOKEN}" },
+    });
+    expect(config.permission).toEqual({ "*": "deny", read: "allow", glob: "allow", grep: "allow", list: "allow" });
+    expect(fs.readFileSync(path.join(back, ".opencode", "skills", "pdf-tool", "SKILL.md"), "utf8")).toContain("OC-SKILL-MARK");
+    // AGENTS.md is OpenCode's file too: nothing to write.
+    expect(fs.readFileSync(path.join(back, "AGENTS.md"), "utf8")).toBe("Use bun. OC-INSTRUCTIONS-MARK\n");
   });
 });
