@@ -6,7 +6,6 @@
 import { z } from "zod";
 import { UsageError } from "../core/errors.js";
 import { readProjectSection } from "../core/project-config.js";
-import { ALIAS_TABLE } from "../contract/workflow/models.js";
 import type { PortSettings } from "../contract/workflow/port-settings.js";
 
 const ModelId = z.string().regex(/^[\w.-]+\/[\w.:[\]-]+$/, "provider/model, e.g. anthropic/claude-sonnet-5");
@@ -33,7 +32,8 @@ export function portSettings(o: {
   imports?: string;
   skills?: string;
 }): PortSettings {
-  const models = { ...ALIAS_TABLE, ...o.config.port?.models };
+  // The person's aliases only: each writer puts them before its own table of what an alias resolves to.
+  const models: Record<string, string> = { ...o.config.port?.models };
   for (const flag of o.modelFlags ?? []) {
     const m = /^([^=\s]+)=(.+)$/.exec(flag);
     if (!m || !ModelId.safeParse(m[2]).success)

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { fromOpencodeTemplate, toOpencodeTemplate } from "./arguments.js";
-import { ALIAS_TABLE, readClaudeModel, toClaudeModel, toOpencodeModel } from "./models.js";
 import { editTools, fromOpencodeTool, toOpencodeTool } from "../../runtimes/opencode/workflow/tools.js";
 
 describe("command arguments", () => {
@@ -25,37 +24,6 @@ describe("command arguments", () => {
     expect(out.text).toBe("Squash the last $0 commits with message: $1");
     expect(out.lossy).toEqual(["$2 takes all remaining arguments in OpenCode; in Claude Code it takes one"]);
     expect(toOpencodeTemplate(out.text).text).toBe("Squash the last $1 commits with message: $2");
-  });
-});
-
-describe("models", () => {
-  it("pins Claude Code aliases to the ids 2.1.197 resolves them to, and keeps ids", () => {
-    expect(toOpencodeModel({ alias: "sonnet" }, ALIAS_TABLE)).toMatchObject({ ok: true, value: "anthropic/claude-sonnet-5" });
-    expect(toOpencodeModel({ alias: "opusplan" }, ALIAS_TABLE)).toMatchObject({
-      ok: true,
-      value: "anthropic/claude-sonnet-5",
-      lossy: expect.stringMatching(/Opus while planning/),
-    });
-    expect(toOpencodeModel({ provider: "anthropic", id: "claude-opus-4-8" }, ALIAS_TABLE)).toEqual({
-      ok: true,
-      value: "anthropic/claude-opus-4-8",
-    });
-    expect(toOpencodeModel({ provider: "anthropic", id: "claude-3-opus" }, ALIAS_TABLE)).toMatchObject({
-      warning: expect.stringMatching(/not in opencode 1\.18\.33's model list/),
-    });
-    expect(toOpencodeModel({ alias: "mystery" }, ALIAS_TABLE)).toMatchObject({
-      ok: false,
-      reason: expect.stringMatching(/--model mystery=provider\/id/),
-    });
-  });
-
-  it("maps only Anthropic models to Claude Code", () => {
-    expect(readClaudeModel("inherit")).toBeUndefined();
-    expect(toClaudeModel({ provider: "anthropic", id: "claude-haiku-4-5" })).toEqual({ ok: true, value: "claude-haiku-4-5" });
-    expect(toClaudeModel({ provider: "openai", id: "gpt-5" })).toMatchObject({
-      ok: false,
-      reason: expect.stringMatching(/no Claude Code equivalent/),
-    });
   });
 });
 

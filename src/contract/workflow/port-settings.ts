@@ -3,7 +3,7 @@
  * the command line (workflow/settings.ts); a runtime's writer only reads it.
  */
 export interface PortSettings {
-  /** Alias → provider/id. */
+  /** The person's alias → provider/id (config and --model); a writer looks here before its own table. */
   models: Record<string, string>;
   imports: "list" | "inline";
   skills: "native" | "copy";

@@ -7,11 +7,9 @@
 
 export type ToolMapping = { ok: true; key: string } | { ok: false; reason: string };
 
-const RUNTIME_NAMES: Readonly<Record<string, string>> = { claude: "Claude Code", opencode: "OpenCode", codex: "Codex" };
-
-/** `opencode:lsp` → the runtime's display name and the tool's own name; undefined for a neutral id. */
+/** `opencode:lsp` → the runtime's id (as `quartet port` names it) and the tool's own name; undefined for a neutral id. */
 export function runtimeOnlyTool(tool: string): { runtime: string; name: string } | undefined {
   const m = /^([a-z][\w-]*):(.+)$/.exec(tool);
   if (!m) return undefined;
-  return { runtime: RUNTIME_NAMES[m[1]!] ?? m[1]!, name: m[2]! };
+  return { runtime: m[1]!, name: m[2]! };
 }

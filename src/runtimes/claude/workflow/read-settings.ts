@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import { z } from "zod";
 import type { AssetKind, Hook, McpServer, PermissionRule, Settings, Workflow } from "../../../contract/workflow/ir.js";
-import { readClaudeModel } from "../../../contract/workflow/models.js";
+import { readClaudeModel } from "./models.js";
 import { PermissionMode } from "../../../contract/workflow/ir.js";
 import { parseClaudeRule } from "./permissions.js";
 import { compact, Diagnostics, FieldReader, readJsonDoc, type JsonDoc } from "../../../contract/workflow/read-helpers.js";

@@ -16,7 +16,7 @@ import {
   type Instructions,
   type Workflow,
 } from "../../../contract/workflow/ir.js";
-import { readClaudeModel } from "../../../contract/workflow/models.js";
+import { readClaudeModel } from "./models.js";
 import {
   compact,
   Diagnostics,

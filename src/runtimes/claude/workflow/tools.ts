@@ -15,6 +15,6 @@ export function neutralClaudeTool(name: string): string {
 /** IR tool → the Claude Code name; another runtime's own tools have none. */
 export function toClaudeTool(tool: string): ToolMapping {
   const only = runtimeOnlyTool(tool);
-  if (only) return { ok: false, reason: `${only.runtime}'s ${only.name} tool has no Claude Code counterpart` };
+  if (only) return { ok: false, reason: `${only.name} is ${only.runtime}'s own tool (${tool}): Claude Code has no counterpart` };
   return { ok: true, key: tool };
 }

@@ -23,7 +23,7 @@ import {
   type Settings,
   type Workflow,
 } from "../../../contract/workflow/ir.js";
-import { readOpencodeModel } from "../../../contract/workflow/models.js";
+import { readOpencodeModel } from "./models.js";
 import { CLAUDE_ASKS_BY_DEFAULT } from "./agent-permission.js";
 import { OPENCODE_DEFAULTS } from "./rules.js";
 import { fromOpencodePermission } from "./permissions.js";

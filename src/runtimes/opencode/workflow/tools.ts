@@ -64,7 +64,7 @@ export function toOpencodeTool(tool: string): ToolMapping {
   if (tool === "*") return { ok: true, key: "*" };
   if (tool.startsWith("opencode:")) return { ok: true, key: tool.slice("opencode:".length) };
   const only = runtimeOnlyTool(tool);
-  if (only) return { ok: false, reason: `${only.runtime}'s ${only.name} tool has no OpenCode counterpart` };
+  if (only) return { ok: false, reason: `${only.name} is ${only.runtime}'s own tool (${tool}): OpenCode has no counterpart` };
   const mcp = /^mcp__([^_](?:[^_]|_(?!_))*)(?:__(.+))?$/.exec(tool);
   if (mcp) return { ok: true, key: `${mcp[1]}_${mcp[2] ?? "*"}` };
   const key = CLAUDE_TO_OPENCODE[tool];

@@ -5,7 +5,8 @@
 import path from "node:path";
 import { generatePlugin, PLUGIN_EVENTS, PLUGIN_FILE_NAME, type PluginHook } from "./hooks-plugin.js";
 import type { McpServer, PermissionRule, Permissions, Settings } from "../../../contract/workflow/ir.js";
-import { describeModel, toOpencodeModel } from "../../../contract/workflow/models.js";
+import { describeModel } from "../../../contract/workflow/models.js";
+import { toOpencodeModel } from "./models.js";
 import type { AssetRef } from "../../../contract/workflow/outputs.js";
 import type { ProjectRuleset } from "./agent-permission.js";
 import { opencodeEntries, toOpencodePermission } from "./permissions.js";

@@ -15,7 +15,8 @@ import { findImports, resolveImportPath } from "../../../contract/workflow/impor
 import type { Agent, Command, Instructions, Skill } from "../../../contract/workflow/ir.js";
 import { Losses } from "../../../contract/workflow/losses.js";
 import { opencodeFidelity } from "./fidelity.js";
-import { describeModel, toOpencodeModel } from "../../../contract/workflow/models.js";
+import { describeModel } from "../../../contract/workflow/models.js";
+import { toOpencodeModel } from "./models.js";
 import { jsonValueAt, markdownOutput, withoutSections, type AssetRef, type Output } from "../../../contract/workflow/outputs.js";
 import { Diagnostics } from "../../../contract/workflow/read-helpers.js";
 import { opencodeSkillProblem } from "../../../contract/workflow/skills.js";
