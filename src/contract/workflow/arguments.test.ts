@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fromOpencodeTemplate, toOpencodeTemplate } from "./arguments.js";
+import { fromOpencodeTemplate, toOpencodeTemplate } from "../../runtimes/opencode/workflow/arguments.js";
+import { fromCodexTemplate, toCodexTemplate } from "../../runtimes/codex/workflow/arguments.js";
 import { editTools, fromOpencodeTool, toOpencodeTool } from "../../runtimes/opencode/workflow/tools.js";
 
 describe("command arguments", () => {
@@ -24,6 +25,16 @@ describe("command arguments", () => {
     expect(out.text).toBe("Squash the last $0 commits with message: $1");
     expect(out.lossy).toEqual(["$2 takes all remaining arguments in OpenCode; in Claude Code it takes one"]);
     expect(toOpencodeTemplate(out.text).text).toBe("Squash the last $1 commits with message: $2");
+  });
+
+  it("shifts to and from Codex's 1-based $N, whose last placeholder takes one argument like Claude Code's", () => {
+    const out = toCodexTemplate("Review #$0 in ${CLAUDE_PROJECT_DIR}/src; all: $ARGUMENTS");
+    expect(out.text).toBe("Review #$1 in ./src; all: $ARGUMENTS");
+    expect(out.lossy).toEqual(["${CLAUDE_PROJECT_DIR} became . (Codex works in the project folder)"]);
+    expect(fromCodexTemplate("Squash the last $1 commits with message: $2")).toEqual({
+      text: "Squash the last $0 commits with message: $1",
+      lossy: [],
+    });
   });
 });
 

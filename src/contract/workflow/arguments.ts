@@ -1,11 +1,21 @@
 /**
  * Argument placeholders in command templates.
  *
- * Claude Code (since 2.1.19): `$ARGUMENTS` is everything, `$0` / `$ARGUMENTS[0]` the first argument, `$1`
- * the second; `$name` is a named argument declared in `arguments:`. OpenCode 1.18: `$ARGUMENTS` is
- * everything, `$1` the first argument, and the highest-numbered placeholder takes all the remaining text.
- * The IR keeps Claude Code's spelling.
+ * The IR keeps Claude Code's spelling (since 2.1.19): `$ARGUMENTS` is everything, `$0` / `$ARGUMENTS[0]` the
+ * first argument, `$1` the second; `$name` is a named argument declared in `arguments:`. Other runtimes
+ * number from 1 (`$ARGUMENTS` everything, `$1` the first argument); each describes its own in its folder
+ * (src/runtimes/<id>/workflow/arguments.ts) as a OneBasedTemplates.
  */
+
+/** How a runtime that numbers arguments from 1 reads a template. */
+export interface OneBasedTemplates {
+  /** The runtime's display name, for the loss report. */
+  name: string;
+  /** Whether its highest-numbered placeholder takes all the remaining text (OpenCode's does). */
+  lastTakesRest: boolean;
+  /** Why the project folder is the current folder there (`${CLAUDE_PROJECT_DIR}` becomes `.`). */
+  projectDirIsCwd: string;
+}
 
 export interface Converted {
   text: string;
@@ -24,8 +34,8 @@ function claudePositions(text: string): number[] {
   return [...text.matchAll(/\$(?:ARGUMENTS\[(\d+)\]|(\d+))(?!\w)/g)].map((m) => Number(m[1] ?? m[2]));
 }
 
-/** IR (Claude Code syntax) → OpenCode. */
-export function toOpencodeTemplate(text: string, argumentNames: readonly string[] = []): Converted {
+/** IR (Claude Code syntax) → a runtime numbering from 1. */
+export function toOneBasedTemplate(to: OneBasedTemplates, text: string, argumentNames: readonly string[] = []): Converted {
   const lossy: string[] = [];
   let out = text.replace(
     /\$(?:ARGUMENTS\[(\d+)\]|(\d+))(?!\w)/g,
@@ -35,27 +45,26 @@ export function toOpencodeTemplate(text: string, argumentNames: readonly string[
     out = out.replace(new RegExp(`\\$${escapeRegExp(name)}(?![\\w-])`, "g"), `$${i + 1}`);
   });
   const positions = claudePositions(text).length + argumentNames.filter((n) => text.includes(`$${n}`)).length;
-  if (positions > 0) {
-    lossy.push("OpenCode's last numbered placeholder takes all remaining arguments; Claude Code's takes one");
+  if (positions > 0 && to.lastTakesRest) {
+    lossy.push(`${to.name}'s last numbered placeholder takes all remaining arguments; Claude Code's takes one`);
   }
   if (/\$\{CLAUDE_PROJECT_DIR\}/.test(out)) {
-    // OpenCode runs shell lines in the project root, so the project folder is the current folder.
     out = out.replace(/"?\$\{CLAUDE_PROJECT_DIR\}"?/g, ".");
-    lossy.push("${CLAUDE_PROJECT_DIR} became . (OpenCode runs shell lines in the project root)");
+    lossy.push(`\${CLAUDE_PROJECT_DIR} became . (${to.projectDirIsCwd})`);
   }
   for (const [name, what] of Object.entries(CLAUDE_ONLY_VARIABLES)) {
-    if (out.includes(`\${${name}}`)) lossy.push(`\${${name}} (${what}) has no OpenCode equivalent and is left as text`);
+    if (out.includes(`\${${name}}`)) lossy.push(`\${${name}} (${what}) has no ${to.name} equivalent and is left as text`);
   }
   return { text: out, lossy };
 }
 
-/** OpenCode → IR (Claude Code syntax). */
-export function fromOpencodeTemplate(text: string): Converted {
+/** A runtime numbering from 1 → IR (Claude Code syntax). */
+export function fromOneBasedTemplate(from: OneBasedTemplates, text: string): Converted {
   const lossy: string[] = [];
   const positions = [...text.matchAll(/\$(\d+)(?!\w)/g)].map((m) => Number(m[1]));
-  if (positions.includes(0)) lossy.push("$0 is plain text in OpenCode but the first argument in Claude Code");
-  if (positions.some((p) => p > 0)) {
-    lossy.push(`$${Math.max(...positions)} takes all remaining arguments in OpenCode; in Claude Code it takes one`);
+  if (positions.includes(0)) lossy.push(`$0 is plain text in ${from.name} but the first argument in Claude Code`);
+  if (from.lastTakesRest && positions.some((p) => p > 0)) {
+    lossy.push(`$${Math.max(...positions)} takes all remaining arguments in ${from.name}; in Claude Code it takes one`);
   }
   const out = text.replace(/\$(\d+)(?!\w)/g, (whole, n: string) => (Number(n) === 0 ? whole : `$${Number(n) - 1}`));
   return { text: out, lossy };
@@ -63,4 +72,12 @@ export function fromOpencodeTemplate(text: string): Converted {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A runtime's pair of converters, to and from the IR. */
+export function oneBasedTemplates(t: OneBasedTemplates): {
+  to(text: string, argumentNames?: readonly string[]): Converted;
+  from(text: string): Converted;
+} {
+  return { to: (text, argumentNames = []) => toOneBasedTemplate(t, text, argumentNames), from: (text) => fromOneBasedTemplate(t, text) };
 }

@@ -5,11 +5,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fromOpencodeTemplate } from "../../../contract/workflow/arguments.js";
 import { emptyWorkflow, type Workflow } from "../../../contract/workflow/ir.js";
 import { Diagnostics, markdownFiles, readMarkdown } from "../../../contract/workflow/read-helpers.js";
 import { readSkills } from "../../../contract/workflow/skills.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
+import { fromCodexTemplate } from "./arguments.js";
 import { fromCodexHooks } from "./hooks.js";
 import { codexLayout, type CodexLayout } from "./layout.js";
 import { fromCodexMcp } from "./mcp.js";
@@ -91,7 +91,7 @@ function readPrompts(wf: Workflow, layout: CodexLayout, diags: Diagnostics): voi
     if (name.includes("/")) continue; // Codex reads only the folder's own files.
     const md = readMarkdown(file, diags, undefined, { withoutFrontmatter: "prompt" });
     if (!md) continue;
-    const template = fromOpencodeTemplate(md.body);
+    const template = fromCodexTemplate(md.body);
     wf.commands.push({
       name,
       ...(typeof md.data.description === "string" ? { description: md.data.description } : {}),

@@ -7,7 +7,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { toOpencodeTemplate } from "../../../contract/workflow/arguments.js";
 import { writeFrontmatter } from "../../../core/frontmatter.js";
 import type { Command, Hook, Instructions, Permissions, Skill } from "../../../contract/workflow/ir.js";
 import { Losses } from "../../../contract/workflow/losses.js";
@@ -15,6 +14,7 @@ import { withoutSections, type AssetRef, type Output } from "../../../contract/w
 import { Diagnostics } from "../../../contract/workflow/read-helpers.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
 import { codexFidelity } from "./fidelity.js";
+import { toCodexTemplate } from "./arguments.js";
 import { toCodexHooks } from "./hooks.js";
 import { codexLayout, type CodexLayout } from "./layout.js";
 import { toCodexMcp } from "./mcp.js";
@@ -115,7 +115,7 @@ function writeCommand(ctx: Ctx, command: Command): void {
     return;
   }
   if (command.name.includes("/")) ctx.losses.standing(asset, "name");
-  const template = toOpencodeTemplate(command.template, command.argumentNames);
+  const template = toCodexTemplate(command.template, command.argumentNames);
   for (const reason of template.lossy) ctx.losses.add(asset, "template", "lossy", reason);
   for (const field of ["model", "agent", "subtask", "allowedTools", "disableModelInvocation"] as const)
     if (command[field] !== undefined) ctx.losses.standing(asset, field);

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { fromOpencodeTemplate } from "../../../contract/workflow/arguments.js";
+import { fromOpencodeTemplate } from "./arguments.js";
 import { expandGlob } from "../../../core/glob.js";
 import { PLUGIN_FILE_NAME, isQuartetPlugin, parsePluginHooks } from "./hooks-plugin.js";
 import {

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { toOpencodeTemplate } from "../../../contract/workflow/arguments.js";
+import { toOpencodeTemplate } from "./arguments.js";
 import { assetPath } from "../../../contract/workflow/asset-path.js";
 import { toOpencodeAgentPermission, type ProjectRuleset } from "./agent-permission.js";
 import { toOpencodeColor } from "../../../contract/workflow/colors.js";
