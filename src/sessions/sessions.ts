@@ -331,7 +331,9 @@ async function watchStartup(
       });
     }
     if (Date.now() >= deadline) return;
-    if (readEvents(stateDir, o.eventsOffset).events.some((e) => e.src !== "quartet")) return;
+    // Only an event that changes the state shows the runtime is under way: Claude Code reports SessionStart
+    // for `--resume` of a conversation it then cannot find, and exits a moment later.
+    if (readEvents(stateDir, o.eventsOffset).events.some((e) => e.src !== "quartet" && e.state !== "")) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
