@@ -36,6 +36,11 @@ export interface LabRunOptions {
   log?(message: string): void;
   /** Called as each turn starts: turn N (from 1) of the scenario's `turns`. */
   onTurn?(t: TurnStart): void;
+  /**
+   * Puts something between the runtime and the lab's endpoint (the gateway, to check that its diagnosis of
+   * the traffic equals the lab's own): given the endpoint's URL, returns the URL the runtime is pointed at.
+   */
+  via?(endpointUrl: string, runtime: RuntimeId): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 export interface TurnStart {
@@ -115,6 +120,7 @@ async function runRuntime(run: LabRun, adapter: RuntimeAdapter, o: LabRunOptions
     labBillsWrites(o.pricing, run.priceAs),
   );
   let endpoint: Endpoint | undefined;
+  let relay: { url: string; close(): Promise<void> } | undefined;
   let session: HeadlessSession | undefined;
   let stepNo = 0;
   const turns = run.scenario.steps.filter((step) => "prompt" in step).length;
@@ -123,11 +129,12 @@ async function runRuntime(run: LabRun, adapter: RuntimeAdapter, o: LabRunOptions
     writeFixtureRepo(run.scenario.repo, result.workspace);
     result.configuration = driver.prepareHome({ home: result.home, userHome: o.userHome, clean: o.clean });
     endpoint = await startEndpoint({ responder: model, responses });
+    relay = o.via ? await o.via(endpoint.url, adapter.id) : undefined;
     session = await driver.start({
       bin: bin.path,
       workspace: result.workspace,
       home: result.home,
-      endpointUrl: endpoint.url,
+      endpointUrl: relay?.url ?? endpoint.url,
       model: run.model,
       delivery: run.scenario.delivery,
       turnTimeoutMs: o.turnTimeoutMs ?? 180_000,
@@ -166,6 +173,7 @@ async function runRuntime(run: LabRun, adapter: RuntimeAdapter, o: LabRunOptions
     log(`${adapter.id}: ${result.failure.message}`);
   } finally {
     await session?.close();
+    await relay?.close();
     await endpoint?.close();
     saveRequests(run, adapter.id, model.requests);
   }
