@@ -66,8 +66,11 @@ async function serve(args: readonly string[], dataDir: string, cwd?: string) {
   return { child, url, out: () => out };
 }
 
-/** The scenario's second prompt, offering only a Read tool: the scripted model answers by reading a file. */
-async function askWithReadOnly(url: string): Promise<unknown> {
+/**
+ * The scenario's second prompt, offering only a Read tool: the scripted model answers by reading a file.
+ * `system`: a system prompt marked for caching, as Claude Code sends one; `more`: the conversation's later messages.
+ */
+async function askWithReadOnly(url: string, system?: string, more: { role: string; content: string }[] = []): Promise<unknown> {
   const tools = [{ name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
   const res = await fetch(`${url}/v1/messages`, {
     method: "POST",
@@ -75,8 +78,9 @@ async function askWithReadOnly(url: string): Promise<unknown> {
     body: JSON.stringify({
       model: "claude-sonnet-4-5",
       max_tokens: 50,
+      ...(system ? { system: [{ type: "text", text: system, cache_control: { type: "ephemeral" } }] } : {}),
       tools,
-      messages: [{ role: "user", content: "Where are todos stored, and how are they added?" }],
+      messages: [{ role: "user", content: "Where are todos stored, and how are they added?" }, ...more],
     }),
   });
   return res.json();
@@ -117,6 +121,39 @@ describe("quartet lab serve and show", () => {
     const reply = (await askWithReadOnly(url)) as { content: { input?: { file_path?: string } }[] };
     expect(reply.content[0]?.input?.file_path).toBe(path.join(workspace!, "src", "todos.js"));
     expect(fs.readdirSync(cwd)).toEqual([]);
+    child.kill("SIGINT");
+    await new Promise((resolve) => child.on("exit", resolve));
+  });
+
+  it("moves its clock on request with --clock-control: the next request misses the expired prefix, shown as a TTL break", async () => {
+    const dataDir = tempDir("quartet-serve-");
+    const { child, url, out } = await serve(["--clock-control", "--workspace", "/work/repo"], dataDir);
+    expect(out()).toContain(`Clock control (loopback only): curl -X POST ${url}/_quartet/clock -d '{"advance":"6m"}'`);
+    // Above Sonnet 4.5's 1,024-token minimum, so the first request writes it to the cache.
+    const system = "You are a careful coding agent. ".repeat(300);
+    const first = (await askWithReadOnly(url, system)) as { usage: Record<string, number> };
+    expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(1024);
+    const moved = await fetch(`${url}/_quartet/clock`, { method: "POST", body: JSON.stringify({ advance: "6m" }) });
+    expect(moved.status).toBe(200);
+    const later = [
+      { role: "assistant", content: "Looking." },
+      { role: "user", content: "Go on." },
+    ];
+    const second = (await askWithReadOnly(url, system, later)) as { usage: Record<string, number> };
+    expect(second.usage.cache_read_input_tokens).toBe(0);
+    child.kill("SIGINT");
+    await new Promise((resolve) => child.on("exit", resolve));
+    const report = json<{ runtimes: { breaks: { n: number; reason: string }[] }[] }>(
+      await runCli(["lab", "show", "last", "--json"], { dataDir }),
+    );
+    expect(report.runtimes[0]!.breaks).toEqual([expect.objectContaining({ n: 2, reason: "ttl-expired" })]);
+  });
+
+  it("keeps its clock to itself without --clock-control", async () => {
+    const dataDir = tempDir("quartet-serve-");
+    const { child, url } = await serve(["--workspace", "/work/repo"], dataDir);
+    const refused = await fetch(`${url}/_quartet/clock`, { method: "POST", body: JSON.stringify({ advance: "6m" }) });
+    expect(refused.status).toBe(404);
     child.kill("SIGINT");
     await new Promise((resolve) => child.on("exit", resolve));
   });

@@ -1,11 +1,12 @@
 /**
  * `quartet lab serve`: the lab's endpoint on its own, for pointing a runtime at it by hand. Every request it
- * receives is answered by the scenario's scripted model with simulated cache usage, and recorded.
+ * receives is answered by the scenario's scripted model with simulated cache usage, and recorded. With
+ * `--clock-control`, a loopback client moves the simulated clock (a TTL expiry without the wait).
  */
 import path from "node:path";
 import type { Command } from "commander";
 import { quartetPaths } from "../core/paths.js";
-import { startEndpoint } from "../lab/endpoint.js";
+import { CLOCK_PATH, startEndpoint } from "../lab/endpoint.js";
 import { writeFixtureRepo } from "../lab/fixture-repo.js";
 import { ModelSession } from "../lab/model-session.js";
 import { beginRun, newRunId, runsDir, saveRequests, saveRun, type LabRun } from "../lab/runs.js";
@@ -22,6 +23,7 @@ export function registerLabServe(lab: Command): void {
     .option(PORT_FLAG, PORT_HELP, parsePort)
     .option("--workspace <dir>", "the folder the runtime works in (default: a fresh copy of the scenario's repository in the run folder)")
     .option("--runtime <name>", "which runtime you will point at it, to label the recording", "claude")
+    .option("--clock-control", `let loopback clients move the simulated clock: POST ${CLOCK_PATH} {"advance":"6m"}`)
     .action((flags: ServeFlags) => labServeCommand(flags));
 }
 
@@ -30,6 +32,7 @@ interface ServeFlags {
   port?: number;
   workspace?: string;
   runtime: string;
+  clockControl?: boolean;
 }
 
 /** Each runtime's own lines for pointing it at the endpoint, under its name (aligned, as a table's first column). */
@@ -78,12 +81,14 @@ export async function labServeCommand(flags: ServeFlags): Promise<void> {
     port,
     responder: { reply: (request, context) => recorded(model.reply(request, context)) },
     responses: { reply: (request, context) => recorded(responses.reply(request, context)) },
+    ...(flags.clockControl ? { clock: model.clock } : {}),
   });
   process.stdout.write(
     [
       `quartet lab endpoint listening on ${endpoint.url} (scenario ${scenario.name}, recording to ${run.dir})`,
       `Workspace: ${workspace}${flags.workspace ? "" : " (a fresh copy of the scenario's repository: run the runtime there)"}`,
       ...pointingLines(endpoint.url),
+      ...(flags.clockControl ? [`Clock control (loopback only): curl -X POST ${endpoint.url}${CLOCK_PATH} -d '{"advance":"6m"}'`] : []),
       "Stop with Ctrl-C; then: quartet lab show last",
       "",
     ].join("\n"),

@@ -8,11 +8,16 @@
  * (message_start with usage, content blocks, message_delta with the final usage, message_stop), and a
  * record of every request with its credentials redacted. It is the test double every end-to-end test uses
  * to drive the real runtimes offline.
+ *
+ * Given a clock (`lab serve --clock-control`), `POST /_quartet/clock {"advance":"6m"}` moves the simulated
+ * time forward, so a client can test a TTL expiry without waiting; only a loopback client may move it, even
+ * when the endpoint listens on every interface.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { estimateJsonTokens } from "../core/tokens.js";
+import { Duration, durationMs } from "./scenario.js";
 import { openaiError, parseResponsesRequest, writeResponse, type ResponsesReply, type ResponsesResponder } from "./responses-wire.js";
 
 /** The parts of a Messages request the lab reads; everything else is kept as sent. */
@@ -59,6 +64,24 @@ export interface RecordedRequest {
 
 export interface Responder {
   reply(request: MessagesRequest, context: { n: number; headers: Record<string, string> }): Reply | Promise<Reply>;
+}
+
+/** The simulated time a client may move (the ModelSession's clock). */
+export interface ClockControl {
+  now(): number;
+  advance(ms: number): void;
+}
+
+/** The path of the clock control; `_quartet` keeps it apart from every API path. */
+export const CLOCK_PATH = "/_quartet/clock";
+
+const ClockRequest = z.object({ advance: Duration }).strict();
+
+/** True for an address of this machine's loopback interface (127.0.0.0/8, ::1, and IPv4 in IPv6 form). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
 export interface Endpoint {
@@ -133,6 +156,8 @@ export async function startEndpoint(options: {
   responses?: ResponsesResponder;
   port?: number;
   host?: string;
+  /** Lets loopback clients move this clock (`POST /_quartet/clock`); without it that path says how to turn it on. */
+  clock?: ClockControl;
 }): Promise<Endpoint> {
   const requests: RecordedRequest[] = [];
   let n = 0;
@@ -172,6 +197,7 @@ export async function startEndpoint(options: {
       res.end(req.method === "HEAD" ? undefined : "quartet lab endpoint\n");
       return;
     }
+    if (url.pathname === CLOCK_PATH) return answerClock(req, res, body);
     if (req.method === "POST" && url.pathname === "/v1/responses" && options.responses) {
       return answerResponses(options.responses, res, recorded, body);
     }
@@ -212,6 +238,32 @@ export async function startEndpoint(options: {
         usage: reply.usage,
       }),
     );
+  }
+
+  function answerClock(req: http.IncomingMessage, res: http.ServerResponse, body: unknown): void {
+    const from = req.socket.remoteAddress;
+    if (!isLoopback(from))
+      return anthropicError(
+        res,
+        403,
+        "permission_error",
+        `the clock control answers only loopback clients (this request came from ${from})`,
+      );
+    const clock = options.clock;
+    if (!clock)
+      return anthropicError(res, 404, "not_found_error", "the clock control is off: start quartet lab serve with --clock-control");
+    if (req.method === "POST") {
+      const parsed = ClockRequest.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        return anthropicError(res, 400, "invalid_request_error", `${issue.path.join(".") || "body"}: ${issue.message}`);
+      }
+      clock.advance(durationMs(parsed.data.advance));
+    } else if (req.method !== "GET") {
+      return anthropicError(res, 405, "invalid_request_error", `${CLOCK_PATH} takes GET (the time) or POST {"advance":"6m"}`);
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ now: new Date(clock.now()).toISOString() }));
   }
 
   async function answerResponses(responder: ResponsesResponder, res: http.ServerResponse, recorded: RecordedRequest, body: unknown) {

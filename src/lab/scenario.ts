@@ -60,7 +60,8 @@ const Action = keyed(
 );
 export type Action = z.infer<typeof Action>;
 
-const Duration = z.string().regex(/^\d+(?:\.\d+)?(?:s|m|h)$/, "a duration such as 30s, 6m or 1h");
+/** `30s`, `6m`, `1h`: a scenario's pause, and what `lab serve --clock-control` advances the clock by. */
+export const Duration = z.string().regex(/^\d+(?:\.\d+)?(?:s|m|h)$/, "a duration such as 30s, 6m or 1h");
 
 const Step = keyed(
   {
