@@ -2,16 +2,14 @@
  * One runtime's side of a lab run: the scripted model answering through the endpoint, the simulated
  * prompt cache deciding each response's usage, and the record of every request with its cache analysis.
  *
- * A request is auxiliary when it offers no tools (titles, summaries, quota checks) or runs on another model
- * than the conversation's first request with tools (a small model's side task); the others are the main
- * conversation. For each main request the previous request of its conversation (same session, longest
- * shared prefix: see prefix/conversation.ts) tells what should have been read from cache; when less was read, the break is classified at the block where the
- * prefix first changed.
+ * Which conversation a request continues, whether it is auxiliary (a separate side conversation) and why it
+ * read less than its conversation's previous request cached: prefix/tracker.ts, the engine the gateway's
+ * diagnosis of real traffic uses too.
  */
-import { canonicalBlocks, settingsHash, type Block, type CacheableRequest, type Ttl } from "../prefix/blocks.js";
-import { classifyBreak, type BreakExplanation } from "../prefix/classify.js";
-import { matchConversation, type ConversationHead } from "../prefix/conversation.js";
+import { canonicalBlocks, promptTokens, settingsHash, type Block, type CacheableRequest, type Ttl } from "../prefix/blocks.js";
+import type { BreakExplanation } from "../prefix/classify.js";
 import { cacheFacts } from "../prefix/models.js";
+import { ConversationTracker, judgeRead, markedPrefixTokens, sessionOf } from "../prefix/tracker.js";
 import { CacheSimulator, type SimulatedUsage } from "../prefix/simulator.js";
 import { estimateJsonTokens } from "../core/tokens.js";
 import type { MessagesRequest, Reply, Responder } from "./endpoint.js";
@@ -54,14 +52,6 @@ export interface LabRequest {
   headers: Record<string, string>;
 }
 
-interface Conversation extends ConversationHead {
-  id: number;
-  model: string;
-  blocks: Block[];
-  settings: string;
-  cachedThrough: number;
-}
-
 export interface Clock {
   now(): number;
   /** Moves simulated time forward (a scenario pause); nobody waits. */
@@ -71,18 +61,6 @@ export interface Clock {
 export function simulatedClock(): Clock {
   let offset = 0;
   return { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
-}
-
-function sessionOf(headers: Record<string, string>, body: MessagesRequest): string | null {
-  const header = headers["x-claude-code-session-id"] ?? headers["x-session-id"];
-  if (header) return header;
-  try {
-    const meta = JSON.parse(body.metadata?.user_id ?? "") as { session_id?: unknown };
-    if (typeof meta.session_id === "string") return meta.session_id;
-  } catch {
-    // Not JSON: no session id in the metadata.
-  }
-  return null;
 }
 
 /** The part of a request's record every API's session fills alike: who asked, in which turn, with which blocks. */
@@ -116,8 +94,7 @@ export function requestRecord(
 export class ModelSession implements Responder {
   readonly requests: LabRequest[] = [];
   readonly simulator: CacheSimulator;
-  private readonly conversations: Conversation[] = [];
-  private readonly mainModels = new Map<string, string>();
+  private readonly tracker = new ConversationTracker();
 
   constructor(
     private readonly scenario: Scenario,
@@ -129,29 +106,24 @@ export class ModelSession implements Responder {
 
   reply(request: MessagesRequest, context: { n: number; headers: Record<string, string> }): Reply {
     const n = this.requests.length + 1;
-    const blocks = canonicalBlocks(request as unknown as CacheableRequest);
+    const cacheable = request as unknown as CacheableRequest;
+    const blocks = canonicalBlocks(cacheable);
     const session = sessionOf(context.headers, request);
-    // The first request with tools sets the conversation's model; a request on another model (a small
-    // model's side task) is auxiliary, like a request without tools (titles, summaries).
-    const mainModel = this.mainModels.get(session ?? "-");
-    const sideModel = mainModel !== undefined && request.model !== mainModel;
-    const answer = sideModel
-      ? { content: [{ type: "text" as const, text: "quartet lab" }], turn: null, auxiliary: true, skipped: [] }
-      : scriptedAnswer(request, this.scenario, this.workspace, n);
-    const kind = answer.auxiliary ? "auxiliary" : "main";
-    if (kind === "main" && mainModel === undefined) this.mainModels.set(session ?? "-", request.model);
-    const prev = kind === "main" ? matchConversation(this.conversations, session, blocks) : undefined;
+    const placement = this.tracker.place({ session, model: request.model, blocks });
+    const answer =
+      placement.kind === "auxiliary"
+        ? { content: [{ type: "text" as const, text: "quartet lab" }], turn: null, auxiliary: true, skipped: [] }
+        : scriptedAnswer(request, this.scenario, this.workspace, n);
+    const prev = placement.previous;
     const prevCached = prev && prev.cachedThrough >= 0 ? prev.blocks[prev.cachedThrough]! : undefined;
-    // What the previous request asked to have cached: the prefix up to its last marker.
-    const prevMarked = prev ? [...prev.blocks].reverse().find((b) => b.marker !== null) : undefined;
     // Checked before this request refreshes or rewrites the entry.
     const expiredTtl = prevCached ? this.simulator.expiredTtl(request.model, prevCached.prefixHash) : undefined;
     const result = this.simulator.process(request.model, blocks);
-    const conversation = kind === "main" ? (prev?.id ?? this.conversations.length + 1) : null;
+    const at = this.clock.now();
     const record: LabRequest = {
-      ...requestRecord({ n, at: this.clock.now(), session, conversation, answer, blocks }, request, context.headers),
+      ...requestRecord({ n, at, session, conversation: placement.conversation, answer, blocks }, request, context.headers),
       status: result.ok ? 200 : result.status,
-      promptTokens: blocks.length > 0 ? blocks[blocks.length - 1]!.prefixTokens : 0,
+      promptTokens: promptTokens(blocks),
       readThrough: result.ok ? result.readThrough : -1,
       cachedThrough: result.ok ? result.cachedThrough : -1,
     };
@@ -162,35 +134,26 @@ export class ModelSession implements Responder {
     }
     const output = estimateJsonTokens(answer.content);
     record.usage = { ...result.usage, output };
-    if (kind === "main") {
-      if (prev) {
-        const expected = Math.min(record.promptTokens, prevMarked?.prefixTokens ?? 0);
-        record.expectedRead = expected;
-        if (result.usage.cacheRead < expected) {
-          const explanation = classifyBreak({
-            previous: { model: prev.model, blocks: prev.blocks, settings: prev.settings, cachedThrough: prev.cachedThrough },
-            current: {
-              model: request.model,
-              blocks,
-              settings: settingsHash(request as unknown as CacheableRequest),
-              markerCount: blocks.filter((b) => b.marker).length,
-            },
-            expired: expiredTtl !== undefined,
-            ...(expiredTtl ? { expiredTtl } : {}),
-            minCacheableTokens: cacheFacts(request.model).minCacheableTokens,
-          });
-          record.break = { ...explanation, lostTokens: expected - result.usage.cacheRead };
-        }
-      }
-      const state = {
-        model: request.model,
-        blocks,
-        settings: settingsHash(request as unknown as CacheableRequest),
-        cachedThrough: result.cachedThrough,
-      };
-      if (prev) Object.assign(prev, state);
-      else this.conversations.push({ id: record.conversation!, session, ...state });
+    const settings = settingsHash(cacheable);
+    if (prev) {
+      const judged = judgeRead({
+        previous: prev,
+        current: { model: request.model, blocks, settings, promptTokens: record.promptTokens, cacheRead: result.usage.cacheRead },
+        expiredTtl,
+        minCacheableTokens: cacheFacts(request.model).minCacheableTokens,
+      });
+      record.expectedRead = judged.expectedRead;
+      if (judged.break) record.break = judged.break;
     }
+    this.tracker.advance(placement, {
+      session,
+      model: request.model,
+      blocks,
+      settings,
+      at,
+      cachedThrough: result.cachedThrough,
+      markedTokens: markedPrefixTokens(blocks),
+    });
     return {
       kind: "message",
       content: answer.content,
