@@ -35,7 +35,27 @@ export interface RuntimeAdapter {
   workflow?: () => Promise<WorkflowAdapter>;
   /** Running the interactive TUI as a tracked session in tmux (Layer 2). */
   session?: SessionDriver;
+  /** Sending the runtime's model requests through quartet's gateway, or why it cannot. */
+  gateway?: GatewayClient;
 }
+
+/**
+ * Whether a runtime can talk to quartet's gateway (the Anthropic Messages API on 127.0.0.1), and how: a tagged
+ * value, so a runtime that cannot (Codex speaks OpenAI's Responses API) says why instead of failing later.
+ */
+export type GatewayClient =
+  | {
+      supported: true;
+      /** Matches the `user-agent` header of this runtime's model requests: how the gateway tells runtimes apart. */
+      userAgent: RegExp;
+      /**
+       * The variables that send a process's Anthropic requests to the gateway at `url` (`http://127.0.0.1:PORT`),
+       * given the environment it would otherwise have (the user's, with the session's own variables): a value
+       * the runtime merges, such as an inline config, is returned merged.
+       */
+      env(o: { url: string; env: NodeJS.ProcessEnv }): Record<string, string>;
+    }
+  | { supported: false; reason: string };
 
 export interface SessionLaunch {
   bin: string;

@@ -12,4 +12,8 @@ export const codex: RuntimeAdapter = {
   headless: codexHeadless,
   session: codexSession,
   workflow: async () => (await import("./workflow/index.js")).codexWorkflow,
+  gateway: {
+    supported: false,
+    reason: "Codex speaks OpenAI's Responses API, and quartet's gateway serves only the Anthropic Messages API",
+  },
 };

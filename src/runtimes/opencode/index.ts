@@ -1,5 +1,6 @@
 /** The OpenCode adapter: the parts quartet implements for this runtime. */
 import type { RuntimeAdapter } from "../types.js";
+import { opencodeGateway } from "./gateway.js";
 import { opencodeSession } from "./session.js";
 import { opencodeHeadless } from "./headless.js";
 import { opencodeLogs } from "./logs.js";
@@ -13,4 +14,5 @@ export const opencode: RuntimeAdapter = {
   // Loaded when a port needs it: its schemas and YAML parser would slow every other command's start.
   workflow: async () => (await import("./workflow/index.js")).opencodeWorkflow,
   session: opencodeSession,
+  gateway: opencodeGateway,
 };

@@ -9,6 +9,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { SessionState } from "../../contract/session-state.js";
 import type { SessionDriver, SessionLaunch } from "../types.js";
+import { inlineConfig } from "./gateway.js";
 import { openCopy } from "./sqlite.js";
 
 /**
@@ -82,12 +83,7 @@ function pluginEnv(o: SessionLaunch): Record<string, string> {
   if (userConfig) {
     // The user already names an extra config file: keep it, and add the plugin through the inline config
     // (merged with any inline config they set).
-    let inline: Record<string, unknown> = {};
-    try {
-      inline = o.env.OPENCODE_CONFIG_CONTENT ? (JSON.parse(o.env.OPENCODE_CONFIG_CONTENT) as Record<string, unknown>) : {};
-    } catch {
-      inline = {};
-    }
+    const inline = inlineConfig(o.env);
     const plugins = Array.isArray(inline.plugin) ? inline.plugin : [];
     env.OPENCODE_CONFIG_CONTENT = JSON.stringify({ ...inline, plugin: [...plugins, pathToFileURL(plugin).href] });
   } else {
