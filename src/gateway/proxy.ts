@@ -1,0 +1,331 @@
+/**
+ * The gateway's pass-through proxy, on node:http (no framework: it sits on every request's path, so its
+ * overhead is latency the user feels). Anthropic Messages API in; each request goes, by its model, to the
+ * route's upstream. The request body is buffered (the model decides the route) and forwarded byte for byte;
+ * the response is piped straight back, status, headers and bytes as the upstream sent them, except the
+ * hop-by-hop headers. A copy of the response is read on the side (sse-usage.ts) for the exchange handed to the
+ * sink once the response is over.
+ *
+ * The one change to a request: with `diagnose`, a Messages call to the default (Anthropic) route gets the
+ * cache-diagnostics beta and a `diagnostics: {previous_message_id}` body field, so its body is re-serialized.
+ */
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { applyCredentials } from "./credentials.js";
+import { KEPT_HEADERS, type Exchange, type ExchangeSink, type Refusal, type RequestGate } from "./exchange.js";
+import { pickRoute, upstreamUrl, type RouteTable } from "./routes.js";
+import { ResponseReader, type ResponseFacts } from "./sse-usage.js";
+
+export const DIAGNOSIS_BETA = "cache-diagnosis-2026-04-07";
+
+/** Headers that belong to one connection, never forwarded in either direction (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "proxy-authenticate",
+  "proxy-authorization",
+]);
+
+export interface GatewayOptions {
+  port?: number;
+  host?: string;
+  routes: RouteTable;
+  sink?: ExchangeSink;
+  gate?: RequestGate;
+  diagnose?: boolean;
+  /** Where route keys are read from, at request time. */
+  env?: NodeJS.ProcessEnv;
+  /** Where the gateway's own problems go (one line each); stderr by default. */
+  log?: (line: string) => void;
+}
+
+export interface Gateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Sessions whose last message id the gateway remembers for `--diagnose`; the oldest are forgotten past this. */
+const MAX_SESSIONS = 10_000;
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => process.stderr.write(`quartet gateway: ${line}\n`));
+  // Kept-alive connections to each upstream: a new TLS handshake per request would cost more than the proxy itself.
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  const lastMessage = new Map<string, string>();
+  const runId = `gw_${Date.now().toString(36)}_`;
+  let count = 0;
+
+  const server = http.createServer((req, res) => {
+    const at = Date.now();
+    const started = performance.now();
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () =>
+      forward({ req, res, at, started, id: runId + (++count).toString(36), body: Buffer.concat(chunks) }).catch((e: unknown) => {
+        log(`internal error: ${(e as Error).message ?? String(e)}`);
+        if (!res.headersSent) answerError(res, { status: 500, type: "api_error", message: "quartet gateway: internal error" });
+        else res.destroy();
+      }),
+    );
+  });
+
+  function finish(exchange: Exchange): void {
+    if (!options.sink) return;
+    try {
+      options.sink.record(exchange);
+    } catch (e) {
+      log(`could not record exchange ${exchange.id}: ${(e as Error).message ?? String(e)}`);
+    }
+  }
+
+  async function forward(o: {
+    req: http.IncomingMessage;
+    res: http.ServerResponse;
+    at: number;
+    started: number;
+    id: string;
+    body: Buffer;
+  }) {
+    const { req, res } = o;
+    const requestPath = req.url ?? "/";
+    const pathname = requestPath.split("?", 1)[0]!;
+    const isMessages = req.method === "POST" && pathname === "/v1/messages";
+    const request = parseJson(o.body);
+    const model = typeof request?.model === "string" ? request.model : null;
+    const session = sessionOf(req.headers, request);
+    const route = pickRoute(options.routes, model);
+    const exchange: Exchange = {
+      id: o.id,
+      at: o.at,
+      firstByteMs: null,
+      durationMs: 0,
+      method: req.method ?? "GET",
+      path: requestPath,
+      route: route.name,
+      upstream: route.baseUrl.href,
+      request: request ?? null,
+      headers: keptHeaders(req.headers),
+      status: 0,
+      messageId: null,
+      requestId: null,
+      model,
+      usage: null,
+      error: null,
+      aborted: false,
+    };
+    const refuse = (refusal: Refusal) => {
+      answerError(res, refusal);
+      finish({
+        ...exchange,
+        status: refusal.status,
+        error: { type: refusal.type, message: refusal.message },
+        durationMs: performance.now() - o.started,
+      });
+    };
+    const refusal = options.gate?.check({ at: o.at, model, session, route: route.name }) ?? null;
+    if (refusal) return refuse(refusal);
+
+    const headers = outgoingHeaders(req);
+    const denied = applyCredentials({ route, headers, env });
+    if (denied) return refuse(denied);
+    let body = o.body;
+    const diagnosed = options.diagnose === true && isMessages && route.isDefault && request !== undefined;
+    if (diagnosed) {
+      body = Buffer.from(
+        JSON.stringify({ ...request, diagnostics: { previous_message_id: (session && lastMessage.get(session)) ?? null } }),
+      );
+      headers["anthropic-beta"] =
+        typeof headers["anthropic-beta"] === "string" ? `${headers["anthropic-beta"]},${DIAGNOSIS_BETA}` : DIAGNOSIS_BETA;
+    }
+    headers["content-length"] = String(body.length);
+    const target = upstreamUrl(route, requestPath);
+    headers.host = target.host;
+
+    const secure = target.protocol === "https:";
+    const upstream = (secure ? https : http).request(target, { method: req.method, headers, agent: secure ? agents.https : agents.http });
+    let reader: ResponseReader | null = null;
+    let settled = false;
+    const settle = async (over: Partial<Exchange>) => {
+      if (settled) return;
+      settled = true;
+      const facts: ResponseFacts | null = reader ? await reader.end() : null;
+      const done: Exchange = { ...exchange, ...factsOf(facts, exchange), ...over, durationMs: performance.now() - o.started };
+      if (diagnosed && session && done.messageId) remember(session, done.messageId);
+      finish(done);
+    };
+
+    // The client went away before the whole response was written: the upstream request goes too.
+    res.on("close", () => {
+      if (res.writableFinished || settled) return;
+      void settle({ aborted: true });
+      upstream.destroy();
+    });
+    // The upstream failed after the response began: the client must see the cut, not a response that looks complete.
+    const cut = (e: NodeJS.ErrnoException) => {
+      if (settled) return;
+      void settle({ error: { type: "api_error", message: `quartet gateway: upstream connection lost: ${e.code ?? e.message}` } });
+      res.destroy();
+    };
+    upstream.on("error", (e: NodeJS.ErrnoException) => {
+      if (settled) return;
+      if (res.headersSent) return cut(e);
+      const refusal = { status: 502, type: "api_error", message: `quartet gateway: cannot reach ${target.host}: ${e.code ?? e.message}` };
+      answerError(res, refusal);
+      void settle({ status: 502, error: { type: refusal.type, message: refusal.message } });
+    });
+    upstream.on("response", (up) => {
+      exchange.firstByteMs = performance.now() - o.started;
+      exchange.status = up.statusCode ?? 502;
+      exchange.requestId = headerValue(up.headers["request-id"]);
+      if (isMessages) {
+        reader = new ResponseReader({
+          status: exchange.status,
+          contentType: up.headers["content-type"],
+          contentEncoding: headerValue(up.headers["content-encoding"]) ?? undefined,
+        });
+        const r = reader;
+        up.on("data", (c: Buffer) => r.push(c));
+      }
+      res.writeHead(exchange.status, up.statusMessage, incomingHeaders(up));
+      up.pipe(res);
+      up.on("end", () => void settle({}));
+      up.on("error", cut);
+      up.on("close", () => {
+        if (!up.complete) cut(Object.assign(new Error("closed before the response ended"), { code: "ECONNRESET" }));
+      });
+    });
+    upstream.end(body);
+  }
+
+  function remember(session: string, messageId: string): void {
+    lastMessage.delete(session);
+    lastMessage.set(session, messageId);
+    if (lastMessage.size > MAX_SESSIONS) lastMessage.delete(lastMessage.keys().next().value!);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+        agents.http.destroy();
+        agents.https.destroy();
+      }),
+  };
+}
+
+/** What the response said, merged over what the request said (the response's model wins). */
+function factsOf(facts: ResponseFacts | null, exchange: Exchange): Partial<Exchange> {
+  const out: Partial<Exchange> = {};
+  if (facts) {
+    out.messageId = facts.messageId;
+    out.model = facts.model ?? exchange.model;
+    out.usage = facts.usage;
+    out.error = facts.error;
+    if (facts.diagnostics !== undefined) out.diagnostics = facts.diagnostics;
+  }
+  if (exchange.status >= 400 && !out.error) out.error = { type: "api_error", message: `HTTP ${exchange.status}` };
+  return out;
+}
+
+function parseJson(body: Buffer): Record<string, unknown> | undefined {
+  if (body.length === 0) return undefined;
+  try {
+    const value = JSON.parse(body.toString("utf8")) as unknown;
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The conversation's id: Claude Code's session header, else the `session_id` inside `metadata.user_id` (a JSON
+ * string in current Claude Code, `…_session_<id>` in older ones), else a generic session header.
+ */
+export function sessionOf(headers: http.IncomingHttpHeaders, request: Record<string, unknown> | undefined): string | null {
+  const header = headerValue(headers["x-claude-code-session-id"]);
+  if (header) return header;
+  const userId = (request?.metadata as { user_id?: unknown } | undefined)?.user_id;
+  if (typeof userId === "string") {
+    try {
+      const parsed = JSON.parse(userId) as { session_id?: unknown };
+      if (typeof parsed?.session_id === "string" && parsed.session_id) return parsed.session_id;
+    } catch {
+      const at = userId.indexOf("_session_");
+      if (at >= 0 && userId.length > at + 9) return userId.slice(at + 9);
+    }
+  }
+  return headerValue(headers["x-session-id"]);
+}
+
+function headerValue(v: string | string[] | undefined): string | null {
+  if (v === undefined) return null;
+  return Array.isArray(v) ? v.join(", ") : v;
+}
+
+function keptHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const v = headerValue(headers[name]);
+    if (v !== null) out[name] = v;
+  }
+  return out;
+}
+
+/** The names a `connection` header lists are hop-by-hop for this message too. */
+function connectionListed(value: string | string[] | undefined): Set<string> {
+  const listed = new Set<string>();
+  for (const part of (headerValue(value) ?? "").split(",")) if (part.trim()) listed.add(part.trim().toLowerCase());
+  return listed;
+}
+
+/** The client's request headers for the upstream: all but the hop-by-hop ones; `host` is set by the caller. */
+function outgoingHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+  const listed = connectionListed(req.headers.connection);
+  const out: http.OutgoingHttpHeaders = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || listed.has(name) || name === "host" || name === "content-length") continue;
+    const prev = out[name];
+    out[name] = prev === undefined ? raw[i + 1]! : `${String(prev)}, ${raw[i + 1]!}`;
+  }
+  return out;
+}
+
+/** The upstream's response headers for the client, as sent (names, case and repeats), minus the hop-by-hop ones. */
+function incomingHeaders(up: http.IncomingMessage): string[] {
+  const listed = connectionListed(up.headers.connection);
+  const out: string[] = [];
+  const raw = up.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (!HOP_BY_HOP.has(name) && !listed.has(name)) out.push(raw[i]!, raw[i + 1]!);
+  }
+  return out;
+}
+
+/** An Anthropic-shaped error answer from the gateway itself. */
+function answerError(res: http.ServerResponse, refusal: Refusal): void {
+  const body = JSON.stringify({ type: "error", error: { type: refusal.type, message: refusal.message } });
+  res.writeHead(refusal.status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "x-quartet-gateway": "refused",
+  });
+  res.end(body);
+}
