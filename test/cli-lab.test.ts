@@ -149,6 +149,27 @@ describe("quartet lab serve and show", () => {
     expect(report.runtimes[0]!.breaks).toEqual([expect.objectContaining({ n: 2, reason: "ttl-expired" })]);
   });
 
+  it("shows a request the API would refuse (five cache_control markers) with the API's error, in lab show and its HTML", async () => {
+    const dataDir = tempDir("quartet-serve-");
+    const { child, url } = await serve(["--workspace", "/work/repo"], dataDir);
+    const marked = ["a", "b", "c", "d", "e"].map((text) => ({ type: "text", text, cache_control: { type: "ephemeral" } }));
+    const res = await fetch(`${url}/v1/messages`, {
+      method: "POST",
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 5, system: marked, messages: [{ role: "user", content: "hi" }] }),
+    });
+    const message = "A maximum of 4 blocks with cache_control may be provided. Found 5.";
+    expect([res.status, await res.json()]).toEqual([400, { type: "error", error: { type: "invalid_request_error", message } }]);
+    child.kill("SIGINT");
+    await new Promise((resolve) => child.on("exit", resolve));
+    const html = path.join(tempDir(), "lab.html");
+    const shown = await runCli(["lab", "show", "last", "--html", html], { dataDir });
+    expect(shown.stdout).toMatch(/│ +0 \+ 1 aux, 1 rejected │/);
+    expect(shown.stdout).toContain(
+      `Rejected requests (the API answers these with an error; no figure above counts them):\n  claude request #1: 400 ${message}\n`,
+    );
+    expect(fs.readFileSync(html, "utf8")).toContain(`<li><b>claude</b> request #1: <code>400 ${message}</code></li>`);
+  });
+
   it("keeps its clock to itself without --clock-control", async () => {
     const dataDir = tempDir("quartet-serve-");
     const { child, url } = await serve(["--workspace", "/work/repo"], dataDir);

@@ -9,11 +9,13 @@
  *   "opencode costs 3.62× claude: its prompt is 2.9× larger (41.0k vs 14.0k tokens per request) and it read
  *    85.0% from cache vs 93.0%, with 2 cache breaks vs none ($0.04 of cache tax)"
  */
-import { fmtPercent, fmtTokens, fmtUsd } from "../core/output.js";
+import { fmtPercent, fmtTokens, fmtUsd, plural } from "../core/output.js";
 import type { RuntimeSummary } from "./report.js";
 
 type Figures = Pick<RuntimeSummary, "runtime" | "completed" | "mainRequests" | "promptTokens" | "hitRate" | "costUsd" | "cacheTaxUsd"> & {
   breaks: readonly unknown[];
+  /** Requests the simulated API refused: in none of the figures, so the sentence says they are missing. */
+  rejectedRequests?: number;
 };
 
 /** A difference smaller than this (as a ratio) is not worth a clause. */
@@ -25,6 +27,14 @@ function breaksText(n: number): string {
 
 function taxText(r: Figures): string {
   return r.breaks.length > 0 && r.cacheTaxUsd !== null && r.cacheTaxUsd > 0 ? ` (${fmtUsd(r.cacheTaxUsd)} of cache tax)` : "";
+}
+
+/** The figures leave out what the API refused: said after the sentence, so no comparison hides it. */
+function rejectedText(r: Figures): string {
+  const n = r.rejectedRequests ?? 0;
+  return n === 0
+    ? ""
+    : ` ${plural(n, "request")} ${n === 1 ? "was" : "were"} rejected by the API and ${n === 1 ? "is" : "are"} not counted.`;
 }
 
 function perRequest(r: Figures): number {
@@ -78,6 +88,7 @@ export function explainCosts(runtimes: readonly Figures[]): { explanations: stri
     if (!priced.includes(r)) return describe(r, `${r.runtime} (not compared${r.completed ? ", no known price" : ", incomplete"}): `);
     return compare(r, best);
   });
+  runtimes.forEach((r, i) => (explanations[i] += rejectedText(r)));
   const worst = best ? priced.reduce((a, b) => (b.costUsd! > a.costUsd! ? b : a)) : undefined;
   const summary = worst && worst !== best ? explanations[runtimes.indexOf(worst)]! : (explanations[0] ?? "No runtime ran.");
   return { explanations, summary };

@@ -1,6 +1,9 @@
-/** A lab report for the terminal: a table per runtime, the breaks with their excerpts, and failures. */
+/**
+ * A lab report for the terminal: a table per runtime, the breaks with their excerpts, the requests the
+ * simulated API refused with its error, and failures.
+ */
 import { colors, fmtPercent, fmtTokens, fmtUsd, renderTable } from "../core/output.js";
-import type { LabReport } from "./report.js";
+import type { LabReport, RuntimeSummary } from "./report.js";
 
 export const ESTIMATE_NOTE =
   "Token counts are estimates (about 4 characters per token); cache reads and writes are simulated from Anthropic's documented caching rules.";
@@ -15,7 +18,7 @@ export async function renderLabText(report: LabReport): Promise<string> {
   out.push(
     await renderTable(report.runtimes, [
       { header: "Runtime", value: (s) => s.runtime + (s.completed ? "" : " (incomplete)") },
-      { header: "Requests", value: (s) => `${s.mainRequests} + ${s.auxiliaryRequests} aux`, align: "right", hideOrder: 2 },
+      { header: "Requests", value: requestCounts, align: "right", hideOrder: 2 },
       { header: "Prompt", value: (s) => s.promptTokens, format: (v) => fmtTokens(v as number), align: "right" },
       { header: "Read", value: (s) => s.cacheReadTokens, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 3 },
       { header: "Write", value: (s) => s.cacheWriteTokens, format: (v) => fmtTokens(v as number), align: "right", hideOrder: 4 },
@@ -44,6 +47,14 @@ export async function renderLabText(report: LabReport): Promise<string> {
   } else if (report.runtimes.some((s) => s.mainRequests > 1)) {
     out.push("", "No cache breaks: every request read what the one before it had cached.");
   }
+  const rejected = report.runtimes.flatMap((s) => s.rejected.map((q) => ({ s, q })));
+  if (rejected.length > 0) {
+    out.push("", "Rejected requests (the API answers these with an error; no figure above counts them):");
+    for (const { s, q } of rejected)
+      out.push(
+        `  ${s.runtime} request #${q.n}${q.turn !== null ? ` (turn ${q.turn + 1})` : ""}: ${colors.red(`${q.status} ${q.message}`)}`,
+      );
+  }
   for (const s of report.runtimes) {
     if (s.failure)
       out.push("", colors.red(`${s.runtime}: ${s.failure.message}`), ...(s.failure.output ? [colors.dim(indent(s.failure.output))] : []));
@@ -56,6 +67,11 @@ export async function renderLabText(report: LabReport): Promise<string> {
   }
   out.push(colors.dim(`Inspect: quartet lab show ${r.id} [--request N] [--diff N M]`));
   return out.join("\n") + "\n";
+}
+
+/** `12 + 2 aux`, and `, 1 rejected` when the API refused any. */
+export function requestCounts(s: RuntimeSummary): string {
+  return `${s.mainRequests} + ${s.auxiliaryRequests} aux${s.rejectedRequests > 0 ? `, ${s.rejectedRequests} rejected` : ""}`;
 }
 
 function indent(text: string): string {

@@ -1,11 +1,12 @@
 /**
  * A lab run as one self-contained HTML page (no script, no network): the table per runtime, the cost of each
  * runtime, each runtime's prompt per request split into cache read, cache write and uncached input, what
- * drives the cost, and the breaks with their fixes. Runtimes are drawn in their own colours.
+ * drives the cost, the breaks with their fixes, and the requests the simulated API refused with its error.
+ * Runtimes are drawn in their own colours.
  */
 import { fmtPercent, fmtTokens, fmtUsd } from "../core/output.js";
 import { escapeHtml, horizontalBars, mixColor, stackedBars } from "../core/svg-chart.js";
-import { ESTIMATE_NOTE } from "./render.js";
+import { ESTIMATE_NOTE, requestCounts } from "./render.js";
 import type { LabReport, RuntimeSummary } from "./report.js";
 
 /** `color`: the colour each runtime is drawn in (the adapter's own, handed in by the CLI). */
@@ -19,7 +20,7 @@ export function renderLabHtml({ report, color: runtimeColor }: { report: LabRepo
     format: (v) => fmtUsd(v),
   });
   const row = (s: RuntimeSummary) =>
-    `<tr><td style="color:${runtimeColor(s.runtime)}">${escapeHtml(s.runtime)}${s.completed ? "" : " (incomplete)"}</td><td class="n">${s.mainRequests} + ${s.auxiliaryRequests}</td>` +
+    `<tr><td style="color:${runtimeColor(s.runtime)}">${escapeHtml(s.runtime)}${s.completed ? "" : " (incomplete)"}</td><td class="n">${escapeHtml(requestCounts(s))}</td>` +
     `<td class="n">${fmtTokens(s.promptTokens)}</td><td class="n">${fmtTokens(s.cacheReadTokens)}</td><td class="n">${fmtTokens(s.cacheWriteTokens)}</td>` +
     `<td class="n">${fmtTokens(s.uncachedInputTokens)}</td><td class="n">${fmtPercent(s.hitRate)}</td><td class="n">${escapeHtml(fmtUsd(s.costUsd))}</td>` +
     `<td class="n">${escapeHtml(fmtUsd(s.cacheTaxUsd))}</td><td class="n">${s.costRatio === null ? "–" : `${s.costRatio.toFixed(2)}×`}</td><td class="n">${s.breaks.length}</td></tr>`;
@@ -31,6 +32,14 @@ export function renderLabHtml({ report, color: runtimeColor }: { report: LabRepo
       ),
     )
     .join("");
+  const rejected = report.runtimes
+    .flatMap((s) =>
+      s.rejected.map(
+        (q) =>
+          `<li><b>${escapeHtml(s.runtime)}</b> request #${q.n}${q.turn !== null ? ` (turn ${q.turn + 1})` : ""}: <code>${q.status} ${escapeHtml(q.message)}</code></li>`,
+      ),
+    )
+    .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>quartet lab: ${escapeHtml(r.scenario)}</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;padding:0 1rem;color:#222}table{border-collapse:collapse;width:100%}
@@ -38,7 +47,7 @@ th,td{padding:.3rem .5rem;border-bottom:1px solid #eee;text-align:left}td.n{text
 .note{color:#555;font-size:12px}svg{width:100%;height:auto}h3{font-size:1rem;margin:1.2rem 0 .3rem}</style></head><body>
 <h1>quartet lab: ${escapeHtml(r.scenario)}</h1>
 <p class="note">${escapeHtml(`${r.delivery} delivery · model ${r.model} · priced as ${r.priceModel} · ${r.clean ? "clean home" : "your configuration"} · run ${r.id}`)}<br>${escapeHtml(ESTIMATE_NOTE)}</p>
-<table><thead><tr><th>Runtime</th><th>Requests (main + aux)</th><th>Prompt</th><th>Read</th><th>Write</th><th>Uncached</th><th>Hit rate</th><th>Cost</th><th>Cache tax</th><th>vs best</th><th>Breaks</th></tr></thead>
+<table><thead><tr><th>Runtime</th><th>Requests</th><th>Prompt</th><th>Read</th><th>Write</th><th>Uncached</th><th>Hit rate</th><th>Cost</th><th>Cache tax</th><th>vs best</th><th>Breaks</th></tr></thead>
 <tbody>${report.runtimes.map(row).join("")}</tbody></table>
 <h2>Cost</h2>${cost}
 <ul>${report.runtimes.map((s) => `<li>${escapeHtml(s.explanation)}</li>`).join("")}</ul>
@@ -46,6 +55,7 @@ th,td{padding:.3rem .5rem;border-bottom:1px solid #eee;text-align:left}td.n{text
 <p class="note">Each bar is one request's prompt: the part read from the cache, the part written to it, and the uncached input. Every runtime is drawn on the same scale. A tall write after a run of reads is a cache break (listed below).</p>
 ${perRequestCharts(report.runtimes, runtimeColor)}
 <h2>Cache breaks</h2>${breaks ? `<ul>${breaks}</ul>` : "<p>No cache breaks.</p>"}
+${rejected ? `<h2>Rejected requests</h2><p class="note">The API answers these with an error; no figure above counts them.</p><ul>${rejected}</ul>` : ""}
 </body></html>
 `;
 }

@@ -11,10 +11,11 @@ import { buildPricing } from "../core/pricing.js";
 import { RUNTIMES, runtimeColor } from "../runtimes/registry.js";
 import { FIXTURES } from "../../test/helpers.js";
 import { recordedRun } from "../../test/lab.js";
-import type { LabRequest } from "./model-session.js";
+import { ModelSession, type LabRequest } from "./model-session.js";
 import { renderLabText } from "./render.js";
 import { renderLabHtml } from "./report-html.js";
 import { reportOf, summarize, type RuntimeSummary } from "./report.js";
+import { loadScenario } from "./scenario.js";
 
 const pricing = buildPricing(PRICE_TABLE);
 const report = (name: Parameters<typeof recordedRun>[0]) => reportOf(recordedRun(name), pricing);
@@ -196,5 +197,43 @@ describe("a run recorded before breaks carried their sections", () => {
       sections: ["git-status"],
       causeText: "`git status` section of the system prompt changed",
     });
+  });
+});
+
+describe("a request the simulated API rejects", () => {
+  it("is counted per runtime and listed with its number and the API's error, in text and HTML", async () => {
+    // The scripted model behind the real simulator: a second request with five cache_control markers is
+    // refused as the API refuses it (at most four).
+    const scenario = loadScenario("explore-edit-test").scenario;
+    const model = new ModelSession(scenario, "/w");
+    const marked = (text: string) => ({ type: "text", text, cache_control: { type: "ephemeral" } });
+    const body = (system: ReturnType<typeof marked>[]) => ({
+      model: "claude-sonnet-4-5",
+      max_tokens: 10,
+      system,
+      tools: [{ name: "Read" }],
+      messages: [{ role: "user" as const, content: "Where are todos stored, and how are they added?" }],
+    });
+    expect(model.reply(body([marked("You are a coding agent. ".repeat(300))]), { n: 1, headers: {} }).kind).toBe("message");
+    const refused = model.reply(body(["a", "b", "c", "d", "e"].map(marked)), { n: 2, headers: {} });
+    const message = "A maximum of 4 blocks with cache_control may be provided. Found 5.";
+    expect(refused).toEqual({ kind: "error", status: 400, type: "invalid_request_error", message });
+
+    const run = { ...recordedRun("defaultModel"), runtimes: [{ ...recordedRun("defaultModel").runtimes[0]! }] };
+    const claude = summarize(run, new Map([["claude", model.requests]]), pricing);
+    const s = claude.runtimes[0]!;
+    expect([s.mainRequests, s.rejectedRequests]).toEqual([1, 1]);
+    expect(s.rejected).toEqual([{ n: 2, turn: 1, kind: "main", status: 400, message }]);
+    expect(s.explanation).toMatch(/ 1 request was rejected by the API and is not counted\.$/);
+
+    const text = (await renderLabText(claude)).replace(/\x1b\[[0-9;]*m/g, "");
+    expect(text).toMatch(/│ +1 \+ 0 aux, 1 rejected │/);
+    expect(text).toContain(
+      `Rejected requests (the API answers these with an error; no figure above counts them):\n  claude request #2 (turn 2): 400 ${message}\n`,
+    );
+    const html = renderLabHtml({ report: claude, color: runtimeColor });
+    expect(html).toContain('<td class="n">1 + 0 aux, 1 rejected</td>');
+    expect(html).toContain(`<h2>Rejected requests</h2>`);
+    expect(html).toContain(`<li><b>claude</b> request #2 (turn 2): <code>400 ${message}</code></li>`);
   });
 });

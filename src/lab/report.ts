@@ -1,8 +1,9 @@
 /**
  * What a lab run found, per runtime: requests (main and auxiliary), prompt tokens, simulated cache reads,
  * writes and uncached input, hit rate, cost at list price and its ratio to the cheapest runtime, cache tax,
- * a sentence on what drives its cost, and every cache break with the block where the prompt first changed,
- * what changed there, what it cost and what to do about it.
+ * a sentence on what drives its cost, every cache break with the block where the prompt first changed,
+ * what changed there, what it cost and what to do about it, and every request the simulated API refused
+ * (more than 4 cache_control markers, …) with the error the real API would have answered.
  */
 import { round6 } from "../core/output.js";
 import { requestCost, type Pricing } from "../core/pricing.js";
@@ -47,6 +48,7 @@ export interface RuntimeSummary {
   configuration: string[];
   mainRequests: number;
   auxiliaryRequests: number;
+  /** How many requests the simulated API refused; `rejected` lists them. */
   rejectedRequests: number;
   /** Main requests only: the conversation the runtimes are compared on. */
   promptTokens: number;
@@ -66,8 +68,20 @@ export interface RuntimeSummary {
   /** What drives this runtime's cost against the cheapest one, in one sentence. */
   explanation: string;
   breaks: LabBreak[];
+  /** The requests the simulated API refused, as the real one would: counted in no figure above. */
+  rejected: RejectedRequest[];
   /** Every answered request in order of arrival, main and auxiliary: how its prompt met the cache. */
   perRequest: RequestTokens[];
+}
+
+/** A request the simulated API answered with an error instead of a message. */
+export interface RejectedRequest {
+  n: number;
+  turn: number | null;
+  kind: LabRequest["kind"];
+  /** The HTTP status and the error message the API answers with. */
+  status: number;
+  message: string;
 }
 
 /** One request's prompt split the way the simulated cache saw it; the three add up to the prompt. */
@@ -149,6 +163,9 @@ function summarizeRuntime(
     cost = row ? cost + requestCost(row, r.usage) : null;
   }
   const prompt = read + write5m + write1h + input;
+  const rejected = requests
+    .filter((r) => r.status !== 200)
+    .map((r) => ({ n: r.n, turn: r.turn, kind: r.kind, status: r.status, message: r.error ?? `status ${r.status}` }));
   const tax = labCacheTax({ requests, pricing, priceModel: (model) => pricedModel(priceAs ? priceModel : null, { kind: "main", model }) });
   return {
     runtime: rt.runtime,
@@ -158,7 +175,7 @@ function summarizeRuntime(
     configuration: rt.configuration,
     mainRequests: main.length,
     auxiliaryRequests: requests.filter((r) => r.kind === "auxiliary").length,
-    rejectedRequests: requests.filter((r) => r.status !== 200).length,
+    rejectedRequests: rejected.length,
     promptTokens: prompt,
     cacheReadTokens: read,
     cacheWriteTokens: write5m + write1h,
@@ -171,6 +188,7 @@ function summarizeRuntime(
     costRatio: null,
     cacheTaxUsd: round6(tax.totalUsd),
     explanation: "",
+    rejected,
     breaks: requests
       .filter((r) => r.break)
       .map((r) => labBreak(r, { ...r.break!, sections: sectionsOf(r, requests) }, tax.byRequest.get(r.n) ?? null)),
