@@ -1,7 +1,7 @@
 /**
- * Round trips, as properties over generated workflows: Claude Code → OpenCode → Claude Code and
- * OpenCode → Claude Code → OpenCode give back the same IR for every field the fidelity table marks
- * lossless in both directions (and the same effective instructions text).
+ * Round trips, as properties over generated workflows: each runtime → another → back gives the same IR for
+ * every field the two runtimes' fidelity declarations mark lossless in both directions (and the same command
+ * templates, MCP servers and effective instructions text).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -9,9 +9,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyChanges } from "../src/workflow/apply.js";
 import { losslessBothWays } from "../src/contract/workflow/fidelity.js";
-import { ASSET_KINDS, type AssetKind, type Workflow, type WorkflowRuntime } from "../src/contract/workflow/ir.js";
+import { ASSET_KINDS, type AssetKind, type Scope, type Workflow, type WorkflowRuntime } from "../src/contract/workflow/ir.js";
 import { planOutputs } from "../src/workflow/plan.js";
-import { assetsOf, port, workflowAdapter } from "../src/workflow/port.js";
+import { assetsOf, port, workflowAdapter, workflowRuntimes } from "../src/workflow/port.js";
 import { RUNTIMES } from "../src/runtimes/registry.js";
 import { portSettings } from "../src/workflow/settings.js";
 import { tempDir } from "./helpers.js";
@@ -20,11 +20,11 @@ import type { WorkflowAdapter } from "../src/runtimes/types.js";
 const settings = { ...portSettings({ config: {} }), skills: "copy" as const };
 const name = fc.stringMatching(/^[a-z][a-z0-9]{1,6}(-[a-z0-9]{1,5})?$/);
 const text = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ,.()'-]{0,40}[A-Za-z0-9.]$/);
-const adapters: Record<Side, WorkflowAdapter> = {
-  claude: await workflowAdapter({ runtimes: [...RUNTIMES.values()], id: "claude" }),
-  opencode: await workflowAdapter({ runtimes: [...RUNTIMES.values()], id: "opencode" }),
-};
-type Side = "claude" | "opencode";
+const WORKFLOW_RUNTIMES = workflowRuntimes([...RUNTIMES.values()]);
+const adapters: Record<WorkflowRuntime, WorkflowAdapter> = Object.fromEntries(
+  await Promise.all(WORKFLOW_RUNTIMES.map(async (id) => [id, await workflowAdapter({ runtimes: [...RUNTIMES.values()], id })] as const)),
+);
+const names = Object.fromEntries(WORKFLOW_RUNTIMES.map((id) => [id, adapters[id]!.fidelity.name]));
 
 const body = fc.array(text, { minLength: 1, maxLength: 3 }).map((lines) => `${lines.join("\n")}\n`);
 const source = { file: "generated" };
@@ -55,15 +55,19 @@ const agents = fc.uniqueArray(
   }),
   { selector: (a) => a.name, maxLength: 3 },
 );
-const commands = fc.uniqueArray(
-  fc.record({
-    name: fc.tuple(fc.option(name, { nil: undefined }), name).map(([folder, n]) => (folder ? `${folder}/${n}` : n)),
-    description: text,
-    template,
-    subtask: fc.option(fc.constant(true), { nil: undefined }),
-  }),
-  { selector: (c) => c.name, maxLength: 3 },
-);
+/** Commands, some in a folder when `folders`. */
+const commands = (folders: boolean) =>
+  fc.uniqueArray(
+    fc.record({
+      name: fc
+        .tuple(folders ? fc.option(name, { nil: undefined }) : fc.constant(undefined), name)
+        .map(([folder, n]) => (folder ? `${folder}/${n}` : n)),
+      description: text,
+      template,
+      subtask: fc.option(fc.constant(true), { nil: undefined }),
+    }),
+    { selector: (c) => c.name, maxLength: 3 },
+  );
 const skills = fc.uniqueArray(fc.record({ name, description: text, body, extra: fc.boolean() }), { selector: (s) => s.name, maxLength: 2 });
 const mcp = fc.uniqueArray(
   fc.oneof(
@@ -77,25 +81,53 @@ const mcp = fc.uniqueArray(
   ),
   { selector: (m) => m.name, maxLength: 3 },
 );
-const workflowArb = fc.record({ agents, commands, skills, mcp, instructions: fc.option(body, { nil: undefined }) });
-type Generated = typeof workflowArb extends fc.Arbitrary<infer T> ? T : never;
+const workflowArb = (folders: boolean) =>
+  fc.record({ agents, commands: commands(folders), skills, mcp, instructions: fc.option(body, { nil: undefined }) });
+type Generated = ReturnType<typeof workflowArb> extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * Where each runtime keeps its workflow in a folder, at each scope: its instructions file (written as the user
+ * would), and the top-level entries only it reads (left behind when a port's result moves on alone). A project's
+ * AGENTS.md is in no list: OpenCode and Codex share it, and a ported CLAUDE.md imports it.
+ */
+const PLACES: Record<string, Record<Scope, { instructions: string; own: string[] }>> = {
+  claude: {
+    project: { instructions: "CLAUDE.md", own: [".claude", "CLAUDE.md", ".mcp.json"] },
+    user: { instructions: ".claude/CLAUDE.md", own: [".claude", ".claude.json"] },
+  },
+  opencode: {
+    project: { instructions: "AGENTS.md", own: [".opencode", "opencode.json"] },
+    user: { instructions: ".config/opencode/AGENTS.md", own: [".config"] },
+  },
+  codex: {
+    project: { instructions: "AGENTS.md", own: [".codex", ".agents"] },
+    user: { instructions: ".codex/AGENTS.md", own: [".codex", ".agents"] },
+  },
+};
+
+/** A folder as `scope` sees it: a project, or a home folder (whose ~/.config is inside it). */
+function place(dir: string, scope: Scope) {
+  return { root: dir, scope, home: dir, configHome: path.join(dir, ".config") };
+}
 
 /** The generated workflow as `runtime` would hold it, written to disk by that runtime's own writer. */
-function materialise(g: Generated, runtime: Side): string {
+function materialise(g: Generated, runtime: WorkflowRuntime, scope: Scope): string {
   const dir = tempDir("quartet-roundtrip-");
-  const skillRoot = runtime === "claude" ? ".claude/skills" : ".opencode/skills";
+  // Skills start in a folder no runtime reads; the writer copies them into its own.
+  const staging = ".staging";
   for (const s of g.skills) {
-    fs.mkdirSync(path.join(dir, skillRoot, s.name), { recursive: true });
-    if (s.extra) fs.writeFileSync(path.join(dir, skillRoot, s.name, "notes.txt"), `notes for ${s.name}\n`);
+    fs.mkdirSync(path.join(dir, staging, s.name), { recursive: true });
+    fs.writeFileSync(path.join(dir, staging, s.name, "SKILL.md"), `---\nname: ${s.name}\ndescription: ${s.description}\n---\n\n${s.body}`);
+    if (s.extra) fs.writeFileSync(path.join(dir, staging, s.name, "notes.txt"), `notes for ${s.name}\n`);
   }
   const wf: Workflow = {
-    runtime: runtime === "claude" ? "opencode" : "claude",
-    scope: "project",
+    runtime: WORKFLOW_RUNTIMES.find((r) => r !== runtime)!,
+    scope,
     agents: g.agents.map((a) => ({ ...a, ...(a.tools ? {} : { tools: undefined }), extras: {}, source })).map(dropUndefined),
     commands: g.commands.map((c) => dropUndefined({ ...c, extras: {}, source })),
     skills: g.skills.map((s) => ({
       name: s.name,
-      dir: `${skillRoot}/${s.name}`,
+      dir: `${staging}/${s.name}`,
       frontmatter: { name: s.name, description: s.description },
       body: s.body,
       files: s.extra ? ["notes.txt"] : [],
@@ -107,29 +139,21 @@ function materialise(g: Generated, runtime: Side): string {
     unportable: [],
   };
   // Instructions are one file in each runtime: write it as the user would.
-  if (g.instructions) fs.writeFileSync(path.join(dir, runtime === "claude" ? "CLAUDE.md" : "AGENTS.md"), g.instructions);
-  const written = adapters[runtime].write({
+  if (g.instructions) {
+    const file = path.join(dir, PLACES[runtime]![scope].instructions);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, g.instructions);
+  }
+  const written = adapters[runtime]!.write({
     workflow: wf,
-    root: dir,
-    scope: "project",
-    home: dir,
-    configHome: path.join(dir, ".config"),
+    ...place(dir, scope),
     settings,
-    from: adapters[runtime].fidelity,
+    from: adapters[runtime]!.fidelity,
     owns: () => true,
   });
-  // Skill files: the writer copies SKILL.md from the source folder, so write those first.
-  for (const s of wf.skills)
-    fs.writeFileSync(
-      path.join(dir, s.dir, "SKILL.md"),
-      `---\nname: ${s.name}\ndescription: ${s.frontmatter.description}\n---\n\n${s.body}`,
-    );
-  const plan = planOutputs({
-    outputs: written.outputs.filter((o) => !(o.kind === "copy" && o.from === o.file)),
-    root: dir,
-    lock: { version: 1, entries: {} },
-  });
+  const plan = planOutputs({ outputs: written.outputs, root: dir, lock: { version: 1, entries: {} } });
   applyChanges(plan.files.map((f) => ({ file: f.file, content: f.after })));
+  fs.rmSync(path.join(dir, staging), { recursive: true, force: true });
   return dir;
 }
 
@@ -137,40 +161,50 @@ function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function read(runtime: Side, dir: string): Workflow {
-  const r = adapters[runtime].read({
-    root: dir,
-    scope: "project",
-    home: dir,
-    configHome: path.join(dir, ".config"),
-    only: ASSET_KINDS,
-  });
+function read(runtime: WorkflowRuntime, dir: string, scope: Scope): Workflow {
+  const r = adapters[runtime]!.read({ ...place(dir, scope), only: ASSET_KINDS });
   expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   return r.workflow;
 }
 
-/**
- * Ports `from` → `to` in `dir`, then copies only the `to` side into a fresh folder. AGENTS.md belongs to
- * both: a ported CLAUDE.md imports it.
- */
-async function portAcross(dir: string, from: WorkflowRuntime, to: WorkflowRuntime): Promise<string> {
-  const place = { root: dir, scope: "project" as const, home: dir, configHome: path.join(dir, ".config"), dataDir: tempDir() };
-  await port({ ...place, runtimes: [...RUNTIMES.values()], from, to, only: ASSET_KINDS, settings, force: false, dryRun: false });
+/** Ports `from` → `to` in `dir`, then copies all but what only `from` reads into a fresh folder. */
+async function portAcross(dir: string, from: WorkflowRuntime, to: WorkflowRuntime, scope: Scope): Promise<string> {
+  await port({
+    ...place(dir, scope),
+    dataDir: tempDir(),
+    runtimes: [...RUNTIMES.values()],
+    from,
+    to,
+    only: ASSET_KINDS,
+    settings,
+    force: false,
+    dryRun: false,
+  });
+  // A ported CLAUDE.md may import the source's own instructions file (~/.codex/AGENTS.md): that one stays.
+  const imported = new Set((read(to, dir, scope).instructions?.imports ?? []).map((i) => path.resolve(dir, i.file)));
   const next = tempDir("quartet-roundtrip-");
-  const sourceOnly = from === "claude" ? [".claude", "CLAUDE.md", ".mcp.json"] : [".opencode", "opencode.json"];
+  const sourceOnly = PLACES[from]![scope].own;
   fs.cpSync(dir, next, {
     recursive: true,
-    filter: (f) => f === dir || (!sourceOnly.includes(path.relative(dir, f).split(path.sep)[0]!) && !f.includes(".quartet")),
+    filter: (f) =>
+      f === dir ||
+      (!f.includes(".quartet") &&
+        (!sourceOnly.includes(path.relative(dir, f).split(path.sep)[0]!) ||
+          [...imported].some((i) => (i + path.sep).startsWith(f + path.sep)))),
   });
   return next;
 }
 
-/** Each asset reduced to the fields that must survive a round trip. */
-function comparable(wf: Workflow): Record<string, unknown> {
+/**
+ * Each asset reduced to the fields that must survive the round trip between `a` and `b`: those lossless both
+ * ways; a kind with none (Codex has no agents) is left out.
+ */
+function comparable(wf: Workflow, a: WorkflowRuntime, b: WorkflowRuntime): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [id, a] of assetsOf(wf)) {
-    const fields = losslessBothWays(adapters.claude.fidelity, adapters.opencode.fidelity, a.ref.kind as AssetKind);
-    const value = a.value as Record<string, unknown>;
+  for (const [id, asset] of assetsOf(wf)) {
+    const fields = losslessBothWays(adapters[a]!.fidelity, adapters[b]!.fidelity, asset.ref.kind as AssetKind);
+    if (fields.length === 0) continue;
+    const value = asset.value as Record<string, unknown>;
     out[id] = Object.fromEntries(fields.filter((f) => value[f] !== undefined).map((f) => [f, value[f]]));
   }
   return out;
@@ -180,40 +214,46 @@ function comparable(wf: Workflow): Record<string, unknown> {
 function effectiveInstructions(wf: Workflow, dir: string): string | undefined {
   const main = wf.instructions?.main;
   if (!main) return undefined;
-  return main.text.replace(/^@(\S+)\s*$/gm, (_, ref: string) => fs.readFileSync(path.join(dir, ref), "utf8")).trim();
+  // `~/` is the folder itself: a user-scope trip uses it as the home folder.
+  return main.text.replace(/^@(\S+)\s*$/gm, (_, ref: string) => fs.readFileSync(path.join(dir, ref.replace(/^~\//, "")), "utf8")).trim();
 }
 
+/**
+ * The trips: Claude Code ↔ OpenCode in a project; Codex at user scope, the only place its custom prompts
+ * live (a project's commands do not port to Codex), so commands are part of its trips. Codex turns a
+ * command in a folder into `folder-name` (declared lossy), so its trips generate commands without folders.
+ */
+const TRIPS: { from: WorkflowRuntime; via: WorkflowRuntime; scope: Scope; numRuns: number }[] = [
+  { from: "claude", via: "opencode", scope: "project", numRuns: 25 },
+  { from: "opencode", via: "claude", scope: "project", numRuns: 25 },
+  { from: "claude", via: "codex", scope: "user", numRuns: 20 },
+  { from: "codex", via: "claude", scope: "user", numRuns: 20 },
+  { from: "opencode", via: "codex", scope: "user", numRuns: 15 },
+  { from: "codex", via: "opencode", scope: "user", numRuns: 15 },
+];
+
 describe("round trips keep every lossless field", () => {
-  it("Claude Code → OpenCode → Claude Code", async () => {
-    await fc.assert(
-      fc.asyncProperty(workflowArb, async (g) => {
-        const a = materialise(g, "claude");
-        const first = read("claude", a);
-        const b = await portAcross(a, "claude", "opencode");
-        const c = await portAcross(b, "opencode", "claude");
-        const back = read("claude", c);
-        expect(comparable(back)).toEqual(comparable(first));
-        expect(back.commands.map((x) => [x.name, x.template])).toEqual(first.commands.map((x) => [x.name, x.template]));
-        expect(effectiveInstructions(back, c)).toEqual(effectiveInstructions(first, a));
-      }),
-      { numRuns: 25 },
-    );
+  it("cover every runtime the registry can port", () => {
+    expect(new Set(TRIPS.flatMap((t) => [t.from, t.via]))).toEqual(new Set(WORKFLOW_RUNTIMES));
+    expect(Object.keys(PLACES).sort()).toEqual([...WORKFLOW_RUNTIMES].sort());
   });
 
-  it("OpenCode → Claude Code → OpenCode", async () => {
-    await fc.assert(
-      fc.asyncProperty(workflowArb, async (g) => {
-        const a = materialise(g, "opencode");
-        const first = read("opencode", a);
-        const b = await portAcross(a, "opencode", "claude");
-        const c = await portAcross(b, "claude", "opencode");
-        const back = read("opencode", c);
-        expect(comparable(back)).toEqual(comparable(first));
-        expect(back.commands.map((x) => [x.name, x.template])).toEqual(first.commands.map((x) => [x.name, x.template]));
-        expect(back.mcp.map((m) => m.name)).toEqual(first.mcp.map((m) => m.name));
-        expect(effectiveInstructions(back, c)).toEqual(effectiveInstructions(first, a));
-      }),
-      { numRuns: 25 },
-    );
-  });
+  for (const { from, via, scope, numRuns } of TRIPS)
+    it(`${names[from]} → ${names[via]} → ${names[from]} (${scope})`, async () => {
+      const folders = from !== "codex" && via !== "codex";
+      await fc.assert(
+        fc.asyncProperty(workflowArb(folders), async (g) => {
+          const a = materialise(g, from, scope);
+          const first = read(from, a, scope);
+          const b = await portAcross(a, from, via, scope);
+          const c = await portAcross(b, via, from, scope);
+          const back = read(from, c, scope);
+          expect(comparable(back, from, via)).toEqual(comparable(first, from, via));
+          expect(back.commands.map((x) => [x.name, x.template])).toEqual(first.commands.map((x) => [x.name, x.template]));
+          expect(back.mcp.map((m) => m.name)).toEqual(first.mcp.map((m) => m.name));
+          expect(effectiveInstructions(back, c)).toEqual(effectiveInstructions(first, a));
+        }),
+        { numRuns },
+      );
+    });
 });
