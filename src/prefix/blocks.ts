@@ -31,6 +31,66 @@ export interface Block {
   /** For message blocks. */
   role?: string;
   messageIndex?: number;
+  /**
+   * A tool's description hash, on a block rebuilt from a stored fingerprint (blockFromFingerprint): its text
+   * is not kept, and a description change must still be told from a schema change.
+   */
+  descriptionHash?: string;
+}
+
+/** What is stored of a block when its text is not: enough to follow a conversation and place a break. */
+export interface BlockFingerprint {
+  id: string;
+  hash: string;
+  prefixHash: string;
+  tokens: number;
+  marker: Ttl | null;
+  /** For a tool: the hash of its description. */
+  description?: string;
+}
+
+/** The hash of a tool block's description (from its text, or kept from its fingerprint). */
+export function toolDescriptionHash(block: Block): string | undefined {
+  if (block.descriptionHash !== undefined) return block.descriptionHash;
+  if (block.section !== "tools" || block.text === "") return undefined;
+  return sha(canonicalJson((JSON.parse(block.text) as { description?: unknown }).description ?? null));
+}
+
+export function fingerprintOf(block: Block): BlockFingerprint {
+  const description = toolDescriptionHash(block);
+  return {
+    id: block.id,
+    hash: block.hash,
+    prefixHash: block.prefixHash,
+    tokens: block.tokens,
+    marker: block.marker,
+    ...(description !== undefined ? { description } : {}),
+  };
+}
+
+const MESSAGE_ID = /^messages\[(\d+)\]/;
+
+/** A block rebuilt from its fingerprint: its text is empty (unknown), everything the cache keys on is kept. */
+export function blocksFromFingerprints(prints: readonly BlockFingerprint[]): Block[] {
+  let prefixTokens = 0;
+  return prints.map((f, index) => {
+    prefixTokens += f.tokens;
+    const section: Section = f.id.startsWith("tools[") ? "tools" : f.id.startsWith("system[") ? "system" : "messages";
+    const m = MESSAGE_ID.exec(f.id);
+    return {
+      id: f.id,
+      section,
+      index,
+      text: "",
+      hash: f.hash,
+      prefixHash: f.prefixHash,
+      tokens: f.tokens,
+      prefixTokens,
+      marker: f.marker,
+      ...(m ? { messageIndex: Number(m[1]) } : {}),
+      ...(f.description !== undefined ? { descriptionHash: f.description } : {}),
+    };
+  });
 }
 
 /** The request fields the prefix engine reads; anything else is ignored. */

@@ -8,7 +8,7 @@
  *   date/time-like and path-like edits; request settings changed; compaction; an earlier message rewritten)
  *   → the cached prefix expired (TTL) → the prefix was below the model's minimum cacheable length.
  */
-import type { Block, Ttl } from "./blocks.js";
+import { toolDescriptionHash, type Block, type Ttl } from "./blocks.js";
 import { changedText, firstDivergence, type Divergence } from "./diff.js";
 import { blockProse, changedSections, type PromptSection } from "./sections.js";
 import { LOOKBACK_BLOCKS } from "./simulator.js";
@@ -133,9 +133,7 @@ function explainTools(d: Divergence, prev: readonly Block[], curr: readonly Bloc
   if (removed.length > 0) return { ...base, cause: "tool-removed", detail: removed.join(", ") };
   if (d.previous && d.current && d.previous.id !== d.current.id)
     return { ...base, cause: "tools-reordered", detail: `${toolName(d.previous.id)} ↔ ${toolName(d.current.id)}` };
-  const p = JSON.parse(d.previous!.text) as { description?: unknown };
-  const c = JSON.parse(d.current!.text) as { description?: unknown };
-  const cause = p.description !== c.description ? "tool-description-changed" : "tool-schema-changed";
+  const cause = toolDescriptionHash(d.previous!) !== toolDescriptionHash(d.current!) ? "tool-description-changed" : "tool-schema-changed";
   return { ...base, cause, detail: toolName(d.current!.id) };
 }
 

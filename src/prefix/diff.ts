@@ -20,7 +20,13 @@ export function firstDivergence(previous: readonly Block[], current: readonly Bl
     if (previous[i]!.prefixHash !== current[i]!.prefixHash) {
       const p = previous[i]!;
       const c = current[i]!;
-      const excerpt = p.id === c.id ? textExcerpt(p.text, c.text) : `${p.id} → ${c.id}`;
+      // A block rebuilt from a stored fingerprint has no text (blocksFromFingerprints): say so, not a diff.
+      const excerpt =
+        p.id !== c.id
+          ? `${p.id} → ${c.id}`
+          : p.text === "" && c.text !== ""
+            ? `${c.id} changed (its earlier text is not kept)`
+            : textExcerpt(p.text, c.text);
       return { index: i, previous: p, current: c, excerpt };
     }
   }
