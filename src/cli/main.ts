@@ -24,6 +24,7 @@ const GROUPS: { commands: readonly string[]; load(): Promise<Register> }[] = [
   { commands: ["live"], load: async () => (await import("./live.js")).registerLive },
   { commands: ["statusline"], load: async () => (await import("./statusline.js")).registerStatusline },
   { commands: ["lab"], load: async () => (await import("./lab.js")).registerLab },
+  { commands: ["gateway"], load: async () => (await import("./gateway.js")).registerGateway },
   { commands: ["port"], load: async () => (await import("./port.js")).registerPort },
   {
     commands: ["run", "ps", "attach", "send", "grid", "stop", "gc"],

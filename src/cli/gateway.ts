@@ -1,0 +1,168 @@
+/**
+ * `quartet gateway`: the pass-through proxy on 127.0.0.1, routing each model to its provider, announced in
+ * quartet's data folder while it runs; and `quartet gateway env <runtime>`, the shell lines that point a
+ * runtime at the running one.
+ *
+ * What records the traffic (the store) and what may stop a request (the budgets) are built by the hooks a
+ * caller passes to registerGateway, so this file only wires: the proxy does not know them.
+ */
+import type { Command } from "commander";
+import { NamedError, UsageError } from "../core/errors.js";
+import { quartetPaths } from "../core/paths.js";
+import { shellQuote } from "../core/shell.js";
+import type { ExchangeSink, RequestGate } from "../gateway/exchange.js";
+import { startGateway } from "../gateway/proxy.js";
+import { announceGateway, runningGateway, withdrawGateway } from "../gateway/running.js";
+import { defaultRoutesFile, loadRoutes, type RouteTable } from "../gateway/routes.js";
+import { RUNTIMES, runtimeById } from "../runtimes/registry.js";
+import type { RuntimeAdapter } from "../runtimes/types.js";
+import { withExamples } from "./examples.js";
+import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
+
+const NoGatewayError = NamedError.create<"NoGatewayError", { message: string }>("NoGatewayError");
+
+/** What the hooks get to build the gateway's recording and budgets. */
+export interface GatewayHookOptions {
+  dataDir: string;
+  configDir: string;
+  /** `--no-text`: store no text of any request, not even a break's short diff excerpt. */
+  noText: boolean;
+  diagnose: boolean;
+  routes: RouteTable;
+}
+
+/** Something the gateway runs with, and closes when it stops (a database, a timer). */
+export interface Hooked<T> {
+  value: T;
+  close(): void | Promise<void>;
+}
+
+export interface GatewayHooks {
+  /** What records each exchange; undefined records nothing. */
+  makeSink(o: GatewayHookOptions): Promise<Hooked<ExchangeSink> | undefined>;
+  /** What may refuse a request before it is forwarded; undefined lets every request through. */
+  makeGate(o: GatewayHookOptions): Promise<Hooked<RequestGate> | undefined>;
+}
+
+/** Today nothing records or gates: the store and the budgets plug in here. */
+export const NO_HOOKS: GatewayHooks = { makeSink: async () => undefined, makeGate: async () => undefined };
+
+interface GatewayFlags {
+  port?: number;
+  routes?: string;
+  upstream?: string;
+  diagnose?: boolean;
+  text: boolean;
+}
+
+export function registerGateway(program: Command, hooks: GatewayHooks = NO_HOOKS): void {
+  const gateway = program
+    .command("gateway")
+    .description(
+      "a local pass-through proxy for the Anthropic Messages API: routes models to providers and records each request's cache use",
+    )
+    .option(PORT_FLAG, PORT_HELP, parsePort)
+    .option("--routes <file>", "the routes file (default: gateway-routes.jsonc in quartet's config folder; none: everything to Anthropic)")
+    .option("--upstream <url>", "the default upstream's base URL (default: the routes file's, else https://api.anthropic.com)")
+    .option(
+      "--diagnose",
+      "ask Anthropic's API why each request missed the cache (adds the cache-diagnosis beta and a `diagnostics` body field: the one case where the gateway re-serializes a request body; default route only)",
+    )
+    .option("--no-text", "record no text of any request (not even a cache break's short diff excerpt)")
+    .addHelpText("after", ROUTES_HELP)
+    .action((flags: GatewayFlags) => gatewayCommand(flags, hooks));
+  withExamples(gateway, [
+    "quartet gateway                          # on a free port; prints how to point each runtime at it",
+    "quartet gateway --port 4100 --diagnose",
+    "quartet gateway --routes ./routes.jsonc --no-text",
+  ]);
+  const env = gateway
+    .command("env")
+    .description("print the shell lines that point a runtime at the running gateway")
+    .argument("<runtime>", "the runtime to point (claude, opencode)")
+    .option("--url <url>", "the gateway's URL (default: the gateway running for this data folder)")
+    .action((runtime: string, flags: { url?: string }) => envCommand(runtime, flags));
+  withExamples(env, [
+    'quartet gateway env claude               # use as: eval "$(quartet gateway env claude)"; claude',
+    "quartet gateway env opencode --url http://127.0.0.1:4100",
+  ]);
+}
+
+const ROUTES_HELP = `
+Routes file (JSONC):
+  { "default": { "baseUrl": "https://api.anthropic.com" },
+    "routes": [ { "name": "deepseek", "models": ["deepseek-*"], "baseUrl": "https://api.deepseek.com/anthropic",
+                  "keyEnv": "DEEPSEEK_API_KEY", "auth": "x-api-key" } ] }
+  The first route whose model glob matches the request's model wins; anything else goes to the default.
+  "auth" is "x-api-key" (default) or "bearer".
+
+Credentials: the client's own key or login goes only to the default upstream. A route with "keyEnv" sends the
+key from that variable of the gateway's environment instead of the client's; an Anthropic key or Claude
+subscription token is never sent to another provider (such a request is refused). No key is written anywhere.
+`;
+
+async function gatewayCommand(flags: GatewayFlags, hooks: GatewayHooks): Promise<void> {
+  const { dataDir, configDir } = quartetPaths();
+  const routes = loadRoutes({
+    file: flags.routes ?? defaultRoutesFile(configDir),
+    required: flags.routes !== undefined,
+    upstream: flags.upstream,
+  });
+  const options: GatewayHookOptions = { dataDir, configDir, noText: !flags.text, diagnose: flags.diagnose === true, routes };
+  const sink = await hooks.makeSink(options);
+  const gate = await hooks.makeGate(options);
+  const gateway = await startGateway({ port: flags.port ?? 0, routes, sink: sink?.value, gate: gate?.value, diagnose: options.diagnose });
+  announceGateway(dataDir, { pid: process.pid, url: gateway.url, port: gateway.port, startedAt: Date.now() });
+  const withdraw = () => withdrawGateway(dataDir);
+  process.once("exit", withdraw);
+  process.stdout.write(
+    [
+      `quartet gateway listening on ${gateway.url}`,
+      `Routes: ${describeRoutes(routes)}`,
+      ...pointingLines(gateway.url),
+      "Stop with Ctrl-C.",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  withdraw();
+  await gateway.close();
+  await sink?.close();
+  await gate?.close();
+}
+
+function describeRoutes(routes: RouteTable): string {
+  const each = routes.routes.map((r) => `${r.name} → ${r.baseUrl.origin}${r.keyEnv ? ` ($${r.keyEnv})` : ""}`);
+  return (
+    [...each, `${each.length > 0 ? "everything else" : "everything"} → ${routes.default.baseUrl.href}`].join("; ") +
+    (routes.file ? ` (from ${routes.file})` : "")
+  );
+}
+
+/** One line per runtime: how to point it at the gateway, or why it cannot be. */
+function pointingLines(url: string): string[] {
+  const runtimes = [...RUNTIMES.values()].filter((r) => r.gateway);
+  const width = Math.max(...runtimes.map((r) => r.displayName.length)) + 2;
+  return runtimes.map((r) => {
+    const how = r.gateway!.supported
+      ? `eval "$(quartet gateway env ${r.id})"   # ${Object.keys(r.gateway!.env({ url, env: {} })).join(", ")}`
+      : `not supported: ${r.gateway!.reason}`;
+    return `${r.displayName}:`.padEnd(width) + how;
+  });
+}
+
+function envCommand(name: string, flags: { url?: string }): void {
+  const runtime: RuntimeAdapter = runtimeById(name);
+  const client = runtime.gateway;
+  if (!client?.supported) throw new UsageError(`${runtime.displayName} cannot use the gateway${client ? `: ${client.reason}` : ""}`);
+  let url = flags.url?.replace(/\/+$/, "");
+  if (url !== undefined && !/^https?:\/\/[^/]+$/.test(url)) throw new UsageError(`--url: expected http://HOST:PORT, got "${flags.url}"`);
+  url ??= runningGateway(quartetPaths().dataDir)?.url;
+  if (url === undefined)
+    throw new NoGatewayError({ message: "no gateway is running for this data folder: start one with `quartet gateway` (or pass --url)" });
+  const lines = Object.entries(client.env({ url, env: process.env })).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+  process.stdout.write(lines.join("\n") + "\n");
+}
