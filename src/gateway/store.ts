@@ -1,0 +1,319 @@
+/**
+ * The gateway's records in quartet's database: one row per request it passed through, with the real usage,
+ * the simulator's prediction, the cost, the break diagnosis (diagnose.ts) and the blocks' fingerprints.
+ * Never a prompt, never a header: for a break only a short excerpt of the changed text, and with `noText`
+ * none at all. Each exchange is written in one transaction, so a killed gateway loses at most the request
+ * in flight; a restarted one continues the conversations of the last hour from the stored fingerprints.
+ *
+ * These rows never add to usage totals (the ledger's usage stays log-derived); `quartet cache <session>`
+ * joins them to the ledger's requests by response message id (gatewayRecordsByMessage).
+ */
+import { migrate, openDatabase, statement, type Db, type Migration } from "../core/db.js";
+import type { Pricing } from "../core/pricing.js";
+import type { BlockFingerprint } from "../prefix/blocks.js";
+import { Diagnoser, type Diagnosis, type StoredHead } from "./diagnose.js";
+import type { Exchange, ExchangeSink } from "./exchange.js";
+
+const MIGRATIONS: Migration[] = [
+  {
+    name: "gateway requests",
+    up: `CREATE TABLE gateway_request (
+      exchange_id TEXT PRIMARY KEY,
+      at INTEGER NOT NULL,
+      method TEXT NOT NULL,
+      path TEXT NOT NULL,
+      route TEXT NOT NULL,
+      status INTEGER NOT NULL,
+      message_id TEXT,
+      request_id TEXT,
+      request_key TEXT,
+      first_byte_ms INTEGER,
+      duration_ms INTEGER NOT NULL,
+      aborted INTEGER NOT NULL,
+      error_type TEXT,
+      session TEXT,
+      conversation TEXT,
+      kind TEXT,
+      model TEXT,
+      input_tokens INTEGER,
+      cache_read_tokens INTEGER,
+      cache_write_5m_tokens INTEGER,
+      cache_write_1h_tokens INTEGER,
+      output_tokens INTEGER,
+      predicted_input_tokens INTEGER,
+      predicted_cache_read_tokens INTEGER,
+      predicted_cache_write_5m_tokens INTEGER,
+      predicted_cache_write_1h_tokens INTEGER,
+      disagreement TEXT,
+      cost_usd REAL,
+      expected_read_tokens INTEGER,
+      break_block TEXT,
+      break_cause TEXT,
+      break_detail TEXT,
+      break_changed TEXT,
+      break_excerpt TEXT,
+      lost_tokens INTEGER,
+      break_cost_usd REAL,
+      api_reason TEXT,
+      blocks TEXT,
+      head TEXT
+    );
+    CREATE INDEX gateway_request_at ON gateway_request (at);
+    CREATE INDEX gateway_request_message ON gateway_request (message_id);`,
+  },
+];
+
+/** Longest diff excerpt kept for a break. */
+export const EXCERPT_CHARS = 400;
+/** How far back a restarted gateway looks for conversations to continue. */
+export const RESTORE_WINDOW_MS = 60 * 60 * 1000;
+
+export function migrateGateway(db: Db): void {
+  migrate(db, "gateway", MIGRATIONS);
+}
+
+function bounded(text: string | null): string | null {
+  return text === null ? null : text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS - 1)}…` : text;
+}
+
+/** The ledger's key for a Claude request: `message.id:requestId`, or the message id alone. */
+export function requestKeyOf(messageId: string | null, requestId: string | null): string | null {
+  if (!messageId) return null;
+  return requestId ? `${messageId}:${requestId}` : messageId;
+}
+
+/** Writes one exchange and its diagnosis in one transaction. */
+export function writeExchange(db: Db, e: Exchange, d: Diagnosis | null, options: { noText?: boolean } = {}): void {
+  const b = d?.break ?? null;
+  const head = d?.head ? { settings: d.head.settings, cachedThrough: d.head.cachedThrough, markedTokens: d.head.markedTokens } : null;
+  const write = db.transaction(() => {
+    statement(
+      db,
+      `INSERT OR REPLACE INTO gateway_request (exchange_id, at, method, path, route, status, message_id, request_id, request_key,
+         first_byte_ms, duration_ms, aborted, error_type, session, conversation, kind, model, input_tokens, cache_read_tokens,
+         cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, predicted_input_tokens, predicted_cache_read_tokens,
+         predicted_cache_write_5m_tokens, predicted_cache_write_1h_tokens, disagreement, cost_usd, expected_read_tokens,
+         break_block, break_cause, break_detail, break_changed, break_excerpt, lost_tokens, break_cost_usd, api_reason, blocks, head)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      e.id,
+      e.at,
+      e.method,
+      // The query string may carry nothing secret for the Messages API, but it is not needed either.
+      e.path.split("?")[0]!,
+      e.route,
+      e.status,
+      e.messageId,
+      e.requestId,
+      requestKeyOf(e.messageId, e.requestId),
+      e.firstByteMs,
+      Math.round(e.durationMs),
+      e.aborted ? 1 : 0,
+      e.error?.type ?? null,
+      d?.session ?? null,
+      d?.conversation ?? null,
+      d?.kind ?? null,
+      d?.model ?? e.model,
+      d?.usage.input ?? null,
+      d?.usage.cacheRead ?? null,
+      d?.usage.cacheWrite5m ?? null,
+      d?.usage.cacheWrite1h ?? null,
+      d?.usage.output ?? null,
+      d?.predicted?.input ?? null,
+      d?.predicted?.cacheRead ?? null,
+      d?.predicted?.cacheWrite5m ?? null,
+      d?.predicted?.cacheWrite1h ?? null,
+      d?.disagreement ?? null,
+      d?.costUsd ?? null,
+      d?.expectedRead ?? null,
+      b?.block ?? null,
+      b?.cause ?? null,
+      b?.detail ?? null,
+      b && b.changed.length > 0 ? JSON.stringify(b.changed) : null,
+      options.noText ? null : bounded(b?.excerpt ?? null),
+      b?.lostTokens ?? null,
+      b?.costUsd ?? null,
+      d?.apiReason ?? null,
+      d ? JSON.stringify(d.blocks) : null,
+      head ? JSON.stringify(head) : null,
+    );
+  });
+  write.immediate();
+}
+
+/** The last request of each conversation followed since `since`, to continue them after a restart. */
+export function storedHeads(db: Db, since: number): StoredHead[] {
+  const rows = db
+    .prepare(
+      `SELECT r.conversation, r.session, r.model, r.at, r.head, r.blocks FROM gateway_request r
+       JOIN (SELECT conversation, MAX(at) AS at FROM gateway_request WHERE head IS NOT NULL AND at >= ? GROUP BY conversation) last
+         ON last.conversation = r.conversation AND last.at = r.at
+       WHERE r.head IS NOT NULL ORDER BY r.at, r.exchange_id`,
+    )
+    .all(since) as { conversation: string; session: string | null; model: string; at: number; head: string; blocks: string }[];
+  const byConversation = new Map<string, StoredHead>();
+  for (const r of rows) {
+    const head = JSON.parse(r.head) as { settings: string; cachedThrough: number; markedTokens: number };
+    byConversation.set(r.conversation, {
+      conversation: r.conversation,
+      session: r.session,
+      model: r.model,
+      at: r.at,
+      ...head,
+      blocks: JSON.parse(r.blocks) as BlockFingerprint[],
+    });
+  }
+  return [...byConversation.values()];
+}
+
+/** A stored request as reports show it. */
+export interface GatewayRecord {
+  exchangeId: string;
+  at: number;
+  messageId: string | null;
+  requestKey: string | null;
+  session: string | null;
+  conversation: string | null;
+  kind: "main" | "auxiliary" | null;
+  model: string | null;
+  usage: { input: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number; output: number } | null;
+  predicted: { input: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number } | null;
+  disagreement: string | null;
+  expectedRead: number | null;
+  break: {
+    block: string | null;
+    cause: string;
+    detail: string | null;
+    changed: string[];
+    excerpt: string | null;
+    lostTokens: number;
+    costUsd: number | null;
+  } | null;
+  apiReason: string | null;
+}
+
+const RECORD_COLUMNS = `exchange_id, at, message_id, request_key, session, conversation, kind, model, input_tokens, cache_read_tokens,
+  cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, predicted_input_tokens, predicted_cache_read_tokens,
+  predicted_cache_write_5m_tokens, predicted_cache_write_1h_tokens, disagreement, expected_read_tokens, break_block, break_cause,
+  break_detail, break_changed, break_excerpt, lost_tokens, break_cost_usd, api_reason`;
+
+function recordOf(r: Record<string, unknown>): GatewayRecord {
+  const n = (k: string) => r[k] as number;
+  return {
+    exchangeId: r.exchange_id as string,
+    at: n("at"),
+    messageId: (r.message_id as string | null) ?? null,
+    requestKey: (r.request_key as string | null) ?? null,
+    session: (r.session as string | null) ?? null,
+    conversation: (r.conversation as string | null) ?? null,
+    kind: (r.kind as "main" | "auxiliary" | null) ?? null,
+    model: (r.model as string | null) ?? null,
+    usage:
+      r.input_tokens === null
+        ? null
+        : {
+            input: n("input_tokens"),
+            cacheRead: n("cache_read_tokens"),
+            cacheWrite5m: n("cache_write_5m_tokens"),
+            cacheWrite1h: n("cache_write_1h_tokens"),
+            output: n("output_tokens"),
+          },
+    predicted:
+      r.predicted_input_tokens === null
+        ? null
+        : {
+            input: n("predicted_input_tokens"),
+            cacheRead: n("predicted_cache_read_tokens"),
+            cacheWrite5m: n("predicted_cache_write_5m_tokens"),
+            cacheWrite1h: n("predicted_cache_write_1h_tokens"),
+          },
+    disagreement: (r.disagreement as string | null) ?? null,
+    expectedRead: (r.expected_read_tokens as number | null) ?? null,
+    break:
+      r.break_cause === null
+        ? null
+        : {
+            block: (r.break_block as string | null) ?? null,
+            cause: r.break_cause as string,
+            detail: (r.break_detail as string | null) ?? null,
+            changed: r.break_changed ? (JSON.parse(r.break_changed as string) as string[]) : [],
+            excerpt: (r.break_excerpt as string | null) ?? null,
+            lostTokens: n("lost_tokens"),
+            costUsd: (r.break_cost_usd as number | null) ?? null,
+          },
+    apiReason: (r.api_reason as string | null) ?? null,
+  };
+}
+
+function hasGatewayTable(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'gateway_request'").get() !== undefined;
+}
+
+/** The gateway's records of the given response message ids (none when the gateway never ran on this database). */
+export function gatewayRecordsByMessage(db: Db, messageIds: readonly string[]): Map<string, GatewayRecord> {
+  const found = new Map<string, GatewayRecord>();
+  if (messageIds.length === 0 || !hasGatewayTable(db)) return found;
+  const select = statement(db, `SELECT ${RECORD_COLUMNS} FROM gateway_request WHERE message_id = ?`);
+  for (const id of new Set(messageIds)) {
+    const row = select.get(id) as Record<string, unknown> | undefined;
+    if (row) found.set(id, recordOf(row));
+  }
+  return found;
+}
+
+/** The gateway's recorded breaks since a time, newest last. */
+export function gatewayBreaks(db: Db, since: number): GatewayRecord[] {
+  if (!hasGatewayTable(db)) return [];
+  return (
+    db
+      .prepare(`SELECT ${RECORD_COLUMNS} FROM gateway_request WHERE break_cause IS NOT NULL AND at >= ? ORDER BY at, exchange_id`)
+      .all(since) as Record<string, unknown>[]
+  ).map(recordOf);
+}
+
+export interface GatewaySinkOptions {
+  /** An open database, or the file of quartet's database (opened here). */
+  db?: Db;
+  dbFile?: string;
+  /** Store no text at all: no diff excerpt. */
+  noText?: boolean;
+  pricing: Pricing;
+  /** Now, for the restore window (tests move it). */
+  now?: () => number;
+  /** Where a failed write is reported; the proxy must never see it. Default: stderr. */
+  onError?: (error: Error) => void;
+}
+
+export interface GatewaySink extends ExchangeSink {
+  readonly db: Db;
+  /** Closes the database when the sink opened it. */
+  close(): void;
+}
+
+/**
+ * The sink the gateway plugs into its proxy: diagnoses and stores every exchange. Conversations of the last
+ * hour continue from the database, so a restarted gateway still finds the breaks of sessions under way.
+ */
+export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
+  const owned = !options.db;
+  if (!options.db && !options.dbFile) throw new Error("gatewaySink needs a database or its file");
+  const db = options.db ?? openDatabase(options.dbFile!);
+  migrateGateway(db);
+  const diagnoser = new Diagnoser({ pricing: options.pricing, noText: options.noText ?? false });
+  diagnoser.restore(storedHeads(db, (options.now ?? Date.now)() - RESTORE_WINDOW_MS));
+  const report = options.onError ?? ((e: Error) => process.stderr.write(`quartet gateway: could not record a request: ${e.message}\n`));
+  return {
+    db,
+    record(exchange: Exchange): void {
+      try {
+        const diagnosis = diagnoser.diagnose(exchange);
+        writeExchange(db, exchange, diagnosis, { noText: options.noText ?? false });
+      } catch (e) {
+        report(e as Error);
+      }
+    },
+    close(): void {
+      if (owned) db.close();
+    },
+  };
+}
