@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { PRICE_TABLE } from "../src/core/price-table.js";
 import { ROOT, runCli, tempDir } from "./helpers.js";
 import { copyRecordedRuns } from "./lab.js";
 
@@ -401,5 +402,64 @@ describe("the lab's tables in a narrow terminal", () => {
       const wide = await runCli([...args, "--wide"], { dataDir, env });
       if (r.stdout.includes("Hidden to fit 80 columns")) expect(tableWidth(wide.stdout), args.join(" ")).toBeGreaterThan(80);
     }
+  });
+});
+
+describe("the lab's prices", () => {
+  it("come from --pricing or $QUARTET_PRICING as for every report, and a bad price file is named by file, line and field", async () => {
+    const { dataDir, ids } = recordedRunsAged([3, 2, 1, 0]);
+    // Every built-in price doubled: every cost the lab computes doubles with it.
+    const double = (r: {
+      input: number;
+      output: number;
+      cacheWrite5m: number | null;
+      cacheWrite1h: number | null;
+      cacheRead: number | null;
+    }) => ({
+      input: r.input * 2,
+      output: r.output * 2,
+      cacheWrite5m: r.cacheWrite5m === null ? null : r.cacheWrite5m * 2,
+      cacheWrite1h: r.cacheWrite1h === null ? null : r.cacheWrite1h * 2,
+      cacheRead: r.cacheRead === null ? null : r.cacheRead * 2,
+    });
+    const doubled = path.join(tempDir(), "doubled.json");
+    fs.writeFileSync(
+      doubled,
+      JSON.stringify(
+        PRICE_TABLE.map((r) => ({ ...r, ...double(r), ...(r.tiers ? { tiers: r.tiers.map((t) => ({ ...t, ...double(t) })) } : {}) })),
+      ),
+    );
+    type Shown = { runtimes: { runtime: string; costUsd: number }[] };
+    const costs = (r: { stdout: string; stderr: string }) => json<Shown>(r).runtimes.map((x) => x.costUsd);
+    const id = ids[0]!;
+    const listed = (pricing: string[]) => runCli(["lab", "runs", "--json", ...pricing], { dataDir });
+    const [base, flag, env, runs, runsDoubled] = await Promise.all([
+      runCli(["lab", "show", id, "--json"], { dataDir }),
+      runCli(["lab", "show", id, "--json", "--pricing", doubled], { dataDir }),
+      runCli(["lab", "show", id, "--json"], { dataDir, env: { QUARTET_PRICING: doubled } }),
+      listed([]),
+      listed(["--pricing", doubled]),
+    ]);
+    const before = costs(base);
+    expect(before.every((c) => c > 0)).toBe(true);
+    for (const after of [costs(flag), costs(env)]) after.forEach((c, i) => expect(c).toBeCloseTo(before[i]! * 2, 5));
+    const total = (r: { stdout: string; stderr: string }) => json<RunsJson>(r).runs.map((x) => x.costUsd!);
+    total(runsDoubled).forEach((c, i) => expect(c).toBeCloseTo(total(runs)[i]! * 2, 5));
+
+    const bad = path.join(tempDir(), "pricing.json");
+    fs.writeFileSync(bad, `[\n  ${JSON.stringify(PRICE_TABLE[0])},\n  ${JSON.stringify({ ...PRICE_TABLE[0], output: -1 })}\n]\n`);
+    const usage = await runCli(["usage", "--pricing", bad], { dataDir: tempDir() });
+    const error = `error: ${bad}:3: [1].output: Too small: expected number to be >=0\n`;
+    expect([usage.code, usage.stderr]).toEqual([1, error]);
+    for (const args of [
+      ["lab", "show", id, "--pricing", bad],
+      ["lab", "compare", ids[0]!, ids[1]!, "--pricing", bad],
+      ["lab", "run", "--pricing", bad],
+    ]) {
+      const r = await runCli(args, { dataDir });
+      expect([r.code, r.stderr], args.join(" ")).toEqual([1, error]);
+    }
+    const missing = await runCli(["lab", "show", id], { dataDir, env: { QUARTET_PRICING: path.join(tempDir(), "typo.json") } });
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/typo\.json.*cannot read the pricing override/)]);
   });
 });

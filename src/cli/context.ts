@@ -7,18 +7,19 @@ import type { Command } from "commander";
 import { openDatabase, type Db } from "../core/db.js";
 import { formatWarning, type Warning } from "../core/errors.js";
 import { colors, plural, terminalSafe, type OutputFormat } from "../core/output.js";
-import { homeLedgerFile, lookupEnv, pricingOverrideFile, quartetPaths, type LookupEnv } from "../core/paths.js";
-import { loadPricing, type Pricing } from "../core/pricing.js";
+import { homeLedgerFile, lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
+import { userPricing, type Pricing } from "../core/pricing.js";
 import { progressBar, waitingLine } from "../core/progress.js";
 import { dayKey, localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
 import { Ledger, type Filters, type IngestResult } from "../ledger/ledger.js";
 import { runtimeIds, runtimesWith, selectRuntimes } from "../runtimes/registry.js";
+import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 import { listed } from "./runtime-options.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
 import { UsageError } from "../core/errors.js";
 
-// Where they always were for the commands that import them from here; they live with quartet's other paths.
-export { homeLedgerFile, pricingOverrideFile } from "../core/paths.js";
+// Where it always was for the commands that import it from here; it lives with quartet's other paths.
+export { homeLedgerFile } from "../core/paths.js";
 
 export interface ReportFlags {
   home?: string;
@@ -38,7 +39,7 @@ export function reportFlags(cmd: Command, options: { formats?: boolean; filters?
   cmd
     .option("--home <dir>", "read runtime data under this folder instead of $HOME")
     .option("--runtime <names>", `only these runtimes (comma-separated: ${runtimeIds().join(", ")})`)
-    .option("--pricing <file>", "price override file (default: pricing.json in quartet's config folder)")
+    .option(PRICING_FLAG, PRICING_HELP)
     .option("--tz <zone>", "time zone for days, weeks and months (default: the system's)")
     .option("--no-progress", "never show a progress bar");
   if (options.filters !== false) {
@@ -56,7 +57,7 @@ export function reportFlags(cmd: Command, options: { formats?: boolean; filters?
 export interface ReportContext {
   db: Db;
   env: LookupEnv;
-  pricing: Pricing;
+  pricing: Pricing & { overrideFile: string };
   runtimes: RuntimeAdapter[];
   tz: string;
   filters: Filters;
@@ -75,10 +76,7 @@ export async function openReport(flags: ReportFlags): Promise<ReportContext> {
   const tz = validateTimeZone(flags.tz ?? localTimeZone());
   const runtimes = selectRuntimes(flags.runtime);
   const paths = quartetPaths();
-  const pricing = await loadPricing({
-    overrideFile: pricingOverrideFile(flags.pricing),
-    required: flags.pricing !== undefined,
-  });
+  const pricing = await userPricing(flags.pricing);
   const filters: Filters = {
     since: flags.since ? parseDateBound(flags.since, tz, false) : undefined,
     until: flags.until ? parseDateBound(flags.until, tz, true) : undefined,
@@ -112,7 +110,7 @@ export function reportWarnings(ctx: ReportContext): Warning[] {
   });
   const unpriced = Ledger.unpricedModels(ctx.db, ctx.filters).map((m) => ({
     code: "unknown-price",
-    message: `no price for model "${m.model}" (${m.runtime}, ${plural(m.requests, "request")}): its cost is shown as unknown; add it to ${ctx.pricing.overrideFile ?? "a pricing override file"}`,
+    message: `no price for model "${m.model}" (${m.runtime}, ${plural(m.requests, "request")}): its cost is shown as unknown; add it to ${ctx.pricing.overrideFile}`,
   }));
   return [...ctx.ingest.warnings, ...stored, ...unpriced];
 }

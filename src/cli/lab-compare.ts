@@ -7,7 +7,8 @@ import { compareReports, type BreakRef, type ComparedFigures, type RuntimeCompar
 import { reportOf } from "../lab/report.js";
 import { loadRun } from "../lab/runs.js";
 import { withExamples } from "./examples.js";
-import { labPricing } from "./lab-pricing.js";
+import { userPricing } from "../core/pricing.js";
+import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 
 export function registerLabCompare(lab: Command): void {
   withExamples(
@@ -16,8 +17,9 @@ export function registerLabCompare(lab: Command): void {
       .description("show what changed between two lab runs: cost, prompt, hit rate, cache tax and breaks per runtime")
       .argument("<before>", "a run id, the start of one, or `last` (quartet lab runs lists them)")
       .argument("<after>", "the run to compare it with")
+      .option(PRICING_FLAG, PRICING_HELP)
       .option("--json", "print JSON")
-      .action((a: string, b: string, flags: { json?: boolean }) => labCompareCommand(a, b, flags)),
+      .action((a: string, b: string, flags: CompareFlags) => labCompareCommand(a, b, flags)),
     [
       "quartet lab compare 20261130-0959 last           # the latest run against an earlier one",
       "quartet lab compare 20261130-0959 20261130-1000 --json",
@@ -25,12 +27,17 @@ export function registerLabCompare(lab: Command): void {
   );
 }
 
-export async function labCompareCommand(a: string, b: string, flags: { json?: boolean }): Promise<void> {
+interface CompareFlags {
+  json?: boolean;
+  pricing?: string;
+}
+
+export async function labCompareCommand(a: string, b: string, flags: CompareFlags): Promise<void> {
   const paths = quartetPaths();
   const before = loadRun(paths.dataDir, a);
   const after = loadRun(paths.dataDir, b);
   if (before.id === after.id) throw new UsageError(`"${a}" and "${b}" are the same run (${before.id}); give two different runs`);
-  const { pricing } = await labPricing();
+  const pricing = await userPricing(flags.pricing);
   const comparison = compareReports(reportOf(before, pricing), reportOf(after, pricing));
   if (flags.json) return void process.stdout.write(renderJson(comparison));
   const out = [`quartet lab compare · ${comparison.before.id} → ${comparison.after.id}`];

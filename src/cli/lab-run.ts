@@ -12,7 +12,8 @@ import { runLab } from "../lab/runner.js";
 import { loadScenario } from "../lab/scenario.js";
 import { runtimeColor, runtimesWith, selectRuntimes } from "../runtimes/registry.js";
 import type { Delivery } from "../runtimes/types.js";
-import { labPricing } from "./lab-pricing.js";
+import { userPricing } from "../core/pricing.js";
+import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 import { addBinOptions, binsGiven } from "./runtime-options.js";
 import { writeReportFile } from "./report-file.js";
 
@@ -21,6 +22,7 @@ interface RunFlags {
   runtime: string;
   model?: string;
   priceAs?: string;
+  pricing?: string;
   clean?: boolean;
   delivery?: string;
   /** And `--<id>-bin` for each runtime the lab can drive (runtime-options.ts). */
@@ -38,6 +40,7 @@ export function registerLabRun(lab: Command): void {
     .option("--runtime <names>", "runtimes to compare", drivable.map((r) => r.id).join(","))
     .option("--model <model>", "the model every runtime uses (default: the scenario's; `default` leaves it to Claude Code)")
     .option("--price-as <model>", "price the main requests at this model's list price")
+    .option(PRICING_FLAG, PRICING_HELP)
     .option("--clean", "run with an empty home instead of your configuration")
     .option("--delivery <mode>", "per-turn (a new process per turn) or long-lived (one process)");
   addBinOptions(run, drivable, " to run")
@@ -61,10 +64,10 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
     }
   const { scenario, file } = loadScenario(flags.scenario);
   const paths = quartetPaths();
-  const { pricing, overrideFile } = await labPricing();
+  const pricing = await userPricing(flags.pricing);
   const priceModel = flags.priceAs ?? flags.model ?? scenario.model;
   if (priceModel !== "default" && !pricing.lookup(priceModel, Date.now()))
-    throw new UsageError(`no price for model "${priceModel}" (add it to ${overrideFile})`);
+    throw new UsageError(`no price for model "${priceModel}" (add it to ${pricing.overrideFile})`);
   const binaries = binsGiven(flags, runtimes);
   const progress = stepLine({ prefix: "lab: " });
   const run = await runLab({

@@ -4,12 +4,12 @@ import { fmtBytes } from "../core/bytes.js";
 import { errorMessage, formatWarning } from "../core/errors.js";
 import { colors, fmtUsd, plural, renderJson, renderTable, round6 } from "../core/output.js";
 import { quartetPaths } from "../core/paths.js";
-import type { Pricing } from "../core/pricing.js";
+import { userPricing, type Pricing } from "../core/pricing.js";
 import { planIncomplete, planPrune, parseAge, parseKeep, removeRun, type Removal } from "../lab/prune.js";
 import { reportOf } from "../lab/report.js";
 import { listIncompleteRuns, listRuns, runInfo, runsDir, type IncompleteRun, type RunInfo } from "../lab/runs.js";
 import { withExamples } from "./examples.js";
-import { labPricing } from "./lab-pricing.js";
+import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 
 export function registerLabRuns(lab: Command): void {
   withExamples(
@@ -18,8 +18,9 @@ export function registerLabRuns(lab: Command): void {
       .description(
         "list the lab runs kept on disk: when (UTC, as in the run ids), scenario, runtimes, size and total cost; a folder a killed run left without run.json shows as incomplete",
       )
+      .option(PRICING_FLAG, PRICING_HELP)
       .option("--json", "print JSON")
-      .action((flags: { json?: boolean }) => labRunsCommand(flags)),
+      .action((flags: { json?: boolean; pricing?: string }) => labRunsCommand(flags)),
     [
       "quartet lab runs                                 # every run, oldest first",
       "quartet lab runs --json | jq '.runs[-1].id'      # the id of the latest run",
@@ -67,9 +68,9 @@ function when(iso: string): string {
   return new Date(iso).toISOString().slice(0, 16).replace("T", " ");
 }
 
-export async function labRunsCommand(flags: { json?: boolean }): Promise<void> {
+export async function labRunsCommand(flags: { json?: boolean; pricing?: string }): Promise<void> {
   const paths = quartetPaths();
-  const { pricing } = await labPricing();
+  const pricing = await userPricing(flags.pricing);
   const rows = readRuns(paths.dataDir).map((info) => ({
     id: info.run.id,
     startedAt: info.run.startedAt,

@@ -13,7 +13,8 @@ import { requestBlocks } from "../prefix/request-blocks.js";
 import { changedBlocks } from "../prefix/classify.js";
 import { firstDivergence } from "../prefix/diff.js";
 import type { RuntimeId } from "../runtimes/types.js";
-import { labPricing } from "./lab-pricing.js";
+import { userPricing } from "../core/pricing.js";
+import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 import { writeReportFile } from "./report-file.js";
 
 interface ShowFlags {
@@ -22,6 +23,7 @@ interface ShowFlags {
   diff?: string[];
   json?: boolean;
   html?: string;
+  pricing?: string;
 }
 
 export function registerLabShow(lab: Command): void {
@@ -34,6 +36,7 @@ export function registerLabShow(lab: Command): void {
     .option("--diff <n...>", "compare requests N and M")
     .option("--json", "print JSON")
     .option("--html <file>", "also write the run's report as a self-contained HTML page")
+    .option(PRICING_FLAG, PRICING_HELP)
     .action((id: string, flags: ShowFlags) => labShowCommand(id, flags));
 }
 
@@ -114,7 +117,7 @@ export async function labShowCommand(id: string, flags: ShowFlags): Promise<void
     ]);
     return void process.stdout.write(`${head}${breakLine}\n${table}\n`);
   }
-  const { pricing } = await labPricing();
+  const pricing = await userPricing(flags.pricing);
   const report = reportOf(run, pricing);
   process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
   if (flags.html) writeReportFile(flags.html, renderLabHtml({ report, color: runtimeColor }));

@@ -5,13 +5,12 @@
  */
 import type { Db } from "../core/db.js";
 import { lookupEnv } from "../core/paths.js";
-import { loadPricing, type Pricing } from "../core/pricing.js";
+import { userPricing, type Pricing } from "../core/pricing.js";
 import { Ledger, type Figures } from "../ledger/ledger.js";
 import type { CostFigures } from "../review/review.js";
 import { RUNTIMES } from "../runtimes/registry.js";
 import type { RuntimeAdapter, RuntimeId } from "../runtimes/types.js";
 import type { SessionRow } from "../sessions/registry.js";
-import { pricingOverrideFile } from "./context.js";
 
 export class SessionUsage {
   private lastRefresh = 0;
@@ -35,7 +34,7 @@ export class SessionUsage {
       .map((id) => RUNTIMES.get(id))
       .filter((r): r is RuntimeAdapter => r !== undefined);
     if (runtimes.length === 0) return;
-    this.pricing ??= loadPricing({ overrideFile: pricingOverrideFile(), required: false });
+    this.pricing ??= userPricing();
     await Ledger.ingest({ db: this.db, env: lookupEnv(), pricing: await this.pricing, runtimes, snapshot: true });
     try {
       this.known.clear();

@@ -15,14 +15,15 @@ import { clockNow } from "../core/clock.js";
 import { openDatabase, type Db } from "../core/db.js";
 import { errorMessage, UsageError } from "../core/errors.js";
 import { terminalSafe } from "../core/output.js";
-import { homeLedgerFile, lookupEnv, pricingOverrideFile, quartetPaths, type LookupEnv } from "../core/paths.js";
-import { loadPricing } from "../core/pricing.js";
+import { homeLedgerFile, lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
+import { userPricing } from "../core/pricing.js";
 import { timed } from "../core/timing.js";
 import { Ledger } from "../ledger/ledger.js";
 import { latestBlock } from "../ledger/live.js";
 import { claudeSessionSources } from "../runtimes/claude/logs.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
 import { blockPart, sessionPart } from "./live-view.js";
+import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 
 interface StatuslineFlags {
   home?: string;
@@ -37,7 +38,7 @@ export function registerStatusline(program: Command): void {
     .command("statusline")
     .description("one line for Claude Code's status line: this session's cost, hit rate and cache tax, and the 5-hour block's spend")
     .option("--home <dir>", "read runtime data under this folder instead of $HOME")
-    .option("--pricing <file>", "price override file (default: pricing.json in quartet's config folder)")
+    .option(PRICING_FLAG, PRICING_HELP)
     .addHelpText(
       "after",
       [
@@ -104,7 +105,7 @@ async function statusLine(flags: StatuslineFlags, session: SessionInput | null):
  */
 async function readSession(db: Db, env: LookupEnv, flags: StatuslineFlags, session: SessionInput | null): Promise<void> {
   const sources = session?.transcriptPath ? timed("find transcripts", () => claudeSessionSources(env, session.transcriptPath!)) : [];
-  const pricing = await loadPricing({ overrideFile: pricingOverrideFile(flags.pricing), required: flags.pricing !== undefined });
+  const pricing = await userPricing(flags.pricing);
   const sessionOnly: RuntimeAdapter = {
     id: "claude",
     displayName: "Claude Code",

@@ -26,9 +26,13 @@ export function quartetPaths(env: NodeJS.ProcessEnv = process.env): QuartetPaths
   return { dataDir, configDir, dbFile: path.join(dataDir, "quartet.db") };
 }
 
-/** The price override file: --pricing, else $QUARTET_PRICING, else pricing.json in quartet's config folder. */
-export function pricingOverrideFile(flag?: string): string {
-  return flag ?? process.env.QUARTET_PRICING ?? path.join(quartetPaths().configDir, "pricing.json");
+/**
+ * The price override file: --pricing, else $QUARTET_PRICING, else pricing.json in quartet's config folder.
+ * `named`: the person named it (flag or variable), so it must exist; the default one is optional.
+ */
+export function pricingOverrideFile(flag?: string, env: NodeJS.ProcessEnv = process.env): { file: string; named: boolean } {
+  const named = flag ?? (env.QUARTET_PRICING || undefined);
+  return { file: named ?? path.join(quartetPaths(env).configDir, "pricing.json"), named: named !== undefined };
 }
 
 /**

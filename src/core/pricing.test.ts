@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { InputError } from "./errors.js";
 import { PRICE_TABLE } from "./price-table.js";
-import { buildPricing, loadPricing, modelKeys, requestCost } from "./pricing.js";
+import { buildPricing, loadPricing, modelKeys, requestCost, userPricing } from "./pricing.js";
 
 const pricing = buildPricing(PRICE_TABLE);
 const at = (day: string) => Date.parse(`${day}T12:00:00Z`);
@@ -188,5 +188,48 @@ describe("the override file", () => {
     const missing = path.join(tempDir(), "none.json");
     expect((await loadPricing({ overrideFile: missing })).fingerprint).toBe(pricing.fingerprint);
     await expect(loadPricing({ overrideFile: missing, required: true })).rejects.toThrow(/cannot read/);
+  });
+});
+
+describe("the override every command uses (userPricing)", () => {
+  const row = (input: number) => ({
+    model: "mystery-model-9",
+    provider: "us",
+    from: "2026-01-01",
+    input,
+    output: 2,
+    cacheWrite5m: null,
+    cacheWrite1h: null,
+    cacheRead: 0.1,
+    source: "our contract",
+  });
+  const priceFile = (input: number) => {
+    const file = path.join(tempDir(), "pricing.json");
+    fs.writeFileSync(file, JSON.stringify([row(input)]));
+    return file;
+  };
+  const inputPrice = async (flag: string | undefined, env: NodeJS.ProcessEnv) =>
+    (await userPricing(flag, env)).lookup("mystery-model-9", at("2026-10-01"))?.input;
+
+  it("takes --pricing, else $QUARTET_PRICING, else pricing.json in quartet's config folder", async () => {
+    const home = tempDir();
+    fs.writeFileSync(path.join(home, "pricing.json"), JSON.stringify([row(3)]));
+    const env = { QUARTET_HOME: home, QUARTET_PRICING: priceFile(2) };
+    expect(await inputPrice(priceFile(1), env)).toBe(1);
+    expect(await inputPrice(undefined, env)).toBe(2);
+    expect(await inputPrice(undefined, { QUARTET_HOME: home, QUARTET_PRICING: "" })).toBe(3);
+    expect((await userPricing(undefined, { QUARTET_HOME: home })).overrideFile).toBe(path.join(home, "pricing.json"));
+  });
+
+  it("requires a file the person named, and reads the default one only when it exists", async () => {
+    const home = tempDir();
+    const missing = path.join(home, "typo.json");
+    const builtIn = buildPricing(PRICE_TABLE).fingerprint;
+    const fallback = await userPricing(undefined, { QUARTET_HOME: home });
+    expect([fallback.fingerprint, fallback.overrideFile]).toEqual([builtIn, path.join(home, "pricing.json")]);
+    await expect(userPricing(missing, { QUARTET_HOME: home })).rejects.toThrow(/cannot read the pricing override/);
+    await expect(userPricing(undefined, { QUARTET_HOME: home, QUARTET_PRICING: missing })).rejects.toThrow(
+      /cannot read the pricing override/,
+    );
   });
 });

@@ -12,6 +12,7 @@
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
+import { pricingOverrideFile } from "./paths.js";
 import { PRICE_TABLE } from "./price-table.js";
 
 /** USD per million tokens of each kind. */
@@ -199,4 +200,15 @@ export async function loadPricing(options: { overrideFile?: string; required?: b
   if (!file || (!options.required && !fs.existsSync(file))) return buildPricing(PRICE_TABLE);
   const { readPriceOverride } = await import("./pricing-file.js");
   return buildPricing(PRICE_TABLE, readPriceOverride(file), { overrideFile: file });
+}
+
+/**
+ * The prices every command uses, found one way for all of them: the built-in table and the override file
+ * (`--pricing FILE`, else $QUARTET_PRICING, else pricing.json in quartet's config folder). A file the person
+ * named must exist; the default one is read when it does. `overrideFile` is where the override is, or would
+ * be: what a "no price for this model" message points at.
+ */
+export async function userPricing(flag?: string, env: NodeJS.ProcessEnv = process.env): Promise<Pricing & { overrideFile: string }> {
+  const { file, named } = pricingOverrideFile(flag, env);
+  return { ...(await loadPricing({ overrideFile: file, required: named })), overrideFile: file };
 }
