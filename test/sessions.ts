@@ -40,6 +40,8 @@ export interface PsSession {
   branch: string | null;
   workdir: string;
   tmux: { socket: string; session: string; pane: string | null };
+  /** Started with --gateway. */
+  gateway: boolean;
   diff: { files: number; insertions: number; deletions: number; untracked: number } | null;
   usage: { requests: number; costUsd: number | null; cacheHitRate: number | null } | null;
 }

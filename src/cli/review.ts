@@ -130,10 +130,11 @@ export function registerReview(program: Command): void {
     .argument("<id>")
     .option("--runtime <name>", `runtime: ${runtimeIds().join(" | ")}`, "claude")
     .option("--model <model>", "model for the runtime")
-    .action(async (id: string, flags: { runtime: string; model?: string }) => {
+    .option("--gateway", "send the session's model requests through the running `quartet gateway` (Claude Code, OpenCode)")
+    .action(async (id: string, flags: { runtime: string; model?: string; gateway?: boolean }) => {
       const runtime = runtimeById(flags.runtime);
       const { ctx } = openReview();
-      const t = await startTask(ctx, getTask(ctx, id).id, { runtime, model: flags.model });
+      const t = await startTask(ctx, getTask(ctx, id).id, { runtime, model: flags.model, gateway: flags.gateway });
       process.stdout.write(`started task ${t.id} as session ${t.sessionName} (${runtime.displayName})\n`);
     });
 

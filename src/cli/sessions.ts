@@ -69,6 +69,7 @@ interface RunFlags {
   base?: string;
   inPlace?: boolean;
   model?: string;
+  gateway?: boolean;
   /** And `--<id>-bin` for each runtime (runtime-options.ts). */
   json?: boolean;
 }
@@ -84,7 +85,8 @@ export function registerSessions(program: Command): void {
     .option("--task <id>", "the review-board task this session works on")
     .option("--base <branch>", "branch or commit to start from (default: the current branch)")
     .option("--in-place", "work in this folder instead of a new worktree")
-    .option("--model <model>", "model for the runtime (its own syntax: sonnet, anthropic/claude-sonnet-4-5, …)");
+    .option("--model <model>", "model for the runtime (its own syntax: sonnet, anthropic/claude-sonnet-4-5, …)")
+    .option("--gateway", "send the session's model requests through the running `quartet gateway` (Claude Code, OpenCode)");
   addBinOptions(run, startable)
     .option("--json", "print the new session as JSON")
     .action((prompt: string | undefined, flags: RunFlags) => runCommand(prompt, flags));
@@ -186,6 +188,7 @@ async function runCommand(prompt: string | undefined, flags: RunFlags): Promise<
     inPlace: flags.inPlace,
     model: flags.model,
     bin: bins[runtime.id],
+    gateway: flags.gateway,
   });
   if (flags.json) {
     process.stdout.write(renderJson(sessionJson(row, null, null)));
@@ -278,6 +281,7 @@ function sessionJson(row: SessionRow, diff: DiffStat | null, usage: Figures | nu
     inPlace: row.inPlace,
     taskId: row.taskId,
     model: row.model,
+    gateway: row.gateway,
     createdAt: new Date(row.createdAt).toISOString(),
     endedAt: row.endedAt ? new Date(row.endedAt).toISOString() : null,
     exitStatus: row.exitStatus,

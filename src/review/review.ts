@@ -92,11 +92,15 @@ function taskPrompt(task: Task): string {
   return task.body.trim() ? `${task.title}\n\n${task.body.trim()}` : task.title;
 }
 
-export async function startTask(
-  ctx: ReviewContext,
-  id: number,
-  o: { runtime: RuntimeAdapter; model?: string; bin?: string },
-): Promise<Task> {
+/** How a task's agent starts: its runtime and model, and whether its requests go through the running gateway. */
+export interface TaskStart {
+  runtime: RuntimeAdapter;
+  model?: string;
+  bin?: string;
+  gateway?: boolean;
+}
+
+export async function startTask(ctx: ReviewContext, id: number, o: TaskStart): Promise<Task> {
   const task = getTask(ctx, id);
   if (task.status === "exited") return restartTask(ctx, task, o);
   if (task.status !== "todo") throw new UsageError(`task ${id} has already been started (${task.status})`);
@@ -109,6 +113,7 @@ export async function startTask(
     base: task.baseBranch ?? undefined,
     model: o.model,
     bin: o.bin,
+    gateway: o.gateway,
   });
   ctx.store.updateTask(task.id, { status: "running", runtime: o.runtime.id, sessionName: row.name, startedAt: Date.now() });
   return getTask(ctx, id);
@@ -119,7 +124,7 @@ export async function startTask(
  * resume it, asked to carry on; or, when its worktree is gone (`gc`), as a new session like a task never
  * started.
  */
-async function restartTask(ctx: ReviewContext, task: Task, o: { runtime: RuntimeAdapter; model?: string; bin?: string }): Promise<Task> {
+async function restartTask(ctx: ReviewContext, task: Task, o: TaskStart): Promise<Task> {
   const session = taskSession(ctx, task);
   if (session && fs.existsSync(session.workdir)) {
     await relaunchSession(ctx.sessions, session, `Carry on with this task where you left off:\n\n${taskPrompt(task)}`);

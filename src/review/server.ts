@@ -165,7 +165,8 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         const name = String(body.runtime ?? startable[0]?.id ?? "").trim();
         const runtime = startable.find((r) => r.id === name);
         if (!runtime) throw new UsageError(`unknown runtime "${name}" (known: ${startableIds.join(", ")})`);
-        await startTask(o.ctx, id, { runtime });
+        if (body.gateway !== undefined && typeof body.gateway !== "boolean") throw new UsageError("gateway: expected true or false");
+        await startTask(o.ctx, id, { runtime, gateway: body.gateway === true });
         return;
       }
       case "comments": {

@@ -49,6 +49,10 @@ const MIGRATIONS: Migration[] = [
     CREATE INDEX agent_session_name ON agent_session (name, removed_at);
     CREATE INDEX agent_session_task ON agent_session (task_id);`,
   },
+  {
+    name: "sessions through the gateway",
+    up: "ALTER TABLE agent_session ADD COLUMN gateway INTEGER NOT NULL DEFAULT 0",
+  },
 ];
 
 export interface SessionRow {
@@ -80,9 +84,11 @@ export interface SessionRow {
   stopped: boolean;
   discarded: boolean;
   removedAt: number | null;
+  /** Started through quartet's gateway: a relaunch points it at the gateway running then. */
+  gateway: boolean;
 }
 
-const BOOLEAN: (keyof SessionRow)[] = ["inPlace", "stopped", "discarded"];
+const BOOLEAN: (keyof SessionRow)[] = ["inPlace", "stopped", "discarded", "gateway"];
 const fromSessionRow = (row: Record<string, unknown>) => fromRow<SessionRow>(row, BOOLEAN);
 
 export class Registry {

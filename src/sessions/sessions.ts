@@ -29,6 +29,7 @@ import {
   uncommitted,
   worktreeOfBranch,
 } from "./git.js";
+import { sessionGateway, type SessionGateway } from "./gateway.js";
 import { writeLauncher } from "./launcher.js";
 import type { Registry, SessionRow } from "./registry.js";
 import { notifyNeedsInput, recordScreenState, recordScript, writeSessionScripts } from "./scripts.js";
@@ -95,6 +96,8 @@ export interface StartOptions {
   bin?: string;
   /** How long to watch for a runtime that exits at once. */
   startupMs?: number;
+  /** Send the runtime's requests through the gateway running for this data folder (see gateway.ts). */
+  gateway?: boolean;
 }
 
 function driverOf(runtime: RuntimeAdapter): SessionDriver {
@@ -110,6 +113,8 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
       message: o.bin ? `${o.bin} is not an executable file` : `${driver.binary} is not installed: ${driver.install}`,
     });
   }
+  // Before anything is created: a missing gateway leaves nothing to undo.
+  const gateway = o.gateway ? sessionGateway({ dataDir: ctx.paths.dataDir, runtime: o.runtime }) : null;
   const tmux = ctx.tmux();
   const taken = (n: string) => ctx.registry.byName(n) !== undefined;
   const name = o.name ?? nameFromPrompt(o.prompt, (n) => taken(n) || tmux.sessionExists(tmuxSessionName(n)));
@@ -245,10 +250,18 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
       stopped: false,
       discarded: false,
       removedAt: null,
+      gateway: gateway !== null,
     };
     ctx.registry.insert(row);
     undo.push(() => ctx.registry.delete(id));
-    const pane = startPane(tmux, { session: tmuxSession, cwd: workdir, stateDir, argv: command.argv, env: { ...ctx.env, ...command.env } });
+    if (gateway) ctx.log?.(`through the gateway at ${gateway.url}`);
+    const pane = startPane(tmux, {
+      session: tmuxSession,
+      cwd: workdir,
+      stateDir,
+      argv: command.argv,
+      env: sessionEnv(ctx, command, gateway),
+    });
     undo.push(() => tmux.killSession(tmuxSession));
     tmux.setTitle(pane, `${name} (${o.runtime.id})`);
     ctx.registry.update(id, { tmuxPane: pane });
@@ -272,6 +285,12 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
     if (typed !== true) ctx.log?.(`${typed}; type the prompt with \`quartet send ${name}\``);
   }
   return started.row;
+}
+
+/** The runtime's environment: the user's, the driver's own variables, and what points it at the gateway. */
+function sessionEnv(ctx: SessionsContext, command: SessionCommand, gateway: SessionGateway | null): NodeJS.ProcessEnv {
+  const env = { ...ctx.env, ...command.env };
+  return gateway ? { ...env, ...gateway.env(env) } : env;
 }
 
 /** Starts the runtime in a new pane through a launcher script, so its environment is on no command line. */
@@ -386,6 +405,8 @@ export async function relaunchSession(ctx: SessionsContext, row: SessionRow, pro
   if (!fs.existsSync(row.workdir)) throw new UsageError(`${row.name}: its worktree ${row.workdir} is gone; start a new session`);
   const bin = findBinary(driver.binary, undefined, ctx.env);
   if (!bin) throw new MissingToolError({ message: `${driver.binary} is not installed: ${driver.install}` });
+  // The gateway may have restarted on another port since: the one running now.
+  const gateway = row.gateway ? sessionGateway({ dataDir: ctx.paths.dataDir, runtime }) : null;
   const launch = {
     bin: bin.path,
     workdir: row.workdir,
@@ -406,7 +427,7 @@ export async function relaunchSession(ctx: SessionsContext, row: SessionRow, pro
   const resumable = driver.resume !== undefined && row.runtimeSessionId !== null;
   if (resumable) {
     try {
-      return await relaunchWith(ctx, row, driver, prompt, driver.resume!({ ...launch, runtimeSessionId: row.runtimeSessionId! }));
+      return await relaunchWith(ctx, row, driver, prompt, driver.resume!({ ...launch, runtimeSessionId: row.runtimeSessionId! }), gateway);
     } catch (e) {
       // A conversation that never got its first answer has nothing to resume (Claude Code: "No conversation
       // found"); the runtime then exits at once and a new conversation starts in the same worktree.
@@ -418,7 +439,7 @@ export async function relaunchSession(ctx: SessionsContext, row: SessionRow, pro
   } else {
     ctx.log?.(`${runtime.displayName} cannot continue ${row.name}'s conversation here: starting a new one in the same worktree`);
   }
-  return relaunchWith(ctx, row, driver, prompt, driver.launch({ ...launch, sessionId: crypto.randomUUID() }));
+  return relaunchWith(ctx, row, driver, prompt, driver.launch({ ...launch, sessionId: crypto.randomUUID() }), gateway);
 }
 
 async function relaunchWith(
@@ -427,6 +448,7 @@ async function relaunchWith(
   driver: SessionDriver,
   prompt: string | null,
   command: SessionCommand,
+  gateway: SessionGateway | null,
 ): Promise<SessionRow> {
   const tmux = ctx.tmux();
   if (tmux.sessionExists(row.tmuxSession)) tmux.killSession(row.tmuxSession);
@@ -449,7 +471,7 @@ async function relaunchWith(
     cwd: row.workdir,
     stateDir: row.stateDir,
     argv: command.argv,
-    env: { ...ctx.env, ...command.env },
+    env: sessionEnv(ctx, command, gateway),
   });
   tmux.setTitle(pane, `${row.name} (${row.runtime})`);
   ctx.registry.update(row.id, { tmuxPane: pane });

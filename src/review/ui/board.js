@@ -109,24 +109,39 @@
   }
 
   function card(t) {
+    const picker =
+      t.status === "todo"
+        ? el(
+            "select",
+            { "aria-label": "runtime", onclick: (e) => e.stopPropagation() },
+            runtimes.map((r) => el("option", { value: r, text: r })),
+          )
+        : null;
+    // Its requests through the running `quartet gateway` (recorded, diagnosed, held to the budgets).
+    const gateway = t.status === "todo" ? el("input", { type: "checkbox", onclick: (e) => e.stopPropagation() }) : null;
     const start =
       t.status === "todo"
         ? el(
             "div",
             { class: "start" },
+            picker,
             el(
-              "select",
-              { "aria-label": "runtime", onclick: (e) => e.stopPropagation() },
-              runtimes.map((r) => el("option", { value: r, text: r })),
+              "label",
+              {
+                class: "gateway",
+                title: "send its model requests through the running quartet gateway",
+                onclick: (e) => e.stopPropagation(),
+              },
+              gateway,
+              " gateway",
             ),
             el("button", {
               text: "Start",
               onclick: async (e) => {
                 e.stopPropagation();
-                const runtime = e.target.previousSibling.value;
                 e.target.disabled = true;
                 try {
-                  await api("POST", `/api/tasks/${t.id}/start`, { runtime });
+                  await api("POST", `/api/tasks/${t.id}/start`, { runtime: picker.value, gateway: gateway.checked });
                   await loadBoard();
                 } catch (err) {
                   flash(err.message);

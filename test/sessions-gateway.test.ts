@@ -1,0 +1,80 @@
+/**
+ * `quartet run --gateway` and `quartet task start --gateway`: the real pinned `claude` and `opencode` TUIs in a
+ * private tmux server, pointed at the gateway announced in quartet's data folder. A second lab endpoint stands
+ * in for the gateway here (a real HTTP server answering the Anthropic Messages API, announced through
+ * announceGateway as `quartet gateway` does): what the test proves is that the runtimes' requests go to the
+ * announced address, and none to the address the user's own environment and project config name.
+ */
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { announceGateway, withdrawGateway } from "../src/gateway/running.js";
+import { parseScenario, startLabEndpoint, type Endpoint, type ModelSession } from "../src/lab/lab.js";
+import { SESSION_SCENARIO, sessionLab, type SessionLab } from "./sessions.js";
+
+let lab: SessionLab;
+let standIn: Endpoint & { model: ModelSession };
+beforeAll(async () => {
+  lab = await sessionLab({ delayMs: 100 });
+  standIn = await startLabEndpoint({ scenario: parseScenario(SESSION_SCENARIO, "sessions.yaml"), workspace: lab.repo });
+});
+afterAll(async () => {
+  await lab?.close();
+  await standIn?.close();
+});
+
+/** The user-agents of the Messages API requests the stand-in received whose user text holds `text`. */
+function arrivedWith(text: string): string[] {
+  return standIn.requests
+    .filter((r) => r.method === "POST" && r.path.startsWith("/v1/messages") && JSON.stringify(r.body).includes(text))
+    .map((r) => r.headers["user-agent"] ?? "");
+}
+
+test("with no gateway running, or for Codex, nothing starts and the error says why", async () => {
+  const none = await lab.cli(["run", "--gateway", "--name", "gw-none", "List the files here."]);
+  expect(none.code).toBe(1);
+  expect(none.stderr).toContain("no gateway is running; start one with `quartet gateway`");
+  // A gateway file left by a gateway that died (its process is gone) reads as none running.
+  announceGateway(lab.dataDir, { pid: 2 ** 22 + 1, url: standIn.url, port: standIn.port, startedAt: Date.now() });
+  const stale = await lab.cli(["run", "--gateway", "--name", "gw-stale", "List the files here."]);
+  expect(stale.code).toBe(1);
+  expect(stale.stderr).toContain("no gateway is running");
+  announceGateway(lab.dataDir, { pid: process.pid, url: standIn.url, port: standIn.port, startedAt: Date.now() });
+  const codex = await lab.cli(["run", "--runtime", "codex", "--gateway", "--name", "gw-codex", "List the files here."]);
+  expect(codex.code).toBe(2);
+  expect(codex.stderr).toContain("Codex CLI cannot be started through quartet's gateway: Codex speaks OpenAI's Responses API");
+  expect(await lab.ps()).toEqual([]);
+  expect(standIn.requests).toEqual([]);
+});
+
+test(
+  "a Claude Code session and an OpenCode task started with --gateway send their requests to the gateway",
+  { timeout: 60_000 },
+  async () => {
+    announceGateway(lab.dataDir, { pid: process.pid, url: standIn.url, port: standIn.port, startedAt: Date.now() });
+    try {
+      const added = await lab.cli(["task", "add", "Create the marker file.", "--json"]);
+      expect(added.code, added.stderr).toBe(0);
+      const id = String((JSON.parse(added.stdout) as { id: number }).id);
+      const run = await lab.cli(["run", "--gateway", "--name", "gw-claude", "--json", "List the files here."]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain(`through the gateway at ${standIn.url}`);
+      expect((JSON.parse(run.stdout) as { gateway: boolean }).gateway).toBe(true);
+      const task = await lab.cli(["task", "start", id, "--runtime", "opencode", "--gateway"]);
+      expect(task.code, task.stderr).toBe(0);
+
+      await expect
+        .poll(() => arrivedWith("List the files here."), { timeout: 30_000 })
+        .toContainEqual(expect.stringMatching(/^claude-cli\//));
+      await expect
+        .poll(() => arrivedWith("Create the marker file."), { timeout: 30_000 })
+        .toContainEqual(expect.stringMatching(/^opencode\//));
+      // The environment's ANTHROPIC_BASE_URL and the project's opencode.json name the lab's own endpoint: none went there.
+      expect(lab.endpoint.model.requests).toEqual([]);
+      expect((await lab.ps()).map((s) => [s.name, s.gateway]).sort()).toEqual([
+        ["gw-claude", true],
+        [`task-${id}`, true],
+      ]);
+    } finally {
+      withdrawGateway(lab.dataDir);
+    }
+  },
+);
