@@ -1,10 +1,13 @@
 /**
  * `quartet cache`: sessions ranked by cache tax, and `quartet cache <session>`: the request-by-request
- * timeline of one session with every cache break, its likely cause and its cost.
+ * timeline of one session with every cache break, its likely cause and its cost. Where `quartet gateway`
+ * saw a request, its break names the block, the cause and the diff; elsewhere the cause is the logs' inference.
  */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { colors, fmtPercent, fmtTokens, fmtUsd, plural, renderCsv, renderJson, renderTable, type Column } from "../core/output.js";
+import { describeGatewayBreak, withGatewayRecords } from "../gateway/report.js";
+import type { GatewayRecord } from "../gateway/store.js";
 import { CAUSE_LABEL, Ledger, type CacheSessionRow, type TimelineRow } from "../ledger/ledger.js";
 import {
   ledgerIsEmpty,
@@ -88,7 +91,7 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
   if (distinct.length > 1)
     throw new UsageError(`"${query}" matches several sessions: ${distinct.slice(0, 5).join(", ")}${distinct.length > 5 ? ", …" : ""}`);
   const session = distinct[0]!;
-  const rows = Ledger.timeline(ctx.db, session).map((r, i) => ({ ...r, n: i + 1 }));
+  const rows = withGatewayRecords(ctx.db, Ledger.timeline(ctx.db, session)).map((r, i) => ({ ...r, n: i + 1 }));
   const summary = Ledger.totals(ctx.db, { session });
   const causes = Ledger.taxByCause(ctx.db, { session });
   if (ctx.format === "json") {
@@ -98,13 +101,13 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
         runtime: rows[0]?.runtime,
         summary,
         causes,
-        requests: rows.map((r) => ({ ...r, ts: new Date(r.ts).toISOString() })),
+        requests: rows.map((r) => ({ ...r, ts: new Date(r.ts).toISOString(), breakSource: breakSource(r) })),
         warnings: reportWarnings(ctx),
       }),
     );
     return;
   }
-  const columns: Column<TimelineRow & { n: number }>[] = [
+  const columns: Column<TimelineRow & { n: number; gateway: GatewayRecord | null }>[] = [
     { header: "#", value: (r) => r.n, align: "right" },
     { header: "Time (UTC)", value: (r) => new Date(r.ts).toISOString().slice(11, 19) },
     {
@@ -124,7 +127,7 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
     { header: "Short", value: (r) => r.shortfall, format: (v) => (v ? fmtTokens(v as number) : ""), align: "right", hideOrder: 2 },
     {
       header: "Break",
-      value: (r) => (r.isBreak ? (r.cause ? CAUSE_LABEL[r.cause] : "yes") : ""),
+      value: (r) => breakText(r),
       format: (v) => (v ? colors.red(String(v)) : ""),
     },
     { header: "Cost", value: (r) => r.costUsd, format: (v) => fmtUsd(v as number | null), align: "right" },
@@ -139,6 +142,13 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
       `hit rate ${fmtPercent(summary.cacheHitRate)}, cost ${fmtUsd(summary.costUsd ?? summary.knownCostUsd)}, cache tax ${fmtUsd(summary.cacheTaxUsd ?? summary.knownCacheTaxUsd)}\n`,
   );
   process.stdout.write((await renderTable(rows, columns)) + "\n");
+  const diffs = rows.filter((r) => r.gateway?.break?.excerpt);
+  if (diffs.length > 0) {
+    process.stdout.write("What changed (gateway):\n");
+    for (const r of diffs) process.stdout.write(`  #${r.n} ${r.gateway!.break!.block ?? ""} ${r.gateway!.break!.excerpt}\n`);
+  }
+  if (rows.some((r) => breakSource(r) === "log"))
+    process.stdout.write(colors.dim("[log]: cause inferred from the logs; run through `quartet gateway` to see the block and the diff.\n"));
   if (causes.length > 0) {
     process.stdout.write(
       "Cache tax by cause: " +
@@ -147,4 +157,17 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
     );
   }
   if (!ledgerIsEmpty(ctx)) printWarnings(reportWarnings(ctx));
+}
+
+/** Who explains a request's break: the gateway, which saw the request, or the logs' inference. */
+function breakSource(r: TimelineRow & { gateway: GatewayRecord | null }): "gateway" | "log" | null {
+  if (r.gateway?.break) return "gateway";
+  return r.isBreak ? "log" : null;
+}
+
+function breakText(r: TimelineRow & { gateway: GatewayRecord | null }): string {
+  const source = breakSource(r);
+  if (source === "gateway") return `${describeGatewayBreak(r.gateway!.break!)} [gateway]`;
+  if (source === "log") return `${r.cause ? CAUSE_LABEL[r.cause] : "yes"} [log]`;
+  return "";
 }

@@ -410,6 +410,8 @@ export function cacheSessions(db: Db, f: Filters, limit: number): CacheSessionRo
 export interface TimelineRow {
   ts: number;
   runtime: string;
+  /** The request's key in the ledger (Claude: `message.id:requestId`), to join the gateway's record of it. */
+  requestKey: string;
   sessionId: string;
   conversation: string;
   agentId: string | null;
@@ -441,7 +443,7 @@ export function matchSessions(db: Db, idOrPrefix: string): { session: string; ru
 export function timeline(db: Db, session: string): TimelineRow[] {
   const rows = db
     .prepare(
-      `SELECT r.ts, r.runtime, r.session_id, r.conversation_id, r.agent_id, r.model, r.input_tokens, r.cache_write_5m_tokens,
+      `SELECT r.ts, r.runtime, r.request_key, r.session_id, r.conversation_id, r.agent_id, r.model, r.input_tokens, r.cache_write_5m_tokens,
               r.cache_write_1h_tokens, r.cache_read_tokens, r.output_tokens, r.cost_usd, r.expected_read_tokens,
               r.shortfall_tokens, r.cache_break, r.break_cause, r.cache_tax_usd, s.path AS source_path, r.source_line, r.source_ref
        FROM usage_record r JOIN ledger_source s ON s.id = r.source_id
@@ -451,6 +453,7 @@ export function timeline(db: Db, session: string): TimelineRow[] {
   return rows.map((r) => ({
     ts: r.ts as number,
     runtime: r.runtime as string,
+    requestKey: r.request_key as string,
     sessionId: r.session_id as string,
     conversation: r.conversation_id as string,
     agentId: (r.agent_id as string | null) ?? null,
