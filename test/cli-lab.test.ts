@@ -448,18 +448,18 @@ describe("the lab's prices", () => {
 
     const bad = path.join(tempDir(), "pricing.json");
     fs.writeFileSync(bad, `[\n  ${JSON.stringify(PRICE_TABLE[0])},\n  ${JSON.stringify({ ...PRICE_TABLE[0], output: -1 })}\n]\n`);
-    const usage = await runCli(["usage", "--pricing", bad], { dataDir: tempDir() });
     const error = `error: ${bad}:3: [1].output: Too small: expected number to be >=0\n`;
-    expect([usage.code, usage.stderr]).toEqual([1, error]);
-    for (const args of [
+    const refused = [
+      ["usage", "--pricing", bad],
       ["lab", "show", id, "--pricing", bad],
       ["lab", "compare", ids[0]!, ids[1]!, "--pricing", bad],
       ["lab", "run", "--pricing", bad],
-    ]) {
-      const r = await runCli(args, { dataDir });
-      expect([r.code, r.stderr], args.join(" ")).toEqual([1, error]);
-    }
-    const missing = await runCli(["lab", "show", id], { dataDir, env: { QUARTET_PRICING: path.join(tempDir(), "typo.json") } });
+    ];
+    const [missing, ...results] = await Promise.all([
+      runCli(["lab", "show", id], { dataDir, env: { QUARTET_PRICING: path.join(tempDir(), "typo.json") } }),
+      ...refused.map((args) => runCli(args, { dataDir })),
+    ]);
+    results.forEach((r, i) => expect([r.code, r.stderr], refused[i]!.join(" ")).toEqual([1, error]));
     expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/typo\.json.*cannot read the pricing override/)]);
   });
 });
