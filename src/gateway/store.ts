@@ -263,11 +263,21 @@ export function gatewayRecordsByMessage(db: Db, messageIds: readonly string[]): 
 
 /** The gateway's recorded breaks since a time, newest last. */
 export function gatewayBreaks(db: Db, since: number): GatewayRecord[] {
+  return findings(db, since, "break_cause IS NOT NULL");
+}
+
+/** Requests since a time where the real cache behaved unlike the simulator's prediction, newest last. */
+export function gatewayDisagreements(db: Db, since: number): GatewayRecord[] {
+  return findings(db, since, "disagreement IS NOT NULL");
+}
+
+function findings(db: Db, since: number, where: string): GatewayRecord[] {
   if (!hasGatewayTable(db)) return [];
   return (
-    db
-      .prepare(`SELECT ${RECORD_COLUMNS} FROM gateway_request WHERE break_cause IS NOT NULL AND at >= ? ORDER BY at, exchange_id`)
-      .all(since) as Record<string, unknown>[]
+    db.prepare(`SELECT ${RECORD_COLUMNS} FROM gateway_request WHERE ${where} AND at >= ? ORDER BY at, exchange_id`).all(since) as Record<
+      string,
+      unknown
+    >[]
   ).map(recordOf);
 }
 

@@ -1,0 +1,45 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { AFTER, BEFORE, T0, exchange } from "../../test/gateway-exchanges.js";
+import { tempDir } from "../../test/helpers.js";
+import { buildPricing } from "../core/pricing.js";
+import { PRICE_TABLE } from "../core/price-table.js";
+import { gatewayBreaksReport } from "./report.js";
+import { gatewaySink } from "./store.js";
+
+const FIRST = { input_tokens: 6, cache_read_input_tokens: 18_412, cache_creation_input_tokens: 2_106 };
+
+describe("quartet gateway breaks", () => {
+  it("lists the recorded breaks with block, cause, tokens, cost and the API's reason, then the disagreements", async () => {
+    const sink = gatewaySink({ dbFile: path.join(tempDir(), "quartet.db"), pricing: buildPricing(PRICE_TABLE) });
+    // A cold gateway meets a prompt the API still had cached: the rules predict no read, a disagreement.
+    sink.record(exchange(BEFORE, FIRST));
+    sink.record(
+      exchange(
+        AFTER,
+        { input_tokens: 6, cache_creation_input_tokens: 20_930 },
+        { at: T0 + 60_000, diagnostics: { cache_miss_reason: { type: "tools_changed", cache_missed_input_tokens: 20_518 } } },
+      ),
+    );
+    const json = JSON.parse(await gatewayBreaksReport(sink.db, { since: T0, format: "json" })) as {
+      breaks: { at: string; apiReason: string; break: { block: string; cause: string; lostTokens: number } }[];
+      disagreements: { disagreement: string }[];
+    };
+    expect(json.breaks).toHaveLength(1);
+    expect(json.breaks[0]).toMatchObject({
+      at: new Date(T0 + 60_000).toISOString(),
+      apiReason: "tools_changed",
+      break: { block: "tools[Bash]", cause: "tool-description-changed", lostTokens: 20_518 },
+    });
+    expect(json.disagreements.map((d) => d.disagreement)).toEqual(["the rules predict no cache read; 90% was read"]);
+    const text = await gatewayBreaksReport(sink.db, { since: T0, format: "table" });
+    expect(text).toContain("1 cache break, 20.5k tokens not read from cache");
+    expect(text).toContain("tool description changed at tools[Bash] (Bash)");
+    expect(text).toContain("tools_changed");
+    expect(text).toMatch(/tools\[Bash\] .*\[-\(1M context\) -\]/);
+    expect(await gatewayBreaksReport(sink.db, { since: T0 + 120_000, format: "table" })).toMatch(
+      /^No cache break recorded by the gateway since/,
+    );
+    sink.close();
+  });
+});
