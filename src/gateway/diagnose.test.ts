@@ -92,3 +92,25 @@ describe("the gateway's break diagnosis", () => {
     ).toEqual({ input: 1, cacheRead: 2, cacheWrite5m: 10, cacheWrite1h: 20, output: 4 });
   });
 });
+
+describe("a long-running gateway's diagnosis", () => {
+  it("follows only the last hour's conversations and keeps no dead cache entries", () => {
+    const d = new Diagnoser({ pricing });
+    const tools = [{ name: "Read", description: "Reads a file", input_schema: { type: "object" } }];
+    // 300 sessions, one a minute for five hours, each a first prompt that gets cached.
+    for (let i = 0; i < 300; i++) {
+      const body = {
+        model: "claude-opus-4-8",
+        tools,
+        system: [{ type: "text", text: `Project ${i}. ${"Rules. ".repeat(800)}`, cache_control: { type: "ephemeral" } }],
+        messages: [{ role: "user", content: `task ${i}` }],
+        metadata: { user_id: JSON.stringify({ session_id: `s${i}` }) },
+      };
+      d.diagnose(exchange(body, { input_tokens: 5, cache_creation_input_tokens: 1_500 }, { at: T0 + i * 60_000 }));
+    }
+    expect(d.size.conversations).toBeGreaterThan(55);
+    expect(d.size.conversations).toBeLessThanOrEqual(61);
+    // Only the entries of the last five minutes (their TTL) are still alive.
+    expect(d.size.cacheEntries).toBeLessThanOrEqual(7);
+  });
+});

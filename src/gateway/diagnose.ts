@@ -89,6 +89,14 @@ export interface StoredHead {
   blocks: BlockFingerprint[];
 }
 
+/**
+ * How long an idle conversation is followed: past an hour every cache entry has expired (the longest TTL),
+ * and a restarted gateway restores that much from its store.
+ */
+export const FOLLOW_WINDOW_MS = 60 * 60 * 1000;
+/** How often idle conversations are dropped (a scan of the followed ones). */
+const FORGET_EVERY_MS = 60 * 1000;
+
 /** A read share this far from the predicted one is a disagreement (the estimates are not exact). */
 const SHARE_TOLERANCE = 0.1;
 
@@ -158,6 +166,7 @@ export class Diagnoser {
   private readonly tracker = new ConversationTracker();
   private readonly names = new Map<number, string>();
   private now = 0;
+  private forgotAt = 0;
   private readonly simulator = new CacheSimulator(() => this.now);
 
   constructor(private readonly options: { pricing: Pricing; noText?: boolean }) {}
@@ -186,9 +195,15 @@ export class Diagnoser {
     );
   }
 
+  /** How many conversations are followed and how many simulated cache entries are kept (for memory checks). */
+  get size(): { conversations: number; cacheEntries: number } {
+    return { conversations: this.tracker.conversations.length, cacheEntries: this.simulator.size };
+  }
+
   /** The diagnosis of one exchange, or null when it is no Messages API request with usage. */
   diagnose(e: Exchange): Diagnosis | null {
     if (!isDiagnosable(e)) return null;
+    this.forget(e.at);
     const body = e.request as CacheableRequest;
     const model = e.model ?? body.model;
     const blocks = canonicalBlocks(body);
@@ -257,6 +272,18 @@ export class Diagnoser {
       blocks: head?.blocks ?? blocks.map(fingerprintOf),
       head,
     };
+  }
+
+  /** Memory stays flat however long the gateway runs: idle conversations and dead cache entries go. */
+  private forget(now: number): void {
+    const before = now - FOLLOW_WINDOW_MS;
+    if (before - this.forgotAt < FORGET_EVERY_MS) return;
+    this.forgotAt = before;
+    this.tracker.forget(before);
+    // The gateway judges expiry from the time gap, so an expired entry is of no further use.
+    this.simulator.prune(now);
+    const live = new Set(this.tracker.conversations.map((c) => c.id));
+    for (const id of this.names.keys()) if (!live.has(id)) this.names.delete(id);
   }
 
   private nameOf(id: number, exchangeId: string): string {

@@ -11,7 +11,7 @@
 import { migrate, openDatabase, statement, type Db, type Migration } from "../core/db.js";
 import type { Pricing } from "../core/pricing.js";
 import type { BlockFingerprint } from "../prefix/blocks.js";
-import { Diagnoser, type Diagnosis, type StoredHead } from "./diagnose.js";
+import { Diagnoser, FOLLOW_WINDOW_MS, type Diagnosis, type StoredHead } from "./diagnose.js";
 import type { Exchange, ExchangeSink } from "./exchange.js";
 
 const MIGRATIONS: Migration[] = [
@@ -65,8 +65,6 @@ const MIGRATIONS: Migration[] = [
 
 /** Longest diff excerpt kept for a break. */
 export const EXCERPT_CHARS = 400;
-/** How far back a restarted gateway looks for conversations to continue. */
-export const RESTORE_WINDOW_MS = 60 * 60 * 1000;
 
 export function migrateGateway(db: Db): void {
   migrate(db, "gateway", MIGRATIONS);
@@ -310,7 +308,7 @@ export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
   const db = options.db ?? openDatabase(options.dbFile!);
   migrateGateway(db);
   const diagnoser = new Diagnoser({ pricing: options.pricing, noText: options.noText ?? false });
-  diagnoser.restore(storedHeads(db, (options.now ?? Date.now)() - RESTORE_WINDOW_MS));
+  diagnoser.restore(storedHeads(db, (options.now ?? Date.now)() - FOLLOW_WINDOW_MS));
   const report = options.onError ?? ((e: Error) => process.stderr.write(`quartet gateway: could not record a request: ${e.message}\n`));
   return {
     db,

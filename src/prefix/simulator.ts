@@ -59,6 +59,16 @@ export class CacheSimulator {
     this.entries.clear();
   }
 
+  /** Drops the entries that expired before `before` (a simulator fed for hours keeps no dead entries). */
+  prune(before: number): void {
+    for (const [key, e] of this.entries) if (e.expiresAt <= before) this.entries.delete(key);
+  }
+
+  /** How many entries the simulated cache holds, dead or alive. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** Whether an unexpired entry exists for this model and prefix (for explaining misses). */
   isCached(model: string, prefixHash: string): boolean {
     const e = this.entries.get(`${model}\u0000${prefixHash}`);

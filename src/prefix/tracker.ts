@@ -102,6 +102,16 @@ export class ConversationTracker {
     }
   }
 
+  /**
+   * Stops following conversations whose last request came before `before` (a long-running gateway would
+   * otherwise keep every prompt it ever saw), and forgets the main models of sessions left with none.
+   */
+  forget(before: number): void {
+    for (let i = this.heads.length - 1; i >= 0; i--) if (this.heads[i]!.at < before) this.heads.splice(i, 1);
+    const live = new Set(this.heads.map((h) => h.session));
+    for (const session of this.mainModels.keys()) if (!live.has(session)) this.mainModels.delete(session);
+  }
+
   /** Where a request belongs; nothing changes until `advance` records it. */
   place(request: RequestFacts): Placement {
     const { session, model, blocks } = request;
