@@ -76,14 +76,25 @@ function notifySource(o: { name: string; runtime: string; tmuxSocket: string; no
       "fi",
     );
   }
+  lines.push(...outsideLines({ title: message, notify: o.notify, fallback: "waiting for input" }), "exit 0", "");
+  return lines.join("\n");
+}
+
+/**
+ * The shell lines of the notifications that reach the person wherever they are: a desktop notification titled
+ * `title` with $QUARTET_DETAIL (else `fallback`, plain words) as its text, and their own command, each as the
+ * `sessions.notify` settings say. The caller exports the QUARTET_* variables the command may read.
+ */
+export function outsideLines(o: { title: string; notify: SessionSettings["notify"]; fallback?: string }): string[] {
+  const lines: string[] = [];
   if (o.notify.desktop) {
+    const fallback = (o.fallback ?? "").replace(/[^A-Za-z0-9 .,-]/g, "");
     lines.push(
-      `command -v notify-send >/dev/null 2>&1 && notify-send -a quartet ${shellQuote(message)} "\${QUARTET_DETAIL:-waiting for input}" 2>/dev/null`,
+      `command -v notify-send >/dev/null 2>&1 && notify-send -a quartet ${shellQuote(o.title)} "\${QUARTET_DETAIL:-${fallback}}" 2>/dev/null`,
     );
   }
   if (o.notify.command) lines.push(`sh -c ${shellQuote(o.notify.command)}`);
-  lines.push("exit 0", "");
-  return lines.join("\n");
+  return lines;
 }
 
 /**

@@ -1,0 +1,237 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test } from "vitest";
+import { tempDir } from "../../test/helpers.js";
+import { openDatabase } from "../core/db.js";
+import { InputError } from "../core/errors.js";
+import { buildPricing } from "../core/pricing.js";
+import { PRICE_TABLE } from "../core/price-table.js";
+import type { GatewayAlert } from "./alerts.js";
+import { budgetSettings, type BudgetSettings } from "./budget-config.js";
+import { storedSpend } from "./budget-history.js";
+import { Budget } from "./budget.js";
+import type { Exchange } from "./exchange.js";
+import { gatewaySink } from "./store.js";
+
+const pricing = buildPricing(PRICE_TABLE);
+const CLAUDE_UA = "claude-cli/2.1.197 (external, sdk-cli)";
+const OPENCODE_UA = "opencode/1.18.33 ai-sdk/provider-utils/4.0.46 runtime/bun/1.3.14";
+/** The CLI builds this from the registry; here, the same user-agent rule for two runtimes. */
+const runtimeOf = (h: Readonly<Record<string, string>>) =>
+  /^claude-cli\//.test(h["user-agent"] ?? "") ? "claude" : /^opencode\//.test(h["user-agent"] ?? "") ? "opencode" : null;
+
+const AT = new Date(2026, 10, 30, 9, 0).getTime();
+let n = 0;
+
+/** A finished exchange on claude-sonnet-4-5 ($3 per million input tokens, $0.30 per million cache reads). */
+function exchange(o: { at?: number; session?: string; ua?: string; input?: number; read?: number; model?: string }): Exchange {
+  return {
+    id: `gw_test_${++n}`,
+    at: o.at ?? AT,
+    firstByteMs: 5,
+    durationMs: 10,
+    method: "POST",
+    path: "/v1/messages?beta=true",
+    route: "default",
+    upstream: "https://api.anthropic.com",
+    request: { model: o.model ?? "claude-sonnet-4-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] },
+    headers: { "user-agent": o.ua ?? CLAUDE_UA, ...(o.session ? { "x-claude-code-session-id": o.session } : {}) },
+    status: 200,
+    messageId: `msg_test_${n}`,
+    requestId: null,
+    model: o.model ?? "claude-sonnet-4-5",
+    usage: { input_tokens: o.input ?? 0, cache_creation_input_tokens: 0, cache_read_input_tokens: o.read ?? 0, output_tokens: 0 },
+    error: null,
+    aborted: false,
+  };
+}
+
+function settings(s: Partial<BudgetSettings>): BudgetSettings {
+  return {
+    dailyUsd: null,
+    sessionUsd: null,
+    hitRateFloor: {},
+    hitRateWindow: 20,
+    hardLimit: false,
+    origin: { dailyUsd: "/cfg/config.jsonc", sessionUsd: "/repo/.quartet/config.jsonc" },
+    ...s,
+  };
+}
+
+function budget(s: Partial<BudgetSettings>, extra: { now?: number; history?: ReturnType<typeof storedSpend> } = {}) {
+  const alerts: GatewayAlert[] = [];
+  const log: string[] = [];
+  const b = new Budget({
+    settings: settings(s),
+    pricing,
+    runtimeOf,
+    alert: (a) => alerts.push(a),
+    log: (l) => log.push(l),
+    history: extra.history,
+    now: () => extra.now ?? AT,
+  });
+  return { b, alerts, log };
+}
+
+test("the daily budget warns at 80% and at 100%, once each, and the hard limit then refuses with why and how", () => {
+  const { b, alerts } = budget({ dailyUsd: 1, hardLimit: true });
+  const gate = { at: AT, model: "claude-sonnet-4-5", session: null, route: "default" };
+  // 100k uncached input tokens at $3/M: $0.30 a request.
+  for (let i = 0; i < 2; i++) b.record(exchange({ input: 100_000 }));
+  expect(alerts).toEqual([]);
+  expect(b.check(gate)).toBeNull();
+  b.record(exchange({ input: 100_000 }));
+  expect(alerts.map((a) => [a.kind, a.message])).toEqual([["daily-warning", "daily budget: $0.90 of $1.00 spent today (80% reached)"]]);
+  b.record(exchange({ input: 100_000 }));
+  b.record(exchange({ input: 100_000 }));
+  expect(alerts.map((a) => a.kind)).toEqual(["daily-warning", "daily-limit"]);
+  expect(alerts[1]!.message).toBe(
+    "daily budget used up: $1.20 of $1.00 spent today; further requests are refused (gateway.budgets.hardLimit)",
+  );
+  expect(b.check(gate)).toEqual({
+    status: 403,
+    type: "permission_error",
+    message:
+      "quartet gateway: the daily budget is used up: $1.50 of $1.00 spent today (2026-11-30); it starts again at midnight. " +
+      "Raise gateway.budgets.dailyUsd in /cfg/config.jsonc, or set gateway.budgets.hardLimit to false to let requests through.",
+  });
+  // The next local day starts from nothing, and its own alerts go out again.
+  const tomorrow = new Date(2026, 11, 1, 0, 5).getTime();
+  expect(b.check({ ...gate, at: tomorrow })).toBeNull();
+  b.record(exchange({ at: tomorrow, input: 100_000 }));
+  expect(alerts.map((a) => a.kind)).toEqual(["daily-warning", "daily-limit"]);
+  b.record(exchange({ at: tomorrow, input: 170_000 }));
+  expect(alerts.map((a) => a.kind)).toEqual(["daily-warning", "daily-limit", "daily-warning"]);
+});
+
+test("a session budget counts each session apart; without the hard limit requests still pass", () => {
+  const { b, alerts } = budget({ sessionUsd: 0.5 });
+  b.record(exchange({ session: "s-1", input: 50_000 }));
+  b.record(exchange({ session: "s-2", input: 100_000 }));
+  expect(alerts).toEqual([]);
+  // One request from 30% to 120%: only the limit is said.
+  b.record(exchange({ session: "s-1", input: 150_000 }));
+  expect(alerts.map((a) => [a.kind, a.session])).toEqual([["session-limit", "s-1"]]);
+  expect(alerts[0]!.message).toBe(
+    "session budget used up: $0.60 of $0.50 spent in session s-1; requests still go through (gateway.budgets.hardLimit is off)",
+  );
+  expect(b.check({ at: AT, model: null, session: "s-1", route: "default" })).toBeNull();
+  expect(b.spent(AT, "s-2")).toEqual({ today: expect.closeTo(0.9, 9), session: expect.closeTo(0.3, 9) });
+
+  const hard = budget({ sessionUsd: 0.5, hardLimit: true });
+  hard.b.record(exchange({ session: "s-1", input: 200_000 }));
+  expect(hard.b.check({ at: AT, model: null, session: "s-1", route: "default" })!.message).toContain(
+    "this session's budget is used up: $0.60 of $0.50 spent in session s-1",
+  );
+  expect(hard.b.check({ at: AT, model: null, session: "s-2", route: "default" })).toBeNull();
+  expect(hard.b.check({ at: AT, model: null, session: null, route: "default" })).toBeNull();
+});
+
+test("a model without a price counts toward no budget and is said once", () => {
+  const { b, alerts, log } = budget({ dailyUsd: 0.01 });
+  b.record(exchange({ model: "mystery-model-1", input: 1_000_000 }));
+  b.record(exchange({ model: "mystery-model-1", input: 1_000_000 }));
+  expect(alerts).toEqual([]);
+  expect(log).toEqual(["budgets: no price for mystery-model-1: its requests count toward no budget (add it to the price override file)"]);
+});
+
+test("the hit-rate floor alerts once per runtime when its last requests read too little, and again after it recovers", () => {
+  const { b, alerts } = budget({ hitRateFloor: { claude: 0.5 }, hitRateWindow: 3 });
+  const hit = (ua: string) => b.record(exchange({ ua, input: 100, read: 900 }));
+  const miss = (ua: string) => b.record(exchange({ ua, input: 900, read: 100 }));
+  hit(CLAUDE_UA);
+  miss(CLAUDE_UA);
+  miss(CLAUDE_UA); // (900 + 100 + 100) / 3000 = 37%
+  expect(alerts.map((a) => [a.kind, a.runtime, a.message])).toEqual([
+    [
+      "hit-rate",
+      "claude",
+      "claude: cache hit rate 37% over its last 3 requests, below the floor of 50% (`quartet cache` names the breaks)",
+    ],
+  ]);
+  miss(CLAUDE_UA);
+  miss(CLAUDE_UA);
+  // OpenCode has no floor here.
+  for (let i = 0; i < 5; i++) miss(OPENCODE_UA);
+  expect(alerts).toHaveLength(1);
+  hit(CLAUDE_UA);
+  hit(CLAUDE_UA); // (100 + 900 + 900) / 3000 = 63%: back above, re-armed
+  miss(CLAUDE_UA);
+  miss(CLAUDE_UA);
+  expect(alerts.map((a) => a.runtime)).toEqual(["claude", "claude"]);
+
+  // One number is the floor of every runtime, and of clients no runtime claims.
+  const all = budget({ hitRateFloor: { "*": 0.5 }, hitRateWindow: 2 });
+  for (const ua of [OPENCODE_UA, OPENCODE_UA, "curl/8", "curl/8"]) all.b.record(exchange({ ua, input: 900, read: 100 }));
+  expect(all.alerts.map((a) => a.message.split(":")[0])).toEqual(["opencode", "other clients"]);
+});
+
+test("spend survives a restart: a new gateway reads the day's and each session's spend from the stored records", () => {
+  const db = openDatabase(path.join(tempDir(), "quartet.db"));
+  const store = gatewaySink({ db, pricing });
+  const first = budget({ dailyUsd: 1, sessionUsd: 1 });
+  for (const e of [
+    exchange({ session: "s-1", input: 100_000 }),
+    exchange({ session: "s-1", input: 170_000 }),
+    exchange({ input: 30_000 }),
+  ]) {
+    store.record(e);
+    first.b.record(e);
+  }
+  // Yesterday's spend counts for the session, not for today.
+  store.record(exchange({ at: AT - 86_400_000, session: "s-1", input: 100_000 }));
+  expect(first.alerts.map((a) => a.kind)).toEqual(["daily-warning", "session-warning"]);
+
+  const restarted = AT + 60_000;
+  const second = budget({ dailyUsd: 1, sessionUsd: 1 }, { now: restarted, history: storedSpend(db, restarted) });
+  expect(second.b.spent(restarted, "s-1").today).toBeCloseTo(0.9, 9);
+  expect(second.b.spent(restarted, "s-1").session).toBeCloseTo(1.11, 9);
+  // Levels reached before the restart were announced then: only the next crossing is.
+  const e = exchange({ at: restarted + 1, session: "s-1", input: 100_000 });
+  store.record(e);
+  second.b.record(e);
+  expect(second.alerts.map((a) => a.kind)).toEqual(["daily-limit"]);
+  store.close();
+  db.close();
+});
+
+test("budgets come from the user's config, the project's overriding key by key; a mistake names its file, line and field", () => {
+  const configDir = tempDir();
+  const project = tempDir();
+  fs.mkdirSync(path.join(project, ".quartet"));
+  const runtimes = ["claude", "opencode", "codex"];
+  fs.writeFileSync(
+    path.join(configDir, "config.jsonc"),
+    `{\n  // mine\n  "gateway": { "budgets": { "dailyUsd": 20, "sessionUsd": 5, "hitRateFloor": 0.7 } }\n}\n`,
+  );
+  fs.writeFileSync(path.join(project, ".quartet", "config.jsonc"), `{ "gateway": { "budgets": { "sessionUsd": 2, "hardLimit": true } } }`);
+  expect(budgetSettings({ configDir, projectRoot: project, runtimes })).toEqual({
+    dailyUsd: 20,
+    sessionUsd: 2,
+    hitRateFloor: { "*": 0.7 },
+    hitRateWindow: 20,
+    hardLimit: true,
+    origin: { dailyUsd: path.join(configDir, "config.jsonc"), sessionUsd: path.join(project, ".quartet", "config.jsonc") },
+  });
+  expect(budgetSettings({ configDir: tempDir(), projectRoot: null, runtimes }).dailyUsd).toBeNull();
+
+  fs.writeFileSync(
+    path.join(project, ".quartet", "config.jsonc"),
+    `{\n  "gateway": {\n    "budgets": {\n      "hitRateFloor": { "claude": 0.8, "claud": 0.5 }\n    }\n  }\n}\n`,
+  );
+  const error = (() => {
+    try {
+      budgetSettings({ configDir, projectRoot: project, runtimes });
+    } catch (e) {
+      return e;
+    }
+  })();
+  expect(InputError.isInstance(error)).toBe(true);
+  expect((error as InstanceType<typeof InputError>).data).toMatchObject({
+    file: path.join(project, ".quartet", "config.jsonc"),
+    line: 4,
+    field: "gateway.budgets.hitRateFloor",
+  });
+  fs.writeFileSync(path.join(project, ".quartet", "config.jsonc"), `{ "gateway": { "budgets": { "dailyUsd": -1 } } }`);
+  expect(() => budgetSettings({ configDir, projectRoot: project, runtimes })).toThrow(/gateway\.budgets\.dailyUsd: .*>0/);
+});
