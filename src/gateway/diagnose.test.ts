@@ -80,6 +80,12 @@ describe("the gateway's break diagnosis", () => {
     expect(d.diagnose(exchange(BEFORE, FIRST, { path: "/v1/messages/count_tokens" }))).toBeNull();
   });
 
+  it("names a conversation after the gateway run that opened it, so names never repeat across runs", () => {
+    const d = new Diagnoser({ pricing });
+    expect(d.diagnose(exchange(BEFORE, FIRST, { id: "gw_mwuu8men_1a" }))!.conversation).toBe("gw_mwuu8men-c1");
+    expect(d.diagnose(exchange(AFTER, FIRST, { id: "gw_mwuv0000_2" }))!.conversation).toBe("gw_mwuu8men-c1");
+  });
+
   it("reads the 5-minute and 1-hour parts of a cache write", () => {
     expect(
       usageOf({

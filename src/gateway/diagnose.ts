@@ -290,7 +290,7 @@ export class Diagnoser {
     let name = this.names.get(id);
     if (!name) {
       // The gateway run's part of the exchange id (`gw_<start>`) keeps names unique across runs.
-      name = `${exchangeId.replace(/_\d+$/, "")}-c${id}`;
+      name = `${exchangeId.replace(/_[0-9a-z]+$/, "")}-c${id}`;
       this.names.set(id, name);
     }
     return name;
