@@ -218,7 +218,7 @@ describe("quartet port to and from Codex", () => {
     expect(settings.hooks).toEqual({
       PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: "./guard.sh", timeout: 5 }] }],
       PostToolUse: [{ matcher: "Edit|Write", hooks: [{ type: "command", command: "prettier --write 'a b.ts'" }] }],
-      SessionStart: [{ hooks: [{ type: "command", command: "echo hello" }] }],
+      SessionStart: [{ hooks: [{ type: "command", command: "echo hello", statusMessage: "Starting" }] }],
     });
   });
 

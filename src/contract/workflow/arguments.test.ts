@@ -17,7 +17,11 @@ describe("command arguments", () => {
   });
 
   it("leaves templates without placeholders alone", () => {
-    expect(toOpencodeTemplate("Run the tests for $ARGUMENTS.")).toEqual({ text: "Run the tests for $ARGUMENTS.", lossy: [] });
+    expect(toOpencodeTemplate("Run the tests for $ARGUMENTS.")).toEqual({
+      text: "Run the tests for $ARGUMENTS.",
+      lossy: [],
+      unsupported: [],
+    });
   });
 
   it("shifts OpenCode's $N back, and says the last one no longer takes the rest", () => {
@@ -34,7 +38,27 @@ describe("command arguments", () => {
     expect(fromCodexTemplate("Squash the last $1 commits with message: $2")).toEqual({
       text: "Squash the last $0 commits with message: $1",
       lossy: [],
+      unsupported: [],
     });
+  });
+
+  it("says a tenth argument and beyond cannot be said in Codex, which reads $10 as $1 followed by 0", () => {
+    const out = toCodexTemplate("Files: $8 $9 $10 and again $ARGUMENTS[9]; price $5x");
+    expect(out.text).toBe("Files: $9 $10 $11 and again $10; price $5x");
+    expect(out.unsupported).toEqual([
+      "argument 10 ($10): Codex has only $1…$9 and would read $10 as $1 followed by 0; not portable",
+      "argument 11 ($11): Codex has only $1…$9 and would read $11 as $1 followed by 1; not portable",
+    ]);
+    // Named arguments count by their place: the tenth is $10.
+    const names = Array.from({ length: 10 }, (_, i) => `a${i}`);
+    expect(toCodexTemplate("Last: $a9, first: $a0", names).unsupported).toEqual([
+      "argument 10 ($10): Codex has only $1…$9 and would read $10 as $1 followed by 0; not portable",
+    ]);
+    expect(toCodexTemplate("Up to $8", names).unsupported).toEqual([]);
+    // OpenCode has no such limit.
+    expect(toOpencodeTemplate("Files: $9 $10").unsupported).toEqual([]);
+    // A Codex prompt's $10 is its $1 and a 0: reading it says so.
+    expect(fromCodexTemplate("Take $10").lossy).toEqual(["$10 is $1 followed by 0 in Codex, but argument 10 in Claude Code"]);
   });
 });
 

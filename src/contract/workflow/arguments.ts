@@ -15,12 +15,16 @@ export interface OneBasedTemplates {
   lastTakesRest: boolean;
   /** Why the project folder is the current folder there (`${CLAUDE_PROJECT_DIR}` becomes `.`). */
   projectDirIsCwd: string;
+  /** Its highest placeholder when it has a last one (Codex: `$9`): it reads `$10` as `$1` followed by `0`. */
+  highest?: number;
 }
 
 export interface Converted {
   text: string;
   /** Why the converted template may behave differently, one entry per kind of difference. */
   lossy: string[];
+  /** Placeholders the runtime cannot say at all, one entry each. */
+  unsupported: string[];
 }
 
 const CLAUDE_ONLY_VARIABLES: Readonly<Record<string, string>> = {
@@ -44,7 +48,15 @@ export function toOneBasedTemplate(to: OneBasedTemplates, text: string, argument
   argumentNames.forEach((name, i) => {
     out = out.replace(new RegExp(`\\$${escapeRegExp(name)}(?![\\w-])`, "g"), `$${i + 1}`);
   });
-  const positions = claudePositions(text).length + argumentNames.filter((n) => text.includes(`$${n}`)).length;
+  const used = argumentNames.map((n, i) => (new RegExp(`\\$${escapeRegExp(n)}(?![\\w-])`).test(text) ? i : -1)).filter((i) => i >= 0);
+  const positions = claudePositions(text).length + used.length;
+  const unsupported = [...new Set([...claudePositions(text), ...used])]
+    .filter((p) => to.highest !== undefined && p + 1 > to.highest)
+    .sort((a, b) => a - b)
+    .map((p) => {
+      const n = String(p + 1);
+      return `argument ${n} ($${n}): ${to.name} has only $1…$${to.highest} and would read $${n} as $${n[0]} followed by ${n.slice(1)}; not portable`;
+    });
   if (positions > 0 && to.lastTakesRest) {
     lossy.push(`${to.name}'s last numbered placeholder takes all remaining arguments; Claude Code's takes one`);
   }
@@ -55,7 +67,7 @@ export function toOneBasedTemplate(to: OneBasedTemplates, text: string, argument
   for (const [name, what] of Object.entries(CLAUDE_ONLY_VARIABLES)) {
     if (out.includes(`\${${name}}`)) lossy.push(`\${${name}} (${what}) has no ${to.name} equivalent and is left as text`);
   }
-  return { text: out, lossy };
+  return { text: out, lossy, unsupported };
 }
 
 /** A runtime numbering from 1 → IR (Claude Code syntax). */
@@ -63,11 +75,13 @@ export function fromOneBasedTemplate(from: OneBasedTemplates, text: string): Con
   const lossy: string[] = [];
   const positions = [...text.matchAll(/\$(\d+)(?!\w)/g)].map((m) => Number(m[1]));
   if (positions.includes(0)) lossy.push(`$0 is plain text in ${from.name} but the first argument in Claude Code`);
+  for (const p of new Set(positions.filter((p) => from.highest !== undefined && p > from.highest)))
+    lossy.push(`$${p} is $${String(p)[0]} followed by ${String(p).slice(1)} in ${from.name}, but argument ${p} in Claude Code`);
   if (from.lastTakesRest && positions.some((p) => p > 0)) {
     lossy.push(`$${Math.max(...positions)} takes all remaining arguments in ${from.name}; in Claude Code it takes one`);
   }
   const out = text.replace(/\$(\d+)(?!\w)/g, (whole, n: string) => (Number(n) === 0 ? whole : `$${Number(n) - 1}`));
-  return { text: out, lossy };
+  return { text: out, lossy, unsupported: [] };
 }
 
 function escapeRegExp(s: string): string {

@@ -162,6 +162,10 @@ export const Hook = z.object({
   args: z.array(z.string()).optional(),
   /** Seconds. */
   timeout: z.number().positive().optional(),
+  /** Shown while the hook runs (Claude Code's and Codex's `statusMessage`). */
+  statusMessage: z.string().optional(),
+  /** Runs in the background without holding up the session (Claude Code's and Codex's `async`). */
+  async: z.boolean().optional(),
   extras: RuntimeExtras,
   source: Source,
 });

@@ -76,6 +76,8 @@ export const claudeFidelity: RuntimeFidelity = {
     row("hooks", "event", "settings `hooks`", ok, ok),
     row("hooks", "command", "`command`", ok, ok),
     row("hooks", "type", "`type`: command, http, prompt, agent, mcp_tool", ok, ok),
+    row("hooks", "statusMessage", "`statusMessage`", ok, ok),
+    row("hooks", "async", "`async`", ok, ok),
     row("settings", "model", "settings `model`", ok, lossy("only Anthropic models; another provider's model is left out")),
     row(
       "settings",

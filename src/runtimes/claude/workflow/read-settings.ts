@@ -27,6 +27,8 @@ const HookEntry = z.looseObject({
   command: z.string().optional(),
   args: z.array(z.string()).optional(),
   timeout: z.number().positive().optional(),
+  statusMessage: z.string().optional(),
+  async: z.boolean().optional(),
 });
 const HookGroup = z.looseObject({ matcher: z.string().optional(), hooks: z.array(z.unknown()) });
 
@@ -213,7 +215,7 @@ function readHooks(doc: JsonDoc, diags: Diagnostics): Hook[] {
             { field: `${at.field}.hooks[${hi}]`, line: hookLine },
           );
         }
-        const { type, command, args, timeout, ...rest } = hook.data;
+        const { type, command, args, timeout, statusMessage, async, ...rest } = hook.data;
         out.push(
           compact({
             event,
@@ -222,6 +224,8 @@ function readHooks(doc: JsonDoc, diags: Diagnostics): Hook[] {
             command,
             args,
             timeout,
+            statusMessage,
+            async,
             extras: Object.keys(rest).length > 0 ? { claude: rest } : {},
             source: { file: diags.rel(doc.file), line: hookLine },
           }),

@@ -307,13 +307,13 @@ function writeHooks(ctx: Ctx, hooks: readonly Hook[]): void {
       group = h.matcher === undefined ? { hooks: [] } : { matcher: h.matcher, hooks: [] };
       groups.push(group);
     }
+    const { type, command, args, timeout, statusMessage, async } = h;
     group.hooks.push(
       Object.fromEntries(
-        Object.entries({ type: h.type, command: h.command, args: h.args, timeout: h.timeout, ...h.extras.claude }).filter(
-          ([, v]) => v !== undefined,
-        ),
+        Object.entries({ type, command, args, timeout, statusMessage, async, ...h.extras.claude }).filter(([, v]) => v !== undefined),
       ),
     );
+    ctx.losses.extras(asset, h.extras, "hook field");
   }
   ctx.outputs.push({ kind: "json", file: ctx.layout.settings, path: ["hooks"], value: byEvent, newFile: "{}\n", asset });
 }

@@ -4,5 +4,6 @@ import { oneBasedTemplates } from "../../../contract/workflow/arguments.js";
 export const { to: toCodexTemplate, from: fromCodexTemplate } = oneBasedTemplates({
   name: "Codex",
   lastTakesRest: false,
+  highest: 9,
   projectDirIsCwd: "Codex works in the project folder",
 });

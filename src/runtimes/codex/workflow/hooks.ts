@@ -26,8 +26,8 @@ export const CODEX_HOOK_EVENTS = [
 ] as const;
 const CODEX_ONLY_EVENTS = ["Interrupt"];
 
-/** Fields both runtimes spell the same way, kept under the source runtime's extras. */
-const SHARED_FIELDS = ["statusMessage", "async"] as const;
+/** A command hook's fields the IR models; any other (`additionalContextLimit`, `commandWindows`) is Codex's own. */
+const MODELLED = new Set(["type", "command", "timeout", "statusMessage", "async"]);
 
 /** Tool names Codex gives its tool hooks: Bash, apply_patch (matched as Edit or Write too), mcp__server__tool. */
 const CODEX_TOOL_NAME = /^(Bash|apply_patch|Edit|Write|\*|mcp__[\w-]+(__[\w-]+)?)$/;
@@ -74,13 +74,12 @@ export function toCodexHooks(hooks: readonly Hook[], from: string): { events: Re
         "lossy",
         `${h.event} matcher "${h.matcher}": Codex fires tool hooks only for Bash, apply_patch (Edit, Write) and MCP tools; other tools never match`,
       );
-    const extras = (h.extras[from] ?? {}) as Record<string, unknown>;
     const entry: TomlTable = { type: "command", command };
     if (h.timeout !== undefined) entry.timeout = h.timeout;
-    for (const k of SHARED_FIELDS) if (extras[k] !== undefined) entry[k] = extras[k];
-    for (const k of Object.keys(extras))
-      if (!(SHARED_FIELDS as readonly string[]).includes(k))
-        loss(`extras.${from}.${k}`, "unsupported", `${h.event}: hook field "${k}" has no Codex equivalent`);
+    if (h.statusMessage !== undefined) entry.statusMessage = h.statusMessage;
+    if (h.async !== undefined) entry.async = h.async;
+    for (const k of Object.keys(h.extras[from] ?? {}))
+      loss(`extras.${from}.${k}`, "unsupported", `${h.event}: hook field "${k}" has no Codex equivalent`);
     const groups = (events[h.event] ??= []);
     let group = groups.find((g) => g.matcher === h.matcher);
     if (!group) groups.push((group = h.matcher === undefined ? { hooks: [] } : { matcher: h.matcher, hooks: [] }));
@@ -115,14 +114,15 @@ export function fromCodexHooks(
         continue;
       }
       for (const h of g.hooks as TomlTable[]) {
-        const extras: Record<string, unknown> = {};
-        for (const k of SHARED_FIELDS) if (h[k] !== undefined) extras[k] = h[k];
+        const extras = Object.fromEntries(Object.entries(h).filter(([k]) => !MODELLED.has(k)));
         hooks.push({
           event,
           ...(typeof g.matcher === "string" && g.matcher !== "" ? { matcher: g.matcher } : {}),
           type: typeof h.type === "string" ? h.type : "command",
           ...(typeof h.command === "string" ? { command: h.command } : {}),
           ...(typeof h.timeout === "number" && h.timeout > 0 ? { timeout: h.timeout } : {}),
+          ...(typeof h.statusMessage === "string" ? { statusMessage: h.statusMessage } : {}),
+          ...(typeof h.async === "boolean" ? { async: h.async } : {}),
           extras: Object.keys(extras).length > 0 ? { codex: extras } : {},
           source,
         });

@@ -117,6 +117,7 @@ function writeCommand(ctx: Ctx, command: Command): void {
   if (command.name.includes("/")) ctx.losses.standing(asset, "name");
   const template = toCodexTemplate(command.template, command.argumentNames);
   for (const reason of template.lossy) ctx.losses.add(asset, "template", "lossy", reason);
+  for (const reason of template.unsupported) ctx.losses.add(asset, "template", "unsupported", reason);
   for (const field of ["model", "agent", "subtask", "allowedTools", "disableModelInvocation"] as const)
     if (command[field] !== undefined) ctx.losses.standing(asset, field);
   if (command.argumentNames?.length) ctx.losses.standing(asset, "argumentNames");

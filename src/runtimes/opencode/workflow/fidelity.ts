@@ -148,6 +148,8 @@ export const opencodeFidelity: RuntimeFidelity = {
       ),
     ),
     row("hooks", "type", "–", ok, lossy("only command hooks run from the plugin")),
+    row("hooks", "statusMessage", "–", na, none("the plugin shows nothing while a hook runs")),
+    row("hooks", "async", "–", na, lossy("the plugin waits for every hook to finish")),
     row("settings", "model", "`model`", ok, lossy("an alias is pinned to today's id; ids port unchanged")),
     row("settings", "smallModel", "`small_model`", ok, ok),
     row("settings", "defaultAgent", "`default_agent`", ok, ok),

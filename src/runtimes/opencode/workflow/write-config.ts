@@ -196,13 +196,15 @@ function writeHooks(ctx: OpencodeWriteContext): void {
       ctx.losses.add(asset, "type", "unsupported", `${what}: a ${hook.type} hook cannot run from a plugin; not ported`);
       continue;
     }
-    for (const key of Object.keys(hook.extras.claude ?? {}))
+    const from = ctx.o.from.runtime;
+    for (const key of Object.keys(hook.extras[from] ?? {}))
       ctx.losses.add(
         asset,
-        `extras.claude.${key}`,
+        `extras.${from}.${key}`,
         "unsupported",
         `${what}: the hook's "${key}" has no counterpart in the plugin; the hook runs without it`,
       );
+    for (const field of ["statusMessage", "async"] as const) if (hook[field] !== undefined) ctx.losses.standing(asset, field);
     kept.push({
       event: hook.event,
       ...(hook.matcher ? { matcher: hook.matcher } : {}),
