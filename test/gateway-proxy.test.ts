@@ -10,6 +10,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/core/db.js";
 import type { Exchange } from "../src/gateway/exchange.js";
 import { startGateway, type Gateway, type GatewayOptions } from "../src/gateway/proxy.js";
 import { loadRoutes } from "../src/gateway/routes.js";
@@ -431,6 +432,14 @@ describe("quartet gateway (the command)", () => {
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    // Both requests were stored, by response message id where there was one.
+    const db = openDatabase(path.join(dataDir, "quartet.db"));
+    const rows = db.prepare("SELECT route, message_id FROM gateway_request ORDER BY at").all();
+    db.close();
+    expect(rows).toEqual([
+      { route: "default", message_id: expect.stringMatching(/^msg_lab_/) },
+      { route: "p", message_id: null },
+    ]);
     expect(fs.existsSync(path.join(dataDir, "gateway.json"))).toBe(false);
     const written = fs
       .readdirSync(dataDir, { recursive: true })

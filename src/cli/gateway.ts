@@ -3,15 +3,17 @@
  * quartet's data folder while it runs; and `quartet gateway env <runtime>`, the shell lines that point a
  * runtime at the running one.
  *
- * What records the traffic (the store) and what may stop a request (the budgets) are built by the hooks a
- * caller passes to registerGateway, so this file only wires: the proxy does not know them.
+ * What records the traffic (the store, store.ts) and what may stop a request (a gate, such as the budgets) are
+ * built by hooks (GatewayHooks), so the proxy knows neither and a test can run the command with others.
  */
 import type { Command } from "commander";
 import { NamedError, UsageError } from "../core/errors.js";
 import { quartetPaths } from "../core/paths.js";
+import { userPricing } from "../core/pricing.js";
 import { shellQuote } from "../core/shell.js";
 import type { ExchangeSink, RequestGate } from "../gateway/exchange.js";
 import { startGateway } from "../gateway/proxy.js";
+import { gatewaySink } from "../gateway/store.js";
 import { announceGateway, runningGateway, withdrawGateway } from "../gateway/running.js";
 import { defaultRoutesFile, loadRoutes, type RouteTable } from "../gateway/routes.js";
 import { RUNTIMES, runtimeById } from "../runtimes/registry.js";
@@ -24,6 +26,8 @@ const NoGatewayError = NamedError.create<"NoGatewayError", { message: string }>(
 /** What the hooks get to build the gateway's recording and budgets. */
 export interface GatewayHookOptions {
   dataDir: string;
+  /** quartet's database, where the store keeps the gateway's records. */
+  dbFile: string;
   configDir: string;
   /** `--no-text`: store no text of any request, not even a break's short diff excerpt. */
   noText: boolean;
@@ -44,8 +48,17 @@ export interface GatewayHooks {
   makeGate(o: GatewayHookOptions): Promise<Hooked<RequestGate> | undefined>;
 }
 
-/** Today nothing records or gates: the store and the budgets plug in here. */
+/** Nothing records and nothing gates (for tests of the proxy alone). */
 export const NO_HOOKS: GatewayHooks = { makeSink: async () => undefined, makeGate: async () => undefined };
+
+/** What `quartet gateway` runs with: every request diagnosed and stored in quartet's database. */
+export const GATEWAY_HOOKS: GatewayHooks = {
+  async makeSink(o) {
+    const sink = gatewaySink({ dbFile: o.dbFile, noText: o.noText, pricing: await userPricing() });
+    return { value: sink, close: () => sink.close() };
+  },
+  makeGate: async () => undefined,
+};
 
 interface GatewayFlags {
   port?: number;
@@ -55,7 +68,7 @@ interface GatewayFlags {
   text: boolean;
 }
 
-export function registerGateway(program: Command, hooks: GatewayHooks = NO_HOOKS): void {
+export function registerGateway(program: Command, hooks: GatewayHooks = GATEWAY_HOOKS): void {
   const gateway = program
     .command("gateway")
     .description(
@@ -102,13 +115,13 @@ subscription token is never sent to another provider (such a request is refused)
 `;
 
 async function gatewayCommand(flags: GatewayFlags, hooks: GatewayHooks): Promise<void> {
-  const { dataDir, configDir } = quartetPaths();
+  const { dataDir, configDir, dbFile } = quartetPaths();
   const routes = loadRoutes({
     file: flags.routes ?? defaultRoutesFile(configDir),
     required: flags.routes !== undefined,
     upstream: flags.upstream,
   });
-  const options: GatewayHookOptions = { dataDir, configDir, noText: !flags.text, diagnose: flags.diagnose === true, routes };
+  const options: GatewayHookOptions = { dataDir, configDir, dbFile, noText: !flags.text, diagnose: flags.diagnose === true, routes };
   const sink = await hooks.makeSink(options);
   const gate = await hooks.makeGate(options);
   const gateway = await startGateway({ port: flags.port ?? 0, routes, sink: sink?.value, gate: gate?.value, diagnose: options.diagnose });
