@@ -35,12 +35,14 @@ describe("the gateway's diagnosis and the lab's report", () => {
     const labView = lab.requests.map((r) => ({
       kind: r.kind,
       conversation: r.conversation,
-      break: r.break ? { block: r.break.block ?? null, cause: r.break.cause, lostTokens: r.break.lostTokens } : null,
+      break: r.break
+        ? { block: r.break.block ?? null, cause: r.break.cause, changed: r.break.changed ?? [], lostTokens: r.break.lostTokens }
+        : null,
     }));
     const gatewayView = seen.map((d) => ({
       kind: d.kind,
       conversation: d.conversation && Number(/-c(\d+)$/.exec(d.conversation)![1]),
-      break: d.break && { block: d.break.block, cause: d.break.cause, lostTokens: d.break.lostTokens },
+      break: d.break && { block: d.break.block, cause: d.break.cause, changed: d.break.changed, lostTokens: d.break.lostTokens },
     }));
     expect(gatewayView).toEqual(labView);
     expect(labView.map((r) => r.break?.cause ?? null)).toEqual([null, "tool-description-changed", "model-changed", null, null]);

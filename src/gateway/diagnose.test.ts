@@ -27,6 +27,8 @@ describe("the gateway's break diagnosis", () => {
       lostTokens: 20_518,
     });
     expect(second.break!.excerpt).toContain("[-(1M context) -]");
+    // The main prompt (system[2]) changed too; the lab lists the same blocks.
+    expect(second.break!.changed).toEqual(["tools[Bash]", "system[2]"]);
     // Re-written at claude-opus-4-8's 5-minute write price instead of read: 20,518 × (6.25 − 0.50) per million.
     expect(second.break!.costUsd).toBeCloseTo((20_518 * (6.25 - 0.5)) / 1e6, 10);
     // The simulator, fed the same blocks, predicted the miss too: no disagreement.

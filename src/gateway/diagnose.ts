@@ -44,7 +44,7 @@ export interface GatewayBreak {
   cause: Cause;
   causeText: string;
   detail: string | null;
-  /** Other blocks sent in both requests whose content changed. */
+  /** Every block sent in both requests whose content changed, the first one included (at most 8), as the lab reports them. */
   changed: string[];
   /** A short before/after excerpt of the changed text; null with `noText`. */
   excerpt: string | null;
@@ -235,7 +235,7 @@ export class Diagnoser {
           cause: b.cause,
           causeText: CAUSE_TEXT[b.cause],
           detail: b.detail ?? null,
-          changed: (b.changed ?? []).filter((id) => id !== b.block),
+          changed: b.changed ?? [],
           excerpt: this.options.noText ? null : (b.excerpt ?? null),
           lostTokens: b.lostTokens,
           costUsd: taxOf({ ...request, marks: 0 }, b.lostTokens, rates),
