@@ -36,6 +36,8 @@ export interface RuntimeFidelity {
   fields: readonly FieldDeclaration[];
   /** Its tool names for neutral tool ids, for docs/port.md (absent: it has no per-tool names to map). */
   tools?: readonly { neutral: string; native: string }[];
+  /** The agent colour names it knows, each with the `#rrggbb` it shows (colors.ts beside this file). */
+  colors?: Readonly<Record<string, string>>;
 }
 
 export const ok: Fidelity = { level: "lossless" };

@@ -1,9 +1,11 @@
 /** How Claude Code 2.1 holds each IR field, and how faithfully it comes into and goes out of the IR. */
 import { lossy, na, none, ok, row, type RuntimeFidelity } from "../../../contract/workflow/fidelity.js";
+import { CLAUDE_COLORS } from "./colors.js";
 
 export const claudeFidelity: RuntimeFidelity = {
   runtime: "claude",
   name: "Claude Code",
+  colors: CLAUDE_COLORS,
   fields: [
     row("instructions", "main", "CLAUDE.md", ok, lossy("written as a CLAUDE.md that imports @AGENTS.md, so both runtimes read one file")),
     row("instructions", "imports", "@path imports", ok, lossy("globs are expanded to the files that exist now, each imported with @path")),

@@ -32,6 +32,7 @@ import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
 import { claudeToolList } from "./tool-list.js";
 import { claudeYamlFallback } from "./frontmatter.js";
 import { claudeLayout, mainInstructionsFile, type ClaudeLayout } from "./layout.js";
+import { CLAUDE_COLORS } from "./colors.js";
 import { readClaudeSettings } from "./read-settings.js";
 
 const AGENT_FIELDS = ["name", "description", "tools", "disallowedTools", "model", "permissionMode", "maxTurns", "color"];
@@ -48,7 +49,6 @@ const COMMAND_FIELDS = [
   "arguments",
 ];
 const COMMAND_EXTRAS = ["hooks", "name", "when_to_use", "user-invocable", "effort", "shell", "paths"];
-const CLAUDE_COLORS = ["red", "blue", "green", "yellow", "purple", "orange", "pink", "cyan"] as const;
 
 export function readClaudeWorkflow(o: WorkflowReadOptions): WorkflowReadResult {
   const layout = claudeLayout(o.root, o.scope);
@@ -147,7 +147,7 @@ function readAgents(layout: ClaudeLayout, diags: Diagnostics): Agent[] {
         tools: toolList(tools)?.map(neutralClaudeTool),
         disallowedTools: disallowed === undefined ? undefined : claudeToolList(disallowed).map(neutralClaudeTool),
         permissionMode: f.get("permissionMode", z.union([PermissionMode, z.literal("manual").transform(() => "default" as const)])),
-        color: f.get("color", z.enum(CLAUDE_COLORS)),
+        color: f.get("color", z.enum(Object.keys(CLAUDE_COLORS) as [string, ...string[]])),
         maxTurns: f.get("maxTurns", z.number().int().positive()),
         extras: Object.keys(extras).length > 0 ? { claude: extras } : {},
         source: { file: diags.rel(file), line: 1, path: place },

@@ -7,11 +7,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { assetPath } from "../../../contract/workflow/asset-path.js";
-import { toClaudeColor } from "../../../contract/workflow/colors.js";
 import { hasGlob } from "../../../core/glob.js";
 import type { Agent, Command, Hook, Instructions, McpServer, Settings, Skill } from "../../../contract/workflow/ir.js";
 import { Losses } from "../../../contract/workflow/losses.js";
 import { claudeFidelity } from "./fidelity.js";
+import { toClaudeColor } from "./colors.js";
 import { describeModel } from "../../../contract/workflow/models.js";
 import { toClaudeModel } from "./models.js";
 import { markdownOutput, type AssetRef, type Output } from "../../../contract/workflow/outputs.js";
@@ -132,7 +132,7 @@ function writeAgent(ctx: Ctx, agent: Agent): void {
       });
     }
   }
-  const color = agent.color === undefined ? undefined : toClaudeColor(agent.color);
+  const color = agent.color === undefined ? undefined : toClaudeColor(agent.color, ctx.o.from.colors);
   if (agent.color !== undefined && color !== agent.color) losses.add(asset, "color", "lossy", `${agent.color} → ${color ?? "left out"}`);
   if (agent.maxTurns !== undefined) losses.standing(asset, "maxTurns");
   // No mode is OpenCode's "all" (primary and subagent): in Claude Code it is a subagent only.

@@ -1,6 +1,7 @@
 /** How OpenCode 1.18 holds each IR field, and how faithfully it comes into and goes out of the IR. */
 import { lossy, na, none, ok, row, type RuntimeFidelity } from "../../../contract/workflow/fidelity.js";
 import { opencodeToolTable } from "./tools.js";
+import { OPENCODE_THEME_COLORS } from "./colors.js";
 
 const NOT_IN_OPENCODE = "OpenCode has no such setting";
 
@@ -8,6 +9,7 @@ export const opencodeFidelity: RuntimeFidelity = {
   runtime: "opencode",
   name: "OpenCode",
   tools: opencodeToolTable(),
+  colors: OPENCODE_THEME_COLORS,
   fields: [
     row("instructions", "main", "AGENTS.md", ok, ok),
     row(

@@ -37,6 +37,8 @@ import { withFinalNewline } from "../../../core/frontmatter.js";
 import { opencodeYamlFallback } from "./frontmatter.js";
 import { opencodeLayout, type OpencodeLayout } from "./layout.js";
 import { readOpencodeMcp } from "./read-mcp.js";
+import { OPENCODE_THEME_COLORS } from "./colors.js";
+import { isHexColor } from "../../../contract/workflow/colors.js";
 
 const AGENT_FIELDS = [
   "description",
@@ -56,12 +58,11 @@ const AGENT_FIELDS = [
 const AGENT_EXTRAS = ["variant", "options"];
 const COMMAND_FIELDS = ["description", "agent", "model", "subtask", "template"];
 const COMMAND_EXTRAS = ["variant"];
-const THEME_COLORS = ["primary", "secondary", "accent", "success", "warning", "error", "info"];
 const Color = z
   .string()
   .refine(
-    (c) => /^#[0-9a-fA-F]{6}$/.test(c) || THEME_COLORS.includes(c),
-    "must be #rrggbb or a theme colour (primary, secondary, accent, success, warning, error, info)",
+    (c) => isHexColor(c) || c in OPENCODE_THEME_COLORS,
+    `must be #rrggbb or a theme colour (${Object.keys(OPENCODE_THEME_COLORS).join(", ")})`,
   );
 
 export function readOpencodeWorkflow(o: WorkflowReadOptions): WorkflowReadResult {

@@ -9,7 +9,7 @@ import path from "node:path";
 import { toOpencodeTemplate } from "./arguments.js";
 import { assetPath } from "../../../contract/workflow/asset-path.js";
 import { toOpencodeAgentPermission, type ProjectRuleset } from "./agent-permission.js";
-import { toOpencodeColor } from "../../../contract/workflow/colors.js";
+import { toOpencodeColor } from "./colors.js";
 import { writeFrontmatter } from "../../../core/frontmatter.js";
 import { findImports, resolveImportPath } from "../../../contract/workflow/imports.js";
 import type { Agent, Command, Instructions, Skill } from "../../../contract/workflow/ir.js";
@@ -162,7 +162,7 @@ function writeAgent(ctx: OpencodeWriteContext, agent: Agent): void {
       if (m.warning) ctx.diags.add("warning", agent.source.file, `agent "${agent.name}": ${m.warning}`, { field: "model" });
     }
   }
-  const color = agent.color === undefined ? undefined : toOpencodeColor(agent.color);
+  const color = agent.color === undefined ? undefined : toOpencodeColor(agent.color, o.from.colors);
   if (agent.color !== undefined && color !== agent.color) losses.add(asset, "color", "lossy", `${agent.color} → ${color ?? "left out"}`);
   if (agent.maxTurns !== undefined) losses.standing(asset, "maxTurns");
   losses.extras(asset, agent.extras, "agent field");
