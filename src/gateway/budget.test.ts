@@ -89,8 +89,8 @@ test("the daily budget warns at 80% and at 100%, once each, and the hard limit t
     "daily budget used up: $1.20 of $1.00 spent today; further requests are refused (gateway.budgets.hardLimit)",
   );
   expect(b.check(gate)).toEqual({
-    status: 403,
-    type: "permission_error",
+    status: 400,
+    type: "invalid_request_error",
     message:
       "quartet gateway: the daily budget is used up: $1.50 of $1.00 spent today (2026-11-30); it starts again at midnight. " +
       "Raise gateway.budgets.dailyUsd in /cfg/config.jsonc, or set gateway.budgets.hardLimit to false to let requests through.",

@@ -122,14 +122,16 @@ export class Budget implements ExchangeSink, RequestGate {
   }
 
   /**
-   * 403 permission_error, not 429 rate_limit_error: the clients retry a 429 on their own (Claude Code for
-   * minutes, with backoff), which would hide the reason behind a spinner, while waiting cannot help here.
-   * A 403 is shown to the person at once, with this message.
+   * 400 invalid_request_error, as Anthropic's API answers an organisation past its own spend limit ("You have
+   * reached your specified API usage limits"). Checked with Claude Code 2.1.197: it shows a 400's message as it
+   * is ("API Error: 400 …") and does not retry it; it retries a 429 for minutes (the reason hidden behind a
+   * spinner, and waiting cannot help here), and shows a 403 as "Failed to authenticate", which would send the
+   * person to their key. OpenCode's AI SDK retries only 408, 409, 429 and 5xx.
    */
   private refusal(why: string, key: string, file: string | null): Refusal {
     return {
-      status: 403,
-      type: "permission_error",
+      status: 400,
+      type: "invalid_request_error",
       message: `quartet gateway: ${why}. Raise gateway.budgets.${key} in ${file ?? "quartet's config.jsonc"}, or set gateway.budgets.hardLimit to false to let requests through.`,
     };
   }
