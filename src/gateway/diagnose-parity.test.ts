@@ -8,7 +8,7 @@ import { AFTER, BEFORE, T0, exchange } from "../../test/gateway-exchanges.js";
 import { buildPricing } from "../core/pricing.js";
 import { PRICE_TABLE } from "../core/price-table.js";
 import type { MessagesRequest } from "../lab/endpoint.js";
-import { ModelSession, simulatedClock } from "../lab/model-session.js";
+import { ModelSession } from "../lab/model-session.js";
 import { loadScenario } from "../lab/scenario.js";
 import { Diagnoser } from "./diagnose.js";
 

@@ -205,7 +205,7 @@ export class Diagnoser {
     if (!isDiagnosable(e)) return null;
     this.forget(e.at);
     const body = e.request as CacheableRequest;
-    const model = e.model ?? body.model;
+    const model = e.model ?? (typeof body.model === "string" ? body.model : "unknown");
     const blocks = canonicalBlocks(body);
     const session = sessionOf(e.headers, body);
     const usage = usageOf(e.usage!);

@@ -101,6 +101,15 @@ describe("the gateway's store", () => {
     expect(() => broken.record({ ...exchange(BEFORE, FIRST), route: null as unknown as string })).not.toThrow();
     expect(errors[0]?.message).toMatch(/NOT NULL/);
     expect(reader.prepare("SELECT COUNT(*) AS n FROM gateway_request").get()).toEqual({ n: 1 });
+    // A body the diagnosis cannot read (messages that are not messages) is still recorded, undiagnosed.
+    const odd = exchange({ model: "claude-opus-4-8", tools: "none", messages: [42] }, FIRST);
+    broken.record(odd);
+    expect(errors[1]?.message).toMatch(new RegExp(`could not diagnose ${odd.id}`));
+    const row = reader
+      .prepare("SELECT kind, input_tokens AS input, cost_usd AS cost FROM gateway_request WHERE exchange_id = ?")
+      .get(odd.id);
+    // Its usage and cost are still the API's: the budgets count them.
+    expect(row).toEqual({ kind: null, input: 6, cost: expect.any(Number) });
     reader.close();
     sink.close();
   });

@@ -11,7 +11,9 @@
 import { migrate, openDatabase, statement, type Db, type Migration } from "../core/db.js";
 import type { Pricing } from "../core/pricing.js";
 import type { BlockFingerprint } from "../prefix/blocks.js";
-import { Diagnoser, FOLLOW_WINDOW_MS, type Diagnosis, type StoredHead } from "./diagnose.js";
+import { costOf } from "../ledger/derive.js";
+import { sessionOf } from "../prefix/tracker.js";
+import { Diagnoser, FOLLOW_WINDOW_MS, usageOf, type Diagnosis, type StoredHead } from "./diagnose.js";
 import type { Exchange, ExchangeSink } from "./exchange.js";
 
 const MIGRATIONS: Migration[] = [
@@ -81,8 +83,13 @@ export function requestKeyOf(messageId: string | null, requestId: string | null)
 }
 
 /** Writes one exchange and its diagnosis in one transaction. */
-export function writeExchange(db: Db, e: Exchange, d: Diagnosis | null, options: { noText?: boolean } = {}): void {
+export function writeExchange(db: Db, e: Exchange, d: Diagnosis | null, options: { noText?: boolean; pricing?: Pricing } = {}): void {
   const b = d?.break ?? null;
+  // Without a diagnosis (an error, count_tokens, a body it could not read) usage and cost are still what the API said.
+  const usage = d?.usage ?? (e.usage ? usageOf(e.usage) : null);
+  const cost =
+    d?.costUsd ??
+    (usage && e.model && options.pricing ? costOf(options.pricing, { model: e.model, ts: e.at, speed: null, ...usage }) : null);
   const head = d?.head ? { settings: d.head.settings, cachedThrough: d.head.cachedThrough, markedTokens: d.head.markedTokens } : null;
   const write = db.transaction(() => {
     statement(
@@ -108,21 +115,21 @@ export function writeExchange(db: Db, e: Exchange, d: Diagnosis | null, options:
       Math.round(e.durationMs),
       e.aborted ? 1 : 0,
       e.error?.type ?? null,
-      d?.session ?? null,
+      d?.session ?? sessionOf(e.headers, e.request),
       d?.conversation ?? null,
       d?.kind ?? null,
       d?.model ?? e.model,
-      d?.usage.input ?? null,
-      d?.usage.cacheRead ?? null,
-      d?.usage.cacheWrite5m ?? null,
-      d?.usage.cacheWrite1h ?? null,
-      d?.usage.output ?? null,
+      usage?.input ?? null,
+      usage?.cacheRead ?? null,
+      usage?.cacheWrite5m ?? null,
+      usage?.cacheWrite1h ?? null,
+      usage?.output ?? null,
       d?.predicted?.input ?? null,
       d?.predicted?.cacheRead ?? null,
       d?.predicted?.cacheWrite5m ?? null,
       d?.predicted?.cacheWrite1h ?? null,
       d?.disagreement ?? null,
-      d?.costUsd ?? null,
+      cost,
       d?.expectedRead ?? null,
       b?.block ?? null,
       b?.cause ?? null,
@@ -313,9 +320,15 @@ export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
   return {
     db,
     record(exchange: Exchange): void {
+      // A request the diagnosis cannot read (a malformed body) is still recorded, without a diagnosis.
+      let diagnosis: Diagnosis | null = null;
       try {
-        const diagnosis = diagnoser.diagnose(exchange);
-        writeExchange(db, exchange, diagnosis, { noText: options.noText ?? false });
+        diagnosis = diagnoser.diagnose(exchange);
+      } catch (e) {
+        report(new Error(`could not diagnose ${exchange.id}: ${(e as Error).message}`));
+      }
+      try {
+        writeExchange(db, exchange, diagnosis, { noText: options.noText ?? false, pricing: options.pricing });
       } catch (e) {
         report(e as Error);
       }
