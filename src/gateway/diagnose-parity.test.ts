@@ -50,4 +50,37 @@ describe("the gateway's diagnosis and the lab's report", () => {
     // Back on the first model, whose cache still holds the prompt: no break.
     expect(labView[4]).toMatchObject({ kind: "main", conversation: 1 });
   });
+
+  it("agree on a prompt below the model's minimum cacheable length", () => {
+    const lab = new ModelSession(loadScenario("explore-edit-test").scenario, "/w");
+    const gateway = new Diagnoser({ pricing: buildPricing(PRICE_TABLE) });
+    const tools = [{ name: "Read", description: "Reads a file", input_schema: { type: "object" } }];
+    const marked = (text: string) => ({ role: "user", content: [{ type: "text", text, cache_control: { type: "ephemeral" } }] });
+    const turns = [
+      [marked("first")],
+      [{ role: "user", content: "first" }, { role: "assistant", content: "ok" }, marked("next")],
+      [
+        { role: "user", content: "first" },
+        { role: "assistant", content: "ok" },
+        { role: "user", content: "next" },
+        { role: "assistant", content: "ok" },
+        marked("last"),
+      ],
+    ];
+    const session = { user_id: JSON.stringify({ session_id: "small" }) };
+    const bodies = turns.map((messages) => ({ model: "claude-opus-4-8", max_tokens: 100, tools, metadata: session, messages }));
+    const verdicts = bodies.map((body) => {
+      const reply = lab.reply(body as unknown as MessagesRequest, { n: 0, headers: {} });
+      if (reply.kind !== "message") throw new Error("the lab refused a request");
+      const d = gateway.diagnose(exchange(body, reply.usage))!;
+      return [d.break?.cause ?? null, d.break?.lostTokens ?? null];
+    });
+    expect(verdicts).toEqual(lab.requests.map((r) => [r.break?.cause ?? null, r.break?.lostTokens ?? null]));
+    // Nothing was cached, so the gateway expects the marked prefix in real tokens, scaled from the estimate.
+    expect(verdicts).toEqual([
+      [null, null],
+      ["below-minimum", 35],
+      ["below-minimum", 60],
+    ]);
+  });
 });
