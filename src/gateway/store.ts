@@ -13,7 +13,7 @@ import type { Pricing } from "../core/pricing.js";
 import type { BlockFingerprint } from "../prefix/blocks.js";
 import { costOf } from "../ledger/derive.js";
 import { sessionOf } from "../prefix/tracker.js";
-import { Diagnoser, FOLLOW_WINDOW_MS, usageOf, type Diagnosis, type StoredHead } from "./diagnose.js";
+import { Diagnoser, FOLLOW_WINDOW_MS, usageOf, type Diagnosis, type GatewayBreak, type StoredHead } from "./diagnose.js";
 import type { Exchange, ExchangeSink } from "./exchange.js";
 
 const MIGRATIONS: Migration[] = [
@@ -171,6 +171,9 @@ export function storedHeads(db: Db, since: number): StoredHead[] {
   return [...byConversation.values()];
 }
 
+/** A break as stored: diagnose.ts's GatewayBreak without its words (a report words the cause). */
+export type StoredBreak = Omit<GatewayBreak, "causeText" | "cause"> & { cause: string };
+
 /** A stored request as reports show it. */
 export interface GatewayRecord {
   exchangeId: string;
@@ -185,15 +188,7 @@ export interface GatewayRecord {
   predicted: { input: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number } | null;
   disagreement: string | null;
   expectedRead: number | null;
-  break: {
-    block: string | null;
-    cause: string;
-    detail: string | null;
-    changed: string[];
-    excerpt: string | null;
-    lostTokens: number;
-    costUsd: number | null;
-  } | null;
+  break: StoredBreak | null;
   apiReason: string | null;
 }
 
