@@ -20,11 +20,14 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "10" },
     requests: { type: "string", default: "10000" },
+    // Milliseconds between deltas in the memory run: 25 makes 0.5 s streams, about 100 requests a second at 50 in flight.
+    "rss-interval": { type: "string", default: "25" },
     bin: { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds);
 const REQUESTS = Number(values.requests);
+const RSS_INTERVAL = Number(values["rss-interval"]);
 const CONCURRENCY = 50;
 /** Milliseconds between a stream's deltas: a 1 s stream (real ones last seconds; 50 of them in flight make about 50 requests a second). */
 const STREAM_INTERVAL = 50;
@@ -158,6 +161,8 @@ const gatewayChild = spawn(BIN[0]!, [...BIN.slice(1), "gateway", "--port", "0", 
   stdio: ["ignore", "pipe", "pipe"],
 });
 const gateway = await started(gatewayChild);
+let gatewayErr = "";
+gatewayChild.stderr!.on("data", (c) => (gatewayErr += c));
 
 const direct: number[] = [];
 const through: number[] = [];
@@ -181,7 +186,7 @@ try {
   const worker = async () => {
     while (started < REQUESTS) {
       started++;
-      await request(gateway, 1);
+      await request(gateway, RSS_INTERVAL);
       if (++finished % step === 0) rss.push({ after: finished, mb: rssMb(gatewayChild.pid!) });
     }
   };
@@ -207,11 +212,14 @@ console.log(row("through quartet gateway", through));
 console.log(
   `added: p50 ${added50.toFixed(2)} ms (target ≤ 2: ${added50 <= 2 ? "met" : "NOT met"}), p99 ${added99.toFixed(2)} ms (target ≤ 10: ${added99 <= 10 ? "met" : "NOT met"}); ratio p50 ${(median(through) / median(direct)).toFixed(2)}×, p99 ${(pct(through, 99) / pct(direct, 99)).toFixed(2)}×`,
 );
-console.log(`gateway CPU per request: ${(cpuPerRequest * 1000).toFixed(2)} ms (user + system)`);
+const behind = gatewayErr.match(/recording falls behind: (\d+)/g)?.at(-1);
+console.log(`recorder: ${behind ? `${behind} request(s) were not recorded (logged every 1,000)` : "every request recorded"}`);
+console.log(`gateway process CPU per request (proxy and recorder thread): ${(cpuPerRequest * 1000).toFixed(2)} ms (user + system)`);
 // V8 grows its heap to a working size first; flat means the second half of the run adds nothing to the first's peak.
 const half = rss.filter((s) => s.after <= REQUESTS / 2);
 const firstPeak = Math.max(...half.map((s) => s.mb));
 const last = rss.at(-1)!.mb;
+console.log(`memory run: ${REQUESTS.toLocaleString("en-US")} requests, 50 in flight, ${(20 * RSS_INTERVAL) / 1000} s streams`);
 console.log(`gateway RSS every ${(REQUESTS / 20).toLocaleString("en-US")} requests (MB): ${rss.map((s) => s.mb.toFixed(0)).join(" ")}`);
 console.log(
   `RSS: peak ${firstPeak.toFixed(1)} MB over the first ${(REQUESTS / 2).toLocaleString("en-US")} requests, ${last.toFixed(1)} MB after ${REQUESTS.toLocaleString("en-US")}, peak ${Math.max(...rss.map((s) => s.mb)).toFixed(1)} MB: ${last - firstPeak <= 5 ? "flat" : "NOT flat"} (second half adds ${(last - firstPeak).toFixed(1)} MB)`,

@@ -1,5 +1,6 @@
-// Builds quartet into dist/: one bundle for the CLI and one for the reader worker, sharing chunks, plus
-// lazily loaded chunks for what only some commands need (schemas, the OpenCode reader, the price file).
+// Builds quartet into dist/: one bundle for the CLI, one for the reader worker and one for the gateway's recorder
+// thread, sharing chunks, plus lazily loaded chunks for what only some commands need (schemas, the OpenCode
+// reader, the price file).
 // Bundling keeps start-up short: a report with nothing new to read is dominated by module loading.
 // Only better-sqlite3 stays outside (a native addon).
 import { build } from "esbuild";
@@ -17,7 +18,12 @@ const parsers = Object.fromEntries(
     .map((d) => [`log-parser-${d.name}`, `src/runtimes/${d.name}/log-parser.ts`]),
 );
 await build({
-  entryPoints: { main: "src/cli/main.ts", worker: "src/ledger/worker.ts", ...parsers },
+  entryPoints: {
+    main: "src/cli/main.ts",
+    worker: "src/ledger/worker.ts",
+    "gateway-recorder": "src/gateway/recorder-worker.ts",
+    ...parsers,
+  },
   outdir: out,
   bundle: true,
   splitting: true,

@@ -9,11 +9,10 @@
 import type { Command } from "commander";
 import { NamedError, UsageError } from "../core/errors.js";
 import { quartetPaths } from "../core/paths.js";
-import { userPricing } from "../core/pricing.js";
 import { shellQuote } from "../core/shell.js";
 import type { ExchangeSink, RequestGate } from "../gateway/exchange.js";
 import { startGateway } from "../gateway/proxy.js";
-import { gatewaySink } from "../gateway/store.js";
+import { startRecorder } from "../gateway/recorder.js";
 import { announceGateway, runningGateway, withdrawGateway } from "../gateway/running.js";
 import { defaultRoutesFile, loadRoutes, type RouteTable } from "../gateway/routes.js";
 import { RUNTIMES, runtimeById } from "../runtimes/registry.js";
@@ -51,11 +50,11 @@ export interface GatewayHooks {
 /** Nothing records and nothing gates (for tests of the proxy alone). */
 export const NO_HOOKS: GatewayHooks = { makeSink: async () => undefined, makeGate: async () => undefined };
 
-/** What `quartet gateway` runs with: every request diagnosed and stored in quartet's database. */
+/** What `quartet gateway` runs with: every request diagnosed and stored in quartet's database, on the recorder's thread. */
 export const GATEWAY_HOOKS: GatewayHooks = {
   async makeSink(o) {
-    const sink = gatewaySink({ dbFile: o.dbFile, noText: o.noText, pricing: await userPricing() });
-    return { value: sink, close: () => sink.close() };
+    const recorder = await startRecorder({ dbFile: o.dbFile, noText: o.noText });
+    return { value: recorder, close: () => recorder.close() };
   },
   makeGate: async () => undefined,
 };

@@ -76,8 +76,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   });
 
-  function finish(exchange: Exchange): void {
+  function finish(request: Record<string, unknown> | null | typeof NOT_READ, body: Buffer, fields: Fields): void {
     if (!options.sink) return;
+    const exchange = sealed(fields, body, request);
     try {
       options.sink.record(exchange);
     } catch (e) {
@@ -98,14 +99,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const pathname = requestPath.split("?", 1)[0]!;
     const isMessages = req.method === "POST" && pathname === "/v1/messages";
     // The body is read before forwarding only when something decides on it (a route by model, a gate, the
-    // diagnosis field); otherwise it is read while the upstream works, off the time to first byte, and only
-    // when a sink will see it (parsing a 150 KB request costs about half a millisecond).
+    // diagnosis field); otherwise only when the sink asks for it (sealed()): parsing a 150 KB request costs
+    // about half a millisecond, and a sink may read it on another thread.
     const readFirst = options.routes.routes.length > 0 || options.gate !== undefined || options.diagnose === true;
-    let request = readFirst ? parseJson(o.body) : undefined;
-    let model = typeof request?.model === "string" ? request.model : null;
-    let session = readFirst ? sessionOf(req.headers, request) : null;
+    const request = readFirst ? (parseJson(o.body) ?? null) : NOT_READ;
+    const model = request !== NOT_READ && typeof request?.model === "string" ? request.model : null;
+    const session = request !== NOT_READ ? sessionOf(req.headers, request ?? undefined) : null;
     const route = pickRoute(options.routes, model);
-    const exchange: Exchange = {
+    const exchange: Fields = {
       id: o.id,
       at: o.at,
       firstByteMs: null,
@@ -114,7 +115,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       path: requestPath,
       route: route.name,
       upstream: route.baseUrl.href,
-      request: request ?? null,
       headers: keptHeaders(req.headers),
       status: 0,
       messageId: null,
@@ -126,7 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     };
     const refuse = (refusal: Refusal) => {
       answerError(res, refusal);
-      finish({
+      finish(request, o.body, {
         ...exchange,
         status: refusal.status,
         error: { type: refusal.type, message: refusal.message },
@@ -140,7 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const denied = applyCredentials({ route, headers, env });
     if (denied) return refuse(denied);
     let body = o.body;
-    const diagnosed = options.diagnose === true && isMessages && route.isDefault && request !== undefined;
+    const diagnosed = options.diagnose === true && isMessages && route.isDefault && request !== NOT_READ && request !== null;
     if (diagnosed) {
       body = Buffer.from(
         JSON.stringify({ ...request, diagnostics: { previous_message_id: (session && lastMessage.get(session)) ?? null } }),
@@ -156,13 +156,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const upstream = (secure ? https : http).request(target, { method: req.method, headers, agent: secure ? agents.https : agents.http });
     let reader: ResponseReader | null = null;
     let settled = false;
-    const settle = async (over: Partial<Exchange>) => {
+    const settle = async (over: Partial<Fields>) => {
       if (settled) return;
       settled = true;
       const facts: ResponseFacts | null = reader ? await reader.end() : null;
-      const done: Exchange = { ...exchange, ...factsOf(facts, exchange), ...over, durationMs: performance.now() - o.started };
+      const done: Fields = { ...exchange, ...factsOf(facts, exchange), ...over, durationMs: performance.now() - o.started };
       if (diagnosed && session && done.messageId) remember(session, done.messageId);
-      finish(done);
+      finish(request, o.body, done);
     };
 
     // The client went away before the whole response was written: the upstream request goes too.
@@ -206,13 +206,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
     });
     upstream.end(body);
-    if (!readFirst && options.sink) {
-      request = parseJson(o.body);
-      model = typeof request?.model === "string" ? request.model : null;
-      session = sessionOf(req.headers, request);
-      exchange.request = request ?? null;
-      exchange.model = model;
-    }
   }
 
   function remember(session: string, messageId: string): void {
@@ -239,9 +232,45 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
+/** An exchange while its request is under way: everything but the request body it will be handed with. */
+type Fields = Omit<Exchange, "request">;
+
+const NOT_READ = Symbol("not read");
+
+/** The bodies of exchanges whose request nobody has read yet, for a sink that reads them on another thread. */
+const unread = new WeakMap<Exchange, { body: Buffer; model: string | null }>();
+
+/**
+ * The exchange handed to the sink. A request body not read yet is read when the sink first asks for
+ * `request` (or for `model`, when the response named none), so a sink that never does costs nothing.
+ */
+function sealed(fields: Fields, body: Buffer, request: Record<string, unknown> | null | typeof NOT_READ): Exchange {
+  if (request !== NOT_READ) return { ...fields, request };
+  const exchange = { ...fields } as Exchange;
+  let parsed: Record<string, unknown> | null | typeof NOT_READ = NOT_READ;
+  const read = () => (parsed === NOT_READ ? (parsed = parseJson(body) ?? null) : parsed);
+  const known = fields.model;
+  Object.defineProperty(exchange, "request", { enumerable: true, configurable: true, get: read });
+  Object.defineProperty(exchange, "model", {
+    enumerable: true,
+    configurable: true,
+    get: () => known ?? (typeof read()?.model === "string" ? (read()!.model as string) : null),
+  });
+  unread.set(exchange, { body, model: known });
+  return exchange;
+}
+
+/**
+ * The request's bytes, and the model the response named, of an exchange whose request was not read yet; for a
+ * sink that reads them elsewhere (the recorder's thread), so reading `request` here is never paid for.
+ */
+export function unreadRequest(exchange: Exchange): { body: Buffer; model: string | null } | undefined {
+  return unread.get(exchange);
+}
+
 /** What the response said, merged over what the request said (the response's model wins). */
-function factsOf(facts: ResponseFacts | null, exchange: Exchange): Partial<Exchange> {
-  const out: Partial<Exchange> = {};
+function factsOf(facts: ResponseFacts | null, exchange: Fields): Partial<Fields> {
+  const out: Partial<Fields> = {};
   if (facts) {
     out.messageId = facts.messageId;
     out.model = facts.model ?? exchange.model;
