@@ -66,7 +66,12 @@ interface Traced {
  * time line, the sink is handed each exchange with its arrival time moved by the pauses the lab had taken when
  * it arrived: the one change made to what the gateway passes on, named here.
  */
-async function throughGateway(scenario: Scenario, file: string, runtimes: readonly RuntimeId[]): Promise<Traced> {
+async function throughGateway(
+  scenario: Scenario,
+  file: string,
+  runtimes: readonly RuntimeId[],
+  options: { model?: string } = {},
+): Promise<Traced> {
   const dir = fileTempDir("quartet-gw-lab-");
   const problems: string[] = [];
   const sink = gatewaySink({ dbFile: path.join(dir, "quartet", "quartet.db"), pricing, onError: (e) => problems.push(e.message) });
@@ -93,6 +98,7 @@ async function throughGateway(scenario: Scenario, file: string, runtimes: readon
     clean: true,
     pricing,
     turnTimeoutMs: 60_000,
+    ...options,
     onTurn: (t) => shifts.push({ from: Date.now(), by: pausedBefore(t.turn) }),
     via: async (endpointUrl) => {
       shifts.push({ from: Date.now(), by: 0 });
@@ -253,21 +259,39 @@ describe("claude and opencode through the gateway, the project instructions chan
   });
 });
 
+/**
+ * Claude Code alone through the gateway (its turns take about 2 s, OpenCode's 8): every request diagnosed as the
+ * lab did, no break the lab did not find. Returns the lab's breaks, for what the run is meant to show.
+ */
+async function claudeThroughGateway(cutScenario: { scenario: Scenario; file: string }, options: { model?: string } = {}) {
+  const traced = await throughGateway(cutScenario.scenario, cutScenario.file, ["claude"], options);
+  expect(traced.run.runtimes[0]).toMatchObject({ completed: true });
+  expect(traced.problems).toEqual([]);
+  const { lab, gateway } = verdicts(traced, "claude");
+  expect(gateway).toEqual(lab);
+  expect(gatewayBreaks(traced.sink.db, 0)).toHaveLength(labBreaks(traced, "claude").length);
+  return labBreaks(traced, "claude");
+}
+
 describe("claude through the gateway, a pause past the cache's TTL between two turns", () => {
   it("finds the lab's TTL break once the lab's pause reaches the gateway's clock", async () => {
-    // Claude Code alone: its turns take about 2 s, OpenCode's 8, and the TTL rule does not depend on the runtime.
-    const { scenario, file } = cut("explore-edit-test-pause", (prompts, [pause]) => [prompts[0]!, pause!, prompts[1]!]);
-    const traced = await throughGateway(scenario, file, ["claude"]);
-    expect(traced.run.runtimes[0]).toMatchObject({ completed: true });
-    expect(traced.problems).toEqual([]);
-    expect(labBreaks(traced, "claude").map((b) => [b.turn, b.cause, b.detail])).toEqual([[1, "ttl-expired", "5m"]]);
-    const { lab, gateway } = verdicts(traced, "claude");
-    expect(gateway).toEqual(lab);
-    expect(gatewayBreaks(traced.sink.db, 0)).toHaveLength(1);
+    // The TTL rule does not depend on the runtime: Claude Code alone.
+    const found = await claudeThroughGateway(cut("explore-edit-test-pause", (prompts, [pause]) => [prompts[0]!, pause!, prompts[1]!]));
+    expect(found.map((b) => [b.turn, b.cause, b.detail])).toEqual([[1, "ttl-expired", "5m"]]);
   }, 60_000);
 });
 
 describe("a Claude Code request pair whose Bash tool description changes between processes", () => {
+  it("is found in the real claude's traffic on its default model, as the lab finds it", async () => {
+    // README's "What the lab found": on the model Claude Code picks itself, the Bash tool's description names it
+    // with "(1M context)" in the first process and without it after `--continue`.
+    const found = await claudeThroughGateway(
+      cut("explore-edit-test", (prompts) => [prompts[0]!, prompts[1]!]),
+      { model: "default" },
+    );
+    expect(found.map((b) => [b.turn, b.block, b.cause])).toEqual([[1, "tools[Bash]", "tool-description-changed"]]);
+  }, 60_000);
+
   it("is named tools[Bash] from the gateway's data alone, with the lab's lost tokens and cache tax", async () => {
     const dir = tempDir();
     const { scenario } = loadScenario("explore-edit-test");
