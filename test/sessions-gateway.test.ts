@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { announceGateway, withdrawGateway } from "../src/gateway/running.js";
 import { parseScenario, startLabEndpoint, type Endpoint, type ModelSession } from "../src/lab/lab.js";
+import { request, startBoardCli } from "./board.js";
 import { SESSION_SCENARIO, sessionLab, type SessionLab } from "./sessions.js";
 
 let lab: SessionLab;
@@ -45,28 +46,58 @@ test("with no gateway running, or for Codex, nothing starts and the error says w
   expect(standIn.requests).toEqual([]);
 });
 
+test("the board's Start with its gateway box: the choice reaches the session, and a bad value is refused", async () => {
+  withdrawGateway(lab.dataDir);
+  const added = await lab.cli(["task", "add", "Board task", "--json"]);
+  const id = (JSON.parse(added.stdout) as { id: number }).id;
+  const board = await startBoardCli(lab);
+  try {
+    const u = new URL(board.url);
+    const login = await request(board.url, { headers: { host: u.host } });
+    const cookie = String(login.headers["set-cookie"]).split(";")[0]!;
+    const page = await request(`${u.origin}/`, { headers: { host: u.host, cookie } });
+    const csrf = /name="quartet-csrf" content="([^"]+)"/.exec(page.body)![1]!;
+    const start = (body: unknown) =>
+      request(`${u.origin}/api/tasks/${id}/start`, {
+        method: "POST",
+        headers: { host: u.host, cookie, origin: u.origin, "x-quartet-csrf": csrf, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const bad = await start({ runtime: "claude", gateway: "yes" });
+    expect([bad.status, JSON.parse(bad.body).error]).toEqual([400, "gateway: expected true or false"]);
+    const none = await start({ runtime: "claude", gateway: true });
+    expect(none.status).toBe(409);
+    expect(JSON.parse(none.body).error).toBe("no gateway is running; start one with `quartet gateway`");
+    expect(await lab.ps()).toEqual([]);
+  } finally {
+    board.child.kill("SIGTERM");
+  }
+});
+
 test(
   "a Claude Code session and an OpenCode task started with --gateway send their requests to the gateway",
-  { timeout: 60_000 },
+  { timeout: 200_000 },
   async () => {
     announceGateway(lab.dataDir, { pid: process.pid, url: standIn.url, port: standIn.port, startedAt: Date.now() });
     try {
       const added = await lab.cli(["task", "add", "Create the marker file.", "--json"]);
       expect(added.code, added.stderr).toBe(0);
       const id = String((JSON.parse(added.stdout) as { id: number }).id);
+      // OpenCode first: its first start in a new home is the slower one.
+      const task = await lab.cli(["task", "start", id, "--runtime", "opencode", "--gateway"]);
+      expect(task.code, task.stderr).toBe(0);
       const run = await lab.cli(["run", "--gateway", "--name", "gw-claude", "--json", "List the files here."]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toContain(`through the gateway at ${standIn.url}`);
       expect((JSON.parse(run.stdout) as { gateway: boolean }).gateway).toBe(true);
-      const task = await lab.cli(["task", "start", id, "--runtime", "opencode", "--gateway"]);
-      expect(task.code, task.stderr).toBe(0);
 
+      // Generous waits: on a loaded machine OpenCode's TUI takes tens of seconds to send its first request.
       await expect
-        .poll(() => arrivedWith("List the files here."), { timeout: 30_000 })
-        .toContainEqual(expect.stringMatching(/^claude-cli\//));
-      await expect
-        .poll(() => arrivedWith("Create the marker file."), { timeout: 30_000 })
+        .poll(() => arrivedWith("Create the marker file."), { timeout: 90_000 })
         .toContainEqual(expect.stringMatching(/^opencode\//));
+      await expect
+        .poll(() => arrivedWith("List the files here."), { timeout: 60_000 })
+        .toContainEqual(expect.stringMatching(/^claude-cli\//));
       // The environment's ANTHROPIC_BASE_URL and the project's opencode.json name the lab's own endpoint: none went there.
       expect(lab.endpoint.model.requests).toEqual([]);
       expect((await lab.ps()).map((s) => [s.name, s.gateway]).sort()).toEqual([
