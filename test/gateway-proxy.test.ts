@@ -16,7 +16,7 @@ import { startGateway, type Gateway, type GatewayOptions } from "../src/gateway/
 import { loadRoutes } from "../src/gateway/routes.js";
 import { runningGateway } from "../src/gateway/running.js";
 import { startEndpoint, type Endpoint, type Reply } from "../src/lab/endpoint.js";
-import { ROOT, tempDir } from "./helpers.js";
+import { ROOT, runCli, tempDir } from "./helpers.js";
 
 const CLIENT_KEY = "sk-ant-api03-client-own-key-7f3a";
 const ROUTE_KEY = "sk-route-provider-key-91c2";
@@ -276,7 +276,7 @@ describe("errors, aborts and refusals", () => {
     expect(exchanges[0]).toMatchObject({ aborted: true, status: 200, messageId: "msg_slow", usage: { cache_read_input_tokens: 9000 } });
   });
 
-  it("an unreachable upstream is a 502 Anthropic-shaped error; a gate's refusal is answered with its status; a failing sink breaks nothing", async () => {
+  it("an unreachable upstream is a 502 Anthropic-shaped error; web pages are refused; a gate's refusal is answered with its status; a failing sink breaks nothing", async () => {
     const closed = await fakeUpstream(() => undefined);
     const gone = closed.url;
     await closers.pop()!();
@@ -289,6 +289,15 @@ describe("errors, aborts and refusals", () => {
     });
 
     const lab = await labUpstream();
+    // A web page cannot use the gateway (and its routes' keys): by its Origin, or through a rebound domain name.
+    const open = await gatewayTo(lab.url);
+    const fromPage = await send(`${open.gateway.url}/v1/messages`, { headers: { origin: "https://evil.example" }, body: messages("hi") });
+    const rebound = await send(`${open.gateway.url}/v1/messages`, {
+      headers: { host: `evil.example:${open.gateway.port}` },
+      body: messages("hi"),
+    });
+    expect([fromPage.status, rebound.status]).toEqual([403, 403]);
+    expect(JSON.parse(rebound.body.toString()).error.message).toContain(`not as "evil.example:${open.gateway.port}"`);
     const gated = await gatewayTo(lab.url, {
       gate: {
         check: (req) =>
@@ -390,7 +399,7 @@ describe("--diagnose", () => {
 });
 
 describe("quartet gateway (the command)", () => {
-  it("listens, passes a request through, announces itself, leaves no key anywhere, and withdraws on SIGTERM", async () => {
+  it("listens, passes a request through, announces itself (gateway env), leaves no key anywhere, and withdraws on SIGTERM", async () => {
     const lab = await labUpstream();
     const provider = await fakeUpstream((_, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
     const dataDir = tempDir("quartet-data-");
@@ -416,6 +425,8 @@ describe("quartet gateway (the command)", () => {
     expect(stdout).toMatch(/Routes: p → http:\/\/127\.0\.0\.1:\d+ \(\$PROVIDER_KEY\); everything else → http:\/\/127\.0\.0\.1/);
     expect(stdout).toContain(`Claude Code: eval "$(quartet gateway env claude)"`);
     expect(runningGateway(dataDir)).toMatchObject({ pid: child.pid, url });
+    const env = await runCli(["gateway", "env", "claude"], { dataDir });
+    expect([env.code, env.stdout]).toEqual([0, `export ANTHROPIC_BASE_URL='${url}'\n`]);
 
     const r = await send(`${url}/v1/messages`, {
       headers: { "x-api-key": CLIENT_KEY },
@@ -441,6 +452,11 @@ describe("quartet gateway (the command)", () => {
       { route: "p", message_id: null },
     ]);
     expect(fs.existsSync(path.join(dataDir, "gateway.json"))).toBe(false);
+    const none = await runCli(["gateway", "env", "opencode"], { dataDir });
+    expect([none.code, none.stderr]).toEqual([
+      1,
+      expect.stringContaining("no gateway is running for this data folder: start one with `quartet gateway`"),
+    ]);
     const written = fs
       .readdirSync(dataDir, { recursive: true })
       .map((f) => path.join(dataDir, String(f)))

@@ -18,6 +18,7 @@ import { defaultRoutesFile, loadRoutes, type RouteTable } from "../gateway/route
 import { RUNTIMES, runtimeById } from "../runtimes/registry.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
 import { withExamples } from "./examples.js";
+import { withBudgets } from "./gateway-budget.js";
 import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
 
 const NoGatewayError = NamedError.create<"NoGatewayError", { message: string }>("NoGatewayError");
@@ -47,10 +48,10 @@ export interface GatewayHooks {
   makeGate(o: GatewayHookOptions): Promise<Hooked<RequestGate> | undefined>;
 }
 
-/** Nothing records and nothing gates (for tests of the proxy alone). */
-export const NO_HOOKS: GatewayHooks = { makeSink: async () => undefined, makeGate: async () => undefined };
-
-/** What `quartet gateway` runs with: every request diagnosed and stored in quartet's database, on the recorder's thread. */
+/**
+ * Every request diagnosed and stored in quartet's database, on the recorder's thread; `quartet gateway` adds the
+ * budgets from config to these (gateway-budget.ts).
+ */
 export const GATEWAY_HOOKS: GatewayHooks = {
   async makeSink(o) {
     const recorder = await startRecorder({ dbFile: o.dbFile, noText: o.noText });
@@ -67,7 +68,7 @@ interface GatewayFlags {
   text: boolean;
 }
 
-export function registerGateway(program: Command, hooks: GatewayHooks = GATEWAY_HOOKS): void {
+export function registerGateway(program: Command, hooks: GatewayHooks = withBudgets(GATEWAY_HOOKS)): void {
   const gateway = program
     .command("gateway")
     .description(

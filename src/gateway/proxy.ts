@@ -133,6 +133,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         durationMs: performance.now() - o.started,
       });
     };
+    const foreign = foreignCaller(req.headers);
+    if (foreign) return refuse({ status: 403, type: "permission_error", message: `quartet gateway: ${foreign}` });
     const refusal = options.gate?.check({ at: o.at, model, session, route: route.name }) ?? null;
     if (refusal) return refuse(refusal);
 
@@ -206,6 +208,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
     });
     upstream.end(body);
+  }
+
+  /**
+   * Why a request is not from a program on this machine talking to the gateway, or null. A web page can make
+   * the browser send a request here (and spend a route's key): browsers name the page in Origin, and a page
+   * reaching 127.0.0.1 through its own domain name (DNS rebinding) names that domain in Host.
+   */
+  function foreignCaller(headers: http.IncomingHttpHeaders): string | null {
+    if (headers.origin !== undefined) return "requests from a web page (with an Origin header) are refused";
+    const host = headers.host ?? "";
+    const port = (server.address() as AddressInfo).port;
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}` && host !== `${options.host ?? "127.0.0.1"}:${port}`)
+      return `this gateway answers only on its loopback address, not as "${host}"`;
+    return null;
   }
 
   function remember(session: string, messageId: string): void {

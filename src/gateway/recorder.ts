@@ -68,6 +68,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     async close(): Promise<void> {
       worker.postMessage({ close: true });
       await exited;
+      if (dropped > 0) log(`${dropped} request(s) were not recorded: the recorder fell behind`);
     },
   };
 }
