@@ -48,6 +48,9 @@ export interface GatewayHooks {
   makeGate(o: GatewayHookOptions): Promise<Hooked<RequestGate> | undefined>;
 }
 
+/** Nothing records and nothing gates: the hooks a test starts from. */
+export const NO_HOOKS: GatewayHooks = { makeSink: async () => undefined, makeGate: async () => undefined };
+
 /**
  * Every request diagnosed and stored in quartet's database, on the recorder's thread; `quartet gateway` adds the
  * budgets from config to these (gateway-budget.ts).
