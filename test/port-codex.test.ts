@@ -84,7 +84,7 @@ const CLAUDE_PROJECT = {
   }),
   ".claude/settings.json": JSON.stringify({ permissions: { allow: ["Bash(npm test:*)"], deny: ["Bash(rm:*)"] } }),
   ".claude/skills/pdf-tool/SKILL.md": "---\nname: pdf-tool\ndescription: Works with PDFs SKILL-MARK\n---\nUse it.\n",
-  ".claude/agents/reviewer.md": "---\nname: reviewer\ndescription: Reviews\n---\nReview.\n",
+  ".claude/agents/reviewer.md": "---\nname: reviewer\ndescription: Reviews AGENT-MARK\nmodel: sonnet\n---\nReview.\n",
 };
 
 /** `files` as a project whose .codex/config.toml the person already wrote, ported into Codex; their lines stay first. */
@@ -134,7 +134,13 @@ describe("quartet port to and from Codex", () => {
     // The deny rule cannot be said in Codex: the narrowest policy, never a wider one.
     expect(toml).toContain('approval_policy = "never"');
     expect(toml).toContain('sandbox_mode = "read-only"');
-    expect(r.json!.losses).toContainEqual(expect.objectContaining({ asset: "agents/reviewer", level: "unsupported" }));
+    // The agent is an agent role; Claude Code's model alias is not Codex's.
+    expect(fs.readFileSync(path.join(dir, ".codex", "agents", "reviewer.toml"), "utf8")).toBe(
+      'name = "reviewer"\ndescription = "Reviews AGENT-MARK"\ndeveloper_instructions = "Review.\\n"\n',
+    );
+    expect(r.json!.losses.filter((l) => l.asset === "agents/reviewer")).toEqual([
+      expect.objectContaining({ field: "model", level: "lossy" }),
+    ]);
 
     expectCodexLoaded(dir, "");
 
@@ -147,6 +153,30 @@ describe("quartet port to and from Codex", () => {
       permissions: { defaultMode?: string };
     };
     expect(settings.permissions.defaultMode).toBe("dontAsk");
+    expect(fs.readFileSync(path.join(back, ".claude", "agents", "reviewer.md"), "utf8")).toBe(
+      "---\nname: reviewer\ndescription: Reviews AGENT-MARK\n---\n\nReview.\n",
+    );
+  });
+
+  it("Claude Code agents → agent roles the real codex offers the model when it spawns an agent, and back", async () => {
+    const dir = writeProject({
+      "CLAUDE.md": "Rules.\n",
+      ".claude/agents/tester.md": "---\nname: tester\ndescription: Runs the tests ROLE-MARK\ntools: Bash, Read\n---\nRun npm test.\n",
+      ".claude/agents/team/planner.md": "---\nname: planner\ndescription: Plans PLANNER-MARK\n---\nPlan.\n",
+    });
+    const r = await portCli(dir, ["claude", "codex", "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.json!.losses.filter((l) => l.asset === "agents/tester").map((l) => [l.field, l.level])).toEqual([["tools", "unsupported"]]);
+    // Codex lists each role with its description in spawn_agent's agent_type, beside its built-in ones.
+    const input = JSON.stringify(JSON.parse(codex(dir, trustedHome(dir), ["debug", "prompt-input", "hi"])));
+    expect(input).toContain("Available roles:");
+    expect(input).toContain("tester: {\\nRuns the tests ROLE-MARK\\n}");
+    expect(input).toContain("planner: {\\nPlans PLANNER-MARK\\n}");
+
+    const back = await portBackFromCodex(dir, "claude");
+    expect(fs.readFileSync(path.join(back, ".claude", "agents", "tester.md"), "utf8")).toBe(
+      "---\nname: tester\ndescription: Runs the tests ROLE-MARK\n---\n\nRun npm test.\n",
+    );
   });
 
   it("Claude Code's asking default → a policy the real codex accepts and that asks before leaving the read-only sandbox", async () => {

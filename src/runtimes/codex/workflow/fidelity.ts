@@ -1,7 +1,7 @@
 /** How Codex CLI 0.169 holds each IR field, and how faithfully it comes into and goes out of the IR. */
 import { lossy, na, none, ok, row, type RuntimeFidelity } from "../../../contract/workflow/fidelity.js";
 
-const NO_AGENTS = "Codex 0.169 has no named subagents with their own prompt (its agent roles are config layers); not ported";
+const NO_ROLE_FIELD = "a Codex agent role has no such setting";
 const NOT_IN_CODEX = "Codex has no such setting";
 
 export const codexFidelity: RuntimeFidelity = {
@@ -19,21 +19,36 @@ export const codexFidelity: RuntimeFidelity = {
     row("instructions", "local", "–", na, none("Codex has no personal instructions file")),
     row("instructions", "rules", "–", na, none("Codex has no rules folder")),
     row("instructions", "urls", "–", na, none("Codex cannot read a URL")),
-    ...[
-      "name",
+    row("agents", "name", "`name` (.codex/agents/<name>.toml) or `[agents.<name>]`", ok, lossy("a folder becomes folder-name")),
+    row(
+      "agents",
       "description",
-      "prompt",
-      "model",
-      "tools",
-      "disallowedTools",
-      "permission",
-      "permissionMode",
-      "color",
-      "maxTurns",
-      "mode",
-      "temperature",
-      "hidden",
-    ].map((field) => row("agents", field, "–", na, none(NO_AGENTS))),
+      "`description` (shown to the model choosing a role)",
+      ok,
+      lossy("a role without one is refused: not ported"),
+    ),
+    row("agents", "prompt", "`developer_instructions`", ok, ok),
+    row("agents", "model", "`model`", ok, lossy("only OpenAI models; others are left out")),
+    ...(
+      [
+        ["tools", none("a Codex agent role cannot limit its tools")],
+        ["disallowedTools", none("a Codex agent role cannot limit its tools")],
+        ["permission", none("a Codex agent role cannot limit its tools")],
+        ["permissionMode", none("a role's own sandbox_mode and approval_policy are not derived from it")],
+        ["color", none(NO_ROLE_FIELD)],
+        ["maxTurns", none(NO_ROLE_FIELD)],
+        ["mode", lossy("a role is for agents the model spawns: a primary agent becomes one")],
+        ["temperature", none(NO_ROLE_FIELD)],
+        ["hidden", none("every role is offered to the model; a disabled agent is not ported")],
+      ] as const
+    ).map(([field, write]) => row("agents", field, "–", na, write)),
+    row(
+      "agents",
+      "extras.codex",
+      "`nickname_candidates` and the role's other config keys (`model_reasoning_effort`, `sandbox_mode`…)",
+      ok,
+      ok,
+    ),
     row(
       "commands",
       "name",

@@ -2,7 +2,7 @@
  * Where Codex CLI 0.169 keeps each part of a workflow. Project: AGENTS.md at the root, `.codex/config.toml`
  * (read only once the person has trusted the project), skills in `.codex/skills` and `.agents/skills`.
  * User: `~/.codex/` ($CODEX_HOME): config.toml, AGENTS.md, skills/, and the custom prompts in prompts/
- * (user scope only, deprecated in favour of skills but still read).
+ * (user scope only, deprecated in favour of skills but still read). Agent roles: `agents/*.toml` in either.
  */
 import path from "node:path";
 import type { Scope } from "../../../contract/workflow/ir.js";
@@ -18,6 +18,8 @@ export interface CodexLayout {
   skillDirs: string[];
   /** Custom prompts: only the user's. */
   promptsDir: string | undefined;
+  /** Agent role files. */
+  agentsDir: string;
 }
 
 export function codexLayout(o: { root: string; scope: Scope; home: string }): CodexLayout {
@@ -31,5 +33,6 @@ export function codexLayout(o: { root: string; scope: Scope; home: string }): Co
     agentsMd: o.scope === "project" ? path.join(o.root, "AGENTS.md") : path.join(dir, "AGENTS.md"),
     skillDirs: [path.join(dir, "skills"), path.join(base, ".agents", "skills")],
     promptsDir: o.scope === "user" ? path.join(dir, "prompts") : undefined,
+    agentsDir: path.join(dir, "agents"),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * What a port to or from Codex says in its loss report for what Codex cannot say: a tenth argument in a
- * custom prompt, and the hook fields one side has and the other does not. Real readers and writers, a dry run.
+ * custom prompt, the hook fields one side has and the other does not, and agent roles' own keys. Real
+ * readers and writers, a dry run.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -35,6 +36,7 @@ async function dryPort(files: Record<string, string>, from: WorkflowRuntime, to:
   const after = (file: string) => r.plan.files.find((f) => f.file === path.join(home, file))?.after.toString();
   return {
     losses: r.losses.map((l) => ({ asset: `${l.asset.kind}/${l.asset.name}`, field: l.field, level: l.level, reason: l.reason })),
+    diagnostics: r.diagnostics,
     after,
   };
 }
@@ -140,5 +142,32 @@ describe("the loss report of a port to or from Codex", () => {
         ["async", "lossy"],
       ]),
     );
+  });
+
+  it("Codex agent roles → Claude Code agents: role files and [agents.<name>] tables, Codex's own keys reported", async () => {
+    const r = await dryPort(
+      {
+        ".codex/agents/tester.toml":
+          'name = "tester"\ndescription = "Runs the tests"\nmodel = "gpt-5.5"\nmodel_reasoning_effort = "low"\ndeveloper_instructions = "Run npm test."\n',
+        ".codex/agents/nameless.toml": 'description = "No name"\n',
+        ".codex/config.toml":
+          '[agents]\nmax_threads = 4\n\n[agents.reviewer]\ndescription = "Reviews"\nconfig_file = "roles/reviewer.toml"\nnickname_candidates = ["Ada"]\n\n[agents.silent]\nconfig_file = "roles/reviewer.toml"\n',
+        ".codex/roles/reviewer.toml": 'developer_instructions = "Review the diff."\n',
+      },
+      "codex",
+      "claude",
+    );
+    expect(r.after(".claude/agents/tester.md")).toBe("---\nname: tester\ndescription: Runs the tests\n---\n\nRun npm test.\n");
+    expect(r.after(".claude/agents/reviewer.md")).toBe("---\nname: reviewer\ndescription: Reviews\n---\n\nReview the diff.\n");
+    expect(r.after(".claude/agents/silent.md")).toBeUndefined();
+    expect(r.losses.filter((l) => l.asset.startsWith("agents/")).map((l) => [l.asset, l.field, l.level])).toEqual([
+      ["agents/tester", "model", "unsupported"],
+      ["agents/tester", "extras.codex.model_reasoning_effort", "unsupported"],
+      ["agents/reviewer", "extras.codex.nickname_candidates", "unsupported"],
+    ]);
+    expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.field, d.message])).toEqual([
+      [".codex/agents/nameless.toml", "name", "an agent role file must define a non-empty `name`; not ported"],
+      [".codex/config.toml", "description", 'agent role "silent" must define a description (Codex refuses it without one); not ported'],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Reading a Codex CLI 0.169 workflow into the IR: AGENTS.md, MCP servers and the approval/sandbox policy
  * from config.toml, skills, (user scope) custom prompts as commands, and hooks from config.toml's `[hooks]`
- * and hooks.json. Codex's agent roles are found and reported as not portable.
+ * and hooks.json, and agent roles (.codex/agents/*.toml, `[agents.<name>]`) as agents.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -9,6 +9,7 @@ import { emptyWorkflow, type Workflow } from "../../../contract/workflow/ir.js";
 import { Diagnostics, markdownFiles, readMarkdown } from "../../../contract/workflow/read-helpers.js";
 import { readSkills } from "../../../contract/workflow/skills.js";
 import type { WorkflowReadOptions, WorkflowReadResult } from "../../types.js";
+import { readCodexAgents } from "./agents.js";
 import { fromCodexTemplate } from "./arguments.js";
 import { fromCodexHooks } from "./hooks.js";
 import { codexLayout, type CodexLayout } from "./layout.js";
@@ -40,14 +41,7 @@ export function readCodexWorkflow(o: WorkflowReadOptions): WorkflowReadResult {
   if (want("skills")) wf.skills = readSkills(layout.skillDirs, o.root, diags);
   if (want("commands") && layout.promptsDir) readPrompts(wf, layout, diags);
   if (want("hooks")) readHooks(wf, config.hooks, layout, diags);
-  if (want("agents"))
-    for (const name of Object.keys((config.agents as TomlTable | undefined) ?? {}))
-      wf.unportable.push({
-        kind: "agents",
-        name,
-        reason: "a Codex agent role is a config layer for spawned agents, not a prompt; not ported",
-        source: { file: configRel },
-      });
+  if (want("agents")) wf.agents = readCodexAgents(layout, config, diags);
   return { workflow: wf, diagnostics: diags.list };
 }
 

@@ -3,12 +3,14 @@
  * the user's, a marked section then), `[mcp_servers.*]` tables and the approval/sandbox policy edited into
  * config.toml in place, skills as `.codex/skills/<name>/`, commands as custom prompts (user scope only).
  * Hooks become `[[hooks.<Event>]]` tables there too, for the events Codex has; Codex runs them only once
- * the person trusts them. Agents go to the loss report.
+ * the person trusts them. Agents become agent roles, `.codex/agents/<name>.toml`.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { writeFrontmatter } from "../../../core/frontmatter.js";
-import type { Command, Hook, Instructions, Permissions, Skill } from "../../../contract/workflow/ir.js";
+import type { Agent, Command, Hook, Instructions, Permissions, Skill } from "../../../contract/workflow/ir.js";
+import { describeModel } from "../../../contract/workflow/models.js";
+import { toCodexRole } from "./agents.js";
 import { Losses } from "../../../contract/workflow/losses.js";
 import { withoutSections, type AssetRef, type Output } from "../../../contract/workflow/outputs.js";
 import { Diagnostics } from "../../../contract/workflow/read-helpers.js";
@@ -36,7 +38,7 @@ export function writeCodexWorkflow(o: WorkflowWriteOptions): WorkflowWriteResult
   // A config.toml quartet cannot parse is never edited: the error names its line, and nothing is written.
   if (fs.existsSync(layout.config)) parseToml(fs.readFileSync(layout.config, "utf8"), layout.config);
   if (wf.instructions) writeInstructions(ctx, wf.instructions);
-  for (const a of wf.agents) ctx.losses.standing({ kind: "agents", name: a.name }, "name");
+  for (const a of wf.agents) writeAgent(ctx, a);
   for (const c of wf.commands) writeCommand(ctx, c);
   for (const s of wf.skills) writeSkill(ctx, s);
   for (const m of wf.mcp) {
@@ -101,6 +103,27 @@ function writeInstructions(ctx: Ctx, inst: Instructions): void {
     return;
   }
   ctx.outputs.push({ kind: "file", file: layout.agentsMd, content: inst.main.text, asset });
+}
+
+/** Fields of an agent a Codex role has no place for: each reported with its declared reason. */
+const ROLELESS_FIELDS = ["tools", "disallowedTools", "permission", "permissionMode", "color", "maxTurns", "temperature"] as const;
+
+function writeAgent(ctx: Ctx, agent: Agent): void {
+  const asset: AssetRef = { kind: "agents", name: agent.name };
+  if (agent.disabled) return ctx.losses.add(asset, "hidden", "unsupported", "disabled; not ported");
+  if (agent.hidden) ctx.losses.standing(asset, "hidden");
+  if (!agent.description?.trim())
+    return ctx.losses.add(asset, "description", "unsupported", "Codex refuses an agent role without a description; not ported");
+  if (agent.name.includes("/")) ctx.losses.standing(asset, "name");
+  let model: string | undefined;
+  if (agent.model && "provider" in agent.model && agent.model.provider === "openai") model = agent.model.id;
+  else if (agent.model) ctx.losses.add(asset, "model", "lossy", `${describeModel(agent.model)} left out: the role runs Codex's model`);
+  for (const field of ROLELESS_FIELDS) if (agent[field] !== undefined) ctx.losses.standing(asset, field);
+  if (agent.topP !== undefined) ctx.losses.standing(asset, "temperature");
+  if (agent.mode !== undefined && agent.mode !== "subagent") ctx.losses.standing(asset, "mode");
+  ctx.losses.extras(asset, agent.extras, "agent field");
+  const role = toCodexRole(agent, model);
+  ctx.outputs.push({ kind: "file", file: path.join(ctx.layout.agentsDir, `${role.name}.toml`), content: role.text, asset });
 }
 
 function writeCommand(ctx: Ctx, command: Command): void {
