@@ -20,13 +20,7 @@ export const codexFidelity: RuntimeFidelity = {
     row("instructions", "rules", "–", na, none("Codex has no rules folder")),
     row("instructions", "urls", "–", na, none("Codex cannot read a URL")),
     row("agents", "name", "`name` (.codex/agents/<name>.toml) or `[agents.<name>]`", ok, lossy("a folder becomes folder-name")),
-    row(
-      "agents",
-      "description",
-      "`description` (shown to the model choosing a role)",
-      ok,
-      lossy("a role without one is refused: not ported"),
-    ),
+    row("agents", "description", "`description` (shown to the model choosing a role; a role without one is refused)", ok, ok),
     row("agents", "prompt", "`developer_instructions`", ok, ok),
     row("agents", "model", "`model`", ok, lossy("only OpenAI models; others are left out")),
     ...(
