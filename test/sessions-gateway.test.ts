@@ -75,7 +75,7 @@ test("the board's Start with its gateway box: the choice reaches the session, an
 });
 
 test(
-  "a Claude Code session and an OpenCode task started with --gateway send their requests to the gateway",
+  "a Claude Code session and an OpenCode task started with --gateway send their requests to the gateway, and so does a resume",
   { timeout: 200_000 },
   async () => {
     announceGateway(lab.dataDir, { pid: process.pid, url: standIn.url, port: standIn.port, startedAt: Date.now() });
@@ -104,6 +104,19 @@ test(
         ["gw-claude", true],
         [`task-${id}`, true],
       ]);
+
+      // Resumed, it is pointed at the gateway running then; with none running it is not started at all.
+      expect((await lab.cli(["stop", "gw-claude", "--keep-worktree"])).code).toBe(0);
+      withdrawGateway(lab.dataDir);
+      const without = await lab.cli(["resume", "gw-claude", "-m", "Resumed through the gateway."]);
+      expect([without.code, without.stderr]).toEqual([1, expect.stringContaining("no gateway is running")]);
+      announceGateway(lab.dataDir, { pid: process.pid, url: standIn.url, port: standIn.port, startedAt: Date.now() });
+      const resumed = await lab.cli(["resume", "gw-claude", "-m", "Resumed through the gateway."]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      await expect
+        .poll(() => arrivedWith("Resumed through the gateway."), { timeout: 60_000 })
+        .toContainEqual(expect.stringMatching(/^claude-cli\//));
+      expect(lab.endpoint.model.requests).toEqual([]);
     } finally {
       withdrawGateway(lab.dataDir);
     }
