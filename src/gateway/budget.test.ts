@@ -231,6 +231,7 @@ test("budgets come from the user's config, the project's overriding key by key; 
     file: path.join(project, ".quartet", "config.jsonc"),
     line: 4,
     field: "gateway.budgets.hitRateFloor",
+    message: 'gateway.budgets.hitRateFloor: Unrecognized key: "claud"',
   });
   fs.writeFileSync(path.join(project, ".quartet", "config.jsonc"), `{ "gateway": { "budgets": { "dailyUsd": -1 } } }`);
   expect(() => budgetSettings({ configDir, projectRoot: project, runtimes })).toThrow(/gateway\.budgets\.dailyUsd: .*>0/);
