@@ -1,7 +1,7 @@
 /**
  * Round trips, as properties over generated workflows: each runtime → another → back gives the same IR for
  * every field the two runtimes' fidelity declarations mark lossless in both directions (and the same command
- * templates, MCP servers and effective instructions text).
+ * templates, MCP servers, hooks and effective instructions text).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -65,6 +65,7 @@ const commands = (folders: boolean) =>
       description: text,
       template,
       subtask: fc.option(fc.constant(true), { nil: undefined }),
+      argumentHint: fc.option(fc.constantFrom("[file]", "<issue> [branch]"), { nil: undefined }),
     }),
     { selector: (c) => c.name, maxLength: 3 },
   );
@@ -81,8 +82,19 @@ const mcp = fc.uniqueArray(
   ),
   { selector: (m) => m.name, maxLength: 3 },
 );
+/** Command hooks on the events all three runtimes have (OpenCode's through quartet's plugin). */
+const hooks = fc.array(
+  fc.record({
+    event: fc.constantFrom("PreToolUse", "PostToolUse", "UserPromptSubmit", "SessionStart", "Stop", "PermissionRequest", "PreCompact"),
+    command: fc.tuple(name, fc.array(name, { maxLength: 2 })).map(([c, args]) => [`./${c}.sh`, ...args].join(" ")),
+    timeout: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }),
+    statusMessage: fc.option(text, { nil: undefined }),
+    async: fc.option(fc.boolean(), { nil: undefined }),
+  }),
+  { maxLength: 3 },
+);
 const workflowArb = (folders: boolean) =>
-  fc.record({ agents, commands: commands(folders), skills, mcp, instructions: fc.option(body, { nil: undefined }) });
+  fc.record({ agents, commands: commands(folders), skills, mcp, hooks, instructions: fc.option(body, { nil: undefined }) });
 type Generated = ReturnType<typeof workflowArb> extends fc.Arbitrary<infer T> ? T : never;
 
 /**
@@ -135,7 +147,9 @@ function materialise(g: Generated, runtime: WorkflowRuntime, scope: Scope): stri
       source,
     })),
     mcp: g.mcp.map((m) => ({ ...m, extras: {}, source })),
-    hooks: [],
+    hooks: g.hooks.map((h) =>
+      dropUndefined({ ...h, type: "command", ...(h.event.endsWith("ToolUse") ? { matcher: "Bash" } : {}), extras: {}, source }),
+    ),
     unportable: [],
   };
   // Instructions are one file in each runtime: write it as the user would.
@@ -210,6 +224,24 @@ function comparable(wf: Workflow, a: WorkflowRuntime, b: WorkflowRuntime): Recor
   return out;
 }
 
+/**
+ * Each hook's event, matcher, command and timeout (exact for command hooks on events both runtimes have),
+ * and the hook fields the two runtimes declare lossless both ways. Grouped by event and matcher, in order:
+ * Claude Code and Codex keep hooks in those groups, and only the order within one is the order they run in.
+ */
+function comparableHooks(wf: Workflow, a: WorkflowRuntime, b: WorkflowRuntime): unknown[] {
+  const fields = losslessBothWays(adapters[a]!.fidelity, adapters[b]!.fidelity, "hooks");
+  const group = (h: Workflow["hooks"][number]) => `${h.event}|${h.matcher ?? ""}`;
+  const groups = [...new Set(wf.hooks.map(group))].sort();
+  return groups
+    .flatMap((g) => wf.hooks.filter((h) => group(h) === g))
+    .map((h) => {
+      const value = h as Record<string, unknown>;
+      const kept = Object.fromEntries(fields.filter((f) => value[f] !== undefined).map((f) => [f, value[f]]));
+      return { event: h.event, matcher: h.matcher, command: h.command, timeout: h.timeout, ...kept };
+    });
+}
+
 /** CLAUDE.md with its imports expanded, or AGENTS.md: what the model reads. */
 function effectiveInstructions(wf: Workflow, dir: string): string | undefined {
   const main = wf.instructions?.main;
@@ -251,6 +283,7 @@ describe("round trips keep every lossless field", () => {
           expect(comparable(back, from, via)).toEqual(comparable(first, from, via));
           expect(back.commands.map((x) => [x.name, x.template])).toEqual(first.commands.map((x) => [x.name, x.template]));
           expect(back.mcp.map((m) => m.name)).toEqual(first.mcp.map((m) => m.name));
+          expect(comparableHooks(back, from, via)).toEqual(comparableHooks(first, from, via));
           expect(effectiveInstructions(back, c)).toEqual(effectiveInstructions(first, a));
         }),
         { numRuns },
