@@ -5,6 +5,8 @@
  * announceGateway as `quartet gateway` does): what the test proves is that the runtimes' requests go to the
  * announced address, and none to the address the user's own environment and project config name.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { announceGateway, withdrawGateway } from "../src/gateway/running.js";
 import { parseScenario, startLabEndpoint, type Endpoint, type ModelSession } from "../src/lab/lab.js";
@@ -15,6 +17,10 @@ let lab: SessionLab;
 let standIn: Endpoint & { model: ModelSession };
 beforeAll(async () => {
   lab = await sessionLab({ delayMs: 100 });
+  // The person's own Claude Code settings send it elsewhere (as a proxy like claude-code-router is set up): an
+  // `env` there overrides the process's environment, so the session must set the gateway where it wins.
+  fs.mkdirSync(path.join(lab.home, ".claude"), { recursive: true });
+  fs.writeFileSync(path.join(lab.home, ".claude", "settings.json"), JSON.stringify({ env: { ANTHROPIC_BASE_URL: lab.endpoint.url } }));
   standIn = await startLabEndpoint({ scenario: parseScenario(SESSION_SCENARIO, "sessions.yaml"), workspace: lab.repo });
 });
 afterAll(async () => {
@@ -98,7 +104,8 @@ test(
       await expect
         .poll(() => arrivedWith("List the files here."), { timeout: 60_000 })
         .toContainEqual(expect.stringMatching(/^claude-cli\//));
-      // The environment's ANTHROPIC_BASE_URL and the project's opencode.json name the lab's own endpoint: none went there.
+      // The environment's ANTHROPIC_BASE_URL, Claude Code's settings.json and the project's opencode.json name the
+      // lab's own endpoint: none went there.
       expect(lab.endpoint.model.requests).toEqual([]);
       expect((await lab.ps()).map((s) => [s.name, s.gateway]).sort()).toEqual([
         ["gw-claude", true],

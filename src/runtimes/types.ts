@@ -71,6 +71,12 @@ export interface SessionLaunch {
   recordScript: string;
   /** The environment the runtime would get without quartet (the user's). */
   env: NodeJS.ProcessEnv;
+  /**
+   * The gateway's URL when the session's requests go through quartet's gateway. Its GatewayClient's variables
+   * are in the session's environment already; a runtime whose own settings files can override them sets it
+   * again where it wins over those files.
+   */
+  gatewayUrl?: string | null;
 }
 
 export interface SessionCommand {

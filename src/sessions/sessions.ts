@@ -216,6 +216,7 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
       stateDir,
       recordScript: recordScript(stateDir),
       env: ctx.env,
+      gatewayUrl: gateway?.url ?? null,
     });
     const now = Date.now();
     const tmuxSession = tmuxSessionName(name);
@@ -416,6 +417,7 @@ export async function relaunchSession(ctx: SessionsContext, row: SessionRow, pro
     stateDir: row.stateDir,
     recordScript: recordScript(row.stateDir),
     env: ctx.env,
+    gatewayUrl: gateway?.url ?? null,
   };
   writeSessionScripts(row.stateDir, {
     name: row.name,

@@ -53,9 +53,15 @@ export function claudeHookSettings(recordScript: string): { hooks: Record<string
   return { hooks };
 }
 
+/**
+ * The session's own settings (`--settings`): the hooks, and through the gateway, its URL as an `env` setting as
+ * well, since an `env` in the person's settings.json (where a proxy such as claude-code-router is usually set)
+ * overrides the process's ANTHROPIC_BASE_URL, while `--settings` overrides settings.json.
+ */
 function hookSettingsFile(o: SessionLaunch): string {
   const settings = path.join(o.stateDir, "claude-settings.json");
-  fs.writeFileSync(settings, JSON.stringify(claudeHookSettings(o.recordScript), null, 2), { mode: 0o600 });
+  const gateway = o.gatewayUrl ? { env: { ANTHROPIC_BASE_URL: o.gatewayUrl } } : {};
+  fs.writeFileSync(settings, JSON.stringify({ ...claudeHookSettings(o.recordScript), ...gateway }, null, 2), { mode: 0o600 });
   return settings;
 }
 
