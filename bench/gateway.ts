@@ -1,21 +1,24 @@
 /**
  * Benchmark: what `quartet gateway` adds to a request, against a direct connection to the same upstream in the
  * same run. The upstream is a local streaming server in its own process (message_start at once, then a content
- * delta every few milliseconds, as a model streams); the gateway is the built CLI (`bin/quartet.js gateway`) in its
- * own process; this process is the client. Rounds of 50 concurrent streams alternate between direct and through
- * the gateway; each request's time to first body byte is taken. Then 10,000 requests go through the gateway at 50
- * at a time while its resident memory is sampled. Targets: added time to first byte p50 ≤ 2 ms and p99 ≤ 10 ms
- * at 50 concurrent streams; memory flat over 10,000 requests.
+ * delta every few milliseconds, as a model streams); the gateway is the built CLI (`bin/quartet.js gateway`, with
+ * its store on the recorder thread, as users run it) in its own process, and beside it the proxy alone (no
+ * recording) in another, to tell the two costs apart; this process is the client. One stream at a time first,
+ * then rounds of 50 streams in flight rotate between direct, the proxy alone and the gateway; each request's time
+ * to first body byte is taken. Then 10,000 requests go through the gateway, 50 in flight, while its resident
+ * memory is sampled. Targets: added time to first byte p50 ≤ 2 ms and p99 ≤ 10 ms at 50 concurrent streams;
+ * memory flat over 10,000 requests.
  *
- *   npm run build && npx tsx bench/gateway.ts [--rounds 40] [--requests 10000] [--bin <quartet.js>]
+ *   npm run build && npx tsx bench/gateway.ts [--rounds 10] [--requests 10000] [--rss-interval 25] [--bin <quartet.js>]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../src/core/db.js";
-import { envFor, median, QUARTET, tempDir } from "./lib.js";
+import { envFor, median, QUARTET, ROOT, tempDir } from "./lib.js";
 
 const { values } = parseArgs({
   options: {
@@ -60,6 +63,13 @@ const server = http.createServer((req, res) => {
   });
 });
 server.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + server.address().port));
+`;
+
+const PROXY_ONLY = `
+import { startGateway } from ${JSON.stringify(pathToFileURL(path.join(ROOT, "src/gateway/proxy.ts")).href)};
+import { loadRoutes } from ${JSON.stringify(pathToFileURL(path.join(ROOT, "src/gateway/routes.ts")).href)};
+const gateway = await startGateway({ routes: loadRoutes({ file: "/nonexistent/routes.jsonc", upstream: "UPSTREAM_URL" }) });
+console.log("listening on " + gateway.url);
 `;
 
 /** Starts a child and waits for its "listening on URL" line. */
@@ -164,8 +174,19 @@ const gatewayChild = spawn(BIN[0]!, [...BIN.slice(1), "gateway", "--port", "0", 
 const gateway = await started(gatewayChild);
 let gatewayErr = "";
 gatewayChild.stderr!.on("data", (c) => (gatewayErr += c));
+// The proxy alone (startGateway with no sink, from the sources), to tell its cost from the recording's.
+const proxyOnlyChild = spawn(
+  process.execPath,
+  ["--import", "tsx", "--input-type=module", "-e", PROXY_ONLY.replace("UPSTREAM_URL", upstream)],
+  {
+    env: envFor(data),
+    stdio: ["ignore", "pipe", "pipe"],
+  },
+);
+const proxyOnly = await started(proxyOnlyChild);
 
 const direct: number[] = [];
+const bare: number[] = [];
 const through: number[] = [];
 const rss: { after: number; mb: number }[] = [];
 let cpuPerRequest = 0;
@@ -182,9 +203,16 @@ try {
   }
   const cpuBefore = cpuSeconds(gatewayChild.pid!);
   for (let r = 0; r < ROUNDS; r++) {
-    // Alternate which goes first, so neither always runs on a machine just quietened by the other.
-    const order = r % 2 === 0 ? ([upstream, gateway] as const) : ([gateway, upstream] as const);
-    for (const url of order) (url === upstream ? direct : through).push(...(await inFlight(url, 2, STREAM_INTERVAL)));
+    // Rotate which goes first, so none always runs on a machine just quietened by another.
+    const paths: [string, number[]][] = [
+      [upstream, direct],
+      [proxyOnly, bare],
+      [gateway, through],
+    ];
+    for (let k = 0; k < paths.length; k++) {
+      const [url, into] = paths[(r + k) % paths.length]!;
+      into.push(...(await inFlight(url, 2, STREAM_INTERVAL)));
+    }
   }
   cpuPerRequest = (cpuSeconds(gatewayChild.pid!) - cpuBefore) / (ROUNDS * 2 * CONCURRENCY);
   rss.push({ after: 0, mb: rssMb(gatewayChild.pid!) });
@@ -205,6 +233,7 @@ try {
   // It stores what it was handed before it exits.
   await exited;
   upstreamChild.kill("SIGTERM");
+  proxyOnlyChild.kill("SIGTERM");
   agent.destroy();
   if (fs.existsSync(path.join(data, "quartet.db"))) {
     const db = openDatabase(path.join(data, "quartet.db"));
@@ -227,13 +256,17 @@ console.log(
 console.log("| path | requests | p50 | p99 | max |");
 console.log("| --- | ---: | ---: | ---: | ---: |");
 console.log(row("direct to the upstream", direct));
-console.log(row("through quartet gateway", through));
+console.log(row("through the proxy alone (no recording)", bare));
+console.log(row("through quartet gateway (proxy + recorder thread)", through));
 console.log(
   `added: p50 ${added50.toFixed(2)} ms (target ≤ 2: ${added50 <= 2 ? "met" : "NOT met"}), p99 ${added99.toFixed(2)} ms (target ≤ 10: ${added99 <= 10 ? "met" : "NOT met"}); ratio p50 ${(median(through) / median(direct)).toFixed(2)}×, p99 ${(pct(through, 99) / pct(direct, 99)).toFixed(2)}×`,
 );
 const behind = /(\d+) request\(s\) were not recorded/.exec(gatewayErr)?.[1];
 console.log(
   `recorder: ${stored.toLocaleString("en-US")} requests stored in quartet's database${behind ? `; ${behind} not recorded (it fell behind)` : ""}`,
+);
+console.log(
+  `the proxy alone adds: p50 ${(median(bare) - median(direct)).toFixed(2)} ms, p99 ${(pct(bare, 99) - pct(direct, 99)).toFixed(2)} ms`,
 );
 console.log(`gateway process CPU per request (proxy and recorder thread): ${(cpuPerRequest * 1000).toFixed(2)} ms (user + system)`);
 // V8 grows its heap to a working size first; flat means the second half of the run adds nothing to the first's peak.

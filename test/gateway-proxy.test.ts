@@ -430,7 +430,7 @@ describe("quartet gateway (the command)", () => {
 
     const r = await send(`${url}/v1/messages`, {
       headers: { "x-api-key": CLIENT_KEY },
-      body: messages("through the command", { stream: true }),
+      body: messages("through the command", { stream: true, metadata: { user_id: JSON.stringify({ session_id: "sess-1" }) } }),
     });
     expect(r.status).toBe(200);
     expect(r.body.toString()).toContain("through the command");
@@ -443,13 +443,14 @@ describe("quartet gateway (the command)", () => {
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    // Both requests were stored, by response message id where there was one.
+    // Both requests were stored by the recorder's thread, which read the request bodies: the session from the
+    // first's metadata, the model from the second's body (its answer named none).
     const db = openDatabase(path.join(dataDir, "quartet.db"));
-    const rows = db.prepare("SELECT route, message_id FROM gateway_request ORDER BY at").all();
+    const rows = db.prepare("SELECT route, message_id, model, session FROM gateway_request ORDER BY at").all();
     db.close();
     expect(rows).toEqual([
-      { route: "default", message_id: expect.stringMatching(/^msg_lab_/) },
-      { route: "p", message_id: null },
+      { route: "default", message_id: expect.stringMatching(/^msg_lab_/), model: "claude-sonnet-4-5", session: "sess-1" },
+      { route: "p", message_id: null, model: "deepseek-v3", session: null },
     ]);
     expect(fs.existsSync(path.join(dataDir, "gateway.json"))).toBe(false);
     const none = await runCli(["gateway", "env", "opencode"], { dataDir });

@@ -141,30 +141,48 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const headers = outgoingHeaders(req);
     const denied = applyCredentials({ route, headers, env });
     if (denied) return refuse(denied);
-    let body = o.body;
     const diagnosed = options.diagnose === true && isMessages && route.isDefault && request !== NOT_READ && request !== null;
-    if (diagnosed) {
-      body = Buffer.from(
-        JSON.stringify({ ...request, diagnostics: { previous_message_id: (session && lastMessage.get(session)) ?? null } }),
-      );
-      headers["anthropic-beta"] =
-        typeof headers["anthropic-beta"] === "string" ? `${headers["anthropic-beta"]},${DIAGNOSIS_BETA}` : DIAGNOSIS_BETA;
-    }
+    const body = diagnosed ? withDiagnostics(request, headers, (session && lastMessage.get(session)) ?? null) : o.body;
     headers["content-length"] = String(body.length);
     const target = upstreamUrl(route, requestPath);
     headers.host = target.host;
+    relay({ req, res, target, headers, body, exchange, readUsage: isMessages, started: o.started }, (done) => {
+      if (diagnosed && session && done.messageId) remember(session, done.messageId);
+      finish(request, o.body, done);
+    });
+  }
 
+  /**
+   * Sends the request upstream and pipes the answer back; `done` gets the exchange's fields once, when the
+   * response has ended, was cut, or the client left.
+   */
+  function relay(
+    o: {
+      req: http.IncomingMessage;
+      res: http.ServerResponse;
+      target: URL;
+      headers: http.OutgoingHttpHeaders;
+      body: Buffer;
+      exchange: Fields;
+      readUsage: boolean;
+      started: number;
+    },
+    done: (fields: Fields) => void,
+  ): void {
+    const { res, target, exchange } = o;
     const secure = target.protocol === "https:";
-    const upstream = (secure ? https : http).request(target, { method: req.method, headers, agent: secure ? agents.https : agents.http });
+    const upstream = (secure ? https : http).request(target, {
+      method: o.req.method,
+      headers: o.headers,
+      agent: secure ? agents.https : agents.http,
+    });
     let reader: ResponseReader | null = null;
     let settled = false;
     const settle = async (over: Partial<Fields>) => {
       if (settled) return;
       settled = true;
       const facts: ResponseFacts | null = reader ? await reader.end() : null;
-      const done: Fields = { ...exchange, ...factsOf(facts, exchange), ...over, durationMs: performance.now() - o.started };
-      if (diagnosed && session && done.messageId) remember(session, done.messageId);
-      finish(request, o.body, done);
+      done({ ...exchange, ...factsOf(facts, exchange), ...over, durationMs: performance.now() - o.started });
     };
 
     // The client went away before the whole response was written: the upstream request goes too.
@@ -190,7 +208,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       exchange.firstByteMs = performance.now() - o.started;
       exchange.status = up.statusCode ?? 502;
       exchange.requestId = headerValue(up.headers["request-id"]);
-      if (isMessages) {
+      if (o.readUsage) {
         reader = new ResponseReader({
           status: exchange.status,
           contentType: up.headers["content-type"],
@@ -207,7 +225,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         if (!up.complete) cut(Object.assign(new Error("closed before the response ended"), { code: "ECONNRESET" }));
       });
     });
-    upstream.end(body);
+    upstream.end(o.body);
   }
 
   /**
@@ -246,6 +264,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         agents.https.destroy();
       }),
   };
+}
+
+/** The request with Anthropic's cache-diagnosis field, its beta named in the headers (appended to any there). */
+function withDiagnostics(request: Record<string, unknown>, headers: http.OutgoingHttpHeaders, previous: string | null): Buffer {
+  const beta = headers["anthropic-beta"];
+  headers["anthropic-beta"] = typeof beta === "string" && beta.trim() !== "" ? `${beta},${DIAGNOSIS_BETA}` : DIAGNOSIS_BETA;
+  return Buffer.from(JSON.stringify({ ...request, diagnostics: { previous_message_id: previous } }));
 }
 
 /** An exchange while its request is under way: everything but the request body it will be handed with. */
