@@ -134,6 +134,12 @@ test("a merge conflict is shown plainly, the agent can be asked to rebase, and t
   await page.goto(board.url);
   await page.fill('.new-task input[name="title"]', TITLE);
   await page.click('.new-task button[type="submit"]');
+  // Through the gateway, with none running: nothing starts, and the board says why.
+  const todo = page.locator('.col-todo [data-task="2"]');
+  await todo.locator(".gateway input[type=checkbox]").check();
+  await todo.locator("button", { hasText: "Start" }).click();
+  await page.locator(".flash", { hasText: "no gateway is running; start one with `quartet gateway`" }).waitFor();
+  await todo.locator(".gateway input[type=checkbox]").uncheck();
   await page.locator('.col-todo [data-task="2"] button', { hasText: "Start" }).click();
   await page.locator('.col-in-review [data-task="2"]').waitFor({ timeout: 120_000 });
   // Meanwhile the same line changes on main.
