@@ -166,7 +166,13 @@ describe("quartet port to and from Codex", () => {
     });
     const r = await portCli(dir, ["claude", "codex", "--json"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.json!.losses.filter((l) => l.asset === "agents/tester").map((l) => [l.field, l.level])).toEqual([["tools", "unsupported"]]);
+    // It has no edit tool: the role gets the read-only sandbox, never more than the agent could do.
+    expect(fs.readFileSync(path.join(dir, ".codex", "agents", "tester.toml"), "utf8")).toContain('sandbox_mode = "read-only"');
+    expect(fs.readFileSync(path.join(dir, ".codex", "agents", "planner.toml"), "utf8")).not.toContain("sandbox_mode");
+    expect(r.json!.losses.filter((l) => l.asset === "agents/tester").map((l) => [l.field, l.level])).toEqual([
+      ["tools", "unsupported"],
+      ["tools", "lossy"],
+    ]);
     // Codex lists each role with its description in spawn_agent's agent_type, beside its built-in ones.
     const input = JSON.stringify(JSON.parse(codex(dir, trustedHome(dir), ["debug", "prompt-input", "hi"])));
     expect(input).toContain("Available roles:");

@@ -76,11 +76,11 @@ function fromRole(name: string, table: TomlTable, layer: TomlTable, file: string
   };
 }
 
-/** The role file's name (a folder becomes `folder-name`) and its text. */
-export function toCodexRole(agent: Agent, model: string | undefined): { name: string; text: string } {
+/** The role file's name (a folder becomes `folder-name`) and its text, with the config keys given. */
+export function toCodexRole(agent: Agent, config: { model?: string; sandbox_mode?: string }): { name: string; text: string } {
   const name = agent.name.replace(/\//g, "-");
   const role: TomlTable = { name, description: agent.description };
-  if (model !== undefined) role.model = model;
+  for (const [k, v] of Object.entries(config)) if (v !== undefined) role[k] = v;
   role.developer_instructions = agent.prompt;
   const text = stringify(role);
   return { name, text: text.endsWith("\n") ? text : `${text}\n` };

@@ -25,8 +25,8 @@ export const codexFidelity: RuntimeFidelity = {
     row("agents", "model", "`model`", ok, lossy("only OpenAI models; others are left out")),
     ...(
       [
-        ["tools", none("a Codex agent role cannot limit its tools")],
-        ["disallowedTools", none("a Codex agent role cannot limit its tools")],
+        ["tools", none("a Codex agent role cannot limit its tools (without an edit tool, it gets the read-only sandbox)")],
+        ["disallowedTools", none("a Codex agent role cannot limit its tools (without Edit and Write, it gets the read-only sandbox)")],
         ["permission", none("a Codex agent role cannot limit its tools")],
         ["permissionMode", none("a role's own sandbox_mode and approval_policy are not derived from it")],
         ["color", none(NO_ROLE_FIELD)],

@@ -119,11 +119,29 @@ function writeAgent(ctx: Ctx, agent: Agent): void {
   if (agent.model && "provider" in agent.model && agent.model.provider === "openai") model = agent.model.id;
   else if (agent.model) ctx.losses.add(asset, "model", "lossy", `${describeModel(agent.model)} left out: the role runs Codex's model`);
   for (const field of ROLELESS_FIELDS) if (agent[field] !== undefined) ctx.losses.standing(asset, field);
+  // An agent that cannot edit must not become a role that can: it gets the read-only sandbox.
+  const readOnly = cannotEdit(agent);
+  if (readOnly)
+    ctx.losses.add(
+      asset,
+      "tools",
+      "lossy",
+      "it has no edit tool: the role runs in Codex's read-only sandbox, where its commands cannot write either",
+    );
   if (agent.topP !== undefined) ctx.losses.standing(asset, "temperature");
   if (agent.mode !== undefined && agent.mode !== "subagent") ctx.losses.standing(asset, "mode");
   ctx.losses.extras(asset, agent.extras, "agent field");
-  const role = toCodexRole(agent, model);
+  const role = toCodexRole(agent, { model, ...(readOnly ? { sandbox_mode: "read-only" } : {}) });
   ctx.outputs.push({ kind: "file", file: path.join(ctx.layout.agentsDir, `${role.name}.toml`), content: role.text, asset });
+}
+
+const EDIT_TOOLS = ["Edit", "Write", "MultiEdit", "NotebookEdit"];
+
+/** Whether the agent may not change files: no edit tool in its allowlist, edits denied, or plan mode. */
+function cannotEdit(agent: Agent): boolean {
+  if (agent.permissionMode === "plan") return true;
+  if (agent.tools !== undefined && !agent.tools.some((t) => EDIT_TOOLS.includes(t) || t === "*")) return true;
+  return ["Edit", "Write"].every((t) => agent.disallowedTools?.includes(t));
 }
 
 function writeCommand(ctx: Ctx, command: Command): void {
