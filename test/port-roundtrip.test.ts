@@ -112,8 +112,8 @@ const PLACES: Record<string, Record<Scope, { instructions: string; own: string[]
     user: { instructions: ".config/opencode/AGENTS.md", own: [".config"] },
   },
   codex: {
-    project: { instructions: "AGENTS.md", own: [".codex", ".agents"] },
-    user: { instructions: ".codex/AGENTS.md", own: [".codex", ".agents"] },
+    project: { instructions: "AGENTS.md", own: [".codex"] },
+    user: { instructions: ".codex/AGENTS.md", own: [".codex"] },
   },
 };
 
