@@ -1,29 +1,54 @@
 /**
- * Budgets end to end: the real pinned `claude -p` through the real gateway proxy, with the lab endpoint as the
- * upstream and the budgets as `quartet gateway` wires them (config from the user's config.jsonc, prices,
- * quartet's database, alerts through the sessions' notify command). A daily budget smaller than one request:
- * the first run is answered and crosses it, the person's notify command is told once, and with the hard limit
- * the next run is refused with a message Claude Code shows as it is.
+ * Budgets end to end: the real pinned `claude -p` through `quartet gateway` as the person runs it (the built
+ * CLI, its recorder thread and the budgets from their config.jsonc), with the lab endpoint as the upstream. A
+ * daily budget smaller than one request: the first run is answered and crosses it, the person's notify command
+ * is told once, and with the hard limit the next run is refused with a message Claude Code shows as it is. The
+ * gateway is then restarted: the spend it reads back from quartet's database still refuses, and the alert is
+ * not repeated.
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "vitest";
-import { makeBudget } from "../src/cli/gateway-budget.js";
 import { findBinary } from "../src/core/binaries.js";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
-import { buildPricing } from "../src/core/pricing.js";
-import { PRICE_TABLE } from "../src/core/price-table.js";
-import { startGateway } from "../src/gateway/proxy.js";
-import { loadRoutes } from "../src/gateway/routes.js";
 import { parseScenario, startLabEndpoint } from "../src/lab/lab.js";
-import { tempDir } from "./helpers.js";
+import { ROOT, tempDir } from "./helpers.js";
 import { run } from "./runtimes.js";
 
 const claude = findBinary("claude")!.path;
 
+/** `quartet gateway` started as the person starts it; resolves once it listens. */
+async function startGatewayCli(o: { dataDir: string; home: string; cwd: string; upstream: string }) {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "gateway", "--port", "0", "--upstream", o.upstream], {
+    cwd: o.cwd,
+    env: { PATH: process.env.PATH, HOME: o.home, QUARTET_HOME: o.dataDir, NO_COLOR: "1", TZ: "UTC" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (c) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (c) => {
+      stdout += c;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (m) resolve(m[1]!);
+    });
+    child.on("exit", () => reject(new Error(`gateway exited: ${stderr}`)));
+  });
+  return {
+    url,
+    stderr: () => stderr,
+    async stop() {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
 test(
-  "a hard daily limit: alerted once through the notify command, then the next request is refused with why",
-  { timeout: 60_000 },
+  "a hard daily limit: alerted once through the notify command, then requests are refused with why, also after a restart",
+  { timeout: 90_000 },
   async () => {
     const home = tempDir();
     const dataDir = tempDir();
@@ -41,51 +66,46 @@ test(
       "inline",
     );
     const upstream = await startLabEndpoint({ scenario, workspace: project });
-    const log: string[] = [];
-    const budget = makeBudget({
-      dbFile: path.join(dataDir, "quartet.db"),
-      configDir: dataDir,
-      cwd: project,
-      pricing: buildPricing(PRICE_TABLE),
-      log: (l) => log.push(l),
-    })!;
-    const gateway = await startGateway({
-      routes: loadRoutes({ file: path.join(dataDir, "no-routes.jsonc"), upstream: upstream.url }),
-      sink: budget.budget,
-      gate: budget.budget,
-      log: (l) => log.push(l),
-    });
-    const env = {
+    let gateway = await startGatewayCli({ dataDir, home, cwd: project, upstream: upstream.url });
+    const claudeEnv = () => ({
       HOME: home,
       ANTHROPIC_BASE_URL: gateway.url,
       ANTHROPIC_API_KEY: LAB_API_KEY,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       DISABLE_AUTOUPDATER: "1",
-    };
+    });
+    const alerted = () => (fs.existsSync(alerts) ? fs.readFileSync(alerts, "utf8") : "");
     try {
-      const first = await run(claude, ["-p", "Say hello.", "--model", "claude-sonnet-4-5"], { cwd: project, env });
+      expect(gateway.stderr()).toContain("quartet gateway: budgets: $0.0010 a day; hard limit: requests past a budget are refused");
+      const first = await run(claude, ["-p", "Say hello.", "--model", "claude-sonnet-4-5"], { cwd: project, env: claudeEnv() });
       expect(first.code, first.output).toBe(0);
       expect(first.output).toContain("Hello.");
       await expect
-        .poll(() => (fs.existsSync(alerts) ? fs.readFileSync(alerts, "utf8") : ""), { timeout: 10_000 })
+        .poll(alerted, { timeout: 10_000 })
         .toMatch(
           /^daily-limit daily budget used up: \$\d+\.\d+ of \$0\.0010 spent today; further requests are refused \(gateway\.budgets\.hardLimit\)\n$/,
         );
-      expect(log.filter((l) => l.startsWith("quartet gateway: alert: daily budget used up"))).toHaveLength(1);
+      expect(gateway.stderr()).toMatch(/quartet gateway: alert: daily budget used up: /);
 
       const answered = upstream.model.requests.length;
-      const second = await run(claude, ["-p", "Say hello.", "--model", "claude-sonnet-4-5"], { cwd: project, env });
+      const second = await run(claude, ["-p", "Say hello.", "--model", "claude-sonnet-4-5"], { cwd: project, env: claudeEnv() });
       expect(second.code).not.toBe(0);
       // Shown as the API's own error, not retried, and not mistaken for a credentials problem (see budget.ts's refusal).
       expect(second.output).toMatch(/^API Error: 400 quartet gateway: the daily budget is used up: \$\d+\.\d+ of \$0\.0010 spent today/);
       expect(second.output).toContain(`Raise gateway.budgets.dailyUsd in ${path.join(dataDir, "config.jsonc")}`);
-      // Refused at the gateway: the upstream saw nothing more, and the alert was not repeated.
       expect(upstream.model.requests.length).toBe(answered);
-      expect(fs.readFileSync(alerts, "utf8").split("\n").filter(Boolean)).toHaveLength(1);
+
+      // Restarted, the gateway reads today's spend back from the requests its recorder stored.
+      expect(await gateway.stop()).toBe(0);
+      gateway = await startGatewayCli({ dataDir, home, cwd: project, upstream: upstream.url });
+      const third = await run(claude, ["-p", "Say hello.", "--model", "claude-sonnet-4-5"], { cwd: project, env: claudeEnv() });
+      expect(third.output).toMatch(/^API Error: 400 quartet gateway: the daily budget is used up/);
+      expect(upstream.model.requests.length).toBe(answered);
+      expect(alerted().split("\n").filter(Boolean)).toHaveLength(1);
+      expect(gateway.stderr()).not.toContain("alert:");
     } finally {
-      await gateway.close();
+      await gateway.stop();
       await upstream.close();
-      budget.close();
     }
   },
 );

@@ -40,8 +40,16 @@ test("the gateway's hooks gain the budgets only when the config sets one", async
   expect(lines).toEqual([
     "quartet gateway: budgets: $20.00 a day, cache hit rate claude ≥ 80.0% over the last 20 requests; hard limit: requests past a budget are refused",
   ]);
-  await sink!.close();
   await gate!.close();
+  await sink!.close();
+
+  // Alerts only: nothing to refuse, so no gate (a gate makes the proxy read every body before forwarding it).
+  fs.writeFileSync(path.join(dataDir, "config.jsonc"), JSON.stringify({ gateway: { budgets: { dailyUsd: 20, hitRateFloor: 0.5 } } }));
+  const alertsOnly = withBudgets(NO_HOOKS, { cwd: tempDir(), log: (l) => lines.push(l) });
+  expect(await alertsOnly.makeGate(options)).toBeUndefined();
+  const counting = await alertsOnly.makeSink(options);
+  expect(counting?.value).toBeDefined();
+  await counting!.close();
   expect(
     describeBudgets({
       dailyUsd: null,

@@ -85,7 +85,11 @@ function both(first: ExchangeSink | undefined, second: ExchangeSink): ExchangeSi
   };
 }
 
-/** `quartet gateway`'s hooks with the budgets added: counted after the inner sink, gating before forwarding. */
+/**
+ * `quartet gateway`'s hooks with the budgets added: counted after the inner sink, and gating before forwarding
+ * only when something can be refused (a spend limit with `hardLimit`), since a gate makes the proxy read each
+ * request body before it forwards it.
+ */
 export function withBudgets(inner: GatewayHooks, o: { cwd?: string; log?: (line: string) => void } = {}): GatewayHooks {
   let made: Promise<ReturnType<typeof makeBudget>> | undefined;
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -99,11 +103,17 @@ export function withBudgets(inner: GatewayHooks, o: { cwd?: string; log?: (line:
     async makeSink(h) {
       const [sink, b] = await Promise.all([inner.makeSink(h), budgetFor(h)]);
       if (!b) return sink;
-      return { value: both(sink?.value, b.budget), close: () => sink?.close() } satisfies Hooked<ExchangeSink>;
+      const close = async () => {
+        await sink?.close();
+        b.close();
+      };
+      return { value: both(sink?.value, b.budget), close } satisfies Hooked<ExchangeSink>;
     },
     async makeGate(h) {
       const b = await budgetFor(h);
-      return b ? { value: b.budget, close: () => b.close() } : inner.makeGate(h);
+      const s = b?.settings;
+      const refuses = s !== undefined && s.hardLimit && (s.dailyUsd !== null || s.sessionUsd !== null);
+      return refuses ? { value: b!.budget, close: () => undefined } : inner.makeGate(h);
     },
   };
 }
