@@ -12,38 +12,26 @@ import path from "node:path";
 import { expect, test } from "vitest";
 import { findBinary } from "../src/core/binaries.js";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
+import { runningGateway } from "../src/gateway/running.js";
 import { parseScenario, startLabEndpoint } from "../src/lab/lab.js";
 import { ROOT, tempDir } from "./helpers.js";
 import { run } from "./runtimes.js";
 
 const claude = findBinary("claude")!.path;
 
-/** `quartet gateway` started as the person starts it; resolves once it listens. */
+/** `quartet gateway` started as the person starts it, in `cwd`; ready once it has announced itself in the data folder. */
 async function startGatewayCli(o: { dataDir: string; home: string; cwd: string; upstream: string }) {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "gateway", "--port", "0", "--upstream", o.upstream], {
+  const args = [path.join(ROOT, "bin", "quartet.js"), "gateway", "--port", "0", "--upstream", o.upstream];
+  const child = spawn(process.execPath, args, {
     cwd: o.cwd,
-    env: { PATH: process.env.PATH, HOME: o.home, QUARTET_HOME: o.dataDir, NO_COLOR: "1", TZ: "UTC" },
+    env: { PATH: process.env.PATH, HOME: o.home, QUARTET_HOME: o.dataDir, TZ: "UTC" },
   });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (c) => (stderr += c));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (c) => {
-      stdout += c;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (m) resolve(m[1]!);
-    });
-    child.on("exit", () => reject(new Error(`gateway exited: ${stderr}`)));
-  });
-  return {
-    url,
-    stderr: () => stderr,
-    async stop() {
-      child.kill("SIGTERM");
-      return exited;
-    },
-  };
+  const output = { stderr: "" };
+  child.stderr.on("data", (c) => (output.stderr += c));
+  const ended = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  await expect.poll(() => runningGateway(o.dataDir)?.pid, { timeout: 15_000 }).toBe(child.pid);
+  const stop = () => (child.kill("SIGTERM"), ended);
+  return { url: runningGateway(o.dataDir)!.url, stderr: () => output.stderr, stop };
 }
 
 test(
