@@ -146,10 +146,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     headers["content-length"] = String(body.length);
     const target = upstreamUrl(route, requestPath);
     headers.host = target.host;
-    relay({ req, res, target, headers, body, exchange, readUsage: isMessages, started: o.started }, (done) => {
-      if (diagnosed && session && done.messageId) remember(session, done.messageId);
-      finish(request, o.body, done);
-    });
+    relay(
+      { req, res, target, headers, body, exchange, readUsage: isMessages && (options.sink !== undefined || diagnosed), started: o.started },
+      (done) => {
+        if (diagnosed && session && done.messageId) remember(session, done.messageId);
+        finish(request, o.body, done);
+      },
+    );
   }
 
   /**
@@ -164,6 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       headers: http.OutgoingHttpHeaders;
       body: Buffer;
       exchange: Fields;
+      /** Read the response on the side: a Messages call whose exchange someone will see. */
       readUsage: boolean;
       started: number;
     },
