@@ -126,15 +126,36 @@ async function gatewayCommand(flags: GatewayFlags, hooks: GatewayHooks): Promise
   });
   const options: GatewayHookOptions = { dataDir, configDir, dbFile, noText: !flags.text, diagnose: flags.diagnose === true, routes };
   const sink = await hooks.makeSink(options);
-  const gate = await hooks.makeGate(options);
-  const gateway = await startGateway({ port: flags.port ?? 0, routes, sink: sink?.value, gate: gate?.value, diagnose: options.diagnose });
-  announceGateway(dataDir, { pid: process.pid, url: gateway.url, port: gateway.port, startedAt: Date.now() });
-  const withdraw = () => withdrawGateway(dataDir);
+  // The recorder's thread keeps the process alive: closed on every way out, a port already taken included.
+  const gate = await hooks.makeGate(options).catch(async (e: unknown) => {
+    await sink?.close();
+    throw e;
+  });
+  try {
+    await serve({ flags, routes, dataDir, sink: sink?.value, gate: gate?.value, diagnose: options.diagnose });
+  } finally {
+    await sink?.close();
+    await gate?.close();
+  }
+}
+
+/** Listens until SIGINT or SIGTERM, announced in the data folder meanwhile. */
+async function serve(o: {
+  flags: GatewayFlags;
+  routes: RouteTable;
+  dataDir: string;
+  sink?: ExchangeSink;
+  gate?: RequestGate;
+  diagnose: boolean;
+}): Promise<void> {
+  const gateway = await startGateway({ port: o.flags.port ?? 0, routes: o.routes, sink: o.sink, gate: o.gate, diagnose: o.diagnose });
+  announceGateway(o.dataDir, { pid: process.pid, url: gateway.url, port: gateway.port, startedAt: Date.now() });
+  const withdraw = () => withdrawGateway(o.dataDir);
   process.once("exit", withdraw);
   process.stdout.write(
     [
       `quartet gateway listening on ${gateway.url}`,
-      `Routes: ${describeRoutes(routes)}`,
+      `Routes: ${describeRoutes(o.routes)}`,
       ...pointingLines(gateway.url),
       "Stop with Ctrl-C.",
       "",
@@ -146,8 +167,6 @@ async function gatewayCommand(flags: GatewayFlags, hooks: GatewayHooks): Promise
   });
   withdraw();
   await gateway.close();
-  await sink?.close();
-  await gate?.close();
 }
 
 function describeRoutes(routes: RouteTable): string {
