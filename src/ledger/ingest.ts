@@ -59,6 +59,11 @@ export interface IngestOptions {
    */
   snapshot?: boolean;
   /**
+   * Sources beyond the runtimes' own logs (the requests `quartet otel receive` stored), read after every log
+   * file so that they can be joined with what those logs hold. Only those of the selected runtimes are read.
+   */
+  extraSources?: readonly SourceSpec[];
+  /**
    * When another process is bringing the ledger up to date, read nothing and return at once (`busy`) instead
    * of waiting: for callers that must answer fast (the status line) and can show the ledger as it stands.
    */
@@ -135,6 +140,8 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
     warnings.push(...d.warnings);
     specs.push(...d.sources);
   }
+  const selected = new Set(o.runtimes.map((r) => r.id));
+  specs.push(...(o.extraSources ?? []).filter((s) => selected.has(s.runtime)));
 
   const few = specs.length <= FEW_SOURCES ? specs.map((s) => s.path) : undefined;
   const stamps = timed("load sources", () => sourceStamps(db, few));
@@ -163,10 +170,6 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   const writer = new RecordWriter(db, o.pricing, { bulk: empty });
   batch.beforeCommit = () => writer.flushMarks();
   try {
-    for (const plan of stores) {
-      const read = await readStore(db, plan, warnings, progress);
-      if (read) batch.add(() => writer.commit(read), plan.spec.size());
-    }
     const workers = workerCount(jsonlWork, o.workers);
     for await (const outcome of readSources(tasks, { workers, onBytes: (n) => progress.advance(n) })) {
       if (outcome.error !== undefined || !outcome.read) {
@@ -175,6 +178,11 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
       }
       const read = outcome.read;
       batch.add(() => writer.commit(read), outcome.task.size - (outcome.task.fromStart ? 0 : outcome.task.offset));
+    }
+    // Stores after the log files: a store may join its records with theirs (otel-source.ts).
+    for (const plan of stores) {
+      const read = await readStore(db, plan, warnings, progress);
+      if (read) batch.add(() => writer.commit(read), plan.spec.size());
     }
     batch.begin();
     crashPoint("ingest:before-indexes");
