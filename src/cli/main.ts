@@ -25,6 +25,7 @@ const GROUPS: { commands: readonly string[]; load(): Promise<Register> }[] = [
   { commands: ["statusline"], load: async () => (await import("./statusline.js")).registerStatusline },
   { commands: ["lab"], load: async () => (await import("./lab.js")).registerLab },
   { commands: ["gateway"], load: async () => (await import("./gateway.js")).registerGateway },
+  { commands: ["sync"], load: async () => (await import("./sync.js")).registerSync },
   { commands: ["port"], load: async () => (await import("./port.js")).registerPort },
   {
     commands: ["run", "ps", "attach", "send", "grid", "stop", "gc"],

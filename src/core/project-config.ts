@@ -1,6 +1,6 @@
 /**
  * quartet's own config, per project in `.quartet/config.jsonc` and per user in `<config dir>/config.jsonc`: one top-level key per layer (`port` for the
- * workflow port, `sessions` for agent sessions, `review` for the board, `gateway` for the gateway's budgets). Each layer validates its own section with its own schema;
+ * workflow port, `sessions` for agent sessions, `review` for the board, `gateway` for the gateway's budgets, `sync` for the team ledger). Each layer validates its own section with its own schema;
  * an unknown top-level key is an error, so a typo never silently does nothing.
  */
 import fs from "node:fs";
@@ -10,7 +10,7 @@ import type { z } from "zod";
 import { InputError } from "./errors.js";
 import { lineAt, parseJsoncTree } from "./jsonc-file.js";
 
-const SECTIONS = ["$schema", "port", "sessions", "review", "gateway"] as const;
+const SECTIONS = ["$schema", "port", "sessions", "review", "gateway", "sync"] as const;
 type Section = Exclude<(typeof SECTIONS)[number], "$schema">;
 
 export function projectConfigFile(root: string): string {

@@ -13,6 +13,7 @@
  * `quartet sync --migrate` at once apply them once, the second waits and then finds nothing to do.
  */
 import type { ClientBase } from "pg";
+import { NamedError } from "../core/errors.js";
 
 export interface ServerMigration {
   /** Short description, kept in quartet_migration for humans. */
@@ -101,8 +102,11 @@ export async function serverSchemaVersion(client: ClientBase): Promise<number> {
   return row.rows[0]?.v ?? 0;
 }
 
-export class ServerSchemaError extends Error {
-  override name = "ServerSchemaError";
+/** The server's schema is missing, older or newer than this quartet's; the message says what to run. */
+export class ServerSchemaError extends NamedError.create<"ServerSchemaError", { message: string }>("ServerSchemaError") {
+  constructor(message: string) {
+    super({ message });
+  }
 }
 
 /** Throws unless the server's schema is exactly the one this quartet reads and writes. */
