@@ -16,7 +16,7 @@
  * rebuilt from scratch starts a new log, and pushes again from the start).
  */
 import crypto from "node:crypto";
-import { migrate, type Db, type Migration } from "../core/db.js";
+import { migrate, statement, type Db, type Migration } from "../core/db.js";
 
 /** The usage_record columns that leave the machine (the rest say where on disk a record came from). */
 export const PUSHED_COLUMNS = [
@@ -96,32 +96,46 @@ export function changeLogId(db: Db): string | undefined {
   return db.prepare("SELECT value FROM sync_meta WHERE key = 'log_id'").pluck().get() as string | undefined;
 }
 
-/** One logged change: the record as it stands now, or `record: null` when it was deleted. */
-export interface Change {
-  seq: number;
-  runtime: string;
-  requestKey: string;
-  record: PushedRecord | null;
+export type PushedColumn = (typeof PUSHED_COLUMNS)[number];
+
+/**
+ * The changes after a sequence number, oldest first, as columns (a push sends them as one array per column,
+ * and a batch of thousands of rows is read fastest as plain arrays).
+ */
+export interface ChangeBatch {
+  /** How many changes, and the sequence number of the last one (the cursor once the batch is committed). */
+  size: number;
+  last: number;
+  /** The changed records as they stand now: their keys, and their pushed columns by name. */
+  live: { runtime: string[]; requestKey: string[]; columns: Record<PushedColumn, unknown[]> };
+  /** The deleted records' keys. */
+  gone: { runtime: string[]; requestKey: string[] };
 }
 
-/** A usage_record row's pushed columns, by column name. */
-export type PushedRecord = Record<(typeof PUSHED_COLUMNS)[number], string | number | null>;
-
-/** The changes after `afterSeq`, oldest first, at most `limit`. */
-export function changesAfter(db: Db, afterSeq: number, limit: number): Change[] {
-  const rows = db
-    .prepare(
-      `SELECT c.seq, c.runtime, c.request_key, r.rowid AS present, ${PUSHED_COLUMNS.map((col) => `r.${col}`).join(", ")}
-       FROM sync_change c LEFT JOIN usage_record r ON r.runtime = c.runtime AND r.request_key = c.request_key
-       WHERE c.seq > ? ORDER BY c.seq LIMIT ?`,
-    )
-    .all(afterSeq, limit) as (PushedRecord & { seq: number; runtime: string; request_key: string; present: number | null })[];
-  return rows.map(({ seq, runtime, request_key, present, ...record }) => ({
-    seq,
-    runtime,
-    requestKey: request_key,
-    record: present === null ? null : record,
-  }));
+export function changesAfter(db: Db, afterSeq: number, limit: number): ChangeBatch {
+  const rows = statement(
+    db,
+    `SELECT c.seq, c.runtime, c.request_key, r.rowid, ${PUSHED_COLUMNS.map((col) => `r.${col}`).join(", ")}
+     FROM sync_change c LEFT JOIN usage_record r ON r.runtime = c.runtime AND r.request_key = c.request_key
+     WHERE c.seq > ? ORDER BY c.seq LIMIT ?`,
+  )
+    .raw()
+    .all(afterSeq, limit) as unknown[][];
+  const live: ChangeBatch["live"] = {
+    runtime: [],
+    requestKey: [],
+    columns: Object.fromEntries(PUSHED_COLUMNS.map((c) => [c, []])) as unknown as Record<PushedColumn, unknown[]>,
+  };
+  const gone: ChangeBatch["gone"] = { runtime: [], requestKey: [] };
+  const columns = PUSHED_COLUMNS.map((c) => live.columns[c]);
+  for (const row of rows) {
+    // A change whose record is no longer in the ledger (the LEFT JOIN found no rowid) is a delete.
+    const into = row[3] === null ? gone : live;
+    into.runtime.push(row[1] as string);
+    into.requestKey.push(row[2] as string);
+    if (into === live) for (let i = 0; i < columns.length; i++) columns[i]!.push(row[i + 4]);
+  }
+  return { size: rows.length, last: rows.length > 0 ? (rows[rows.length - 1]![0] as number) : afterSeq, live, gone };
 }
 
 /** How many changes come after `afterSeq`; with no change log yet, every record in the ledger. */

@@ -17,7 +17,7 @@ import crypto from "node:crypto";
 import type { ClientBase } from "pg";
 import type { Db } from "../core/db.js";
 import { Mark } from "../contract/log-records.js";
-import { changesAfter, PUSHED_COLUMNS, type Change, type PushedRecord } from "./changes.js";
+import { changesAfter, PUSHED_COLUMNS, type ChangeBatch } from "./changes.js";
 import type { ProjectMode } from "./connect.js";
 import { rollback } from "./schema.js";
 
@@ -132,14 +132,14 @@ export async function push(o: PushOptions): Promise<PushResult> {
   const result: PushResult = { upserted: 0, deleted: 0, batches: 0, seq: cursor.seq, fromStart: cursor.fromStart };
   for (;;) {
     const changes = changesAfter(o.db, cursor.seq, batchSize);
-    if (changes.length === 0) break;
+    if (changes.size === 0) break;
     const outcome = await commitBatch(o, basis, cursor.seq, changes);
     if (outcome.moved !== undefined) {
       // Another push from this machine (a second terminal, a cron job) got there first: continue from its cursor.
       cursor = { seq: outcome.moved, fromStart: false };
       continue;
     }
-    cursor = { seq: changes[changes.length - 1]!.seq, fromStart: false };
+    cursor = { seq: changes.last, fromStart: false };
     result.upserted += outcome.upserted;
     result.deleted += outcome.deleted;
     result.batches++;
@@ -185,11 +185,10 @@ async function commitBatch(
   o: PushOptions,
   basis: string,
   expected: number,
-  changes: readonly Change[],
+  changes: ChangeBatch,
 ): Promise<{ upserted: number; deleted: number; moved?: number }> {
-  const live = changes.filter((c) => c.record !== null);
-  const gone = changes.filter((c) => c.record === null);
-  const last = changes[changes.length - 1]!.seq;
+  const { gone, last } = changes;
+  const values = changes.live.runtime.length > 0 ? columnArrays(changes, o.project) : [];
   return retrying(o.client, async () => {
     const row = await machineRow(o.client, o.machineId);
     if (row.push_basis !== basis)
@@ -199,9 +198,8 @@ async function commitBatch(
     if (Number(row.push_seq) !== expected) return { upserted: 0, deleted: 0, moved: Number(row.push_seq) };
     let upserted = 0;
     let deleted = 0;
-    if (live.length > 0) upserted = (await o.client.query(UPSERT, [o.machineId, o.user, ...columnArrays(live, o.project)])).rowCount ?? 0;
-    if (gone.length > 0)
-      deleted = (await o.client.query(DELETE, [o.machineId, gone.map((c) => c.runtime), gone.map((c) => c.requestKey)])).rowCount ?? 0;
+    if (values.length > 0) upserted = (await o.client.query(UPSERT, [o.machineId, o.user, ...values])).rowCount ?? 0;
+    if (gone.runtime.length > 0) deleted = (await o.client.query(DELETE, [o.machineId, gone.runtime, gone.requestKey])).rowCount ?? 0;
     await o.client.query(
       "UPDATE quartet_machine SET push_seq = $2, pushed_at = now(), user_name = $3, quartet_version = $4 WHERE machine_id = $1",
       [o.machineId, last, o.user, o.version],
@@ -210,17 +208,15 @@ async function commitBatch(
   });
 }
 
-/** The batch as one array per column, in INSERT_COLUMNS order. */
-function columnArrays(changes: readonly Change[], project: ProjectMode): unknown[][] {
-  return INSERT_COLUMNS.map((column) =>
-    changes.map((c) => {
-      if (column === "runtime") return c.runtime;
-      if (column === "request_key") return c.requestKey;
-      const record = c.record as PushedRecord;
-      if (column === "project") return pushedProject(record.project as string | null, project);
-      return record[column];
-    }),
-  );
+/** The batch's records as one array per column, in INSERT_COLUMNS order, the project as it may leave. */
+function columnArrays(changes: ChangeBatch, project: ProjectMode): unknown[][] {
+  const { live } = changes;
+  return INSERT_COLUMNS.map((column) => {
+    if (column === "runtime") return live.runtime;
+    if (column === "request_key") return live.requestKey;
+    if (column === "project") return live.columns.project.map((p) => pushedProject(p as string | null, project));
+    return live.columns[column];
+  });
 }
 
 /** Runs `work` in a transaction, again when PostgreSQL ended it to break a deadlock or a serialization race. */
