@@ -33,7 +33,7 @@ export function storeRequests(dataDir: string, requests: readonly OtelRequest[])
   if (byRuntime.size === 0) return;
   privateDir(otelDir(dataDir));
   for (const [runtime, text] of byRuntime) {
-    const fd = fs.openSync(otelEventsFile(dataDir, runtime as OtelRequest["runtime"]), "a", 0o600);
+    const fd = fs.openSync(otelEventsFile(dataDir, runtime as OtelRequest["runtime"]), "a+", 0o600);
     try {
       // A receiver killed mid-write left a partial last line: start on a line of our own.
       const { size } = fs.fstatSync(fd);
