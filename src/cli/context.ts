@@ -12,6 +12,7 @@ import { userPricing, type Pricing } from "../core/pricing.js";
 import { progressBar, waitingLine } from "../core/progress.js";
 import { dayKey, localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
 import { Ledger, type Filters, type IngestResult } from "../ledger/ledger.js";
+import { otelSources } from "../team/otel-source.js";
 import { runtimeIds, runtimesWith, selectRuntimes } from "../runtimes/registry.js";
 import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 import { listed } from "./runtime-options.js";
@@ -94,9 +95,18 @@ export async function openReport(flags: ReportFlags): Promise<ReportContext> {
   const progress = progressBar({ label: "Reading logs", enabled: flags.progress !== false });
   const waiting = waitingLine({ enabled: flags.progress !== false });
   // Reports read a snapshot of the ledger as this run left it, whatever another process writes meanwhile.
-  const ingest = await Ledger.ingest({ db, env, pricing, runtimes, progress, onWait: waiting.update, snapshot: true }).finally(
-    waiting.stop,
-  );
+  // What `quartet otel receive` stored belongs to this machine's own ledger, not to a copied home's.
+  const extraSources = flags.home ? [] : otelSources({ db, dataDir: paths.dataDir });
+  const ingest = await Ledger.ingest({
+    db,
+    env,
+    pricing,
+    runtimes,
+    extraSources,
+    progress,
+    onWait: waiting.update,
+    snapshot: true,
+  }).finally(waiting.stop);
   return { db, env, pricing, runtimes, tz, filters, format, ingest };
 }
 

@@ -26,6 +26,8 @@ const GROUPS: { commands: readonly string[]; load(): Promise<Register> }[] = [
   { commands: ["lab"], load: async () => (await import("./lab.js")).registerLab },
   { commands: ["gateway"], load: async () => (await import("./gateway.js")).registerGateway },
   { commands: ["sync"], load: async () => (await import("./sync.js")).registerSync },
+  { commands: ["export"], load: async () => (await import("./export.js")).registerExport },
+  { commands: ["otel"], load: async () => (await import("./otel.js")).registerOtel },
   { commands: ["port"], load: async () => (await import("./port.js")).registerPort },
   {
     commands: ["run", "ps", "attach", "send", "grid", "stop", "gc"],
