@@ -291,6 +291,14 @@ describe("quartet sync", () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/password authentication failed.*PGPASSWORD or ~\/\.pgpass/);
     for (const r of [flag, fromConfig, wrong]) expect(r.stdout + r.stderr).not.toContain(secret);
+
+    // No PGPASSWORD: the password comes from ~/.pgpass (node-postgres reads it; it must be 0600).
+    await ok(sync(m, ["--migrate", "--to", db.url]));
+    const pgpass = path.join(m.home, ".pgpass");
+    fs.writeFileSync(pgpass, `127.0.0.1:${cluster().port}:*:postgres:${cluster().password}\n`, { mode: 0o600 });
+    const fromPgpass = await runCli(["sync", "--to", db.url, "--json"], { dataDir: m.data, env: { HOME: m.home } });
+    expect(fromPgpass.stderr).toBe("");
+    expect(JSON.parse(fromPgpass.stdout).upserted).toBeGreaterThan(0);
   });
 
   it("--status: the machine id, user, server, last acknowledged push and records pending", async () => {

@@ -10,7 +10,7 @@
  *   }
  *
  * Passwords never come from quartet's files or flags: a URL with one is refused (it would sit in shell
- * history and config files). node-postgres reads PGPASSWORD, or ~/.pgpass, when the URL has none.
+ * history and config files). The password comes from PGPASSWORD or ~/.pgpass (pgpass.ts), as with psql.
  * quartet writes no password anywhere, and the URLs it prints carry none.
  */
 import os from "node:os";
@@ -18,6 +18,7 @@ import pg from "pg";
 import { z } from "zod";
 import { NamedError, UsageError } from "../core/errors.js";
 import { readConfigSection, userConfigFile } from "../core/project-config.js";
+import { lookupPassword, type ConnectionTarget } from "./pgpass.js";
 
 export const PROJECT_MODES = ["name", "hash", "none"] as const;
 export type ProjectMode = (typeof PROJECT_MODES)[number];
@@ -112,6 +113,10 @@ export async function connectServer(url: string, o: { timeoutMs?: number } = {})
     application_name: "quartet sync",
     connectionTimeoutMillis: o.timeoutMs ?? 15_000,
   });
+  // The password is asked for only when the server wants one (the URL never carries it: see urlProblem).
+  // node-postgres calls this with the connection's parameters and takes undefined as "none". It is set
+  // after construction because a connectionString's empty password would override a `password` option.
+  (client as unknown as { password: (target: ConnectionTarget) => string | undefined }).password = (target) => lookupPassword(target);
   // A connection that drops later reports through the query that was running; without a listener an
   // 'error' event would end the process.
   client.on("error", () => undefined);
