@@ -1,8 +1,8 @@
 /**
  * OpenTelemetry in: the real Claude Code (2.1.197) runs `claude -p` offline against the lab endpoint with its
- * telemetry exporting OTLP/HTTP protobuf to quartet's receiver (startReceiver, what `quartet otel receive`
- * runs). Its `claude_code.api_request` events and its transcript then make one record per request in the
- * ledger, joined by the API request id; without the transcript the events alone make the same records, and
+ * telemetry exporting OTLP/HTTP protobuf to `quartet otel receive` (the built CLI). Its
+ * `claude_code.api_request` events and its transcript then make one record per request in the ledger (what
+ * `quartet usage --json` counts), joined by the API request id; without the transcript the events alone make the same records, and
  * a transcript arriving later replaces them. Codex's `codex.sse_event` logs (built here with the official
  * SDK and serializer under the attribute names the pinned codex binary holds: no offline Codex run emits
  * them here) join a rollout's record by session and tokens. The receiver refuses web pages and non-OTLP.
@@ -13,7 +13,7 @@ import { JsonLogsSerializer } from "@opentelemetry/otlp-transformer";
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/core/db.js";
-import { startProcess } from "../src/core/process.js";
+import { startProcess, type ProcessHandle } from "../src/core/process.js";
 import { lookupEnv } from "../src/core/paths.js";
 import { PRICE_TABLE } from "../src/core/price-table.js";
 import { buildPricing } from "../src/core/pricing.js";
@@ -26,16 +26,16 @@ import { totals } from "../src/ledger/query.js";
 import { storedWarnings } from "../src/ledger/store.js";
 import { RUNTIMES } from "../src/runtimes/registry.js";
 import type { RuntimeId } from "../src/runtimes/types.js";
-import { startReceiver, storeRequests, type Receiver } from "../src/team/otel-receive.js";
+import { otelEventsFile, storeRequests } from "../src/team/otel-receive.js";
 import { otelSources } from "../src/team/otel-source.js";
-import { fixtureHome, ROOT, tempDir } from "./helpers.js";
+import { fixtureHome, ROOT, runCli, tempDir } from "./helpers.js";
 
 const scenario = loadScenario("explore-edit-test").scenario;
 const prompt = scenario.steps.flatMap((s) => ("prompt" in s ? [s.prompt] : []))[0]!;
 const MINUTE = 60_000;
 
 let endpoint: Endpoint;
-let receiver: Receiver;
+let receiver: { url: string; process: ProcessHandle };
 let lab: ModelSession;
 let dataDir: string;
 let home: string;
@@ -47,7 +47,13 @@ beforeAll(async () => {
   writeFixtureRepo("todo-lib", workspace);
   lab = new ModelSession(scenario, workspace);
   endpoint = await startEndpoint({ responder: lab });
-  receiver = await startReceiver({ dataDir });
+  const proc = startProcess(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "otel", "receive"], {
+    env: { PATH: process.env.PATH, HOME: tempDir("quartet-otel-userhome-", "file"), QUARTET_HOME: dataDir },
+  });
+  const url = await new Promise<string>((resolve) =>
+    proc.onLine((l) => /listening on (\S+)/.test(l) && resolve(/listening on (\S+)/.exec(l)![1]!)),
+  );
+  receiver = { url, process: proc };
   // Claude Code's own telemetry, as its monitoring docs set it up, exported often and given time at exit (2 s
   // by default, which a loaded test machine can need more than).
   const telemetry = {
@@ -74,7 +80,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await receiver?.close();
+  receiver?.process.cancel();
   await endpoint?.close();
 });
 
@@ -107,7 +113,7 @@ function storedClaude(): { requestId: string; tokens: Record<string, number> }[]
 
 describe("quartet otel receive with the real claude", () => {
   it("stores one request per API call, joined with the transcript: each counted once", async () => {
-    await expect.poll(() => receiver.stored.claude ?? 0).toBe(lab.requests.length);
+    await expect.poll(() => (fs.existsSync(otelEventsFile(dataDir, "claude")) ? storedClaude().length : 0)).toBe(lab.requests.length);
     const events = storedClaude();
     expect(fs.statSync(path.join(dataDir, "otel", "claude.jsonl")).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(dataDir, "otel")).mode & 0o777).toBe(0o700);
@@ -121,6 +127,16 @@ describe("quartet otel receive with the real claude", () => {
     // The same tokens either way: the events say what the transcript says.
     expect(t.outputTokens).toBe(events.reduce((a, e) => a + e.tokens.output!, 0));
     expect(t.cacheReadTokens).toBe(events.reduce((a, e) => a + e.tokens.cacheRead!, 0));
+  });
+
+  it("quartet usage --json counts each request once: the transcript and the event joined", async () => {
+    const r = await runCli(["usage", "--json", "--by", "runtime"], { dataDir, env: { HOME: home } });
+    expect(r).toMatchObject({ code: 0 });
+    const usage = JSON.parse(r.stdout) as { totals: { requests: number; outputTokens: number; reportedCostUsd: number | null } };
+    expect(usage.totals.requests).toBe(lab.requests.length);
+    expect(usage.totals.outputTokens).toBe(storedClaude().reduce((a, e) => a + e.tokens.output!, 0));
+    // The transcript's records stand: the cost Claude Code reported in its events is not in them.
+    expect(usage.totals.reportedCostUsd).toBeNull();
   });
 
   it("counts the events alone when there is no transcript, after a minute, and lets a late transcript replace them", async () => {
