@@ -18,6 +18,7 @@ import { connectServer, ServerError, serverError, shownUrl, syncSettings, type S
 import { machineId } from "../team/machine.js";
 import { DEFAULT_BATCH, push, pushBasis } from "../team/push.js";
 import { migrateServer, requireServerSchema } from "../team/schema.js";
+import { withExamples } from "./examples.js";
 import { VERSION } from "./version.js";
 
 interface SyncFlags {
@@ -30,7 +31,7 @@ interface SyncFlags {
 }
 
 export function registerSync(program: Command): void {
-  program
+  const sync = program
     .command("sync")
     .description("push this machine's ledger to the team's PostgreSQL (counts, costs and ids; never prompts)")
     .option("--to <url>", "the server: postgres://user@host:port/database (no password: PGPASSWORD or ~/.pgpass)")
@@ -40,6 +41,12 @@ export function registerSync(program: Command): void {
     .option("--json", "print JSON")
     .option("--no-progress", "never show a progress bar")
     .action((flags: SyncFlags) => syncCommand(flags));
+  withExamples(sync, [
+    "quartet sync --migrate --to postgres://alice@db.example.com/quartet   # once per server: create its tables",
+    "quartet sync --to postgres://alice@db.example.com/quartet",
+    "quartet sync                             # to sync.url in config.jsonc; PGPASSWORD or ~/.pgpass holds the password",
+    "quartet sync --status",
+  ]);
 }
 
 async function syncCommand(flags: SyncFlags): Promise<void> {
