@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { totals } from "../src/ledger/query.js";
 import { decodeLogsRequest, type OtlpLogRecord } from "../src/team/otel-decode.js";
 import { ExportFailedError, exportOtlp, recordId } from "../src/team/otlp-export.js";
-import { fixtureHome } from "./helpers.js";
+import { fixtureHome, runCli, tempDir } from "./helpers.js";
 import { testLedger } from "./ledger.js";
 
 interface Collector {
@@ -155,5 +155,23 @@ describe("quartet export otlp", () => {
     await expect(exportOtlp({ db: ledger.db, endpoint: "http://user:pw@127.0.0.1:1", version: "test" })).rejects.toThrow(
       /credentials do not go in the endpoint URL/,
     );
+  });
+
+  it("as a command: exits 1 with the endpoint's reason, 2 without an endpoint, and sends once it is taken", async () => {
+    const home = fixtureHome(["claude"]);
+    const dataDir = tempDir("quartet-otel-export-data-");
+    const c = await collector();
+    c.status = 400;
+    const refused = await runCli(["export", "otlp", "--endpoint", c.url, "--json"], { dataDir, env: { HOME: home } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/did not take the records/);
+    expect((await runCli(["export", "otlp"], { dataDir, env: { HOME: home } })).code).toBe(2);
+    c.status = 200;
+    const sent = await runCli(["export", "otlp", "--endpoint", c.url, "--json"], { dataDir, env: { HOME: home } });
+    expect(sent.code).toBe(0);
+    const result = JSON.parse(sent.stdout) as { sent: number; url: string };
+    expect(result).toMatchObject({ url: `${c.url}/v1/logs` });
+    expect(c.batches.flat()).toHaveLength(result.sent);
+    expect(result.sent).toBeGreaterThan(0);
   });
 });
