@@ -8,7 +8,7 @@ import { Ledger } from "../ledger/ledger.js";
 import { machineId } from "../team/machine.js";
 import { exportOtlp, logsUrl } from "../team/otlp-export.js";
 import { openReport, printWarnings, reportWarnings, type ReportFlags } from "./context.js";
-import { reportFlags } from "./context.js";
+import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 import { VERSION } from "./version.js";
 
 interface ExportFlags extends ReportFlags {
@@ -17,20 +17,23 @@ interface ExportFlags extends ReportFlags {
 
 export function registerExport(program: Command): void {
   const exp = program.command("export").description("send the ledger to other tools");
-  reportFlags(
-    exp
-      .command("otlp")
-      .description("send each request as an OTLP log record (GenAI semantic conventions); only what the endpoint has not acknowledged")
-      .option("--endpoint <url>", "OTLP/HTTP endpoint, as http://host:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT)")
-      .option("--since <date>", "send nothing older than this date (YYYY-MM-DD or ISO time)")
-      .option("--json", "print what was sent as JSON")
-      .addHelpText("after", "\nHeaders (an API key for the backend) come from OTEL_EXPORTER_OTLP_HEADERS, never from the command line."),
-    { formats: false, filters: false },
-  ).action((flags: ExportFlags) => exportCommand(flags));
+  // Every runtime's records go out: the cursor is one per endpoint, so a runtime left out now would never be sent.
+  exp
+    .command("otlp")
+    .description("send each request as an OTLP log record (GenAI semantic conventions); only what the endpoint has not acknowledged")
+    .option("--endpoint <url>", "OTLP/HTTP endpoint, as http://host:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT)")
+    .option("--since <date>", "leave out requests before this date, for good (YYYY-MM-DD or ISO time)")
+    .option("--json", "print what was sent as JSON")
+    .option("--home <dir>", "export the ledger of this copied home instead of $HOME's")
+    .option(PRICING_FLAG, PRICING_HELP)
+    .option("--tz <zone>", "time zone of --since (default: the system's)")
+    .option("--no-progress", "never show a progress bar")
+    .addHelpText("after", "\nHeaders (an API key for the backend) come from OTEL_EXPORTER_OTLP_HEADERS, never from the command line.")
+    .action((flags: ExportFlags) => exportCommand(flags));
 }
 
 async function exportCommand(flags: ExportFlags): Promise<void> {
-  const endpoint = flags.endpoint ?? (process.env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const endpoint = flags.endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
   if (!endpoint) throw new UsageError("name the endpoint: --endpoint http://host:4318 (or set OTEL_EXPORTER_OTLP_ENDPOINT)");
   try {
     logsUrl(endpoint);
@@ -41,7 +44,7 @@ async function exportCommand(flags: ExportFlags): Promise<void> {
   const ctx = await openReport({ ...flags, since: undefined });
   // The export writes its cursor: the report's read snapshot ends here.
   Ledger.endSnapshot(ctx.db);
-  printWarnings(reportWarnings(ctx).filter((w) => w.code !== "unknown-price"));
+  printWarnings(reportWarnings(ctx));
   const result = await exportOtlp({ db: ctx.db, endpoint, since, version: VERSION, machineId: machineId(quartetPaths().dataDir) });
   if (flags.json) process.stdout.write(renderJson(result));
   else process.stdout.write(`sent ${result.sent} request${result.sent === 1 ? "" : "s"} to ${result.url}\n`);
