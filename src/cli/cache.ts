@@ -13,11 +13,13 @@ import {
   ledgerIsEmpty,
   nothingToShow,
   openReport,
+  openView,
   printWarnings,
   reportFlags,
   reportWarnings,
   type ReportContext,
   type ReportFlags,
+  type ReportView,
 } from "./context.js";
 
 type CacheFlags = ReportFlags & { limit: string };
@@ -29,16 +31,30 @@ export function registerCache(program: Command): void {
       .description("sessions ranked by cache tax; with a session id, its request timeline and every cache break")
       .argument("[session]", "a session id (or the start of one)")
       .option("--limit <n>", "how many sessions to list", "20"),
+    { from: true },
   ).action((session: string | undefined, flags: CacheFlags) => cacheCommand(session, flags));
 }
 
 export async function cacheCommand(session: string | undefined, flags: CacheFlags): Promise<void> {
   const limit = Number(flags.limit);
   if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit must be a positive whole number (got "${flags.limit}")`);
-  const ctx = await openReport(flags);
-  if (session) return sessionTimeline(ctx, session);
-  const rows = Ledger.cacheSessions(ctx.db, ctx.filters, limit);
-  const warnings = reportWarnings(ctx);
+  if (session) {
+    // A timeline is read request by request, beside the gateway's records: this machine's ledger only.
+    if (flags.from !== undefined) throw new UsageError("quartet cache <session> reads this machine's ledger: drop --from");
+    return sessionTimeline(await openReport(flags), session);
+  }
+  const view = await openView(flags);
+  try {
+    await listSessions(view, limit);
+  } finally {
+    await view.close();
+  }
+}
+
+/** Sessions ranked by cache tax, from whichever ledger the view reads. */
+async function listSessions(ctx: ReportView, limit: number): Promise<void> {
+  const rows = await ctx.source.cacheSessions(ctx.filters, limit);
+  const warnings = await ctx.warnings();
   if (ctx.format === "json") {
     process.stdout.write(
       renderJson({
@@ -70,7 +86,7 @@ export async function cacheCommand(session: string | undefined, flags: CacheFlag
     { header: "Top cause", value: (r) => (r.topCause ? CAUSE_LABEL[r.topCause] : "") },
     { header: "Last request", value: (r) => new Date(r.lastTs).toISOString().slice(0, 16).replace("T", " "), hideOrder: 4 },
   ];
-  const nothing = ctx.format === "csv" ? undefined : nothingToShow(ctx, "sessions", rows.length > 0);
+  const nothing = ctx.format === "csv" ? undefined : await nothingToShow(ctx, "sessions", rows.length > 0);
   if (ctx.format === "csv") {
     process.stdout.write(renderCsv(rows, columns));
   } else if (nothing) {

@@ -13,6 +13,7 @@ import { progressBar, waitingLine } from "../core/progress.js";
 import { dayKey, localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
 import { Ledger, type Filters, type IngestResult } from "../ledger/ledger.js";
 import { otelSources } from "../team/otel-source.js";
+import { ledgerSource, type ReportSource } from "../ledger/source.js";
 import { runtimeIds, runtimesWith, selectRuntimes } from "../runtimes/registry.js";
 import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 import { listed } from "./runtime-options.js";
@@ -33,10 +34,17 @@ export interface ReportFlags {
   tz?: string;
   pricing?: string;
   progress?: boolean;
+  /** The team's server (postgres://…) to report on instead of this machine's ledger. */
+  from?: string;
 }
 
 /** Adds the shared report flags to a command. */
-export function reportFlags(cmd: Command, options: { formats?: boolean; filters?: boolean } = {}): Command {
+export function reportFlags(cmd: Command, options: { formats?: boolean; filters?: boolean; from?: boolean } = {}): Command {
+  if (options.from)
+    cmd.option(
+      "--from <url>",
+      "report on the team ledger on this PostgreSQL server (postgres://user@host/db; the password from $PGPASSWORD or ~/.pgpass)",
+    );
   cmd
     .option("--home <dir>", "read runtime data under this folder instead of $HOME")
     .option("--runtime <names>", `only these runtimes (comma-separated: ${runtimeIds().join(", ")})`)
@@ -71,13 +79,18 @@ export function outputFormat(flags: ReportFlags): OutputFormat {
   return flags.json ? "json" : flags.csv ? "csv" : "table";
 }
 
-/** Opens the database and brings the ledger up to date before a report. */
-export async function openReport(flags: ReportFlags): Promise<ReportContext> {
+/** What every report is asked for, whichever ledger it reads: output format, time zone, runtimes, filters. */
+export interface ReportScope {
+  format: OutputFormat;
+  tz: string;
+  runtimes: RuntimeAdapter[];
+  filters: Filters;
+}
+
+export function reportScope(flags: ReportFlags): ReportScope {
   const format = outputFormat(flags);
   const tz = validateTimeZone(flags.tz ?? localTimeZone());
   const runtimes = selectRuntimes(flags.runtime);
-  const paths = quartetPaths();
-  const pricing = await userPricing(flags.pricing);
   const filters: Filters = {
     since: flags.since ? parseDateBound(flags.since, tz, false) : undefined,
     until: flags.until ? parseDateBound(flags.until, tz, true) : undefined,
@@ -87,6 +100,14 @@ export async function openReport(flags: ReportFlags): Promise<ReportContext> {
   if (filters.since !== undefined && filters.until !== undefined && filters.since > filters.until) {
     throw new UsageError("--since is after --until");
   }
+  return { format, tz, runtimes, filters };
+}
+
+/** Opens the database and brings the ledger up to date before a report. */
+export async function openReport(flags: ReportFlags): Promise<ReportContext> {
+  const { format, tz, runtimes, filters } = reportScope(flags);
+  const paths = quartetPaths();
+  const pricing = await userPricing(flags.pricing);
   // A mistyped --home would otherwise read as an empty home and get a ledger of its own.
   if (flags.home !== undefined && !fs.statSync(flags.home, { throwIfNoEntry: false })?.isDirectory())
     throw new UsageError(`--home ${flags.home} is not a folder`);
@@ -146,29 +167,59 @@ export function noDataMessage(ctx: ReportContext): string {
 }
 
 /**
+ * A report's rows and what it says around them, from this machine's ledger or the team's server: the
+ * commands render a view and never ask which store is behind it.
+ */
+export interface ReportView extends ReportScope {
+  source: ReportSource;
+  /** The store in words, for messages: "The ledger", "The team ledger at postgres://…". */
+  holder: string;
+  warnings(): Promise<Warning[]>;
+  /** What to say when the store holds nothing at all. */
+  noDataMessage(): string;
+  close(): Promise<void>;
+}
+
+/** The local ledger's view (brought up to date first), or with --from the team server's. */
+export async function openView(flags: ReportFlags): Promise<ReportView> {
+  if (flags.from !== undefined) return (await import("./team-view.js")).openTeamView(flags);
+  const ctx = await openReport(flags);
+  return {
+    ...ctx,
+    source: ledgerSource(ctx.db),
+    holder: "The ledger",
+    warnings: async () => reportWarnings(ctx),
+    noDataMessage: () => noDataMessage(ctx),
+    close: async () => {},
+  };
+}
+
+/** Whether the view's store holds no record of its runtimes, whatever the other filters. */
+export async function viewIsEmpty(view: ReportView): Promise<boolean> {
+  return !(await view.source.hasRecords(view.runtimes.map((r) => r.id)));
+}
+
+/**
  * The message for filters that match nothing in a ledger that has data: what the ledger does cover, per
  * runtime, so the user sees at once whether --since/--until missed the data or the runtime has none.
  */
-export function noMatchMessage(ctx: ReportContext, what: "usage" | "sessions"): string {
-  const ranges = Ledger.dataRange(
-    ctx.db,
-    ctx.runtimes.map((r) => r.id),
-  );
+export async function noMatchMessage(view: ReportView, what: "usage" | "sessions"): Promise<string> {
+  const ranges = await view.source.dataRange(view.runtimes.map((r) => r.id));
   const days = (r: { firstTs: number; lastTs: number }) => {
-    const [first, last] = [dayKey(r.firstTs, ctx.tz), dayKey(r.lastTs, ctx.tz)];
+    const [first, last] = [dayKey(r.firstTs, view.tz), dayKey(r.lastTs, view.tz)];
     return first === last ? `on ${first}` : `from ${first} to ${last}`;
   };
   const covers = ranges.map((r) => `${r.runtime}: ${plural(r.requests, "request")} ${days(r)}`).join("; ");
-  return `No ${what} match${what === "usage" ? "es" : ""} these filters. The ledger holds ${covers} (days in ${ctx.tz}).`;
+  return `No ${what} match${what === "usage" ? "es" : ""} these filters. ${view.holder} holds ${covers} (days in ${view.tz}).`;
 }
 
 /**
  * Why a report has nothing to show, or undefined when it has something (`matched`): an empty ledger (where
  * quartet looked) or filters that match nothing (what the ledger does hold).
  */
-export function nothingToShow(ctx: ReportContext, what: "usage" | "sessions", matched: boolean): string | undefined {
+export async function nothingToShow(view: ReportView, what: "usage" | "sessions", matched: boolean): Promise<string | undefined> {
   if (matched) return undefined;
-  return ledgerIsEmpty(ctx) ? noDataMessage(ctx) : noMatchMessage(ctx, what);
+  return (await viewIsEmpty(view)) ? view.noDataMessage() : noMatchMessage(view, what);
 }
 
 export function ledgerIsEmpty(ctx: ReportContext): boolean {

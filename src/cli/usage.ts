@@ -1,7 +1,10 @@
-/** `quartet usage`: tokens, cost, cache hit rate and cache tax, grouped by time, session, project, model or runtime. */
+/**
+ * `quartet usage`: tokens, cost, cache hit rate and cache tax, grouped by time, session, project, model or
+ * runtime; with --from, the team ledger's, also by user and machine.
+ */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { timed } from "../core/timing.js";
+import { timedAsync } from "../core/timing.js";
 import {
   colors,
   fmtPercent,
@@ -14,56 +17,64 @@ import {
   terminalSafe,
   type Column,
 } from "../core/output.js";
-import { GROUP_BY, Ledger, type Figures, type GroupBy, type UsageRow } from "../ledger/ledger.js";
-import {
-  ledgerIsEmpty,
-  noDataMessage,
-  noMatchMessage,
-  openReport,
-  printWarnings,
-  reportFlags,
-  reportWarnings,
-  type ReportFlags,
-} from "./context.js";
+import { GROUP_BY, type Figures, type UsageRow } from "../ledger/ledger.js";
+import { TEAM_GROUP_BY, type Dimension } from "../ledger/source.js";
+import { noMatchMessage, openView, printWarnings, reportFlags, viewIsEmpty, type ReportFlags, type ReportView } from "./context.js";
 
 export function registerUsage(program: Command): void {
   reportFlags(
     program
       .command("usage")
       .description("tokens, cost, cache hit rate and cache tax from every runtime's own logs")
-      .option("--by <dimension>", `group by ${GROUP_BY.join(" | ")}, or two of them (day,runtime)`, "day"),
+      .option(
+        "--by <dimension>",
+        `group by ${GROUP_BY.join(" | ")} (with --from also ${TEAM_GROUP_BY.join(" | ")}), or two of them (day,runtime)`,
+        "day",
+      ),
+    { from: true },
   ).action((flags: ReportFlags & { by: string }) => usageCommand(flags));
 }
 
-/** `--by day` or `--by day,runtime`: one dimension, or two for rows with sub-rows. */
-export function parseGroupBy(value: string): [GroupBy] | [GroupBy, GroupBy] {
+/** `--by day` or `--by day,runtime`: one dimension, or two for rows with sub-rows. `team`: reading a team ledger. */
+export function parseGroupBy(value: string, team = false): [Dimension] | [Dimension, Dimension] {
   const dims = value.split(",").map((d) => d.trim());
-  for (const d of dims)
-    if (!(GROUP_BY as readonly string[]).includes(d))
-      throw new UsageError(`--by takes ${GROUP_BY.join(", ")}, or two of them as day,runtime (got "${d}")`);
+  const known: readonly string[] = team ? [...GROUP_BY, ...TEAM_GROUP_BY] : GROUP_BY;
+  for (const d of dims) {
+    if (!team && (TEAM_GROUP_BY as readonly string[]).includes(d))
+      throw new UsageError(`--by ${d} needs a team ledger (--from postgres://…): this machine's ledger has one ${d}`);
+    if (!known.includes(d)) throw new UsageError(`--by takes ${known.join(", ")}, or two of them as day,runtime (got "${d}")`);
+  }
   if (dims.length > 2) throw new UsageError(`--by takes at most two dimensions, as day,runtime (got "${value}")`);
   if (dims.length === 2 && dims[0] === dims[1]) throw new UsageError(`--by needs two different dimensions (got "${value}")`);
-  return dims as [GroupBy] | [GroupBy, GroupBy];
+  return dims as [Dimension] | [Dimension, Dimension];
 }
 
 /** A table row: a first-dimension row, or one of its sub-rows. */
 type TableRow = UsageRow & { sub?: boolean };
 
 export async function usageCommand(flags: ReportFlags & { by: string }): Promise<void> {
-  const [by, then] = parseGroupBy(flags.by);
-  const ctx = await openReport(flags);
-  const rows = timed("query rows", () => Ledger.usageRows(ctx.db, by, ctx.filters, ctx.tz));
-  const breakdown = then ? timed("query sub-rows", () => Ledger.usageBreakdown(ctx.db, by, then, ctx.filters, ctx.tz)) : undefined;
+  const [by, then] = parseGroupBy(flags.by, flags.from !== undefined);
+  const view = await openView(flags);
+  try {
+    await renderUsage(view, flags.by, by, then);
+  } finally {
+    await view.close();
+  }
+}
+
+async function renderUsage(ctx: ReportView, byFlag: string, by: Dimension, then: Dimension | undefined): Promise<void> {
+  const rows = await timedAsync("query rows", () => ctx.source.usageRows(by, ctx.filters, ctx.tz));
+  const breakdown = then ? await timedAsync("query sub-rows", () => ctx.source.usageBreakdown(by, then, ctx.filters, ctx.tz)) : undefined;
   const subRows = (r: UsageRow) => breakdown?.get(r.key) ?? [];
-  const totals = timed("query totals", () => Ledger.totals(ctx.db, ctx.filters));
-  const warnings = timed("warnings", () => reportWarnings(ctx));
-  const empty = timed("empty check", () => ledgerIsEmpty(ctx));
-  if (empty) warnings.unshift({ code: "no-data", message: noDataMessage(ctx) });
+  const totals = await timedAsync("query totals", () => ctx.source.totals(ctx.filters));
+  const warnings = await timedAsync("warnings", () => ctx.warnings());
+  const empty = await timedAsync("empty check", () => viewIsEmpty(ctx));
+  if (empty) warnings.unshift({ code: "no-data", message: ctx.noDataMessage() });
 
   if (ctx.format === "json") {
     const jsonRows = rows.map((r) => ({ ...contractRow(r), ...(then ? { breakdown: subRows(r).map(contractRow) } : {}) }));
     process.stdout.write(
-      renderJson({ by: flags.by.replace(/\s/g, ""), timeZone: ctx.tz, rows: jsonRows, totals: contractFigures(totals), warnings }),
+      renderJson({ by: byFlag.replace(/\s/g, ""), timeZone: ctx.tz, rows: jsonRows, totals: contractFigures(totals), warnings }),
     );
     return;
   }
@@ -78,16 +89,16 @@ export async function usageCommand(flags: ReportFlags & { by: string }): Promise
       : usageColumns(by);
     process.stdout.write(renderCsv(pairs, columns));
     printWarnings(warnings.filter((w) => w.code !== "no-data"));
-    if (empty) process.stderr.write(noDataMessage(ctx) + "\n");
+    if (empty) process.stderr.write(ctx.noDataMessage() + "\n");
     return;
   }
   if (empty) {
-    process.stdout.write(noDataMessage(ctx) + "\n");
+    process.stdout.write(ctx.noDataMessage() + "\n");
     printWarnings(warnings.filter((w) => w.code !== "no-data"));
     return;
   }
   if (rows.length === 0) {
-    process.stdout.write(noMatchMessage(ctx, "usage") + "\n");
+    process.stdout.write((await noMatchMessage(ctx, "usage")) + "\n");
   } else {
     const table: TableRow[] = rows.flatMap((r) => [r, ...subRows(r).map((sub) => ({ ...sub, sub: true }))]);
     const columns = then ? withSubRows(usageColumns(by), usageColumns(then)[0]!.header) : usageColumns(by);
@@ -159,7 +170,7 @@ function iso(ts: number | undefined): string | undefined {
 const money = (known: (r: UsageRow) => number, exact: (r: UsageRow) => number | null) => (_: unknown, r: UsageRow) =>
   exact(r) === null ? (known(r) > 0 ? `${fmtUsd(known(r))}*` : "unknown") : fmtUsd(exact(r));
 
-export function usageColumns(by: GroupBy): Column<UsageRow>[] {
+export function usageColumns(by: Dimension): Column<UsageRow>[] {
   const keyHeader = {
     day: "Day",
     week: "Week",
@@ -169,6 +180,8 @@ export function usageColumns(by: GroupBy): Column<UsageRow>[] {
     model: "Model",
     runtime: "Runtime",
     block: "Block (5h, UTC start)",
+    user: "User",
+    machine: "Machine",
   }[by];
   // Session ids keep both ends when cut (Codex ids share their first characters); paths keep the folder name.
   const cols: Column<UsageRow>[] = [

@@ -27,3 +27,14 @@ export function timed<T>(phase: string, fn: () => T): T {
     totals.set(phase, (totals.get(phase) ?? 0) + performance.now() - t);
   }
 }
+
+/** Awaits fn and adds the time until it settles to the named phase. */
+export async function timedAsync<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+  if (!enabled) return fn();
+  const t = performance.now();
+  try {
+    return await fn();
+  } finally {
+    totals.set(phase, (totals.get(phase) ?? 0) + performance.now() - t);
+  }
+}

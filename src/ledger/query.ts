@@ -63,7 +63,8 @@ const SUMS = `COUNT(*) AS requests, SUM(input_tokens) AS input, SUM(cache_write_
   SUM(CASE WHEN cache_tax_usd IS NULL THEN 1 ELSE 0 END) AS untaxed, SUM(cache_break) AS breaks,
   MIN(ts) AS first_ts, MAX(ts) AS last_ts`;
 
-interface SumRow {
+/** The sums of one group, as the SQL of either store names them (the team's server returns the same aliases). */
+export interface SumRow {
   requests: number;
   input: number;
   w5: number;
@@ -82,7 +83,7 @@ interface SumRow {
 }
 
 /** Where a query reads from: the hourly rollup when it is exact for the filters and time zone, else the request table. */
-interface Source {
+export interface Source {
   from: string;
   sums: string;
   /** SQL for the time slot of a row, and the slot's length. */
@@ -142,7 +143,7 @@ export function whereClause(f: Filters, extra: readonly (readonly [string, unkno
   return { sql: parts.length > 0 ? `WHERE ${parts.join(" AND ")}` : "", params };
 }
 
-function figures(s: SumRow | undefined): Figures {
+export function figures(s: SumRow | undefined): Figures {
   const r =
     s ??
     ({
@@ -245,10 +246,12 @@ export function sessionTotals(db: Db, rootSessionId: string): Figures {
 
 const TIME_DIMENSIONS = ["day", "week", "month", "block"] as const;
 type TimeDimension = (typeof TIME_DIMENSIONS)[number];
-const isTime = (by: GroupBy): by is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(by);
+/** Whether a dimension is a time key (grouped by slot in SQL, keyed in JS) rather than a column. */
+export const isTimeDimension = (by: string): by is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(by);
 const COLUMN = { session: "root_session_id", project: "project", model: "model", runtime: "runtime" } as const;
 
-interface Group {
+/** One group of rows that share their keys (a session is a root session on one runtime). */
+export interface Group {
   keys: string[];
   sums: SumRow;
   runtime?: string;
@@ -257,13 +260,19 @@ interface Group {
 }
 
 /**
+ * A row of a grouped query: `k0`, `k1` hold each dimension's value (a slot number for a time dimension); a
+ * session row also has `runtime`, `project` and `models` (comma-separated), a model row `runtime` (comma-separated).
+ */
+export type GroupedRow = SumRow & Record<string, string | number | null>;
+
+/**
  * Sums grouped by one or two dimensions. Time dimensions are grouped by slot in SQL and keyed in JS (so any
  * time zone is exact); the others are columns. A session is a root session on one runtime.
  */
 function groups(db: Db, dims: readonly GroupBy[], f: Filters, tz: string): Group[] {
   const src = source(f, tz);
   const w = src.where;
-  const select = dims.map((d, i) => (isTime(d) ? `${src.slot} AS k${i}` : `${COLUMN[d]} AS k${i}`));
+  const select = dims.map((d, i) => (isTimeDimension(d) ? `${src.slot} AS k${i}` : `${COLUMN[d as keyof typeof COLUMN]} AS k${i}`));
   const groupBy = dims.map((_, i) => `k${i}`);
   const session = dims.includes("session");
   if (session) groupBy.push("runtime");
@@ -274,13 +283,32 @@ function groups(db: Db, dims: readonly GroupBy[], f: Filters, tz: string): Group
       : "";
   const rows = db
     .prepare(`SELECT ${select.join(", ")} ${extra}, ${src.sums} FROM ${src.from} ${w.sql} GROUP BY ${groupBy.join(", ")}`)
-    .all(...w.params) as (SumRow & Record<string, string | number | null>)[];
+    .all(...w.params) as GroupedRow[];
+  return mergeGroups({ rows, dims, tz, slotMs: src.slotMs });
+}
+
+/**
+ * Merges grouped rows into groups keyed for people: each slot becomes its day, week, month or block in `tz`,
+ * and rows whose slots share a key are summed. Either store's rows go through here, so their keys agree.
+ */
+export function mergeGroups({
+  rows,
+  dims,
+  tz,
+  slotMs,
+}: {
+  rows: readonly GroupedRow[];
+  dims: readonly string[];
+  tz: string;
+  slotMs: number;
+}): Group[] {
+  const session = dims.includes("session");
   const slotKeyers = dims.map((d, i) =>
-    isTime(d)
+    isTimeDimension(d)
       ? timeKeyer(
           d,
           tz,
-          rows.map((r) => Number(r[`k${i}`]) * src.slotMs),
+          rows.map((r) => Number(r[`k${i}`]) * slotMs),
         )
       : undefined,
   );
@@ -288,7 +316,7 @@ function groups(db: Db, dims: readonly GroupBy[], f: Filters, tz: string): Group
   for (const r of rows) {
     const keys = dims.map((_, i) => {
       const v = r[`k${i}`] ?? null;
-      return slotKeyers[i] ? slotKeyers[i](Number(v) * src.slotMs) : String(v ?? "(unknown)");
+      return slotKeyers[i] ? slotKeyers[i](Number(v) * slotMs) : String(v ?? "(unknown)");
     });
     const id = [...keys, session ? r.runtime : ""].join("\u0000");
     let g = merged.get(id);
@@ -335,30 +363,40 @@ function toRow(g: Group, keyIndex: number): UsageRow {
 }
 
 /** Time in order; anything else by cost, the most expensive first. */
-function sortRows(by: GroupBy, rows: UsageRow[]): UsageRow[] {
-  return isTime(by)
+function sortRows(by: string, rows: UsageRow[]): UsageRow[] {
+  return isTimeDimension(by)
     ? rows.sort((a, b) => a.key.localeCompare(b.key))
     : rows.sort((a, b) => b.knownCostUsd - a.knownCostUsd || a.key.localeCompare(b.key));
 }
 
-/** Usage grouped by one dimension, sorted by key (time) or by cost (others). */
-export function usageRows(db: Db, by: GroupBy, f: Filters, tz: string): UsageRow[] {
+/** The rows of groups by one dimension, sorted by key (time) or by cost (others). */
+export function rowsOfGroups(by: string, list: readonly Group[]): UsageRow[] {
   return sortRows(
     by,
-    groups(db, [by], f, tz).map((g) => toRow(g, 0)),
+    list.map((g) => toRow(g, 0)),
   );
+}
+
+/** The sub-rows of groups by two dimensions, under each first-dimension key, sorted as `then` sorts. */
+export function breakdownOfGroups(then: string, list: readonly Group[]): Map<string, UsageRow[]> {
+  const out = new Map<string, UsageRow[]>();
+  for (const g of list) {
+    const sub = out.get(g.keys[0]!) ?? [];
+    sub.push(toRow(g, 1));
+    out.set(g.keys[0]!, sub);
+  }
+  for (const sub of out.values()) sortRows(then, sub);
+  return out;
+}
+
+/** Usage grouped by one dimension, sorted by key (time) or by cost (others). */
+export function usageRows(db: Db, by: GroupBy, f: Filters, tz: string): UsageRow[] {
+  return rowsOfGroups(by, groups(db, [by], f, tz));
 }
 
 /** Usage grouped by `by`, each group split by `then`: the sub-rows of every first-dimension key. */
 export function usageBreakdown(db: Db, by: GroupBy, then: GroupBy, f: Filters, tz: string): Map<string, UsageRow[]> {
-  const out = new Map<string, UsageRow[]>();
-  for (const g of groups(db, [by, then], f, tz)) {
-    const list = out.get(g.keys[0]!) ?? [];
-    list.push(toRow(g, 1));
-    out.set(g.keys[0]!, list);
-  }
-  for (const list of out.values()) sortRows(then, list);
-  return out;
+  return breakdownOfGroups(then, groups(db, [by, then], f, tz));
 }
 
 function timeKeyer(by: TimeDimension, tz: string, slotStarts: readonly number[]): (ts: number) => string {
@@ -380,6 +418,16 @@ export interface CacheSessionRow extends Figures {
   topCause: BreakCause | null;
 }
 
+/** Sessions ranked by cache tax (known part), then by break count; the order either store sorts in. */
+export const CACHE_SESSION_ORDER = "tax DESC, breaks DESC, last_ts DESC, session, runtime";
+
+/** A session's grouped sums, as either store's query returns them. */
+export type SessionSums = SumRow & { session: string; runtime: string; project: string | null };
+
+export function cacheSessionRow(r: SessionSums, topCause: BreakCause | null): CacheSessionRow {
+  return { session: r.session, runtime: r.runtime, project: r.project, ...figures(r), firstTs: r.first_ts, lastTs: r.last_ts, topCause };
+}
+
 /** Sessions ranked by cache tax (known part), then by break count. */
 export function cacheSessions(db: Db, f: Filters, limit: number): CacheSessionRow[] {
   const src = source(f);
@@ -387,24 +435,16 @@ export function cacheSessions(db: Db, f: Filters, limit: number): CacheSessionRo
   const rows = db
     .prepare(
       `SELECT root_session_id AS session, runtime, MAX(project) AS project, ${src.sums} FROM ${src.from} ${w.sql}
-       GROUP BY root_session_id, runtime ORDER BY tax DESC, breaks DESC, last_ts DESC LIMIT ?`,
+       GROUP BY root_session_id, runtime ORDER BY ${CACHE_SESSION_ORDER} LIMIT ?`,
     )
-    .all(...w.params, limit) as (SumRow & { session: string; runtime: string; project: string | null })[];
+    .all(...w.params, limit) as SessionSums[];
   const cause = db
     .prepare(
       `SELECT break_cause FROM usage_record WHERE root_session_id = ? AND runtime = ? AND break_cause IS NOT NULL
-     GROUP BY break_cause ORDER BY SUM(COALESCE(cache_tax_usd, 0)) DESC, COUNT(*) DESC LIMIT 1`,
+     GROUP BY break_cause ORDER BY SUM(COALESCE(cache_tax_usd, 0)) DESC, COUNT(*) DESC, break_cause LIMIT 1`,
     )
     .pluck();
-  return rows.map((r) => ({
-    session: r.session,
-    runtime: r.runtime,
-    project: r.project,
-    ...figures(r),
-    firstTs: r.first_ts,
-    lastTs: r.last_ts,
-    topCause: (cause.get(r.session, r.runtime) as BreakCause | undefined) ?? null,
-  }));
+  return rows.map((r) => cacheSessionRow(r, (cause.get(r.session, r.runtime) as BreakCause | undefined) ?? null));
 }
 
 export interface TimelineRow {
@@ -480,7 +520,7 @@ export function taxByCause(db: Db, f: Filters): { cause: BreakCause; breaks: num
   return db
     .prepare(
       `SELECT break_cause AS cause, SUM(cache_break) AS breaks, COUNT(*) AS shortfalls, SUM(COALESCE(cache_tax_usd, 0)) AS taxUsd
-         FROM usage_record ${extra} GROUP BY break_cause ORDER BY taxUsd DESC`,
+         FROM usage_record ${extra} GROUP BY break_cause ORDER BY taxUsd DESC, cause`,
     )
     .all(...w.params) as { cause: BreakCause; breaks: number; shortfalls: number; taxUsd: number }[];
 }
@@ -491,7 +531,7 @@ export function unpricedModels(db: Db, f: Filters): { model: string; runtime: st
   const w = src.where;
   const sql =
     src.from === "usage_rollup"
-      ? `SELECT model, runtime, SUM(unpriced) AS requests FROM usage_rollup ${w.sql} GROUP BY model, runtime HAVING SUM(unpriced) > 0 ORDER BY requests DESC`
-      : `SELECT model, runtime, COUNT(*) AS requests FROM usage_record ${w.sql ? `${w.sql} AND` : "WHERE"} cost_usd IS NULL GROUP BY model, runtime ORDER BY requests DESC`;
+      ? `SELECT model, runtime, SUM(unpriced) AS requests FROM usage_rollup ${w.sql} GROUP BY model, runtime HAVING SUM(unpriced) > 0 ORDER BY requests DESC, model, runtime`
+      : `SELECT model, runtime, COUNT(*) AS requests FROM usage_record ${w.sql ? `${w.sql} AND` : "WHERE"} cost_usd IS NULL GROUP BY model, runtime ORDER BY requests DESC, model, runtime`;
   return db.prepare(sql).all(...w.params) as { model: string; runtime: string; requests: number }[];
 }

@@ -10,6 +10,7 @@ import { parseDateBound } from "../core/time.js";
 import { describeScope, renderHtmlReport } from "./report-html.js";
 import { runtimeColor } from "../runtimes/registry.js";
 import type { Filters } from "./query.js";
+import { ledgerSource } from "./source.js";
 
 async function ledgerWith(days: readonly string[]) {
   const home = tempDir("quartet-home-");
@@ -31,7 +32,7 @@ async function ledgerWith(days: readonly string[]) {
 
 const render = (db: Awaited<ReturnType<typeof ledgerWith>>, filters: Filters = {}, noDataNote?: string) =>
   renderHtmlReport({
-    db,
+    source: ledgerSource(db),
     filters,
     tz: "UTC",
     generatedAt: new Date("2026-11-30T00:00:00Z"),
@@ -53,8 +54,8 @@ function costAxis(html: string): { ticks: number; bars: string[]; label: string 
 describe("the usage report's time axis", () => {
   it("has a slot for each day, quiet ones included, from the --since day on", async () => {
     const db = await ledgerWith(["2026-11-18", "2026-11-24"]);
-    expect(costAxis(render(db))).toEqual({ label: "Cost per day by runtime", ticks: 7, bars: ["2026-11-18", "2026-11-24"] });
-    const since = render(db, { since: parseDateBound("2026-11-10", "UTC", false) });
+    expect(costAxis(await render(db))).toEqual({ label: "Cost per day by runtime", ticks: 7, bars: ["2026-11-18", "2026-11-24"] });
+    const since = await render(db, { since: parseDateBound("2026-11-10", "UTC", false) });
     expect(costAxis(since).ticks).toBe(15);
     expect(since).toContain("2026-11-10 – 2026-11-24 (15 days)");
   });
@@ -62,12 +63,16 @@ describe("the usage report's time axis", () => {
   it("counts in weeks over more than three months, every week in order", async () => {
     const db = await ledgerWith(["2026-01-05", "2026-03-02", "2026-11-24"]);
     // ISO weeks 2 to 48 of 2026.
-    expect(costAxis(render(db))).toEqual({ label: "Cost per week by runtime", ticks: 47, bars: ["2026-W02", "2026-W10", "2026-W48"] });
+    expect(costAxis(await render(db))).toEqual({
+      label: "Cost per week by runtime",
+      ticks: 47,
+      bars: ["2026-W02", "2026-W10", "2026-W48"],
+    });
   });
 
   it("counts in months over more than two years", async () => {
     const db = await ledgerWith(["2024-01-10", "2026-11-24"]);
-    const axis = costAxis(render(db));
+    const axis = costAxis(await render(db));
     expect(axis).toMatchObject({ label: "Cost per month by runtime", bars: ["2024-01", "2026-11"] });
     // 2024-01 to 2026-11: 35 months, each with its tick.
     expect(axis.ticks).toBe(35);
@@ -76,7 +81,7 @@ describe("the usage report's time axis", () => {
   it("shows a message naming the range and filters instead of charts when nothing matches", async () => {
     const db = await ledgerWith(["2026-11-24"]);
     const filters = { since: parseDateBound("2027-01-01", "UTC", false), runtimes: ["claude" as const], project: "<shop>" };
-    const html = render(db, filters, "The ledger holds <1> request");
+    const html = await render(db, filters, "The ledger holds <1> request");
     expect(html).toContain("No usage to show");
     expect(html).toContain("from 2027-01-01 · runtime claude · projects containing &quot;&lt;shop&gt;&quot;");
     expect(html).toContain("The ledger holds &lt;1&gt; request");

@@ -6,17 +6,18 @@
  * at its own place, never skipped. When the range and filters match no usage, the page says so, naming
  * them, instead of drawing empty axes.
  */
-import type { Db } from "../core/db.js";
 import { formatWarning, type Warning } from "../core/errors.js";
 import { fmtInt, fmtPercent, fmtTokens, fmtUsd, plural } from "../core/output.js";
 import { escapeHtml, horizontalBars, lineChart, stackedBars, type Series } from "../core/svg-chart.js";
 import { axisUnit, calendarAxis, type AxisUnit } from "../core/time-axis.js";
 import { dayKey } from "../core/time.js";
 import { CAUSE_LABEL } from "./cache-analytics.js";
-import { cacheSessions, taxByCause, totals, usageBreakdown, type Figures, type Filters } from "./query.js";
+import type { Figures, Filters } from "./query.js";
+import type { ReportSource } from "./source.js";
 
 export interface ReportInput {
-  db: Db;
+  /** The ledger the page reports on: this machine's, or the team's server. */
+  source: ReportSource;
   filters: Filters;
   tz: string;
   generatedAt: Date;
@@ -49,8 +50,8 @@ interface OverTime {
  * Usage per runtime on a continuous axis from the first day (the --since day, else the first with usage) to
  * the last (the --until day if it is not in the future, else the last with usage).
  */
-function usageOverTime(r: ReportInput): OverTime | null {
-  const byDay = usageBreakdown(r.db, "day", "runtime", r.filters, r.tz);
+async function usageOverTime(r: ReportInput): Promise<OverTime | null> {
+  const byDay = await r.source.usageBreakdown("day", "runtime", r.filters, r.tz);
   const days = [...byDay.keys()].sort();
   if (days.length === 0) return null;
   const today = dayKey(r.generatedAt.getTime(), r.tz);
@@ -58,7 +59,7 @@ function usageOverTime(r: ReportInput): OverTime | null {
   const latest = days.at(-1)! > today ? days.at(-1)! : today;
   const lastDay = r.filters.until !== undefined ? [dayKey(r.filters.until, r.tz), latest].sort()[0]! : days.at(-1)!;
   const unit = axisUnit(firstDay, lastDay);
-  const rows = unit === "day" ? byDay : usageBreakdown(r.db, unit, "runtime", r.filters, r.tz);
+  const rows = unit === "day" ? byDay : await r.source.usageBreakdown(unit, "runtime", r.filters, r.tz);
   const at = new Map<string, Figures>();
   for (const [slot, list] of rows) for (const row of list) at.set(`${slot}\u0000${row.key}`, row);
   return {
@@ -100,16 +101,16 @@ function timeCharts(t: OverTime, runtimeColor: (runtime: string) => string): str
 <h2>Cache hit rate per runtime</h2><p class="note">A gap in a line is a ${t.unit} without requests from that runtime.</p>${hitChart}`;
 }
 
-function figuresSection(r: ReportInput, t: OverTime): string {
-  const sum = totals(r.db, r.filters);
-  const causes = taxByCause(r.db, r.filters);
+async function figuresSection(r: ReportInput, t: OverTime): Promise<string> {
+  const sum = await r.source.totals(r.filters);
+  const causes = await r.source.taxByCause(r.filters);
   const causeChart = horizontalBars({
     label: "Cache tax by cause",
     color: "#c0392b",
     items: causes.map((c) => ({ label: CAUSE_LABEL[c.cause], value: c.taxUsd, note: plural(c.breaks, "break") })),
     format: (v) => fmtUsd(v),
   });
-  const sessionRows = cacheSessions(r.db, r.filters, r.topSessions ?? 15)
+  const sessionRows = (await r.source.cacheSessions(r.filters, r.topSessions ?? 15))
     .map(
       (s) => `<tr><td><code>${escapeHtml(s.session)}</code></td><td>${escapeHtml(s.runtime)}</td><td>${escapeHtml(s.project ?? "")}</td>
 <td class="n">${fmtInt(s.requests)}</td><td class="n">${fmtInt(s.cacheBreaks)}</td><td class="n">${fmtPercent(s.cacheHitRate)}</td>
@@ -131,11 +132,11 @@ ${timeCharts(t, r.color)}
 Hit rate = cache read ÷ (uncached input + cache write + cache read). Cache tax = what re-sent prefix tokens cost above the cache-read price because they were written or billed as input instead of read; the expected read of each request is what the previous request of the same conversation had cached. Causes are inferred from the logs: an idle gap beyond the cache TTL, a model switch, a compaction, a resumed process, otherwise a changed prefix (the lab names the exact block).</p>`;
 }
 
-export function renderHtmlReport(r: ReportInput): string {
+export async function renderHtmlReport(r: ReportInput): Promise<string> {
   const scope = describeScope(r.filters, r.tz);
-  const t = usageOverTime(r);
+  const t = await usageOverTime(r);
   const body = t
-    ? figuresSection(r, t)
+    ? await figuresSection(r, t)
     : `<div class="no-data"><h2>No usage to show</h2><p>Nothing matches this report's range and filters: ${escapeHtml(`${scope.range} · ${scope.filters}`)}.</p>${
         r.noDataNote ? `<pre>${escapeHtml(r.noDataNote)}</pre>` : ""
       }</div>`;

@@ -13,6 +13,7 @@
  * `quartet sync --migrate` at once apply them once, the second waits and then finds nothing to do.
  */
 import type { ClientBase } from "pg";
+import { ROLLUP_MIGRATION } from "./report-schema.js";
 import { NamedError } from "../core/errors.js";
 
 export interface ServerMigration {
@@ -89,6 +90,8 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE INDEX quartet_record_session ON quartet_record (root_session_id, conversation_id, ts);
     `,
   },
+  // Team reports' quarter-hour rollup, kept by triggers on quartet_record (report-schema.ts).
+  ROLLUP_MIGRATION,
 ];
 
 /** The newest schema version this quartet knows. */

@@ -1,0 +1,50 @@
+/**
+ * `--from postgres://…` on the report commands: the team ledger's view. Nothing is ingested and no local
+ * file is read; every figure is summed by the server (src/team/query.ts) and the commands render it as
+ * they render this machine's ledger.
+ */
+import { UsageError } from "../core/errors.js";
+import { plural } from "../core/output.js";
+import { connectServer, serverError, shownUrl, urlProblem } from "../team/connect.js";
+import { teamSource, type Queryable } from "../team/query.js";
+import { requireServerSchema } from "../team/schema.js";
+import { reportScope, type ReportFlags, type ReportView } from "./context.js";
+
+export async function openTeamView(flags: ReportFlags & { from?: string }): Promise<ReportView> {
+  const url = flags.from ?? "";
+  // The flag's value is not repeated: it may hold a password.
+  const problem = urlProblem(url);
+  if (problem) throw new UsageError(`--from ${problem}`);
+  if (flags.home !== undefined) throw new UsageError("--home reads this machine's logs and --from the team ledger: use one of them");
+  if (flags.pricing !== undefined)
+    throw new UsageError("--pricing cannot change a team report: each machine's costs were priced when it pushed them");
+  const scope = reportScope(flags);
+  const client = await connectServer(url);
+  try {
+    await requireServerSchema(client);
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw serverError(url, e);
+  }
+  const db: Queryable = {
+    query: (sql, params) =>
+      client.query(sql, params).catch((e: unknown) => {
+        throw serverError(url, e);
+      }),
+  };
+  const source = teamSource(db);
+  const holder = `The team ledger at ${shownUrl(url)}`;
+  return {
+    ...scope,
+    source,
+    holder,
+    warnings: async () =>
+      (await source.unpricedModels(scope.filters)).map((m) => ({
+        code: "unknown-price",
+        message: `no price for model "${m.model}" (${m.runtime}, ${plural(m.requests, "request")}) on the machines that pushed them: its cost is shown as unknown; add it to their pricing and run quartet sync there`,
+      })),
+    noDataMessage: () =>
+      `${holder} holds no usage${scope.filters.runtimes ? ` of ${scope.filters.runtimes.join(", ")}` : ""} yet: push a machine's ledger to it with quartet sync.`,
+    close: () => client.end().catch(() => undefined),
+  };
+}
