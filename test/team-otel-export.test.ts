@@ -4,7 +4,8 @@
  * protobuf reader via otel-decode.ts, which is checked against the official serializers in its own test; the
  * export path does not use it). The receiver gets one log record per ledger request, whose attributes add up
  * to the ledger's own totals (what `usage --json` prints); a second export sends nothing, a new transcript
- * line sends one record; an endpoint that refuses a batch leaves the cursor where it was.
+ * line sends one record, a record the ledger completed goes again under the same id; an endpoint that
+ * refuses a batch leaves the cursor where it was.
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -116,6 +117,18 @@ describe("quartet export otlp", () => {
     const third = await exportOtlp({ db: ledger.db, endpoint: c.url, version: "test" });
     expect(third.sent).toBe(1);
     expect(c.batches.flat().map((r) => r.attributes["quartet.request_key"])).toEqual(["msg_new_one:req_new_one"]);
+
+    // The same request again with more output (a streaming partial, then the complete copy): the ledger keeps
+    // the complete one, and it goes out again under the same record id with its new figures.
+    const complete = JSON.parse(JSON.stringify(line)) as typeof line & { message: { usage: { output_tokens: number } } };
+    complete.message.usage.output_tokens += 100;
+    fs.appendFileSync(transcript, `${JSON.stringify(complete)}\n`);
+    await ledger.ingest();
+    c.batches.length = 0;
+    expect((await exportOtlp({ db: ledger.db, endpoint: c.url, version: "test" })).sent).toBe(1);
+    const [resent] = c.batches.flat();
+    expect(resent!.attributes["quartet.record_id"]).toBe(recordId("claude", "msg_new_one:req_new_one"));
+    expect(resent!.attributes["gen_ai.usage.output_tokens"]).toBe(complete.message.usage.output_tokens);
   });
 
   it("leaves the cursor where it was when the endpoint refuses, and sends it all once it takes them", async () => {

@@ -7,11 +7,14 @@
  * fake durations and parents into the team's traces). A log record carries the event time and the
  * attributes, and every OTLP backend stores and aggregates logs.
  *
- * Incremental: a cursor per endpoint (the ledger row id of the last record the endpoint acknowledged) is
- * advanced only after the exporter reports success for a batch. A failed batch leaves it where it was. The
- * exporter retries transient failures itself, and a batch the endpoint stored but whose answer was lost is
- * sent again on the next run: delivery is at least once. `quartet.record_id` (a hash of runtime and request
- * key, the same on every machine) lets a backend drop such duplicates.
+ * Incremental: the cursor is a position in the ledger's change log (changes.ts, the one `quartet sync`
+ * reads: every insert and every rewrite of a record gets a new, never reused sequence number), one per
+ * endpoint, advanced only after the exporter reports success for a batch; a failed batch leaves it where it
+ * was. Delivery is at least once, and `quartet.record_id` (a hash of runtime and request key, the same on
+ * every machine) is what a backend dedupes on: a batch the endpoint stored but whose answer was lost is sent
+ * again on the next run (the exporter also retries transient failures itself), and a record the ledger
+ * rewrote (a streaming partial completed, costs recomputed) is sent again with its new values, so the latest
+ * record per id is the one that counts. A record the ledger deleted cannot be taken back from a backend.
  */
 import crypto from "node:crypto";
 import { SeverityNumber } from "@opentelemetry/api-logs";
@@ -20,13 +23,16 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { migrate, statement, type Db, type Migration } from "../core/db.js";
 import { NamedError } from "../core/errors.js";
+import { prepareChangeLog } from "./changes.js";
 
 const MIGRATIONS: Migration[] = [
   {
     name: "OTLP export cursors",
     up: `CREATE TABLE otel_export_cursor (
       endpoint TEXT PRIMARY KEY,
-      last_rowid INTEGER NOT NULL,
+      -- The change log the sequence number counts in: a ledger rebuilt from scratch starts a new one.
+      log_id TEXT NOT NULL,
+      last_seq INTEGER NOT NULL,
       records INTEGER NOT NULL,
       updated_at INTEGER NOT NULL
     )`,
@@ -76,7 +82,7 @@ export function recordId(runtime: string, requestKey: string): string {
 }
 
 interface Row {
-  rowid: number;
+  seq: number;
   runtime: string;
   request_key: string;
   session_id: string;
@@ -147,27 +153,34 @@ export interface ExportOptions {
 export interface ExportResult {
   url: string;
   sent: number;
-  /** Everything up to here is acknowledged by this endpoint. */
+  /** Everything up to this change-log position is acknowledged by this endpoint. */
   cursor: number;
 }
 
 /** Sends every record newer than this endpoint's cursor, in batches; the cursor follows each acknowledged batch. */
 export async function exportOtlp(o: ExportOptions): Promise<ExportResult> {
   const url = logsUrl(o.endpoint);
+  const logId = prepareChangeLog(o.db);
   migrate(o.db, "otel", MIGRATIONS);
-  const cursorOf = () =>
-    (statement(o.db, "SELECT last_rowid FROM otel_export_cursor WHERE endpoint = ?").pluck().get(url) as number | undefined) ?? 0;
+  const cursorOf = () => {
+    const row = statement(o.db, "SELECT log_id AS logId, last_seq AS seq FROM otel_export_cursor WHERE endpoint = ?").get(url) as
+      { logId: string; seq: number } | undefined;
+    return row?.logId === logId ? row.seq : 0;
+  };
   const advance = statement(
     o.db,
-    `INSERT INTO otel_export_cursor (endpoint, last_rowid, records, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (endpoint) DO UPDATE SET last_rowid = excluded.last_rowid, records = records + excluded.records, updated_at = excluded.updated_at`,
+    `INSERT INTO otel_export_cursor (endpoint, log_id, last_seq, records, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (endpoint) DO UPDATE SET log_id = excluded.log_id, last_seq = excluded.last_seq,
+       records = records + excluded.records, updated_at = excluded.updated_at`,
   );
+  // Deleted records (in the log, no longer in the ledger) are skipped: a log record cannot be taken back.
   const next = statement(
     o.db,
-    `SELECT rowid, runtime, request_key, session_id, root_session_id, conversation_id, is_subagent, model, provider, ts,
-            input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, reasoning_tokens,
-            cost_usd, cache_tax_usd, cache_break, break_cause
-       FROM usage_record WHERE rowid > ? ORDER BY rowid LIMIT ${BATCH}`,
+    `SELECT c.seq, r.runtime, r.request_key, r.session_id, r.root_session_id, r.conversation_id, r.is_subagent, r.model,
+            r.provider, r.ts, r.input_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens, r.cache_read_tokens,
+            r.output_tokens, r.reasoning_tokens, r.cost_usd, r.cache_tax_usd, r.cache_break, r.break_cause
+       FROM sync_change c JOIN usage_record r ON r.runtime = c.runtime AND r.request_key = c.request_key
+      WHERE c.seq > ? ORDER BY c.seq LIMIT ${BATCH}`,
   );
   const memory = new InMemoryLogRecordExporter();
   const provider = new LoggerProvider({
@@ -199,8 +212,8 @@ export async function exportOtlp(o: ExportOptions): Promise<ExportResult> {
         if (result.code !== 0)
           throw new ExportFailedError({ message: `${url} did not take the records: ${result.error?.message ?? "export failed"}`, sent });
       }
-      const last = rows[rows.length - 1]!.rowid;
-      advance.run(url, last, records.length, Date.now());
+      const last = rows[rows.length - 1]!.seq;
+      advance.run(url, logId, last, records.length, Date.now());
       cursor = last;
       sent += records.length;
     }
