@@ -377,12 +377,16 @@ describe("the CLI with --from", () => {
 
   it("says clearly what is wrong with a bad URL or an unreachable server, and never prints a password", async () => {
     const secret = "hunter2-secret";
-    const [notUrl, withPassword, refused, wrongPassword, timeline] = await Promise.all([
+    const [bare, empty] = [await cluster().createDatabase(), await migratedDatabase()];
+    await empty.client.end();
+    const [notUrl, withPassword, refused, wrongPassword, timeline, noTables, noRecords] = await Promise.all([
       runCli(["usage", "--from", "db.example.com/quartet"], { env: env() }),
       runCli(["usage", "--from", `postgres://alice:${secret}@127.0.0.1:1/quartet`], { env: env() }),
       runCli(["usage", "--from", "postgres://alice@127.0.0.1:1/quartet"], { env: { PGPASSWORD: secret } }),
       runCli(["cache", "--from", shared.url], { env: { PGPASSWORD: secret } }),
       runCli(["cache", "some-session", "--from", shared.url], { env: env() }),
+      runCli(["usage", "--from", bare.url], { env: env() }),
+      runCli(["usage", "--from", empty.url], { env: env() }),
     ]);
     expect(notUrl).toMatchObject({ code: 2, stdout: "" });
     expect(notUrl.stderr).toContain("--from is not a URL (expected postgres://user@host:port/database)");
@@ -395,6 +399,10 @@ describe("the CLI with --from", () => {
     expect(wrongPassword.stderr).toMatch(/password authentication failed.*PGPASSWORD or ~\/\.pgpass/);
     expect(timeline.code).toBe(2);
     expect(timeline.stderr).toContain("drop --from");
+    expect(noTables.code).toBe(1);
+    expect(noTables.stderr).toContain("the server has no quartet tables yet: run `quartet sync --migrate` once");
+    expect(noRecords).toMatchObject({ code: 0, stderr: "" });
+    expect(noRecords.stdout).toBe(`The team ledger at ${empty.url} holds no usage yet: push a machine's ledger to it with quartet sync.\n`);
     for (const r of [notUrl, withPassword, refused, wrongPassword]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 });
