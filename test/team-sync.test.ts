@@ -185,6 +185,25 @@ describe("quartet sync", () => {
     expect(await serverTotals(db.name)).toEqual(await localTotals(full));
   });
 
+  it("a data folder restored from a backup pushes what it logged since, though its change numbers were used before", async () => {
+    const m = machine(homeWith([0, 1]));
+    const db = await migratedDatabase(m);
+    await ok(sync(m, ["--to", db.url]));
+    const backup = fileTempDir("quartet-sync-backup-");
+    fs.cpSync(m.data, backup, { recursive: true });
+    homeWith(range(2, 9), { dir: m.home });
+    await ok(sync(m, ["--to", db.url]));
+    // Back to the backup, on a home where one other transcript arrived instead: its records get change
+    // numbers the server's cursor has already passed.
+    fs.rmSync(m.data, { recursive: true });
+    fs.cpSync(backup, m.data, { recursive: true });
+    for (const i of range(2, 9)) fs.rmSync(path.join(m.home, path.relative(corpus, files[i]!)));
+    homeWith([9], { dir: m.home });
+    const restored = JSON.parse((await ok(sync(m, ["--to", db.url, "--json"]))).stdout);
+    expect(restored.fromStart).toBe(true);
+    expect(await serverTotals(db.name)).toEqual(await localTotals(homeWith(range(0, 10))));
+  });
+
   it("a push killed at random instants, and a server crash mid-push, then resumed: the same totals", async () => {
     const m = machine(homeWith(range(0, files.length), { codex: true }));
     const db = await migratedDatabase(m);

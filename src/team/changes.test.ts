@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "../core/db.js";
 import { prepareLedger } from "../ledger/store.js";
-import { changeLogId, changesAfter, pendingChanges, prepareChangeLog } from "./changes.js";
+import { changeLogId, changesAfter, lastChange, pendingChanges, prepareChangeLog } from "./changes.js";
 
 function ledger(): Db {
   const db = openDatabase(":memory:");
@@ -75,5 +75,6 @@ describe("the change log", () => {
     expect(db.prepare("SELECT rowid FROM usage_record WHERE request_key = 'c'").pluck().get()).toBe(rowid);
     const after = changesAfter(db, cursor, 10);
     expect(after).toMatchObject({ size: 2, gone: { requestKey: ["b"] }, live: { requestKey: ["c"] } });
+    expect(lastChange(db)).toBe(after.last);
   });
 });

@@ -138,6 +138,11 @@ export function changesAfter(db: Db, afterSeq: number, limit: number): ChangeBat
   return { size: rows.length, last: rows.length > 0 ? (rows[rows.length - 1]![0] as number) : afterSeq, live, gone };
 }
 
+/** The sequence number of the newest change ever logged (numbers are never reused, even when rows go). */
+export function lastChange(db: Db): number {
+  return (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'sync_change'").pluck().get() as number | undefined) ?? 0;
+}
+
 /** How many changes come after `afterSeq`; with no change log yet, every record in the ledger. */
 export function pendingChanges(db: Db, afterSeq: number): number {
   if (changeLogId(db) === undefined) {

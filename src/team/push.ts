@@ -17,7 +17,7 @@ import crypto from "node:crypto";
 import type { ClientBase } from "pg";
 import type { Db } from "../core/db.js";
 import { Mark } from "../contract/log-records.js";
-import { changesAfter, PUSHED_COLUMNS, type ChangeBatch } from "./changes.js";
+import { changesAfter, lastChange, PUSHED_COLUMNS, type ChangeBatch } from "./changes.js";
 import type { ProjectMode } from "./connect.js";
 import { rollback } from "./schema.js";
 
@@ -150,8 +150,14 @@ export async function push(o: PushOptions): Promise<PushResult> {
   return result;
 }
 
-/** The server's cursor for this machine, registering the machine (or resetting a cursor of another basis). */
+/**
+ * The server's cursor for this machine, registering the machine. A cursor of another basis, or one beyond
+ * the last change this ledger ever logged (a copy of quartet's data folder restored or moved to another
+ * computer, pushing under the same ids), is reset: pushing everything again costs time, skipping changes
+ * would lose records.
+ */
 async function startCursor(o: PushOptions, basis: string): Promise<{ seq: number; fromStart: boolean }> {
+  const newest = lastChange(o.db);
   return retrying(o.client, async () => {
     await o.client.query(
       `INSERT INTO quartet_machine (machine_id, user_name, push_basis, push_seq, quartet_version) VALUES ($1, $2, $3, 0, $4)
@@ -159,7 +165,8 @@ async function startCursor(o: PushOptions, basis: string): Promise<{ seq: number
       [o.machineId, o.user, basis, o.version],
     );
     const row = await machineRow(o.client, o.machineId);
-    if (row.push_basis === basis) return { seq: Number(row.push_seq), fromStart: Number(row.push_seq) === 0 };
+    const seq = Number(row.push_seq);
+    if (row.push_basis === basis && seq <= newest) return { seq, fromStart: seq === 0 };
     await o.client.query("UPDATE quartet_machine SET push_basis = $2, push_seq = 0, user_name = $3 WHERE machine_id = $1", [
       o.machineId,
       basis,
