@@ -379,7 +379,10 @@ describe("the CLI with --from", () => {
     const secret = "hunter2-secret";
     const [bare, empty] = [await cluster().createDatabase(), await migratedDatabase()];
     await empty.client.end();
-    const [notUrl, withPassword, refused, wrongPassword, timeline, noTables, noRecords] = await Promise.all([
+    // A bare --from reads the server quartet sync pushes to (sync.url in the config).
+    const configured = fileTempDir("quartet-team-data-");
+    fs.writeFileSync(path.join(configured, "config.jsonc"), JSON.stringify({ sync: { url: shared.url } }));
+    const [notUrl, withPassword, refused, wrongPassword, timeline, noTables, noRecords, noServer, fromConfig] = await Promise.all([
       runCli(["usage", "--from", "db.example.com/quartet"], { env: env() }),
       runCli(["usage", "--from", `postgres://alice:${secret}@127.0.0.1:1/quartet`], { env: env() }),
       runCli(["usage", "--from", "postgres://alice@127.0.0.1:1/quartet"], { env: { PGPASSWORD: secret } }),
@@ -387,6 +390,8 @@ describe("the CLI with --from", () => {
       runCli(["cache", "some-session", "--from", shared.url], { env: env() }),
       runCli(["usage", "--from", bare.url], { env: env() }),
       runCli(["usage", "--from", empty.url], { env: env() }),
+      runCli(["usage", "--from", "--by", "user"], { env: env() }),
+      runCli(["usage", "--from", "--by", "user", "--json"], { env: env(), dataDir: configured }),
     ]);
     expect(notUrl).toMatchObject({ code: 2, stdout: "" });
     expect(notUrl.stderr).toContain("--from is not a URL (expected postgres://user@host:port/database)");
@@ -403,6 +408,14 @@ describe("the CLI with --from", () => {
     expect(noTables.stderr).toContain("the server has no quartet tables yet: run `quartet sync --migrate` once");
     expect(noRecords).toMatchObject({ code: 0, stderr: "" });
     expect(noRecords.stdout).toBe(`The team ledger at ${empty.url} holds no usage yet: push a machine's ledger to it with quartet sync.\n`);
+    expect(noServer.code).toBe(2);
+    expect(noServer.stderr).toContain("--from needs a server: --from postgres://user@host/database, or");
+    expect(fromConfig.code, fromConfig.stderr).toBe(0);
+    expect(
+      JSON.parse(fromConfig.stdout)
+        .rows.map((r: { key: string }) => r.key)
+        .sort(),
+    ).toEqual(["alice", "bob"]);
     for (const r of [notUrl, withPassword, refused, wrongPassword]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 });

@@ -34,16 +34,16 @@ export interface ReportFlags {
   tz?: string;
   pricing?: string;
   progress?: boolean;
-  /** The team's server (postgres://…) to report on instead of this machine's ledger. */
-  from?: string;
+  /** The team's server (postgres://…) to report on instead of this machine's ledger; `true`: sync.url's. */
+  from?: string | true;
 }
 
 /** Adds the shared report flags to a command. */
 export function reportFlags(cmd: Command, options: { formats?: boolean; filters?: boolean; from?: boolean } = {}): Command {
   if (options.from)
     cmd.option(
-      "--from <url>",
-      "report on the team ledger on this PostgreSQL server (postgres://user@host/db; the password from $PGPASSWORD or ~/.pgpass)",
+      "--from [url]",
+      "report on the team ledger on this PostgreSQL server (postgres://user@host/db; default: sync.url of the config; the password from $PGPASSWORD or ~/.pgpass)",
     );
   cmd
     .option("--home <dir>", "read runtime data under this folder instead of $HOME")

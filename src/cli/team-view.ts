@@ -5,13 +5,14 @@
  */
 import { UsageError } from "../core/errors.js";
 import { plural } from "../core/output.js";
-import { connectServer, serverError, shownUrl, urlProblem } from "../team/connect.js";
+import { quartetPaths } from "../core/paths.js";
+import { connectServer, serverError, shownUrl, syncSettings, urlProblem } from "../team/connect.js";
 import { teamSource, type Queryable } from "../team/query.js";
 import { requireServerSchema } from "../team/schema.js";
 import { reportScope, type ReportFlags, type ReportView } from "./context.js";
 
-export async function openTeamView(flags: ReportFlags & { from?: string }): Promise<ReportView> {
-  const url = flags.from ?? "";
+export async function openTeamView(flags: ReportFlags): Promise<ReportView> {
+  const url = serverUrl(flags.from);
   // The flag's value is not repeated: it may hold a password.
   const problem = urlProblem(url);
   if (problem) throw new UsageError(`--from ${problem}`);
@@ -47,4 +48,13 @@ export async function openTeamView(flags: ReportFlags & { from?: string }): Prom
       `${holder} holds no usage${scope.filters.runtimes ? ` of ${scope.filters.runtimes.join(", ")}` : ""} yet: push a machine's ledger to it with quartet sync.`,
     close: () => client.end().catch(() => undefined),
   };
+}
+
+/** --from's URL, or with a bare --from the one `quartet sync` pushes to (sync.url in the config). */
+function serverUrl(from: string | true | undefined): string {
+  if (typeof from === "string") return from;
+  const settings = syncSettings({ configDir: quartetPaths().configDir });
+  if (settings.url === null)
+    throw new UsageError(`--from needs a server: --from postgres://user@host/database, or "sync": { "url": … } in ${settings.configFile}`);
+  return settings.url;
 }
