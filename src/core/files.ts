@@ -3,6 +3,7 @@
  * instead of failing, and atomic writes (temp file + rename) for everything quartet writes.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Warning } from "./errors.js";
 
@@ -71,13 +72,20 @@ export function openRegularFile(file: string): number {
 
 /**
  * Creates a folder only the user can enter (0700), parents included, for what quartet keeps of its own:
- * its database, session folders, lab runs. An existing folder is made private too.
+ * its database, session folders, lab runs. An existing folder is made private too, unless it is shared (a
+ * sticky folder such as /tmp, the home folder): pointing QUARTET_HOME at /tmp must not lock everyone else out.
  */
 export function privateDir(dir: string): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if ((fs.statSync(dir).mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+  const stat = fs.statSync(dir);
+  // A shared folder (a sticky one such as /tmp, the home folder, the root) is never narrowed: other users and
+  // programs depend on it. Only a folder quartet uses for itself is.
+  const shared = (stat.mode & 0o1000) !== 0 || SHARED_DIRS.has(path.resolve(dir));
+  if (!shared && (stat.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
   return dir;
 }
+
+const SHARED_DIRS = new Set([path.parse(process.cwd()).root, os.homedir(), os.tmpdir()].map((d) => path.resolve(d)));
 
 export function isDirectory(p: string): boolean {
   try {
