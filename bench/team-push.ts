@@ -67,7 +67,7 @@ function syntheticLedger(file: string, n: number, seed: string): Db {
         shortfall ? 90_000 : 40_000,
         shortfall,
         shortfall ? 1 : 0,
-        shortfall ? "tools" : null,
+        shortfall ? "prefix-changed" : null,
         shortfall ? 0.15 : 0,
       );
     }
