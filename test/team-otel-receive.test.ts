@@ -1,11 +1,14 @@
 /**
- * OpenTelemetry in: the real Claude Code (2.1.197) runs `claude -p` offline against the lab endpoint with its
- * telemetry exporting OTLP/HTTP protobuf to `quartet otel receive` (the built CLI). Its
- * `claude_code.api_request` events and its transcript then make one record per request in the ledger (what
- * `quartet usage --json` counts), joined by the API request id; without the transcript the events alone make the same records, and
- * a transcript arriving later replaces them. Codex's `codex.sse_event` logs (built here with the official
- * SDK and serializer under the attribute names the pinned codex binary holds: no offline Codex run emits
- * them here) join a rollout's record by session and tokens. The receiver refuses web pages and non-OTLP.
+ * OpenTelemetry in, with the real runtimes driven offline against the lab endpoint and their own telemetry
+ * exporting OTLP/HTTP protobuf to `quartet otel receive` (the built CLI):
+ * - Claude Code 2.1.197 (`claude -p`): its `claude_code.api_request` events and its transcript make one record
+ *   per request (what `quartet usage --json` counts), joined by the API request id; without the transcript
+ *   the events alone make the same records after a minute, and a transcript arriving later replaces them.
+ * - Codex 0.169 (`codex exec`): its `codex.sse_event` response.completed logs join the rollout's records by
+ *   session and tokens; alone they make the same totals.
+ * Also: Codex-shaped logs sent as OTLP/JSON (built with the official SDK and serializer), one matching a
+ * rollout fixture's record and one matching nothing; the receiver refuses web pages and non-OTLP bodies; a
+ * partial line left by a killed receiver is skipped and reported.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -20,7 +23,10 @@ import { buildPricing } from "../src/core/pricing.js";
 import { startEndpoint, type Endpoint } from "../src/lab/endpoint.js";
 import { writeFixtureRepo } from "../src/lab/fixture-repo.js";
 import { ModelSession } from "../src/lab/model-session.js";
+import { ResponsesSession } from "../src/lab/responses-session.js";
 import { loadScenario } from "../src/lab/scenario.js";
+import { LAB_API_KEY } from "../src/core/lab-key.js";
+import { CODEX_LAB_MODEL, labConfigToml } from "../src/runtimes/codex/headless.js";
 import { ingest } from "../src/ledger/ingest.js";
 import { totals } from "../src/ledger/query.js";
 import { storedWarnings } from "../src/ledger/store.js";
@@ -161,6 +167,55 @@ describe("quartet otel receive with the real claude", () => {
   });
 });
 
+describe("quartet otel receive with the real codex", () => {
+  it("joins each response.completed with the rollout's record by session and tokens; alone, they make the same totals", async () => {
+    const workspace = tempDir("quartet-otel-cx-work-");
+    const codexHome = tempDir("quartet-otel-cx-home-");
+    writeFixtureRepo("todo-lib", workspace);
+    const model = new ModelSession(scenario, workspace);
+    const responses = new ResponsesSession(scenario, workspace, model.clock, model.requests, () => false);
+    const codexEndpoint = await startEndpoint({ responder: model, responses });
+    try {
+      // The lab's own Codex config, with Codex's OTLP/HTTP log exporter pointed at the receiver.
+      const config = labConfigToml({ endpointUrl: codexEndpoint.url, model: CODEX_LAB_MODEL }).replace(
+        'exporter = "none"',
+        `exporter = { otlp-http = { endpoint = "${receiver.url}/v1/logs", protocol = "binary" } }`,
+      );
+      fs.mkdirSync(path.join(codexHome, ".codex"), { recursive: true });
+      fs.writeFileSync(path.join(codexHome, ".codex", "config.toml"), config);
+      const codex = startProcess(path.join(ROOT, "node_modules", ".bin", "codex"), ["exec", "--json", "--", prompt], {
+        cwd: workspace,
+        env: { PATH: process.env.PATH, HOME: codexHome, CODEX_HOME: path.join(codexHome, ".codex"), QUARTET_LAB_API_KEY: LAB_API_KEY },
+      });
+      expect({ code: (await codex.exited).code, output: codex.tail() }).toMatchObject({ code: 0 });
+    } finally {
+      await codexEndpoint.close();
+    }
+    const stored = () =>
+      fs.existsSync(otelEventsFile(dataDir, "codex"))
+        ? fs.readFileSync(otelEventsFile(dataDir, "codex"), "utf8").trim().split("\n").length
+        : 0;
+    await expect.poll(stored).toBe(model.requests.length);
+
+    const joined = ledger({ home: codexHome, runtimes: ["codex"] });
+    await joined.ingest();
+    const t = totals(joined.db, {});
+    expect(t.requests).toBe(model.requests.length);
+    expect(joined.keys().includes("otel")).toBe(false);
+
+    const alone = ledger({ home: tempDir("quartet-otel-cx-bare-"), runtimes: ["codex"] });
+    await alone.ingest(Date.now() + 2 * MINUTE);
+    expect(alone.keys().every((k) => k === "otel")).toBe(true);
+    const a = totals(alone.db, {});
+    expect([a.requests, a.inputTokens, a.cacheReadTokens, a.outputTokens]).toEqual([
+      t.requests,
+      t.inputTokens,
+      t.cacheReadTokens,
+      t.outputTokens,
+    ]);
+  });
+});
+
 /** Codex `sse_event` logs as the official SDK writes them, with the attribute names in the pinned codex binary. */
 function codexPayload(events: { session: string; model: string; ts: number; input: number; cached: number; output: number }[]): Uint8Array {
   const memory = new InMemoryLogRecordExporter();
@@ -191,7 +246,7 @@ function codexPayload(events: { session: string; model: string; ts: number; inpu
   return JsonLogsSerializer.serializeRequest(memory.getFinishedLogRecords())!;
 }
 
-describe("quartet otel receive with Codex's logs", () => {
+describe("quartet otel receive with Codex's logs as OTLP/JSON", () => {
   it("joins an sse_event with the rollout record of the same session and tokens; an unmatched one counts alone", async () => {
     const codexHome = fixtureHome(["codex"]);
     const l = ledger({ home: codexHome, runtimes: ["codex"] });

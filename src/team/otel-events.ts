@@ -8,9 +8,11 @@
  *   `event.timestamp` (ISO), `session.id`, `model`, `input_tokens` (uncached, Anthropic's meaning),
  *   `output_tokens`, `cache_read_tokens`, `cache_creation_tokens`, `cost_usd`, `duration_ms`, `request_id`
  *   (the API's request id: the `requestId` of the transcript line), `app.version`.
- * - Codex: `event.name` = `codex.sse_event`, `event.kind`, `conversation.id`, `model`, `app.version`,
- *   `input_token_count` (OpenAI's meaning: cached tokens inside it), `cached_token_count`,
- *   `cache_write_token_count`, `output_token_count`, `reasoning_token_count`.
+ * - Codex 0.169: `event.name` = `codex.sse_event`, `event.kind` = `response.completed` (logged twice per
+ *   response: the second has the counts), `event.timestamp`, `conversation.id` (the thread id its rollout
+ *   records), `model`, `app.version`, `input_token_count` (OpenAI's meaning: cached tokens inside it),
+ *   `cached_token_count`, `cache_write_token_count`, `output_token_count`, `reasoning_token_count`. No
+ *   response id: its requests are joined by session and tokens (otel-source.ts).
  * Numbers may come as numbers or as decimal strings (older Claude Code versions sent strings).
  */
 import crypto from "node:crypto";
@@ -45,11 +47,12 @@ function num(v: AttrValue | undefined): number | null {
 
 const str = (v: AttrValue | undefined): string | null => (typeof v === "string" && v !== "" ? v : null);
 
+/** Both runtimes name the event in the `event.name` attribute; Claude Code also in the body (`claude_code.<name>`). */
 function eventNameOf(r: OtlpLogRecord): string {
   const attr = str(r.attributes["event.name"]);
-  if (r.eventName) return r.eventName;
+  if (attr?.includes(".")) return attr;
   if (typeof r.body === "string" && r.body.includes(".")) return r.body;
-  return attr ?? "";
+  return attr ?? r.eventName;
 }
 
 function timeOf(r: OtlpLogRecord): number | null {
@@ -93,7 +96,8 @@ function claudeRequest(r: OtlpLogRecord): OtelRequest | null {
 
 function codexRequest(r: OtlpLogRecord): OtelRequest | null {
   const a = r.attributes;
-  if (str(a["event.kind"]) !== "response.completed") return null;
+  // Codex logs response.completed twice: once with the stream's timing, once with the token counts.
+  if (str(a["event.kind"]) !== "response.completed" || num(a.input_token_count) === null) return null;
   const ts = timeOf(r);
   const sessionId = str(a["conversation.id"]);
   const model = str(a.model) ?? str(a.slug);
@@ -124,7 +128,7 @@ function codexRequest(r: OtlpLogRecord): OtelRequest | null {
 /** The API request an event reports, or null for every other event (and for one missing what a record needs). */
 export function requestOf(r: OtlpLogRecord): OtelRequest | null {
   const name = eventNameOf(r);
-  if (name === "claude_code.api_request" || str(r.attributes["event.name"]) === "api_request") return claudeRequest(r);
-  if (name === "codex.sse_event" || str(r.attributes["event.name"]) === "codex.sse_event") return codexRequest(r);
+  if (name === "claude_code.api_request") return claudeRequest(r);
+  if (name === "codex.sse_event") return codexRequest(r);
   return null;
 }
