@@ -112,9 +112,11 @@ Routes file (JSONC):
   The first route whose model glob matches the request's model wins; anything else goes to the default.
   "auth" is "x-api-key" (default) or "bearer".
 
-Credentials: the client's own key or login goes only to the default upstream. A route with "keyEnv" sends the
-key from that variable of the gateway's environment instead of the client's; an Anthropic key or Claude
-subscription token is never sent to another provider (such a request is refused). No key is written anywhere.
+Credentials: the client's own key or login goes unchanged only to an Anthropic host (*.anthropic.com) or, on the
+default route, to this machine (127.0.0.0/8, ::1, localhost: the lab, a local proxy). A route with "keyEnv" sends
+the key from that variable of the gateway's environment instead of the client's; an Anthropic key or Claude
+subscription token is never sent to another provider, even as the default upstream (such a request is refused
+with a 401 saying so). No key is written anywhere.
 `;
 
 async function gatewayCommand(flags: GatewayFlags, hooks: GatewayHooks): Promise<void> {

@@ -71,4 +71,33 @@ describe("credentials per route", () => {
     // A credential that is not Anthropic's is the client's choice for that upstream.
     expect(apply("local-llama", { "x-api-key": "ollama" })).toEqual({ headers: { "x-api-key": "ollama" }, refusal: null });
   });
+
+  it("the default upstream gets the client's credentials only on an Anthropic host or this machine", () => {
+    const client = { "x-api-key": "sk-ant-api03-mine" };
+    const viaDefault = (upstream: string, headers: http.OutgoingHttpHeaders) => {
+      const out = { ...headers };
+      const routes = loadRoutes({ file: path.join(dir, "none.jsonc"), upstream });
+      return { headers: out, refusal: applyCredentials({ route: routes.default, headers: out, env: {} }) };
+    };
+    for (const upstream of [
+      "https://api.anthropic.com",
+      "https://eu.api.anthropic.com",
+      "http://127.0.0.2:8080",
+      "http://localhost:4000",
+      "http://[::1]:9",
+    ])
+      expect(viaDefault(upstream, client)).toEqual({ headers: client, refusal: null });
+    for (const upstream of ["https://api.deepseek.com/anthropic", "https://api.anthropic.com.example.net", "https://notanthropic.com"]) {
+      const oauth = viaDefault(upstream, { authorization: OAUTH }).refusal;
+      expect(oauth).toEqual({
+        status: 401,
+        type: "authentication_error",
+        message: expect.stringContaining("a Claude subscription (OAuth) token"),
+      });
+      expect(oauth!.message).toContain(`the default upstream goes to ${new URL(upstream).host}, not Anthropic`);
+      expect(oauth!.message).toContain('"keyEnv"');
+      expect(viaDefault(upstream, client).refusal?.message).toContain("an Anthropic API key");
+      expect(viaDefault(upstream, { "x-api-key": "sk-other-provider" }).refusal).toBeNull();
+    }
+  });
 });
