@@ -55,8 +55,6 @@ function endsWithNewline(fd: number, size: number): boolean {
 export interface Receiver {
   port: number;
   url: string;
-  /** Requests stored so far, by runtime. */
-  stored: Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -97,10 +95,10 @@ function answer(res: http.ServerResponse, status: number, json: boolean, message
 }
 
 export function startReceiver(o: ReceiveOptions): Promise<Receiver> {
-  const stored: Record<string, number> = {};
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) answer(res, 500, true, (e as Error).message);
+      // 503, which OTLP senders retry (they drop a batch answered 500): the batch was not stored.
+      if (!res.headersSent) answer(res, 503, true, (e as Error).message);
       else res.destroy();
     });
   });
@@ -131,7 +129,6 @@ export function startReceiver(o: ReceiveOptions): Promise<Receiver> {
       throw e;
     }
     storeRequests(o.dataDir, requests);
-    for (const r of requests) stored[r.runtime] = (stored[r.runtime] ?? 0) + 1;
     if (requests.length > 0) o.onStored?.(requests);
     answer(res, 200, json);
   }
@@ -142,7 +139,6 @@ export function startReceiver(o: ReceiveOptions): Promise<Receiver> {
       resolve({
         port,
         url: `http://127.0.0.1:${port}`,
-        stored,
         close: () => new Promise<void>((done) => server.close(() => done())),
       });
     });
