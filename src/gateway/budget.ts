@@ -12,6 +12,7 @@
  * Alerts go to an AlertSink (alerts.ts) once each: at 80% and at 100% of a budget, once per day or session;
  * below the hit-rate floor once, then again only after the rate has come back above it.
  */
+import { BoundedMap } from "../core/bounded-map.js";
 import type { Pricing } from "../core/pricing.js";
 import { fmtUsd } from "../core/output.js";
 import { costOf } from "../ledger/derive.js";
@@ -71,7 +72,7 @@ export function localDay(ts: number): { key: string; start: number } {
 export class Budget implements ExchangeSink, RequestGate {
   private readonly startedAt: number;
   private day: (Tally & { key: string }) | null = null;
-  private readonly sessions = new Map<string, Tally>();
+  private readonly sessions = new BoundedMap<string, Tally>(MAX_SESSIONS);
   private readonly windows = new Map<string, HitWindow>();
   private readonly unpriced = new Set<string>();
   private readonly log: (line: string) => void;
@@ -212,7 +213,6 @@ export class Budget implements ExchangeSink, RequestGate {
     let tally = this.sessions.get(session);
     if (!tally) {
       tally = this.seeded(this.o.history?.spentInSession(session, this.startedAt) ?? 0, this.o.settings.sessionUsd);
-      if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
       this.sessions.set(session, tally);
     }
     return tally;
