@@ -34,7 +34,7 @@ interface Raw {
 }
 
 /** One raw HTTP exchange: the status, the headers as sent (names and order) and the body's bytes. */
-function send(url: string, o: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Raw> {
+function send(url: string, o: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer } = {}): Promise<Raw> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: o.method ?? "POST", headers: o.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -346,7 +346,7 @@ describe("routes and credentials", () => {
       }),
     );
     const { gateway, exchanges } = await gatewayTo(anthropic.url, { routes: loadRoutes({ file }), env: { PROVIDER_KEY: ROUTE_KEY } });
-    const call = (model: string, headers: Record<string, string>) =>
+    const call = (model: string, headers: Record<string, string | string[]>) =>
       send(`${gateway.url}/v1/messages`, { headers, body: JSON.stringify({ model, max_tokens: 1, messages: [] }) });
     return { anthropic, provider, exchanges, call };
   }
@@ -373,6 +373,24 @@ describe("routes and credentials", () => {
     expect(error.message).toMatch(/a Claude subscription \(OAuth\) token.*never relays an Anthropic credential/);
     expect(provider.received).toHaveLength(0);
     await expect.poll(() => exchanges[0]?.status).toBe(401);
+  });
+
+  it("an Anthropic credential hidden in a repeated header is found, and a keyed route drops every copy", async () => {
+    const { provider, call } = await routed();
+    // Each array is sent as repeated header lines, which the gateway receives joined with ", ".
+    for (const headers of [
+      { "x-api-key": ["x", CLIENT_KEY] } as Record<string, string | string[]>,
+      { authorization: ["Bearer ", OAUTH] },
+      { authorization: `Bearer , ${OAUTH.slice(7)}` },
+    ]) {
+      const r = await call("local-llama", headers);
+      expect(r.status).toBe(401);
+      expect(r.body.toString()).toContain("never relays an Anthropic credential");
+    }
+    expect(provider.received).toHaveLength(0);
+    expect((await call("deepseek-chat", { "x-api-key": ["x", CLIENT_KEY], authorization: ["Bearer a", OAUTH] })).status).toBe(200);
+    expect(provider.received[0]!.headers.authorization).toBe(`Bearer ${ROUTE_KEY}`);
+    expect(provider.received[0]!.headers["x-api-key"]).toBeUndefined();
   });
 });
 
@@ -453,6 +471,10 @@ describe("quartet gateway (the command)", () => {
       { route: "p", message_id: null, model: "deepseek-v3", session: null },
     ]);
     expect(fs.existsSync(path.join(dataDir, "gateway.json"))).toBe(false);
+    // What the recorder stored is what `gateway breaks` reads.
+    const report = await runCli(["gateway", "breaks", "--json"], { dataDir });
+    expect(report.code).toBe(0);
+    console.log(report.stdout);
     const none = await runCli(["gateway", "env", "opencode"], { dataDir });
     expect([none.code, none.stderr]).toEqual([
       1,

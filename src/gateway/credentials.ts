@@ -12,10 +12,13 @@ import type http from "node:http";
 import type { Refusal } from "./exchange.js";
 import type { Route } from "./routes.js";
 
-/** Claude subscription (OAuth) tokens, as Claude Code sends them: `authorization: Bearer sk-ant-oat…`. */
-const OAUTH_TOKEN = /^(bearer\s+)?sk-ant-oat/i;
-/** Any credential Anthropic issued (API keys `sk-ant-api…`, OAuth tokens `sk-ant-oat…`). */
-const ANTHROPIC_CREDENTIAL = /^(bearer\s+)?sk-ant-/i;
+/**
+ * Claude subscription (OAuth) tokens (`Bearer sk-ant-oat…`) and any credential Anthropic issued (API keys
+ * `sk-ant-api…`), searched anywhere in a header's value: a repeated header arrives joined with ", "
+ * (`x, sk-ant-…`), and an upstream may read any one of its parts.
+ */
+const OAUTH_TOKEN = /sk-ant-oat/i;
+const ANTHROPIC_CREDENTIAL = /sk-ant-/i;
 
 /** The request headers that carry a credential. */
 export const CREDENTIAL_HEADERS = ["x-api-key", "authorization"] as const;
@@ -41,9 +44,10 @@ export function applyCredentials(options: { route: Route; headers: http.Outgoing
   }
   if (trustedWithClientCredentials(route)) return null;
   for (const h of CREDENTIAL_HEADERS) {
-    const value = headers[h];
-    if (typeof value !== "string" || !ANTHROPIC_CREDENTIAL.test(value.trim())) continue;
-    const what = OAUTH_TOKEN.test(value.trim()) ? "a Claude subscription (OAuth) token" : "an Anthropic API key";
+    const raw = headers[h];
+    const value = Array.isArray(raw) ? raw.join(", ") : raw === undefined ? "" : String(raw);
+    if (!ANTHROPIC_CREDENTIAL.test(value)) continue;
+    const what = OAUTH_TOKEN.test(value) ? "a Claude subscription (OAuth) token" : "an Anthropic API key";
     const fix = route.isDefault
       ? `Point the default upstream at Anthropic, or send this model through a route with the provider's key variable in "keyEnv".`
       : `Name the provider's key variable in the route's "keyEnv".`;
