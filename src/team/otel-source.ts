@@ -14,7 +14,9 @@
  * transcript line is written as the request ends, so a minute is plenty for one on this machine). It stays
  * open for two days: a transcript that shows up later (copied from another machine) replaces it.
  *
- * Limits: a transcript arriving more than two days after its event counts the request twice; two requests
+ * Limits: a transcript arriving more than two days after its event counts the request twice; a request
+ * known only from telemetry has no project, and Claude Code's subagent requests are not told apart from the
+ * main thread (the events do not say), so their cache analysis is coarser; two requests
  * of one Codex session with identical token counts within ten minutes may match the wrong transcript line,
  * which changes nothing in the totals; an event whose transcript is on another machine is counted here
  * (and once more there, if that machine's ledger is merged with this one's).
