@@ -474,7 +474,13 @@ describe("quartet gateway (the command)", () => {
     // What the recorder stored is what `gateway breaks` reads.
     const report = await runCli(["gateway", "breaks", "--json"], { dataDir });
     expect(report.code).toBe(0);
-    console.log(report.stdout);
+    // The lab's answer reads 48,000 tokens from a cache the documented rules say is empty: a disagreement, no break.
+    expect(JSON.parse(report.stdout)).toMatchObject({
+      breaks: [],
+      disagreements: [
+        { session: "sess-1", model: "claude-sonnet-4-5", disagreement: expect.stringContaining("the rules predict no cache read") },
+      ],
+    });
     const none = await runCli(["gateway", "env", "opencode"], { dataDir });
     expect([none.code, none.stderr]).toEqual([
       1,

@@ -8,11 +8,15 @@
  */
 import type { Command } from "commander";
 import { NamedError, UsageError } from "../core/errors.js";
+import { openDatabase } from "../core/db.js";
 import { quartetPaths } from "../core/paths.js";
+import { localTimeZone, parseDateBound, validateTimeZone } from "../core/time.js";
 import { shellQuote } from "../core/shell.js";
 import type { ExchangeSink, RequestGate } from "../gateway/exchange.js";
 import { startGateway } from "../gateway/proxy.js";
 import { startRecorder } from "../gateway/recorder.js";
+import { gatewayBreaksReport } from "../gateway/report.js";
+import { migrateGateway } from "../gateway/store.js";
 import { announceGateway, runningGateway, withdrawGateway } from "../gateway/running.js";
 import { defaultRoutesFile, loadRoutes, type RouteTable } from "../gateway/routes.js";
 import { RUNTIMES, runtimeById } from "../runtimes/registry.js";
@@ -22,6 +26,19 @@ import { withBudgets } from "./gateway-budget.js";
 import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
 
 const NoGatewayError = NamedError.create<"NoGatewayError", { message: string }>("NoGatewayError");
+
+/** A gateway already serves this data folder: a second would take over its announcement, then withdraw it. */
+const GatewayRunningError = NamedError.create<"GatewayRunningError", { message: string }>("GatewayRunningError");
+
+function refuseIfRunning(dataDir: string): void {
+  const live = runningGateway(dataDir);
+  if (live)
+    throw new GatewayRunningError({
+      message:
+        `a gateway is already running for this data folder: ${live.url} (pid ${live.pid}). Use that one, ` +
+        `or stop it first (Ctrl-C in its terminal, or \`kill ${live.pid}\`); another data folder takes QUARTET_HOME=<dir>.`,
+    });
+}
 
 /** What the hooks get to build the gateway's recording and budgets. */
 export interface GatewayHookOptions {
@@ -98,6 +115,13 @@ export function registerGateway(program: Command, hooks: GatewayHooks = withBudg
     .argument("<runtime>", "the runtime to point (claude, opencode)")
     .option("--url <url>", "the gateway's URL (default: the gateway running for this data folder)")
     .action((runtime: string, flags: { url?: string }) => envCommand(runtime, flags));
+  const breaks = gateway
+    .command("breaks")
+    .description("the cache breaks the gateway recorded: block, cause, tokens, cost, the API's own reason, the diff")
+    .option("--since <date>", "from this date (YYYY-MM-DD, YYYYMMDD or ISO time; default: the last 7 days)")
+    .option("--json", "print JSON")
+    .action((flags: { since?: string; json?: boolean }) => breaksCommand(flags));
+  withExamples(breaks, ["quartet gateway breaks", "quartet gateway breaks --since 2026-11-01 --json"]);
   withExamples(env, [
     'quartet gateway env claude               # use as: eval "$(quartet gateway env claude)"; claude',
     "quartet gateway env opencode --url http://127.0.0.1:4100",
@@ -121,6 +145,7 @@ with a 401 saying so). No key is written anywhere.
 
 async function gatewayCommand(flags: GatewayFlags, hooks: GatewayHooks): Promise<void> {
   const { dataDir, configDir, dbFile } = quartetPaths();
+  refuseIfRunning(dataDir);
   const routes = loadRoutes({
     file: flags.routes ?? defaultRoutesFile(configDir),
     required: flags.routes !== undefined,
@@ -151,6 +176,13 @@ async function serve(o: {
   diagnose: boolean;
 }): Promise<void> {
   const gateway = await startGateway({ port: o.flags.port ?? 0, routes: o.routes, sink: o.sink, gate: o.gate, diagnose: o.diagnose });
+  // Another may have started while this one opened its database and port.
+  try {
+    refuseIfRunning(o.dataDir);
+  } catch (e) {
+    await gateway.close();
+    throw e;
+  }
   announceGateway(o.dataDir, { pid: process.pid, url: gateway.url, port: gateway.port, startedAt: Date.now() });
   const withdraw = () => withdrawGateway(o.dataDir);
   process.once("exit", withdraw);
@@ -189,6 +221,17 @@ function pointingLines(url: string): string[] {
       : `not supported: ${r.gateway!.reason}`;
     return `${r.displayName}:`.padEnd(width) + how;
   });
+}
+
+async function breaksCommand(flags: { since?: string; json?: boolean }): Promise<void> {
+  const since = flags.since ? parseDateBound(flags.since, validateTimeZone(localTimeZone()), false) : Date.now() - 7 * 86_400_000;
+  const db = openDatabase(quartetPaths().dbFile);
+  try {
+    migrateGateway(db);
+    process.stdout.write(await gatewayBreaksReport(db, { since, format: flags.json ? "json" : "table" }));
+  } finally {
+    db.close();
+  }
 }
 
 function envCommand(name: string, flags: { url?: string }): void {
