@@ -4,7 +4,9 @@
  *
  * One file, `gateway.json` in quartet's data folder (0600), written atomically when the gateway is listening
  * and removed when it stops. A gateway killed with SIGKILL leaves the file behind: a reader checks that the
- * process is still alive, so a stale file reads as "no gateway running".
+ * process is still alive, so a stale file reads as "no gateway running". Its pid may since have gone to another
+ * process: the file also keeps the process's start time (Linux's /proc/<pid>/stat), and a process with that pid
+ * but another start time is not the gateway. (Where /proc is missing, the pid alone is checked.)
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -17,6 +19,8 @@ export interface RunningGateway {
   url: string;
   port: number;
   startedAt: number;
+  /** The process's start time as the system keeps it, when it can be read: tells the gateway from a pid's reuse. */
+  processStart?: string;
 }
 
 export function runningGatewayFile(dataDir: string): string {
@@ -25,7 +29,9 @@ export function runningGatewayFile(dataDir: string): string {
 
 export function announceGateway(dataDir: string, gateway: RunningGateway): void {
   privateDir(dataDir);
-  writeFileAtomic(runningGatewayFile(dataDir), JSON.stringify(gateway, null, 2) + "\n", { private: true });
+  const processStart = processStartTime(gateway.pid);
+  const record: RunningGateway = processStart === undefined ? gateway : { ...gateway, processStart };
+  writeFileAtomic(runningGatewayFile(dataDir), JSON.stringify(record, null, 2) + "\n", { private: true });
 }
 
 /** Removes the file, but only if it is still this process's (another gateway may have started since). */
@@ -44,7 +50,9 @@ function readGatewayFile(dataDir: string): RunningGateway | undefined {
   try {
     const value = JSON.parse(text) as Partial<RunningGateway>;
     if (typeof value.pid !== "number" || typeof value.url !== "string" || typeof value.port !== "number") return undefined;
-    return { pid: value.pid, url: value.url, port: value.port, startedAt: Number(value.startedAt) || 0 };
+    const found: RunningGateway = { pid: value.pid, url: value.url, port: value.port, startedAt: Number(value.startedAt) || 0 };
+    if (typeof value.processStart === "string") found.processStart = value.processStart;
+    return found;
   } catch {
     return undefined;
   }
@@ -53,5 +61,19 @@ function readGatewayFile(dataDir: string): RunningGateway | undefined {
 /** The gateway running on this machine for this data folder, or undefined when none is (or its process died). */
 export function runningGateway(dataDir: string): RunningGateway | undefined {
   const found = readGatewayFile(dataDir);
-  return found && processAlive(found.pid) ? found : undefined;
+  if (!found || !processAlive(found.pid)) return undefined;
+  if (found.processStart !== undefined && processStartTime(found.pid) !== found.processStart) return undefined;
+  return found;
+}
+
+/** When process `pid` started (clock ticks since boot, field 22 of /proc/<pid>/stat), or undefined where unknown. */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces or ")": the fields after its last ")" count from 3.
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
 }
