@@ -140,7 +140,8 @@ Credentials: the client's own key or login goes unchanged only to an Anthropic h
 default route, to this machine (127.0.0.0/8, ::1, localhost: the lab, a local proxy). A route with "keyEnv" sends
 the key from that variable of the gateway's environment instead of the client's; an Anthropic key or Claude
 subscription token is never sent to another provider, even as the default upstream (such a request is refused
-with a 401 saying so). No key is written anywhere.
+with a 401 saying so). No key is written anywhere. Only programs on this machine are answered: a request from a
+web page (Origin) or for another host name (Host) is refused.
 `;
 
 async function gatewayCommand(flags: GatewayFlags, hooks: GatewayHooks): Promise<void> {
