@@ -31,3 +31,14 @@ test("a second gateway on the same data folder refuses to start, and the first k
   }
   expect(fs.existsSync(runningGatewayFile(dataDir))).toBe(false);
 });
+
+test("a bad budget config stops the gateway at once with the file, line and field, its recorder closed", async () => {
+  const dataDir = tempDir("quartet-data-");
+  fs.writeFileSync(path.join(dataDir, "config.jsonc"), '{\n  "gateway": {\n    "budgets": { "dailyUsd": "twenty" }\n  }\n}\n');
+  // Killed after 8 s: without the fix the recorder's thread keeps the process alive forever.
+  const r = await runCli(["gateway", "--port", "0"], { dataDir, killAfterMs: 8_000 });
+  expect(r.signal).toBeNull();
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/config\.jsonc:3.*gateway\.budgets\.dailyUsd/);
+  expect(fs.existsSync(runningGatewayFile(dataDir))).toBe(false);
+});

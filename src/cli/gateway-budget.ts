@@ -101,7 +101,12 @@ export function withBudgets(inner: GatewayHooks, o: { cwd?: string; log?: (line:
     }));
   return {
     async makeSink(h) {
-      const [sink, b] = await Promise.all([inner.makeSink(h), budgetFor(h)]);
+      const sink = await inner.makeSink(h);
+      // A bad budget config must not leave the recorder's thread holding the process open.
+      const b = await budgetFor(h).catch(async (e: unknown) => {
+        await sink?.close();
+        throw e;
+      });
       if (!b) return sink;
       const close = async () => {
         await sink?.close();
