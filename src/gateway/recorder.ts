@@ -31,11 +31,14 @@ export interface Recorder extends ExchangeSink {
 }
 
 /**
- * Request bytes handed over and not yet stored, past which new exchanges are dropped (and counted) rather than
- * queued: a recorder that cannot keep up must not take the gateway's memory with it. At 8 ms per 150 KB request
- * on a loaded 2-core machine, the recorder keeps up with about 100 requests a second.
+ * Request bytes handed over and not yet stored, past which new exchanges go without their request: a recorder
+ * that cannot keep up must not take the gateway's memory with it. Such a request is still recorded (usage, cost,
+ * session from its headers: what the ledger and the budgets need) but not diagnosed. At 8 ms per 150 KB request
+ * on a loaded 2-core machine, the recorder diagnoses about 100 requests a second.
  */
-const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+/** Past this many bytes even request-less records (about 1 KB each) are dropped, and counted. */
+export const MAX_PENDING_RECORDS_BYTES = MAX_PENDING_BYTES + 16 * 1024 * 1024;
 
 export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
   const log = options.log ?? ((line: string) => process.stderr.write(`quartet gateway: ${line}\n`));
@@ -49,6 +52,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   });
   let pending = 0;
   let dropped = 0;
+  let undiagnosed = 0;
   worker.on("message", (m: { storedBytes?: number }) => {
     if (m.storedBytes) pending -= m.storedBytes;
   });
@@ -56,21 +60,33 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   return {
     record(exchange: Exchange): void {
-      const m = message(exchange);
-      const bytes = weight(m);
-      if (pending + bytes > MAX_PENDING_BYTES) {
+      const admitted = admit(message(exchange), pending);
+      if (admitted.kind === "dropped") {
         if (dropped++ % 1000 === 0) log(`recording falls behind: ${dropped} request(s) not recorded so far`);
         return;
       }
-      pending += bytes;
-      worker.postMessage(m);
+      if (admitted.kind === "undiagnosed" && undiagnosed++ % 1000 === 0)
+        log(`diagnosis falls behind: ${undiagnosed} request(s) recorded without a diagnosis so far`);
+      pending += weight(admitted.message);
+      worker.postMessage(admitted.message);
     },
     async close(): Promise<void> {
       worker.postMessage({ close: true });
       await exited;
+      if (undiagnosed > 0) log(`${undiagnosed} request(s) were recorded without a diagnosis: the recorder fell behind`);
       if (dropped > 0) log(`${dropped} request(s) were not recorded: the recorder fell behind`);
     },
   };
+}
+
+/**
+ * Whether a message may join the queue behind `pending` bytes: whole, without its request (recorded but not
+ * diagnosed), or not at all.
+ */
+export function admit(m: RecordMessage, pending: number): { kind: "whole" | "undiagnosed"; message: RecordMessage } | { kind: "dropped" } {
+  if (pending + weight(m) <= MAX_PENDING_BYTES) return { kind: "whole", message: m };
+  const light = { ...m, body: null, request: null };
+  return pending + weight(light) <= MAX_PENDING_RECORDS_BYTES ? { kind: "undiagnosed", message: light } : { kind: "dropped" };
 }
 
 /** What a message holds in memory until it is stored, roughly: its request bytes. */
