@@ -414,6 +414,26 @@ describe("--diagnose", () => {
       "cache-diagnosis-2026-04-07",
     ]);
   });
+
+  it("a side call on another model, or without tools, is never the next main request's previous", async () => {
+    const lab = await labUpstream();
+    const { gateway, exchanges } = await gatewayTo(lab.url, { diagnose: true });
+    const headers = { "x-claude-code-session-id": "s1" };
+    const tools = [{ name: "Read", description: "read a file", input_schema: { type: "object" } }];
+    const call = async (body: string) => {
+      const before = exchanges.length;
+      await send(`${gateway.url}/v1/messages`, { headers, body });
+      await expect.poll(() => exchanges.length).toBe(before + 1);
+      return exchanges.at(-1)!.messageId;
+    };
+    const main1 = await call(messages("main one", { tools }));
+    await call(messages("a title", { model: "claude-haiku-4-5" }));
+    await call(messages("a tool-less summary"));
+    await call(messages("main two", { tools }));
+    expect(
+      lab.requests.map((r) => (r.body as { diagnostics?: { previous_message_id: unknown } }).diagnostics?.previous_message_id),
+    ).toEqual([null, null, null, main1]);
+  });
 });
 
 describe("quartet gateway (the command)", () => {

@@ -8,10 +8,15 @@
  *
  * The one change to a request: with `diagnose`, a Messages call to the default (Anthropic) route gets the
  * cache-diagnostics beta and a `diagnostics: {previous_message_id}` body field, so its body is re-serialized.
+ * The previous message is the last one of the same thread: same session, same model, and tools or none. A
+ * side call (a title on haiku, a tool-less summary) so keeps its own thread and is never the main request's
+ * "previous". This is a cheaper stand-in for the conversation tracker (src/prefix/tracker.ts), which needs
+ * every block's fingerprint and so runs on the recorder's thread, not on the proxy's.
  */
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { BoundedMap } from "../core/bounded-map.js";
 import { applyCredentials } from "./credentials.js";
 import { KEPT_HEADERS, type Exchange, type ExchangeSink, type Refusal, type RequestGate } from "./exchange.js";
 import { pickRoute, upstreamUrl, type RouteTable } from "./routes.js";
@@ -50,15 +55,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Sessions whose last message id the gateway remembers for `--diagnose`; the oldest are forgotten past this. */
-const MAX_SESSIONS = 10_000;
+/** Threads whose last message id the gateway remembers for `--diagnose`; the least recently used are forgotten past this. */
+const MAX_THREADS = 10_000;
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`quartet gateway: ${line}\n`));
   // Kept-alive connections to each upstream: a new TLS handshake per request would cost more than the proxy itself.
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-  const lastMessage = new Map<string, string>();
+  const lastMessage = new BoundedMap<string, string>(MAX_THREADS);
   const runId = `gw_${Date.now().toString(36)}_`;
   let count = 0;
 
@@ -142,14 +147,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const denied = applyCredentials({ route, headers, env });
     if (denied) return refuse(denied);
     const diagnosed = options.diagnose === true && isMessages && route.isDefault && request !== NOT_READ && request !== null;
-    const body = diagnosed ? withDiagnostics(request, headers, (session && lastMessage.get(session)) ?? null) : o.body;
+    const thread = diagnosed && session ? threadOf(session, request) : null;
+    const body = diagnosed ? withDiagnostics(request, headers, (thread && lastMessage.get(thread)) ?? null) : o.body;
     headers["content-length"] = String(body.length);
     const target = upstreamUrl(route, requestPath);
     headers.host = target.host;
     relay(
       { req, res, target, headers, body, exchange, readUsage: isMessages && (options.sink !== undefined || diagnosed), started: o.started },
       (done) => {
-        if (diagnosed && session && done.messageId) remember(session, done.messageId);
+        if (thread && done.messageId) lastMessage.touch(thread, done.messageId);
         finish(request, o.body, done);
       },
     );
@@ -246,12 +252,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return null;
   }
 
-  function remember(session: string, messageId: string): void {
-    lastMessage.delete(session);
-    lastMessage.set(session, messageId);
-    if (lastMessage.size > MAX_SESSIONS) lastMessage.delete(lastMessage.keys().next().value!);
-  }
-
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
@@ -268,6 +268,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         agents.https.destroy();
       }),
   };
+}
+
+/** The thread a request continues for `--diagnose`: its session, its model, and whether it sends tools. */
+function threadOf(session: string, request: Record<string, unknown>): string {
+  const tools = Array.isArray(request.tools) && request.tools.length > 0;
+  return JSON.stringify([session, typeof request.model === "string" ? request.model : null, tools]);
 }
 
 /** The request with Anthropic's cache-diagnosis field, its beta named in the headers (appended to any there). */
