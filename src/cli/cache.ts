@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { colors, fmtPercent, fmtTokens, fmtUsd, plural, renderCsv, renderJson, renderTable, type Column } from "../core/output.js";
-import { describeGatewayBreak, withGatewayRecords } from "../gateway/report.js";
+import { breakText, explainedTimeline } from "../gateway/report.js";
 import type { GatewayRecord } from "../gateway/store.js";
 import { CAUSE_LABEL, Ledger, type CacheSessionRow, type TimelineRow } from "../ledger/ledger.js";
 import {
@@ -107,7 +107,7 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
   if (distinct.length > 1)
     throw new UsageError(`"${query}" matches several sessions: ${distinct.slice(0, 5).join(", ")}${distinct.length > 5 ? ", …" : ""}`);
   const session = distinct[0]!;
-  const rows = withGatewayRecords(ctx.db, Ledger.timeline(ctx.db, session)).map((r, i) => ({ ...r, n: i + 1 }));
+  const rows = explainedTimeline(ctx.db, session).map((r, i) => ({ ...r, n: i + 1 }));
   const summary = Ledger.totals(ctx.db, { session });
   const causes = Ledger.taxByCause(ctx.db, { session });
   if (ctx.format === "json") {
@@ -117,7 +117,7 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
         runtime: rows[0]?.runtime,
         summary,
         causes,
-        requests: rows.map((r) => ({ ...r, ts: new Date(r.ts).toISOString(), breakSource: breakSource(r) })),
+        requests: rows.map((r) => ({ ...r, ts: new Date(r.ts).toISOString() })),
         warnings: reportWarnings(ctx),
       }),
     );
@@ -163,7 +163,7 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
     process.stdout.write("What changed (gateway):\n");
     for (const r of diffs) process.stdout.write(`  #${r.n} ${r.gateway!.break!.block ?? ""} ${r.gateway!.break!.excerpt}\n`);
   }
-  if (rows.some((r) => breakSource(r) === "log"))
+  if (rows.some((r) => r.breakSource === "log"))
     process.stdout.write(colors.dim("[log]: cause inferred from the logs; run through `quartet gateway` to see the block and the diff.\n"));
   if (causes.length > 0) {
     process.stdout.write(
@@ -173,17 +173,4 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
     );
   }
   if (!ledgerIsEmpty(ctx)) printWarnings(reportWarnings(ctx));
-}
-
-/** Who explains a request's break: the gateway, which saw the request, or the logs' inference. */
-function breakSource(r: TimelineRow & { gateway: GatewayRecord | null }): "gateway" | "log" | null {
-  if (r.gateway?.break) return "gateway";
-  return r.isBreak ? "log" : null;
-}
-
-function breakText(r: TimelineRow & { gateway: GatewayRecord | null }): string {
-  const source = breakSource(r);
-  if (source === "gateway") return `${describeGatewayBreak(r.gateway!.break!)} [gateway]`;
-  if (source === "log") return `${r.cause ? CAUSE_LABEL[r.cause] : "yes"} [log]`;
-  return "";
 }

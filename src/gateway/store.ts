@@ -178,6 +178,8 @@ export type StoredBreak = Omit<GatewayBreak, "causeText" | "cause"> & { cause: s
 export interface GatewayRecord {
   exchangeId: string;
   at: number;
+  /** From the request's arrival to the response's end. */
+  durationMs: number;
   messageId: string | null;
   requestKey: string | null;
   session: string | null;
@@ -192,7 +194,7 @@ export interface GatewayRecord {
   apiReason: string | null;
 }
 
-const RECORD_COLUMNS = `exchange_id, at, message_id, request_key, session, conversation, kind, model, input_tokens, cache_read_tokens,
+const RECORD_COLUMNS = `exchange_id, at, duration_ms, message_id, request_key, session, conversation, kind, model, input_tokens, cache_read_tokens,
   cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, predicted_input_tokens, predicted_cache_read_tokens,
   predicted_cache_write_5m_tokens, predicted_cache_write_1h_tokens, disagreement, expected_read_tokens, break_block, break_cause,
   break_detail, break_changed, break_excerpt, lost_tokens, break_cost_usd, api_reason`;
@@ -202,6 +204,7 @@ function recordOf(r: Record<string, unknown>): GatewayRecord {
   return {
     exchangeId: r.exchange_id as string,
     at: n("at"),
+    durationMs: n("duration_ms"),
     messageId: (r.message_id as string | null) ?? null,
     requestKey: (r.request_key as string | null) ?? null,
     session: (r.session as string | null) ?? null,
@@ -259,6 +262,24 @@ export function gatewayRecordsByMessage(db: Db, messageIds: readonly string[]): 
     if (row) found.set(id, recordOf(row));
   }
   return found;
+}
+
+/**
+ * The gateway's answered records of these sessions (as the gateway saw them: the runtime's session header)
+ * that arrived between two times, oldest first: the candidates for ledger requests whose key names no response.
+ */
+export function gatewayRecordsOfSessions(db: Db, sessions: readonly string[], from: number, to: number): GatewayRecord[] {
+  const ids = [...new Set(sessions)];
+  if (ids.length === 0 || !hasGatewayTable(db)) return [];
+  return (
+    db
+      .prepare(
+        `SELECT ${RECORD_COLUMNS} FROM gateway_request
+         WHERE at BETWEEN ? AND ? AND input_tokens IS NOT NULL AND session IN (${ids.map(() => "?").join(", ")})
+         ORDER BY at, exchange_id`,
+      )
+      .all(from, to, ...ids) as Record<string, unknown>[]
+  ).map(recordOf);
 }
 
 /** The gateway's recorded breaks since a time, newest last. */
