@@ -46,15 +46,13 @@ export function makeBudget(o: {
   const settings = budgetSettings({ configDir: o.configDir, projectRoot: root, runtimes: [...RUNTIMES.keys()] });
   if (!budgetsSet(settings)) return null;
   const db = openDatabase(o.dbFile);
-  const now = Date.now();
   const budget = new Budget({
     settings,
     pricing: o.pricing,
     runtimeOf: runtimeOfHeaders,
-    history: storedSpend(db, now),
+    history: storedSpend(db),
     alert: alertChannels({ notify: sessionSettings({ configDir: o.configDir, projectRoot: root }).notify, log: o.log }),
     log: o.log,
-    now: () => now,
   });
   return { budget, settings, close: () => db.close() };
 }

@@ -58,7 +58,7 @@ function settings(s: Partial<BudgetSettings>): BudgetSettings {
   };
 }
 
-function budget(s: Partial<BudgetSettings>, extra: { now?: number; history?: ReturnType<typeof storedSpend> } = {}) {
+function budget(s: Partial<BudgetSettings>, extra: { history?: ReturnType<typeof storedSpend> } = {}) {
   const alerts: GatewayAlert[] = [];
   const log: string[] = [];
   const b = new Budget({
@@ -68,7 +68,6 @@ function budget(s: Partial<BudgetSettings>, extra: { now?: number; history?: Ret
     alert: (a) => alerts.push(a),
     log: (l) => log.push(l),
     history: extra.history,
-    now: () => extra.now ?? AT,
   });
   return { b, alerts, log };
 }
@@ -183,7 +182,7 @@ test("spend survives a restart: a new gateway reads the day's and each session's
   expect(first.alerts.map((a) => a.kind)).toEqual(["daily-warning", "session-warning"]);
 
   const restarted = AT + 60_000;
-  const second = budget({ dailyUsd: 1, sessionUsd: 1 }, { now: restarted, history: storedSpend(db, restarted) });
+  const second = budget({ dailyUsd: 1, sessionUsd: 1 }, { history: storedSpend(db) });
   expect(second.b.spent(restarted, "s-1").today).toBeCloseTo(0.9, 9);
   expect(second.b.spent(restarted, "s-1").session).toBeCloseTo(1.11, 9);
   // Levels reached before the restart were announced then: only the next crossing is.
@@ -235,4 +234,102 @@ test("budgets come from the user's config, the project's overriding key by key; 
   });
   fs.writeFileSync(path.join(project, ".quartet", "config.jsonc"), `{ "gateway": { "budgets": { "dailyUsd": -1 } } }`);
   expect(() => budgetSettings({ configDir, projectRoot: project, runtimes })).toThrow(/gateway\.budgets\.dailyUsd: .*>0/);
+});
+
+/** Runs `body` with the process in another time zone (Node reads TZ again when it is set). */
+function inZone(zone: string, body: () => void): void {
+  const was = process.env.TZ;
+  process.env.TZ = zone;
+  try {
+    body();
+  } finally {
+    process.env.TZ = was;
+  }
+}
+
+for (const zone of ["Asia/Kolkata", "America/St_Johns", "UTC"]) {
+  test(`${zone}: a request that arrived before local midnight and ends after it counts for its own day; today's spend and alerts stand`, () =>
+    inZone(zone, () => {
+      const midnight = new Date(2026, 10, 30).getTime();
+      const db = openDatabase(path.join(tempDir(), "quartet.db"));
+      const store = gatewaySink({ db, pricing });
+      const { b, alerts } = budget({ dailyUsd: 1, hardLimit: true }, { history: storedSpend(db) });
+      // The budget counts first, as in the gateway, where the recorder's thread writes a moment later.
+      const pass = (e: Exchange) => (b.record(e), store.record(e));
+      const gate = (at: number) => b.check({ at, model: null, session: null, route: "default" });
+      pass(exchange({ at: midnight - 3_600_000, input: 100_000 })); // 23:00 local yesterday: $0.30
+      for (let i = 1; i <= 3; i++) pass(exchange({ at: midnight + i * 60_000, input: 150_000 })); // $0.45 each
+      expect(alerts.map((a) => a.kind)).toEqual(["daily-warning", "daily-limit"]);
+      expect(gate(midnight + 300_000)?.message).toContain("$1.35 of $1.00 spent today (2026-11-30)");
+
+      // A stream that arrived at 23:59:55 yesterday ends now.
+      pass(exchange({ at: midnight - 5_000, input: 100_000 }));
+      expect(b.spent(midnight + 300_000).today).toBeCloseTo(1.35, 9);
+      expect(b.spent(midnight - 1).today).toBeCloseTo(0.6, 9);
+      expect(gate(midnight + 300_000)?.message).toContain("$1.35 of $1.00 spent today (2026-11-30)");
+      for (let i = 4; i <= 6; i++) pass(exchange({ at: midnight + i * 60_000, input: 150_000 }));
+      expect(alerts.map((a) => a.kind)).toEqual(["daily-warning", "daily-limit"]);
+
+      // Restarted after midnight, the gateway reads both days back by their local bounds.
+      const restarted = budget({ dailyUsd: 1, hardLimit: true }, { history: storedSpend(db) });
+      expect(restarted.b.spent(midnight + 600_000).today).toBeCloseTo(2.7, 9);
+      expect(restarted.b.spent(midnight - 1).today).toBeCloseTo(0.6, 9);
+      expect(restarted.b.check({ at: midnight + 86_400_000, model: null, session: null, route: "default" })).toBeNull();
+
+      // Counted only in memory (no store), the late request does not reset today either.
+      const memory = budget({ dailyUsd: 1 });
+      for (let i = 0; i < 3; i++) memory.b.record(exchange({ at: midnight + 60_000, input: 100_000 })); // $0.90
+      memory.b.record(exchange({ at: midnight - 5_000, input: 10_000 }));
+      memory.b.record(exchange({ at: midnight + 120_000, input: 10_000 }));
+      expect(memory.b.spent(midnight + 120_000).today).toBeCloseTo(0.93, 9);
+      expect(memory.alerts.map((a) => a.kind)).toEqual(["daily-warning"]);
+      store.close();
+      db.close();
+    }));
+}
+
+test("what the recorder has not written yet counts once, and two gateways on one database share one budget", () => {
+  const file = path.join(tempDir(), "quartet.db");
+  const [dbA, dbB] = [openDatabase(file), openDatabase(file)];
+  const [storeA, storeB] = [gatewaySink({ db: dbA, pricing }), gatewaySink({ db: dbB, pricing })];
+  const limits = { dailyUsd: 1, sessionUsd: 0.5, hardLimit: true };
+  const a = budget(limits, { history: storedSpend(dbA) });
+  const b = budget(limits, { history: storedSpend(dbB) });
+  const gate = (g: typeof a, session: string | null) => g.b.check({ at: AT, model: null, session, route: "default" });
+
+  const first = exchange({ session: "s-1", input: 100_000 }); // $0.30
+  a.b.record(first);
+  expect(a.b.spent(AT, "s-1")).toEqual({ today: expect.closeTo(0.3, 9), session: expect.closeTo(0.3, 9) });
+  // Not yet written: the other gateway cannot see it (the bound on a burst across gateways).
+  expect(b.b.spent(AT, "s-1")).toEqual({ today: 0, session: 0 });
+  storeA.record(first);
+  expect(a.b.spent(AT, "s-1")).toEqual({ today: expect.closeTo(0.3, 9), session: expect.closeTo(0.3, 9) });
+  expect(b.b.spent(AT, "s-1")).toEqual({ today: expect.closeTo(0.3, 9), session: expect.closeTo(0.3, 9) });
+
+  const second = exchange({ session: "s-1", input: 100_000 });
+  b.b.record(second);
+  storeB.record(second);
+  expect(gate(a, "s-1")?.message).toContain("this session's budget is used up: $0.60 of $0.50");
+  expect(gate(a, "s-2")).toBeNull();
+  for (const [g, store] of [
+    [a, storeA],
+    [b, storeB],
+  ] as const) {
+    const e = exchange({ session: "s-2", input: 100_000 });
+    g.b.record(e);
+    store.record(e);
+  }
+  expect(gate(a, null)?.message).toContain("the daily budget is used up: $1.20 of $1.00");
+  expect(gate(b, null)?.message).toContain("the daily budget is used up: $1.20 of $1.00");
+  // Each crossing is alerted once, by the gateway whose request made it.
+  expect(a.alerts.map((x) => x.kind)).toEqual(["daily-warning"]);
+  expect(b.alerts.map((x) => [x.kind, x.session])).toEqual([
+    ["session-limit", "s-1"],
+    ["daily-limit", null],
+    ["session-limit", "s-2"],
+  ]);
+  storeA.close();
+  storeB.close();
+  dbA.close();
+  dbB.close();
 });

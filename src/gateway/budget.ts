@@ -6,8 +6,14 @@
  * Spend is each exchange's usage priced at the request's time (the user's price overrides included, as every
  * command prices). A model without a price adds nothing and is said once on the log, never counted as $0
  * silently. Days are the person's local days (the process's time zone), since a "daily" budget is read
- * against their own calendar. Spend before this gateway started comes from a SpendHistory (the gateway's
- * own records in quartet's database), so a restart neither resets the budgets nor repeats their alerts.
+ * against their own calendar; a request counts on the day it arrived, even when it finishes after midnight.
+ *
+ * The spend is what the gateways' records in quartet's database say (a SpendHistory, budget-history.ts), read
+ * again before each gated request, so a restart resets nothing and two gateways on one data folder share one
+ * budget; plus what this process counted that its recorder thread has not written yet. How far a burst can go
+ * past a limit: by the requests in flight when it is reached (each gateway lets a request through while the
+ * spend is under the limit, and a request's cost is known only when it ends), and by what another gateway has
+ * finished but its recorder not yet written (milliseconds).
  *
  * Alerts go to an AlertSink (alerts.ts) once each: at 80% and at 100% of a budget, once per day or session;
  * below the hit-rate floor once, then again only after the rate has come back above it.
@@ -25,15 +31,20 @@ import type { Exchange, ExchangeSink, GateRequest, Refusal, RequestGate } from "
 /** The share of a budget at which the person is warned. */
 export const WARN_SHARE = 0.8;
 
-/** Sessions whose spend is kept in memory; the oldest are forgotten past this (and re-read from the history). */
+/** Days and sessions whose spend this process keeps; the oldest are forgotten past these. */
+const MAX_DAYS = 3;
 const MAX_SESSIONS = 10_000;
+/** Exchanges counted here and not yet seen stored, past which the oldest is no longer looked for in the store. */
+const MAX_UNSTORED = 10_000;
 
-/** What was spent before this gateway started: its own stored records. */
+/** The spend every gateway on this database has stored (budget-history.ts reads it from quartet's database). */
 export interface SpendHistory {
-  /** USD spent on requests that arrived from `from` up to, not including, `until`. */
-  spentBetween(from: number, until: number): number;
-  /** USD spent in one session on requests that arrived before `until`. */
-  spentInSession(session: string, until: number): number;
+  /** Takes in what was stored since the last call; returns the exchange ids it took in. */
+  refresh(): string[];
+  /** USD stored for requests that arrived in the local day `key`, from `start` up to, not including, `end`. */
+  day(key: string, start: number, end: number): number;
+  /** USD stored for one session. */
+  session(id: string): number;
 }
 
 export interface BudgetOptions {
@@ -42,17 +53,19 @@ export interface BudgetOptions {
   /** The runtime a request came from, by its headers (the CLI builds it from the registry's user-agents). */
   runtimeOf(headers: Readonly<Record<string, string>>): string | null;
   alert: AlertSink;
+  /** Without one, the budgets count only what this process saw (tests). */
   history?: SpendHistory;
   /** The gateway's own log (a model without a price); stderr by default. */
   log?(line: string): void;
-  now?(): number;
 }
 
 type Level = "warning" | "limit";
 
-interface Tally {
-  spent: number;
-  alerted: Set<Level>;
+/** An exchange this process counted, until the store holds it. */
+interface Unstored {
+  day: string;
+  session: string | null;
+  cost: number;
 }
 
 interface HitWindow {
@@ -61,30 +74,32 @@ interface HitWindow {
   armed: boolean;
 }
 
-/** The local day `ts` falls in: its date (YYYY-MM-DD) and its first millisecond. */
-export function localDay(ts: number): { key: string; start: number } {
+/** The local day `ts` falls in: its date (YYYY-MM-DD), its first millisecond and the next day's (23 or 25 hours on a DST change). */
+export function localDay(ts: number): { key: string; start: number; end: number } {
   const d = new Date(ts);
   const start = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const end = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
   const key = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-  return { key, start };
+  return { key, start, end };
 }
 
 export class Budget implements ExchangeSink, RequestGate {
-  private readonly startedAt: number;
-  private day: (Tally & { key: string }) | null = null;
-  private readonly sessions = new BoundedMap<string, Tally>(MAX_SESSIONS);
+  /** What this process counted that the store does not hold yet (the recorder writes on its own thread), by day and session. */
+  private readonly unstored = new BoundedMap<string, Unstored>(MAX_UNSTORED);
+  private readonly unstoredDays = new BoundedMap<string, number>(MAX_DAYS);
+  private readonly unstoredSessions = new BoundedMap<string, number>(MAX_SESSIONS);
   private readonly windows = new Map<string, HitWindow>();
   private readonly unpriced = new Set<string>();
   private readonly log: (line: string) => void;
 
   constructor(private readonly o: BudgetOptions) {
-    this.startedAt = (o.now ?? Date.now)();
     this.log = o.log ?? ((line) => process.stderr.write(`quartet gateway: ${line}\n`));
   }
 
   /** Spend today (local day of `at`) and in a session so far. */
   spent(at: number, session?: string): { today: number; session: number | null } {
-    return { today: this.dayOf(at).spent, session: session ? this.sessionOf(session).spent : null };
+    this.o.history && this.settle(this.o.history.refresh());
+    return { today: this.spentOn(localDay(at)), session: session ? this.spentIn(session) : null };
   }
 
   record(e: Exchange): void {
@@ -99,21 +114,23 @@ export class Budget implements ExchangeSink, RequestGate {
   check(r: GateRequest): Refusal | null {
     const s = this.o.settings;
     if (!s.hardLimit) return null;
+    this.o.history && this.settle(this.o.history.refresh());
     if (s.dailyUsd !== null) {
-      const day = this.dayOf(r.at);
-      if (day.spent >= s.dailyUsd) {
+      const day = localDay(r.at);
+      const spent = this.spentOn(day);
+      if (spent >= s.dailyUsd) {
         return this.refusal(
-          `the daily budget is used up: ${fmtUsd(day.spent)} of ${fmtUsd(s.dailyUsd)} spent today (${day.key}); it starts again at midnight`,
+          `the daily budget is used up: ${fmtUsd(spent)} of ${fmtUsd(s.dailyUsd)} spent today (${day.key}); it starts again at midnight`,
           "dailyUsd",
           s.origin.dailyUsd,
         );
       }
     }
     if (s.sessionUsd !== null && r.session) {
-      const tally = this.sessionOf(r.session);
-      if (tally.spent >= s.sessionUsd) {
+      const spent = this.spentIn(r.session);
+      if (spent >= s.sessionUsd) {
         return this.refusal(
-          `this session's budget is used up: ${fmtUsd(tally.spent)} of ${fmtUsd(s.sessionUsd)} spent in session ${r.session}; a new session starts with a budget of its own`,
+          `this session's budget is used up: ${fmtUsd(spent)} of ${fmtUsd(s.sessionUsd)} spent in session ${r.session}; a new session starts with a budget of its own`,
           "sessionUsd",
           s.origin.sessionUsd,
         );
@@ -156,21 +173,27 @@ export class Budget implements ExchangeSink, RequestGate {
 
   private spend(e: Exchange, cost: number): void {
     const s = this.o.settings;
-    const day = this.dayOf(e.at);
-    day.spent += cost;
-    this.cross(day, s.dailyUsd, (level) => ({
+    const day = localDay(e.at);
+    const session = sessionOf(e.headers, () => e.request);
+    this.unstoredDays.set(day.key, (this.unstoredDays.get(day.key) ?? 0) + cost);
+    if (session) this.unstoredSessions.touch(session, (this.unstoredSessions.get(session) ?? 0) + cost);
+    // Without a store nothing will ever take these over: the sums above are then the whole count.
+    if (this.o.history) {
+      this.unstored.set(e.id, { day: day.key, session, cost });
+      this.settle(this.o.history.refresh());
+    }
+    const today = this.spentOn(day);
+    this.cross(today - cost, today, s.dailyUsd, (level) => ({
       kind: `daily-${level}`,
       session: null,
-      message: `${level === "limit" ? "daily budget used up" : "daily budget"}: ${fmtUsd(day.spent)} of ${fmtUsd(s.dailyUsd!)} spent today${this.after(level)}`,
+      message: `${level === "limit" ? "daily budget used up" : "daily budget"}: ${fmtUsd(today)} of ${fmtUsd(s.dailyUsd!)} spent today${this.after(level)}`,
     }));
-    const session = sessionOf(e.headers, e.request);
     if (!session) return;
-    const tally = this.sessionOf(session);
-    tally.spent += cost;
-    this.cross(tally, s.sessionUsd, (level) => ({
+    const inSession = this.spentIn(session);
+    this.cross(inSession - cost, inSession, s.sessionUsd, (level) => ({
       kind: `session-${level}`,
       session,
-      message: `${level === "limit" ? "session budget used up" : "session budget"}: ${fmtUsd(tally.spent)} of ${fmtUsd(s.sessionUsd!)} spent in session ${session}${this.after(level)}`,
+      message: `${level === "limit" ? "session budget used up" : "session budget"}: ${fmtUsd(inSession)} of ${fmtUsd(s.sessionUsd!)} spent in session ${session}${this.after(level)}`,
     }));
   }
 
@@ -182,40 +205,41 @@ export class Budget implements ExchangeSink, RequestGate {
       : "; requests still go through (gateway.budgets.hardLimit is off)";
   }
 
-  /** Alerts once per level, the highest reached: a request that jumps past both says only that the budget is used up. */
-  private cross(tally: Tally, limit: number | null, make: (level: Level) => { kind: string; session: string | null; message: string }) {
+  /**
+   * Alerts the level this request took the spend across, the highest if it jumped past both. Spend only grows,
+   * so each level is crossed once a day or session, by one request: a gateway started later, or another one on
+   * the same database whose spend is folded in before this request's, finds the level already behind it and
+   * says nothing.
+   */
+  private cross(
+    before: number,
+    after: number,
+    limit: number | null,
+    make: (level: Level) => { kind: string; session: string | null; message: string },
+  ) {
     if (limit === null) return;
-    const level: Level | null = tally.spent >= limit ? "limit" : tally.spent >= limit * WARN_SHARE ? "warning" : null;
-    if (level === null || tally.alerted.has(level)) return;
-    tally.alerted.add("warning");
-    if (level === "limit") tally.alerted.add("limit");
-    this.o.alert({ ...make(level), runtime: null });
+    const level: Level | null =
+      after >= limit && before < limit ? "limit" : after >= limit * WARN_SHARE && before < limit * WARN_SHARE ? "warning" : null;
+    if (level !== null) this.o.alert({ ...make(level), runtime: null });
   }
 
-  /** The levels a budget had already reached before this gateway started: their alerts went out then. */
-  private seeded(spent: number, limit: number | null): Tally {
-    const alerted = new Set<Level>();
-    if (limit !== null && spent >= limit * WARN_SHARE) alerted.add("warning");
-    if (limit !== null && spent >= limit) alerted.add("limit");
-    return { spent, alerted };
-  }
-
-  private dayOf(at: number): Tally & { key: string } {
-    const { key, start } = localDay(at);
-    if (this.day?.key !== key) {
-      const before = this.o.history && start < this.startedAt ? this.o.history.spentBetween(start, this.startedAt) : 0;
-      this.day = { key, ...this.seeded(before, this.o.settings.dailyUsd) };
+  /** Exchanges the store now holds are counted from there, no longer here. */
+  private settle(stored: string[]): void {
+    for (const id of stored) {
+      const u = this.unstored.get(id);
+      if (!u) continue;
+      this.unstored.delete(id);
+      this.unstoredDays.set(u.day, (this.unstoredDays.get(u.day) ?? 0) - u.cost);
+      if (u.session) this.unstoredSessions.set(u.session, (this.unstoredSessions.get(u.session) ?? 0) - u.cost);
     }
-    return this.day;
   }
 
-  private sessionOf(session: string): Tally {
-    let tally = this.sessions.get(session);
-    if (!tally) {
-      tally = this.seeded(this.o.history?.spentInSession(session, this.startedAt) ?? 0, this.o.settings.sessionUsd);
-      this.sessions.set(session, tally);
-    }
-    return tally;
+  private spentOn(day: { key: string; start: number; end: number }): number {
+    return (this.o.history?.day(day.key, day.start, day.end) ?? 0) + (this.unstoredDays.get(day.key) ?? 0);
+  }
+
+  private spentIn(session: string): number {
+    return (this.o.history?.session(session) ?? 0) + (this.unstoredSessions.get(session) ?? 0);
   }
 
   /** Over the runtime's last `hitRateWindow` requests with a prompt: cache reads over all prompt tokens. */
