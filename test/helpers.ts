@@ -2,7 +2,7 @@
  * Shared test helpers: temporary folders that are removed after each test, homes assembled from the
  * recorded runtime fixtures, running the built CLI with its own data dir, and file checksums.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -72,7 +72,14 @@ export interface CliResult {
 /** Runs the built CLI (`bin/quartet.js`) with a private QUARTET_HOME and HOME unless given. */
 export async function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; dataDir?: string; cwd?: string; killAfterMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    dataDir?: string;
+    cwd?: string;
+    killAfterMs?: number;
+    /** Called with the process once started, for a test that signals it on a condition of its own. */
+    onStart?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -88,6 +95,7 @@ export async function runCli(
   child.stdout.on("data", (c) => (stdout += c));
   child.stderr.on("data", (c) => (stderr += c));
   if (options.killAfterMs !== undefined) setTimeout(() => child.kill("SIGKILL"), options.killAfterMs);
+  options.onStart?.(child);
   return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code: code ?? 1, signal, stdout, stderr })));
 }
 

@@ -6,11 +6,13 @@
  * machines' logs: the server must hold exactly that, each request once, whatever the order, the
  * concurrency or the crashes along the way.
  */
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generatedHome, transcripts } from "./corpus.js";
 import { FIXTURES, fileTempDir, runCli, type CliResult } from "./helpers.js";
+import { migrateServer } from "../src/team/schema.js";
 import { usePgCluster } from "./pg.js";
 
 const cluster = usePgCluster();
@@ -41,12 +43,12 @@ function machine(home: string): Machine {
   return { home, data: fileTempDir("quartet-sync-data-") };
 }
 
-function sync(m: Machine, args: readonly string[], o: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return runCli(["sync", ...args], {
-    dataDir: m.data,
-    env: { HOME: m.home, ...cluster().env, ...o.env },
-    ...(o.killAfterMs !== undefined ? { killAfterMs: o.killAfterMs } : {}),
-  });
+function sync(
+  m: Machine,
+  args: readonly string[],
+  o: { killAfterMs?: number; env?: NodeJS.ProcessEnv; onStart?: (child: ChildProcess) => void } = {},
+): Promise<CliResult> {
+  return runCli(["sync", ...args], { ...o, dataDir: m.data, env: { HOME: m.home, ...cluster().env, ...o.env } });
 }
 
 async function ok(r: Promise<CliResult>): Promise<CliResult> {
@@ -111,10 +113,15 @@ async function query<T>(database: string, sql: string): Promise<T[]> {
   }
 }
 
-/** A database with quartet's tables, made by `quartet sync --migrate`. */
-async function migratedDatabase(m: Machine): Promise<{ name: string; url: string }> {
+/** A database with quartet's tables (made in process: `quartet sync --migrate` itself is tested below). */
+async function migratedDatabase(): Promise<{ name: string; url: string }> {
   const db = await cluster().createDatabase();
-  await ok(sync(m, ["--migrate", "--to", db.url]));
+  const c = await cluster().connect(db.name);
+  try {
+    await migrateServer(c);
+  } finally {
+    await c.end();
+  }
   return db;
 }
 
@@ -130,7 +137,8 @@ describe("quartet sync", () => {
     const a = machine(homeWith(range(0, 2 * third), { codex: true }));
     const b = machine(homeWith(range(third, files.length), { codex: true }));
     const union = homeWith(range(0, files.length), { codex: true });
-    const db = await migratedDatabase(a);
+    const db = await cluster().createDatabase();
+    expect((await ok(sync(a, ["--migrate", "--to", db.url]))).stdout).toMatch(/migrated from version 0 to \d+/);
 
     const first = JSON.parse((await ok(sync(a, ["--to", db.url, "--json"]))).stdout);
     expect(first).toMatchObject({ server: db.url, fromStart: true, deleted: 0 });
@@ -172,7 +180,7 @@ describe("quartet sync", () => {
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, data.subarray(0, data.indexOf(10, Math.floor(data.length / 2)) + 1));
     });
-    const db = await migratedDatabase(m);
+    const db = await migratedDatabase();
     await ok(sync(m, ["--to", db.url]));
     expect(await serverTotals(db.name)).toEqual(await localTotals(m.home));
     for (const { f, data } of cut) {
@@ -187,7 +195,7 @@ describe("quartet sync", () => {
 
   it("a data folder restored from a backup pushes what it logged since, though its change numbers were used before", async () => {
     const m = machine(homeWith([0, 1]));
-    const db = await migratedDatabase(m);
+    const db = await migratedDatabase();
     await ok(sync(m, ["--to", db.url]));
     const backup = fileTempDir("quartet-sync-backup-");
     fs.cpSync(m.data, backup, { recursive: true });
@@ -206,27 +214,38 @@ describe("quartet sync", () => {
 
   it("a push killed at random instants, and a server crash mid-push, then resumed: the same totals", async () => {
     const m = machine(homeWith(range(0, files.length), { codex: true }));
-    const db = await migratedDatabase(m);
+    const db = await migratedDatabase();
     // Small batches make the push long enough to be cut many times.
-    const args = ["--to", db.url, "--batch-size", "3"];
-    // Deterministic "random" instants, spread over reading the logs and pushing.
-    let seed = 5;
-    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 500 + 250;
+    const args = ["--to", db.url, "--batch-size", "10"];
     const expected = await localTotals(m.home);
-    // How much each killed push had committed: some must have been cut half-way through the records.
+    // Deterministic "random" points: a share of the records, or an instant (which may fall while the logs are read).
+    let seed = 5;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const committed: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const r = await sync(m, args, { killAfterMs: next() });
-      if (r.signal === "SIGKILL") committed.push((await serverTotals(db.name)).requests);
+    for (let i = 0; i < 4; i++) {
+      let child: ChildProcess | undefined;
+      const run = sync(m, args, i === 3 ? { killAfterMs: 200 + random() * 600 } : { onStart: (c) => (child = c) });
+      if (child) {
+        // Killed once the server holds more than a random share of the records (or when it ends by itself).
+        const target = Math.floor(random() * expected.requests);
+        let ended = false;
+        void run.then(() => (ended = true));
+        await expect
+          .poll(async () => ended || (await serverTotals(db.name)).requests > target, { timeout: 20_000, interval: 5 })
+          .toBe(true);
+        child.kill("SIGKILL");
+      }
+      if ((await run).signal === "SIGKILL") committed.push((await serverTotals(db.name)).requests);
     }
-    expect(committed.some((n) => n > 0 && n < expected.requests)).toBe(true);
+    // Some pushes were cut half-way through the records.
+    expect(committed.filter((n) => n > 0 && n < expected.requests).length).toBeGreaterThan(1);
 
     await ok(sync(m, args));
     expect(await serverTotals(db.name)).toEqual(expected);
 
     // The server goes down (a crash: no shutdown) while a push into a second database is under way.
-    const second = await migratedDatabase(m);
-    const pushing = sync(m, ["--to", second.url, "--batch-size", "3"]);
+    const second = await migratedDatabase();
+    const pushing = sync(m, ["--to", second.url, "--batch-size", "10"]);
     await expect.poll(() => serverTotals(second.name).then((t) => t.requests), { timeout: 20_000, interval: 10 }).toBeGreaterThan(0);
     await cluster().stop("immediate");
     const cut = await pushing;
@@ -236,7 +255,7 @@ describe("quartet sync", () => {
     expect(cut.stderr).toMatch(/nothing is lost: the next quartet sync continues after the last committed batch/);
     const before = (await serverTotals(second.name)).requests;
     expect(before).toBeLessThan(expected.requests);
-    await ok(sync(m, ["--to", second.url, "--batch-size", "3"]));
+    await ok(sync(m, ["--to", second.url]));
     expect(await serverTotals(second.name)).toEqual(expected);
   });
 
@@ -251,16 +270,19 @@ describe("quartet sync", () => {
         ),
       ),
     );
-    const db = await migratedDatabase(machines[0]!);
-    // Their ledgers are read first, so the pushes themselves overlap rather than the reading.
-    await Promise.all(machines.map((m) => runCli(["usage", "--json"], { dataDir: m.data, env: { HOME: m.home } })));
-    const results = await Promise.all(machines.map((m) => sync(m, ["--to", db.url, "--batch-size", "40"])));
+    const db = await migratedDatabase();
+    // Small batches: many transactions from each machine, interleaved with the others'.
+    const results = await Promise.all(machines.map((m) => sync(m, ["--to", db.url, "--batch-size", "10", "--json"])));
     for (const r of results) {
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
     }
+    // Overlapping records were sent by several machines and written once.
+    const pushed = results.map((r) => JSON.parse(r.stdout) as { sent: number; upserted: number });
     const union = homeWith(range(0, n), { codex: true });
-    expect(await serverTotals(db.name)).toEqual(await localTotals(union));
+    const expected = await localTotals(union);
+    expect(pushed.reduce((a, p) => a + p.sent, 0)).toBeGreaterThan(expected.requests);
+    expect(await serverTotals(db.name)).toEqual(expected);
   });
 
   it("--migrate from two processes at once applies the migrations once", async () => {
@@ -322,7 +344,7 @@ describe("quartet sync", () => {
 
   it("--status: the machine id, user, server, last acknowledged push and records pending", async () => {
     const m = machine(homeWith([0, 1]));
-    const db = await migratedDatabase(m);
+    const db = await migratedDatabase();
     fs.writeFileSync(path.join(m.data, "config.jsonc"), JSON.stringify({ sync: { url: db.url, user: "alice", project: "hash" } }));
     const never = JSON.parse((await ok(sync(m, ["--status", "--json"]))).stdout);
     const idFile = path.join(m.data, "machine-id");

@@ -79,9 +79,7 @@ async function syncCommand(flags: SyncFlags): Promise<void> {
     const db = await upToDateLedger(paths, flags);
     const logId = prepareChangeLog(db);
     const basis = pushBasis({ logId, user: settings.user, project: settings.project });
-    const pending = pendingChanges(db, 0);
     const bar = progressBar({ label: "Pushing", enabled: flags.progress !== false });
-    bar.setTotal(pending);
     let acked = 0;
     const started = Date.now();
     const result = await pushing(url, () =>
@@ -113,8 +111,9 @@ async function syncCommand(flags: SyncFlags): Promise<void> {
     if (result.batches === 0) process.stdout.write(`${server}: up to date (nothing new since the last push)\n`);
     else
       process.stdout.write(
-        `${server}: pushed ${plural(result.upserted, "record")}${result.deleted > 0 ? `, removed ${fmtInt(result.deleted)}` : ""} ` +
-          `in ${plural(result.batches, "batch")} (${seconds.toFixed(1)} s) as ${settings.user}, machine ${id}\n`,
+        `${server}: pushed ${plural(result.sent, "change")} in ${result.batches} ${result.batches === 1 ? "batch" : "batches"} ` +
+          `(${fmtInt(result.upserted)} written, ${fmtInt(result.deleted)} removed; the rest the server held already) ` +
+          `in ${seconds.toFixed(1)} s as ${settings.user}, machine ${id}\n`,
       );
   } catch (e) {
     throw serverError(url, e);

@@ -33,12 +33,16 @@ export interface PushOptions {
   logId: string;
   version: string;
   batchSize?: number;
-  /** Called after each committed batch with the acknowledged sequence number. */
-  onAck?(seq: number, pushed: number): void;
+  /** Called once the server's cursor is known, with it. */
+  onStart?(seq: number): void;
+  /** Called after each committed batch with the acknowledged sequence number and the changes sent so far. */
+  onAck?(seq: number, sent: number): void;
 }
 
 export interface PushResult {
-  /** Records upserted and records deleted on the server by this push. */
+  /** Changes sent (records and deletions). */
+  sent: number;
+  /** Records written on the server (new or changed; a copy the server keeps another of is not) and records deleted there. */
   upserted: number;
   deleted: number;
   batches: number;
@@ -129,7 +133,8 @@ export async function push(o: PushOptions): Promise<PushResult> {
   const basis = pushBasis(o);
   const batchSize = o.batchSize ?? DEFAULT_BATCH;
   let cursor = await startCursor(o, basis);
-  const result: PushResult = { upserted: 0, deleted: 0, batches: 0, seq: cursor.seq, fromStart: cursor.fromStart };
+  o.onStart?.(cursor.seq);
+  const result: PushResult = { sent: 0, upserted: 0, deleted: 0, batches: 0, seq: cursor.seq, fromStart: cursor.fromStart };
   for (;;) {
     const changes = changesAfter(o.db, cursor.seq, batchSize);
     if (changes.size === 0) break;
@@ -140,11 +145,12 @@ export async function push(o: PushOptions): Promise<PushResult> {
       continue;
     }
     cursor = { seq: changes.last, fromStart: false };
+    result.sent += changes.size;
     result.upserted += outcome.upserted;
     result.deleted += outcome.deleted;
     result.batches++;
     result.seq = cursor.seq;
-    o.onAck?.(cursor.seq, result.upserted + result.deleted);
+    o.onAck?.(cursor.seq, result.sent);
   }
   result.seq = cursor.seq;
   return result;
