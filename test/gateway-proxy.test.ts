@@ -15,6 +15,7 @@ import type { Exchange } from "../src/gateway/exchange.js";
 import { startGateway, type Gateway, type GatewayOptions } from "../src/gateway/proxy.js";
 import { loadRoutes } from "../src/gateway/routes.js";
 import { runningGateway } from "../src/gateway/running.js";
+import { sessionOf } from "../src/prefix/tracker.js";
 import { startEndpoint, type Endpoint, type Reply } from "../src/lab/endpoint.js";
 import { ROOT, runCli, tempDir } from "./helpers.js";
 
@@ -327,6 +328,21 @@ describe("errors, aborts and refusals", () => {
     expect(allowed.status).toBe(200);
     await expect.poll(() => gated.log.length).toBe(2);
     expect(gated.log[0]).toMatch(/^could not record exchange gw_[0-9a-z]+_1: disk full$/);
+  });
+});
+
+describe("sessions", () => {
+  it("the gate is asked about the session the budgets and the store file the request under", async () => {
+    const lab = await labUpstream();
+    const asked: (string | null)[] = [];
+    const { gateway, exchanges } = await gatewayTo(lab.url, { gate: { check: (r) => (asked.push(r.session), null) } });
+    // OpenCode's session header, and another session in metadata.user_id: the header wins everywhere.
+    const metadata = { user_id: JSON.stringify({ session_id: "from-metadata" }) };
+    await send(`${gateway.url}/v1/messages`, { headers: { "x-session-id": "ses_header" }, body: messages("hi", { metadata }) });
+    await send(`${gateway.url}/v1/messages`, { body: messages("hi", { metadata }) });
+    await expect.poll(() => exchanges.length).toBe(2);
+    expect(asked).toEqual(["ses_header", "from-metadata"]);
+    expect(exchanges.map((e) => sessionOf(e.headers, e.request))).toEqual(asked);
   });
 });
 

@@ -17,6 +17,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { BoundedMap } from "../core/bounded-map.js";
+import { sessionOf } from "../prefix/tracker.js";
 import { applyCredentials } from "./credentials.js";
 import { KEPT_HEADERS, type Exchange, type ExchangeSink, type Refusal, type RequestGate } from "./exchange.js";
 import { pickRoute, upstreamUrl, type RouteTable } from "./routes.js";
@@ -109,7 +110,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const readFirst = options.routes.routes.length > 0 || options.gate !== undefined || options.diagnose === true;
     const request = readFirst ? (parseJson(o.body) ?? null) : NOT_READ;
     const model = request !== NOT_READ && typeof request?.model === "string" ? request.model : null;
-    const session = request !== NOT_READ ? sessionOf(req.headers, request ?? undefined) : null;
+    const kept = keptHeaders(req.headers);
+    const session = request !== NOT_READ ? sessionOf(kept, request) : null;
     const route = pickRoute(options.routes, model);
     const exchange: Fields = {
       id: o.id,
@@ -120,7 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       path: requestPath,
       route: route.name,
       upstream: route.baseUrl.href,
-      headers: keptHeaders(req.headers),
+      headers: kept,
       status: 0,
       messageId: null,
       requestId: null,
@@ -341,26 +343,6 @@ function parseJson(body: Buffer): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The conversation's id: Claude Code's session header, else the `session_id` inside `metadata.user_id` (a JSON
- * string in current Claude Code, `…_session_<id>` in older ones), else a generic session header.
- */
-export function sessionOf(headers: http.IncomingHttpHeaders, request: Record<string, unknown> | undefined): string | null {
-  const header = headerValue(headers["x-claude-code-session-id"]);
-  if (header) return header;
-  const userId = (request?.metadata as { user_id?: unknown } | undefined)?.user_id;
-  if (typeof userId === "string") {
-    try {
-      const parsed = JSON.parse(userId) as { session_id?: unknown };
-      if (typeof parsed?.session_id === "string" && parsed.session_id) return parsed.session_id;
-    } catch {
-      const at = userId.indexOf("_session_");
-      if (at >= 0 && userId.length > at + 9) return userId.slice(at + 9);
-    }
-  }
-  return headerValue(headers["x-session-id"]);
 }
 
 function headerValue(v: string | string[] | undefined): string | null {

@@ -47,6 +47,16 @@ describe("the session a request belongs to", () => {
     expect(sessionOf({}, { metadata: { user_id: "someone" } })).toBeNull();
     expect(sessionOf({}, null)).toBeNull();
   });
+
+  it("takes a header before the body, and reads a body given as a function only when no header names the session", () => {
+    const body = { metadata: { user_id: JSON.stringify({ session_id: "s-json" }) } };
+    let reads = 0;
+    const lazy = () => (reads++, body);
+    expect(sessionOf({ "x-session-id": "ses_oc" }, lazy)).toBe("ses_oc");
+    expect(reads).toBe(0);
+    expect(sessionOf({}, lazy)).toBe("s-json");
+    expect(reads).toBe(1);
+  });
 });
 
 describe("following conversations", () => {

@@ -56,11 +56,14 @@ const LEGACY_USER_ID = /(?:^|_)session_([0-9A-Za-z-]{8,})$/;
 /**
  * The session a request belongs to: Claude Code's `x-claude-code-session-id` header, OpenCode's
  * `x-session-id`, or the session id inside `metadata.user_id` (JSON, or Claude Code's older string form).
+ * The one precedence for the gateway's gate, its `--diagnose`, its budgets and its records. The body may be
+ * given as a function, called only when no header names the session (the gateway's request is parsed lazily).
  */
 export function sessionOf(headers: Readonly<Record<string, string>>, body: unknown): string | null {
   const header = headers["x-claude-code-session-id"] ?? headers["x-session-id"];
   if (header) return header;
-  const userId = (body as { metadata?: { user_id?: unknown } } | null)?.metadata?.user_id;
+  const request: unknown = typeof body === "function" ? (body as () => unknown)() : body;
+  const userId = (request as { metadata?: { user_id?: unknown } } | null)?.metadata?.user_id;
   if (typeof userId !== "string" || userId === "") return null;
   try {
     const meta = JSON.parse(userId) as { session_id?: unknown };
