@@ -134,6 +134,7 @@ Routes file (JSONC):
     "routes": [ { "name": "deepseek", "models": ["deepseek-*"], "baseUrl": "https://api.deepseek.com/anthropic",
                   "keyEnv": "DEEPSEEK_API_KEY", "auth": "x-api-key" } ] }
   The first route whose model glob matches the request's model wins; anything else goes to the default.
+  In a glob, "*" matches any characters, "/" included (moonshotai/kimi-k2), "?" one; matching is case-sensitive.
   "auth" is "x-api-key" (default) or "bearer".
 
 Credentials: the client's own key or login goes unchanged only to an Anthropic host (*.anthropic.com) or, on the

@@ -51,6 +51,25 @@ describe("routes file", () => {
     expect(upstreamUrl(table.default, "/").href).toBe("https://api.anthropic.com/");
   });
 
+  it("a model glob's * matches any characters, '/' included; ? one; the rest literally and case-sensitively", () => {
+    const file = path.join(tempDir(), "gateway-routes.jsonc");
+    const route = { baseUrl: "https://openrouter.ai/api", keyEnv: "OR_KEY" };
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        routes: [
+          { name: "or", models: ["*kimi*", "qwen*", "glm-4.?"], ...route },
+          { name: "all", models: ["x*"], ...route },
+        ],
+      }),
+    );
+    const table = loadRoutes({ file });
+    const name = (model: string) => pickRoute(table, model).name;
+    expect(["moonshotai/kimi-k2", "kimi-k2", "qwen/qwen3-coder", "glm-4.5"].map(name)).toEqual(["or", "or", "or", "or"]);
+    expect(["Qwen3-Coder", "glm-4x5", "glm-4.55", "claude-opus-4-8"].map(name)).toEqual(["default", "default", "default", "default"]);
+    expect(name("x/y\nz")).toBe("all");
+  });
+
   it("no file sends everything to Anthropic; --upstream replaces the default's base URL", () => {
     const missing = path.join(tempDir(), "none.jsonc");
     expect(loadRoutes({ file: missing }).default.baseUrl.href).toBe("https://api.anthropic.com/");

@@ -11,7 +11,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as jsonc from "jsonc-parser";
-import picomatch from "picomatch";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
 import { lineAt, parseJsoncTree } from "../core/jsonc-file.js";
@@ -117,10 +116,27 @@ export function loadRoutes(options: { file: string; required?: boolean; upstream
     file,
     default: { name: DEFAULT_ROUTE, baseUrl: new URL(baseUrl), auth: "x-api-key", isDefault: true, matches: () => true },
     routes: parsed.routes.map((r) => {
-      const isMatch = picomatch(r.models);
-      return { name: r.name, baseUrl: new URL(r.baseUrl), keyEnv: r.keyEnv, auth: r.auth, isDefault: false, matches: (m) => isMatch(m) };
+      const pattern = modelGlob(r.models);
+      return {
+        name: r.name,
+        baseUrl: new URL(r.baseUrl),
+        keyEnv: r.keyEnv,
+        auth: r.auth,
+        isDefault: false,
+        matches: (m) => pattern.test(m),
+      };
     }),
   };
+}
+
+/**
+ * The model globs as one regular expression. A model id is not a path: `*` matches any characters, "/"
+ * included (`moonshotai/kimi-k2`, `qwen/qwen3-coder`), `?` any one character; everything else is literal and
+ * case-sensitive, as the providers' model ids are.
+ */
+export function modelGlob(globs: readonly string[]): RegExp {
+  const one = (g: string) => g.replace(/[.+^${}()|[\]\\*?]/g, (c) => (c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : `\\${c}`));
+  return new RegExp(`^(?:${globs.map(one).join("|")})$`);
 }
 
 /** Parses and validates a routes file's text: a problem names the file, its line and the field. */
