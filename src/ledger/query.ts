@@ -418,8 +418,8 @@ export interface CacheSessionRow extends Figures {
   topCause: BreakCause | null;
 }
 
-/** Sessions ranked by cache tax (known part), then by break count; the order either store sorts in. */
-export const CACHE_SESSION_ORDER = "tax DESC, breaks DESC, last_ts DESC, session, runtime";
+/** Sessions ranked by cache tax (known part), then by break count (the team's server sorts alike, src/team/query.ts). */
+const CACHE_SESSION_ORDER = "tax DESC, breaks DESC, last_ts DESC, session, runtime";
 
 /** A session's grouped sums, as either store's query returns them. */
 export type SessionSums = SumRow & { session: string; runtime: string; project: string | null };
