@@ -391,6 +391,25 @@ describe("routes and credentials", () => {
     await expect.poll(() => exchanges[0]?.status).toBe(401);
   });
 
+  it("a provider's redirect is answered with a 502 saying why, never passed on to the client; the default's passes", async () => {
+    const elsewhere = "https://elsewhere.example/v1/messages";
+    const redirecting = await fakeUpstream((_, res) => res.writeHead(307, { location: `${elsewhere}?token=abc` }).end());
+    const file = path.join(tempDir(), "gateway-routes.jsonc");
+    const route = { name: "provider", models: ["deepseek-*"], baseUrl: redirecting.url, keyEnv: "PROVIDER_KEY" };
+    fs.writeFileSync(file, JSON.stringify({ default: { baseUrl: redirecting.url }, routes: [route] }));
+    const { gateway, exchanges } = await gatewayTo(redirecting.url, { routes: loadRoutes({ file }), env: { PROVIDER_KEY: ROUTE_KEY } });
+    const body = (model: string) => JSON.stringify({ model, max_tokens: 1, messages: [] });
+    const r = await send(`${gateway.url}/v1/messages`, { headers: { "x-api-key": CLIENT_KEY }, body: body("deepseek-chat") });
+    expect(r.status).toBe(502);
+    const message = (JSON.parse(r.body.toString()) as { error: { message: string } }).error.message;
+    expect(message).toContain(`answered 307, a redirect to ${elsewhere}, which the gateway does not pass on`);
+    expect(message).not.toContain("token=abc");
+    expect(r.rawHeaders.map((h) => h.toLowerCase())).not.toContain("location");
+    await expect.poll(() => exchanges.map((e) => e.status)).toEqual([502]);
+    const direct = await send(`${gateway.url}/v1/messages`, { headers: { "x-api-key": CLIENT_KEY }, body: body("claude-opus-4-8") });
+    expect(direct.status).toBe(307);
+  });
+
   it("an Anthropic credential hidden in a repeated header is found, and a keyed route drops every copy", async () => {
     const { provider, call } = await routed();
     // Each array is sent as repeated header lines, which the gateway receives joined with ", ".

@@ -155,7 +155,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const target = upstreamUrl(route, requestPath);
     headers.host = target.host;
     relay(
-      { req, res, target, headers, body, exchange, readUsage: isMessages && (options.sink !== undefined || diagnosed), started: o.started },
+      {
+        req,
+        res,
+        target,
+        headers,
+        body,
+        exchange,
+        readUsage: isMessages && (options.sink !== undefined || diagnosed),
+        refuseRedirect: !route.isDefault,
+        started: o.started,
+      },
       (done) => {
         if (thread && done.messageId) lastMessage.touch(thread, done.messageId);
         finish(request, o.body, done);
@@ -177,6 +187,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       exchange: Fields;
       /** Read the response on the side: a Messages call whose exchange someone will see. */
       readUsage: boolean;
+      /**
+       * Answer a redirect with a 502: a client following it to another host would send its own credentials
+       * there (a provider's route exists so that they never leave for anyone but Anthropic).
+       */
+      refuseRedirect: boolean;
       started: number;
     },
     done: (fields: Fields) => void,
@@ -220,6 +235,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       exchange.firstByteMs = performance.now() - o.started;
       exchange.status = up.statusCode ?? 502;
       exchange.requestId = headerValue(up.headers["request-id"]);
+      if (o.refuseRedirect && exchange.status >= 300 && exchange.status < 400 && exchange.status !== 304) {
+        up.resume();
+        const where = headerValue(up.headers.location);
+        const refusal = {
+          status: 502,
+          type: "api_error",
+          message:
+            `quartet gateway: ${target.host} answered ${exchange.status}, a redirect${where ? ` to ${redirectTarget(where, target)}` : ""}, ` +
+            `which the gateway does not pass on: a client following it would send its own credentials to another host. ` +
+            `Put the final URL in the route's "baseUrl".`,
+        };
+        answerError(res, refusal);
+        void settle({ status: 502, error: { type: refusal.type, message: refusal.message } });
+        return;
+      }
       if (o.readUsage) {
         reader = new ResponseReader({
           status: exchange.status,
@@ -390,6 +420,16 @@ function incomingHeaders(up: http.IncomingMessage): string[] {
     if (!HOP_BY_HOP.has(name) && !listed.has(name)) out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
+}
+
+/** Where a redirect points, without its query (which might carry a token). */
+function redirectTarget(location: string, base: URL): string {
+  try {
+    const u = new URL(location, base);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return "an unreadable location";
+  }
 }
 
 /** An Anthropic-shaped error answer from the gateway itself. */
