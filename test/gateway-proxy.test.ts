@@ -331,6 +331,30 @@ describe("errors, aborts and refusals", () => {
   });
 });
 
+describe("what is refused before the body is read", () => {
+  it("a body over 32 MB is answered 413, declared or streamed, and never forwarded; a web page is refused on its headers", async () => {
+    const upstream = await fakeUpstream((_, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+    const { gateway, exchanges } = await gatewayTo(upstream.url);
+    const big = Buffer.alloc(32 * 1024 * 1024 + 1, 0x20);
+    const declared = await send(`${gateway.url}/v1/messages`, { body: big });
+    expect([declared.status, JSON.parse(declared.body.toString()).error.type]).toEqual([413, "request_too_large"]);
+    // Streamed in chunks with no length announced: counted as it arrives.
+    const streamed = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${gateway.url}/v1/messages`, { method: "POST" }, (res) => (res.resume(), resolve(res.statusCode!)));
+      req.on("error", reject);
+      for (let i = 0; i < 33; i++) req.write(big.subarray(0, 1024 * 1024));
+      req.end();
+    });
+    expect(streamed).toBe(413);
+    // A web page's request is refused however large its body, before the body is read.
+    const fromPage = await send(`${gateway.url}/v1/messages`, { headers: { origin: "https://evil.example" }, body: big });
+    expect(fromPage.status).toBe(403);
+    expect((await send(`${gateway.url}/v1/messages`, { body: messages("small") })).status).toBe(200);
+    expect(upstream.received).toHaveLength(1);
+    await expect.poll(() => exchanges.length).toBe(1);
+  });
+});
+
 describe("sessions", () => {
   it("the gate is asked about the session the budgets and the store file the request under", async () => {
     const lab = await labUpstream();

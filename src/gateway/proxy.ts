@@ -56,6 +56,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/**
+ * The largest request body forwarded: Anthropic's documented limit for the Messages and Token Counting APIs
+ * (32 MB, answered 413 request_too_large). The body is buffered, so without a bound one request could fill memory.
+ */
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
 /** Threads whose last message id the gateway remembers for `--diagnose`; the least recently used are forgotten past this. */
 const MAX_THREADS = 10_000;
 
@@ -71,14 +77,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server = http.createServer((req, res) => {
     const at = Date.now();
     const started = performance.now();
+    // Decided on the headers, before a byte of the body is buffered: neither a web page nor an oversized body
+    // gets that far (neither is the person's traffic, so neither is recorded).
+    const foreign = foreignCaller(req.headers);
+    if (foreign) return refuseEarly(req, res, { status: 403, type: "permission_error", message: `quartet gateway: ${foreign}` });
+    if (Number(req.headers["content-length"] ?? 0) > MAX_REQUEST_BYTES) return refuseEarly(req, res, TOO_LARGE);
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () =>
-      forward({ req, res, at, started, id: runId + (++count).toString(36), body: Buffer.concat(chunks) }).catch((e: unknown) => {
-        log(`internal error: ${(e as Error).message ?? String(e)}`);
-        if (!res.headersSent) answerError(res, { status: 500, type: "api_error", message: "quartet gateway: internal error" });
-        else res.destroy();
-      }),
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_REQUEST_BYTES) return void chunks.push(c);
+      chunks.length = 0;
+      refuseEarly(req, res, TOO_LARGE);
+    });
+    req.on(
+      "end",
+      () =>
+        size <= MAX_REQUEST_BYTES &&
+        forward({ req, res, at, started, id: runId + (++count).toString(36), body: Buffer.concat(chunks) }).catch((e: unknown) => {
+          log(`internal error: ${(e as Error).message ?? String(e)}`);
+          if (!res.headersSent) answerError(res, { status: 500, type: "api_error", message: "quartet gateway: internal error" });
+          else res.destroy();
+        }),
     );
   });
 
@@ -140,8 +160,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         durationMs: performance.now() - o.started,
       });
     };
-    const foreign = foreignCaller(req.headers);
-    if (foreign) return refuse({ status: 403, type: "permission_error", message: `quartet gateway: ${foreign}` });
     const refusal = options.gate?.check({ at: o.at, model, session, route: route.name }) ?? null;
     if (refusal) return refuse(refusal);
 
@@ -430,6 +448,23 @@ function redirectTarget(location: string, base: URL): string {
   } catch {
     return "an unreadable location";
   }
+}
+
+const TOO_LARGE: Refusal = {
+  status: 413,
+  type: "request_too_large",
+  message: `quartet gateway: the request is larger than ${MAX_REQUEST_BYTES / 1024 / 1024} MB, Anthropic's limit for a Messages request`,
+};
+
+/**
+ * Answers before the body is read, and closes the connection after it; the rest of the body is read and
+ * dropped meanwhile, so the client, still sending, sees the answer rather than a reset.
+ */
+function refuseEarly(req: http.IncomingMessage, res: http.ServerResponse, refusal: Refusal): void {
+  res.shouldKeepAlive = false;
+  answerError(res, refusal);
+  req.removeAllListeners("data");
+  req.resume();
 }
 
 /** An Anthropic-shaped error answer from the gateway itself. */
