@@ -1,7 +1,8 @@
 /**
  * The board's defences, against `quartet board` as the user runs it: the token, the Host and Origin checks
  * (DNS rebinding), CSRF, paths confined to the worktree, and escaping of what the agent wrote (checked in
- * chromium too, where a script in the diff must not run). The task's session is the real `claude`.
+ * chromium too, where a script in the diff, or in a cache break's diff from the gateway, must not run). The
+ * task's session is the real `claude`.
  */
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -10,7 +11,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { buildPricing } from "../src/core/pricing.js";
+import { PRICE_TABLE } from "../src/core/price-table.js";
+import { gatewaySink } from "../src/gateway/store.js";
 import { chromiumPath, request, startBoardCli } from "./board.js";
+import { BEFORE, exchange } from "./gateway-exchanges.js";
 import { sessionLab, type SessionLab } from "./sessions.js";
 import { worktreeDir } from "../src/sessions/sessions.js";
 
@@ -103,13 +108,48 @@ test("file paths are confined to the task's worktree", async () => {
   }
 });
 
-test("a file whose content is <script> renders as text", { timeout: 60_000 }, async () => {
+test("a file whose content is <script> renders as text, and so does a cache break's diff", { timeout: 90_000 }, async () => {
+  // The task's requests, read into the database the board reads by `quartet cache` (the real claude's log).
+  let requests: { requestKey: string; ts: string }[] = [];
+  await expect
+    .poll(
+      async () => {
+        const list = JSON.parse((await lab.cli(["cache", "--json"])).stdout) as { sessions: { session: string }[] };
+        if (list.sessions.length === 0) return 0;
+        const one = await lab.cli(["cache", list.sessions[0]!.session, "--json"]);
+        requests = (JSON.parse(one.stdout) as { requests: typeof requests }).requests;
+        return requests.length;
+      },
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThanOrEqual(2);
+  // The gateway's records of the first two (its real sink, into the same database), the second after a tool
+  // description change that holds markup: the diff excerpt the board shows holds it.
+  const sink = gatewaySink({ dbFile: path.join(lab.dataDir, "quartet.db"), pricing: buildPricing(PRICE_TABLE) });
+  const changed = structuredClone(BEFORE) as unknown as { tools: { name: string; description: string }[] };
+  const bash = changed.tools.find((t) => t.name === "Bash")!;
+  bash.description = `${EVIL} ${bash.description}`;
+  [BEFORE, changed].forEach((body, i) => {
+    const [messageId, requestId] = requests[i]!.requestKey.split(":");
+    const usage =
+      i === 0 ? { input_tokens: 6, cache_creation_input_tokens: 20_518 } : { input_tokens: 6, cache_creation_input_tokens: 20_930 };
+    sink.record(exchange(body, usage, { at: Date.parse(requests[i]!.ts), messageId, requestId: requestId ?? null }));
+  });
+  sink.close();
+
   const detail = await request(`${base}/api/tasks/1`, { headers: { host: host(), cookie } });
-  const files = (JSON.parse(detail.body) as { files: { path: string; html: string }[] }).files;
-  const evil = files.find((f) => f.path === "evil.html")!;
+  const parsed = JSON.parse(detail.body) as {
+    files: { path: string; html: string }[];
+    cacheBreaks: { source: string; text: string; excerpt: string | null }[];
+  };
+  const evil = parsed.files.find((f) => f.path === "evil.html")!;
   expect(evil.html).toContain("&lt;script&gt;window.__pwned = 1&lt;&#x2F;script&gt;&lt;img src=x onerror=");
   expect(evil.html).not.toContain("<script>");
   expect(evil.html).not.toContain("<img");
+  const seen = parsed.cacheBreaks.filter((b) => b.source === "gateway");
+  expect(seen).toHaveLength(1);
+  expect(seen[0]!.text).toBe("tool description changed at tools[Bash] (Bash) [gateway]");
+  expect(seen[0]!.excerpt).toContain("<script>window.__pwned = 1</script>");
 
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
   try {
@@ -119,9 +159,13 @@ test("a file whose content is <script> renders as text", { timeout: 60_000 }, as
     const line = page.locator(".file[data-path='evil.html'] .d2h-code-line-ctn").first();
     await line.waitFor();
     expect(await line.textContent()).toContain("<script>window.__pwned = 1</script>");
+    const shown = page.locator(".cache-breaks li.break-gateway");
+    expect(await shown.locator(".what").textContent()).toBe("tool description changed at tools[Bash] (Bash) [gateway]");
+    expect(await shown.locator(".excerpt").textContent()).toContain("<script>window.__pwned = 1</script>");
+    expect(await shown.locator(".excerpt").isVisible()).toBe(true);
     await page.waitForTimeout(500);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
-    expect(await page.locator(".file script, .file img").count()).toBe(0);
+    expect(await page.locator(".file script, .file img, .cache-breaks script, .cache-breaks img").count()).toBe(0);
   } finally {
     await browser.close();
   }

@@ -38,7 +38,10 @@ import { openSessions } from "./sessions.js";
 function openReview(): { ctx: ReviewContext; usage: SessionUsage } {
   const { db, ctx: sessions } = openSessions();
   const usage = new SessionUsage(db);
-  return { ctx: { store: new ReviewStore(db), sessions, cost: (rows) => usage.combined(rows) }, usage };
+  return {
+    ctx: { store: new ReviewStore(db), sessions, cost: (rows) => usage.combined(rows), cacheBreaks: (rows) => usage.cacheBreaks(rows) },
+    usage,
+  };
 }
 
 /** Reads the ledger for the task's sessions before its cost is shown. */

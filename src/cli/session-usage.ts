@@ -1,13 +1,15 @@
 /**
  * What agent sessions cost, from the Layer 1 ledger: brings the ledger up to date for the sessions'
- * runtimes, then sums the requests of each runtime session id. Shared by `ps`, the task commands and the
- * board (which refreshes it at most every few seconds).
+ * runtimes, then sums the requests of each runtime session id (and, for the board's review, lists their cache
+ * breaks with the gateway's explanation where it has one). Shared by `ps`, the task commands and the board
+ * (which refreshes it at most every few seconds).
  */
 import type { Db } from "../core/db.js";
 import { lookupEnv } from "../core/paths.js";
 import { userPricing, type Pricing } from "../core/pricing.js";
+import { breakText, explainedTimeline } from "../gateway/report.js";
 import { Ledger, type Figures } from "../ledger/ledger.js";
-import type { CostFigures } from "../review/review.js";
+import type { CostFigures, TaskCacheBreak } from "../review/review.js";
 import { RUNTIMES } from "../runtimes/registry.js";
 import type { RuntimeAdapter, RuntimeId } from "../runtimes/types.js";
 import type { SessionRow } from "../sessions/registry.js";
@@ -59,6 +61,20 @@ export class SessionUsage {
   private query(runtime: RuntimeId, runtimeSessionId: string): Figures | null {
     const f = Ledger.totals(this.db, { session: runtimeSessionId, runtimes: [runtime] });
     return f.requests > 0 ? f : null;
+  }
+
+  /** The cache breaks of several sessions' requests, oldest first, explained as `quartet cache <session>` explains them. */
+  cacheBreaks(sessions: readonly SessionRow[]): TaskCacheBreak[] {
+    const out: TaskCacheBreak[] = [];
+    for (const s of sessions) {
+      if (!s.runtimeSessionId) continue;
+      for (const r of explainedTimeline(this.db, s.runtimeSessionId)) {
+        if (r.runtime !== s.runtime || r.breakSource === null) continue;
+        const excerpt = r.breakSource === "gateway" ? r.gateway!.break!.excerpt : null;
+        out.push({ ts: r.ts, model: r.model, source: r.breakSource, text: breakText(r), excerpt, taxUsd: r.taxUsd });
+      }
+    }
+    return out.sort((a, b) => a.ts - b.ts);
   }
 
   /** The figures of several sessions together (a task's, across request-changes rounds). */

@@ -67,10 +67,26 @@ export interface CostFigures {
   cacheTaxUsd: number | null;
 }
 
+/**
+ * A cache break of one of a task's requests, as `quartet cache <session>` shows it: explained by the gateway
+ * (block, cause, diff) where it saw the request, else by the logs' inference (from the ledger, injected too).
+ */
+export interface TaskCacheBreak {
+  ts: number;
+  model: string;
+  source: "gateway" | "log";
+  /** `tool description changed at tools[Bash] (Bash) [gateway]`, `TTL expired (idle gap) [log]`. */
+  text: string;
+  /** The gateway's diff excerpt of the changed block. */
+  excerpt: string | null;
+  taxUsd: number | null;
+}
+
 export interface ReviewContext {
   store: ReviewStore;
   sessions: SessionsContext;
   cost?(sessions: readonly SessionRow[]): CostFigures | null;
+  cacheBreaks?(sessions: readonly SessionRow[]): TaskCacheBreak[];
 }
 
 export function getTask(ctx: ReviewContext, id: number | string): Task {
@@ -152,6 +168,12 @@ export function taskSession(ctx: ReviewContext, task: Task, panes?: ReadonlyMap<
 export function taskCost(ctx: ReviewContext, task: Task): CostFigures | null {
   const rows = ctx.sessions.registry.byTask(String(task.id));
   return rows.length > 0 ? (ctx.cost?.(rows) ?? null) : null;
+}
+
+/** The cache breaks of all of the task's sessions, oldest first. */
+export function taskCacheBreaks(ctx: ReviewContext, task: Task): TaskCacheBreak[] {
+  const rows = ctx.sessions.registry.byTask(String(task.id));
+  return rows.length > 0 ? (ctx.cacheBreaks?.(rows) ?? []) : [];
 }
 
 /** The task's whole change, patches included (large files summarized). */

@@ -31,8 +31,9 @@ import {
   refreshTask,
   requestChanges,
   startTask,
-  taskSummary,
+  taskCacheBreaks,
   taskCost,
+  taskSummary,
   type ReviewContext,
 } from "./review.js";
 import { COLUMN_TITLE, COLUMNS, type Task } from "./store.js";
@@ -286,6 +287,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         html: f.large ? "" : diffHtml(f.patch, { drawFileList: false, outputFormat: "line-by-line", matching: "lines" }),
       })),
       comments: o.ctx.store.comments(task.id),
+      cacheBreaks: taskCacheBreaks(o.ctx, current),
     };
   }
 

@@ -71,6 +71,32 @@
     return el("div", { class: "figures" }, parts);
   }
 
+  // The task's cache breaks, marked as `quartet cache <session>` marks them: [gateway] with the block and the
+  // diff where the gateway saw the request, [log] where the cause is the logs' inference.
+  function cacheBreaks(list) {
+    if (!list || list.length === 0) return null;
+    return el(
+      "div",
+      { class: "cache-breaks" },
+      el("h3", { text: `Cache breaks (${list.length})` }),
+      el(
+        "ul",
+        {},
+        list.map((b) =>
+          el(
+            "li",
+            { class: `break-${b.source}` },
+            el("span", { class: "when", text: new Date(b.ts).toISOString().slice(11, 19) }),
+            " ",
+            el("span", { class: "what", text: b.text }),
+            b.taxUsd ? el("span", { class: "tax", text: ` tax ${money(b.taxUsd)}` }) : null,
+            b.excerpt ? el("pre", { class: "excerpt", text: b.excerpt }) : null,
+          ),
+        ),
+      ),
+    );
+  }
+
   function renderBoard() {
     crumbs.replaceChildren(el("span", { text: "Board" }));
     if (!board) return;
@@ -315,6 +341,7 @@
           t.body ? el("p", { class: "body", text: t.body }) : null,
           el("div", { class: `state state-${t.state ?? t.status}`, text: `${t.status}${t.state ? ` · session ${t.state}` : ""}` }),
           costLine(t),
+          cacheBreaks(d.cacheBreaks),
           d.session ? el("div", { class: "branch", text: `${d.session.branch ?? ""}` }) : null,
           el("h3", { text: `Files (${d.files.length})` }),
           files,
