@@ -9,7 +9,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { openDatabase } from "../src/core/db.js";
 import type { Exchange } from "../src/gateway/exchange.js";
 import { startGateway, type Gateway, type GatewayOptions } from "../src/gateway/proxy.js";
@@ -328,6 +328,18 @@ describe("errors, aborts and refusals", () => {
     expect(allowed.status).toBe(200);
     await expect.poll(() => gated.log.length).toBe(2);
     expect(gated.log[0]).toMatch(/^could not record exchange gw_[0-9a-z]+_1: disk full$/);
+  });
+});
+
+describe("exchange ids", () => {
+  it("two gateways started in the same millisecond give their exchanges different ids", async () => {
+    const lab = await labUpstream();
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.UTC(2026, 10, 30, 12) });
+    const [a, b] = await Promise.all([gatewayTo(lab.url), gatewayTo(lab.url)]).finally(() => vi.useRealTimers());
+    for (const g of [a, b]) await send(`${g.gateway.url}/v1/messages`, { body: messages("id") });
+    await expect.poll(() => a.exchanges.length + b.exchanges.length).toBe(2);
+    expect(a.exchanges[0]!.id).toMatch(/^gw_[0-9a-z]+_1$/);
+    expect(a.exchanges[0]!.id).not.toBe(b.exchanges[0]!.id);
   });
 });
 

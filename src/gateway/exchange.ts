@@ -26,7 +26,7 @@ export const KEPT_HEADERS = [
 ] as const;
 
 export interface Exchange {
-  /** Unique across gateway runs: `gw_<start time base36>_<n>`. */
+  /** Unique across gateway runs: `gw_<start time base36><8 random hex digits>_<n>`. */
   id: string;
   /** When the request arrived (epoch ms). */
   at: number;

@@ -13,6 +13,7 @@
  * "previous". This is a cheaper stand-in for the conversation tracker (src/prefix/tracker.ts), which needs
  * every block's fingerprint and so runs on the recorder's thread, not on the proxy's.
  */
+import crypto from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -71,7 +72,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Kept-alive connections to each upstream: a new TLS handshake per request would cost more than the proxy itself.
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   const lastMessage = new BoundedMap<string, string>(MAX_THREADS);
-  const runId = `gw_${Date.now().toString(36)}_`;
+  // Random bytes beside the start time: two gateways started in the same millisecond (two data folders, one
+  // database through sync) must not overwrite each other's records.
+  const runId = `gw_${Date.now().toString(36)}${crypto.randomBytes(4).toString("hex")}_`;
   let count = 0;
 
   const server = http.createServer((req, res) => {
