@@ -11,7 +11,7 @@
  * Numbers come back as float8 (node-postgres returns bigint and numeric as strings); every sum here is a
  * whole number far below 2^53 or a dollar amount, both exact enough in a double.
  */
-import { SLOT_MS } from "../core/time.js";
+import { dayKey, monthKey, SLOT_MS, weekKey } from "../core/time.js";
 import type { BreakCause } from "../ledger/cache-analytics.js";
 import {
   breakdownOfGroups,
@@ -91,13 +91,44 @@ function where(f: Filters, time: "ts" | "slot", extra: readonly string[] = []): 
 
 const TEAM_DIMENSIONS: readonly Dimension[] = [...GROUP_BY, ...TEAM_GROUP_BY];
 
+/**
+ * The first slot of each day, week or month (in `tz`) from the range's first slot to its last: the key is
+ * worked out for every slot with the same functions that name the local report's slots, so the periods are
+ * the local report's exactly.
+ */
+function periodStarts(by: "day" | "week" | "month", tz: string, [first, last]: [number, number], slotMs: number): number[] {
+  const key = by === "day" ? dayKey : by === "week" ? weekKey : monthKey;
+  const out: number[] = [];
+  let previous: string | undefined;
+  for (let slot = first; slot <= last; slot++) {
+    const k = key(slot * slotMs, tz);
+    if (k !== previous) out.push(slot);
+    previous = k;
+  }
+  return out;
+}
+
 /** The team ledger on a PostgreSQL connection as a report source. */
 export function teamSource(db: Queryable): ReportSource {
   const groups = async (dims: readonly Dimension[], f: Filters, tz: string) => {
     const src = source(f);
-    // In a zone on whole hours, hours are enough to tell days apart: a quarter of the rows to send and key.
+    // In a zone on whole hours, hours are enough to tell days apart: a quarter of the slots to look at.
     const [slot, slotMs] = wholeHourZone(tz) ? [`(${src.slot}) / ${HOUR_MS / SLOT_MS}`, HOUR_MS] : [src.slot, SLOT_MS];
-    const select = dims.map((d, i) => (isTimeDimension(d) ? `${slot} AS k${i}` : `${COLUMN[d as keyof typeof COLUMN]} AS k${i}`));
+    const params = [...src.where.params];
+    const starts = new Map<number, number[]>();
+    const select: string[] = [];
+    for (const [i, d] of dims.entries()) {
+      if (!isTimeDimension(d)) select.push(`${COLUMN[d as keyof typeof COLUMN]} AS k${i}`);
+      else if (d === "block") select.push(`${slot} AS k${i}`);
+      else {
+        // Days, weeks and months are grouped on the server, between the first slots of each (named in JS).
+        const range = await slotRange(f, slotMs);
+        if (!range) return [];
+        starts.set(i, periodStarts(d, tz, range, slotMs));
+        params.push(starts.get(i));
+        select.push(`width_bucket(${slot}, $${params.length}::bigint[]) AS k${i}`);
+      }
+    }
     const groupBy = dims.map((_, i) => `k${i}`);
     const session = dims.includes("session");
     if (session) groupBy.push("runtime");
@@ -109,9 +140,24 @@ export function teamSource(db: Queryable): ReportSource {
         : "";
     const { rows } = await db.query<GroupedRow>(
       `SELECT ${select.join(", ")} ${extra}, ${src.sums} FROM ${src.from} ${src.where.sql} GROUP BY ${groupBy.join(", ")}`,
-      src.where.params,
+      params,
     );
+    // A period's bucket stands for its first slot, which mergeGroups names as it names any slot.
+    for (const r of rows) for (const [i, list] of starts) r[`k${i}`] = list[Number(r[`k${i}`]) - 1]!;
     return mergeGroups({ rows, dims, tz, slotMs });
+  };
+  /** The first and last slot (of `slotMs`) holding records, within the bounds; null when there are none. */
+  const slotRange = async (f: Filters, slotMs: number): Promise<[number, number] | null> => {
+    // The rollup's key index leads with the slot: its two ends are read, not the table.
+    const { rows } = await db.query<{ lo: number | null; hi: number | null }>(
+      "SELECT MIN(slot)::float8 AS lo, MAX(slot)::float8 AS hi FROM quartet_rollup",
+    );
+    const { lo, hi } = rows[0] ?? { lo: null, hi: null };
+    if (lo === null || hi === null) return null;
+    const per = slotMs / SLOT_MS;
+    const first = Math.max(Math.floor(lo / per), f.since === undefined ? -Infinity : Math.floor(f.since / slotMs));
+    const last = Math.min(Math.floor(hi / per), f.until === undefined ? Infinity : Math.floor(f.until / slotMs));
+    return first <= last ? [first, last] : null;
   };
   return {
     dimensions: TEAM_DIMENSIONS,
