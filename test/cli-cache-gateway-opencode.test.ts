@@ -73,13 +73,20 @@ it("joins OpenCode's requests to the gateway's records and shows the gateway's b
         permission: { bash: "allow", edit: "allow", read: "allow" },
       }),
     );
-    // stdin closed: `opencode run` reads a piped stdin as more prompt. No models.dev fetch: offline it only waits.
+    // stdin closed: `opencode run` reads a piped stdin as more prompt. No models.dev fetch and no default plugins:
+    // offline they only add seconds at start (22 s to 17 s for this test here).
     const opencode = spawn(
       path.join(ROOT, "node_modules", ".bin", "opencode"),
       ["run", "--model", "anthropic/claude-sonnet-4-5", "--", "Make the instructions terse."],
       {
         cwd: workspace,
-        env: { PATH: process.env.PATH, HOME: home, LANG: "C.UTF-8", OPENCODE_DISABLE_MODELS_FETCH: "1" },
+        env: {
+          PATH: process.env.PATH,
+          HOME: home,
+          LANG: "C.UTF-8",
+          OPENCODE_DISABLE_MODELS_FETCH: "1",
+          OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
+        },
         stdio: ["ignore", "ignore", "pipe"],
       },
     );

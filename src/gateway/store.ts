@@ -6,7 +6,8 @@
  * in flight; a restarted one continues the conversations of the last hour from the stored fingerprints.
  *
  * These rows never add to usage totals (the ledger's usage stays log-derived); `quartet cache <session>`
- * joins them to the ledger's requests by response message id (gatewayRecordsByMessage).
+ * joins them to the ledger's requests (report.ts withGatewayRecords): by response message id
+ * (gatewayRecordsByMessage), or for OpenCode by session, model, usage and time (gatewayRecordsOfSessions).
  */
 import { migrate, openDatabase, statement, type Db, type Migration } from "../core/db.js";
 import type { Pricing } from "../core/pricing.js";
