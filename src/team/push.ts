@@ -187,7 +187,9 @@ async function machineRow(client: ClientBase, machineId: string): Promise<{ push
     "SELECT push_seq, push_basis FROM quartet_machine WHERE machine_id = $1 FOR UPDATE",
     [machineId],
   );
-  return rows.rows[0]!;
+  const row = rows.rows[0];
+  if (!row) throw new Error(`machine ${machineId} was removed from quartet_machine during the push: run quartet sync again`);
+  return row;
 }
 
 /**
