@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pushBasis, pushedProject } from "./push.js";
+import { pushBasis, pushedProject, serverText } from "./push.js";
 
 describe("what leaves the machine of a project", () => {
   it("is its last folder name, a hash of that name, or nothing", () => {
@@ -20,5 +20,14 @@ describe("what leaves the machine of a project", () => {
     expect(pushBasis({ logId: "L", user: "alice", project: "hash" })).not.toBe(basis);
     expect(pushBasis({ logId: "L", user: "bob", project: "name" })).not.toBe(basis);
     expect(pushBasis({ logId: "M", user: "alice", project: "name" })).not.toBe(basis);
+  });
+});
+
+describe("text sent to the server", () => {
+  it("has no NUL character, which PostgreSQL refuses in text", () => {
+    expect(serverText("claude\0x")).toBe("claude\uFFFDx");
+    expect(serverText("claude-sonnet-4-5")).toBe("claude-sonnet-4-5");
+    expect(serverText(null)).toBeNull();
+    expect(serverText(42)).toBe(42);
   });
 });

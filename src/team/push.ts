@@ -227,11 +227,19 @@ async function commitBatch(
 function columnArrays(changes: ChangeBatch, project: ProjectMode): unknown[][] {
   const { live } = changes;
   return INSERT_COLUMNS.map((column) => {
-    if (column === "runtime") return live.runtime;
-    if (column === "request_key") return live.requestKey;
-    if (column === "project") return live.columns.project.map((p) => pushedProject(p as string | null, project));
-    return live.columns[column];
+    if (column === "runtime") return live.runtime.map(serverText);
+    if (column === "request_key") return live.requestKey.map(serverText);
+    if (column === "project") return live.columns.project.map((p) => serverText(pushedProject(p as string | null, project)));
+    return ARRAY_TYPE[column] === "text" ? live.columns[column].map(serverText) : live.columns[column];
   });
+}
+
+/**
+ * Text as PostgreSQL takes it. A NUL character cannot be stored in a text column, and one odd value from a
+ * log would otherwise fail its batch on every push, holding back every record after it.
+ */
+export function serverText<T>(value: T): T | string {
+  return typeof value === "string" && value.includes("\0") ? value.replaceAll("\0", "\uFFFD") : value;
 }
 
 /** Runs `work` in a transaction, again when PostgreSQL ended it to break a deadlock or a serialization race. */
