@@ -19,13 +19,13 @@ import { gatewayBreaksReport } from "../gateway/report.js";
 import { migrateGateway } from "../gateway/store.js";
 import { announceGateway, runningGateway, withdrawGateway } from "../gateway/running.js";
 import { defaultRoutesFile, loadRoutes, type RouteTable } from "../gateway/routes.js";
+import { userSettingsEnv } from "../runtimes/claude/gateway.js";
 import { RUNTIMES, runtimeById } from "../runtimes/registry.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
+import { NoGatewayError } from "../sessions/gateway.js";
 import { withExamples } from "./examples.js";
 import { withBudgets } from "./gateway-budget.js";
 import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
-
-const NoGatewayError = NamedError.create<"NoGatewayError", { message: string }>("NoGatewayError");
 
 /** A gateway already serves this data folder: a second would take over its announcement, then withdraw it. */
 const GatewayRunningError = NamedError.create<"GatewayRunningError", { message: string }>("GatewayRunningError");
@@ -245,6 +245,45 @@ function envCommand(name: string, flags: { url?: string }): void {
   url ??= runningGateway(quartetPaths().dataDir)?.url;
   if (url === undefined)
     throw new NoGatewayError({ message: "no gateway is running for this data folder: start one with `quartet gateway` (or pass --url)" });
-  const lines = Object.entries(client.env({ url, env: process.env })).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+  const vars = client.env({ url, env: process.env });
+  for (const [k, v] of Object.entries(vars)) {
+    const secret = secretField(v);
+    if (secret)
+      throw new UsageError(
+        `the ${k} these lines would print holds "${secret}" from your environment's ${k}, a key printed to the terminal ` +
+          `and saved in your shell's history: move it to the runtime's config file (or write it as {env:VARIABLE}), ` +
+          `or start the runtime with \`quartet run --gateway\`, which prints nothing`,
+      );
+  }
+  const lines = Object.entries(vars).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
   process.stdout.write(lines.join("\n") + "\n");
+  const settings = runtime.id === "claude" ? userSettingsEnv(process.env) : null;
+  if (settings?.env.ANTHROPIC_BASE_URL !== undefined && vars.ANTHROPIC_BASE_URL !== undefined)
+    process.stderr.write(
+      `note: ${settings.file} sets ANTHROPIC_BASE_URL in its "env", which wins over this variable. Start Claude Code as\n` +
+        `  claude --settings ${shellQuote(JSON.stringify({ env: { ANTHROPIC_BASE_URL: vars.ANTHROPIC_BASE_URL } }))}\n` +
+        `(or use \`quartet run --gateway\`, which does so).\n`,
+    );
+}
+
+/** The path of the first key-like field with a literal value in a JSON value (an inline config), or null. */
+function secretField(text: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const walk = (v: unknown, at: string): string | null => {
+    if (!v || typeof v !== "object") return null;
+    for (const [k, inner] of Object.entries(v as Record<string, unknown>)) {
+      const here = at ? `${at}.${k}` : k;
+      const literal = typeof inner === "string" && inner !== "" && !/^\{(env|file):[^}]+\}$/.test(inner);
+      if (literal && /(key|token|secret|password|authorization)$/i.test(k)) return here;
+      const found = walk(inner, here);
+      if (found) return found;
+    }
+    return null;
+  };
+  return walk(value, "");
 }
