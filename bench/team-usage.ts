@@ -8,11 +8,13 @@
  * written into a ledger with SQLite's recursive CTE and rolled up as an ingest would), so the figures compare
  * a team report with what one machine's report costs on the same volume. Both must print the same totals.
  *
- *   npm run build && npx tsx bench/team-usage.ts [--records 10000000] [--runs 3] [--url postgres://user@host/db]
+ *   npm run build && npx tsx bench/team-usage.ts [--records 10000000] [--runs 3] [--url postgres://user@host/db] [--skip-local]
  *
- * Without --url it starts a private PostgreSQL cluster (test/pg.ts: initdb in a temp folder, loopback only;
- * fsync off, so the load time flatters a real server's; the report times do not depend on it).
+ * Without --url it starts a private PostgreSQL cluster (test/pg.ts: initdb in a temp folder, loopback only,
+ * 32 MB of shared buffers, fsync off). With --url it fills that database (empty, or already holding exactly
+ * --records of this bench's records, which it then reuses); the password comes from PGPASSWORD or ~/.pgpass.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -20,7 +22,7 @@ import { openDatabase } from "../src/core/db.js";
 import { rebuildRollup } from "../src/ledger/rollup.js";
 import { migrateServer } from "../src/team/schema.js";
 import { startPgCluster } from "../test/pg.js";
-import { envFor, measure, median, QUARTET, tempDir, type Measured } from "./lib.js";
+import { envFor, measure, median, QUARTET, tempDir as newTempDir, type Measured } from "./lib.js";
 
 const { values } = parseArgs({
   options: {
@@ -138,6 +140,13 @@ const totalsOf = (r: Measured) => {
   };
 };
 
+/** Folders this run makes, removed at the end (the local ledger of ten million records is 2 GB). */
+const made: string[] = [];
+const tempDir = (prefix: string) => {
+  made.push(newTempDir(prefix));
+  return made.at(-1)!;
+};
+
 const cluster = values.url ? undefined : await startPgCluster();
 try {
   const url = values.url ?? (await cluster!.createDatabase()).url;
@@ -176,4 +185,5 @@ try {
   }
 } finally {
   await cluster?.remove();
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 }
