@@ -382,17 +382,19 @@ describe("the CLI with --from", () => {
     // A bare --from reads the server quartet sync pushes to (sync.url in the config).
     const configured = fileTempDir("quartet-team-data-");
     fs.writeFileSync(path.join(configured, "config.jsonc"), JSON.stringify({ sync: { url: shared.url } }));
-    const [notUrl, withPassword, refused, wrongPassword, timeline, noTables, noRecords, noServer, fromConfig] = await Promise.all([
-      runCli(["usage", "--from", "db.example.com/quartet"], { env: env() }),
-      runCli(["usage", "--from", `postgres://alice:${secret}@127.0.0.1:1/quartet`], { env: env() }),
-      runCli(["usage", "--from", "postgres://alice@127.0.0.1:1/quartet"], { env: { PGPASSWORD: secret } }),
-      runCli(["cache", "--from", shared.url], { env: { PGPASSWORD: secret } }),
-      runCli(["cache", "some-session", "--from", shared.url], { env: env() }),
-      runCli(["usage", "--from", bare.url], { env: env() }),
-      runCli(["usage", "--from", empty.url], { env: env() }),
-      runCli(["usage", "--from", "--by", "user"], { env: env() }),
-      runCli(["usage", "--from", "--by", "user", "--json"], { env: env(), dataDir: configured }),
-    ]);
+    const [notUrl, withPassword, refused, wrongPassword, timeline, noTables, noRecords, noServer, fromConfig, localUser] =
+      await Promise.all([
+        runCli(["usage", "--from", "db.example.com/quartet"], { env: env() }),
+        runCli(["usage", "--from", `postgres://alice:${secret}@127.0.0.1:1/quartet`], { env: env() }),
+        runCli(["usage", "--from", "postgres://alice@127.0.0.1:1/quartet"], { env: { PGPASSWORD: secret } }),
+        runCli(["cache", "--from", shared.url], { env: { PGPASSWORD: secret } }),
+        runCli(["cache", "some-session", "--from", shared.url], { env: env() }),
+        runCli(["usage", "--from", bare.url], { env: env() }),
+        runCli(["usage", "--from", empty.url], { env: env() }),
+        runCli(["usage", "--from", "--by", "user"], { env: env() }),
+        runCli(["usage", "--from", "--by", "user", "--json"], { env: env(), dataDir: configured }),
+        runCli(["usage", "--by", "machine,day"]),
+      ]);
     expect(notUrl).toMatchObject({ code: 2, stdout: "" });
     expect(notUrl.stderr).toContain("--from is not a URL (expected postgres://user@host:port/database)");
     expect(withPassword.code).toBe(2);
@@ -416,6 +418,8 @@ describe("the CLI with --from", () => {
         .rows.map((r: { key: string }) => r.key)
         .sort(),
     ).toEqual(["alice", "bob"]);
+    expect(localUser.code).toBe(2);
+    expect(localUser.stderr).toContain("--by machine needs a team ledger (--from postgres://…): this machine's ledger has one machine");
     for (const r of [notUrl, withPassword, refused, wrongPassword]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 });
