@@ -427,6 +427,17 @@ describe("routes and credentials", () => {
     await expect.poll(() => exchanges[0]?.status).toBe(401);
   });
 
+  it("a default upstream moved off Anthropic (--upstream) refuses the client's Anthropic credentials before connecting", async () => {
+    // Port 9 of a documentation address: were the request forwarded, it would fail with a 502, not a 401.
+    const { gateway, exchanges } = await gatewayTo("https://192.0.2.1:9/anthropic");
+    for (const headers of [{ authorization: OAUTH }, { "x-api-key": CLIENT_KEY }] as Record<string, string>[]) {
+      const r = await send(`${gateway.url}/v1/messages`, { headers, body: messages("hi") });
+      expect(r.status).toBe(401);
+      expect(JSON.parse(r.body.toString()).error.message).toContain("the default upstream goes to 192.0.2.1:9, not Anthropic");
+    }
+    await expect.poll(() => exchanges.map((e) => e.status)).toEqual([401, 401]);
+  });
+
   it("a provider's redirect is answered with a 502 saying why, never passed on to the client; the default's passes", async () => {
     const elsewhere = "https://elsewhere.example/v1/messages";
     const redirecting = await fakeUpstream((_, res) => res.writeHead(307, { location: `${elsewhere}?token=abc` }).end());
