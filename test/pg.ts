@@ -145,13 +145,23 @@ export async function startPgCluster(): Promise<PgCluster & { remove(): Promise<
   const start = () =>
     server("pg_ctl", ["-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "-o", options, "start"]).then(() => {});
   const stop = (mode: "fast" | "immediate" = "fast") => server("pg_ctl", ["-D", data, "-m", mode, "-w", "-t", "60", "stop"]).then(() => {});
-  await start();
-  const admin = new pg.Client({ host: socketDir, port, user: "postgres", database: "postgres" });
-  await admin.connect();
   try {
-    await admin.query(`ALTER ROLE postgres PASSWORD '${password}'`);
-  } finally {
-    await admin.end();
+    await start();
+    const admin = new pg.Client({ host: socketDir, port, user: "postgres", database: "postgres" });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER ROLE postgres PASSWORD '${password}'`);
+    } finally {
+      await admin.end();
+    }
+  } catch (e) {
+    // A cluster that never came up leaves no folder behind; the server log says why it failed.
+    const logFile = path.join(dir, "server.log");
+    const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").slice(-2000) : "";
+    // It may be half up (started, then the password failed) or not up at all, when stopping fails too.
+    await stop("immediate").catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`the test PostgreSQL cluster did not start: ${(e as Error).message}\n${log}`);
   }
   let databases = 0;
   const cluster = {
