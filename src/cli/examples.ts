@@ -72,6 +72,13 @@ const EXAMPLES: Record<string, readonly string[]> = {
   approve: ["quartet approve 3", "quartet approve 3 --squash"],
   reject: ['quartet reject 3 -m "Keep the old function name"'],
   board: ["quartet board", "quartet board --port 8080 --no-open"],
+  export: ["quartet export otlp --endpoint http://otel.example.com:4318"],
+  "export otlp": [
+    "quartet export otlp --endpoint http://otel.example.com:4318     # what the endpoint has not acknowledged yet",
+    "OTEL_EXPORTER_OTLP_HEADERS=x-api-key=$KEY quartet export otlp --endpoint https://otel.example.com --since 2026-11-01 --json",
+  ],
+  otel: ["quartet otel receive --port 4318"],
+  "otel receive": ["quartet otel receive --port 4318              # then point Claude Code or Codex at http://127.0.0.1:4318"],
 };
 
 const applied = new WeakMap<Command, readonly string[]>();
