@@ -252,20 +252,33 @@ describe("what only the team ledger has", () => {
   });
 });
 
+/** The rollup holds exactly what a fresh aggregate of the records says, group by group. */
+async function expectRollupExact(client: pg.Client): Promise<void> {
+  const money = (sql: string) => `(${sql})::numeric(20, 9)`;
+  const aggregate = `SELECT ts / 900000 AS slot, machine_id, user_name, runtime, root_session_id, project, model, COUNT(*)::float8 AS requests,
+      SUM(input_tokens)::float8 AS input, SUM(cache_write_5m_tokens)::float8 AS w5, SUM(cache_write_1h_tokens)::float8 AS w1,
+      SUM(cache_read_tokens)::float8 AS cr, SUM(output_tokens)::float8 AS output, SUM(reasoning_tokens)::float8 AS reasoning,
+      ${money("SUM(COALESCE(cost_usd, 0))")} AS cost, COUNT(*) FILTER (WHERE cost_usd IS NULL)::float8 AS unpriced,
+      ${money("SUM(reported_cost_usd)")} AS reported, ${money("SUM(COALESCE(cache_tax_usd, 0))")} AS tax,
+      COUNT(*) FILTER (WHERE cache_tax_usd IS NULL)::float8 AS untaxed, SUM(cache_break)::float8 AS breaks,
+      MIN(ts)::float8 AS first_ts, MAX(ts)::float8 AS last_ts
+    FROM quartet_record GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`;
+  const rollup = `SELECT slot, machine_id, user_name, runtime, root_session_id, project, model, requests::float8, input::float8,
+      w5::float8, w1::float8, cr::float8, output::float8, reasoning::float8, ${money("cost")} AS cost, unpriced::float8,
+      ${money("CASE WHEN reported_n > 0 THEN reported END")} AS reported, ${money("tax")} AS tax, untaxed::float8, breaks::float8,
+      first_ts::float8, last_ts::float8
+    FROM quartet_rollup ORDER BY 1, 2, 3, 4, 5, 6, 7`;
+  const [kept, fresh] = [(await client.query(rollup)).rows, (await client.query(aggregate)).rows];
+  expect(kept.length).toBeGreaterThan(0);
+  expect(kept).toEqual(fresh);
+}
+
 describe("the quarter-hour rollup", () => {
   it("equals a fresh aggregate of the records after inserts, a copy taken over by another machine, updates and deletes", async () => {
     const db = await migratedDatabase();
     try {
       await pushLedger(db.client, alice.ledger, "alice");
-      const aggregate = `SELECT ts / 900000 AS slot, machine_id, user_name, runtime, root_session_id, project, model, COUNT(*)::float8 AS requests,
-          SUM(input_tokens)::float8 AS input, SUM(cache_read_tokens)::float8 AS cr, SUM(COALESCE(cost_usd, 0))::numeric(20, 9) AS cost,
-          COUNT(*) FILTER (WHERE cost_usd IS NULL)::float8 AS unpriced, SUM(COALESCE(cache_tax_usd, 0))::numeric(20, 9) AS tax,
-          SUM(cache_break)::float8 AS breaks, MIN(ts)::float8 AS first_ts, MAX(ts)::float8 AS last_ts
-        FROM quartet_record GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`;
-      const rollup = `SELECT slot, machine_id, user_name, runtime, root_session_id, project, model, requests::float8, input::float8, cr::float8,
-          cost::numeric(20, 9), unpriced::float8, tax::numeric(20, 9), breaks::float8, first_ts::float8, last_ts::float8
-        FROM quartet_rollup ORDER BY 1, 2, 3, 4, 5, 6, 7`;
-      const same = async () => expect((await db.client.query(rollup)).rows).toEqual((await db.client.query(aggregate)).rows);
+      const same = () => expectRollupExact(db.client);
       await same();
       // Another machine takes over a few records (as push does for a more complete copy), and costs change.
       await db.client.query(
@@ -289,6 +302,32 @@ describe("the quarter-hour rollup", () => {
       expect(Number((await db.client.query("SELECT count(*) AS n FROM quartet_rollup WHERE runtime = 'codex'")).rows[0].n)).toBe(0);
     } finally {
       await db.client.end();
+    }
+  });
+
+  it("stays exact with six pushes at once, the same requests from several machines", async () => {
+    const db = await migratedDatabase();
+    const clients = await Promise.all(Array.from({ length: 6 }, () => cluster().connect(db.name)));
+    try {
+      const ledgers = [alice.ledger, bob.ledger, union, alice.ledger, bob.ledger, union];
+      await Promise.all(
+        ledgers.map((ledger, i) =>
+          push({
+            db: ledger.db,
+            client: clients[i]!,
+            machineId: crypto.randomUUID(),
+            user: `user-${i}`,
+            project: "name",
+            logId: prepareChangeLog(ledger.db),
+            version: "test",
+            batchSize: 40,
+          }),
+        ),
+      );
+      await expectRollupExact(db.client);
+      expect(comparable(await teamSource(db.client).totals({}))).toEqual(comparable(await local.totals({})));
+    } finally {
+      await Promise.all([db.client, ...clients].map((c) => c.end()));
     }
   });
 
