@@ -421,7 +421,7 @@ describe("the CLI with --from", () => {
     // A bare --from reads the server quartet sync pushes to (sync.url in the config).
     const configured = fileTempDir("quartet-team-data-");
     fs.writeFileSync(path.join(configured, "config.jsonc"), JSON.stringify({ sync: { url: shared.url } }));
-    const [notUrl, withPassword, refused, wrongPassword, timeline, noTables, noRecords, noServer, fromConfig, localUser] =
+    const [notUrl, withPassword, refused, wrongPassword, timeline, noTables, noRecords, noServer, fromConfig, localUser, withHome] =
       await Promise.all([
         runCli(["usage", "--from", "db.example.com/quartet"], { env: env() }),
         runCli(["usage", "--from", `postgres://alice:${secret}@127.0.0.1:1/quartet`], { env: env() }),
@@ -433,6 +433,7 @@ describe("the CLI with --from", () => {
         runCli(["usage", "--from", "--by", "user"], { env: env() }),
         runCli(["usage", "--from", "--by", "user", "--json"], { env: env(), dataDir: configured }),
         runCli(["usage", "--by", "machine,day"]),
+        runCli(["usage", "--from", shared.url, "--home", corpus], { env: env() }),
       ]);
     expect(notUrl).toMatchObject({ code: 2, stdout: "" });
     expect(notUrl.stderr).toContain("--from is not a URL (expected postgres://user@host:port/database)");
@@ -459,6 +460,8 @@ describe("the CLI with --from", () => {
     ).toEqual(["alice", "bob"]);
     expect(localUser.code).toBe(2);
     expect(localUser.stderr).toContain("--by machine needs a team ledger (--from postgres://…): this machine's ledger has one machine");
+    expect(withHome.code).toBe(2);
+    expect(withHome.stderr).toContain("--home reads this machine's logs and --from the team ledger: use one of them");
     for (const r of [notUrl, withPassword, refused, wrongPassword]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 });
