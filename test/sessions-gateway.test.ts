@@ -89,28 +89,23 @@ test(
       const added = await lab.cli(["task", "add", "Create the marker file.", "--json"]);
       expect(added.code, added.stderr).toBe(0);
       const id = String((JSON.parse(added.stdout) as { id: number }).id);
-      // OpenCode first: its first start in a new home is the slower one.
-      const task = await lab.cli(["task", "start", id, "--runtime", "opencode", "--gateway"]);
+      // Both started at once, and OpenCode left to load while Claude Code goes through its run and its resume:
+      // OpenCode's TUI takes the longest to send its first request (tens of seconds on a loaded machine).
+      const [task, run] = await Promise.all([
+        lab.cli(["task", "start", id, "--runtime", "opencode", "--gateway"]),
+        lab.cli(["run", "--gateway", "--name", "gw-claude", "--json", "List the files here."]),
+      ]);
       expect(task.code, task.stderr).toBe(0);
-      const run = await lab.cli(["run", "--gateway", "--name", "gw-claude", "--json", "List the files here."]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toContain(`through the gateway at ${standIn.url}`);
       expect((JSON.parse(run.stdout) as { gateway: boolean }).gateway).toBe(true);
-
-      // Generous waits: on a loaded machine OpenCode's TUI takes tens of seconds to send its first request.
-      await expect
-        .poll(() => arrivedWith("Create the marker file."), { timeout: 90_000 })
-        .toContainEqual(expect.stringMatching(/^opencode\//));
-      await expect
-        .poll(() => arrivedWith("List the files here."), { timeout: 60_000 })
-        .toContainEqual(expect.stringMatching(/^claude-cli\//));
-      // The environment's ANTHROPIC_BASE_URL, Claude Code's settings.json and the project's opencode.json name the
-      // lab's own endpoint: none went there.
-      expect(lab.endpoint.model.requests).toEqual([]);
       expect((await lab.ps()).map((s) => [s.name, s.gateway]).sort()).toEqual([
         ["gw-claude", true],
         [`task-${id}`, true],
       ]);
+      await expect
+        .poll(() => arrivedWith("List the files here."), { timeout: 60_000 })
+        .toContainEqual(expect.stringMatching(/^claude-cli\//));
 
       // Resumed, it is pointed at the gateway running then; with none running it is not started at all.
       expect((await lab.cli(["stop", "gw-claude", "--keep-worktree"])).code).toBe(0);
@@ -123,6 +118,11 @@ test(
       await expect
         .poll(() => arrivedWith("Resumed through the gateway."), { timeout: 60_000 })
         .toContainEqual(expect.stringMatching(/^claude-cli\//));
+      await expect
+        .poll(() => arrivedWith("Create the marker file."), { timeout: 90_000 })
+        .toContainEqual(expect.stringMatching(/^opencode\//));
+      // The environment's ANTHROPIC_BASE_URL, Claude Code's settings.json and the project's opencode.json name the
+      // lab's own endpoint: none went there.
       expect(lab.endpoint.model.requests).toEqual([]);
     } finally {
       withdrawGateway(lab.dataDir);
