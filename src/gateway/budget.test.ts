@@ -9,7 +9,7 @@ import { PRICE_TABLE } from "../core/price-table.js";
 import type { GatewayAlert } from "./alerts.js";
 import { budgetSettings, type BudgetSettings } from "./budget-config.js";
 import { storedSpend } from "./budget-history.js";
-import { Budget } from "./budget.js";
+import { Budget, type SpendHistory } from "./budget.js";
 import type { Exchange } from "./exchange.js";
 import { gatewaySink } from "./store.js";
 
@@ -58,7 +58,7 @@ function settings(s: Partial<BudgetSettings>): BudgetSettings {
   };
 }
 
-function budget(s: Partial<BudgetSettings>, extra: { history?: ReturnType<typeof storedSpend> } = {}) {
+function budget(s: Partial<BudgetSettings>, extra: { history?: SpendHistory } = {}) {
   const alerts: GatewayAlert[] = [];
   const log: string[] = [];
   const b = new Budget({
@@ -332,4 +332,22 @@ test("what the recorder has not written yet counts once, and two gateways on one
   storeB.close();
   dbA.close();
   dbB.close();
+});
+
+test("a database that cannot be read lets requests through, said once on the log", () => {
+  // A fake SpendHistory: a real SQLite database does not fail on demand.
+  const broken = {
+    refresh: (): string[] => {
+      throw new Error("SQLITE_CORRUPT: database disk image is malformed");
+    },
+    day: () => 0,
+    session: () => 0,
+  };
+  const { b, log } = budget({ dailyUsd: 1, hardLimit: true }, { history: broken });
+  const gate = { at: AT, model: null, session: null, route: "default" };
+  expect(b.check(gate)).toBeNull();
+  expect(b.check(gate)).toBeNull();
+  expect(log).toEqual([
+    "budgets: could not read the spend from quartet's database (SQLITE_CORRUPT: database disk image is malformed): requests go through unchecked",
+  ]);
 });

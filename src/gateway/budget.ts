@@ -89,7 +89,8 @@ export class Budget implements ExchangeSink, RequestGate {
   private readonly unstoredDays = new BoundedMap<string, number>(MAX_DAYS);
   private readonly unstoredSessions = new BoundedMap<string, number>(MAX_SESSIONS);
   private readonly windows = new Map<string, HitWindow>();
-  private readonly unpriced = new Set<string>();
+  /** Lines already on the log, said once each. */
+  private readonly said = new Set<string>();
   private readonly log: (line: string) => void;
 
   constructor(private readonly o: BudgetOptions) {
@@ -98,7 +99,7 @@ export class Budget implements ExchangeSink, RequestGate {
 
   /** Spend today (local day of `at`) and in a session so far. */
   spent(at: number, session?: string): { today: number; session: number | null } {
-    this.o.history && this.settle(this.o.history.refresh());
+    this.catchUp();
     return { today: this.spentOn(localDay(at)), session: session ? this.spentIn(session) : null };
   }
 
@@ -112,9 +113,21 @@ export class Budget implements ExchangeSink, RequestGate {
   }
 
   check(r: GateRequest): Refusal | null {
+    if (!this.o.settings.hardLimit) return null;
+    try {
+      return this.gate(r);
+    } catch (error) {
+      // A database that cannot be read must not stop the person's work: the request goes through, and the log says so.
+      this.sayOnce(
+        `budgets: could not read the spend from quartet's database (${(error as Error).message}): requests go through unchecked`,
+      );
+      return null;
+    }
+  }
+
+  private gate(r: GateRequest): Refusal | null {
     const s = this.o.settings;
-    if (!s.hardLimit) return null;
-    this.o.history && this.settle(this.o.history.refresh());
+    this.catchUp();
     if (s.dailyUsd !== null) {
       const day = localDay(r.at);
       const spent = this.spentOn(day);
@@ -161,10 +174,7 @@ export class Budget implements ExchangeSink, RequestGate {
     const cost = typeof model === "string" ? costOf(this.o.pricing, { model, ts: e.at, speed: null, ...usage }) : null;
     if (cost === null) {
       const name = typeof model === "string" ? model : "(no model)";
-      if (!this.unpriced.has(name)) {
-        this.unpriced.add(name);
-        this.log(`budgets: no price for ${name}: its requests count toward no budget (add it to the price override file)`);
-      }
+      this.sayOnce(`budgets: no price for ${name}: its requests count toward no budget (add it to the price override file)`);
     } else {
       this.spend(e, cost);
     }
@@ -180,7 +190,7 @@ export class Budget implements ExchangeSink, RequestGate {
     // Without a store nothing will ever take these over: the sums above are then the whole count.
     if (this.o.history) {
       this.unstored.set(e.id, { day: day.key, session, cost });
-      this.settle(this.o.history.refresh());
+      this.catchUp();
     }
     const today = this.spentOn(day);
     this.cross(today - cost, today, s.dailyUsd, (level) => ({
@@ -195,6 +205,12 @@ export class Budget implements ExchangeSink, RequestGate {
       session,
       message: `${level === "limit" ? "session budget used up" : "session budget"}: ${fmtUsd(inSession)} of ${fmtUsd(s.sessionUsd!)} spent in session ${session}${this.after(level)}`,
     }));
+  }
+
+  private sayOnce(line: string): void {
+    if (this.said.has(line)) return;
+    this.said.add(line);
+    this.log(line);
   }
 
   /** What happens next, said with the alert at 100%; the percentage with the warning. */
@@ -223,9 +239,10 @@ export class Budget implements ExchangeSink, RequestGate {
     if (level !== null) this.o.alert({ ...make(level), runtime: null });
   }
 
-  /** Exchanges the store now holds are counted from there, no longer here. */
-  private settle(stored: string[]): void {
-    for (const id of stored) {
+  /** Takes in what the store holds now: exchanges it holds are counted from there, no longer here. */
+  private catchUp(): void {
+    if (!this.o.history) return;
+    for (const id of this.o.history.refresh()) {
       const u = this.unstored.get(id);
       if (!u) continue;
       this.unstored.delete(id);
