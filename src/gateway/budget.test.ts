@@ -9,7 +9,7 @@ import { PRICE_TABLE } from "../core/price-table.js";
 import type { GatewayAlert } from "./alerts.js";
 import { budgetSettings, type BudgetSettings } from "./budget-config.js";
 import { storedSpend } from "./budget-history.js";
-import { Budget, type SpendHistory } from "./budget.js";
+import { Budget, localDay, type SpendHistory } from "./budget.js";
 import type { Exchange } from "./exchange.js";
 import { gatewaySink } from "./store.js";
 
@@ -351,3 +351,18 @@ test("a database that cannot be read lets requests through, said once on the log
     "budgets: could not read the spend from quartet's database (SQLITE_CORRUPT: database disk image is malformed): requests go through unchecked",
   ]);
 });
+
+test("America/St_Johns: a day that falls back an hour has 25 hours, all of them counted for it when read back", () =>
+  inZone("America/St_Johns", () => {
+    const day = localDay(new Date(2026, 10, 1, 12).getTime()); // the clocks go back at 02:00 on 1 November 2026
+    expect([day.key, (day.end - day.start) / 3_600_000]).toEqual(["2026-11-01", 25]);
+    const db = openDatabase(path.join(tempDir(), "quartet.db"));
+    const store = gatewaySink({ db, pricing });
+    store.record(exchange({ at: day.start + 24.5 * 3_600_000, input: 100_000 })); // 23:30 local, 24.5 hours in
+    store.record(exchange({ at: day.end + 60_000, input: 50_000 })); // 00:01 the next day
+    const { b } = budget({ dailyUsd: 1 }, { history: storedSpend(db) });
+    expect(b.spent(day.start + 3_600_000).today).toBeCloseTo(0.3, 9);
+    expect(b.spent(day.end).today).toBeCloseTo(0.15, 9);
+    store.close();
+    db.close();
+  }));
