@@ -11,7 +11,8 @@
  * a delete subtracts them, an update does both. The machine is part of the key, so machines pushing at once
  * never update the same rollup row; rows are upserted in key order, so two pushes that do meet lock alike.
  * A group whose records are all gone is removed, and first_ts / last_ts of a group that lost records are
- * read again from the records (through the session index), so every figure equals a fresh aggregate.
+ * read again from the records (through the session index), so every figure equals a fresh aggregate; an
+ * update that changes no record's time or group (new costs) has nothing to settle and skips that step.
  */
 import { SLOT_MS } from "../core/time.js";
 import type { ServerMigration } from "./schema.js";
@@ -51,14 +52,25 @@ const sameGroupOfRecord = `q.root_session_id = k.root_session_id AND q.ts >= k.s
   AND q.machine_id = k.machine_id AND q.user_name = k.user_name AND q.runtime = k.runtime AND q.model = k.model
   AND q.project IS NOT DISTINCT FROM k.project`;
 
-/** After records left: drop emptied groups, and read the time span of the others again. */
+/** What places a record in the rollup: its group's key columns and its time. */
+const PLACE = "ts, machine_id, user_name, runtime, root_session_id, project, model";
+
+/**
+ * The records an update took out of their place: the old rows' places less the new rows' (as multisets).
+ * Only a group that lost a place can lose its first or last time or become empty, so an update that moves
+ * no record (the owner re-pushing new costs, the common case) settles nothing: settling every touched
+ * group made such pushes about seven times slower.
+ */
+const leftPlaces = `(SELECT ${PLACE} FROM old_records EXCEPT ALL SELECT ${PLACE} FROM new_records)`;
+
+/** After records left: drop emptied groups, and read the time span of the others again (two index probes each). */
 const settle = (from: string) => `
-  DELETE FROM quartet_rollup r USING (SELECT DISTINCT ts / ${SLOT_MS} AS slot, machine_id, user_name, runtime, root_session_id, project, model FROM ${from}) k
+  DELETE FROM quartet_rollup r USING (SELECT DISTINCT ts / ${SLOT_MS} AS slot, machine_id, user_name, runtime, root_session_id, project, model FROM ${from} x) k
   WHERE ${sameGroup("r", "k")} AND r.requests = 0;
   UPDATE quartet_rollup r SET first_ts = s.first_ts, last_ts = s.last_ts
   FROM (SELECT k.*, (SELECT MIN(q.ts) FROM quartet_record q WHERE ${sameGroupOfRecord}) AS first_ts,
                (SELECT MAX(q.ts) FROM quartet_record q WHERE ${sameGroupOfRecord}) AS last_ts
-        FROM (SELECT DISTINCT ts / ${SLOT_MS} AS slot, machine_id, user_name, runtime, root_session_id, project, model FROM ${from}) k) s
+        FROM (SELECT DISTINCT ts / ${SLOT_MS} AS slot, machine_id, user_name, runtime, root_session_id, project, model FROM ${from} x) k) s
   WHERE ${sameGroup("r", "s")} AND (r.first_ts <> s.first_ts OR r.last_ts <> s.last_ts);`;
 
 export const ROLLUP_MIGRATION: ServerMigration = {
@@ -111,7 +123,7 @@ export const ROLLUP_MIGRATION: ServerMigration = {
     BEGIN
       ${upsert(-1, "old_records")}
       ${upsert(1, "new_records")}
-      ${settle("old_records")}
+      ${settle(leftPlaces)}
       RETURN NULL;
     END $$;
     CREATE FUNCTION quartet_rollup_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
