@@ -222,20 +222,26 @@ describe("quartet sync", () => {
     let seed = 5;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const committed: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      let child: ChildProcess | undefined;
-      const run = sync(m, args, i === 3 ? { killAfterMs: 200 + random() * 600 } : { onStart: (c) => (child = c) });
-      if (child) {
-        // Killed once the server holds more than a random share of the records (or when it ends by itself).
-        const target = Math.floor(random() * expected.requests);
-        let ended = false;
-        void run.then(() => (ended = true));
-        await expect
-          .poll(async () => ended || (await serverTotals(db.name)).requests > target, { timeout: 20_000, interval: 5 })
-          .toBe(true);
-        child.kill("SIGKILL");
+    // One connection watches the count: a new connection per poll (a fork and a password exchange each)
+    // made the polls themselves load the machine and lag behind the push.
+    const watcher = await cluster().connect(db.name);
+    const held = async () => Number((await watcher.query("SELECT count(*) AS n FROM quartet_record")).rows[0].n);
+    try {
+      for (let i = 0; i < 4; i++) {
+        let child: ChildProcess | undefined;
+        const run = sync(m, args, i === 3 ? { killAfterMs: 200 + random() * 600 } : { onStart: (c) => (child = c) });
+        if (child) {
+          // Killed once the server holds more than a random share of the records (or when it ends by itself).
+          const target = Math.floor(random() * expected.requests);
+          let ended = false;
+          void run.then(() => (ended = true));
+          await expect.poll(async () => ended || (await held()) > target, { timeout: 40_000, interval: 5 }).toBe(true);
+          child.kill("SIGKILL");
+        }
+        if ((await run).signal === "SIGKILL") committed.push(await held());
       }
-      if ((await run).signal === "SIGKILL") committed.push((await serverTotals(db.name)).requests);
+    } finally {
+      await watcher.end();
     }
     // Some pushes were cut half-way through the records.
     expect(committed.filter((n) => n > 0 && n < expected.requests).length).toBeGreaterThan(1);
@@ -243,17 +249,42 @@ describe("quartet sync", () => {
     await ok(sync(m, args));
     expect(await serverTotals(db.name)).toEqual(expected);
 
-    // The server goes down (a crash: no shutdown) while a push into a second database is under way.
+    // The server goes down (a crash: no shutdown) while a push into a second database is under way. So that
+    // the crash cannot come after the push ended, however slow the machine, a transaction of the test's holds
+    // the insert of a record from the middle of the push (the median by push time in the first database):
+    // the push commits the batches before it, then waits on that record's batch, and the server dies then.
     const second = await migratedDatabase();
+    const [middle] = await query<{ row: unknown }>(
+      db.name,
+      "SELECT row_to_json(r) AS row FROM quartet_record r ORDER BY pushed_at, runtime, request_key OFFSET (SELECT count(*) / 2 FROM quartet_record) LIMIT 1",
+    );
+    const holder = await cluster().connect(second.name);
+    // The crash ends this connection too; its error is expected.
+    holder.on("error", () => undefined);
+    await holder.query("BEGIN");
+    await holder.query("INSERT INTO quartet_record SELECT * FROM json_populate_record(NULL::quartet_record, $1)", [middle!.row]);
     const pushing = sync(m, ["--to", second.url, "--batch-size", "10"]);
-    await expect.poll(() => serverTotals(second.name).then((t) => t.requests), { timeout: 20_000, interval: 10 }).toBeGreaterThan(0);
+    const observer = await cluster().connect(second.name);
+    observer.on("error", () => undefined);
+    const waiting = async () =>
+      Number(
+        (
+          await observer.query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'quartet sync' AND wait_event_type = 'Lock'",
+          )
+        ).rows[0].n,
+      );
+    await expect.poll(waiting, { timeout: 40_000, interval: 10 }).toBe(1);
     await cluster().stop("immediate");
     const cut = await pushing;
+    await Promise.all([holder, observer].map((c) => c.end().catch(() => undefined)));
     await cluster().start();
     expect(cut.code).toBe(1);
     expect(cut.stderr).toContain(second.url);
     expect(cut.stderr).toMatch(/nothing is lost: the next quartet sync continues after the last committed batch/);
+    // Cut half-way: the batches before the held record's were committed, the rest not.
     const before = (await serverTotals(second.name)).requests;
+    expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(expected.requests);
     await ok(sync(m, ["--to", second.url]));
     expect(await serverTotals(second.name)).toEqual(expected);
