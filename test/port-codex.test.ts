@@ -1,7 +1,7 @@
 /**
  * Porting to and from Codex (from Claude Code and from OpenCode), checked by the real pinned codex (0.169),
  * offline: `codex mcp list --json` for the MCP servers, `codex debug prompt-input` (the input Codex would send
- * the model) for AGENTS.md, the skills and the sandbox policy in effect, and its app server's `hooks/list`
+ * the model) for AGENTS.md, the skills (a ported command among them) and the sandbox policy in effect, and its app server's `hooks/list`
  * for the hooks. Codex reads a project's .codex/config.toml only once the project is
  * trusted, so the test trusts it as the person would.
  */
@@ -85,6 +85,7 @@ const CLAUDE_PROJECT = {
   ".claude/settings.json": JSON.stringify({ permissions: { allow: ["Bash(npm test:*)"], deny: ["Bash(rm:*)"] } }),
   ".claude/skills/pdf-tool/SKILL.md": "---\nname: pdf-tool\ndescription: Works with PDFs SKILL-MARK\n---\nUse it.\n",
   ".claude/agents/reviewer.md": "---\nname: reviewer\ndescription: Reviews AGENT-MARK\nmodel: sonnet\n---\nReview.\n",
+  ".claude/commands/fixit.md": "---\ndescription: Fixes issues COMMAND-MARK\n---\nFix issue $0 now.\n",
 };
 
 /** `files` as a project whose .codex/config.toml the person already wrote, ported into Codex; their lines stay first. */
@@ -101,7 +102,8 @@ async function portIntoCodex(from: string, files: Record<string, string>) {
 
 /**
  * What the real codex loaded from the ported `dir`: the docs (stdio) and live (HTTP) servers, the AGENTS.md
- * and the skill (their marks, prefixed by `mark`), and the read-only sandbox.
+ * and the skill (their marks, prefixed by `mark`), the command `fixit` as a skill (Codex has no custom
+ * prompts), and the read-only sandbox.
  */
 function expectCodexLoaded(dir: string, mark: string): void {
   const home = trustedHome(dir);
@@ -115,6 +117,7 @@ function expectCodexLoaded(dir: string, mark: string): void {
   const input = codex(dir, home, ["debug", "prompt-input", "hi"]);
   expect(input).toContain(`${mark}INSTRUCTIONS-MARK`);
   expect(input).toContain(`${mark}SKILL-MARK`);
+  expect(input).toContain(`fixit: Fixes issues ${mark}COMMAND-MARK (file: `);
   expect(input).toContain("`sandbox_mode` is `read-only`");
 }
 
@@ -129,7 +132,7 @@ async function portBackFromCodex(dir: string, to: string): Promise<string> {
 }
 
 describe("quartet port to and from Codex", () => {
-  it("Claude Code → Codex: the real codex lists the servers, reads AGENTS.md and the skill, and runs read-only", async () => {
+  it("Claude Code → Codex: the real codex lists the servers, reads AGENTS.md, the skill and the command (as a skill), and runs read-only", async () => {
     const { dir, r, toml } = await portIntoCodex("claude", CLAUDE_PROJECT);
     // The deny rule cannot be said in Codex: the narrowest policy, never a wider one.
     expect(toml).toContain('approval_policy = "never"');
@@ -143,6 +146,12 @@ describe("quartet port to and from Codex", () => {
     ]);
 
     expectCodexLoaded(dir, "");
+    // Codex passes a skill no arguments: the placeholder is said in words, and the report says so.
+    expect(fs.readFileSync(path.join(dir, ".codex", "skills", "fixit", "SKILL.md"), "utf8")).toBe(
+      "---\nname: fixit\ndescription: Fixes issues COMMAND-MARK\n---\n\nFix issue (the first word after `$fixit` in the person's message) now.\n",
+    );
+    expect(r.json!.losses).toContainEqual(expect.objectContaining({ asset: "commands/fixit", field: "template", level: "lossy" }));
+    expect(fs.existsSync(path.join(dir, ".codex", "prompts"))).toBe(false);
 
     // And back: Codex → Claude Code keeps the servers and never allows more than the policy did.
     const back = await portBackFromCodex(dir, "claude");
@@ -156,6 +165,8 @@ describe("quartet port to and from Codex", () => {
     expect(fs.readFileSync(path.join(back, ".claude", "agents", "reviewer.md"), "utf8")).toBe(
       "---\nname: reviewer\ndescription: Reviews AGENT-MARK\n---\n\nReview.\n",
     );
+    // The command comes back as the skill Codex has.
+    expect(fs.readFileSync(path.join(back, ".claude", "skills", "fixit", "SKILL.md"), "utf8")).toContain("COMMAND-MARK");
   });
 
   it("Claude Code agents → agent roles the real codex offers the model when it spawns an agent, and back", async () => {
@@ -258,7 +269,7 @@ describe("quartet port to and from Codex", () => {
     });
   });
 
-  it("OpenCode → Codex: the real codex lists the servers, reads the shared AGENTS.md and the skill, and runs read-only; and back", async () => {
+  it("OpenCode → Codex: the real codex lists the servers, reads the shared AGENTS.md, the skill and the command (as a skill), and runs read-only; and back", async () => {
     const { dir, r, toml } = await portIntoCodex("opencode", {
       "AGENTS.md": "Use bun. OC-INSTRUCTIONS-MARK\n",
       "opencode.json": JSON.stringify({
@@ -270,6 +281,7 @@ describe("quartet port to and from Codex", () => {
         permission: { edit: "ask", bash: { "npm test": "allow", "rm *": "deny" } },
       }),
       ".opencode/skills/pdf-tool/SKILL.md": "---\nname: pdf-tool\ndescription: Works with PDFs OC-SKILL-MARK\n---\nUse it.\n",
+      ".opencode/commands/fixit.md": "---\ndescription: Fixes issues OC-COMMAND-MARK\n---\nFix issue $1 now.\n",
     });
     // The deny rule cannot be said in Codex: the narrowest policy, never a wider one.
     expect(toml).toContain('approval_policy = "never"');

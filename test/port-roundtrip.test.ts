@@ -1,7 +1,8 @@
 /**
  * Round trips, as properties over generated workflows: each runtime → another → back gives the same IR for
  * every field the two runtimes' fidelity declarations mark lossless in both directions (and the same command
- * templates, MCP servers, hooks and effective instructions text).
+ * templates, MCP servers, hooks and effective instructions text). Codex has no commands: a trip through it
+ * brings each command back as the skill Codex made of it.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -15,6 +16,7 @@ import { assetsOf, port, workflowAdapter, workflowRuntimes } from "../src/workfl
 import { RUNTIMES } from "../src/runtimes/registry.js";
 import { portSettings } from "../src/workflow/settings.js";
 import { tempDir } from "./helpers.js";
+import { toCodexSkillBody } from "../src/runtimes/codex/workflow/arguments.js";
 import type { WorkflowAdapter } from "../src/runtimes/types.js";
 
 const settings = { ...portSettings({ config: {} }), skills: "copy" as const };
@@ -225,6 +227,26 @@ function comparable(wf: Workflow, a: WorkflowRuntime, b: WorkflowRuntime): Recor
 }
 
 /**
+ * `wf` as it comes back from Codex, which has no commands: each command is the skill Codex made of it (its
+ * name, its description, its template with the arguments said in words), unless a skill has its name.
+ */
+function commandsAsCodexSkills(wf: Workflow): Workflow {
+  const taken = new Set(wf.skills.map((s) => s.name));
+  const fromCommands = wf.commands
+    .filter((c) => !taken.has(c.name))
+    .map((c) => ({
+      name: c.name,
+      dir: c.name,
+      frontmatter: { name: c.name, description: c.description },
+      body: toCodexSkillBody(c.template, c.name).text,
+      files: [],
+      extras: {},
+      source: c.source,
+    }));
+  return { ...wf, commands: [], skills: [...wf.skills, ...fromCommands].sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+/**
  * Each hook's event, matcher, command and timeout (exact for command hooks on events both runtimes have),
  * and the hook fields the two runtimes declare lossless both ways. Grouped by event and matcher, in order:
  * Claude Code and Codex keep hooks in those groups, and only the order within one is the order they run in.
@@ -251,9 +273,9 @@ function effectiveInstructions(wf: Workflow, dir: string): string | undefined {
 }
 
 /**
- * The trips: Claude Code ↔ OpenCode in a project; Codex at user scope, the only place its custom prompts
- * live (a project's commands do not port to Codex), so commands are part of its trips. Codex turns a
- * command in a folder into `folder-name` (declared lossy), so its trips generate commands without folders.
+ * The trips: Claude Code ↔ OpenCode in a project; Codex at user scope, where it also reads old custom prompts.
+ * Codex turns a command in a folder into a `folder-name` skill (declared lossy), so its trips generate
+ * commands without folders.
  */
 const TRIPS: { from: WorkflowRuntime; via: WorkflowRuntime; scope: Scope; numRuns: number }[] = [
   { from: "claude", via: "opencode", scope: "project", numRuns: 25 },
@@ -280,8 +302,9 @@ describe("round trips keep every lossless field", () => {
           const b = await portAcross(a, from, via, scope);
           const c = await portAcross(b, via, from, scope);
           const back = read(from, c, scope);
-          expect(comparable(back, from, via)).toEqual(comparable(first, from, via));
-          expect(back.commands.map((x) => [x.name, x.template])).toEqual(first.commands.map((x) => [x.name, x.template]));
+          const expected = via === "codex" ? commandsAsCodexSkills(first) : first;
+          expect(comparable(back, from, via)).toEqual(comparable(expected, from, via));
+          expect(back.commands.map((x) => [x.name, x.template])).toEqual(expected.commands.map((x) => [x.name, x.template]));
           expect(back.mcp.map((m) => m.name)).toEqual(first.mcp.map((m) => m.name));
           expect(comparableHooks(back, from, via)).toEqual(comparableHooks(first, from, via));
           expect(effectiveInstructions(back, c)).toEqual(effectiveInstructions(first, a));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fromOpencodeTemplate, toOpencodeTemplate } from "../../runtimes/opencode/workflow/arguments.js";
-import { fromCodexTemplate, toCodexTemplate } from "../../runtimes/codex/workflow/arguments.js";
+import { fromCodexTemplate, toCodexSkillBody } from "../../runtimes/codex/workflow/arguments.js";
 import { editTools, fromOpencodeTool, toOpencodeTool } from "../../runtimes/opencode/workflow/tools.js";
 
 describe("command arguments", () => {
@@ -31,34 +31,32 @@ describe("command arguments", () => {
     expect(toOpencodeTemplate(out.text).text).toBe("Squash the last $1 commits with message: $2");
   });
 
-  it("shifts to and from Codex's 1-based $N, whose last placeholder takes one argument like Claude Code's", () => {
-    const out = toCodexTemplate("Review #$0 in ${CLAUDE_PROJECT_DIR}/src; all: $ARGUMENTS");
-    expect(out.text).toBe("Review #$1 in ./src; all: $ARGUMENTS");
-    expect(out.lossy).toEqual(["${CLAUDE_PROJECT_DIR} became . (Codex works in the project folder)"]);
+  it("says Codex's arguments in words, since a skill gets none: the text after `$name`, and its words in order", () => {
+    const out = toCodexSkillBody("Review #$0 in ${CLAUDE_PROJECT_DIR}/src, then $ARGUMENTS[1]; all: $ARGUMENTS", "review");
+    const after = "after `$review` in the person's message";
+    expect(out.text).toBe(`Review #(the first word ${after}) in ./src, then (the second word ${after}); all: (the text ${after})`);
+    expect(out.lossy).toEqual([
+      "Codex passes no arguments to a skill (invoked as `$review args`): its argument placeholders became words telling the model where to find them",
+      "${CLAUDE_PROJECT_DIR} became . (Codex works in the project folder)",
+    ]);
+    expect(out.unsupported).toEqual([]);
+    // Named arguments count by their place, with no limit; a template without placeholders is kept as it is.
+    const names = Array.from({ length: 11 }, (_, i) => `a${i}`);
+    expect(toCodexSkillBody("Last: $a10, tenth: $a9; price $5x", "x", names).text).toBe(
+      "Last: (the word number 11 after `$x` in the person's message), tenth: (the tenth word after `$x` in the person's message); price $5x",
+    );
+    expect(toCodexSkillBody("Run the tests.\n", "t")).toEqual({ text: "Run the tests.\n", lossy: [], unsupported: [] });
+  });
+
+  it("reads an old Codex prompt's 1-based $N, whose $10 is its $1 and a 0", () => {
     expect(fromCodexTemplate("Squash the last $1 commits with message: $2")).toEqual({
       text: "Squash the last $0 commits with message: $1",
       lossy: [],
       unsupported: [],
     });
-  });
-
-  it("says a tenth argument and beyond cannot be said in Codex, which reads $10 as $1 followed by 0", () => {
-    const out = toCodexTemplate("Files: $8 $9 $10 and again $ARGUMENTS[9]; price $5x");
-    expect(out.text).toBe("Files: $9 $10 $11 and again $10; price $5x");
-    expect(out.unsupported).toEqual([
-      "argument 10 ($10): Codex has only $1…$9 and would read $10 as $1 followed by 0; not portable",
-      "argument 11 ($11): Codex has only $1…$9 and would read $11 as $1 followed by 1; not portable",
-    ]);
-    // Named arguments count by their place: the tenth is $10.
-    const names = Array.from({ length: 10 }, (_, i) => `a${i}`);
-    expect(toCodexTemplate("Last: $a9, first: $a0", names).unsupported).toEqual([
-      "argument 10 ($10): Codex has only $1…$9 and would read $10 as $1 followed by 0; not portable",
-    ]);
-    expect(toCodexTemplate("Up to $8", names).unsupported).toEqual([]);
+    expect(fromCodexTemplate("Take $10").lossy).toEqual(["$10 is $1 followed by 0 in Codex, but argument 10 in Claude Code"]);
     // OpenCode has no such limit.
     expect(toOpencodeTemplate("Files: $9 $10").unsupported).toEqual([]);
-    // A Codex prompt's $10 is its $1 and a 0: reading it says so.
-    expect(fromCodexTemplate("Take $10").lossy).toEqual(["$10 is $1 followed by 0 in Codex, but argument 10 in Claude Code"]);
   });
 });
 

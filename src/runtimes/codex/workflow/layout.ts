@@ -1,8 +1,8 @@
 /**
  * Where Codex CLI 0.169 keeps each part of a workflow. Project: AGENTS.md at the root, `.codex/config.toml`
  * (read only once the person has trusted the project), skills in `.codex/skills` and `.agents/skills`.
- * User: `~/.codex/` ($CODEX_HOME): config.toml, AGENTS.md, skills/, and the custom prompts in prompts/
- * (user scope only, deprecated in favour of skills but still read). Agent roles: `agents/*.toml` in either.
+ * User: `~/.codex/` ($CODEX_HOME): config.toml, AGENTS.md, skills/, and old custom prompts in prompts/ (user scope
+ * only; Codex 0.169 no longer reads them, quartet still reads them as commands). Agent roles: `agents/*.toml` in either.
  */
 import path from "node:path";
 import type { Scope } from "../../../contract/workflow/ir.js";
@@ -16,7 +16,7 @@ export interface CodexLayout {
   agentsMd: string;
   /** Where quartet writes skills, then the other folders Codex reads them from. */
   skillDirs: string[];
-  /** Custom prompts: only the user's. */
+  /** Old custom prompts, read as commands (Codex 0.169 ignores them): only the user's. */
   promptsDir: string | undefined;
   /** Agent role files. */
   agentsDir: string;

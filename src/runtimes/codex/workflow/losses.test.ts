@@ -1,6 +1,6 @@
 /**
- * What a port to or from Codex says in its loss report for what Codex cannot say: a tenth argument in a
- * custom prompt, the hook fields one side has and the other does not, and agent roles' own keys. Real
+ * What a port to or from Codex says in its loss report for what Codex cannot say: a command's arguments
+ * (a command becomes a skill, which takes none), the hook fields one side has and the other does not, and agent roles' own keys. Real
  * readers and writers, a dry run.
  */
 import fs from "node:fs";
@@ -42,42 +42,54 @@ async function dryPort(files: Record<string, string>, from: WorkflowRuntime, to:
 }
 
 describe("the loss report of a port to or from Codex", () => {
-  it("says a template's tenth argument and beyond cannot be said in a Codex prompt, from Claude Code and from OpenCode", async () => {
-    const claude = await dryPort(
-      { ".claude/commands/many.md": "---\ndescription: Many\n---\nFirst $0, tenth $9, eleventh $ARGUMENTS[10].\n" },
+  it("ports a command as a skill in a project, its arguments said in words, a same-named skill kept", async () => {
+    const r = await dryPort(
+      {
+        ".claude/commands/fix.md": "---\ndescription: Fix an issue\nargument-hint: <issue>\n---\nFix #$0, then $ARGUMENTS[10].\n",
+        ".claude/commands/git/sync.md": "Sync.\n",
+        ".claude/commands/pdf.md": "---\ndescription: A command\n---\nCommand text.\n",
+        ".claude/skills/pdf/SKILL.md": "---\nname: pdf\ndescription: The skill\n---\nSkill text.\n",
+      },
       "claude",
       "codex",
+      "project",
     );
-    expect(claude.after(".codex/prompts/many.md")).toContain("First $1, tenth $10, eleventh $11.");
-    expect(claude.losses.filter((l) => l.asset === "commands/many" && l.level === "unsupported")).toEqual([
-      {
-        asset: "commands/many",
-        field: "template",
-        level: "unsupported",
-        reason: "argument 10 ($10): Codex has only $1…$9 and would read $10 as $1 followed by 0; not portable",
-      },
-      {
-        asset: "commands/many",
-        field: "template",
-        level: "unsupported",
-        reason: "argument 11 ($11): Codex has only $1…$9 and would read $11 as $1 followed by 1; not portable",
-      },
-    ]);
+    const after = "after `$fix` in the person's message";
+    expect(r.after(".codex/skills/fix/SKILL.md")).toBe(
+      `---\nname: fix\ndescription: Fix an issue\n---\n\nFix #(the first word ${after}), then (the word number 11 ${after}).\n`,
+    );
+    expect(r.after(".codex/skills/git-sync/SKILL.md")).toBe("---\nname: git-sync\ndescription: The git/sync command\n---\n\nSync.\n");
+    expect(r.after(".codex/skills/pdf/SKILL.md")).toContain("Skill text.");
+    expect(r.after(".codex/prompts/fix.md")).toBeUndefined();
+    const commands = r.losses.filter((l) => l.asset.startsWith("commands/")).map((l) => [l.asset, l.field, l.level, l.reason]);
+    const noArguments =
+      "Codex passes no arguments to a skill (invoked as `$fix args`): its argument placeholders became words telling the model where to find them";
+    const missing = 'Codex skips a skill without a description: it is "The git/sync command"';
+    const taken = "a skill named pdf already exists: it is kept and this command is not ported";
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        ["commands/fix", "template", "lossy", noArguments],
+        ["commands/fix", "argumentHint", "unsupported", "a Codex skill takes no arguments"],
+        ["commands/fix", "name", "lossy", expect.stringContaining("Codex 0.169 has no custom prompts")],
+        ["commands/git/sync", "description", "lossy", missing],
+        ["commands/pdf", "name", "unsupported", taken],
+      ]),
+    );
+  });
 
-    const opencode = await dryPort(
-      { ".config/opencode/commands/many.md": "---\ndescription: Many\n---\nNinth $9, tenth $10.\n" },
+  it("keeps a skill on disk that quartet did not write, and reads old ~/.codex/prompts back as commands", async () => {
+    const r = await dryPort(
+      {
+        ".config/opencode/commands/lint.md": "Lint $1.\n",
+        ".codex/skills/lint/SKILL.md": "---\nname: lint\ndescription: Mine\n---\nMine.\n",
+      },
       "opencode",
       "codex",
     );
-    expect(opencode.losses).toContainEqual({
-      asset: "commands/many",
-      field: "template",
-      level: "unsupported",
-      reason: "argument 10 ($10): Codex has only $1…$9 and would read $10 as $1 followed by 0; not portable",
-    });
-    // Nine arguments are fine.
-    const nine = await dryPort({ ".claude/commands/nine.md": "Last $8.\n" }, "claude", "codex");
-    expect(nine.losses.filter((l) => l.level === "unsupported")).toEqual([]);
+    expect(r.after(".codex/skills/lint/SKILL.md")).toBeUndefined();
+    expect(r.losses).toContainEqual(expect.objectContaining({ asset: "commands/lint", field: "name", level: "unsupported" }));
+    const back = await dryPort({ ".codex/prompts/old.md": "---\ndescription: Old\n---\nOld $1.\n" }, "codex", "claude");
+    expect(back.after(".claude/commands/old.md")).toBe("---\ndescription: Old\n---\n\nOld $0.\n");
   });
 
   it("Codex → Claude Code: statusMessage and async come across, Codex's own hook fields are reported", async () => {

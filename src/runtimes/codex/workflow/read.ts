@@ -1,6 +1,6 @@
 /**
  * Reading a Codex CLI 0.169 workflow into the IR: AGENTS.md, MCP servers and the approval/sandbox policy
- * from config.toml, skills, (user scope) custom prompts as commands, and hooks from config.toml's `[hooks]`
+ * from config.toml, skills, (user scope) old custom prompts as commands (Codex 0.169 no longer reads them), and hooks from config.toml's `[hooks]`
  * and hooks.json, and agent roles (.codex/agents/*.toml, `[agents.<name>]`) as agents.
  */
 import fs from "node:fs";

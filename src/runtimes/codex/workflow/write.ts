@@ -1,7 +1,7 @@
 /**
  * Writing the IR as a Codex CLI 0.169 workflow: AGENTS.md (shared with OpenCode: never replaced when it is
  * the user's, a marked section then), `[mcp_servers.*]` tables and the approval/sandbox policy edited into
- * config.toml in place, skills as `.codex/skills/<name>/`, commands as custom prompts (user scope only).
+ * config.toml in place, skills as `.codex/skills/<name>/`, and commands as skills too (Codex 0.169 has no custom prompts).
  * Hooks become `[[hooks.<Event>]]` tables there too, for the events Codex has; Codex runs them only once
  * the person trusts them. Agents become agent roles, `.codex/agents/<name>.toml`.
  */
@@ -16,7 +16,7 @@ import { withoutSections, type AssetRef, type Output } from "../../../contract/w
 import { Diagnostics } from "../../../contract/workflow/read-helpers.js";
 import type { WorkflowWriteOptions, WorkflowWriteResult } from "../../types.js";
 import { codexFidelity } from "./fidelity.js";
-import { toCodexTemplate } from "./arguments.js";
+import { toCodexSkillBody } from "./arguments.js";
 import { toCodexHooks } from "./hooks.js";
 import { codexLayout, type CodexLayout } from "./layout.js";
 import { toCodexMcp } from "./mcp.js";
@@ -39,7 +39,7 @@ export function writeCodexWorkflow(o: WorkflowWriteOptions): WorkflowWriteResult
   if (fs.existsSync(layout.config)) parseToml(fs.readFileSync(layout.config, "utf8"), layout.config);
   if (wf.instructions) writeInstructions(ctx, wf.instructions);
   for (const a of wf.agents) writeAgent(ctx, a);
-  for (const c of wf.commands) writeCommand(ctx, c);
+  for (const c of wf.commands) writeCommand(ctx, c, wf.skills);
   for (const s of wf.skills) writeSkill(ctx, s);
   for (const m of wf.mcp) {
     const asset: AssetRef = { kind: "mcp", name: m.name };
@@ -144,28 +144,32 @@ function cannotEdit(agent: Agent): boolean {
   return ["Edit", "Write"].every((t) => agent.disallowedTools?.includes(t));
 }
 
-function writeCommand(ctx: Ctx, command: Command): void {
+/**
+ * A command as a skill, `$<name>` in Codex: 0.169 reads no custom prompts. A skill of the same name, in the
+ * workflow or already on disk, is kept and the command is not ported.
+ */
+function writeCommand(ctx: Ctx, command: Command, skills: readonly Skill[]): void {
   const asset: AssetRef = { kind: "commands", name: command.name };
-  if (!ctx.layout.promptsDir) {
-    ctx.losses.add(
-      asset,
-      "name",
-      "unsupported",
-      "Codex reads custom prompts only from ~/.codex/prompts: port with --global, or make it a skill",
-    );
-    return;
-  }
-  if (command.name.includes("/")) ctx.losses.standing(asset, "name");
-  const template = toCodexTemplate(command.template, command.argumentNames);
-  for (const reason of template.lossy) ctx.losses.add(asset, "template", "lossy", reason);
-  for (const reason of template.unsupported) ctx.losses.add(asset, "template", "unsupported", reason);
-  for (const field of ["model", "agent", "subtask", "allowedTools", "disableModelInvocation"] as const)
+  const name = command.name.replace(/\//g, "-");
+  const file = path.join(ctx.layout.skillDirs[0]!, name, "SKILL.md");
+  // On disk, quartet's own file is this command ported before.
+  const onDisk = ctx.layout.skillDirs.some((d) => fs.existsSync(path.join(d, name, "SKILL.md"))) && !ctx.o.owns(file);
+  if (onDisk || skills.some((s) => s.name === name))
+    return ctx.losses.add(asset, "name", "unsupported", `a skill named ${name} already exists: it is kept and this command is not ported`);
+  ctx.losses.standing(asset, "name");
+  const body = toCodexSkillBody(command.template, name, command.argumentNames);
+  for (const reason of body.lossy) ctx.losses.add(asset, "template", "lossy", reason);
+  for (const reason of body.unsupported) ctx.losses.add(asset, "template", "unsupported", reason);
+  for (const field of ["model", "agent", "subtask", "argumentHint", "allowedTools", "disableModelInvocation"] as const)
     if (command[field] !== undefined) ctx.losses.standing(asset, field);
   if (command.argumentNames?.length) ctx.losses.standing(asset, "argumentNames");
   ctx.losses.extras(asset, command.extras, "command field");
-  const data = { description: command.description, "argument-hint": command.argumentHint };
-  const file = path.join(ctx.layout.promptsDir, `${command.name.replace(/\//g, "-")}.md`);
-  ctx.outputs.push({ kind: "file", file, content: writeFrontmatter(data, template.text), asset });
+  let description = command.description?.trim();
+  if (!description) {
+    description = `The ${command.name} command`;
+    ctx.losses.add(asset, "description", "lossy", `Codex skips a skill without a description: it is "${description}"`);
+  }
+  ctx.outputs.push({ kind: "file", file, content: writeFrontmatter({ name, description }, body.text), asset });
 }
 
 function writeSkill(ctx: Ctx, skill: Skill): void {
