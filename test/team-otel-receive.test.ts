@@ -32,7 +32,8 @@ import { totals } from "../src/ledger/query.js";
 import { storedWarnings } from "../src/ledger/store.js";
 import { RUNTIMES } from "../src/runtimes/registry.js";
 import type { RuntimeId } from "../src/runtimes/types.js";
-import { otelEventsFile, storeRequests } from "../src/team/otel-receive.js";
+import { otelEventsFile } from "../src/team/otel-files.js";
+import { storeRequests } from "../src/team/otel-receive.js";
 import { otelSources } from "../src/team/otel-source.js";
 import { fixtureHome, ROOT, runCli, tempDir } from "./helpers.js";
 

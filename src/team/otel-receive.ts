@@ -10,21 +10,13 @@
  */
 import fs from "node:fs";
 import http from "node:http";
-import path from "node:path";
 import { privateDir } from "../core/files.js";
 import { decodeLogsRequest, OtlpDecodeError } from "./otel-decode.js";
 import { requestOf, type OtelRequest } from "./otel-events.js";
+import { otelDir, otelEventsFile } from "./otel-files.js";
 
 /** Larger bodies are refused (413): telemetry batches are a few kilobytes. */
 const MAX_BODY = 16 * 1024 * 1024;
-
-export function otelDir(dataDir: string): string {
-  return path.join(dataDir, "otel");
-}
-
-export function otelEventsFile(dataDir: string, runtime: OtelRequest["runtime"]): string {
-  return path.join(otelDir(dataDir), `${runtime}.jsonl`);
-}
 
 /** Appends requests as whole lines, one write per file, so a line is never interleaved with another writer's. */
 export function storeRequests(dataDir: string, requests: readonly OtelRequest[]): void {

@@ -30,7 +30,7 @@ import type { Observation, StoreReadContext } from "../contract/log-records.js";
 import { knownSource, sourceState } from "../ledger/store.js";
 import type { SourceSpec } from "../runtimes/types.js";
 import type { OtelRequest } from "./otel-events.js";
-import { otelEventsFile } from "./otel-receive.js";
+import { otelEventsFile } from "./otel-files.js";
 
 const MINUTE = 60_000;
 /** An unmatched event waits this long for its transcript before it is counted on its own. */
