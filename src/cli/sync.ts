@@ -16,6 +16,7 @@ import { readAcks, writeAck } from "../team/ack.js";
 import { changeLogId, pendingChanges, prepareChangeLog } from "../team/changes.js";
 import { connectServer, ServerError, serverError, shownUrl, syncSettings, type SyncSettings } from "../team/connect.js";
 import { machineId } from "../team/machine.js";
+import { otelSources } from "../team/otel-source.js";
 import { DEFAULT_BATCH, push, pushBasis } from "../team/push.js";
 import { migrateServer, requireServerSchema } from "../team/schema.js";
 import { withExamples } from "./examples.js";
@@ -142,6 +143,8 @@ async function upToDateLedger(paths: QuartetPaths, flags: SyncFlags): Promise<Db
     env: lookupEnv(),
     pricing: await userPricing(),
     runtimes: selectRuntimes(),
+    // What `quartet otel receive` stored is part of the ledger reports show: it is pushed too.
+    extraSources: otelSources({ db, dataDir: paths.dataDir }),
     progress,
     onWait: waiting.update,
   }).finally(waiting.stop);

@@ -36,7 +36,8 @@ export function urlProblem(text: string): string | undefined {
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:")
     return `must start with postgres:// or postgresql:// (got ${url.protocol}//)`;
-  if (url.password !== "") return `carries a password: ${PASSWORD_ADVICE}`;
+  // node-postgres also reads a password from the query string (`?password=`).
+  if (url.password !== "" || url.searchParams.has("password")) return `carries a password: ${PASSWORD_ADVICE}`;
   return undefined;
 }
 
@@ -98,6 +99,7 @@ export function shownUrl(text: string): string {
   try {
     const url = new URL(text);
     url.password = "";
+    url.searchParams.delete("password");
     return url.toString();
   } catch {
     return "(not a URL)";

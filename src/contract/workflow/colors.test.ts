@@ -21,4 +21,11 @@ describe("agent colours", () => {
     expect(toOpencodeColor("#123456", undefined)).toBe("#123456");
     expect(toOpencodeColor("mauve", CLAUDE_COLORS)).toBeUndefined();
   });
+
+  it("never take an object's own machinery for a colour name", () => {
+    for (const word of ["constructor", "toString", "__proto__"]) {
+      expect(toClaudeColor(word, OPENCODE_THEME_COLORS)).toBeUndefined();
+      expect(toOpencodeColor(word, CLAUDE_COLORS)).toBeUndefined();
+    }
+  });
 });

@@ -15,7 +15,9 @@ export function isHexColor(color: string): boolean {
 
 /** The colour as `#rrggbb`: itself, or what its name shows in the source runtime's palette. */
 export function colorHex(color: string, source: Palette | undefined): string | undefined {
-  return isHexColor(color) ? color : source?.[color];
+  if (isHexColor(color)) return color;
+  // Own names only: `constructor` or `toString` are not colours.
+  return source && Object.hasOwn(source, color) ? source[color] : undefined;
 }
 
 /** The name in `palette` whose colour is nearest to `hex` (in RGB space). */

@@ -57,7 +57,7 @@ export function foreignProviderSetup(env: NodeJS.ProcessEnv, gatewayUrl: string)
   const token = sources.flatMap((s) => TOKEN_VARIABLES.filter((v) => s.vars[v]).map((v) => `${v} (in ${s.where})`))[0];
   if (!token) return null;
   return (
-    `Claude Code is set up for another provider: ANTHROPIC_BASE_URL is ${base.vars.ANTHROPIC_BASE_URL} (in ${base.where}), ` +
+    `Claude Code is set up for another provider: ANTHROPIC_BASE_URL points at ${hostOf(base.vars.ANTHROPIC_BASE_URL)} (in ${base.where}), ` +
     `with ${token}. Through the gateway that token would go to Anthropic. Add a route for that provider's models to ` +
     `gateway-routes.jsonc (its key in "keyEnv"), and start Claude Code without that ANTHROPIC_BASE_URL and token.`
   );
@@ -72,3 +72,12 @@ export const claudeGateway: GatewayClient = {
     return { ANTHROPIC_BASE_URL: url };
   },
 };
+
+/** A URL's host alone: the rest of a provider's URL may carry a key (`user:key@`, `?key=`). */
+function hostOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? "").host || "(not a URL)";
+  } catch {
+    return "(not a URL)";
+  }
+}

@@ -15,7 +15,7 @@ export const CLAUDE_COLORS: Palette = {
 
 /** An IR colour as Claude Code's name for it: its own name, else the nearest to what the source shows. */
 export function toClaudeColor(color: string, source: Palette | undefined): string | undefined {
-  if (color in CLAUDE_COLORS) return color;
+  if (Object.hasOwn(CLAUDE_COLORS, color)) return color;
   const hex = colorHex(color, source);
   return hex === undefined ? undefined : nearestColorName(hex, CLAUDE_COLORS);
 }

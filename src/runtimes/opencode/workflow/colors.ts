@@ -14,6 +14,6 @@ export const OPENCODE_THEME_COLORS: Palette = {
 
 /** An IR colour as OpenCode takes it: hex or its own theme colour as is, another runtime's name as its hex. */
 export function toOpencodeColor(color: string, source: Palette | undefined): string | undefined {
-  if (isHexColor(color) || color in OPENCODE_THEME_COLORS) return color;
+  if (isHexColor(color) || Object.hasOwn(OPENCODE_THEME_COLORS, color)) return color;
   return colorHex(color, source);
 }

@@ -61,7 +61,7 @@ const COMMAND_EXTRAS = ["variant"];
 const Color = z
   .string()
   .refine(
-    (c) => isHexColor(c) || c in OPENCODE_THEME_COLORS,
+    (c) => isHexColor(c) || Object.hasOwn(OPENCODE_THEME_COLORS, c),
     `must be #rrggbb or a theme colour (${Object.keys(OPENCODE_THEME_COLORS).join(", ")})`,
   );
 
