@@ -5,7 +5,18 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { colors, fmtPercent, fmtTokens, fmtUsd, plural, renderCsv, renderJson, renderTable, type Column } from "../core/output.js";
+import {
+  colors,
+  fmtPercent,
+  fmtTokens,
+  fmtUsd,
+  plural,
+  renderCsv,
+  renderJson,
+  renderTable,
+  terminalSafe,
+  type Column,
+} from "../core/output.js";
 import { breakText, explainedTimeline } from "../gateway/report.js";
 import type { GatewayRecord } from "../gateway/store.js";
 import { CAUSE_LABEL, Ledger, type CacheSessionRow, type TimelineRow } from "../ledger/ledger.js";
@@ -161,7 +172,7 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
   const diffs = rows.filter((r) => r.gateway?.break?.excerpt);
   if (diffs.length > 0) {
     process.stdout.write("What changed (gateway):\n");
-    for (const r of diffs) process.stdout.write(`  #${r.n} ${r.gateway!.break!.block ?? ""} ${r.gateway!.break!.excerpt}\n`);
+    for (const r of diffs) process.stdout.write(`  #${r.n} ${r.gateway!.break!.block ?? ""} ${terminalSafe(r.gateway!.break!.excerpt!)}\n`);
   }
   if (rows.some((r) => r.breakSource === "log"))
     process.stdout.write(colors.dim("[log]: cause inferred from the logs; run through `quartet gateway` to see the block and the diff.\n"));

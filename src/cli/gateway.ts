@@ -16,7 +16,6 @@ import type { ExchangeSink, RequestGate } from "../gateway/exchange.js";
 import { startGateway } from "../gateway/proxy.js";
 import { startRecorder } from "../gateway/recorder.js";
 import { gatewayBreaksReport } from "../gateway/report.js";
-import { migrateGateway } from "../gateway/store.js";
 import { announceGateway, runningGateway, withdrawGateway } from "../gateway/running.js";
 import { defaultRoutesFile, loadRoutes, type RouteTable } from "../gateway/routes.js";
 import { userSettingsEnv } from "../runtimes/claude/gateway.js";
@@ -229,7 +228,7 @@ async function breaksCommand(flags: { since?: string; json?: boolean }): Promise
   const since = flags.since ? parseDateBound(flags.since, validateTimeZone(localTimeZone()), false) : Date.now() - 7 * 86_400_000;
   const db = openDatabase(quartetPaths().dbFile);
   try {
-    migrateGateway(db);
+    // Read only: a running gateway owns the schema (the report finds no table as no breaks).
     process.stdout.write(await gatewayBreaksReport(db, { since, format: flags.json ? "json" : "table" }));
   } finally {
     db.close();

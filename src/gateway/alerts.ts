@@ -9,6 +9,7 @@
  * QUARTET_SESSION and QUARTET_RUNTIME (empty when the alert is not about one), and QUARTET_STATE=alert.
  */
 import { spawn } from "node:child_process";
+import { terminalSafe } from "../core/output.js";
 import type { SessionSettings } from "../sessions/settings.js";
 import { outsideLines } from "../sessions/scripts.js";
 
@@ -34,7 +35,8 @@ export function alertChannels(o: {
   const terminal = o.terminal ?? process.stderr.isTTY === true;
   const script = outsideLines({ title: "quartet gateway", notify: o.notify }).join("\n");
   return (alert) => {
-    log(`quartet gateway: alert: ${alert.message}${o.notify.bell && terminal ? "\u0007" : ""}`);
+    // The message names a session id from a request header: never let it drive the terminal.
+    log(`quartet gateway: alert: ${terminalSafe(alert.message)}${o.notify.bell && terminal ? "\u0007" : ""}`);
     if (script === "") return;
     const child = spawn("sh", ["-c", script], {
       detached: true,

@@ -12,13 +12,8 @@
  */
 import { BoundedMap } from "../core/bounded-map.js";
 import { statement, type Db } from "../core/db.js";
-import { localDay, type SpendHistory } from "./budget.js";
+import { localDay, MAX_DAYS, MAX_SESSIONS, type SpendHistory } from "./budget.js";
 import { migrateGateway } from "./store.js";
-
-/** Days whose totals are kept: a request that started yesterday can still finish today. */
-const MAX_DAYS = 3;
-/** Sessions whose totals are kept; one forgotten is read again from the table when asked for. */
-const MAX_SESSIONS = 10_000;
 
 export function storedSpend(db: Db): SpendHistory {
   migrateGateway(db);

@@ -32,8 +32,8 @@ import type { Exchange, ExchangeSink, GateRequest, Refusal, RequestGate } from "
 export const WARN_SHARE = 0.8;
 
 /** Days and sessions whose spend this process keeps; the oldest are forgotten past these. */
-const MAX_DAYS = 3;
-const MAX_SESSIONS = 10_000;
+export const MAX_DAYS = 3;
+export const MAX_SESSIONS = 10_000;
 /** Exchanges counted here and not yet seen stored, past which the oldest is no longer looked for in the store. */
 const MAX_UNSTORED = 10_000;
 

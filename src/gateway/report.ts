@@ -5,7 +5,7 @@
  * ledger's, so no request is counted twice.
  */
 import type { Db } from "../core/db.js";
-import { fmtTokens, fmtUsd, plural, renderJson, renderTable, type Column } from "../core/output.js";
+import { fmtTokens, fmtUsd, plural, renderJson, renderTable, terminalSafe, type Column } from "../core/output.js";
 import { CAUSE_TEXT, type Cause } from "../prefix/classify.js";
 import { CAUSE_LABEL, Ledger, type BreakCause, type TimelineRow } from "../ledger/ledger.js";
 import { gatewayBreaks, gatewayDisagreements, gatewayRecordsByMessage, gatewayRecordsOfSessions, type GatewayRecord } from "./store.js";
@@ -164,7 +164,8 @@ export async function gatewayBreaksReport(db: Db, o: BreaksReportOptions): Promi
     const diffs = breaks.filter((r) => r.break!.excerpt);
     if (diffs.length > 0) {
       out.push("What changed:");
-      for (const r of diffs) out.push(`  ${new Date(r.at).toISOString().slice(11, 19)} ${r.break!.block ?? ""} ${r.break!.excerpt}`);
+      for (const r of diffs)
+        out.push(`  ${new Date(r.at).toISOString().slice(11, 19)} ${r.break!.block ?? ""} ${terminalSafe(r.break!.excerpt!)}`);
     }
   }
   if (disagreements.length > 0) {

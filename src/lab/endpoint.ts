@@ -17,6 +17,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { estimateJsonTokens } from "../core/tokens.js";
+import type { Clock } from "./model-session.js";
 import { Duration, durationMs } from "./scenario.js";
 import { openaiError, parseResponsesRequest, writeResponse, type ResponsesReply, type ResponsesResponder } from "./responses-wire.js";
 
@@ -66,11 +67,8 @@ export interface Responder {
   reply(request: MessagesRequest, context: { n: number; headers: Record<string, string> }): Reply | Promise<Reply>;
 }
 
-/** The simulated time a client may move (the ModelSession's clock). */
-export interface ClockControl {
-  now(): number;
-  advance(ms: number): void;
-}
+/** The simulated time a client may move: the ModelSession's clock. */
+export type ClockControl = Clock;
 
 /** The path of the clock control; `_quartet` keeps it apart from every API path. */
 export const CLOCK_PATH = "/_quartet/clock";
