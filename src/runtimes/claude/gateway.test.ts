@@ -21,9 +21,13 @@ function pointed(env: NodeJS.ProcessEnv, settingsEnv?: Record<string, string>) {
 test("Claude Code set up for another provider with its token is refused, wherever the setup is", () => {
   const kimi = "https://api.moonshot.ai/anthropic";
   const fromEnv = pointed({ ANTHROPIC_BASE_URL: kimi, ANTHROPIC_AUTH_TOKEN: TOKEN });
-  expect(fromEnv).toThrow(/ANTHROPIC_BASE_URL is https:\/\/api\.moonshot\.ai\/anthropic \(in the environment\), with ANTHROPIC_AUTH_TOKEN/);
+  expect(fromEnv).toThrow(/ANTHROPIC_BASE_URL points at api\.moonshot\.ai \(in the environment\), with ANTHROPIC_AUTH_TOKEN/);
   expect(fromEnv).toThrow(/Add a route for that provider's models/);
   expect(fromEnv).not.toThrow(new RegExp(TOKEN));
+  // A provider URL may carry a key of its own: only its host is named.
+  const keyed = pointed({ ANTHROPIC_BASE_URL: "https://me:url-secret@proxy.example.com/v1?key=url-secret", ANTHROPIC_AUTH_TOKEN: TOKEN });
+  expect(keyed).toThrow(/points at proxy\.example\.com \(in the environment\)/);
+  expect(keyed).not.toThrow(/url-secret/);
   // settings.json's env overrides the process's: its base URL, and a key in either place.
   expect(pointed({ ANTHROPIC_API_KEY: TOKEN }, { ANTHROPIC_BASE_URL: "https://open.bigmodel.cn/api/anthropic" })).toThrow(
     /\(in .*\.claude\/settings\.json\), with ANTHROPIC_API_KEY \(in the environment\)/,
