@@ -51,8 +51,22 @@ export interface OpencodeAgentInfo {
   permission: { permission: string; pattern: string; action: "allow" | "ask" | "deny" }[];
 }
 
-/** `opencode debug agent <name>` in `dir`: the agent as OpenCode resolves it, its full permission list included. */
-export function opencodeAgent(dir: string, home: string, name: string): Promise<OpencodeAgentInfo> {
+/**
+ * `opencode debug agent <name>` in `dir`: the agent as OpenCode resolves it, its full permission list included.
+ * OpenCode 1.18.33 opens its own database without waiting for another process, so two starts in one home at the
+ * same moment can fail with "database is locked" (OpenCode's bug, not the port's): such a start is tried again.
+ */
+export async function opencodeAgent(dir: string, home: string, name: string): Promise<OpencodeAgentInfo> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await opencodeAgentOnce(dir, home, name);
+    } catch (e) {
+      if (attempt >= 4 || !/database is locked/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+function opencodeAgentOnce(dir: string, home: string, name: string): Promise<OpencodeAgentInfo> {
   return new Promise((resolve, reject) => {
     execFile(
       opencode,
