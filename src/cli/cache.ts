@@ -17,7 +17,6 @@ import {
   terminalSafe,
   type Column,
 } from "../core/output.js";
-import { breakText, explainedTimeline } from "../gateway/report.js";
 import type { GatewayRecord } from "../gateway/store.js";
 import { CAUSE_LABEL, Ledger, type CacheSessionRow, type TimelineRow } from "../ledger/ledger.js";
 import {
@@ -118,6 +117,8 @@ async function sessionTimeline(ctx: ReportContext, query: string): Promise<void>
   if (distinct.length > 1)
     throw new UsageError(`"${query}" matches several sessions: ${distinct.slice(0, 5).join(", ")}${distinct.length > 5 ? ", …" : ""}`);
   const session = distinct[0]!;
+  // Loaded here, not at start-up: the session list (`quartet cache` alone) needs none of the gateway's code.
+  const { breakText, explainedTimeline } = await import("../gateway/report.js");
   const rows = explainedTimeline(ctx.db, session).map((r, i) => ({ ...r, n: i + 1 }));
   const summary = Ledger.totals(ctx.db, { session });
   const causes = Ledger.taxByCause(ctx.db, { session });
