@@ -22,6 +22,8 @@ interface Collector {
   batches: OtlpLogRecord[][];
   /** The status the next requests get (200 takes them). */
   status: number;
+  /** How long the collector takes to answer each request (a slow backend). */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -31,11 +33,12 @@ afterEach(async () => {
 });
 
 async function collector(): Promise<Collector> {
-  const c = { batches: [] as OtlpLogRecord[][], status: 200 } as Collector;
+  const c = { batches: [] as OtlpLogRecord[][], status: 200, delayMs: 0 } as Collector;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
-    req.on("end", () => {
+    req.on("end", () => setTimeout(answer, c.delayMs));
+    const answer = () => {
       expect(req.url).toBe("/v1/logs");
       if (c.status !== 200) {
         res.writeHead(c.status).end("refused by the test");
@@ -43,7 +46,7 @@ async function collector(): Promise<Collector> {
       }
       c.batches.push(decodeLogsRequest(Buffer.concat(chunks), req.headers["content-type"] ?? ""));
       res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   c.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -186,5 +189,22 @@ describe("quartet export otlp", () => {
     expect(result).toMatchObject({ url: `${c.url}/v1/logs` });
     expect(c.batches.flat()).toHaveLength(result.sent);
     expect(result.sent).toBeGreaterThan(0);
+  });
+
+  it("sends each record once when two exports to one endpoint start together", async () => {
+    const home = fixtureHome(["claude"]);
+    const dataDir = tempDir("quartet-otel-export-twice-data-");
+    const c = await collector();
+    // A slow backend: without the endpoint's lock, the second export read the cursor while the first waited for
+    // its answer, and sent every record again.
+    c.delayMs = 400;
+    const run = () => runCli(["export", "otlp", "--endpoint", c.url, "--json"], { dataDir, env: { HOME: home } });
+    const [a, b] = await Promise.all([run(), run()]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const sent = [a, b].map((r) => (JSON.parse(r.stdout) as { sent: number }).sent).sort((x, y) => x - y);
+    const ids = c.batches.flat().map((r) => r.attributes["quartet.record_id"]);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(sent).toEqual([0, ids.length]);
   });
 });

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { renderJson } from "../core/output.js";
+import { waitingLine } from "../core/progress.js";
 import { quartetPaths } from "../core/paths.js";
 import { localTimeZone, parseDateBound } from "../core/time.js";
 import { Ledger } from "../ledger/ledger.js";
@@ -45,7 +46,15 @@ async function exportCommand(flags: ExportFlags): Promise<void> {
   // The export writes its cursor: the report's read snapshot ends here.
   Ledger.endSnapshot(ctx.db);
   printWarnings(reportWarnings(ctx));
-  const result = await exportOtlp({ db: ctx.db, endpoint, since, version: VERSION, machineId: machineId(quartetPaths().dataDir) });
+  const waiting = waitingLine({ enabled: flags.progress !== false, finishing: "its export to this endpoint" });
+  const result = await exportOtlp({
+    db: ctx.db,
+    endpoint,
+    since,
+    version: VERSION,
+    machineId: machineId(quartetPaths().dataDir),
+    onWait: waiting.update,
+  }).finally(waiting.stop);
   if (flags.json) process.stdout.write(renderJson(result));
   else process.stdout.write(`sent ${result.sent} request${result.sent === 1 ? "" : "s"} to ${result.url}\n`);
 }

@@ -61,18 +61,19 @@ export function progressBar(options: { label: string; delayMs?: number; stream?:
  * One line on stderr, rewritten in place, while this process waits for another one (on a TTY only).
  * Cleared when the wait ends.
  */
-export function waitingLine(options: { enabled?: boolean; stream?: NodeJS.WriteStream } = {}): {
+export function waitingLine(options: { enabled?: boolean; stream?: NodeJS.WriteStream; finishing?: string } = {}): {
   update(waitedMs: number): void;
   stop(): void;
 } {
   const stream = options.stream ?? process.stderr;
   const on = options.enabled !== false && stream.isTTY === true;
+  const finishing = options.finishing ?? "reading logs";
   let shown = false;
   return {
     update(waitedMs) {
       if (!on) return;
       shown = true;
-      stream.write(`\r\x1b[2KWaiting for another quartet process to finish reading logs… ${Math.round(waitedMs / 1000)} s`);
+      stream.write(`\r\x1b[2KWaiting for another quartet process to finish ${finishing}… ${Math.round(waitedMs / 1000)} s`);
     },
     stop() {
       if (shown) stream.write("\r\x1b[2K");

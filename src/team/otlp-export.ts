@@ -15,6 +15,9 @@
  * again on the next run (the exporter also retries transient failures itself), and a record the ledger
  * rewrote (a streaming partial completed, costs recomputed) is sent again with its new values, so the latest
  * record per id is the one that counts. A record the ledger deleted cannot be taken back from a backend.
+ *
+ * One export per endpoint at a time (a lock the OS releases if the holder dies): two started together would
+ * both read the same cursor and send every record twice. The second waits, then finds the cursor moved.
  */
 import crypto from "node:crypto";
 import { SeverityNumber } from "@opentelemetry/api-logs";
@@ -23,6 +26,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { migrate, statement, type Db, type Migration } from "../core/db.js";
 import { NamedError } from "../core/errors.js";
+import { acquireLock, type HeldLock } from "../core/file-lock.js";
 import { prepareChangeLog } from "./changes.js";
 
 const MIGRATIONS: Migration[] = [
@@ -148,6 +152,8 @@ export interface ExportOptions {
   version: string;
   machineId?: string;
   timeoutMs?: number;
+  /** Called about every second while another export to the same endpoint runs. */
+  onWait?(waitedMs: number): void;
 }
 
 export interface ExportResult {
@@ -160,6 +166,22 @@ export interface ExportResult {
 /** Sends every record newer than this endpoint's cursor, in batches; the cursor follows each acknowledged batch. */
 export async function exportOtlp(o: ExportOptions): Promise<ExportResult> {
   const url = logsUrl(o.endpoint);
+  const lock = await lockEndpoint(o.db, url, o.onWait);
+  try {
+    return await exportLocked(o, url);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The lock of one endpoint, beside the ledger (an in-memory ledger has no other process to meet). */
+async function lockEndpoint(db: Db, url: string, onWait?: (waitedMs: number) => void): Promise<HeldLock | null> {
+  if (db.memory) return null;
+  const id = crypto.createHash("sha256").update(url).digest("hex").slice(0, 16);
+  return acquireLock(`${db.name}.export-${id}.lock`, { onWait });
+}
+
+async function exportLocked(o: ExportOptions, url: string): Promise<ExportResult> {
   const logId = prepareChangeLog(o.db);
   migrate(o.db, "otel", MIGRATIONS);
   const cursorOf = () => {
