@@ -39,6 +39,14 @@ await build({
   logLevel: "warning",
 });
 
+// The ledger's JSON-lines scanner, compiled from AssemblyScript beside the bundle that loads it (src/ledger/line-scan.ts).
+const { execFileSync } = await import("node:child_process");
+const { fileURLToPath } = await import("node:url");
+const from = (p, base = import.meta.url) => fileURLToPath(new URL(p, base));
+const scanner = [from("../src/ledger/line-scan.as.ts"), "--config", from("../src/ledger/line-scan.asconfig.json")];
+const asc = from("../node_modules/assemblyscript/bin/asc.js");
+execFileSync(process.execPath, [asc, ...scanner, "-o", from("line-scan.wasm", outUrl)], { stdio: "inherit" });
+
 // The review board's page assets, served by `quartet board` from dist/board (nothing from a CDN).
 const board = new URL("board/", outUrl);
 mkdirSync(board, { recursive: true });

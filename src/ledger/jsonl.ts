@@ -2,22 +2,20 @@
  * Incremental reading of append-only JSON-lines logs.
  *
  * Reads a file from a byte offset to the size it had when the run started, in large chunks, and hands
- * complete lines to the runtime's parser. Lines are decoded for the parser only when they contain one of
- * its needles, found with native buffer search; every other line is only checked to be JSON, so each
- * broken line is named by a warning. A UTF-8 byte-order mark before a line is dropped. A last line
+ * complete lines to the runtime's parser. The WebAssembly line scanner (line-scan.ts) goes through each
+ * chunk at once, finding its lines, which of them the parser wants (its needles and prefixes) and which
+ * are not JSON; only wanted lines are decoded, and each broken line is named by a warning. A UTF-8 byte-order mark before a line is dropped. A last line
  * without its newline is left for the next run, unless it is already a complete JSON value: the runtime
  * may still be writing it.
  */
 import fs from "node:fs";
 import { isUtf8 } from "node:buffer";
 import type { JsonlParser, LineContext, Observation } from "../contract/log-records.js";
-import { isJsonValue } from "./json-check.js";
+import { BLANK, BOM, LineScanner, VALID, WANTED, lineScanner } from "./line-scan.js";
 import type { WarningCollector } from "./warnings.js";
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const MAX_LINE_BYTES = 256 * 1024 * 1024;
-/** Reused across files: allocating a chunk per file costs more than reading a small file. */
-let sharedBuffer = Buffer.allocUnsafe(CHUNK_BYTES);
 
 export interface JsonlRead<State> {
   file: string;
@@ -36,12 +34,10 @@ export interface JsonlRead<State> {
 
 /** Returns the new offset and line number: both point just past the last complete line. */
 export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: number } {
-  const needles = r.parser.needles.map((n) => Buffer.from(n));
-  const prefixes = (r.parser.linePrefixes ?? []).map((n) => Buffer.from(n));
-  const alsoNeeds = (r.parser.alsoNeeds ?? []).map((n) => Buffer.from(n));
+  const scanner = lineScanner(CHUNK_BYTES);
+  scanner.setPatterns(r.parser.needles, r.parser.alsoNeeds ?? [], r.parser.linePrefixes ?? []);
   const sameRecord = r.parser.sameRecord?.bind(r.parser);
   let previous: Buffer | undefined;
-  let buf = sharedBuffer;
   let len = 0;
   let consumed = r.offset;
   let filePos = r.offset;
@@ -58,74 +54,65 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
   };
 
   /** A line the parser wants: decoded and handed over. */
-  const handle = (view: Buffer, s: number, e: number) => {
+  const handle = (view: Buffer, s: number, e: number, valid: boolean) => {
     ctx.line = line;
     const bytes = view.subarray(s, e);
     if (sameRecord) {
-      if (previous && sameRecord(bytes, previous)) return validate(view, s, e);
+      if (previous && sameRecord(bytes, previous)) {
+        if (!valid) r.warnings.add("malformed-json", NOT_JSON, line);
+        return;
+      }
       // A copy: the read buffer is reused for the next chunk.
       previous = Buffer.from(bytes);
     }
     if (!isUtf8(bytes)) r.warnings.add("invalid-utf8", "not valid UTF-8 (decoded with replacement characters)", line);
-    let value: unknown;
-    try {
-      value = JSON.parse(bytes.toString("utf8"));
-    } catch {
-      r.warnings.add("malformed-json", NOT_JSON, line);
-      return;
-    }
-    r.parser.line(value, ctx);
+    // The scanner judges lines as JSON.parse does, so a line it rejects is not decoded.
+    const value = valid ? parsed(bytes.toString("utf8")) : NOT_PARSED;
+    if (value === NOT_PARSED) r.warnings.add("malformed-json", NOT_JSON, line);
+    else r.parser.line(value, ctx);
   };
 
-  /** A line the parser does not want is still checked (not decoded), so that every broken line is named. */
-  const validate = (view: Buffer, s: number, e: number) => {
-    if (!isJsonValue(view, s, e)) r.warnings.add("malformed-json", NOT_JSON, line);
+  /** A scanned line: handed to the parser if it wants it, else only named when it is not JSON. */
+  const take = (view: Buffer, s: number, e: number, flags: number) => {
+    if (flags & BLANK) return;
+    if (flags & BOM) s += 3;
+    if (flags & WANTED) handle(view, s, e, (flags & VALID) !== 0);
+    else if (!(flags & VALID)) r.warnings.add("malformed-json", NOT_JSON, line);
   };
 
   while (filePos < r.end) {
-    if (len === buf.length) {
+    if (len === scanner.capacity) {
       // No newline in a full buffer: one very long line.
-      if (buf.length >= MAX_LINE_BYTES) {
+      if (scanner.capacity >= MAX_LINE_BYTES) {
         skipping = true;
         len = 0;
       } else {
-        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_LINE_BYTES));
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
-        sharedBuffer = bigger;
+        scanner.grow(Math.min(scanner.capacity * 2, MAX_LINE_BYTES));
       }
     }
+    const buf = scanner.data;
     const n = fs.readSync(r.fd, buf, len, Math.min(buf.length - len, r.end - filePos), filePos);
     if (n === 0) break;
     filePos += n;
     len += n;
     r.onBytes?.(n);
 
-    const view = buf.subarray(0, len);
-    const next = needles.map((nd) => view.indexOf(nd));
     let s = 0;
     for (;;) {
-      const nl = view.indexOf(10, s);
-      if (nl === -1) break;
-      line++;
-      // A byte-order mark (an editor's, or a file concatenated onto another) is not part of the JSON.
-      if (hasBom(view, s, nl)) s += 3;
-      if (skipping) {
-        skipping = false;
-        r.warnings.add("line-too-long", `line longer than ${MAX_LINE_BYTES / 1024 / 1024} MB skipped`, line);
-      } else if (nl > s && !blank(view, s, nl)) {
-        let wanted = false;
-        for (let i = 0; i < next.length; i++) {
-          let at = next[i]!;
-          if (at !== -1 && at < s) at = next[i] = view.indexOf(needles[i]!, s);
-          if (at !== -1 && at < nl) wanted = true;
+      const count = scanner.scan(len, s);
+      const results = scanner.results;
+      for (let k = 0; k < count; k++) {
+        const nl = results[2 * k]!;
+        line++;
+        if (skipping) {
+          skipping = false;
+          r.warnings.add("line-too-long", `line longer than ${MAX_LINE_BYTES / 1024 / 1024} MB skipped`, line);
+        } else {
+          take(buf, s, nl, results[2 * k + 1]!);
         }
-        if (wanted && alsoNeeds.length > 0) wanted = containsAll(view, s, nl, alsoNeeds);
-        if (!wanted) wanted = startsWithAny(view, s, nl, prefixes);
-        if (wanted) handle(view, s, nl);
-        else validate(view, s, nl);
+        s = nl + 1;
       }
-      s = nl + 1;
+      if (count < LineScanner.maxLines) break;
     }
     consumed += s;
     if (skipping) {
@@ -139,17 +126,15 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
 
   // The tail without a newline: complete only if it is already a whole JSON value.
   if (len > 0 && !skipping && filePos >= r.end) {
-    const view = buf.subarray(0, len);
+    const view = scanner.data.subarray(0, len);
     const start = hasBom(view, 0, len) ? 3 : 0;
     const text = view.toString("utf8", start).trim();
     if (text === "") {
       consumed += len;
-    } else if (isCompleteJson(text)) {
+    } else if (parsed(text) !== NOT_PARSED) {
       // Not counted as a finished line: the newline that ends it may still come, and it will count then.
       line++;
-      const wanted = needles.some((nd) => view.includes(nd)) && containsAll(view, start, len, alsoNeeds);
-      if (wanted || startsWithAny(view, start, len, prefixes)) handle(view, start, len);
-      else validate(view, start, len);
+      take(view, 0, len, scanner.tail(len, 0));
       line--;
       consumed += len;
     }
@@ -162,35 +147,11 @@ function hasBom(buf: Buffer, start: number, end: number): boolean {
   return end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf;
 }
 
-/** Only spaces, tabs and carriage returns: an empty line, which JSON-lines readers pass over. */
-function blank(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = buf[i];
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
-  }
-  return true;
-}
-
-function containsAll(buf: Buffer, start: number, end: number, needles: readonly Buffer[]): boolean {
-  if (needles.length === 0) return true;
-  const line = buf.subarray(start, end);
-  return needles.every((n) => line.includes(n));
-}
-
-function startsWithAny(buf: Buffer, start: number, end: number, prefixes: readonly Buffer[]): boolean {
-  outer: for (const p of prefixes) {
-    if (end - start < p.length) continue;
-    for (let i = 0; i < p.length; i++) if (buf[start + i] !== p[i]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-function isCompleteJson(text: string): boolean {
+const NOT_PARSED = Symbol("not JSON");
+function parsed(text: string): unknown {
   try {
-    JSON.parse(text);
-    return true;
+    return JSON.parse(text);
   } catch {
-    return false;
+    return NOT_PARSED;
   }
 }

@@ -1,0 +1,165 @@
+/**
+ * The WebAssembly line scanner (line-scan.as.ts) as the JSON-lines reader uses it: one instance per thread,
+ * whose memory holds the read buffer itself, so a chunk is read from the file straight where it is scanned.
+ *
+ * A build puts the compiled module beside the bundle (scripts/build.mjs). Run from the TypeScript sources
+ * (tests, tsx), the module is compiled on first use and kept in node_modules/.cache, under the hash of its
+ * source and options, so an edited scanner is compiled again.
+ */
+import crypto from "node:crypto";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** The line is one JSON value, as JSON.parse judges it. */
+export const VALID = 1;
+/** Nothing but spaces, tabs and carriage returns (after a byte-order mark, if any). */
+export const BLANK = 2;
+/** Starts with a UTF-8 byte-order mark, which is not part of the line's JSON. */
+export const BOM = 4;
+/** Holds one of the parser's needles and all its `alsoNeeds`, or starts with one of its prefixes. */
+export const WANTED = 8;
+
+/** Lines reported per scan call; a chunk of short lines takes a few calls. */
+const MAX_LINES = 16384;
+const MAX_PATTERNS = 16;
+const PATTERN_SLOT = 256;
+/** Room after the data for the scanner's sixteen-byte loads past a line's end and its sentinel newline. */
+const PAD = 512;
+const PAGE = 65536;
+
+/** The little of the WebAssembly API used here (the project's TypeScript libraries declare none of it). */
+interface Memory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmModule {
+  readonly kind: "wasm";
+}
+const WebAssembly = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => WasmModule;
+      Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+    };
+  }
+).WebAssembly;
+
+interface Exports {
+  memory: Memory;
+  patternBase(): number;
+  setPatterns(count: number): void;
+  scan(data: number, len: number, from: number, out: number, maxLines: number, stack: number): number;
+  tail(data: number, len: number, from: number, stack: number): number;
+}
+
+export class LineScanner {
+  private readonly wasm: Exports;
+  private readonly patternBase: number;
+  private readonly out: number;
+  private readonly dataBase: number;
+  private capacityBytes = 0;
+  /** The read buffer, in the scanner's memory; replaced when it grows. */
+  data!: Buffer;
+  /** [end offset, flags] of each line of the last scan(). */
+  results!: Uint32Array;
+
+  constructor(module: WasmModule, capacity: number) {
+    this.wasm = new WebAssembly.Instance(module, {}).exports as Exports;
+    this.patternBase = this.wasm.patternBase();
+    this.out = this.patternBase + MAX_PATTERNS * PATTERN_SLOT;
+    this.dataBase = this.out + MAX_LINES * 8;
+    this.grow(capacity);
+  }
+
+  get capacity(): number {
+    return this.capacityBytes;
+  }
+
+  private get stack(): number {
+    return this.dataBase + this.capacityBytes + PAD;
+  }
+
+  /** Makes the buffer hold `capacity` bytes, keeping what it holds. */
+  grow(capacity: number): void {
+    this.capacityBytes = capacity;
+    const needed = this.stack + Math.ceil(capacity / 8) + PAD;
+    const memory = this.wasm.memory;
+    if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    this.data = Buffer.from(memory.buffer, this.dataBase, capacity);
+    this.results = new Uint32Array(memory.buffer, this.out, MAX_LINES * 2);
+  }
+
+  setPatterns(needles: readonly string[], alsoNeeds: readonly string[], prefixes: readonly string[]): void {
+    const all = [...needles.map((p) => [0, p] as const), ...alsoNeeds.map((p) => [1, p] as const), ...prefixes.map((p) => [2, p] as const)];
+    if (all.length > MAX_PATTERNS) throw new Error(`a JSON-lines parser may have at most ${MAX_PATTERNS} needles and prefixes`);
+    const memory = Buffer.from(this.wasm.memory.buffer);
+    all.forEach(([kind, text], k) => {
+      const bytes = Buffer.from(text);
+      if (bytes.length === 0 || bytes.length > PATTERN_SLOT - 4 || bytes.includes(10))
+        throw new Error(`unusable JSON-lines needle or prefix ${JSON.stringify(text)}`);
+      const [a, b] = probes(bytes);
+      const at = this.patternBase + k * PATTERN_SLOT;
+      memory[at] = kind;
+      memory[at + 1] = bytes.length;
+      memory[at + 2] = a;
+      memory[at + 3] = b;
+      bytes.copy(memory, at + 4);
+    });
+    this.wasm.setPatterns(all.length);
+  }
+
+  /** Scans the complete lines of data[from, len); returns how many `results` holds (at most MAX_LINES). */
+  scan(len: number, from: number): number {
+    return this.wasm.scan(this.dataBase, len, from, this.out, MAX_LINES, this.stack);
+  }
+
+  /** The flags of data[from, len) as one line. */
+  tail(len: number, from: number): number {
+    return this.wasm.tail(this.dataBase, len, from, this.stack);
+  }
+
+  static readonly maxLines = MAX_LINES;
+}
+
+/**
+ * The two bytes a search compares before comparing a whole needle: a needle's quotes are in almost every
+ * JSON line, so its inner ends are used when it has them.
+ */
+function probes(bytes: Buffer): [number, number] {
+  const n = bytes.length;
+  if (n < 4) return [0, n - 1];
+  return [bytes[0] === 0x22 ? 1 : 0, bytes[n - 1] === 0x22 ? n - 2 : n - 1];
+}
+
+let scanner: LineScanner | undefined;
+
+/** This thread's scanner, with a buffer of at least `capacity` bytes when it is made. */
+export function lineScanner(capacity: number): LineScanner {
+  scanner ??= new LineScanner(new WebAssembly.Module(moduleBytes()), capacity);
+  return scanner;
+}
+
+function moduleBytes(): Buffer {
+  const built = new URL("./line-scan.wasm", import.meta.url);
+  if (!import.meta.url.endsWith(".ts")) return fs.readFileSync(built);
+  return compiledFromSource();
+}
+
+/** Development only: the scanner compiled from its AssemblyScript source, cached by content. */
+function compiledFromSource(): Buffer {
+  const source = fileURLToPath(new URL("./line-scan.as.ts", import.meta.url));
+  const config = fileURLToPath(new URL("./line-scan.asconfig.json", import.meta.url));
+  const hash = crypto.createHash("sha1").update(fs.readFileSync(source)).update(fs.readFileSync(config)).digest("hex").slice(0, 16);
+  const cacheDir = fileURLToPath(new URL("../../node_modules/.cache/quartet/", import.meta.url));
+  const cached = `${cacheDir}line-scan-${hash}.wasm`;
+  if (!fs.existsSync(cached)) {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    // Several test workers may compile at once: each writes its own file and renames it into place.
+    const tmp = `${cached}.${process.pid}.${crypto.randomUUID()}.tmp`;
+    const asc = fileURLToPath(new URL("../../node_modules/assemblyscript/bin/asc.js", import.meta.url));
+    execFileSync(process.execPath, [asc, source, "--config", config, "-o", tmp], { stdio: ["ignore", "ignore", "inherit"] });
+    fs.renameSync(tmp, cached);
+  }
+  return fs.readFileSync(cached);
+}
