@@ -1,12 +1,23 @@
 #!/usr/bin/env node
 // quartet's launcher: runs the compiled CLI (built by `npm install` or `npm run build`).
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// CommonJS (bin/package.json): the status line's own file is CommonJS, and starting Node on an ES module
+// costs its module loader about 5 ms more even when nothing else is an ES module.
+const { existsSync } = require("node:fs");
+const path = require("node:path");
+const { pathToFileURL } = require("node:url");
 
-const entry = new URL("../dist/main.js", import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
+const dist = path.join(__dirname, "..", "dist");
+if (!existsSync(path.join(dist, "main.js"))) {
   process.stderr.write("quartet is not built yet: run `npm install` (or `npm run build`) in its folder.\n");
   process.exit(1);
 }
-const { main } = await import(entry.href);
-process.exitCode = await main(process.argv);
+// The status line runs after every assistant message: its own file, without the rest of the CLI, unless its
+// arguments need the full parser (help) or other runtimes' modules must be registered first.
+const [command, ...args] = process.argv.slice(2);
+const fast =
+  command === "statusline" && !process.env.QUARTET_EXTRA_RUNTIMES
+    ? require(path.join(dist, "statusline.cjs")).runStatusline(args)
+    : Promise.resolve(undefined);
+fast.then(async (code) => {
+  process.exitCode = code ?? (await (await import(pathToFileURL(path.join(dist, "main.js")).href)).main(process.argv));
+});

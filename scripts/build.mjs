@@ -1,6 +1,6 @@
 // Builds quartet into dist/: one bundle for the CLI, one for the reader worker and one for the gateway's recorder
 // thread, sharing chunks, plus lazily loaded chunks for what only some commands need (schemas, the OpenCode
-// reader, the price file).
+// reader, the price file); and `quartet statusline` on its own, as one CommonJS file (see the end).
 // Bundling keeps start-up short: a report with nothing new to read is dominated by module loading.
 // Only better-sqlite3 stays outside (a native addon).
 import { build } from "esbuild";
@@ -22,6 +22,8 @@ await build({
     main: "src/cli/main.ts",
     worker: "src/ledger/worker.ts",
     "gateway-recorder": "src/gateway/recorder-worker.ts",
+    // An entry, so the status line's file can import it by name (it is loaded only when a price file exists).
+    "pricing-file": "src/core/pricing-file.ts",
     ...parsers,
   },
   outdir: out,
@@ -52,6 +54,41 @@ const board = new URL("board/", outUrl);
 mkdirSync(board, { recursive: true });
 for (const file of ["board.js", "board.css"]) copyFileSync(new URL(`../src/review/ui/${file}`, import.meta.url), new URL(file, board));
 copyFileSync(new URL("../node_modules/diff2html/bundles/css/diff2html.min.css", import.meta.url), new URL("diff2html.min.css", board));
+
+// `quartet statusline` runs after every assistant message in Claude Code, so bin/quartet.js runs it from a
+// file of its own, without commander (src/cli/statusline-entry.ts). CommonJS, because Node loads one CommonJS
+// file faster than the ES module graph of the same code (each module is resolved and read on its own; about
+// 10 ms for the status line's 20 chunks). What it imports only on some paths stays a run-time import of the
+// ES module build beside it, so the file holds only what every call runs: the price file's reader (zod, 0.8 MB)
+// and the table and progress-bar packages are not in it.
+const keepDynamic = {
+  name: "keep-dynamic-imports",
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== "dynamic-import") return undefined;
+      if (!args.path.startsWith(".")) return { path: args.path, external: true };
+      if (args.path === "./pricing-file.js" && args.importer.endsWith("/src/core/pricing.ts")) return { path: args.path, external: true };
+      return undefined;
+    });
+  },
+};
+await build({
+  entryPoints: { statusline: "src/cli/statusline-entry.ts" },
+  outdir: out,
+  outExtension: { ".js": ".cjs" },
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  external: ["better-sqlite3"],
+  mainFields: ["module", "main"],
+  // Modules that find files beside themselves (the log parsers, the scanner's wasm) find them beside this file.
+  define: { "import.meta.url": "__quartetModuleUrl" },
+  banner: { js: 'const __quartetModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [keepDynamic],
+  logLevel: "warning",
+});
 
 const dist = new URL("../dist", import.meta.url);
 // Another build may swap its own dist/ in meanwhile: whichever comes last wins, and neither fails.

@@ -34,7 +34,15 @@ describe("output into a pipe closed early", () => {
 
   it("ends the reports quietly, with status 0", async () => {
     const home = fixtureHome();
-    for (const args of [["usage"], ["usage", "--by", "session"], ["usage", "--csv"], ["usage", "--json"], ["cache"], ["--version"]]) {
+    for (const args of [
+      ["usage"],
+      ["usage", "--by", "session"],
+      ["usage", "--csv"],
+      ["usage", "--json"],
+      ["cache"],
+      ["statusline"],
+      ["--version"],
+    ]) {
       const r = await withClosedPipe([...args, ...(args[0] === "--version" ? [] : ["--home", home])]);
       // The fixtures' deliberate bad lines are still warned about; no crash, no stack.
       expect(r.stderr, args.join(" ")).not.toMatch(/EPIPE|\n\s+at /);

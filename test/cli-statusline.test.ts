@@ -7,6 +7,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tryLock } from "../src/core/file-lock.js";
 import { homeLedgerFile } from "../src/core/paths.js";
+import { PRICE_TABLE } from "../src/core/price-table.js";
 import { fileTempDir, fixtureHome, writeLines } from "./helpers.js";
 import { liveHome as makeLiveHome, okJson as json, request, run } from "./live.js";
 
@@ -77,6 +78,27 @@ describe.concurrent("quartet statusline", () => {
       "block $2.25 (3h00m left)\n",
       "session: no requests yet · block $2.25 (3h00m left)\n",
     ]);
+  });
+
+  it("prices with --pricing, names a bad price file by file and line, and refuses a --home that is not a folder", async () => {
+    const data = fileTempDir("quartet-data-");
+    json(await run(["live", "--home", liveHome, "--json"], { data }));
+    const dir = fileTempDir("quartet-pricing-");
+    const doubled = path.join(dir, "doubled.json");
+    fs.writeFileSync(doubled, JSON.stringify(PRICE_TABLE.map((r) => ({ ...r, input: r.input * 2, output: r.output * 2 }))));
+    const bad = path.join(dir, "bad.json");
+    fs.writeFileSync(bad, `[\n  ${JSON.stringify({ ...PRICE_TABLE[0], output: -1 })}\n]\n`);
+    const [priced, refused, noHome, help] = await Promise.all([
+      run(["statusline", "--home", liveHome, `--pricing=${doubled}`], { data }),
+      run(["statusline", "--home", liveHome, "--pricing", bad], { data }),
+      run(["statusline", "--home", path.join(dir, "missing")], { data }),
+      // Not a flag the status line's own file reads: the full command line answers.
+      run(["statusline", "--home", liveHome, "--wide"], { data }),
+    ]);
+    expect([priced.code, priced.stdout, priced.stderr]).toEqual([0, "block $4.50 (3h00m left)\n", ""]);
+    expect([refused.code, refused.stdout]).toEqual([0, `quartet: ${bad}:2: [0].output: Too small: expected number to be >=0\n`]);
+    expect([noHome.code, noHome.stdout, noHome.stderr]).toEqual([2, "", `error: --home ${path.join(dir, "missing")} is not a folder\n`]);
+    expect([help.code, help.stderr]).toEqual([2, expect.stringContaining("error: unknown option '--wide'")]);
   });
 
   it("has the settings.json snippet and examples in its help", async () => {

@@ -3,9 +3,10 @@
  * (0 ok, 1 failure, 2 usage error).
  */
 import { Command, CommanderError } from "commander";
-import { errorMessage, NamedError } from "../core/errors.js";
+import { errorMessage } from "../core/errors.js";
 import { colors, terminalSafe } from "../core/output.js";
 import { addExamples } from "./examples.js";
+import { endQuietlyOnClosedPipe, reportFailure } from "./exit.js";
 import { listed } from "./runtime-options.js";
 import { addWideFlag } from "./wide-flag.js";
 import { VERSION } from "./version.js";
@@ -47,9 +48,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   // `--version` needs no command: loading every group for it cost about 150 ms.
   const versionOnly = named === "--version" || named === "-V";
   for (const g of versionOnly ? [] : group ? [group] : GROUPS) (await g.load())(program);
-  // Only the top-level help shows the description, and only it pays for loading the registry (`statusline`
-  // runs after every assistant message and names its command).
-  if (!group) {
+  // Only the top-level help shows the description, and only it pays for loading the registry (every runtime's
+  // every part: a third of `--version`'s time).
+  if (!group && !versionOnly) {
     const { RUNTIMES } = await import("../runtimes/registry.js");
     const names = listed(
       [...RUNTIMES.values()].map((r) => r.displayName),
@@ -60,18 +61,6 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   addExamples(program);
   addWideFlag(program);
   return program;
-}
-
-/**
- * A reader that stops early (`quartet cache | head -1`) closes the pipe: the output is no longer wanted, so
- * quartet ends quietly with status 0, as `cat` or `git log` do, instead of crashing on EPIPE.
- */
-function endQuietlyOnClosedPipe(): void {
-  for (const stream of [process.stdout, process.stderr])
-    stream.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE") process.exit(0);
-      throw e;
-    });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -94,16 +83,6 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version exit through here with code 0; commander already printed its message.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof NamedError) {
-      process.stderr.write(`${colors.red("error:")} ${terminalSafe(errorMessage(e), { multiline: true })}\n`);
-      return e.exitCode;
-    }
-    // Not one of quartet's own errors: its message, and where it came from only when asked for.
-    const err = e as Error;
-    const detail = process.env.QUARTET_DEBUG
-      ? (err?.stack ?? String(e))
-      : `${err?.message ?? String(e)}\n(QUARTET_DEBUG=1 shows where it happened)`;
-    process.stderr.write(`${colors.red("error:")} ${terminalSafe(detail, { multiline: true })}\n`);
-    return 1;
+    return reportFailure(e);
   }
 }

@@ -25,7 +25,7 @@ import type { RuntimeAdapter } from "../runtimes/types.js";
 import { blockPart, sessionPart } from "./live-view.js";
 import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 
-interface StatuslineFlags {
+export interface StatuslineFlags {
   home?: string;
   pricing?: string;
 }

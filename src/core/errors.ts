@@ -6,8 +6,22 @@
  * (No schema library here: this module loads on every command, and the data shapes are ours.)
  */
 
+/**
+ * Marks quartet's errors whichever copy of this module made them: the status line's own file
+ * (dist/statusline.cjs) bundles a copy, and the price file's reader it imports from the main build throws
+ * with the other.
+ */
+const NAMED = Symbol.for("quartet.NamedError");
+
 export abstract class NamedError<Data = unknown> extends Error {
   abstract override readonly name: string;
+
+  /** `e instanceof NamedError` holds for an error from either copy; a subclass checks as usual. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== NamedError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && NAMED in value;
+  }
+
   /** Process exit code when this error ends a command: 1 failure, 2 usage error. */
   exitCode = 1;
 
@@ -32,6 +46,8 @@ export abstract class NamedError<Data = unknown> extends Error {
     };
   }
 }
+
+Object.defineProperty(NamedError.prototype, NAMED, { value: true });
 
 function describe(payload: unknown): string {
   if (payload && typeof payload === "object" && "message" in payload && typeof payload.message === "string") {
