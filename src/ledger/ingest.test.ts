@@ -13,6 +13,7 @@ import { PRICE_TABLE } from "../core/price-table.js";
 import { buildPricing } from "../core/pricing.js";
 import { RUNTIMES } from "../runtimes/registry.js";
 import { ingest } from "./ingest.js";
+import { HOUR_MS, rebuildRollup } from "./rollup.js";
 import { LEDGER_MIGRATIONS } from "./schema.js";
 
 const claudeFiles = (home: string) =>
@@ -148,6 +149,26 @@ describe("ingest", () => {
     expect(later.rows("SELECT request_key, output_tokens FROM usage_record")).toEqual([
       { request_key: "msg_dup:req_msg_dup", output_tokens: 99 },
     ]);
+  });
+
+  it("sums a bulk load's rollup as SQL would from the records, with copies and conversations that span files", async () => {
+    const home = fixtureHome();
+    const dir = path.join(home, ".claude", "projects", "-work-project");
+    const line = assistantLine({ id: "msg_moved", sessionId: "s1", ts: "2026-11-24T08:00:00Z" });
+    writeLines(path.join(dir, "a.jsonl"), [line, assistantLine({ id: "msg_a2", sessionId: "s1", ts: "2026-11-24T10:05:00Z", read: 100 })]);
+    // A better copy of the first request, logged in another hour (the first copy's hour ends up empty), and more
+    // of the same conversation, which is then analyzed again.
+    writeLines(path.join(dir, "b.jsonl"), [
+      { ...line, timestamp: "2026-11-24T13:30:00Z", message: { ...line.message, usage: { ...line.message.usage, output_tokens: 99 } } },
+      assistantLine({ id: "msg_b2", sessionId: "s1", ts: "2026-11-24T10:07:00Z", read: 50 }),
+    ]);
+    const ledger = testLedger(home);
+    await ledger.ingest();
+    const rollup = () => ledger.rows("SELECT * FROM usage_rollup ORDER BY rowid");
+    const bulk = rollup();
+    expect(bulk.some((r) => r.root_session_id === "s1" && r.hour === Date.parse("2026-11-24T13:00:00Z") / HOUR_MS)).toBe(true);
+    rebuildRollup(ledger.db, "all");
+    expect(bulk).toEqual(rollup());
   });
 
   it("gives the same ledger whether everything is read at once (bulk load) or run by run (upserts)", async () => {

@@ -191,7 +191,7 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
     // marks, then settles them (and whatever a killed run left) in a transaction of its own.
     if (empty) {
       writer.flushMarks();
-      timed("settle", () => settle(db, o.pricing, { rollupAll: true }));
+      timed("settle", () => settle(db, o.pricing, { bulkRollup: writer.rollup }));
     }
     crashPoint("ingest:before-commit");
     batch.finish();

@@ -12,7 +12,7 @@ import type { Db } from "../core/db.js";
 import type { Pricing } from "../core/pricing.js";
 import { refreshConversations } from "./derive.js";
 import { conversationRef, splitConversationRef, type ConversationRef } from "./record.js";
-import { HOUR_MS, rebuildRollup } from "./rollup.js";
+import { HOUR_MS, rebuildRollup, replaceRollup, type RollupBuilder } from "./rollup.js";
 import { getMeta, setMeta } from "./store.js";
 import { timed } from "../core/timing.js";
 
@@ -46,9 +46,11 @@ export function isSettled(db: Db, pricing: Pricing): boolean {
 
 /**
  * Recomputes what the marks name and clears them. Runs inside one transaction (the caller's, or its own).
- * `rollupAll` rebuilds the whole rollup in one statement, cheaper than hour by hour after a bulk load.
+ * `bulkRollup`, after a bulk load in the same transaction, is the rollup of every record it wrote: it
+ * replaces the whole rollup, the marked hours and those of re-analyzed records aggregated in SQL. A builder
+ * that could not mirror SQL exactly rebuilds everything in one statement, still cheaper than hour by hour.
  */
-export function settle(db: Db, pricing: Pricing, options: { rollupAll?: boolean } = {}): void {
+export function settle(db: Db, pricing: Pricing, options: { bulkRollup?: RollupBuilder } = {}): void {
   const run = () => {
     const all = getMeta(db, PRICING_KEY) !== pricing.fingerprint || getMeta(db, STALE_ALL_KEY) !== undefined;
     if (all) {
@@ -65,7 +67,9 @@ export function settle(db: Db, pricing: Pricing, options: { rollupAll?: boolean 
       for (const ts of timed("settle: conversations", () => refreshConversations(db, pricing, conversations)))
         hours.add(Math.floor(ts / HOUR_MS));
       timed("settle: rollup", () => {
-        if (options.rollupAll) rebuildRollup(db, "all");
+        const built = options.bulkRollup;
+        if (built?.exact) replaceRollup(db, built, hours);
+        else if (built) rebuildRollup(db, "all");
         else if (hours.size > 0) rebuildRollup(db, hours);
       });
     }

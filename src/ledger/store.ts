@@ -182,54 +182,84 @@ const RECORD_COLUMNS = `runtime, request_key, session_id, root_session_id, paren
   output_tokens, reasoning_tokens, reported_cost_usd, marks, source_id, source_line, source_ref, cost_usd,
   expected_read_tokens, shortfall_tokens, cache_break, break_cause, cache_tax_usd`;
 
-function bindings(r: StoredRecord): unknown[] {
+const RECORD_WIDTH = RECORD_COLUMNS.split(",").length;
+
+/** Puts a record's values, in RECORD_COLUMNS order, into `out` from index `at`. */
+function bind(r: StoredRecord, out: unknown[], at: number): void {
   const a = r.analysis;
-  // In RECORD_COLUMNS order.
-  return [
-    r.runtime,
-    r.key,
-    r.sessionId,
-    r.rootSessionId,
-    r.parentSessionId,
-    r.agentId,
-    r.conversationId,
-    r.isSubagent ? 1 : 0,
-    r.project,
-    r.model,
-    r.provider,
-    r.ts,
-    r.version,
-    r.speed,
-    r.input,
-    r.cacheWrite5m,
-    r.cacheWrite1h,
-    r.cacheRead,
-    r.output,
-    r.reasoning,
-    r.reportedCostUsd,
-    r.marks,
-    r.sourceId,
-    r.sourceLine,
-    r.sourceRef,
-    r.costUsd,
-    a.expectedRead,
-    a.shortfall,
-    a.isBreak ? 1 : 0,
-    a.cause,
-    a.taxUsd,
-  ];
+  out[at] = r.runtime;
+  out[at + 1] = r.key;
+  out[at + 2] = r.sessionId;
+  out[at + 3] = r.rootSessionId;
+  out[at + 4] = r.parentSessionId;
+  out[at + 5] = r.agentId;
+  out[at + 6] = r.conversationId;
+  out[at + 7] = r.isSubagent ? 1 : 0;
+  out[at + 8] = r.project;
+  out[at + 9] = r.model;
+  out[at + 10] = r.provider;
+  out[at + 11] = r.ts;
+  out[at + 12] = r.version;
+  out[at + 13] = r.speed;
+  out[at + 14] = r.input;
+  out[at + 15] = r.cacheWrite5m;
+  out[at + 16] = r.cacheWrite1h;
+  out[at + 17] = r.cacheRead;
+  out[at + 18] = r.output;
+  out[at + 19] = r.reasoning;
+  out[at + 20] = r.reportedCostUsd;
+  out[at + 21] = r.marks;
+  out[at + 22] = r.sourceId;
+  out[at + 23] = r.sourceLine;
+  out[at + 24] = r.sourceRef;
+  out[at + 25] = r.costUsd;
+  out[at + 26] = a.expectedRead;
+  out[at + 27] = a.shortfall;
+  out[at + 28] = a.isBreak ? 1 : 0;
+  out[at + 29] = a.cause;
+  out[at + 30] = a.taxUsd;
 }
 
-const PLACEHOLDERS = RECORD_COLUMNS.split(",")
-  .map(() => "?")
-  .join(", ");
+function bindings(r: StoredRecord): unknown[] {
+  const out = new Array<unknown>(RECORD_WIDTH);
+  bind(r, out, 0);
+  return out;
+}
 
-/** Plain inserts, for a bulk load whose records were de-duplicated in memory. */
-export function insertRecords(db: Db): (records: readonly StoredRecord[]) => number {
-  const stmt = db.prepare(`INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES (${PLACEHOLDERS})`);
-  return (records) => {
-    for (const r of records) stmt.run(bindings(r));
-    return records.length;
+const PLACEHOLDERS = `(${Array<string>(RECORD_WIDTH).fill("?").join(", ")})`;
+
+/** Rows per statement in a bulk load: one statement per row costs more in its run than in the insert itself. */
+const ROWS_PER_INSERT = 32;
+
+export interface RecordInserter {
+  add(records: readonly StoredRecord[]): void;
+  /** Inserts what add() still holds; call before anything reads usage_record. */
+  flush(): void;
+}
+
+/**
+ * Plain inserts, for a bulk load whose records were de-duplicated in memory. Rows are gathered across
+ * sources (most hold a few dozen) into statements of ROWS_PER_INSERT rows, in the order they were added.
+ */
+export function insertRecords(db: Db): RecordInserter {
+  const one = db.prepare(`INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES ${PLACEHOLDERS}`);
+  const many = db.prepare(`INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(PLACEHOLDERS).join(", ")}`);
+  const values = new Array<unknown>(ROWS_PER_INSERT * RECORD_WIDTH);
+  let held = 0;
+  return {
+    add(records) {
+      for (const r of records) {
+        bind(r, values, held * RECORD_WIDTH);
+        if (++held === ROWS_PER_INSERT) {
+          many.run(values);
+          held = 0;
+        }
+      }
+    },
+    flush() {
+      for (let k = 0; k < held; k++) one.run(values.slice(k * RECORD_WIDTH, (k + 1) * RECORD_WIDTH));
+      held = 0;
+    },
   };
 }
 
@@ -239,7 +269,7 @@ export function insertRecords(db: Db): (records: readonly StoredRecord[]) => num
  */
 export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => number {
   const stmt = db.prepare(
-    `INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES (${PLACEHOLDERS})
+    `INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES ${PLACEHOLDERS}
      ON CONFLICT (runtime, request_key) DO UPDATE SET
        session_id = excluded.session_id, root_session_id = excluded.root_session_id, parent_session_id = excluded.parent_session_id,
        agent_id = excluded.agent_id, conversation_id = excluded.conversation_id, is_subagent = excluded.is_subagent,
@@ -259,6 +289,11 @@ export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => num
     for (const r of records) changed += stmt.run(bindings(r)).changes;
     return changed;
   };
+}
+
+/** When a stored request happened, if it is stored. */
+export function recordTime(db: Db, runtime: RuntimeId, key: string): number | undefined {
+  return statement(db, "SELECT ts FROM usage_record WHERE runtime = ? AND request_key = ?").pluck().get(runtime, key) as number | undefined;
 }
 
 export function deleteRecord(db: Db, runtime: RuntimeId, key: string): { conversation: ConversationRef; ts: number } | undefined {

@@ -4,14 +4,15 @@
  * an existing copy, are queued and analyzed again at the end of the run over all their records.
  *
  * Into an empty ledger the writer bulk-loads: indexes are dropped, duplicates are resolved in memory,
- * rows are inserted plainly, and the indexes are built once at the end (`finish`). Otherwise every row is
- * an upsert that keeps the copy of a request with the most tokens.
+ * rows are inserted plainly, the hourly rollup is summed as they pass (`rollup`, written by settle in the
+ * same transaction), and the indexes are built once at the end (`finish`). Otherwise every row is an
+ * upsert that keeps the copy of a request with the most tokens.
  */
 import type { Db } from "../core/db.js";
 import type { Pricing } from "../core/pricing.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { analyzeStored, pendingAnalysis } from "./derive.js";
-import { HOUR_MS } from "./rollup.js";
+import { HOUR_MS, RollupBuilder } from "./rollup.js";
 import { markStale } from "./settle.js";
 import type { SourceRead } from "./read-source.js";
 import { conversationRef, rank, type ConversationRef, type UsageRecord } from "./record.js";
@@ -22,6 +23,7 @@ import {
   dropLedgerIndexes,
   existingConversations,
   insertRecords,
+  recordTime,
   resetSource,
   saveSource,
   upsertRecords,
@@ -33,8 +35,8 @@ function byTime(a: UsageRecord, b: UsageRecord): number {
 }
 
 interface BulkState {
-  /** The rank (see record.ts) of every request inserted in this run, by runtime and key. */
-  seen: Map<string, number>;
+  /** The rank (see record.ts) of every request inserted in this run, by runtime, then key. */
+  seen: Map<string, Map<string, number>>;
   /** Conversations inserted in this run. */
   conversations: Set<ConversationRef>;
   /** Copies with more tokens than the one already inserted, applied once the indexes exist. */
@@ -56,6 +58,11 @@ export class RecordWriter {
   private readonly upsert;
   private readonly insert;
   private bulk: BulkState | undefined;
+  /**
+   * In a bulk load, the rollup of the records as inserted. Hours whose records change after that (in
+   * finish, or when settle analyzes a conversation again) are marked and aggregated in SQL instead.
+   */
+  readonly rollup: RollupBuilder | undefined;
 
   constructor(
     private readonly db: Db,
@@ -66,6 +73,7 @@ export class RecordWriter {
     if (options.bulk) {
       dropLedgerIndexes(db);
       this.bulk = { seen: new Map(), conversations: new Set(), better: [], superseded: [], sources: [] };
+      this.rollup = new RollupBuilder();
     }
     this.insert = insertRecords(db);
   }
@@ -96,6 +104,7 @@ export class RecordWriter {
     const bulk = this.bulk;
     if (!bulk) return;
     this.bulk = undefined;
+    this.insert.flush();
     bulk.sources.forEach((read, i) => {
       saveSource(this.db, { ...read.row, id: i + 1 });
       addWarnings(this.db, i + 1, read.warnings);
@@ -103,6 +112,8 @@ export class RecordWriter {
     buildLedgerIndexes(this.db);
     for (const { runtime, key } of bulk.superseded) this.forget(runtime, key);
     if (bulk.better.length > 0) {
+      // Both the replaced copy's hour and the better copy's differ from what the rollup summed.
+      for (const r of bulk.better) this.touch([r.ts, recordTime(this.db, r.runtime, r.key) ?? r.ts]);
       this.upsert(bulk.better);
       for (const r of bulk.better) this.recompute.add(conversationRef(r));
     }
@@ -130,27 +141,25 @@ export class RecordWriter {
   }
 
   private write(sourceId: number, records: UsageRecord[]): void {
-    if (this.bulk) records = this.firstCopies(records, sourceId);
+    const bulk = this.bulk;
+    if (bulk) records = this.firstCopies(bulk, records, sourceId);
     if (records.length === 0) return;
-    this.touch(records.map((r) => r.ts));
-    const byConversation = new Map<ConversationRef, UsageRecord[]>();
-    for (const r of records) {
-      const ref = conversationRef(r);
-      const list = byConversation.get(ref);
-      if (list) list.push(r);
-      else byConversation.set(ref, [r]);
-    }
-    const existing = this.bulk ? this.bulk.conversations : existingConversations(this.db, [...byConversation.keys()]);
+    // A bulk load's rollup is summed below; an incremental run's is rebuilt for the hours it touched.
+    if (!bulk) this.touch(records.map((r) => r.ts));
+    const byConversation = groupByConversation(records);
+    const existing = bulk ? bulk.conversations : existingConversations(this.db, [...byConversation.keys()]);
     const stored: StoredRecord[] = [];
     for (const [conversation, list] of byConversation) {
       list.sort(byTime);
       const later = existing.has(conversation) || this.recompute.has(conversation);
       if (later) this.recompute.add(conversation);
-      stored.push(...(later ? pendingAnalysis(this.pricing, list, sourceId) : analyzeStored(this.pricing, list, sourceId)));
+      for (const s of later ? pendingAnalysis(this.pricing, list, sourceId) : analyzeStored(this.pricing, list, sourceId)) stored.push(s);
     }
-    if (this.bulk) {
-      for (const c of byConversation.keys()) this.bulk.conversations.add(c);
-      this.written += this.insert(stored);
+    if (bulk) {
+      for (const c of byConversation.keys()) bulk.conversations.add(c);
+      for (const s of stored) this.rollup!.add(s);
+      this.insert.add(stored);
+      this.written += stored.length;
       return;
     }
     const changed = this.upsert(stored);
@@ -159,21 +168,46 @@ export class RecordWriter {
   }
 
   /** Bulk load: keeps the first copy of each request; a later, preferred copy (see rank) is applied in finish(). */
-  private firstCopies(records: UsageRecord[], sourceId: number): UsageRecord[] {
-    const bulk = this.bulk!;
+  private firstCopies(bulk: BulkState, records: UsageRecord[], sourceId: number): UsageRecord[] {
     const fresh: UsageRecord[] = [];
+    // Keyed by the record's own key string, not a joined one: joining builds a new string to hash per record.
+    let runtime: string | undefined;
+    let seen: Map<string, number> | undefined;
     for (const r of records) {
-      const id = `${r.runtime}\u0000${r.key}`;
-      const prev = bulk.seen.get(id);
+      if (r.runtime !== runtime || !seen) {
+        runtime = r.runtime;
+        seen = bulk.seen.get(runtime);
+        if (!seen) bulk.seen.set(runtime, (seen = new Map()));
+      }
+      const prev = seen.get(r.key);
       const mine = rank(r);
       if (prev === undefined) {
-        bulk.seen.set(id, mine);
+        seen.set(r.key, mine);
         fresh.push(r);
       } else if (mine > prev) {
-        bulk.seen.set(id, mine);
+        seen.set(r.key, mine);
         bulk.better.push(...pendingAnalysis(this.pricing, [r], sourceId));
       }
     }
     return fresh;
   }
+}
+
+/** Records by conversation, in order of first appearance; a source's records mostly come in runs of one conversation. */
+function groupByConversation(records: UsageRecord[]): Map<ConversationRef, UsageRecord[]> {
+  const groups = new Map<ConversationRef, UsageRecord[]>();
+  let list: UsageRecord[] | undefined;
+  let root: string | undefined;
+  let conversation: string | undefined;
+  for (const r of records) {
+    if (!list || r.rootSessionId !== root || r.conversationId !== conversation) {
+      root = r.rootSessionId;
+      conversation = r.conversationId;
+      const ref = conversationRef(r);
+      list = groups.get(ref);
+      if (!list) groups.set(ref, (list = []));
+    }
+    list.push(r);
+  }
+  return groups;
 }
