@@ -38,6 +38,8 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
   scanner.setPatterns(r.parser.needles, r.parser.alsoNeeds ?? [], r.parser.linePrefixes ?? []);
   const sameRecord = r.parser.sameRecord?.bind(r.parser);
   let previous: Buffer | undefined;
+  /** `previous` still points into the read buffer, which the next chunk overwrites. */
+  let previousInBuffer = false;
   let len = 0;
   let consumed = r.offset;
   let filePos = r.offset;
@@ -62,8 +64,9 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
         if (!valid) r.warnings.add("malformed-json", NOT_JSON, line);
         return;
       }
-      // A copy: the read buffer is reused for the next chunk.
-      previous = Buffer.from(bytes);
+      // Copied only when the read buffer is about to be reused, not once per line.
+      previous = bytes;
+      previousInBuffer = true;
     }
     if (!isUtf8(bytes)) r.warnings.add("invalid-utf8", "not valid UTF-8 (decoded with replacement characters)", line);
     // The scanner judges lines as JSON.parse does, so a line it rejects is not decoded.
@@ -113,6 +116,10 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
         s = nl + 1;
       }
       if (count < LineScanner.maxLines) break;
+    }
+    if (previousInBuffer) {
+      previous = Buffer.from(previous!);
+      previousInBuffer = false;
     }
     consumed += s;
     if (skipping) {

@@ -57,19 +57,37 @@ const ID_WITHIN = 1024 + MESSAGE_ID.length;
  * nothing and is not decoded. A streaming partial differs in output_tokens and is decoded.
  */
 export function sameClaudeRequest(line: Buffer, previous: Buffer): boolean {
-  // Only near the start: a line without it (a tool result, a progress quote) must not be searched to its end.
-  const id = line.subarray(0, ID_WITHIN).indexOf(MESSAGE_ID);
-  if (id < 0 || previous.subarray(0, ID_WITHIN).indexOf(MESSAGE_ID) !== id) return false;
+  const current = found(line);
+  // The previous line was the line of the last call (the same Buffer, unchanged): what was found in it then
+  // is not searched for again.
+  const before = lastFound?.line === previous ? lastFound : found(previous);
+  lastFound = current;
+  const id = idOf(current);
+  if (id < 0 || idOf(before) !== id) return false;
   const idEnd = line.indexOf(0x22, id + MESSAGE_ID.length);
   if (idEnd < 0 || line.compare(previous, id, idEnd, id, idEnd) !== 0) return false;
-  const u1 = line.lastIndexOf(USAGE);
-  const u2 = previous.lastIndexOf(USAGE);
+  const u1 = usageOf(current);
+  const u2 = usageOf(before);
   if (u1 < 0 || u2 < 0) return false;
-  const e1 = line.indexOf(UUID, u1);
-  const e2 = previous.indexOf(UUID, u2);
+  const e1 = uuidOf(current);
+  const e2 = uuidOf(before);
   if (e1 < 0 || e2 < 0 || e1 - u1 !== e2 - u2) return false;
   return line.compare(previous, u2, e2, u1, e1) === 0;
 }
+
+/** Positions in one line, each searched for when first needed (-1: absent). */
+interface Found {
+  line: Buffer;
+  id?: number;
+  usage?: number;
+  uuid?: number;
+}
+let lastFound: Found | undefined;
+const found = (line: Buffer): Found => ({ line });
+// Only near the start: a line without it (a tool result, a progress quote) must not be searched to its end.
+const idOf = (f: Found) => (f.id ??= f.line.subarray(0, ID_WITHIN).indexOf(MESSAGE_ID));
+const usageOf = (f: Found) => (f.usage ??= f.line.lastIndexOf(USAGE));
+const uuidOf = (f: Found) => (f.uuid ??= f.line.indexOf(UUID, usageOf(f)));
 
 interface ClaudeState {
   /** Marks seen since the last request, carried onto the next one. */
