@@ -14,6 +14,7 @@ export type Db = Database.Database;
 
 /** How long a statement waits for another process's write lock before failing with "database is locked". */
 const BUSY_TIMEOUT_MS = 60_000;
+const PAGE_SIZE = 16_384;
 export type Statement = Database.Statement;
 
 const statements = new WeakMap<Db, Map<string, Statement>>();
@@ -42,6 +43,11 @@ export function openDatabase(file: string): Db {
   const db = new Database(file);
   // Another process may hold the write lock for a while (a first ingest loads everything in one transaction).
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // Takes effect only in a new, empty database (before WAL mode writes its header), and is ignored otherwise.
+  // A first ingest writes every page of tens of megabytes about four times (inserts, index builds, the WAL,
+  // the checkpoint): with 16 KiB pages instead of SQLite's 4 KiB it built its indexes and checkpointed in
+  // about two thirds of the CPU time.
+  db.pragma(`page_size = ${PAGE_SIZE}`);
   // An in-memory database has no journal file to put in WAL mode (SQLite keeps it in "memory" mode).
   if (file !== ":memory:") useWal(db);
   db.pragma("synchronous = NORMAL");
