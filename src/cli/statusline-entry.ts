@@ -35,9 +35,11 @@ export async function runStatusline(args: readonly string[]): Promise<number | u
   if (!flags) return undefined;
   endQuietlyOnClosedPipe();
   try {
-    await statuslineCommand(flags);
-    return 0;
+    await statuslineCommand(flags, { leaveLedgerOpen: true });
   } catch (e) {
     return reportFailure(e);
   }
+  // Once the line is out, the process ends here: Node's own exit would close the ledger (see statuslineCommand).
+  await new Promise((resolve) => process.stdout.write("", resolve));
+  process.exit(0);
 }
