@@ -1,5 +1,7 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { addLoadedParser, loadParsers } from "../ledger/read-source.js";
+import { parser as claudeParser } from "../runtimes/claude/log-parser.js";
 import { registerStatusline } from "./statusline.js";
 import { plainStatuslineFlags } from "./statusline-entry.js";
 
@@ -44,5 +46,14 @@ describe("the status line's own flag parsing", () => {
       ["--hom", "/h"],
     ])
       expect(plainStatuslineFlags(args), args.join(" ")).toBeUndefined();
+  });
+});
+
+describe("a parser the status line bundles", () => {
+  it("is used under its module URL without importing that module", async () => {
+    const url = "file:///nowhere/log-parser-claude.js";
+    await expect(loadParsers([{ parser: url }])).rejects.toThrow();
+    addLoadedParser(url, claudeParser);
+    await expect(loadParsers([{ parser: url }])).resolves.toBeUndefined();
   });
 });

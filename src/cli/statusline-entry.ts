@@ -7,6 +7,9 @@
  * Only the plain flags are parsed here. Anything else (help, an unknown or repeated-oddly flag, a value that
  * looks like a flag) goes to the full command line, which parses and answers it as it always has.
  */
+import { addLoadedParser } from "../ledger/read-source.js";
+import { parser as claudeParser } from "../runtimes/claude/log-parser.js";
+import { logParserModule } from "../runtimes/log-parsers.js";
 import { endQuietlyOnClosedPipe, reportFailure } from "./exit.js";
 import { statuslineCommand, type StatuslineFlags } from "./statusline.js";
 
@@ -34,6 +37,8 @@ export async function runStatusline(args: readonly string[]): Promise<number | u
   const flags = plainStatuslineFlags(args);
   if (!flags) return undefined;
   endQuietlyOnClosedPipe();
+  // Bundled here: importing its ES module would start Node's ES module loader for it (4-7 ms), after every message.
+  addLoadedParser(logParserModule("claude"), claudeParser);
   try {
     await statuslineCommand(flags, { leaveLedgerOpen: true });
   } catch (e) {

@@ -89,6 +89,11 @@ export function headHash(file: string, length: number): string {
 /** Loaded parsers by module URL: a module is imported once per thread, not once per file. */
 const parsers = new Map<string, JsonlParser<unknown>>();
 
+/** Adds a parser the caller bundles, under its module URL: loadParsers() then has nothing to import for it. */
+export function addLoadedParser(url: string, parser: JsonlParser<unknown>): void {
+  parsers.set(url, parser);
+}
+
 /** Loads the JSON-lines parsers of these tasks (once per thread). */
 export async function loadParsers(tasks: Iterable<Pick<JsonlTask, "parser">>): Promise<void> {
   for (const { parser: url } of tasks) {
