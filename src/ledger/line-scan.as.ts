@@ -131,11 +131,17 @@ function jsonEnd(start: usize): isize {
           depth--;
           i++;
         } else {
-          const e = scalarEnd(i);
+          const e = c == 0x22 ? stringEnd(i + 1) : scalarEnd(i);
           if (e < 0) return e;
           i = usize(e);
         }
         if (depth == 0) return isize(i);
+        // The usual next byte, without a round through the loop.
+        if (load<u8>(i) == 0x2c) {
+          i++;
+          expect = top(depth) ? Expect.Key : Expect.Value;
+          continue;
+        }
         expect = Expect.CommaOrClose;
         continue;
       }
@@ -152,6 +158,11 @@ function jsonEnd(start: usize): isize {
         const e = stringEnd(i + 1);
         if (e < 0) return e;
         i = usize(e);
+        if (load<u8>(i) == 0x3a) {
+          i++;
+          expect = Expect.Value;
+          continue;
+        }
         expect = Expect.Colon;
         continue;
       }
