@@ -88,6 +88,8 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
       // No newline in a full buffer: one very long line.
       if (scanner.capacity >= MAX_LINE_BYTES) {
         skipping = true;
+        // Its bytes so far are passed over too: the next run must not start inside the line.
+        consumed += len;
         len = 0;
       } else {
         scanner.grow(Math.min(scanner.capacity * 2, MAX_LINE_BYTES));
