@@ -129,7 +129,7 @@ export function analyzeConversation(requests: readonly ChainRequest[], ratesOf: 
           }
         }
       }
-      if (base) result = judge(r, base, switched, ratesOf(r));
+      if (base) result = judge(r, base, switched, ratesOf);
     }
     results.push(result);
     const writesAny = r.cacheWrite5m + r.cacheWrite1h > 0;
@@ -140,13 +140,14 @@ export function analyzeConversation(requests: readonly ChainRequest[], ratesOf: 
   return results;
 }
 
-function judge(r: ChainRequest, base: ModelState, switched: boolean, rates: TaxRates | null): ChainResult {
+function judge(r: ChainRequest, base: ModelState, switched: boolean, ratesOf: (r: ChainRequest) => TaxRates | null): ChainResult {
   const expectedRead = Math.min(promptOf(r), cacheableAfter(base.last));
   const shortfall = Math.max(0, expectedRead - r.cacheRead);
   if (shortfall === 0) return { expectedRead, shortfall, isBreak: false, cause: null, taxUsd: 0 };
   const isBreak = shortfall >= Math.max(MIN_BREAK_TOKENS, MIN_BREAK_SHARE * expectedRead);
   const cause = classify(r, base, switched);
-  return { expectedRead, shortfall, isBreak, cause, taxUsd: taxOf(r, shortfall, rates) };
+  // Prices are looked up only for a shortfall: most requests read all they should, and they are many.
+  return { expectedRead, shortfall, isBreak, cause, taxUsd: taxOf(r, shortfall, ratesOf(r)) };
 }
 
 function classify(r: ChainRequest, base: ModelState, switched: boolean): BreakCause {

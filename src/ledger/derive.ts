@@ -50,8 +50,63 @@ function stored(pricing: Pricing, r: UsageRecord, sourceId: number, analysis: Ch
 /** The columns the analysis of a stored conversation reads, and the derived ones it may change. */
 type ChainRow = Pick<
   UsageRecord,
-  "runtime" | "key" | "ts" | "model" | "speed" | "input" | "cacheWrite5m" | "cacheWrite1h" | "cacheRead" | "output" | "marks"
-> & { costUsd: number | null; expectedRead: number; shortfall: number; isBreak: number; cause: string | null; taxUsd: number | null };
+  "ts" | "model" | "speed" | "input" | "cacheWrite5m" | "cacheWrite1h" | "cacheRead" | "output" | "marks"
+> & {
+  rowid: number;
+  costUsd: number | null;
+  expectedRead: number;
+  shortfall: number;
+  isBreak: number;
+  cause: string | null;
+  taxUsd: number | null;
+};
+
+/** A row of CHAIN_SELECT, in its column order. */
+type ChainTuple = [
+  rowid: number,
+  ts: number,
+  model: string,
+  speed: string | null,
+  input: number,
+  cacheWrite5m: number,
+  cacheWrite1h: number,
+  cacheRead: number,
+  output: number,
+  marks: number,
+  costUsd: number | null,
+  expectedRead: number,
+  shortfall: number,
+  isBreak: number,
+  cause: string | null,
+  taxUsd: number | null,
+];
+
+// Read as arrays and by rowid: named columns made better-sqlite3 build a 17-property object per row, several
+// times the cost of the read itself, and a conversation that grew by a few requests is read whole.
+const CHAIN_SELECT = `SELECT rowid, ts, model, speed, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
+    output_tokens, marks, cost_usd, expected_read_tokens, shortfall_tokens, cache_break, break_cause, cache_tax_usd
+  FROM usage_record WHERE root_session_id = ? AND conversation_id = ? ORDER BY ts, request_key`;
+
+function chainRow(t: ChainTuple): ChainRow {
+  return {
+    rowid: t[0],
+    ts: t[1],
+    model: t[2],
+    speed: t[3],
+    input: t[4],
+    cacheWrite5m: t[5],
+    cacheWrite1h: t[6],
+    cacheRead: t[7],
+    output: t[8],
+    marks: t[9],
+    costUsd: t[10],
+    expectedRead: t[11],
+    shortfall: t[12],
+    isBreak: t[13],
+    cause: t[14],
+    taxUsd: t[15],
+  };
+}
 
 /**
  * Recomputes cost and cache analysis for the given conversations (or all of them), writing only the rows
@@ -70,19 +125,13 @@ export function refreshConversations(db: Db, pricing: Pricing, which: "all" | re
           }[]
         ).map(conversationRef)
       : which;
-  const select = db.prepare(
-    `SELECT runtime, request_key AS key, ts, model, speed, input_tokens AS input, cache_write_5m_tokens AS cacheWrite5m,
-            cache_write_1h_tokens AS cacheWrite1h, cache_read_tokens AS cacheRead, output_tokens AS output, marks,
-            cost_usd AS costUsd, expected_read_tokens AS expectedRead, shortfall_tokens AS shortfall, cache_break AS isBreak,
-            break_cause AS cause, cache_tax_usd AS taxUsd
-     FROM usage_record WHERE root_session_id = ? AND conversation_id = ? ORDER BY ts, request_key`,
-  );
+  const select = db.prepare(CHAIN_SELECT).raw();
   const update = db.prepare(
     `UPDATE usage_record SET cost_usd = ?, expected_read_tokens = ?, shortfall_tokens = ?, cache_break = ?, break_cause = ?,
-       cache_tax_usd = ? WHERE runtime = ? AND request_key = ?`,
+       cache_tax_usd = ? WHERE rowid = ?`,
   );
   for (const ref of refs) {
-    const rows = select.all(...splitConversationRef(ref)) as ChainRow[];
+    const rows = (select.all(...splitConversationRef(ref)) as ChainTuple[]).map(chainRow);
     const results = analyzeConversation(rows, (r) => taxRatesOf(pricing, r as ChainRow));
     rows.forEach((r, i) => {
       const a = results[i]!;
@@ -98,7 +147,7 @@ export function refreshConversations(db: Db, pricing: Pricing, which: "all" | re
       )
         return;
       times.push(r.ts);
-      update.run(cost, a.expectedRead, a.shortfall, isBreak, a.cause, a.taxUsd, r.runtime, r.key);
+      update.run(cost, a.expectedRead, a.shortfall, isBreak, a.cause, a.taxUsd, r.rowid);
     });
   }
   return times;
