@@ -171,6 +171,21 @@ describe("ingest", () => {
     expect(bulk).toEqual(rollup());
   });
 
+  it("rolls up a request in its new hour only, when a better copy logged in another hour replaces it in a later run", async () => {
+    const home = tempDir("quartet-home-");
+    const dir = path.join(home, ".claude", "projects", "-work-project");
+    const line = assistantLine({ id: "msg_moved", sessionId: "s1", ts: "2026-11-24T08:00:00Z" });
+    writeLines(path.join(dir, "a.jsonl"), [line]);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    writeLines(path.join(dir, "b.jsonl"), [
+      { ...line, timestamp: "2026-11-24T13:30:00Z", message: { ...line.message, usage: { ...line.message.usage, output_tokens: 99 } } },
+    ]);
+    await ledger.ingest();
+    const rollup = () => ledger.rows("SELECT hour, requests, output FROM usage_rollup ORDER BY hour");
+    expect(rollup()).toEqual([{ hour: Date.parse("2026-11-24T13:00:00Z") / HOUR_MS, requests: 1, output: 99 }]);
+  });
+
   it("gives the same ledger whether everything is read at once (bulk load) or run by run (upserts)", async () => {
     const home = fixtureHome();
     const once = testLedger(home);

@@ -291,9 +291,17 @@ export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => num
   };
 }
 
-/** When a stored request happened, if it is stored. */
-export function recordTime(db: Db, runtime: RuntimeId, key: string): number | undefined {
-  return statement(db, "SELECT ts FROM usage_record WHERE runtime = ? AND request_key = ?").pluck().get(runtime, key) as number | undefined;
+/**
+ * When the stored copies of these requests happened, for those already stored: a copy that replaces one
+ * logged in another hour takes it out of that hour's rollup too.
+ */
+export function storedTimes(db: Db, records: readonly Pick<UsageRecord, "runtime" | "key">[]): number[] {
+  return statement(
+    db,
+    `SELECT u.ts FROM json_each(?) AS j JOIN usage_record AS u ON u.runtime = j.value ->> 0 AND u.request_key = j.value ->> 1`,
+  )
+    .pluck()
+    .all(JSON.stringify(records.map((r) => [r.runtime, r.key]))) as number[];
 }
 
 export function deleteRecord(db: Db, runtime: RuntimeId, key: string): { conversation: ConversationRef; ts: number } | undefined {

@@ -23,9 +23,9 @@ import {
   dropLedgerIndexes,
   existingConversations,
   insertRecords,
-  recordTime,
   resetSource,
   saveSource,
+  storedTimes,
   upsertRecords,
   type StoredRecord,
 } from "./store.js";
@@ -113,7 +113,8 @@ export class RecordWriter {
     for (const { runtime, key } of bulk.superseded) this.forget(runtime, key);
     if (bulk.better.length > 0) {
       // Both the replaced copy's hour and the better copy's differ from what the rollup summed.
-      for (const r of bulk.better) this.touch([r.ts, recordTime(this.db, r.runtime, r.key) ?? r.ts]);
+      this.touch(bulk.better.map((r) => r.ts));
+      this.touch(storedTimes(this.db, bulk.better));
       this.upsert(bulk.better);
       for (const r of bulk.better) this.recompute.add(conversationRef(r));
     }
@@ -145,7 +146,10 @@ export class RecordWriter {
     if (bulk) records = this.firstCopies(bulk, records, sourceId);
     if (records.length === 0) return;
     // A bulk load's rollup is summed below; an incremental run's is rebuilt for the hours it touched.
-    if (!bulk) this.touch(records.map((r) => r.ts));
+    if (!bulk) {
+      this.touch(records.map((r) => r.ts));
+      this.touch(storedTimes(this.db, records));
+    }
     const byConversation = groupByConversation(records);
     const existing = bulk ? bulk.conversations : existingConversations(this.db, [...byConversation.keys()]);
     const stored: StoredRecord[] = [];
