@@ -7,8 +7,8 @@
  * source and options, so an edited scanner is compiled again.
  */
 import crypto from "node:crypto";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 /** The line is one JSON value, as JSON.parse judges it. */
@@ -158,6 +158,8 @@ function compiledFromSource(): Buffer {
     // Several test workers may compile at once: each writes its own file and renames it into place.
     const tmp = `${cached}.${process.pid}.${crypto.randomUUID()}.tmp`;
     const asc = fileURLToPath(new URL("../../node_modules/assemblyscript/bin/asc.js", import.meta.url));
+    // Loaded here only: child_process takes milliseconds to load, and the status line reads logs too.
+    const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
     execFileSync(process.execPath, [asc, source, "--config", config, "-o", tmp], { stdio: ["ignore", "ignore", "inherit"] });
     fs.renameSync(tmp, cached);
   }
