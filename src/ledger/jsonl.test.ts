@@ -125,7 +125,10 @@ describe("readJsonl", () => {
     const file = path.join(tempDir(), "repeats.jsonl");
     const filler = "x".repeat(7000);
     // Groups of three equal lines, some of them split by the end of a 4 MB chunk.
-    writeLines(file, Array.from({ length: 3000 }, (_, i) => ({ usage: Math.floor(i / 3), filler })));
+    writeLines(
+      file,
+      Array.from({ length: 3000 }, (_, i) => ({ usage: Math.floor(i / 3), filler })),
+    );
     const r = read(file, undefined, { ...recorder, sameRecord: (line, prev) => line.equals(prev) });
     expect(r.state.values.map((v) => v.line)).toEqual(Array.from({ length: 1000 }, (_, i) => 3 * i + 1));
   });
