@@ -65,7 +65,10 @@ export function sourceStamps(db: Db, only?: readonly string[]): Map<string, Sour
     string,
     ...SourceStamp,
   ][];
-  return new Map(rows.map(([file, ...stamp]) => [file, stamp]));
+  // Indexed, not destructured with a rest element: this runs for every known source on every run.
+  const stamps = new Map<string, SourceStamp>();
+  for (const r of rows) stamps.set(r[0], [r[1], r[2], r[3], r[4]]);
+  return stamps;
 }
 
 /** Whether the ledger has read any source yet. */
