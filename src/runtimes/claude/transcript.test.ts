@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FIXTURES } from "../../../test/helpers.js";
 import { filesUnder, observe } from "../../../test/observe.js";
 import { Mark } from "../../contract/log-records.js";
-import { claudeParser, sameClaudeRequest } from "./transcript.js";
+import { claudeParser, findFirst, findLast, sameClaudeRequest } from "./transcript.js";
 
 const files = filesUnder(path.join(FIXTURES, "claude", "projects"), ".jsonl");
 const all = files.map((f) => ({ file: f, ...observe(f, claudeParser) }));
@@ -97,5 +98,24 @@ describe("Claude Code transcripts (recorded from claude 2.1.197)", () => {
       expect(o.version).toBe("2.1.197");
       expect(o.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     }
+  });
+});
+
+describe("byte search by a needle's rarer byte", () => {
+  it("finds what Buffer.indexOf and lastIndexOf find", () => {
+    const needles = ['"usage"', '"uuid"', '"message":{"id":"'].map((n) => Buffer.from(n));
+    const line = fc.string({ unit: fc.constantFrom('"', "u", "s", "a", "g", "e", "d", "i", "{", ":", "m", "x"), maxLength: 80 });
+    fc.assert(
+      fc.property(line, fc.nat(), fc.nat(), fc.nat(2), fc.nat(20), (text, from, to, which, k) => {
+        const bytes = Buffer.from(text);
+        const needle = needles[which]!;
+        const at = k % needle.length;
+        const start = from % (bytes.length + 1);
+        const end = start + (to % (bytes.length - start + 1));
+        expect(findFirst(bytes, needle, at, start, end)).toBe(bytes.subarray(0, end).indexOf(needle, start));
+        expect(findLast(bytes, needle, at)).toBe(bytes.lastIndexOf(needle));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });

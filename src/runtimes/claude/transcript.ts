@@ -85,9 +85,35 @@ interface Found {
 let lastFound: Found | undefined;
 const found = (line: Buffer): Found => ({ line });
 // Only near the start: a line without it (a tool result, a progress quote) must not be searched to its end.
-const idOf = (f: Found) => (f.id ??= f.line.subarray(0, ID_WITHIN).indexOf(MESSAGE_ID));
-const usageOf = (f: Found) => (f.usage ??= f.line.lastIndexOf(USAGE));
-const uuidOf = (f: Found) => (f.uuid ??= f.line.indexOf(UUID, usageOf(f)));
+const idOf = (f: Found) => (f.id ??= findFirst(f.line, MESSAGE_ID, MESSAGE_ID.indexOf("{"), 0, Math.min(ID_WITHIN, f.line.length)));
+const usageOf = (f: Found) => (f.usage ??= findLast(f.line, USAGE, USAGE.indexOf("g")));
+const uuidOf = (f: Found) => (f.uuid ??= findFirst(f.line, UUID, UUID.indexOf("d"), usageOf(f), f.line.length));
+
+// Buffer.indexOf goes from one occurrence of a needle's first byte to the next, and these needles start with a
+// quote, every few bytes of JSON; these go by a rarer byte of the needle, its `k`th, and compare the rest.
+
+/** Where `needle` first occurs in line[from, to), or -1. */
+export function findFirst(line: Buffer, needle: Buffer, k: number, from: number, to: number): number {
+  const b = needle[k]!;
+  for (let p = line.indexOf(b, from + k); p !== -1 && p - k + needle.length <= to; p = line.indexOf(b, p + 1))
+    if (occursAt(line, needle, p - k)) return p - k;
+  return -1;
+}
+
+/** Where `needle` last occurs in `line`, or -1. */
+export function findLast(line: Buffer, needle: Buffer, k: number): number {
+  if (line.length < needle.length) return -1;
+  const b = needle[k]!;
+  // (A negative start would count from the end: the loop stops before one.)
+  for (let p = line.lastIndexOf(b, line.length - needle.length + k); p >= k; p = p > 0 ? line.lastIndexOf(b, p - 1) : -1)
+    if (occursAt(line, needle, p - k)) return p - k;
+  return -1;
+}
+
+function occursAt(line: Buffer, needle: Buffer, at: number): boolean {
+  for (let i = 0; i < needle.length; i++) if (line[at + i] !== needle[i]) return false;
+  return true;
+}
 
 interface ClaudeState {
   /** Marks seen since the last request, carried onto the next one. */
