@@ -84,10 +84,12 @@ interface Found {
 }
 let lastFound: Found | undefined;
 const found = (line: Buffer): Found => ({ line });
+// The byte each is searched for by (see findFirst).
+const [ID_BY, USAGE_BY, UUID_BY] = [MESSAGE_ID.indexOf("{"), USAGE.indexOf("g"), UUID.indexOf("d")];
 // Only near the start: a line without it (a tool result, a progress quote) must not be searched to its end.
-const idOf = (f: Found) => (f.id ??= findFirst(f.line, MESSAGE_ID, MESSAGE_ID.indexOf("{"), 0, Math.min(ID_WITHIN, f.line.length)));
-const usageOf = (f: Found) => (f.usage ??= findLast(f.line, USAGE, USAGE.indexOf("g")));
-const uuidOf = (f: Found) => (f.uuid ??= findFirst(f.line, UUID, UUID.indexOf("d"), usageOf(f), f.line.length));
+const idOf = (f: Found) => (f.id ??= findFirst(f.line, MESSAGE_ID, ID_BY, 0, Math.min(ID_WITHIN, f.line.length)));
+const usageOf = (f: Found) => (f.usage ??= findLast(f.line, USAGE, USAGE_BY));
+const uuidOf = (f: Found) => (f.uuid ??= findFirst(f.line, UUID, UUID_BY, usageOf(f), f.line.length));
 
 // Buffer.indexOf goes from one occurrence of a needle's first byte to the next, and these needles start with a
 // quote, every few bytes of JSON; these go by a rarer byte of the needle, its `k`th, and compare the rest.
