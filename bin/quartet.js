@@ -12,11 +12,13 @@ if (!existsSync(path.join(dist, "main.js"))) {
   process.exit(1);
 }
 // The status line runs after every assistant message: its own file, without the rest of the CLI, unless its
-// arguments need the full parser (help) or other runtimes' modules must be registered first.
+// arguments need the full parser (help), other runtimes' modules must be registered first, or dist/ was built
+// before the file existed.
 const [command, ...args] = process.argv.slice(2);
+const statusline = path.join(dist, "statusline.cjs");
 const fast =
-  command === "statusline" && !process.env.QUARTET_EXTRA_RUNTIMES
-    ? require(path.join(dist, "statusline.cjs")).runStatusline(args)
+  command === "statusline" && !process.env.QUARTET_EXTRA_RUNTIMES && existsSync(statusline)
+    ? require(statusline).runStatusline(args)
     : Promise.resolve(undefined);
 fast.then(async (code) => {
   process.exitCode = code ?? (await (await import(pathToFileURL(path.join(dist, "main.js")).href)).main(process.argv));
