@@ -35,8 +35,8 @@ function byTime(a: UsageRecord, b: UsageRecord): number {
 }
 
 interface BulkState {
-  /** The rank (see record.ts) of every request inserted in this run, by runtime, then key. */
-  seen: Map<string, Map<string, number>>;
+  /** The rank (see record.ts) of every request inserted in this run, by runtime and key. */
+  seen: Map<string, number>;
   /** Conversations inserted in this run. */
   conversations: Set<ConversationRef>;
   /** Copies with more tokens than the one already inserted, applied once the indexes exist. */
@@ -174,22 +174,15 @@ export class RecordWriter {
   /** Bulk load: keeps the first copy of each request; a later, preferred copy (see rank) is applied in finish(). */
   private firstCopies(bulk: BulkState, records: UsageRecord[], sourceId: number): UsageRecord[] {
     const fresh: UsageRecord[] = [];
-    // Keyed by the record's own key string, not a joined one: joining builds a new string to hash per record.
-    let runtime: string | undefined;
-    let seen: Map<string, number> | undefined;
     for (const r of records) {
-      if (r.runtime !== runtime || !seen) {
-        runtime = r.runtime;
-        seen = bulk.seen.get(runtime);
-        if (!seen) bulk.seen.set(runtime, (seen = new Map()));
-      }
-      const prev = seen.get(r.key);
+      const id = `${r.runtime}\u0000${r.key}`;
+      const prev = bulk.seen.get(id);
       const mine = rank(r);
       if (prev === undefined) {
-        seen.set(r.key, mine);
+        bulk.seen.set(id, mine);
         fresh.push(r);
       } else if (mine > prev) {
-        seen.set(r.key, mine);
+        bulk.seen.set(id, mine);
         bulk.better.push(...pendingAnalysis(this.pricing, [r], sourceId));
       }
     }
