@@ -189,6 +189,34 @@ describe("line scanner", () => {
     );
   });
 
+  it("finds needles in valid lines: in keys, in values and across escaped quotes in strings", () => {
+    const word = fc.constantFrom("usage", "assistant", 'say "usage', 'usage"', "usage\\", "xusage", "usag", "u", "", "\n", "é");
+    const value = fc.oneof(word, fc.integer(), fc.constant(null));
+    const line = fc.oneof(
+      fc.dictionary(word, fc.oneof(value, fc.array(value, { maxLength: 3 })), { maxKeys: 4 }),
+      fc.array(value, { maxLength: 4 }),
+      word,
+    );
+    const needle = fc.constantFrom('"usage"', '"assistant"', '"u"', '""', '"usage', 'usage"', "usage", '"é"');
+    fc.assert(
+      fc.property(
+        line,
+        fc.array(needle, { maxLength: 3 }),
+        fc.array(needle, { maxLength: 2 }),
+        fc.boolean(),
+        (value, needles, alsoNeeds, bom) => {
+          const text = JSON.stringify(value);
+          const wanted = needles.some((n) => text.includes(n)) && alsoNeeds.every((n) => text.includes(n));
+          const bytes = Buffer.concat([Buffer.from(bom ? [0xef, 0xbb, 0xbf] : []), Buffer.from(text)]);
+          const flags = flagsOf(bytes, [needles, alsoNeeds, []]);
+          expect(flags & VALID).toBe(VALID);
+          expect((flags & WANTED) !== 0).toBe(wanted);
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+
   it("reports at most a bounded number of lines per call, and goes on from where it stopped", () => {
     scanner.setPatterns([], [], []);
     const lines = LineScanner.maxLines + 10;
