@@ -78,12 +78,17 @@ export class Collected {
 export function headHash(file: string, length: number): string {
   const fd = openRegularFile(file);
   try {
-    const buf = Buffer.alloc(length);
-    const n = fs.readSync(fd, buf, 0, length, 0);
-    return crypto.createHash("sha1").update(buf.subarray(0, n)).digest("hex");
+    return hashHead(fd, length);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The hash of a file's first bytes, read through a descriptor already open on it. */
+function hashHead(fd: number, length: number): string {
+  const buf = Buffer.alloc(length);
+  const n = fs.readSync(fd, buf, 0, length, 0);
+  return crypto.createHash("sha1").update(buf.subarray(0, n)).digest("hex");
 }
 
 /** Loaded parsers by module URL: a module is imported once per thread, not once per file. */
@@ -144,7 +149,9 @@ export function readJsonlTask(task: JsonlTask, onBytes?: (n: number) => void): S
         readOffset: read.offset,
         readLine: read.line,
         headLen,
-        headHash: headLen > 0 ? headHash(task.path, headLen) : null,
+        // Through the descriptor just read: opening the path again cost a second open and close per file, and
+        // could hash another file put there meanwhile.
+        headHash: headLen > 0 ? hashHead(fd, headLen) : null,
         fingerprint: null,
         state: { parser: parserState, counters } satisfies SourceState,
       },
