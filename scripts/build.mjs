@@ -101,6 +101,10 @@ await build({
   define: { "import.meta.url": "__quartetModuleUrl" },
   banner: { js: 'const __quartetModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [keepDynamic],
+  // import() becomes require(): bin/quartet.js runs this file from a V8 code cache, and in Node 20 a script from
+  // a code cache cannot import(). The price file's reader is then required as an ES module (Node >= 20.19); the
+  // log parser's import is never reached (statusline-entry.ts hands Claude Code's parser to the reader).
+  supported: { "dynamic-import": false },
   logLevel: "warning",
 });
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tryLock } from "../src/core/file-lock.js";
 import { homeLedgerFile } from "../src/core/paths.js";
 import { PRICE_TABLE } from "../src/core/price-table.js";
-import { fileTempDir, fixtureHome, writeLines } from "./helpers.js";
+import { fileTempDir, fixtureHome, ROOT, writeLines } from "./helpers.js";
 import { liveHome as makeLiveHome, okJson as json, request, run } from "./live.js";
 
 const SESSION = "f6c73187-5636-4a51-a997-ea192d3c984a";
@@ -99,6 +99,22 @@ describe.concurrent("quartet statusline", () => {
     expect([refused.code, refused.stdout]).toEqual([0, `quartet: ${bad}:2: [0].output: Too small: expected number to be >=0\n`]);
     expect([noHome.code, noHome.stdout, noHome.stderr]).toEqual([2, "", `error: --home ${path.join(dir, "missing")} is not a folder\n`]);
     expect([help.code, help.stderr]).toEqual([2, expect.stringContaining("error: unknown option '--wide'")]);
+  });
+
+  it("runs the same from a code cache, and with a code cache V8 refuses", async () => {
+    const data = fileTempDir("quartet-data-");
+    json(await run(["live", "--home", liveHome, "--json"], { data }));
+    const file = path.join(ROOT, "dist", "statusline.cjs");
+    const { ino, mtimeMs } = fs.statSync(file);
+    const cache = `${file}.${ino}-${Math.trunc(mtimeMs)}.v8cache`;
+    const call = () => run(["statusline", "--home", liveHome], { data });
+    const expected = { code: 0, stdout: "block $2.25 (3h00m left)\n", stderr: "" };
+    expect(await call()).toEqual(expected);
+    expect(fs.existsSync(cache)).toBe(true);
+    expect(await call()).toEqual(expected);
+    fs.writeFileSync(cache, "not a code cache");
+    expect(await call()).toEqual(expected);
+    expect(fs.readFileSync(cache, "utf8")).not.toBe("not a code cache");
   });
 
   it("has the settings.json snippet and examples in its help", async () => {
