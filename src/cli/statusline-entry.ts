@@ -4,8 +4,8 @@
  * instead, built as a CommonJS file of its own (dist/statusline.cjs, see scripts/build.mjs): one file to read
  * and compile where the ES module chunks cost a resolution and an asynchronous read each.
  *
- * Only the plain flags are parsed here. Anything else (help, an unknown or repeated-oddly flag, a value that
- * looks like a flag) goes to the full command line, which parses and answers it as it always has.
+ * Only the plain flags are parsed here. Anything else (help, an unknown flag, a flag without its value or with
+ * one that looks like a flag) goes to the full command line, which parses and answers it as it always has.
  */
 import { addLoadedParser } from "../ledger/read-source.js";
 import { parser as claudeParser } from "../runtimes/claude/log-parser.js";
