@@ -179,8 +179,10 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
       const read = outcome.read;
       batch.add(() => writer.commit(read), outcome.task.size - (outcome.task.fromStart ? 0 : outcome.task.offset));
     }
-    // Stores after the log files: a store may join its records with theirs (otel-source.ts).
+    // Stores after the log files: a store may join its records with theirs (otel-source.ts), so every row
+    // written so far must be in the table, not held for the bulk load's next multi-row insert.
     for (const plan of stores) {
+      writer.flushInserts();
       const read = await readStore(db, plan, warnings, progress);
       if (read) batch.add(() => writer.commit(read), plan.spec.size());
     }

@@ -99,12 +99,21 @@ export class RecordWriter {
     if (!this.bulk) addWarnings(this.db, sourceId, read.warnings);
   }
 
+  /**
+   * Inserts the rows a bulk load still gathers for its next multi-row statement: until then, queries of
+   * usage_record miss them. Call before anything outside the writer reads that table in a bulk load (a store
+   * that joins its records with the transcripts' records, otel-source.ts); the writer flushes before its own reads.
+   */
+  flushInserts(): void {
+    this.insert.flush();
+  }
+
   /** Ends a bulk load: builds the indexes, then applies what needed them. */
   finish(): void {
     const bulk = this.bulk;
     if (!bulk) return;
     this.bulk = undefined;
-    this.insert.flush();
+    this.flushInserts();
     bulk.sources.forEach((read, i) => {
       saveSource(this.db, { ...read.row, id: i + 1 });
       addWarnings(this.db, i + 1, read.warnings);
@@ -135,6 +144,7 @@ export class RecordWriter {
   }
 
   private forget(runtime: RuntimeId, key: string): void {
+    this.flushInserts();
     const gone = deleteRecord(this.db, runtime, key);
     if (!gone) return;
     this.recompute.add(gone.conversation);
