@@ -21,12 +21,18 @@ const recorder: JsonlParser<Seen> = {
   },
 };
 
-function read(file: string, from = { offset: 0, line: 0 }, parser: JsonlParser<Seen> = recorder) {
+function read(
+  file: string,
+  from = { offset: 0, line: 0 },
+  parser: JsonlParser<Seen> = recorder,
+  o: { end?: number; limits?: { chunkBytes: number; maxLineBytes: number } } = {},
+) {
   const fd = fs.openSync(file, "r");
   const state: Seen = { values: [] };
   const warnings = new WarningCollector(file);
   try {
-    const at = readJsonl({ file, fd, ...from, end: fs.fstatSync(fd).size, parser, state, emit: () => {}, warnings });
+    const end = o.end ?? fs.fstatSync(fd).size;
+    const at = readJsonl({ file, fd, ...from, end, parser, state, emit: () => {}, warnings, limits: o.limits });
     return { ...at, state, warnings: warnings.list() };
   } finally {
     fs.closeSync(fd);
@@ -145,5 +151,51 @@ describe("readJsonl", () => {
     expect(r.state.values).toHaveLength(3002);
     expect(r.state.values[3000]!.value).toMatchObject({ usage: "huge" });
     expect(r.state.values[3001]).toEqual({ line: 3002, value: { usage: "after" } });
+  });
+
+  describe("with a 64-byte buffer that grows to at most 256 bytes", () => {
+    const limits = { chunkBytes: 64, maxLineBytes: 256 };
+    const lines = [
+      '{"usage": 1}',
+      `{"usage": "grown", "filler": "${"g".repeat(180)}"}`,
+      `{"usage": "too long", "filler": "${"x".repeat(1000)}"}`,
+      '{"usage": 4}',
+      "not json",
+      `{"usage": "too long again", "filler": "${"y".repeat(300)}"}`,
+      '{"usage": 7}',
+    ];
+    /** Warnings as [code, line] pairs, in line order. */
+    const named = (warnings: ReturnType<typeof read>["warnings"]) =>
+      warnings.flatMap((w) => (w.lines ?? [w.line!]).map((line) => [w.code, line])).sort((a, b) => Number(a[1]) - Number(b[1]));
+
+    it("skips a line longer than the limit by name and reads on", () => {
+      const file = path.join(tempDir(), "long.jsonl");
+      fs.writeFileSync(file, lines.join("\n") + "\n");
+      const r = read(file, undefined, recorder, { limits });
+      expect(r.state.values.map((v) => v.line)).toEqual([1, 2, 4, 7]);
+      expect(named(r.warnings)).toEqual([
+        ["line-too-long", 3],
+        ["malformed-json", 5],
+        ["line-too-long", 6],
+      ]);
+      expect(r.warnings[0]!.message).toBe("line longer than 256 bytes skipped");
+    });
+
+    it("reads the same in two runs, whichever byte the first run ends at (a long line still being written included)", () => {
+      const file = path.join(tempDir(), "long.jsonl");
+      fs.writeFileSync(file, lines.join("\n") + "\n");
+      const size = fs.statSync(file).size;
+      const once = read(file, undefined, recorder, { limits });
+      for (let cut = 0; cut <= size; cut++) {
+        const first = read(file, undefined, recorder, { limits, end: cut });
+        const second = read(file, first, recorder, { limits });
+        const got = {
+          values: [...first.state.values, ...second.state.values],
+          warnings: named([...first.warnings, ...second.warnings]),
+          end: second.offset,
+        };
+        expect({ cut, ...got }).toEqual({ cut, values: once.state.values, warnings: named(once.warnings), end: size });
+      }
+    });
   });
 });

@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import { isUtf8 } from "node:buffer";
 import type { JsonlParser, LineContext, Observation } from "../contract/log-records.js";
-import { BLANK, BOM, LineScanner, VALID, WANTED, lineScanner } from "./line-scan.js";
+import { BLANK, BOM, LineScanner, VALID, WANTED, lineScanner, separateLineScanner } from "./line-scan.js";
 import type { WarningCollector } from "./warnings.js";
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -30,11 +30,14 @@ export interface JsonlRead<State> {
   emit(o: Observation): void;
   warnings: WarningCollector;
   onBytes?(n: number): void;
+  /** Tests only: a read buffer of `chunkBytes` growing to at most `maxLineBytes`, in a scanner of its own. */
+  limits?: { chunkBytes: number; maxLineBytes: number };
 }
 
 /** Returns the new offset and line number: both point just past the last complete line. */
 export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: number } {
-  const scanner = lineScanner(CHUNK_BYTES);
+  const scanner = r.limits ? separateLineScanner(r.limits.chunkBytes) : lineScanner(CHUNK_BYTES);
+  const maxLineBytes = r.limits?.maxLineBytes ?? MAX_LINE_BYTES;
   scanner.setPatterns(r.parser.needles, r.parser.alsoNeeds ?? [], r.parser.linePrefixes ?? []);
   const sameRecord = r.parser.sameRecord?.bind(r.parser);
   let previous: Buffer | undefined;
@@ -45,6 +48,8 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
   let filePos = r.offset;
   let line = r.line;
   let skipping = false;
+  /** Where the line being skipped starts. */
+  let skipFrom = 0;
 
   const ctx: LineContext<State> = {
     state: r.state,
@@ -86,13 +91,13 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
   while (filePos < r.end) {
     if (len === scanner.capacity) {
       // No newline in a full buffer: one very long line.
-      if (scanner.capacity >= MAX_LINE_BYTES) {
+      if (scanner.capacity >= maxLineBytes) {
         skipping = true;
-        // Its bytes so far are passed over too: the next run must not start inside the line.
+        skipFrom = consumed;
         consumed += len;
         len = 0;
       } else {
-        scanner.grow(Math.min(scanner.capacity * 2, MAX_LINE_BYTES));
+        scanner.grow(Math.min(scanner.capacity * 2, maxLineBytes));
       }
     }
     const buf = scanner.data;
@@ -111,7 +116,7 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
         line++;
         if (skipping) {
           skipping = false;
-          r.warnings.add("line-too-long", `line longer than ${MAX_LINE_BYTES / 1024 / 1024} MB skipped`, line);
+          r.warnings.add("line-too-long", `line longer than ${sizeText(maxLineBytes)} skipped`, line);
         } else {
           take(buf, s, nl, results[2 * k + 1]!);
         }
@@ -148,10 +153,14 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
       consumed += len;
     }
   }
+  // A long line not finished by the end of the read (still being written): the next run reads it again
+  // from its start, to name it once its newline has come. Starting inside it would call its rest broken JSON.
+  if (skipping) return { offset: skipFrom, line };
   return { offset: consumed, line };
 }
 
 const NOT_JSON = "not valid JSON (line skipped)";
+const sizeText = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MB` : `${bytes} bytes`);
 function hasBom(buf: Buffer, start: number, end: number): boolean {
   return end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf;
 }

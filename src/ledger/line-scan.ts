@@ -132,12 +132,19 @@ function probes(bytes: Buffer): [number, number] {
   return [bytes[0] === 0x22 ? 1 : 0, bytes[n - 1] === 0x22 ? n - 2 : n - 1];
 }
 
+let compiled: WasmModule | undefined;
 let scanner: LineScanner | undefined;
 
 /** This thread's scanner, with a buffer of at least `capacity` bytes when it is made. */
 export function lineScanner(capacity: number): LineScanner {
-  scanner ??= new LineScanner(new WebAssembly.Module(moduleBytes()), capacity);
+  scanner ??= separateLineScanner(capacity);
   return scanner;
+}
+
+/** A scanner of its own with a buffer of `capacity` bytes, for tests that read with small buffers. */
+export function separateLineScanner(capacity: number): LineScanner {
+  compiled ??= new WebAssembly.Module(moduleBytes());
+  return new LineScanner(compiled, capacity);
 }
 
 function moduleBytes(): Buffer {
