@@ -125,6 +125,19 @@ describe("a bulk load's rollup, summed as the records are written", () => {
     ]);
   });
 
+  it("takes a redone hour of 200,000 groups (more rows than a call's arguments can hold)", () => {
+    const db = ledger();
+    const base = stored(fc.sample(record, { numRuns: 1, seed: 3 })[0]!, 0);
+    const n = 200_000;
+    const insert = insertRecords(db);
+    insert.add(
+      Array.from({ length: n }, (_, i) => ({ ...base, key: `k${i}`, rootSessionId: `s${i}`, ts: BASE_HOUR * HOUR_MS + (i % HOUR_MS) })),
+    );
+    insert.flush();
+    replaceRollup(db, new RollupBuilder(), [BASE_HOUR]);
+    expect(db.prepare("SELECT count(*) AS rows, sum(requests) AS requests FROM usage_rollup").get()).toEqual({ rows: n, requests: n });
+  });
+
   it("gives up (for the SQL rebuild) on what it cannot mirror exactly", () => {
     const base = stored(fc.sample(record, { numRuns: 1, seed: 7 })[0]!, 0);
     for (const odd of [{ input: 1.5 }, { project: "/p/\ud800" }, { costUsd: Number.NaN }, { ts: -5 }]) {

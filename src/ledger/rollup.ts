@@ -258,7 +258,8 @@ export function replaceRollup(db: Db, built: RollupBuilder, redo: Iterable<numbe
   const hours = new Set(redo);
   const rows = built.rows(hours);
   const aggregate = db.prepare(`${AGGREGATE} WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4, 5`).raw();
-  for (const [from, to] of ranges(hours)) rows.push(...(aggregate.all(from * HOUR_MS, to * HOUR_MS) as RollupRow[]));
+  // Pushed one by one: spread as arguments, a range of over ~125,000 rows would overflow the stack.
+  for (const [from, to] of ranges(hours)) for (const row of aggregate.all(from * HOUR_MS, to * HOUR_MS) as RollupRow[]) rows.push(row);
   rows.sort(groupOrder);
   db.exec("DELETE FROM usage_rollup");
   const width = 20;
