@@ -6,6 +6,7 @@
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { loadParsers, readJsonlTask, type JsonlTask, type SourceRead } from "./read-source.js";
+import { unpackRecords, type PackedRecords } from "./record-wire.js";
 
 export interface ReadOutcome {
   task: JsonlTask;
@@ -60,11 +61,12 @@ export async function* readSources(
     w.postMessage({ id, task });
   };
   for (const w of workers) {
-    w.on("message", (msg: { id: number; read?: SourceRead; error?: string }) => {
+    w.on("message", (msg: { id: number; read?: Omit<SourceRead, "records">; packed?: PackedRecords; error?: string }) => {
       const task = pending.get(msg.id)!;
       pending.delete(msg.id);
       options.onBytes(task.size - (task.fromStart ? 0 : task.offset));
-      done.push({ task, read: msg.read, error: msg.error });
+      const read = msg.read && msg.packed ? { ...msg.read, records: unpackRecords(msg.packed) } : undefined;
+      done.push({ task, read, error: msg.error });
       dispatch(w);
       wake?.();
     });
