@@ -38,9 +38,12 @@ export function liveHome(): string {
 }
 
 /** Runs the built CLI with `input` on stdin; home and data folder are the test's (not per test: tests run at once). */
-export function run(args: readonly string[], o: { data: string; now?: string; input?: string }): Promise<CliResult> {
+export function run(
+  args: readonly string[],
+  o: { data: string; now?: string; input?: string; nodeFlags?: readonly string[] },
+): Promise<CliResult> {
   const env = { PATH: process.env.PATH, HOME: o.data, QUARTET_HOME: o.data, TZ: "UTC", NO_COLOR: "1", QUARTET_TEST_NOW: o.now ?? NOW };
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), ...args], { env });
+  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), path.join(ROOT, "bin", "quartet.js"), ...args], { env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c) => (stdout += c));

@@ -28,6 +28,7 @@ import { silentProgress, type Progress } from "../core/progress.js";
 import type { Pricing } from "../core/pricing.js";
 import { timed } from "../core/timing.js";
 import type { LookedPlace, RuntimeAdapter, SourceSpec } from "../runtimes/types.js";
+import { requireWebAssembly } from "./line-scan.js";
 import { Collected, headHash, type JsonlTask, type SourceRead, type SourceState } from "./read-source.js";
 import { readSources, workerCount } from "./reader-pool.js";
 import { adoptPricing, isSettled, settle } from "./settle.js";
@@ -158,6 +159,8 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
       }
     }
   });
+  // Before anything is written: without it every log file would fail on its own and the ledger look empty.
+  if (tasks.length > 0) requireWebAssembly();
   const jsonlWork = tasks.reduce((a, t) => a + t.size - (t.fromStart ? 0 : t.offset), 0);
   progress.setTotal(jsonlWork + stores.reduce((a, s) => a + s.spec.size(), 0));
 

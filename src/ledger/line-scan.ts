@@ -10,6 +10,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { NamedError } from "../core/errors.js";
 
 /** The line is one JSON value, as JSON.parse judges it. */
 export const VALID = 1;
@@ -132,6 +133,18 @@ function probes(bytes: Buffer): [number, number] {
   return [bytes[0] === 0x22 ? 1 : 0, bytes[n - 1] === 0x22 ? n - 2 : n - 1];
 }
 
+/** Node without WebAssembly (started with --jitless, e.g. through NODE_OPTIONS) cannot read logs. */
+export const NoWebAssemblyError = NamedError.create<"NoWebAssemblyError", { message: string }>("NoWebAssemblyError");
+
+/** Throws NoWebAssemblyError when this process has no WebAssembly to scan lines with. */
+export function requireWebAssembly(): void {
+  // Typed as always there (the project's libraries declare no WebAssembly), but absent under --jitless.
+  if ((WebAssembly as unknown) === undefined)
+    throw new NoWebAssemblyError({
+      message: "reading logs needs WebAssembly, which this Node.js process does not have (started with --jitless?)",
+    });
+}
+
 let compiled: WasmModule | undefined;
 let scanner: LineScanner | undefined;
 
@@ -143,6 +156,7 @@ export function lineScanner(capacity: number): LineScanner {
 
 /** A scanner of its own with a buffer of `capacity` bytes, for tests that read with small buffers. */
 export function separateLineScanner(capacity: number): LineScanner {
+  requireWebAssembly();
   compiled ??= new WebAssembly.Module(moduleBytes());
   return new LineScanner(compiled, capacity);
 }
