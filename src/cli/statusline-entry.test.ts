@@ -52,8 +52,8 @@ describe("the status line's own flag parsing", () => {
 describe("a parser the status line bundles", () => {
   it("is used under its module URL without importing that module", async () => {
     const url = "file:///nowhere/log-parser-claude.js";
-    await expect(loadParsers([{ parser: url }])).rejects.toThrow();
-    addLoadedParser(url, claudeParser);
-    await expect(loadParsers([{ parser: url }])).resolves.toBeUndefined();
+    await expect(loadParsers([{ runtime: "claude", parser: url }])).rejects.toThrow();
+    addLoadedParser({ runtime: "claude", url, parser: claudeParser });
+    await expect(loadParsers([{ runtime: "claude", parser: url }])).resolves.toBeUndefined();
   });
 });

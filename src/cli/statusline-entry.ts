@@ -38,7 +38,7 @@ export async function runStatusline(args: readonly string[]): Promise<number | u
   if (!flags) return undefined;
   endQuietlyOnClosedPipe();
   // Bundled here: importing its ES module would start Node's ES module loader for it (4-7 ms), after every message.
-  addLoadedParser(logParserModule("claude"), claudeParser);
+  addLoadedParser({ runtime: "claude", url: logParserModule("claude"), parser: claudeParser });
   try {
     await statuslineCommand(flags, { leaveLedgerOpen: true });
   } catch (e) {

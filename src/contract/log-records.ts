@@ -83,7 +83,13 @@ export interface LineContext<State> {
   warn(code: string, message: string): void;
 }
 
-/** Reads one JSON-lines log format. The ledger does the byte handling and the bookkeeping. */
+/**
+ * Reads one JSON-lines log format. The ledger does the byte handling and the bookkeeping.
+ *
+ * Its patterns (`needles`, `alsoNeeds` and `linePrefixes`) are searched by the ledger's line scanner, which
+ * holds at most MAX_LINE_PATTERNS of them in all, each 1 to MAX_LINE_PATTERN_BYTES bytes of UTF-8 without a
+ * newline (a line has none). A parser outside these limits is refused when it is loaded (linePatternProblem).
+ */
 export interface JsonlParser<State = unknown> {
   /** A line is parsed when it contains one of these strings anywhere: a cheap byte-level prefilter. */
   needles: readonly string[];
@@ -101,6 +107,31 @@ export interface JsonlParser<State = unknown> {
   sameRecord?(line: Buffer, previous: Buffer): boolean;
   initialState(file: string): State;
   line(value: unknown, ctx: LineContext<State>): void;
+}
+
+/** How many needles, alsoNeeds and linePrefixes a JSON-lines parser may have in all. */
+export const MAX_LINE_PATTERNS = 16;
+/** The longest a needle, alsoNeeds entry or line prefix may be, in UTF-8 bytes. */
+export const MAX_LINE_PATTERN_BYTES = 252;
+
+/** Why a parser's patterns are outside the limits stated on JsonlParser, or undefined when they are within. */
+export function linePatternProblem(p: Pick<JsonlParser, "needles" | "alsoNeeds" | "linePrefixes">): string | undefined {
+  const kinds = [
+    ["needle", p.needles],
+    ["alsoNeeds entry", p.alsoNeeds ?? []],
+    ["line prefix", p.linePrefixes ?? []],
+  ] as const;
+  const count = kinds.reduce((n, [, list]) => n + list.length, 0);
+  if (count > MAX_LINE_PATTERNS) return `${count} needles, alsoNeeds and line prefixes in all, more than the ${MAX_LINE_PATTERNS} allowed`;
+  for (const [kind, list] of kinds)
+    for (const text of list) {
+      const bytes = Buffer.byteLength(text);
+      if (bytes === 0) return `${kind} "" is empty`;
+      if (bytes > MAX_LINE_PATTERN_BYTES)
+        return `${kind} ${JSON.stringify(text)} is ${bytes} bytes long, more than ${MAX_LINE_PATTERN_BYTES}`;
+      if (text.includes("\n")) return `${kind} ${JSON.stringify(text)} holds a newline, which no line does`;
+    }
+  return undefined;
 }
 
 export interface StoreReadContext<State> {

@@ -10,6 +10,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { linePatternProblem, MAX_LINE_PATTERNS } from "../contract/log-records.js";
 import { NamedError } from "../core/errors.js";
 
 /** The line is one JSON value, as JSON.parse judges it. */
@@ -23,7 +24,7 @@ export const WANTED = 8;
 
 /** Lines reported per scan call; a chunk of short lines takes a few calls. */
 const MAX_LINES = 16384;
-const MAX_PATTERNS = 16;
+/** A pattern's slot, as line-scan.as.ts lays it out: four bytes of header, then up to MAX_LINE_PATTERN_BYTES (252). */
 const PATTERN_SLOT = 256;
 /** Room after the data for the scanner's sixteen-byte loads past a line's end and its sentinel newline. */
 const PAD = 512;
@@ -68,7 +69,7 @@ export class LineScanner {
   constructor(module: WasmModule, capacity: number) {
     this.wasm = new WebAssembly.Instance(module, {}).exports as Exports;
     this.patternBase = this.wasm.patternBase();
-    this.out = this.patternBase + MAX_PATTERNS * PATTERN_SLOT;
+    this.out = this.patternBase + MAX_LINE_PATTERNS * PATTERN_SLOT;
     this.dataBase = this.out + MAX_LINES * 8;
     this.grow(capacity);
   }
@@ -92,13 +93,13 @@ export class LineScanner {
   }
 
   setPatterns(needles: readonly string[], alsoNeeds: readonly string[], prefixes: readonly string[]): void {
+    // Parsers are checked when loaded (read-source.ts); this guards the scanner's memory against any other caller.
+    const problem = linePatternProblem({ needles, alsoNeeds, linePrefixes: prefixes });
+    if (problem) throw new Error(`unusable JSON-lines parser: ${problem}`);
     const all = [...needles.map((p) => [0, p] as const), ...alsoNeeds.map((p) => [1, p] as const), ...prefixes.map((p) => [2, p] as const)];
-    if (all.length > MAX_PATTERNS) throw new Error(`a JSON-lines parser may have at most ${MAX_PATTERNS} needles and prefixes`);
     const memory = Buffer.from(this.wasm.memory.buffer);
     all.forEach(([kind, text], k) => {
       const bytes = Buffer.from(text);
-      if (bytes.length === 0 || bytes.length > PATTERN_SLOT - 4 || bytes.includes(10))
-        throw new Error(`unusable JSON-lines needle or prefix ${JSON.stringify(text)}`);
       const [a, b] = probes(bytes);
       const at = this.patternBase + k * PATTERN_SLOT;
       memory[at] = kind;

@@ -5,9 +5,9 @@
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
-import type { Warning } from "../core/errors.js";
+import { NamedError, type Warning } from "../core/errors.js";
 import { openRegularFile } from "../core/files.js";
-import type { JsonlParser, Observation } from "../contract/log-records.js";
+import { linePatternProblem, type JsonlParser, type Observation } from "../contract/log-records.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { readJsonl } from "./jsonl.js";
 import { normalize, rank, type Counters, type UsageRecord } from "./record.js";
@@ -94,20 +94,29 @@ function hashHead(fd: number, length: number): string {
 /** Loaded parsers by module URL: a module is imported once per thread, not once per file. */
 const parsers = new Map<string, JsonlParser<unknown>>();
 
+/** A runtime's log parser breaks the contract (log-records.ts): refused once, when it is loaded, not on every file. */
+export const ParserContractError = NamedError.create<"ParserContractError", { message: string; runtime: string; module: string }>(
+  "ParserContractError",
+);
+
 /** Adds a parser the caller bundles, under its module URL: loadParsers() then has nothing to import for it. */
-export function addLoadedParser(url: string, parser: JsonlParser<unknown>): void {
+export function addLoadedParser({ runtime, url, parser }: { runtime: string; url: string; parser: JsonlParser<unknown> }): void {
+  const problem = linePatternProblem(parser);
+  if (problem) throw new ParserContractError({ message: `${runtime}'s log parser (${modulePath(url)}): ${problem}`, runtime, module: url });
   parsers.set(url, parser);
 }
 
 /** Loads the JSON-lines parsers of these tasks (once per thread). */
-export async function loadParsers(tasks: Iterable<Pick<JsonlTask, "parser">>): Promise<void> {
-  for (const { parser: url } of tasks) {
+export async function loadParsers(tasks: Iterable<Pick<JsonlTask, "parser" | "runtime">>): Promise<void> {
+  for (const { parser: url, runtime } of tasks) {
     if (parsers.has(url)) continue;
     const module = (await import(url)) as { parser?: JsonlParser<unknown> };
-    if (!module.parser) throw new Error(`${new URL(url).pathname} has no parser export`);
-    parsers.set(url, module.parser);
+    if (!module.parser) throw new Error(`${modulePath(url)} has no parser export`);
+    addLoadedParser({ runtime, url, parser: module.parser });
   }
 }
+
+const modulePath = (url: string) => (url.startsWith("file:") ? new URL(url).pathname : url);
 
 /** Reads one JSON-lines source; its parser must have been loaded with loadParsers(). */
 export function readJsonlTask(task: JsonlTask, onBytes?: (n: number) => void): SourceRead {

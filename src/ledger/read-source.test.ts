@@ -1,0 +1,79 @@
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { tempDir, writeLines } from "../../test/helpers.js";
+import { linePatternProblem, MAX_LINE_PATTERNS } from "../contract/log-records.js";
+import { openDatabase } from "../core/db.js";
+import { lookupEnv } from "../core/paths.js";
+import { PRICE_TABLE } from "../core/price-table.js";
+import { buildPricing } from "../core/pricing.js";
+import { parser as claudeParser } from "../runtimes/claude/log-parser.js";
+import { parser as codexParser } from "../runtimes/codex/log-parser.js";
+import type { RuntimeAdapter, RuntimeId } from "../runtimes/types.js";
+import { ingest } from "./ingest.js";
+import { loadParsers } from "./read-source.js";
+
+/** A parser module with these patterns, as a runtime of one's own would ship it. */
+function parserModule(patterns: { needles: string[]; alsoNeeds?: string[]; linePrefixes?: string[] }): string {
+  const file = path.join(tempDir("quartet-parser-"), "log-parser.mjs");
+  fs.writeFileSync(file, `export const parser = { ...${JSON.stringify(patterns)}, initialState: () => ({}), line(value, ctx) {} };\n`);
+  return pathToFileURL(file).href;
+}
+
+describe("a JSON-lines parser's patterns", () => {
+  it("are within the contract's limits for the built-in runtimes", () => {
+    expect(linePatternProblem(claudeParser)).toBeUndefined();
+    expect(linePatternProblem(codexParser)).toBeUndefined();
+  });
+
+  it("are named when outside them: too many, empty, too long, or holding a newline", () => {
+    const many = Array.from({ length: MAX_LINE_PATTERNS }, (_, i) => `"k${i}"`);
+    expect(linePatternProblem({ needles: many })).toBeUndefined();
+    expect(linePatternProblem({ needles: many.slice(1), linePrefixes: ['{"a"', '{"b"'] })).toBe(
+      "17 needles, alsoNeeds and line prefixes in all, more than the 16 allowed",
+    );
+    expect(linePatternProblem({ needles: ['"usage"', ""] })).toBe('needle "" is empty');
+    expect(linePatternProblem({ needles: ["ä".repeat(126)] })).toBeUndefined();
+    expect(linePatternProblem({ needles: ['"usage"'], alsoNeeds: ["ä".repeat(127)] })).toBe(
+      `alsoNeeds entry "${"ä".repeat(127)}" is 254 bytes long, more than 252`,
+    );
+    expect(linePatternProblem({ needles: ['"usage"'], linePrefixes: ['{"a":\n'] })).toBe(
+      'line prefix "{\\"a\\":\\n" holds a newline, which no line does',
+    );
+  });
+
+  it("are checked once, when the parser is loaded: an error naming the runtime and the pattern", async () => {
+    const url = parserModule({ needles: ['"usage"', ""] });
+    await expect(loadParsers([{ runtime: "toy" as RuntimeId, parser: url }])).rejects.toMatchObject({
+      name: "ParserContractError",
+      message: `toy's log parser (${new URL(url).pathname}): needle "" is empty`,
+    });
+  });
+
+  it("stop an ingest with that error before anything is written, not with a warning for every file", async () => {
+    const url = parserModule({ needles: ["x".repeat(300)] });
+    const logs = tempDir("quartet-toy-logs-");
+    const files = ["a.jsonl", "b.jsonl"].map((f) => path.join(logs, f));
+    for (const f of files) writeLines(f, [{ usage: 1 }]);
+    const toy = {
+      id: "toy",
+      displayName: "Toy",
+      color: "#000000",
+      logs: {
+        discover: () => ({
+          looked: [],
+          warnings: [],
+          sources: files.map((f) => ({ kind: "jsonl", runtime: "toy", path: f, parser: url })),
+        }),
+      },
+    } as unknown as RuntimeAdapter;
+    const db = openDatabase(path.join(tempDir("quartet-ledger-"), "quartet.db"));
+    const run = ingest({ db, env: lookupEnv({ home: logs }), pricing: buildPricing(PRICE_TABLE), runtimes: [toy], workers: 0 });
+    await expect(run).rejects.toMatchObject({
+      name: "ParserContractError",
+      message: expect.stringMatching(/^toy's log parser .* is 300 bytes long/),
+    });
+    expect(db.prepare("SELECT count(*) FROM ledger_source").pluck().get()).toBe(0);
+  });
+});
