@@ -102,8 +102,8 @@ await build({
   banner: { js: 'const __quartetModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [keepDynamic],
   // import() becomes require(): bin/quartet.js runs this file from a V8 code cache, and in Node 20 a script from
-  // a code cache cannot import(). The price file's reader is then required as an ES module (Node >= 20.19); the
-  // log parser's import is never reached (statusline-entry.ts hands Claude Code's parser to the reader).
+  // a code cache cannot import(). The price file's reader is then required as an ES module (Node >= 20.19), and
+  // so would a log parser be, by path (read-source.ts); Claude Code's is bundled here (statusline-entry.ts).
   supported: { "dynamic-import": false },
   logLevel: "warning",
 });

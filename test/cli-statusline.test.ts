@@ -2,8 +2,10 @@
  * `quartet statusline` as Claude Code runs it: the built CLI with the session's JSON on stdin, on the recorded
  * Claude Code fixtures and a hand-written home, at a fixed "now".
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tryLock } from "../src/core/file-lock.js";
 import { homeLedgerFile } from "../src/core/paths.js";
@@ -121,5 +123,17 @@ describe.concurrent("quartet statusline", () => {
     const r = await run(["statusline", "--help"], { data: fileTempDir("quartet-data-") });
     expect(r.stdout).toContain('{"statusLine": {"type": "command", "command": "quartet statusline"}}');
     expect(r.stdout).toContain("Examples:");
+  });
+});
+
+describe("the status line's own file (dist/statusline.cjs)", () => {
+  it("loads a log parser by its module URL, as the ES module build does, though its import() is a require()", () => {
+    const dist = path.join(ROOT, "dist");
+    const url = pathToFileURL(path.join(dist, "log-parser-codex.js")).href;
+    const script = `require(${JSON.stringify(path.join(dist, "statusline.cjs"))})
+      .loadParsers([{ runtime: "codex", parser: ${JSON.stringify(url)} }])
+      .then(() => console.log("loaded"), (e) => { console.error(e.message); process.exitCode = 1; });`;
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    expect({ code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: "loaded\n", stderr: "" });
   });
 });

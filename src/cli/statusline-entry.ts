@@ -8,6 +8,9 @@
  * one that looks like a flag) goes to the full command line, which parses and answers it as it always has.
  */
 import { addLoadedParser } from "../ledger/read-source.js";
+
+// For the test that this file, built as CommonJS, still loads a log parser by its module URL (read-source.ts).
+export { loadParsers } from "../ledger/read-source.js";
 import { parser as claudeParser } from "../runtimes/claude/log-parser.js";
 import { logParserModule } from "../runtimes/log-parsers.js";
 import { endQuietlyOnClosedPipe, reportFailure } from "./exit.js";

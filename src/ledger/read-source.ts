@@ -5,6 +5,7 @@
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
+import { fileURLToPath } from "node:url";
 import { NamedError, type Warning } from "../core/errors.js";
 import { openRegularFile } from "../core/files.js";
 import { linePatternProblem, type JsonlParser, type Observation } from "../contract/log-records.js";
@@ -110,11 +111,17 @@ export function addLoadedParser({ runtime, url, parser }: { runtime: string; url
 export async function loadParsers(tasks: Iterable<Pick<JsonlTask, "parser" | "runtime">>): Promise<void> {
   for (const { parser: url, runtime } of tasks) {
     if (parsers.has(url)) continue;
-    const module = (await import(url)) as { parser?: JsonlParser<unknown> };
+    const module = (await import(specifier(url))) as { parser?: JsonlParser<unknown> };
     if (!module.parser) throw new Error(`${modulePath(url)} has no parser export`);
     addLoadedParser({ runtime, url, parser: module.parser });
   }
 }
+
+/**
+ * Built as CommonJS (the status line's own file, scripts/build.mjs), import() is compiled to require(), which
+ * takes a path, not a file: URL. That build's import.meta.url is its own file's, which ends in ".cjs".
+ */
+const specifier = (url: string) => (import.meta.url.endsWith(".cjs") && url.startsWith("file:") ? fileURLToPath(url) : url);
 
 const modulePath = (url: string) => (url.startsWith("file:") ? new URL(url).pathname : url);
 
