@@ -64,7 +64,7 @@ export function registerStatusline(program: Command): void {
  * Closing the last connection to it checkpoints the write-ahead log into the database file, with an fsync of
  * each: 10-40 ms of waiting on the disk after every new message, more than the rest of the call. Left open,
  * what the call wrote stays in the log, committed (SQLite reads it from there, as after a crash), and is
- * checkpointed by the next command that closes the ledger, or by SQLite once the log passes 1,000 pages.
+ * checkpointed by the next command that closes the ledger, or by SQLite once the log passes 4 MB (core/db.ts).
  */
 export async function statuslineCommand(flags: StatuslineFlags, options: { leaveLedgerOpen?: boolean } = {}): Promise<void> {
   // Wrong flags are the user's to fix, as for any command; everything after them still prints a line.

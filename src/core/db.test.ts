@@ -58,3 +58,19 @@ test("an in-memory database opens in memory journal mode (it has no journal to s
   db.exec("CREATE TABLE t (x)");
   db.close();
 });
+
+test("the write-ahead log is checkpointed at about 4 MB, whatever the database's page size", () => {
+  const fresh = openDatabase(path.join(tempDir(), "quartet.db"));
+  expect([fresh.pragma("page_size", { simple: true }), fresh.pragma("wal_autocheckpoint", { simple: true })]).toEqual([16_384, 256]);
+  fresh.close();
+  // A ledger made before 16 KiB pages keeps its 4 KiB ones.
+  const file = path.join(tempDir(), "old.db");
+  const old = new Database(file);
+  old.pragma("page_size = 4096");
+  old.pragma("journal_mode = WAL");
+  old.exec("CREATE TABLE t (x)");
+  old.close();
+  const reopened = openDatabase(file);
+  expect([reopened.pragma("page_size", { simple: true }), reopened.pragma("wal_autocheckpoint", { simple: true })]).toEqual([4096, 1024]);
+  reopened.close();
+});
