@@ -137,3 +137,47 @@ describe("the status line's own file (dist/statusline.cjs)", () => {
     expect({ code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: "loaded\n", stderr: "" });
   });
 });
+
+describe("the status line's reader threads", () => {
+  it("start from the worker beside the status line's own file when asked for (QUARTET_READERS)", () => {
+    // A copy of the build whose worker leaves a mark, then runs the real one.
+    const copy = fileTempDir("quartet-build-");
+    fs.cpSync(path.join(ROOT, "bin"), path.join(copy, "bin"), { recursive: true });
+    fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true, filter: (f) => !f.endsWith(".v8cache") });
+    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    fs.renameSync(path.join(copy, "dist", "worker.js"), path.join(copy, "dist", "worker-real.js"));
+    const mark = path.join(copy, "worker-started");
+    fs.writeFileSync(
+      path.join(copy, "dist", "worker.js"),
+      `import fs from "node:fs";\nfs.writeFileSync(${JSON.stringify(mark)}, "");\nawait import("./worker-real.js");\n`,
+    );
+    const home = makeLiveHome();
+    const input = JSON.stringify({
+      session_id: "s-live",
+      transcript_path: path.join(home, ".claude", "projects", "-work-app", "s-live.jsonl"),
+    });
+    const statusline = (readers: string) => {
+      const data = fileTempDir("quartet-data-");
+      const env = {
+        PATH: process.env.PATH,
+        HOME: data,
+        QUARTET_HOME: data,
+        TZ: "UTC",
+        NO_COLOR: "1",
+        QUARTET_TEST_NOW: "2026-11-24T12:00:00Z",
+      };
+      const r = spawnSync(process.execPath, [path.join(copy, "bin", "quartet.js"), "statusline", "--home", home], {
+        input,
+        encoding: "utf8",
+        env: { ...env, QUARTET_READERS: readers },
+      });
+      return [r.status, r.stdout, r.stderr];
+    };
+    const inline = statusline("0");
+    expect(fs.existsSync(mark)).toBe(false);
+    expect(inline).toEqual([0, expect.stringMatching(/^\$3\.75 session · .* · block \$2\.25 \(3h00m left\)\n$/), ""]);
+    expect(statusline("1")).toEqual(inline);
+    expect(fs.existsSync(mark)).toBe(true);
+  });
+});

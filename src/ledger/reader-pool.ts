@@ -18,13 +18,19 @@ export interface ReadOutcome {
 const WORKER_THRESHOLD_BYTES = 48 * 1024 * 1024;
 const IN_FLIGHT_PER_WORKER = 3;
 
+/**
+ * Reader threads run the built worker.js, beside the ES module bundle and the status line's CommonJS file
+ * (dist/statusline.cjs) alike; from the TypeScript sources (tests, tsx) there is none.
+ */
+const BUILT = !import.meta.url.endsWith(".ts");
+
 /** How many workers to use: none for small reads or when running from TypeScript sources (tests). */
 export function workerCount(totalBytes: number, requested?: number): number {
   if (requested !== undefined) return requested;
   // QUARTET_READERS overrides the choice (0 reads on the main thread); tests use it to exercise both paths.
   const forced = process.env.QUARTET_READERS;
-  if (forced !== undefined && /^\d+$/.test(forced) && import.meta.url.endsWith(".js")) return Number(forced);
-  if (totalBytes < WORKER_THRESHOLD_BYTES || !import.meta.url.endsWith(".js")) return 0;
+  if (forced !== undefined && /^\d+$/.test(forced) && BUILT) return Number(forced);
+  if (totalBytes < WORKER_THRESHOLD_BYTES || !BUILT) return 0;
   // The main thread writes to the database meanwhile, so one core is left to it.
   return Math.max(1, Math.min(3, os.availableParallelism() - 1));
 }
