@@ -12,6 +12,7 @@ import { lookupEnv } from "../core/paths.js";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { buildPricing } from "../core/pricing.js";
 import { RUNTIMES } from "../runtimes/registry.js";
+import type { RuntimeAdapter } from "../runtimes/types.js";
 import { ingest } from "./ingest.js";
 import { HOUR_MS, rebuildRollup } from "./rollup.js";
 import { LEDGER_MIGRATIONS } from "./schema.js";
@@ -406,5 +407,31 @@ describe("ingest", () => {
       ["codex", ".codex/sessions", false],
       ["codex", ".codex/archived_sessions", false],
     ]);
+  });
+});
+
+describe("ingest of a home with very many log files", () => {
+  it("takes 200,000 sources from one runtime (more than a call's arguments can hold)", async () => {
+    const n = 200_000;
+    const many = {
+      id: "toy",
+      displayName: "Toy",
+      color: "#000000",
+      logs: {
+        discover: () => ({
+          looked: [],
+          warnings: [],
+          sources: Array.from({ length: n }, (_, i) => ({
+            kind: "jsonl",
+            runtime: "toy",
+            path: `/nonexistent/quartet/${i}.jsonl`,
+            parser: "",
+          })),
+        }),
+      },
+    } as unknown as RuntimeAdapter;
+    const db = openDatabase(path.join(tempDir("quartet-ledger-"), "quartet.db"));
+    const r = await ingest({ db, env: lookupEnv({ home: tempDir() }), pricing: buildPricing(PRICE_TABLE), runtimes: [many], workers: 0 });
+    expect([r.sourcesFound, r.warnings.length, r.warnings[0]?.code]).toEqual([n, n, "unreadable-file"]);
   });
 });

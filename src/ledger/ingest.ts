@@ -137,12 +137,13 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   for (const runtime of o.runtimes) {
     if (!runtime.logs) continue;
     const d = timed("discover", () => runtime.logs!.discover(o.env));
-    looked.push(...d.looked);
-    warnings.push(...d.warnings);
-    specs.push(...d.sources);
+    // Appended one by one: a home can hold more log files than a call's arguments (~125,000) can.
+    for (const l of d.looked) looked.push(l);
+    for (const w of d.warnings) warnings.push(w);
+    for (const s of d.sources) specs.push(s);
   }
   const selected = new Set(o.runtimes.map((r) => r.id));
-  specs.push(...(o.extraSources ?? []).filter((s) => selected.has(s.runtime)));
+  for (const s of o.extraSources ?? []) if (selected.has(s.runtime)) specs.push(s);
 
   const few = specs.length <= FEW_SOURCES ? specs.map((s) => s.path) : undefined;
   const stamps = timed("load sources", () => sourceStamps(db, few));
