@@ -105,8 +105,20 @@ export interface JsonlParser<State = unknown> {
    * decoded (Claude Code writes one line per content block, each repeating the request's usage).
    */
   sameRecord?(line: Buffer, previous: Buffer): boolean;
+  /**
+   * The keys `line` reads, if it declares them: a wanted line is then decoded into an object holding only
+   * these keys (a leaf `true` holds the whole value, as JSON.parse gives it), which costs far less than building
+   * the whole line. A key absent from the line is absent from the object; where an inner key's value is not an
+   * object, the value is there as it is. `line` must read nothing else of the value.
+   */
+  reads?: JsonKeys;
   initialState(file: string): State;
   line(value: unknown, ctx: LineContext<State>): void;
+}
+
+/** A tree of object keys: `true` for a whole value, a tree for the keys read inside an object. */
+export interface JsonKeys {
+  readonly [key: string]: true | JsonKeys;
 }
 
 /** How many needles, alsoNeeds and linePrefixes a JSON-lines parser may have in all. */

@@ -11,7 +11,8 @@
 import fs from "node:fs";
 import { isUtf8 } from "node:buffer";
 import type { JsonlParser, LineContext, Observation } from "../contract/log-records.js";
-import { BLANK, BOM, LineScanner, VALID, WANTED, lineScanner, separateLineScanner } from "./line-scan.js";
+import { BLANK, BOM, LineScanner, type ReadNode, VALID, WANTED, lineScanner, separateLineScanner } from "./line-scan.js";
+import { project, readNodes } from "./projection.js";
 import type { WarningCollector } from "./warnings.js";
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -40,6 +41,8 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
   const maxLineBytes = r.limits?.maxLineBytes ?? MAX_LINE_BYTES;
   scanner.setPatterns(r.parser.needles, r.parser.alsoNeeds ?? [], r.parser.linePrefixes ?? []);
   const sameRecord = r.parser.sameRecord?.bind(r.parser);
+  const reads = r.parser.reads && readsOf(r.parser);
+  if (reads) scanner.setReads(reads.nodes);
   let previous: Buffer | undefined;
   /** `previous` still points into the read buffer, which the next chunk overwrites. */
   let previousInBuffer = false;
@@ -73,9 +76,15 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
       previous = bytes;
       previousInBuffer = true;
     }
-    if (!isUtf8(bytes)) r.warnings.add("invalid-utf8", "not valid UTF-8 (decoded with replacement characters)", line);
-    // The scanner judges lines as JSON.parse does, so a line it rejects is not decoded.
-    const value = valid ? parsed(bytes.toString("utf8")) : NOT_PARSED;
+    const utf8 = isUtf8(bytes);
+    if (!utf8) r.warnings.add("invalid-utf8", "not valid UTF-8 (decoded with replacement characters)", line);
+    // The scanner judges lines as JSON.parse does, so a line it rejects is not decoded. Only a valid UTF-8 line
+    // is projected: its values are decoded one by one, which equals decoding the line only when no replacement
+    // character is involved.
+    const value = !valid
+      ? NOT_PARSED
+      : ((reads && utf8 ? project(scanner, view.byteOffset - scanner.data.byteOffset + s, reads.keys, reads.parents) : undefined) ??
+        parsed(bytes.toString("utf8")));
     if (value === NOT_PARSED) r.warnings.add("malformed-json", NOT_JSON, line);
     else r.parser.line(value, ctx);
   };
@@ -163,6 +172,18 @@ const NOT_JSON = "not valid JSON (line skipped)";
 const sizeText = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MB` : `${bytes} bytes`);
 function hasBom(buf: Buffer, start: number, end: number): boolean {
   return end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf;
+}
+
+/** A parser's declared reads in the scanner's form, made once per parser. */
+const readTrees = new WeakMap<JsonlParser<unknown>, { nodes: ReadNode[]; keys: string[]; parents: number[] }>();
+function readsOf(parser: JsonlParser<unknown>) {
+  let tree = readTrees.get(parser);
+  if (!tree) {
+    const nodes = readNodes(parser.reads!);
+    tree = { nodes, keys: nodes.map((n) => n.key.toString()), parents: nodes.map((n) => n.parent) };
+    readTrees.set(parser, tree);
+  }
+  return tree;
 }
 
 const NOT_PARSED = Symbol("not JSON");

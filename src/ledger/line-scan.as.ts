@@ -267,6 +267,7 @@ function stringEnd(start: usize): isize {
     const c = load<u8>(i);
     if (c == 0x22) return isize(i + 1);
     if (c != 0x5c) return -isize(i); // a raw control character
+    escaped = true;
     const e = load<u8>(i + 1);
     if (e == 0x75) {
       if (!(isHex(load<u8>(i + 2)) && isHex(load<u8>(i + 3)) && isHex(load<u8>(i + 4)) && isHex(load<u8>(i + 5)))) return -isize(i);
@@ -278,6 +279,137 @@ function stringEnd(start: usize): isize {
     }
   }
   return unreachable();
+}
+
+/** Set by stringEnd when a string it went through had an escape (reset by whoever asks). */
+let escaped = false;
+
+// ---- Projection: where the values of the keys a parser reads are, in one valid line ----
+
+/**
+ * Each node of the key tree (breadth first, the line's object's keys first): parent node (-1: the line's
+ * object), leaf or not, key length, first child, number of children, key bytes.
+ */
+const NODE_SLOT: usize = 64;
+const NODE_KEY: usize = 8;
+/** An event's node field: the value is a string without escapes. */
+const PLAIN: u32 = 0x80000000;
+
+let nodeBase: usize = 0;
+let rootCount: i32 = 0;
+let eventOut: usize = 0;
+let eventCount: i32 = 0;
+let eventMax: i32 = 0;
+
+export function setReads(base: usize, roots: i32): void {
+  nodeBase = base;
+  rootCount = roots;
+}
+
+/**
+ * The values of the declared keys in the valid line [start, newline), in document order, as events of three
+ * u32 at `out`: node (PLAIN set for a string without escapes), start and end of the value; end 0 for an object
+ * opened at an inner node, whose children's events follow. Returns how many, or -1 when the line is not an
+ * object, a key of a followed object has an escape (it might be a declared key), or there are over `max`.
+ */
+export function project(start: usize, out: usize, max: i32): i32 {
+  eventOut = out;
+  eventCount = 0;
+  eventMax = max;
+  const i = skipSpace(start);
+  if (load<u8>(i) != 0x7b) return -1;
+  return walkObject(i, -1) < 0 ? -1 : eventCount;
+}
+
+function skipSpace(i: usize): usize {
+  let c = load<u8>(i);
+  while (c == 0x20 || c == 0x09 || c == 0x0d) c = load<u8>(++i);
+  return i;
+}
+
+/** Goes through the object at `i` whose node is `node`; just past it, or -1. */
+function walkObject(start: usize, node: i32): isize {
+  let i = skipSpace(start + 1);
+  if (load<u8>(i) == 0x7d) return isize(i + 1);
+  for (;;) {
+    // At a key's opening quote.
+    escaped = false;
+    const keyEnd = usize(stringEnd(i + 1));
+    if (escaped) return -1;
+    const child = childOf(node, i + 1, keyEnd - 1 - (i + 1));
+    i = skipSpace(skipSpace(keyEnd) + 1);
+    if (child >= 0) {
+      const p = nodeBase + usize(child) * NODE_SLOT;
+      if (load<u8>(p + 4) == 0 && load<u8>(i) == 0x7b) {
+        if (!event(u32(child), i, 0)) return -1;
+        const e = walkObject(i, child);
+        if (e < 0) return -1;
+        i = usize(e);
+      } else {
+        escaped = false;
+        const e = valueEnd(i);
+        const plain = load<u8>(i) == 0x22 && !escaped;
+        if (!event(u32(child) | (plain ? PLAIN : 0), i, e)) return -1;
+        i = e;
+      }
+    } else {
+      i = valueEnd(i);
+    }
+    i = skipSpace(i);
+    if (load<u8>(i) == 0x7d) return isize(i + 1);
+    i = skipSpace(i + 1); // past the comma
+  }
+  return unreachable();
+}
+
+function event(node: u32, s: usize, e: usize): bool {
+  if (eventCount >= eventMax) return false;
+  const at = eventOut + usize(eventCount) * 12;
+  store<u32>(at, node);
+  store<u32>(at + 4, u32(s));
+  store<u32>(at + 8, u32(e));
+  eventCount++;
+  return true;
+}
+
+/** The node under `parent` whose key is the `n` bytes at `key`, or -1. */
+function childOf(parent: i32, key: usize, n: usize): i32 {
+  let first: i32 = 0;
+  let count = rootCount;
+  if (parent >= 0) {
+    const p = nodeBase + usize(parent) * NODE_SLOT;
+    first = i32(load<u8>(p + 6));
+    count = i32(load<u8>(p + 7));
+  }
+  for (let k = first; k < first + count; k++) {
+    const p = nodeBase + usize(k) * NODE_SLOT;
+    if (usize(load<u8>(p + 5)) == n && same(key, p + NODE_KEY, n)) return k;
+  }
+  return -1;
+}
+
+/** Just past the (valid) value at `i`. */
+function valueEnd(i: usize): usize {
+  let c = load<u8>(i);
+  if (c == 0x22) return usize(stringEnd(i + 1));
+  if (c == 0x7b || c == 0x5b) {
+    let depth = 0;
+    for (;;) {
+      c = load<u8>(i);
+      if (c == 0x22) {
+        i = usize(stringEnd(i + 1));
+        continue;
+      }
+      if (c == 0x7b || c == 0x5b) depth++;
+      else if (c == 0x7d || c == 0x5d) {
+        if (--depth == 0) return i + 1;
+      }
+      i++;
+    }
+  }
+  // A number or a literal: up to what follows it.
+  while (!(c == 0x2c || c == 0x7d || c == 0x5d || c == 0x20 || c == 0x09 || c == 0x0d || c == 0x0a)) c = load<u8>(++i);
+  return i;
 }
 
 // ---- Which lines the parser wants ----

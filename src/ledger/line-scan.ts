@@ -26,6 +26,12 @@ export const WANTED = 8;
 const MAX_LINES = 16384;
 /** A pattern's slot, as line-scan.as.ts lays it out: four bytes of header, then up to MAX_LINE_PATTERN_BYTES (252). */
 const PATTERN_SLOT = 256;
+/** The key tree of a parser's declared reads (see projection.ts): nodes of 64 bytes, keys of up to 56. */
+const MAX_NODES = 64;
+const NODE_SLOT = 64;
+const NODE_KEY = 8;
+/** Values one projected line may report; a line with more is decoded whole. */
+const MAX_EVENTS = 1024;
 /** Room after the data for the scanner's sixteen-byte loads past a line's end and its sentinel newline. */
 const PAD = 512;
 const PAGE = 65536;
@@ -53,24 +59,39 @@ interface Exports {
   setPatterns(count: number): void;
   scan(data: number, len: number, from: number, out: number, maxLines: number, stack: number): number;
   tail(data: number, len: number, from: number, stack: number): number;
+  setReads(base: number, roots: number): void;
+  project(start: number, out: number, max: number): number;
+}
+
+/** One node of a parser's key tree: the node it is under (-1: the line's object), and whether it is a leaf. */
+export interface ReadNode {
+  parent: number;
+  leaf: boolean;
+  key: Buffer;
 }
 
 export class LineScanner {
   private readonly wasm: Exports;
   private readonly patternBase: number;
   private readonly out: number;
+  private readonly nodes: number;
+  private readonly eventsAt: number;
   private readonly dataBase: number;
   private capacityBytes = 0;
   /** The read buffer, in the scanner's memory; replaced when it grows. */
   data!: Buffer;
   /** [end offset, flags] of each line of the last scan(). */
   results!: Uint32Array;
+  /** [node, start, end] of each value of the last project() (see line-scan.as.ts). */
+  events!: Uint32Array;
 
   constructor(module: WasmModule, capacity: number) {
     this.wasm = new WebAssembly.Instance(module, {}).exports as Exports;
     this.patternBase = this.wasm.patternBase();
     this.out = this.patternBase + MAX_LINE_PATTERNS * PATTERN_SLOT;
-    this.dataBase = this.out + MAX_LINES * 8;
+    this.nodes = this.out + MAX_LINES * 8;
+    this.eventsAt = this.nodes + MAX_NODES * NODE_SLOT;
+    this.dataBase = this.eventsAt + MAX_EVENTS * 12;
     this.grow(capacity);
   }
 
@@ -90,6 +111,7 @@ export class LineScanner {
     if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
     this.data = Buffer.from(memory.buffer, this.dataBase, capacity);
     this.results = new Uint32Array(memory.buffer, this.out, MAX_LINES * 2);
+    this.events = new Uint32Array(memory.buffer, this.eventsAt, MAX_EVENTS * 3);
   }
 
   setPatterns(needles: readonly string[], alsoNeeds: readonly string[], prefixes: readonly string[]): void {
@@ -109,6 +131,39 @@ export class LineScanner {
       bytes.copy(memory, at + 4);
     });
     this.wasm.setPatterns(all.length);
+  }
+
+  /** The key tree project() follows, breadth first (projection.ts builds it from a parser's `reads`). */
+  setReads(nodes: readonly ReadNode[]): void {
+    if (nodes.length > MAX_NODES) throw new Error(`a JSON-lines parser may read at most ${MAX_NODES} keys`);
+    const memory = Buffer.from(this.wasm.memory.buffer);
+    nodes.forEach((node, k) => {
+      if (node.key.length > NODE_SLOT - NODE_KEY) throw new Error(`key too long to project: ${node.key.toString()}`);
+      if (k > 0 && node.parent < nodes[k - 1]!.parent) throw new Error("the key tree must be breadth first");
+      const at = this.nodes + k * NODE_SLOT;
+      memory.writeInt32LE(node.parent, at);
+      memory[at + 4] = node.leaf ? 1 : 0;
+      memory[at + 5] = node.key.length;
+      // Where its children are: breadth first, they are next to each other.
+      const first = nodes.findIndex((n) => n.parent === k);
+      memory[at + 6] = first < 0 ? 0 : first;
+      memory[at + 7] = nodes.filter((n) => n.parent === k).length;
+      node.key.copy(memory, at + NODE_KEY);
+    });
+    this.wasm.setReads(this.nodes, nodes.filter((n) => n.parent < 0).length);
+  }
+
+  /** Where data[0] is in the scanner's memory: project() reports positions from there. */
+  get dataStart(): number {
+    return this.dataBase;
+  }
+
+  /**
+   * Finds the declared keys' values in the valid line starting at data[from]: how many `events` holds, or -1
+   * when the line must be decoded whole.
+   */
+  project(from: number): number {
+    return this.wasm.project(this.dataBase + from, this.eventsAt, MAX_EVENTS);
   }
 
   /** Scans the complete lines of data[from, len); returns how many `results` holds (at most MAX_LINES). */

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FIXTURES } from "../../../test/helpers.js";
+import { FIXTURES, tempDir } from "../../../test/helpers.js";
 import { filesUnder, observe } from "../../../test/observe.js";
 import { Mark } from "../../contract/log-records.js";
 import { claudeParser, findFirst, findLast, sameClaudeRequest } from "./transcript.js";
@@ -98,6 +98,27 @@ describe("Claude Code transcripts (recorded from claude 2.1.197)", () => {
       expect(o.version).toBe("2.1.197");
       expect(o.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     }
+  });
+});
+
+describe("Claude Code transcripts read from the declared keys only", () => {
+  it("give the same records and warnings as whole decoded lines", () => {
+    const whole = { ...claudeParser, reads: undefined };
+    const base = '"type":"assistant","sessionId":"s","timestamp":"2026-01-01T00:00:00Z","requestId":"r"';
+    const odd = [
+      `{${base},"message":{"id":"a","model":"m","usage":{"input_tokens":"5","output_tokens":1}}}`,
+      `{${base},"message":{"id":"b","model":"m","usage":[1]}}`,
+      `{${base},"message":"text"}`,
+      `{${base},"message":{"id":"c","model":"m","usage":{"output_tokens":2,"cache_creation":null,"speed":"fast"}},"costUSD":0.5}`,
+      `{${base},"message":{"id":"d","model":"m","usage":{"output_tokens":2,"cache_creation_input_tokens":9,"cache_creation":{"ephemeral_1h_input_tokens":12}},"usage":{}}}`,
+      `{${base},"message":{"id":"e","model":"m","usage":{"output_tokens":1.5e3,"input_tokens":-0}},"isSidechain":true,"agentId":""}`,
+      `{"type":"progress","sessionId":"s","data":{"type":"agent_progress","agentId":"x","message":{"type":"assistant","timestamp":"2026-01-02T00:00:00Z","message":{"id":"f","model":"m","usage":{"output_tokens":3}}}}}`,
+      `{"type":"system","subtype":"compact_boundary","usage":1,"x":"assistant"}`,
+      `{${base},"message":{"id":"g","model":"m","usage":{"output_tokens":4}},"\u0074ype":"user"}`,
+    ];
+    const file = path.join(tempDir(), "odd.jsonl");
+    fs.writeFileSync(file, odd.join("\n") + "\n");
+    for (const f of [...files, file]) expect(observe(f, claudeParser)).toStrictEqual(observe(f, whole));
   });
 });
 

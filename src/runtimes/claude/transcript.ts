@@ -124,6 +124,19 @@ interface ClaudeState {
   projectDir: string;
 }
 
+const REQUEST_MESSAGE = {
+  id: true,
+  model: true,
+  usage: {
+    input_tokens: true,
+    output_tokens: true,
+    cache_read_input_tokens: true,
+    cache_creation_input_tokens: true,
+    cache_creation: { ephemeral_1h_input_tokens: true },
+    speed: true,
+  },
+} as const;
+
 export const claudeParser: JsonlParser<ClaudeState> = {
   needles: ['"usage"'],
   // Requests are assistant lines or quotes of them; a user line carrying a finished subagent's usage summary
@@ -132,6 +145,27 @@ export const claudeParser: JsonlParser<ClaudeState> = {
   // The compaction boundary is the one line that starts a new parent chain while naming the old one.
   linePrefixes: ['{"parentUuid":null,"logicalParentUuid":', '{"type":"last-prompt"', '{"type":"permission-mode"', '{"type":"mode"'],
   sameRecord: sameClaudeRequest,
+  // Everything line(), progressCopy() and emitRequest() read; the rest of a line (its message's content above
+  // all) is not decoded.
+  reads: {
+    type: true,
+    subtype: true,
+    isApiErrorMessage: true,
+    isSidechain: true,
+    agentId: true,
+    sessionId: true,
+    cwd: true,
+    version: true,
+    timestamp: true,
+    requestId: true,
+    costUSD: true,
+    message: REQUEST_MESSAGE,
+    data: {
+      type: true,
+      agentId: true,
+      message: { type: true, isApiErrorMessage: true, requestId: true, timestamp: true, costUSD: true, message: REQUEST_MESSAGE },
+    },
+  },
   initialState(file) {
     return { pending: 0, projectDir: projectDirOf(file) };
   },
