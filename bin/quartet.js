@@ -39,7 +39,8 @@ function loadStatusline(file) {
 function writeCache(cacheFile, script) {
   const temp = `${cacheFile}.${process.pid}.tmp`;
   try {
-    const fd = fs.openSync(temp, "wx");
+    // Private like every file quartet writes, although it holds only compiled code.
+    const fd = fs.openSync(temp, "wx", 0o600);
     try {
       fs.writeSync(fd, script.createCachedData());
     } finally {
