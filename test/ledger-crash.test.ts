@@ -58,6 +58,8 @@ const INCREMENTAL_POINTS = [
   "ingest:batch-commit#1",
   "ingest:batch-commit#2",
   "ingest:batch-commit#4",
+  // The last batch, settled and not yet committed.
+  "ingest:before-commit",
   "ingest:before-settle",
   "ingest:settled",
 ];

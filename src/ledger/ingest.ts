@@ -9,7 +9,8 @@
  *
  * Each source is read completely in memory (in worker threads for large reads) and only then written,
  * with its new offset and the marks of the derived data it makes stale, inside a transaction that spans
- * many sources. A first load into an empty ledger is one transaction, derived data included. A source
+ * many sources. A first load into an empty ledger is one transaction, derived data included; a later run
+ * settles in its last transaction what all of them marked, before that commits. A source
  * that cannot be read is reported and not written at all. So a run killed at any instant leaves either
  * what it found, or committed batches whose marks the next run settles (settle.ts): never a double count,
  * never records that reports miss.
@@ -193,12 +194,12 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
     batch.begin();
     crashPoint("ingest:before-indexes");
     timed("build indexes", () => writer.finish());
-    // A bulk load settles in its own transaction; an incremental run commits its last batch with its
-    // marks, then settles them (and whatever a killed run left) in a transaction of its own.
-    if (empty) {
-      writer.flushMarks();
-      timed("settle", () => settle(db, o.pricing, { bulkRollup: writer.rollup }));
-    }
+    // A last batch that wrote settles its marks (and whatever earlier batches or a killed run left) before
+    // it commits: one commit, not two, in a transaction that already holds the write lock. A bulk load
+    // settles from the rollup it built.
+    if (empty || batch.wrote) writer.flushMarks();
+    if (empty) timed("settle", () => settle(db, o.pricing, { bulkRollup: writer.rollup }));
+    else if (batch.wrote && !isSettled(db, o.pricing)) timed("settle", () => settle(db, o.pricing));
     crashPoint("ingest:before-commit");
     batch.finish();
   } finally {
@@ -206,7 +207,8 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
     progress.stop();
   }
   crashPoint("ingest:before-settle");
-  // Settling takes the write lock even with nothing to do: skipped when nothing is marked (most runs).
+  // A run whose last transaction wrote nothing settles what earlier ones or a killed run left in a transaction
+  // of its own. Settling takes the write lock even with nothing to do: skipped when nothing is marked (most runs).
   if (!empty && !isSettled(db, o.pricing)) timed("settle", () => settle(db, o.pricing));
   crashPoint("ingest:settled");
 
@@ -223,6 +225,8 @@ function batchBytes(): number {
 class Batch {
   private open = false;
   private work = 0;
+  /** The open transaction has written: it holds the write lock. */
+  wrote = false;
   /** Runs inside the transaction, just before each commit. */
   beforeCommit: () => void = () => {};
 
@@ -240,6 +244,7 @@ class Batch {
   add(write: () => void, work: number): void {
     this.begin();
     timed("write records", write);
+    this.wrote = true;
     this.work += work;
     if (this.work >= this.limit) this.finish();
   }
@@ -251,12 +256,14 @@ class Batch {
     timed("commit", () => this.db.exec("COMMIT"));
     this.open = false;
     this.work = 0;
+    this.wrote = false;
   }
 
   /** After a failure: whatever the open transaction holds is rolled back. */
   abandon(): void {
     if (this.open) this.db.exec("ROLLBACK");
     this.open = false;
+    this.wrote = false;
   }
 }
 
