@@ -109,7 +109,8 @@ export interface JsonlParser<State = unknown> {
    * The keys `line` reads, if it declares them: a wanted line is then decoded into an object holding only
    * these keys (a leaf `true` holds the whole value, as JSON.parse gives it), which costs far less than building
    * the whole line. A key absent from the line is absent from the object; where an inner key's value is not an
-   * object, the value is there as it is. `line` must read nothing else of the value.
+   * object, the value is there as it is. `line` must read nothing else of the value. At most MAX_READ_KEYS keys
+   * in the whole tree, each 1 to MAX_READ_KEY_BYTES bytes of UTF-8, never `__proto__` (readsProblem).
    */
   reads?: JsonKeys;
   initialState(file: string): State;
@@ -125,6 +126,34 @@ export interface JsonKeys {
 export const MAX_LINE_PATTERNS = 16;
 /** The longest a needle, alsoNeeds entry or line prefix may be, in UTF-8 bytes. */
 export const MAX_LINE_PATTERN_BYTES = 252;
+
+/** How many keys a parser's `reads` tree may hold in all (the scanner's key table). */
+export const MAX_READ_KEYS = 64;
+/** The longest key a parser's `reads` may name, in UTF-8 bytes. */
+export const MAX_READ_KEY_BYTES = 56;
+
+/** Why a parser's `reads` is outside the limits stated on JsonlParser, or undefined when it is within. */
+export function readsProblem(reads: JsonKeys): string | undefined {
+  let count = 0;
+  const walk = (tree: JsonKeys, path: string): string | undefined => {
+    for (const [key, sub] of Object.entries(tree)) {
+      const name = path === "" ? key : `${path}.${key}`;
+      if (++count > MAX_READ_KEYS) return `reads more than ${MAX_READ_KEYS} keys`;
+      // Assigned as a property of the decoded object, it would set that object's prototype instead.
+      if (key === "__proto__") return `reads ${JSON.stringify(name)}, which cannot be a key of a decoded object`;
+      const bytes = Buffer.byteLength(key);
+      if (bytes === 0 || bytes > MAX_READ_KEY_BYTES)
+        return `reads ${JSON.stringify(name)}, whose last key is ${bytes} bytes long (1 to ${MAX_READ_KEY_BYTES})`;
+      if (sub !== true) {
+        if (typeof sub !== "object" || sub === null) return `reads ${JSON.stringify(name)} as neither true nor a tree of keys`;
+        const problem = walk(sub, name);
+        if (problem) return problem;
+      }
+    }
+    return undefined;
+  };
+  return walk(reads, "");
+}
 
 /** Why a parser's patterns are outside the limits stated on JsonlParser, or undefined when they are within. */
 export function linePatternProblem(p: Pick<JsonlParser, "needles" | "alsoNeeds" | "linePrefixes">): string | undefined {

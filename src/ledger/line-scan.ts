@@ -10,7 +10,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { linePatternProblem, MAX_LINE_PATTERNS } from "../contract/log-records.js";
+import { linePatternProblem, MAX_LINE_PATTERNS, MAX_READ_KEY_BYTES, MAX_READ_KEYS } from "../contract/log-records.js";
 import { NamedError } from "../core/errors.js";
 
 /** The line is one JSON value, as JSON.parse judges it. */
@@ -26,10 +26,14 @@ export const WANTED = 8;
 const MAX_LINES = 16384;
 /** A pattern's slot, as line-scan.as.ts lays it out: four bytes of header, then up to MAX_LINE_PATTERN_BYTES (252). */
 const PATTERN_SLOT = 256;
-/** The key tree of a parser's declared reads (see projection.ts): nodes of 64 bytes, keys of up to 56. */
-const MAX_NODES = 64;
+/**
+ * The key tree of a parser's declared reads (see projection.ts): nodes of 64 bytes, an 8-byte header and a key
+ * of up to 56 (the contract's limits; line-scan.as.ts has the same layout).
+ */
+const MAX_NODES = MAX_READ_KEYS;
 const NODE_SLOT = 64;
 const NODE_KEY = 8;
+if (NODE_KEY + MAX_READ_KEY_BYTES !== NODE_SLOT) throw new Error("line-scan: the key table's layout and MAX_READ_KEY_BYTES disagree");
 /** Values one projected line may report; a line with more is decoded whole. */
 const MAX_EVENTS = 1024;
 /** Room after the data for the scanner's sixteen-byte loads past a line's end and its sentinel newline. */

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { NamedError, type Warning } from "../core/errors.js";
 import { openRegularFile } from "../core/files.js";
-import { linePatternProblem, type JsonlParser, type Observation } from "../contract/log-records.js";
+import { linePatternProblem, readsProblem, type JsonlParser, type Observation } from "../contract/log-records.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { readJsonl } from "./jsonl.js";
 import { normalize, rank, type Counters, type UsageRecord } from "./record.js";
@@ -102,7 +102,7 @@ export const ParserContractError = NamedError.create<"ParserContractError", { me
 
 /** Adds a parser the caller bundles, under its module URL: loadParsers() then has nothing to import for it. */
 export function addLoadedParser({ runtime, url, parser }: { runtime: string; url: string; parser: JsonlParser<unknown> }): void {
-  const problem = linePatternProblem(parser);
+  const problem = linePatternProblem(parser) ?? (parser.reads ? readsProblem(parser.reads) : undefined);
   if (problem) throw new ParserContractError({ message: `${runtime}'s log parser (${modulePath(url)}): ${problem}`, runtime, module: url });
   parsers.set(url, parser);
 }
