@@ -17,13 +17,15 @@ if (!fs.existsSync(path.join(dist, "main.js"))) {
 /**
  * Loads dist/statusline.cjs as `require` would, but with a V8 code cache beside it: compiling the file's 130 KB
  * again on every call cost about 5 ms of CPU. The cache is written when a call ends that found none, or one V8
- * refused (another Node version); it is named after the file's inode and mtime, so it never meets another
- * build's file, and where dist/ is not writable there is simply none.
+ * refused (another Node version); where dist/ is not writable there is simply none. It is named after a hash of
+ * the file's text: V8 checks only a cached script's length, so a cache found by the file's inode and mtime (which
+ * a reinstall can give the next build's file) ran the previous build's code. The status line loads node:crypto
+ * anyway, and the hash takes under a millisecond.
  */
 function loadStatusline(file) {
   const source = fs.readFileSync(file, "utf8");
-  const { ino, mtimeMs } = fs.statSync(file);
-  const cacheFile = `${file}.${ino}-${Math.trunc(mtimeMs)}.v8cache`;
+  const hash = require("node:crypto").createHash("sha256").update(source).digest("hex").slice(0, 32);
+  const cacheFile = `${file}.${hash}.v8cache`;
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);

@@ -3,6 +3,7 @@
  * Claude Code fixtures and a hand-written home, at a fixed "now".
  */
 import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -107,8 +108,7 @@ describe.concurrent("quartet statusline", () => {
     const data = fileTempDir("quartet-data-");
     json(await run(["live", "--home", liveHome, "--json"], { data }));
     const file = path.join(ROOT, "dist", "statusline.cjs");
-    const { ino, mtimeMs } = fs.statSync(file);
-    const cache = `${file}.${ino}-${Math.trunc(mtimeMs)}.v8cache`;
+    const cache = cacheOf(file);
     const call = () => run(["statusline", "--home", liveHome], { data });
     const expected = { code: 0, stdout: "block $2.25 (3h00m left)\n", stderr: "" };
     expect(await call()).toEqual(expected);
@@ -127,6 +127,28 @@ describe.concurrent("quartet statusline", () => {
 });
 
 describe("the status line's own file (dist/statusline.cjs)", () => {
+  it("never runs a previous build's code from the code cache, even in a file with the same inode, mtime and length", () => {
+    const copy = buildCopy();
+    const file = path.join(copy, "dist", "statusline.cjs");
+    const call = () => spawnSync(process.execPath, [path.join(copy, "bin", "quartet.js"), "statusline"], { input: "{}", encoding: "utf8" });
+    // The time npm gives every file it unpacks.
+    const npmTime = new Date("1985-10-26T08:15:00Z");
+    fs.utimesSync(file, npmTime, npmTime);
+    const before = call();
+    expect(before.status).toBe(0);
+    expect(fs.readdirSync(path.dirname(file)).filter((f) => f.endsWith(".v8cache"))).toHaveLength(1);
+    // A reinstall the file system cannot tell apart: the same inode, length and mtime, another text.
+    const text = fs.readFileSync(file, "utf8");
+    const changed = text.replace('"use strict";', 'throw "NEW";;');
+    expect(changed).not.toBe(text);
+    expect(changed.length).toBe(text.length);
+    fs.writeFileSync(file, changed);
+    fs.utimesSync(file, npmTime, npmTime);
+    const after = call();
+    expect(after.status).toBe(1);
+    expect(after.stderr).toContain("NEW");
+  });
+
   it("loads a log parser by its module URL, as the ES module build does, though its import() is a require()", () => {
     const dist = path.join(ROOT, "dist");
     const url = pathToFileURL(path.join(dist, "log-parser-codex.js")).href;
@@ -141,11 +163,7 @@ describe("the status line's own file (dist/statusline.cjs)", () => {
 describe("the status line's reader threads", () => {
   it("start from the worker beside the status line's own file when asked for (QUARTET_READERS)", () => {
     // A copy of the build whose worker leaves a mark, then runs the real one.
-    const copy = fileTempDir("quartet-build-");
-    fs.cpSync(path.join(ROOT, "bin"), path.join(copy, "bin"), { recursive: true });
-    fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true, filter: (f) => !f.endsWith(".v8cache") });
-    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    const copy = buildCopy();
     fs.renameSync(path.join(copy, "dist", "worker.js"), path.join(copy, "dist", "worker-real.js"));
     const mark = path.join(copy, "worker-started");
     fs.writeFileSync(
@@ -181,3 +199,18 @@ describe("the status line's reader threads", () => {
     expect(fs.existsSync(mark)).toBe(true);
   });
 });
+
+/** A copy of the built CLI (bin, dist without code caches, package.json), for a test that changes its files. */
+function buildCopy(): string {
+  const copy = fileTempDir("quartet-build-");
+  fs.cpSync(path.join(ROOT, "bin"), path.join(copy, "bin"), { recursive: true });
+  fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true, filter: (f) => !f.endsWith(".v8cache") });
+  fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+  return copy;
+}
+
+/** Where bin/quartet.js keeps the V8 code cache of this file's text. */
+function cacheOf(file: string): string {
+  return `${file}.${crypto.createHash("sha256").update(fs.readFileSync(file, "utf8")).digest("hex").slice(0, 32)}.v8cache`;
+}
