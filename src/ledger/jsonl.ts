@@ -39,10 +39,9 @@ export interface JsonlRead<State> {
 export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: number } {
   const scanner = r.limits ? separateLineScanner(r.limits.chunkBytes) : lineScanner(CHUNK_BYTES);
   const maxLineBytes = r.limits?.maxLineBytes ?? MAX_LINE_BYTES;
-  scanner.setPatterns(r.parser.needles, r.parser.alsoNeeds ?? [], r.parser.linePrefixes ?? []);
-  const sameRecord = r.parser.sameRecord?.bind(r.parser);
   const reads = r.parser.reads && readsOf(r.parser);
-  if (reads) scanner.setReads(reads.nodes);
+  scanner.useParser(r.parser as JsonlParser<unknown>, reads?.nodes);
+  const sameRecord = r.parser.sameRecord?.bind(r.parser);
   let previous: Buffer | undefined;
   /** `previous` still points into the read buffer, which the next chunk overwrites. */
   let previousInBuffer = false;

@@ -10,7 +10,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { linePatternProblem, MAX_LINE_PATTERNS, MAX_READ_KEY_BYTES, MAX_READ_KEYS } from "../contract/log-records.js";
+import { linePatternProblem, MAX_LINE_PATTERNS, MAX_READ_KEY_BYTES, MAX_READ_KEYS, type JsonlParser } from "../contract/log-records.js";
 import { NamedError } from "../core/errors.js";
 
 /** The line is one JSON value, as JSON.parse judges it. */
@@ -82,6 +82,8 @@ export class LineScanner {
   private readonly eventsAt: number;
   private readonly dataBase: number;
   private capacityBytes = 0;
+  /** The parser whose patterns and reads are set (useParser). */
+  private parser: JsonlParser<unknown> | undefined;
   /** The read buffer, in the scanner's memory; replaced when it grows. */
   data!: Buffer;
   /** [end offset, flags] of each line of the last scan(). */
@@ -118,7 +120,19 @@ export class LineScanner {
     this.events = new Uint32Array(memory.buffer, this.eventsAt, MAX_EVENTS * 3);
   }
 
+  /**
+   * Sets a parser's patterns and, when it declares them, its reads, unless this scanner is already set for
+   * that parser: a thread reads thousands of files with one parser, and each file used to set them again.
+   */
+  useParser(parser: JsonlParser<unknown>, reads: readonly ReadNode[] | undefined): void {
+    if (this.parser === parser) return;
+    this.setPatterns(parser.needles, parser.alsoNeeds ?? [], parser.linePrefixes ?? []);
+    if (reads) this.setReads(reads);
+    this.parser = parser;
+  }
+
   setPatterns(needles: readonly string[], alsoNeeds: readonly string[], prefixes: readonly string[]): void {
+    this.parser = undefined;
     // Parsers are checked when loaded (read-source.ts); this guards the scanner's memory against any other caller.
     const problem = linePatternProblem({ needles, alsoNeeds, linePrefixes: prefixes });
     if (problem) throw new Error(`unusable JSON-lines parser: ${problem}`);
@@ -139,6 +153,7 @@ export class LineScanner {
 
   /** The key tree project() follows, breadth first (projection.ts builds it from a parser's `reads`). */
   setReads(nodes: readonly ReadNode[]): void {
+    this.parser = undefined;
     if (nodes.length > MAX_NODES) throw new Error(`a JSON-lines parser may read at most ${MAX_NODES} keys`);
     const memory = Buffer.from(this.wasm.memory.buffer);
     nodes.forEach((node, k) => {
