@@ -5,14 +5,13 @@ import net from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixtureHome, snapshotTree, tempDir, writeLines } from "../../test/helpers.js";
-import { testLedger } from "../../test/ledger.js";
+import { ingestOnce, logsOnlyRuntime, testLedger } from "../../test/ledger.js";
 import { migrate, openDatabase, type Db } from "../core/db.js";
 import { tryLock } from "../core/file-lock.js";
 import { lookupEnv } from "../core/paths.js";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { buildPricing } from "../core/pricing.js";
 import { RUNTIMES } from "../runtimes/registry.js";
-import type { RuntimeAdapter } from "../runtimes/types.js";
 import { ingest } from "./ingest.js";
 import { HOUR_MS, rebuildRollup } from "./rollup.js";
 import { LEDGER_MIGRATIONS } from "./schema.js";
@@ -413,25 +412,11 @@ describe("ingest", () => {
 describe("ingest of a home with very many log files", () => {
   it("takes 200,000 sources from one runtime (more than a call's arguments can hold)", async () => {
     const n = 200_000;
-    const many = {
-      id: "toy",
-      displayName: "Toy",
-      color: "#000000",
-      logs: {
-        discover: () => ({
-          looked: [],
-          warnings: [],
-          sources: Array.from({ length: n }, (_, i) => ({
-            kind: "jsonl",
-            runtime: "toy",
-            path: `/nonexistent/quartet/${i}.jsonl`,
-            parser: "",
-          })),
-        }),
-      },
-    } as unknown as RuntimeAdapter;
-    const db = openDatabase(path.join(tempDir("quartet-ledger-"), "quartet.db"));
-    const r = await ingest({ db, env: lookupEnv({ home: tempDir() }), pricing: buildPricing(PRICE_TABLE), runtimes: [many], workers: 0 });
+    const many = logsOnlyRuntime(
+      Array.from({ length: n }, (_, i) => `/nonexistent/quartet/${i}.jsonl`),
+      "",
+    );
+    const r = await ingestOnce([many]).run;
     expect([r.sourcesFound, r.warnings.length, r.warnings[0]?.code]).toEqual([n, n, "unreadable-file"]);
   });
 });

@@ -3,15 +3,11 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { tempDir, writeLines } from "../../test/helpers.js";
+import { ingestOnce, logsOnlyRuntime } from "../../test/ledger.js";
 import { linePatternProblem, MAX_LINE_PATTERNS, MAX_READ_KEYS, readsProblem, type JsonKeys } from "../contract/log-records.js";
-import { openDatabase } from "../core/db.js";
-import { lookupEnv } from "../core/paths.js";
-import { PRICE_TABLE } from "../core/price-table.js";
-import { buildPricing } from "../core/pricing.js";
 import { parser as claudeParser } from "../runtimes/claude/log-parser.js";
 import { parser as codexParser } from "../runtimes/codex/log-parser.js";
-import type { RuntimeAdapter, RuntimeId } from "../runtimes/types.js";
-import { ingest } from "./ingest.js";
+import type { RuntimeId } from "../runtimes/types.js";
 import { loadParsers } from "./read-source.js";
 
 /** A parser module with these patterns, as a runtime of one's own would ship it. */
@@ -56,20 +52,7 @@ describe("a JSON-lines parser's patterns", () => {
     const logs = tempDir("quartet-toy-logs-");
     const files = ["a.jsonl", "b.jsonl"].map((f) => path.join(logs, f));
     for (const f of files) writeLines(f, [{ usage: 1 }]);
-    const toy = {
-      id: "toy",
-      displayName: "Toy",
-      color: "#000000",
-      logs: {
-        discover: () => ({
-          looked: [],
-          warnings: [],
-          sources: files.map((f) => ({ kind: "jsonl", runtime: "toy", path: f, parser: url })),
-        }),
-      },
-    } as unknown as RuntimeAdapter;
-    const db = openDatabase(path.join(tempDir("quartet-ledger-"), "quartet.db"));
-    const run = ingest({ db, env: lookupEnv({ home: logs }), pricing: buildPricing(PRICE_TABLE), runtimes: [toy], workers: 0 });
+    const { db, run } = ingestOnce([logsOnlyRuntime(files, url)]);
     await expect(run).rejects.toMatchObject({
       name: "ParserContractError",
       message: expect.stringMatching(/^toy's log parser .* is 300 bytes long/),
