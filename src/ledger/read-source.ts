@@ -85,9 +85,13 @@ export function headHash(file: string, length: number): string {
   }
 }
 
+/** One per thread: a new buffer for each of thousands of files cost more than hashing their heads. */
+let headBuffer: Buffer | undefined;
+
 /** The hash of a file's first bytes, read through a descriptor already open on it. */
 function hashHead(fd: number, length: number): string {
-  const buf = Buffer.alloc(length);
+  if (!headBuffer || headBuffer.length < length) headBuffer = Buffer.allocUnsafe(Math.max(length, HEAD_BYTES));
+  const buf = headBuffer;
   const n = fs.readSync(fd, buf, 0, length, 0);
   return crypto.createHash("sha1").update(buf.subarray(0, n)).digest("hex");
 }
