@@ -1,6 +1,7 @@
 /**
- * Usage records across the reader threads' boundary, packed: each distinct string once in a table, every
- * number in one Float64Array whose buffer is transferred, not copied.
+ * Usage records across the reader threads' boundary, packed: each distinct string once in a table (request keys,
+ * which do not repeat, without looking them up), every number in one Float64Array whose buffer is transferred,
+ * not copied.
  *
  * Cloned as objects, a record cost about 500 bytes (structured clone writes every string of every record
  * again) and its decoding ran on the main thread, the one that writes the ledger and so sets the pace of a
@@ -59,29 +60,44 @@ const NUMBER_WIDTH = NUMBERS.length + 1;
 export function packRecords(records: readonly UsageRecord[]): PackedRecords {
   const strings: string[] = [];
   const index = new Map<string, number>();
+  const ref = (v: string | null | undefined): number => {
+    if (v === null || v === undefined) return -1;
+    let at = index.get(v);
+    if (at === undefined) index.set(v, (at = strings.push(v) - 1));
+    return at;
+  };
   const refs = new Int32Array(records.length * STRINGS.length);
   const numbers = new Float64Array(records.length * NUMBER_WIDTH);
-  let s = 0;
-  let n = 0;
-  for (const r of records) {
-    for (const field of STRINGS) {
-      const v = r[field];
-      if (v === null || v === undefined) {
-        refs[s++] = -1;
-        continue;
-      }
-      let at = index.get(v);
-      if (at === undefined) {
-        at = strings.push(v) - 1;
-        index.set(v, at);
-      }
-      refs[s++] = at;
-    }
-    for (const field of NUMBERS) {
-      const v = r[field];
-      numbers[n++] = v === null || v === undefined ? NaN : v;
-    }
-    numbers[n++] = r.isSubagent ? 1 : 0;
+  const num = (v: number | null | undefined) => (v === null || v === undefined ? NaN : v);
+  // Field by field in STRINGS' and NUMBERS' order (unpackRecords reads them back the same way): a loop over the
+  // field names made every read a generic keyed lookup, and this runs for every request of a first ingest.
+  for (let k = 0, s = 0, n = 0; k < records.length; k++, s += STRINGS.length, n += NUMBER_WIDTH) {
+    const r = records[k]!;
+    refs[s] = ref(r.runtime);
+    // A request's key is (nearly) never repeated: added as it is, without a lookup.
+    refs[s + 1] = strings.push(r.key) - 1;
+    refs[s + 2] = ref(r.sessionId);
+    refs[s + 3] = ref(r.rootSessionId);
+    refs[s + 4] = ref(r.parentSessionId);
+    refs[s + 5] = ref(r.agentId);
+    refs[s + 6] = ref(r.conversationId);
+    refs[s + 7] = ref(r.project);
+    refs[s + 8] = ref(r.model);
+    refs[s + 9] = ref(r.provider);
+    refs[s + 10] = ref(r.version);
+    refs[s + 11] = ref(r.speed);
+    refs[s + 12] = ref(r.sourceRef);
+    numbers[n] = r.ts;
+    numbers[n + 1] = r.input;
+    numbers[n + 2] = r.cacheWrite5m;
+    numbers[n + 3] = r.cacheWrite1h;
+    numbers[n + 4] = r.cacheRead;
+    numbers[n + 5] = r.output;
+    numbers[n + 6] = r.reasoning;
+    numbers[n + 7] = num(r.reportedCostUsd);
+    numbers[n + 8] = r.marks;
+    numbers[n + 9] = num(r.sourceLine);
+    numbers[n + 10] = r.isSubagent ? 1 : 0;
   }
   return { count: records.length, strings, refs, numbers };
 }
