@@ -35,8 +35,11 @@ function byTime(a: UsageRecord, b: UsageRecord): number {
 }
 
 interface BulkState {
-  /** The rank (see record.ts) of every request inserted in this run, by runtime and key. */
-  seen: Map<string, number>;
+  /**
+   * The rank (see record.ts) of every request inserted in this run, by runtime, then key: the key alone, not
+   * joined with its runtime into a new string that each lookup would have to copy before hashing.
+   */
+  seen: Map<RuntimeId, Map<string, number>>;
   /** Conversations inserted in this run. */
   conversations: Set<ConversationRef>;
   /** Copies with more tokens than the one already inserted, applied once the indexes exist. */
@@ -184,15 +187,21 @@ export class RecordWriter {
   /** Bulk load: keeps the first copy of each request; a later, preferred copy (see rank) is applied in finish(). */
   private firstCopies(bulk: BulkState, records: UsageRecord[], sourceId: number): UsageRecord[] {
     const fresh: UsageRecord[] = [];
+    let runtime: RuntimeId | undefined;
+    let seen: Map<string, number> | undefined;
     for (const r of records) {
-      const id = `${r.runtime}\u0000${r.key}`;
-      const prev = bulk.seen.get(id);
+      if (r.runtime !== runtime || !seen) {
+        runtime = r.runtime;
+        seen = bulk.seen.get(runtime);
+        if (!seen) bulk.seen.set(runtime, (seen = new Map()));
+      }
+      const prev = seen.get(r.key);
       const mine = rank(r);
       if (prev === undefined) {
-        bulk.seen.set(id, mine);
+        seen.set(r.key, mine);
         fresh.push(r);
       } else if (mine > prev) {
-        bulk.seen.set(id, mine);
+        seen.set(r.key, mine);
         bulk.better.push(...pendingAnalysis(this.pricing, [r], sourceId));
       }
     }
