@@ -45,7 +45,7 @@ describe("packed records", () => {
     );
   });
 
-  it("hold each distinct string once", () => {
+  it("hold each repeated string once", () => {
     const r = (key: string): UsageRecord => ({
       runtime: "claude",
       key,
@@ -74,5 +74,12 @@ describe("packed records", () => {
     });
     const packed = packRecords([r("a"), r("b"), r("c")]);
     expect(packed.strings.sort()).toEqual(["/p", "2.1.197", "a", "anthropic", "b", "c", "claude", "m", "s"]);
+  });
+
+  it("turn a null where a count belongs into NaN, which the ledger refuses, not into 0", () => {
+    const broken = { ...fc.sample(record, { numRuns: 1, seed: 7 })[0]!, ts: null, input: null } as unknown as UsageRecord;
+    const [back] = unpackRecords(structuredClone(packRecords([broken])));
+    expect(back!.ts).toBeNaN();
+    expect(back!.input).toBeNaN();
   });
 });

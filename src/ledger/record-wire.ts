@@ -68,9 +68,12 @@ export function packRecords(records: readonly UsageRecord[]): PackedRecords {
   };
   const refs = new Int32Array(records.length * STRINGS.length);
   const numbers = new Float64Array(records.length * NUMBER_WIDTH);
+  // Every number, not only the nullable ones: a parser that broke its contract with a null gets NULL (refused by
+  // the table) here as on the main thread, not a 0 from the Float64Array.
   const num = (v: number | null | undefined) => (v === null || v === undefined ? NaN : v);
-  // Field by field in STRINGS' and NUMBERS' order (unpackRecords reads them back the same way): a loop over the
-  // field names made every read a generic keyed lookup, and this runs for every request of a first ingest.
+  // Field by field at fixed positions, in STRINGS' and NUMBERS' order, as unpackRecords reads them back (the
+  // round-trip property test in record-wire.test.ts checks both): a loop over the field names made every read a
+  // generic keyed lookup, and this runs for every request of a first ingest.
   for (let k = 0, s = 0, n = 0; k < records.length; k++, s += STRINGS.length, n += NUMBER_WIDTH) {
     const r = records[k]!;
     refs[s] = ref(r.runtime);
@@ -87,15 +90,15 @@ export function packRecords(records: readonly UsageRecord[]): PackedRecords {
     refs[s + 10] = ref(r.version);
     refs[s + 11] = ref(r.speed);
     refs[s + 12] = ref(r.sourceRef);
-    numbers[n] = r.ts;
-    numbers[n + 1] = r.input;
-    numbers[n + 2] = r.cacheWrite5m;
-    numbers[n + 3] = r.cacheWrite1h;
-    numbers[n + 4] = r.cacheRead;
-    numbers[n + 5] = r.output;
-    numbers[n + 6] = r.reasoning;
+    numbers[n] = num(r.ts);
+    numbers[n + 1] = num(r.input);
+    numbers[n + 2] = num(r.cacheWrite5m);
+    numbers[n + 3] = num(r.cacheWrite1h);
+    numbers[n + 4] = num(r.cacheRead);
+    numbers[n + 5] = num(r.output);
+    numbers[n + 6] = num(r.reasoning);
     numbers[n + 7] = num(r.reportedCostUsd);
-    numbers[n + 8] = r.marks;
+    numbers[n + 8] = num(r.marks);
     numbers[n + 9] = num(r.sourceLine);
     numbers[n + 10] = r.isSubagent ? 1 : 0;
   }
