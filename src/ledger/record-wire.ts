@@ -1,6 +1,6 @@
 /**
  * Usage records across the reader threads' boundary, packed: each distinct string once in a table (request keys,
- * which do not repeat, without looking them up), every number in one Float64Array whose buffer is transferred,
+ * unique within a source, without looking them up), every number in one Float64Array whose buffer is transferred,
  * not copied.
  *
  * Cloned as objects, a record cost about 500 bytes (structured clone writes every string of every record
@@ -77,7 +77,7 @@ export function packRecords(records: readonly UsageRecord[]): PackedRecords {
   for (let k = 0, s = 0, n = 0; k < records.length; k++, s += STRINGS.length, n += NUMBER_WIDTH) {
     const r = records[k]!;
     refs[s] = ref(r.runtime);
-    // A request's key is (nearly) never repeated: added as it is, without a lookup.
+    // A source's records have one key each (Collected keeps one copy per key): added as it is, without a lookup.
     refs[s + 1] = strings.push(r.key) - 1;
     refs[s + 2] = ref(r.sessionId);
     refs[s + 3] = ref(r.rootSessionId);
