@@ -63,9 +63,9 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
   };
 
   /** A line the parser wants: decoded and handed over. */
-  const handle = (view: Buffer, s: number, e: number, valid: boolean) => {
+  const handle = (s: number, e: number, valid: boolean) => {
     ctx.line = line;
-    const bytes = view.subarray(s, e);
+    const bytes = scanner.data.subarray(s, e);
     if (sameRecord) {
       if (previous && sameRecord(bytes, previous)) {
         if (!valid) r.warnings.add("malformed-json", NOT_JSON, line);
@@ -82,17 +82,16 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
     // character is involved.
     const value = !valid
       ? NOT_PARSED
-      : ((reads && utf8 ? project(scanner, view.byteOffset - scanner.data.byteOffset + s, reads.keys, reads.parents) : undefined) ??
-        parsed(bytes.toString("utf8")));
+      : ((reads && utf8 ? project(scanner, s, reads.keys, reads.parents) : undefined) ?? parsed(bytes.toString("utf8")));
     if (value === NOT_PARSED) r.warnings.add("malformed-json", NOT_JSON, line);
     else r.parser.line(value, ctx);
   };
 
   /** A scanned line: handed to the parser if it wants it, else only named when it is not JSON. */
-  const take = (view: Buffer, s: number, e: number, flags: number) => {
+  const take = (s: number, e: number, flags: number) => {
     if (flags & BLANK) return;
     if (flags & BOM) s += 3;
-    if (flags & WANTED) handle(view, s, e, (flags & VALID) !== 0);
+    if (flags & WANTED) handle(s, e, (flags & VALID) !== 0);
     else if (!(flags & VALID)) r.warnings.add("malformed-json", NOT_JSON, line);
   };
 
@@ -126,7 +125,7 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
           skipping = false;
           r.warnings.add("line-too-long", `line longer than ${sizeText(maxLineBytes)} skipped`, line);
         } else {
-          take(buf, s, nl, results[2 * k + 1]!);
+          take(s, nl, results[2 * k + 1]!);
         }
         s = nl + 1;
       }
@@ -156,7 +155,7 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
     } else if (parsed(text) !== NOT_PARSED) {
       // Not counted as a finished line: the newline that ends it may still come, and it will count then.
       line++;
-      take(view, 0, len, scanner.tail(len, 0));
+      take(0, len, scanner.tail(len, 0));
       line--;
       consumed += len;
     }

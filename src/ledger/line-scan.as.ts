@@ -67,19 +67,15 @@ function lineAt(start: usize): u32 {
     flags |= BOM;
     s += 3;
   }
-  let i = s;
-  let c = load<u8>(i);
-  while (c == 0x20 || c == 0x09 || c == 0x0d) c = load<u8>(++i);
-  if (c == 10) {
+  let i = skipSpace(s);
+  if (load<u8>(i) == 10) {
     lineEnd = i;
     return flags | BLANK;
   }
   const stop = jsonEnd(i);
   if (stop >= 0) {
-    i = usize(stop);
-    c = load<u8>(i);
-    while (c == 0x20 || c == 0x09 || c == 0x0d) c = load<u8>(++i);
-    if (c == 10) flags |= VALID;
+    i = skipSpace(usize(stop));
+    if (load<u8>(i) == 10) flags |= VALID;
   } else {
     i = usize(-stop);
   }
@@ -98,7 +94,7 @@ function findNewline(i: usize): usize {
   return unreachable();
 }
 
-// ---- Validation: the state machine of json-check.ts, with the line's newline as its end. ----
+// ---- Validation: a JSON state machine over one line, with the line's newline as its end. ----
 
 const enum Expect {
   Value,
@@ -204,7 +200,6 @@ function top(depth: usize): bool {
 
 function scalarEnd(i: usize): isize {
   const c = load<u8>(i);
-  if (c == 0x22) return stringEnd(i + 1);
   // true, false, null: compared as one word; the newline ends the line before any can run past it.
   if (c == 0x74) return load<u32>(i) == 0x65757274 ? <isize>(i + 4) : -isize(i);
   if (c == 0x6e) return load<u32>(i) == 0x6c6c756e ? <isize>(i + 4) : -isize(i);

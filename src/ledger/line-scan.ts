@@ -10,7 +10,14 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { linePatternProblem, MAX_LINE_PATTERNS, MAX_READ_KEY_BYTES, MAX_READ_KEYS, type JsonlParser } from "../contract/log-records.js";
+import {
+  linePatternProblem,
+  MAX_LINE_PATTERN_BYTES,
+  MAX_LINE_PATTERNS,
+  MAX_READ_KEY_BYTES,
+  MAX_READ_KEYS,
+  type JsonlParser,
+} from "../contract/log-records.js";
 import { NamedError } from "../core/errors.js";
 
 /** The line is one JSON value, as JSON.parse judges it. */
@@ -26,6 +33,8 @@ export const WANTED = 8;
 const MAX_LINES = 16384;
 /** A pattern's slot, as line-scan.as.ts lays it out: four bytes of header, then up to MAX_LINE_PATTERN_BYTES (252). */
 const PATTERN_SLOT = 256;
+if (4 + MAX_LINE_PATTERN_BYTES !== PATTERN_SLOT)
+  throw new Error("line-scan: the pattern table's layout and MAX_LINE_PATTERN_BYTES disagree");
 /**
  * The key tree of a parser's declared reads (see projection.ts): nodes of 64 bytes, an 8-byte header and a key
  * of up to 56 (the contract's limits; line-scan.as.ts has the same layout).

@@ -262,7 +262,7 @@ export function replaceRollup(db: Db, built: RollupBuilder, redo: Iterable<numbe
   for (const [from, to] of ranges(hours)) for (const row of aggregate.all(from * HOUR_MS, to * HOUR_MS) as RollupRow[]) rows.push(row);
   rows.sort(groupOrder);
   db.exec("DELETE FROM usage_rollup");
-  const width = 20;
+  const width = db.prepare("SELECT * FROM usage_rollup LIMIT 0").columns().length;
   const perStatement = 50;
   const tuple = `(${Array(width).fill("?").join(", ")})`;
   const many = db.prepare(`INSERT INTO usage_rollup VALUES ${Array(perStatement).fill(tuple).join(", ")}`);
