@@ -59,3 +59,22 @@ test("a squash-merged branch counts as merged; diffStat counts untracked files",
   fs.writeFileSync(path.join(repo, "empty.txt"), "");
   expect(await diffStat(repo, base)).toEqual({ files: 3, insertions: 4, deletions: 1, untracked: 2 });
 });
+
+test("an edit git can only tell by content (same size, same second as the index) still shows in diffStat", async () => {
+  // Git trusts a file's stat data unless the entry is "racily clean": modified in the same second the index
+  // was written. Times are set by hand here so that the whole story happens "within one second" every run.
+  const repo = repoWithCommit();
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" });
+  git("config", "core.trustctime", "false");
+  const base = git("rev-parse", "HEAD").stdout.trim();
+  const second = new Date("2020-01-01T00:00:00Z");
+  const file = path.join(repo, "a.txt");
+  fs.utimesSync(file, second, second);
+  git("update-index", "--refresh");
+  fs.utimesSync(path.join(repo, ".git", "index"), second, second);
+  fs.writeFileSync(file, "A\n");
+  fs.utimesSync(file, second, second);
+  // Git itself sees the edit (read-only: a plain `status` would rewrite the index and smudge the entry).
+  expect(git("--no-optional-locks", "status", "--porcelain").stdout).toBe(" M a.txt\n");
+  expect(await diffStat(repo, base)).toEqual({ files: 1, insertions: 1, deletions: 1, untracked: 0 });
+});

@@ -189,7 +189,15 @@ export async function withWorktreeStaged<T>(workdir: string, fn: (env: NodeJS.Pr
   const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), "quartet-index-"));
   const tmpIndex = path.join(tmp, "index");
   try {
-    if (fs.existsSync(indexFile)) await fs.promises.copyFile(indexFile, tmpIndex);
+    if (fs.existsSync(indexFile)) {
+      // Git re-reads a file whose stat data looks unchanged only when it was modified in the same second the
+      // index was written ("racily clean"). A copy stamped "now" would hide such same-size edits from the
+      // review diff, so the copy keeps the index's own time. Taken before copying and truncated to the
+      // millisecond, it can only be older than the copied content, which makes git check more, never less.
+      const { atime, mtime } = await fs.promises.stat(indexFile);
+      await fs.promises.copyFile(indexFile, tmpIndex);
+      await fs.promises.utimes(tmpIndex, atime, mtime);
+    }
     const env = { ...process.env, GIT_INDEX_FILE: tmpIndex };
     await gitAsync(workdir, ["add", "--all", "--", "."], { env });
     return await fn(env);
