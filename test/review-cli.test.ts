@@ -168,9 +168,11 @@ test(
 test("a task whose agent dies with nothing done moves to Exited, and restarts in its worktree", { timeout: 180_000 }, async () => {
   lab.endpoint.holdMs = 60_000;
   let id: number;
+  let conversation: string | null;
   try {
     id = await startedTask("Add a greeting to app.js.");
     const { session } = await lab.waitFor(`task-${id}`, (s) => s.state === "working" && s.stateSource === "hook", "working");
+    conversation = session.runtimeSessionId;
     process.kill(panePid(lab.socket, session.tmux.pane!), "SIGKILL");
     const exited = await waitStatus(id, "exited");
     expect(exited.column).toBe("Exited");
@@ -178,8 +180,17 @@ test("a task whose agent dies with nothing done moves to Exited, and restarts in
     lab.endpoint.holdMs = 0;
   }
   const worktree = worktreeDir(lab.dataDir, lab.repo, `task-${id}`);
-  const restarted = await lab.cli(["task", "start", String(id)]);
+  // A conversation Claude Code cannot --resume (its transcript gone, or never written when the agent died
+  // early): it says so and exits only after starting up, on a loaded machine later than quartet's usual 3 s
+  // watch. With no watch time at all, quartet must still see it fail before it draws its screen, and start
+  // a new conversation in the same worktree.
+  const transcripts = path.join(lab.home, ".claude", "projects");
+  for (const dir of fs.existsSync(transcripts) ? fs.readdirSync(transcripts) : []) {
+    fs.rmSync(path.join(transcripts, dir, `${conversation}.jsonl`), { force: true });
+  }
+  const restarted = await lab.cli(["task", "start", String(id)], { env: { QUARTET_STARTUP_WAIT_MS: "0" } });
   expect(restarted.code, restarted.stderr).toBe(0);
+  expect(restarted.stderr).toContain("could not continue task-");
   await waitStatus(id, "in-review");
   expect(fs.readFileSync(path.join(worktree, "app.js"), "utf8")).toBe("console.log('hello, world');\n");
   expect(lab.userTexts().some((t) => t.startsWith("Carry on with this task where you left off:"))).toBe(true);

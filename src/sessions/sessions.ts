@@ -314,9 +314,14 @@ function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return env[name] !== undefined && Number.isFinite(v) && v >= 0 ? v : fallback;
 }
 
+/** However slow the machine, a runtime that has neither drawn its screen nor reported by then is left to run. */
+const STARTUP_LIMIT_MS = 30_000;
+
 /**
- * Waits until the runtime reports its first event, or `ms` pass with it still running. A pane that died
- * meanwhile means the runtime could not start: its last output becomes the error.
+ * Waits until the runtime reports its first state-changing event, or `ms` pass with it running and its
+ * screen drawn. A pane that died meanwhile means the runtime could not start: its last output becomes the
+ * error. A runtime that fails does so before drawing (Claude Code's "No conversation found" for `--resume`),
+ * which on a loaded machine can take longer than `ms`: until its screen shows, the watch goes on.
  */
 async function watchStartup(
   tmux: Tmux,
@@ -324,7 +329,9 @@ async function watchStartup(
   o: { stateDir: string; eventsOffset: number; ms: number; driver: SessionDriver; after: string },
 ): Promise<void> {
   const { stateDir, ms, driver } = o;
-  const deadline = Date.now() + ms;
+  const settled = Date.now() + ms;
+  const limit = Date.now() + Math.max(ms, STARTUP_LIMIT_MS);
+  let drawn = false;
   for (;;) {
     let status = tmux.panes().get(pane);
     if (status?.dead && status.deadStatus === null) {
@@ -350,10 +357,11 @@ async function watchStartup(
         output,
       });
     }
-    if (Date.now() >= deadline) return;
     // Only an event that changes the state shows the runtime is under way: Claude Code reports SessionStart
     // for `--resume` of a conversation it then cannot find, and exits a moment later.
     if (readEvents(stateDir, o.eventsOffset).events.some((e) => e.src !== "quartet" && e.state !== "")) return;
+    drawn ||= driver.screen(tmux.capture(pane)) !== null;
+    if ((drawn && Date.now() >= settled) || Date.now() >= limit) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
