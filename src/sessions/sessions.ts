@@ -358,8 +358,9 @@ async function watchStartup(
       });
     }
     // Only an event that changes the state shows the runtime is under way: Claude Code reports SessionStart
-    // for `--resume` of a conversation it then cannot find, and exits a moment later.
-    if (readEvents(stateDir, o.eventsOffset).events.some((e) => e.src !== "quartet" && e.state !== "")) return;
+    // for `--resume` of a conversation it then cannot find, and SessionEnd (exited) as it exits a moment later.
+    const events = readEvents(stateDir, o.eventsOffset).events;
+    if (events.some((e) => e.src !== "quartet" && e.state !== "" && e.state !== "exited")) return;
     drawn ||= driver.screen(tmux.capture(pane)) !== null;
     if ((drawn && Date.now() >= settled) || Date.now() >= limit) return;
     await new Promise((r) => setTimeout(r, 100));
