@@ -110,12 +110,17 @@ function chainRow(t: ChainTuple): ChainRow {
 
 /**
  * Recomputes cost and cache analysis for the given conversations (or all of them), writing only the rows
- * whose derived columns change; returns the times of those rows (their hours need a new rollup). Requests
+ * whose derived columns change; returns those rows' times and root sessions (their rollup slices need a
+ * rebuild). Requests
  * appended to a long conversation change only themselves, so a session that grows by a few requests costs
  * a read of its records, not a rewrite of them all.
  */
-export function refreshConversations(db: Db, pricing: Pricing, which: "all" | readonly ConversationRef[]): number[] {
-  const times: number[] = [];
+export function refreshConversations(
+  db: Db,
+  pricing: Pricing,
+  which: "all" | readonly ConversationRef[],
+): { ts: number; rootSessionId: string }[] {
+  const changed: { ts: number; rootSessionId: string }[] = [];
   const refs =
     which === "all"
       ? (
@@ -131,7 +136,8 @@ export function refreshConversations(db: Db, pricing: Pricing, which: "all" | re
        cache_tax_usd = ? WHERE rowid = ?`,
   );
   for (const ref of refs) {
-    const rows = (select.all(...splitConversationRef(ref)) as ChainTuple[]).map(chainRow);
+    const [rootSessionId, conversationId] = splitConversationRef(ref);
+    const rows = (select.all(rootSessionId, conversationId) as ChainTuple[]).map(chainRow);
     const results = analyzeConversation(rows, (r) => taxRatesOf(pricing, r as ChainRow));
     rows.forEach((r, i) => {
       const a = results[i]!;
@@ -146,9 +152,9 @@ export function refreshConversations(db: Db, pricing: Pricing, which: "all" | re
         a.taxUsd === r.taxUsd
       )
         return;
-      times.push(r.ts);
+      changed.push({ ts: r.ts, rootSessionId });
       update.run(cost, a.expectedRead, a.shortfall, isBreak, a.cause, a.taxUsd, r.rowid);
     });
   }
-  return times;
+  return changed;
 }

@@ -186,6 +186,58 @@ describe("ingest", () => {
     expect(rollup()).toEqual([{ hour: Date.parse("2026-11-24T13:00:00Z") / HOUR_MS, requests: 1, output: 99 }]);
   });
 
+  it("rebuilds only the rollup rows of the sessions a later run touched, as a rebuild of everything would", async () => {
+    const home = tempDir("quartet-home-");
+    const dir = path.join(home, ".claude", "projects", "-work-project");
+    const a = path.join(dir, "a.jsonl");
+    writeLines(a, [assistantLine({ id: "msg_a1", sessionId: "s1", ts: "2026-11-24T08:05:00Z" })]);
+    writeLines(path.join(dir, "b.jsonl"), [
+      assistantLine({ id: "msg_b1", sessionId: "s2", ts: "2026-11-24T08:10:00Z" }),
+      assistantLine({ id: "msg_b2", sessionId: "s2", ts: "2026-11-24T09:10:00Z" }),
+    ]);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    const rollup = () => ledger.rows("SELECT rowid, * FROM usage_rollup ORDER BY hour, root_session_id");
+    const before = rollup();
+    // s1 grows in the hour it shares with s2, and in an hour of s2's (a copied line keeps an old time).
+    fs.appendFileSync(
+      a,
+      [
+        assistantLine({ id: "msg_a2", sessionId: "s1", ts: "2026-11-24T08:20:00Z", read: 100 }),
+        assistantLine({ id: "msg_a3", sessionId: "s1", ts: "2026-11-24T09:20:00Z", read: 100 }),
+      ]
+        .map((l) => JSON.stringify(l))
+        .join("\n") + "\n",
+    );
+    await ledger.ingest();
+    const after = rollup();
+    // s2's rows were left as they were (same rows, same rowids); s1's were rebuilt and gained its new hour.
+    expect(after.filter((r) => r.root_session_id === "s2")).toEqual(before.filter((r) => r.root_session_id === "s2"));
+    expect(after.filter((r) => r.root_session_id === "s1").map((r) => [r.hour, r.requests])).toEqual([
+      [Date.parse("2026-11-24T08:00:00Z") / HOUR_MS, 2],
+      [Date.parse("2026-11-24T09:00:00Z") / HOUR_MS, 1],
+    ]);
+    const withoutRowid = (rows: Record<string, unknown>[]) => rows.map(({ rowid: _, ...r }) => r);
+    rebuildRollup(ledger.db, "all");
+    expect(withoutRowid(after)).toEqual(withoutRowid(rollup()));
+  });
+
+  it("still rebuilds whole hours marked stale by an earlier quartet", async () => {
+    const home = tempDir("quartet-home-");
+    const dir = path.join(home, ".claude", "projects", "-work-project");
+    writeLines(path.join(dir, "a.jsonl"), [assistantLine({ id: "msg_a1", sessionId: "s1", ts: "2026-11-24T08:05:00Z" })]);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    const rollup = () => ledger.rows("SELECT hour, root_session_id, requests, output FROM usage_rollup");
+    const good = rollup();
+    // What a run of the earlier version killed before settling leaves: a wrong hour and its whole-hour mark.
+    ledger.db.exec("UPDATE usage_rollup SET requests = 9, output = 9");
+    ledger.db.prepare("INSERT INTO ledger_stale_hour (hour) VALUES (?)").run(Date.parse("2026-11-24T08:00:00Z") / HOUR_MS);
+    await ledger.ingest();
+    expect(rollup()).toEqual(good);
+    expect(ledger.rows("SELECT * FROM ledger_stale_hour")).toEqual([]);
+  });
+
   it("gives the same ledger whether everything is read at once (bulk load) or run by run (upserts)", async () => {
     const home = fixtureHome();
     const once = testLedger(home);

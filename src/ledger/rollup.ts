@@ -3,7 +3,8 @@
  * needs. Reports read it instead of the request table when their time zone and bounds fall on whole
  * hours (nearly always), which keeps a report over a million requests to a scan of a few thousand rows.
  *
- * It is derived data: rebuilt for the hours an ingest touched, or whole after a pricing change.
+ * It is derived data: rebuilt for the root sessions and hours an ingest touched (see RollupSlice), or whole
+ * after a pricing change.
  */
 import type { Db } from "../core/db.js";
 import type { SumRow } from "./query.js";
@@ -47,6 +48,25 @@ const AGGREGATE = `
 /** The rollup's columns in table order: the group (hour, runtime, root session, project, model), then the sums. */
 type RollupRow = unknown[];
 
+/**
+ * One root session's rollup rows in one hour: what a change to a record makes stale. An incremental run
+ * rebuilds only these, reading the session's own records, not every record of the hour.
+ */
+export type RollupSlice = string;
+
+export function rollupSlice(r: { ts: number; rootSessionId: string }): RollupSlice {
+  return sliceOfHour(Math.floor(r.ts / HOUR_MS), r.rootSessionId);
+}
+
+export function sliceOfHour(hour: number, root: string): RollupSlice {
+  return `${hour}\u0000${root}`;
+}
+
+export function splitRollupSlice(slice: RollupSlice): [hour: number, root: string] {
+  const i = slice.indexOf("\u0000");
+  return [Number(slice.slice(0, i)), slice.slice(i + 1)];
+}
+
 /** Rebuilds the rollup for the given hours, or entirely. */
 export function rebuildRollup(db: Db, hours: "all" | Iterable<number>): void {
   if (hours === "all") {
@@ -58,6 +78,25 @@ export function rebuildRollup(db: Db, hours: "all" | Iterable<number>): void {
   for (const [from, to] of ranges(hours)) {
     del.run(from, to);
     ins.run(from * HOUR_MS, to * HOUR_MS);
+  }
+}
+
+/** Rebuilds the rollup rows of the given slices, each from its root session's records in its hours. */
+export function rebuildRollupSlices(db: Db, slices: Iterable<RollupSlice>): void {
+  const byRoot = new Map<string, number[]>();
+  for (const slice of slices) {
+    const [hour, root] = splitRollupSlice(slice);
+    const hours = byRoot.get(root);
+    if (hours) hours.push(hour);
+    else byRoot.set(root, [hour]);
+  }
+  const del = db.prepare("DELETE FROM usage_rollup WHERE hour >= ? AND hour < ? AND root_session_id = ?");
+  const ins = db.prepare(`INSERT INTO usage_rollup ${AGGREGATE} WHERE root_session_id = ? AND ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4, 5`);
+  for (const [root, hours] of byRoot) {
+    for (const [from, to] of ranges(hours)) {
+      del.run(from, to, root);
+      ins.run(root, from * HOUR_MS, to * HOUR_MS);
+    }
   }
 }
 

@@ -118,4 +118,16 @@ export const LEDGER_MIGRATIONS: Migration[] = [
       INSERT INTO ledger_meta (key, value) SELECT 'stale_all', '1' WHERE EXISTS (SELECT 1 FROM usage_record);
     `,
   },
+  {
+    name: "stale marks for one root session's hour of the rollup",
+    up: `
+      -- A root session's rollup rows in one hour (rollup.ts: RollupSlice). Whole hours marked in
+      -- ledger_stale_hour by an earlier version are still rebuilt whole.
+      CREATE TABLE ledger_stale_slice (
+        hour INTEGER NOT NULL,
+        root_session_id TEXT NOT NULL,
+        PRIMARY KEY (hour, root_session_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

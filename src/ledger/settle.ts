@@ -3,7 +3,7 @@
  * rollup that reports read.
  *
  * Whatever makes derived data out of date leaves a mark in the same transaction as the change itself:
- * a row in ledger_stale_conversation or ledger_stale_hour, `stale_all` in ledger_meta, or a pricing
+ * a row in ledger_stale_conversation or ledger_stale_slice, `stale_all` in ledger_meta, or a pricing
  * fingerprint that differs from the current table's. `settle` clears every mark in the transaction that
  * recomputes what it names. So a run killed at any instant leaves either nothing to do or marks that the
  * next run repairs, and a report can tell an up-to-date ledger from one that is not (`isSettled`).
@@ -12,19 +12,28 @@ import type { Db } from "../core/db.js";
 import type { Pricing } from "../core/pricing.js";
 import { refreshConversations } from "./derive.js";
 import { conversationRef, splitConversationRef, type ConversationRef } from "./record.js";
-import { HOUR_MS, rebuildRollup, replaceRollup, type RollupBuilder } from "./rollup.js";
+import {
+  rebuildRollup,
+  rebuildRollupSlices,
+  replaceRollup,
+  rollupSlice,
+  sliceOfHour,
+  splitRollupSlice,
+  type RollupBuilder,
+  type RollupSlice,
+} from "./rollup.js";
 import { getMeta, setMeta } from "./store.js";
 import { timed } from "../core/timing.js";
 
 const PRICING_KEY = "pricing_fingerprint";
 const STALE_ALL_KEY = "stale_all";
 
-/** Marks conversations and hours whose derived data must be recomputed. Call inside the writing transaction. */
-export function markStale(db: Db, o: { conversations: Iterable<ConversationRef>; hours: Iterable<number> }): void {
+/** Marks conversations and rollup slices whose derived data must be recomputed. Call inside the writing transaction. */
+export function markStale(db: Db, o: { conversations: Iterable<ConversationRef>; slices: Iterable<RollupSlice> }): void {
   const conversation = db.prepare("INSERT OR IGNORE INTO ledger_stale_conversation (root_session_id, conversation_id) VALUES (?, ?)");
   for (const ref of o.conversations) conversation.run(...splitConversationRef(ref));
-  const hour = db.prepare("INSERT OR IGNORE INTO ledger_stale_hour (hour) VALUES (?)");
-  for (const h of o.hours) hour.run(h);
+  const slice = db.prepare("INSERT OR IGNORE INTO ledger_stale_slice (hour, root_session_id) VALUES (?, ?)");
+  for (const s of o.slices) slice.run(...splitRollupSlice(s));
 }
 
 /** An empty ledger has nothing priced: it takes the current table's fingerprint as it is. */
@@ -40,6 +49,7 @@ export function isSettled(db: Db, pricing: Pricing): boolean {
     return false;
   return (
     db.prepare("SELECT 1 FROM ledger_stale_conversation LIMIT 1").get() === undefined &&
+    db.prepare("SELECT 1 FROM ledger_stale_slice LIMIT 1").get() === undefined &&
     db.prepare("SELECT 1 FROM ledger_stale_hour LIMIT 1").get() === undefined
   );
 }
@@ -63,17 +73,31 @@ export function settle(db: Db, pricing: Pricing, options: { bulkRollup?: RollupB
           conversationId: string;
         }[]
       ).map(conversationRef);
+      const slices = new Set(
+        (db.prepare("SELECT hour, root_session_id FROM ledger_stale_slice").raw().all() as [number, string][]).map(([hour, root]) =>
+          sliceOfHour(hour, root),
+        ),
+      );
+      for (const changed of timed("settle: conversations", () => refreshConversations(db, pricing, conversations)))
+        slices.add(rollupSlice(changed));
+      // Whole hours: marks left by a version that had no slices.
       const hours = new Set(db.prepare("SELECT hour FROM ledger_stale_hour").pluck().all() as number[]);
-      for (const ts of timed("settle: conversations", () => refreshConversations(db, pricing, conversations)))
-        hours.add(Math.floor(ts / HOUR_MS));
       timed("settle: rollup", () => {
         const built = options.bulkRollup;
-        if (built?.exact) replaceRollup(db, built, hours);
-        else if (built) rebuildRollup(db, "all");
-        else if (hours.size > 0) rebuildRollup(db, hours);
+        if (built) {
+          for (const slice of slices) hours.add(splitRollupSlice(slice)[0]);
+          if (built.exact) replaceRollup(db, built, hours);
+          else rebuildRollup(db, "all");
+          return;
+        }
+        if (hours.size > 0) rebuildRollup(db, hours);
+        rebuildRollupSlices(
+          db,
+          [...slices].filter((slice) => !hours.has(splitRollupSlice(slice)[0])),
+        );
       });
     }
-    db.exec("DELETE FROM ledger_stale_conversation; DELETE FROM ledger_stale_hour;");
+    db.exec("DELETE FROM ledger_stale_conversation; DELETE FROM ledger_stale_slice; DELETE FROM ledger_stale_hour;");
     db.prepare("DELETE FROM ledger_meta WHERE key = ?").run(STALE_ALL_KEY);
     setMeta(db, PRICING_KEY, pricing.fingerprint);
   };

@@ -128,14 +128,20 @@ export function saveSource(db: Db, s: Omit<SourceRow, "id"> & { id?: number }): 
 }
 
 /** Forgets what a source contributed, before it is read again from the start. */
-export function resetSource(db: Db, sourceId: number): { conversations: ConversationRef[]; times: number[] } {
+export function resetSource(db: Db, sourceId: number): { conversations: ConversationRef[]; removed: StoredPlace[] } {
   const rows = db
     .prepare(
       "DELETE FROM usage_record WHERE source_id = ? RETURNING root_session_id AS rootSessionId, conversation_id AS conversationId, ts",
     )
-    .all(sourceId) as { rootSessionId: string; conversationId: string; ts: number }[];
+    .all(sourceId) as (StoredPlace & { conversationId: string })[];
   statement(db, "DELETE FROM ledger_warning WHERE source_id = ?").run(sourceId);
-  return { conversations: [...new Set(rows.map(conversationRef))], times: rows.map((r) => r.ts) };
+  return { conversations: [...new Set(rows.map(conversationRef))], removed: rows };
+}
+
+/** When a stored record happened and under which root session: the rollup slice it counts in. */
+export interface StoredPlace {
+  ts: number;
+  rootSessionId: string;
 }
 
 export function addWarnings(db: Db, sourceId: number, warnings: readonly Warning[]): void {
@@ -297,24 +303,23 @@ export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => num
 }
 
 /**
- * When the stored copies of these requests happened, for those already stored: a copy that replaces one
- * logged in another hour takes it out of that hour's rollup too.
+ * Where the stored copies of these requests count, for those already stored: a copy that replaces one
+ * logged in another hour (or under another root session) takes it out of that rollup slice too.
  */
-export function storedTimes(db: Db, records: readonly Pick<UsageRecord, "runtime" | "key">[]): number[] {
+export function storedPlaces(db: Db, records: readonly Pick<UsageRecord, "runtime" | "key">[]): StoredPlace[] {
   return statement(
     db,
-    `SELECT u.ts FROM json_each(?) AS j JOIN usage_record AS u ON u.runtime = j.value ->> 0 AND u.request_key = j.value ->> 1`,
-  )
-    .pluck()
-    .all(JSON.stringify(records.map((r) => [r.runtime, r.key]))) as number[];
+    `SELECT u.ts, u.root_session_id AS rootSessionId FROM json_each(?) AS j
+       JOIN usage_record AS u ON u.runtime = j.value ->> 0 AND u.request_key = j.value ->> 1`,
+  ).all(JSON.stringify(records.map((r) => [r.runtime, r.key]))) as StoredPlace[];
 }
 
-export function deleteRecord(db: Db, runtime: RuntimeId, key: string): { conversation: ConversationRef; ts: number } | undefined {
+export function deleteRecord(db: Db, runtime: RuntimeId, key: string): (StoredPlace & { conversation: ConversationRef }) | undefined {
   const row = statement(
     db,
     "DELETE FROM usage_record WHERE runtime = ? AND request_key = ? RETURNING root_session_id AS rootSessionId, conversation_id AS conversationId, ts",
   ).get(runtime, key) as { rootSessionId: string; conversationId: string; ts: number } | undefined;
-  return row ? { conversation: conversationRef(row), ts: row.ts } : undefined;
+  return row ? { conversation: conversationRef(row), ts: row.ts, rootSessionId: row.rootSessionId } : undefined;
 }
 
 export function getMeta(db: Db, key: string): string | undefined {

@@ -12,7 +12,7 @@ import type { Db } from "../core/db.js";
 import type { Pricing } from "../core/pricing.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { analyzeStored, pendingAnalysis } from "./derive.js";
-import { HOUR_MS, RollupBuilder } from "./rollup.js";
+import { RollupBuilder, rollupSlice, type RollupSlice } from "./rollup.js";
 import { markStale } from "./settle.js";
 import type { SourceRead } from "./read-source.js";
 import { conversationRef, rank, type ConversationRef, type UsageRecord } from "./record.js";
@@ -25,8 +25,9 @@ import {
   insertRecords,
   resetSource,
   saveSource,
-  storedTimes,
+  storedPlaces,
   upsertRecords,
+  type StoredPlace,
   type StoredRecord,
 } from "./store.js";
 
@@ -55,14 +56,14 @@ interface BulkState {
 export class RecordWriter {
   /** Conversations whose analysis must be recomputed over all their records, not yet marked in the database. */
   private readonly recompute = new Set<ConversationRef>();
-  /** Hours (epoch ms / 1h) whose records changed, not yet marked in the database. */
-  private readonly touchedHours = new Set<number>();
+  /** Rollup slices (a root session's hour) whose records changed, not yet marked in the database. */
+  private readonly touchedSlices = new Set<RollupSlice>();
   written = 0;
   private readonly upsert;
   private readonly insert;
   private bulk: BulkState | undefined;
   /**
-   * In a bulk load, the rollup of the records as inserted. Hours whose records change after that (in
+   * In a bulk load, the rollup of the records as inserted. Slices whose records change after that (in
    * finish, or when settle analyzes a conversation again) are marked and aggregated in SQL instead.
    */
   readonly rollup: RollupBuilder | undefined;
@@ -85,7 +86,7 @@ export class RecordWriter {
     if (read.resetSourceId !== null && !this.bulk) {
       const reset = resetSource(this.db, read.resetSourceId);
       for (const c of reset.conversations) this.recompute.add(c);
-      this.touch(reset.times);
+      this.touch(reset.removed);
     }
     // In a bulk load the n-th source gets id n (push returns the new length); it is saved in finish().
     const sourceId = this.bulk ? this.bulk.sources.push({ row: read.row, warnings: read.warnings }) : saveSource(this.db, read.row);
@@ -124,9 +125,9 @@ export class RecordWriter {
     buildLedgerIndexes(this.db);
     for (const { runtime, key } of bulk.superseded) this.forget(runtime, key);
     if (bulk.better.length > 0) {
-      // Both the replaced copy's hour and the better copy's differ from what the rollup summed.
-      this.touch(bulk.better.map((r) => r.ts));
-      this.touch(storedTimes(this.db, bulk.better));
+      // Both the replaced copy's slice and the better copy's differ from what the rollup summed.
+      this.touch(bulk.better);
+      this.touch(storedPlaces(this.db, bulk.better));
       this.upsert(bulk.better);
       for (const r of bulk.better) this.recompute.add(conversationRef(r));
     }
@@ -137,13 +138,13 @@ export class RecordWriter {
    * must land in the same transaction as the records that made them.
    */
   flushMarks(): void {
-    markStale(this.db, { conversations: this.recompute, hours: this.touchedHours });
+    markStale(this.db, { conversations: this.recompute, slices: this.touchedSlices });
     this.recompute.clear();
-    this.touchedHours.clear();
+    this.touchedSlices.clear();
   }
 
-  private touch(times: Iterable<number>): void {
-    for (const ts of times) this.touchedHours.add(Math.floor(ts / HOUR_MS));
+  private touch(places: Iterable<StoredPlace>): void {
+    for (const p of places) this.touchedSlices.add(rollupSlice(p));
   }
 
   private forget(runtime: RuntimeId, key: string): void {
@@ -151,17 +152,17 @@ export class RecordWriter {
     const gone = deleteRecord(this.db, runtime, key);
     if (!gone) return;
     this.recompute.add(gone.conversation);
-    this.touch([gone.ts]);
+    this.touch([gone]);
   }
 
   private write(sourceId: number, records: UsageRecord[]): void {
     const bulk = this.bulk;
     if (bulk) records = this.firstCopies(bulk, records, sourceId);
     if (records.length === 0) return;
-    // A bulk load's rollup is summed below; an incremental run's is rebuilt for the hours it touched.
+    // A bulk load's rollup is summed below; an incremental run's is rebuilt for the slices it touched.
     if (!bulk) {
-      this.touch(records.map((r) => r.ts));
-      this.touch(storedTimes(this.db, records));
+      this.touch(records);
+      this.touch(storedPlaces(this.db, records));
     }
     const byConversation = groupByConversation(records);
     const existing = bulk ? bulk.conversations : existingConversations(this.db, [...byConversation.keys()]);
