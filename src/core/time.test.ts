@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockStarts, dayKey, monthKey, parseDateBound, weekKey, weekStart } from "./time.js";
+import { blockStarts, dayKey, localTimeZone, monthKey, parseDateBound, validateTimeZone, weekKey, weekStart } from "./time.js";
 
 const ts = (iso: string) => Date.parse(iso);
 
@@ -81,6 +81,41 @@ describe("day keys across many hours", () => {
       for (let ts = Date.UTC(2026, 0, 1); ts < Date.UTC(2027, 0, 1); ts += 15 * 60 * 1000) {
         expect(dayKey(ts, tz), `${tz} ${new Date(ts).toISOString()}`).toBe(f.format(ts));
       }
+    }
+  });
+});
+
+describe("UTC, computed without ICU", () => {
+  it("gives the keys and bounds ICU gives for Etc/UTC, over leap years and year ends", () => {
+    for (let ts = Date.UTC(2023, 11, 25); ts < Date.UTC(2025, 0, 8); ts += 61 * 60 * 1000) {
+      const at = new Date(ts).toISOString();
+      expect(dayKey(ts, "UTC"), at).toBe(dayKey(ts, "Etc/UTC"));
+      expect(weekKey(ts, "UTC"), at).toBe(weekKey(ts, "Etc/UTC"));
+      expect(monthKey(ts, "UTC"), at).toBe(monthKey(ts, "Etc/UTC"));
+      expect(weekStart(ts, "UTC"), at).toBe(weekStart(ts, "Etc/UTC"));
+    }
+    for (const day of ["2024-02-29", "2024-12-31", "2025-01-01"]) {
+      expect(parseDateBound(day, "UTC", false)).toBe(parseDateBound(day, "Etc/UTC", false));
+      expect(parseDateBound(day, "UTC", true)).toBe(parseDateBound(day, "Etc/UTC", true));
+    }
+    expect(validateTimeZone("UTC")).toBe("UTC");
+  });
+
+  it("names the system's zone as ICU does", () => {
+    const saved = process.env.TZ;
+    try {
+      for (const tz of ["UTC", "Etc/UTC", "Europe/Berlin", "Asia/Kathmandu"]) {
+        process.env.TZ = tz;
+        expect(localTimeZone(), `TZ=${tz}`).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+      }
+      // Set but empty: the C library's UTC, where ICU gives up ("Etc/Unknown", which no report accepts).
+      process.env.TZ = "";
+      expect(localTimeZone()).toBe("UTC");
+      delete process.env.TZ;
+      expect(localTimeZone(), "TZ unset").toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
     }
   });
 });

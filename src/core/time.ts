@@ -5,6 +5,7 @@
  * Keys are computed from UTC quarter-hour slots, which is exact because every time zone's offset is a
  * multiple of 15 minutes; the ledger groups by slot in SQL and the slot is mapped to a key here once.
  */
+import fs from "node:fs";
 import { UsageError } from "./errors.js";
 
 export const SLOT_MS = 15 * 60 * 1000;
@@ -12,6 +13,7 @@ export const BLOCK_MS = 5 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
 
 export function validateTimeZone(tz: string): string {
+  if (tz === "UTC") return tz;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return tz;
@@ -20,8 +22,32 @@ export function validateTimeZone(tz: string): string {
   }
 }
 
+/**
+ * The zone the system runs in. A machine on UTC is recognized without ICU, whose first use costs a report
+ * about 15 ms: TZ names UTC or is empty, or is unset and /etc/localtime (which ICU then reads too) links to
+ * UTC's file.
+ */
 export function localTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  if (utcHost(process.env.TZ)) return "UTC";
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // ICU calls a zone it cannot tell (TZ set but empty, no /etc/localtime) Etc/Unknown, which no formatter
+  // accepts; the C library, and so the runtimes' own clocks, then run on UTC.
+  return !zone || zone === "Etc/Unknown" ? "UTC" : zone;
+}
+
+const UTC_NAMES = /^(Etc\/)?(UTC|UCT|Universal|Zulu)$/;
+
+function utcHost(tzVariable: string | undefined): boolean {
+  // Set but empty means UTC to the C library.
+  if (tzVariable !== undefined) return tzVariable === "" || UTC_NAMES.test(tzVariable);
+  let link: string;
+  try {
+    link = fs.readlinkSync("/etc/localtime");
+  } catch {
+    return false;
+  }
+  const zone = /\/zoneinfo\/(.+)$/.exec(link)?.[1];
+  return zone !== undefined && UTC_NAMES.test(zone);
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -37,6 +63,10 @@ const partFormatters = new Map<string, Intl.DateTimeFormat>();
 const lastDay = new Map<string, { start: number; end: number; parts: LocalParts }>();
 
 function localParts(ts: number, tz: string): LocalParts {
+  if (tz === "UTC") {
+    const d = new Date(ts);
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+  }
   const last = lastDay.get(tz);
   if (last && ts >= last.start && ts < last.end) return last.parts;
   let f = partFormatters.get(tz);
@@ -150,6 +180,7 @@ function startOfLocalDay(day: string, tz: string): number {
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
 function offsetMs(ts: number, tz: string): number {
+  if (tz === "UTC") return 0;
   let f = offsetFormatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
