@@ -5,14 +5,20 @@
  * run after 1% new lines were appended ≤ 0.15×, peak RSS ≤ 300 MB.
  *
  *   npx tsx bench/generate-claude-corpus.ts --out bench/.corpus --size-mb 565
- *   npm run build && npx tsx bench/ledger-vs-ccusage.ts [--home bench/.corpus] [--runs 3]
+ *   npm run build && npx tsx bench/ledger-vs-ccusage.ts [--home bench/.corpus] [--runs 3] [--tz Europe/Berlin]
+ *
+ * Both tools run with TZ=UTC unless --tz names another zone: quartet recognizes UTC without loading ICU's
+ * time-zone data, which a report in any other zone pays for (about 15 ms).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { CCUSAGE, envFor, measure, median, QUARTET, ROOT, tempDir, type Measured } from "./lib.js";
 
-const { values } = parseArgs({ options: { home: { type: "string" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: { home: { type: "string" }, runs: { type: "string", default: "3" }, tz: { type: "string", default: "UTC" } },
+});
+const TZ = values.tz;
 const home = path.resolve(values.home ?? path.join(ROOT, "bench", ".corpus"));
 const projects = path.join(home, ".claude", "projects");
 if (!fs.existsSync(projects)) throw new Error(`no corpus at ${projects}: run bench/generate-claude-corpus.ts first`);
@@ -53,7 +59,7 @@ function appendOnePercent(): () => void {
 }
 
 const empty = tempDir("quartet-bench-empty-home-");
-const ccEnv = envFor(empty, { CLAUDE_CONFIG_DIR: path.join(home, ".claude") });
+const ccEnv = envFor(empty, { CLAUDE_CONFIG_DIR: path.join(home, ".claude"), TZ });
 const results: Record<"ccusage" | "cold" | "warm" | "ccusageAppended" | "appended", Measured[]> = {
   ccusage: [],
   cold: [],
@@ -64,7 +70,7 @@ const results: Record<"ccusage" | "cold" | "warm" | "ccusageAppended" | "appende
 for (let i = 0; i < runs; i++) {
   results.ccusage.push(await measure([CCUSAGE, "daily", "--json", "--offline"], ccEnv));
   const data = tempDir("quartet-bench-data-");
-  const qEnv = envFor(empty, { QUARTET_HOME: data });
+  const qEnv = envFor(empty, { QUARTET_HOME: data, TZ });
   const args = [...QUARTET, "usage", "--by", "day", "--json", "--no-progress", "--home", home];
   results.cold.push(await measure(args, qEnv));
   results.warm.push(await measure(args, qEnv));
@@ -90,7 +96,7 @@ const rows = [
   ["quartet usage --json after 1% new lines", t(results.appended), rss(results.appended), t(results.appended) / ccAppended, "≤ 0.15×"],
 ] as const;
 console.log(
-  `corpus: ${files.length} files, ${lines.toLocaleString("en-US")} lines, ${(bytes / 1024 / 1024).toFixed(1)} MiB; ${runs} runs each, median wall time, highest peak RSS`,
+  `corpus: ${files.length} files, ${lines.toLocaleString("en-US")} lines, ${(bytes / 1024 / 1024).toFixed(1)} MiB; ${runs} runs each, median wall time, highest peak RSS; TZ=${TZ}`,
 );
 console.log("| run | wall time (s) | peak RSS (MB) | × ccusage | target |");
 console.log("| --- | ---: | ---: | ---: | --- |");
