@@ -87,6 +87,17 @@ test("a runtime that exits at once: its last output is shown and its worktree un
   expect((await lab.ps()).map((s) => s.name)).not.toContain("dies");
 });
 
+test("a runtime killed by a signal as it starts: the signal is named (tmux has no exit status for it)", async () => {
+  // FAKE runtime, as above: one that a signal ends (an out-of-memory kill, a crash) before it draws anything.
+  const fake = path.join(tempDir(), "claude");
+  fs.writeFileSync(fake, "#!/bin/sh\necho 'Loading settings…'\nkill -TERM $$\n", { mode: 0o755 });
+  const r = await lab.cli(["run", "--name", "killed", "--claude-bin", fake, "hi"]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("claude exited at once, killed by signal 15; its last output:");
+  expect(r.stderr).toContain("Loading settings…");
+  expect(branches()).toBe("");
+});
+
 test("the setup command runs in the new worktree, and a failing one undoes it", { timeout: 60_000 }, async () => {
   git(lab.repo, "checkout", "-q", "-b", "with-setup");
   fs.mkdirSync(path.join(lab.repo, ".quartet"), { recursive: true });

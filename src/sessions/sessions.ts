@@ -334,10 +334,11 @@ async function watchStartup(
   let drawn = false;
   for (;;) {
     let status = tmux.panes().get(pane);
-    if (status?.dead && status.deadStatus === null) {
-      // tmux can report a pane dead a moment before it has its exit status (longer on a busy machine).
-      const statusBy = Date.now() + 3000;
-      while (status?.dead && status.deadStatus === null && Date.now() < statusBy) {
+    const unexplained = (p: PaneStatus | undefined) => p?.dead && p.deadStatus === null && p.deadSignal === null;
+    if (unexplained(status)) {
+      // tmux can report a pane dead a while before it has reaped its process (seconds on a busy machine).
+      const statusBy = Date.now() + 10_000;
+      while (unexplained(status) && Date.now() < statusBy) {
         await new Promise((r) => setTimeout(r, 50));
         status = tmux.panes().get(pane);
       }
@@ -353,7 +354,7 @@ async function watchStartup(
             .join("\n")
         : "";
       throw new RuntimeExitedError({
-        message: `${driver.binary} exited at once${status?.deadStatus !== null && status?.deadStatus !== undefined ? ` with status ${status.deadStatus}` : ""}; its last output:\n${output || "(nothing)"}\n${o.after}`,
+        message: `${driver.binary} exited at once${howItEnded(status)}; its last output:\n${output || "(nothing)"}\n${o.after}`,
         output,
       });
     }
@@ -365,6 +366,12 @@ async function watchStartup(
     if ((drawn && Date.now() >= settled) || Date.now() >= limit) return;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+function howItEnded(status: PaneStatus | undefined): string {
+  if (status?.deadStatus !== null && status?.deadStatus !== undefined) return ` with status ${status.deadStatus}`;
+  if (status?.deadSignal !== null && status?.deadSignal !== undefined) return `, killed by signal ${status.deadSignal}`;
+  return "";
 }
 
 /**

@@ -19,6 +19,8 @@ export interface PaneStatus {
   window: string;
   dead: boolean;
   deadStatus: number | null;
+  /** The signal that ended the pane's process; tmux then has no exit status to report. */
+  deadSignal: number | null;
   /** Epoch ms when the process exited, where tmux reports it. */
   deadAt: number | null;
   pid: number;
@@ -28,7 +30,7 @@ export interface PaneStatus {
 export class TmuxError extends Error {}
 
 const PANE_FORMAT =
-  "#{pane_id}\t#{session_name}\t#{window_id}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_time}\t#{pane_pid}\t#{pane_tty}";
+  "#{pane_id}\t#{session_name}\t#{window_id}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_time}\t#{pane_pid}\t#{pane_tty}\t#{pane_dead_signal}";
 
 export class Tmux {
   readonly socket: string;
@@ -104,7 +106,7 @@ export class Tmux {
     const out = new Map<string, PaneStatus>();
     if (!r.ok) return out;
     for (const line of r.stdout.split("\n")) {
-      const [paneId, session, window, dead, status, deadTime, pid, tty] = line.split("\t");
+      const [paneId, session, window, dead, status, deadTime, pid, tty, signal] = line.split("\t");
       if (!paneId) continue;
       out.set(paneId, {
         paneId,
@@ -112,6 +114,7 @@ export class Tmux {
         window: window!,
         dead: dead === "1",
         deadStatus: status ? Number(status) : null,
+        deadSignal: signal ? Number(signal) : null,
         deadAt: deadTime && deadTime !== "0" ? Number(deadTime) * 1000 : null,
         pid: Number(pid),
         tty: tty ?? "",
