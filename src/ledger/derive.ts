@@ -111,9 +111,8 @@ function chainRow(t: ChainTuple): ChainRow {
 /**
  * Recomputes cost and cache analysis for the given conversations (or all of them), writing only the rows
  * whose derived columns change; returns those rows' times and root sessions (their rollup slices need a
- * rebuild). Requests
- * appended to a long conversation change only themselves, so a session that grows by a few requests costs
- * a read of its records, not a rewrite of them all.
+ * rebuild). Requests appended to a long conversation change only themselves, so a session that grows by a
+ * few requests costs a read of its records, not a rewrite of them all.
  */
 export function refreshConversations(
   db: Db,

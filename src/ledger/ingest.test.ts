@@ -186,6 +186,28 @@ describe("ingest", () => {
     expect(rollup()).toEqual([{ hour: Date.parse("2026-11-24T13:00:00Z") / HOUR_MS, requests: 1, output: 99 }]);
   });
 
+  it("moves a request's rollup to another session when a better copy logged under it replaces it in a later run", async () => {
+    const home = tempDir("quartet-home-");
+    const dir = path.join(home, ".claude", "projects", "-work-project");
+    const line = assistantLine({ id: "msg_moved", sessionId: "s1", ts: "2026-11-24T08:00:00Z" });
+    writeLines(path.join(dir, "a.jsonl"), [line, assistantLine({ id: "msg_kept", sessionId: "s1", ts: "2026-11-24T08:10:00Z" })]);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    // A resumed or forked session carries a copy of the request, with more tokens, in the same hour.
+    writeLines(path.join(dir, "b.jsonl"), [
+      { ...line, sessionId: "s2", message: { ...line.message, usage: { ...line.message.usage, output_tokens: 99 } } },
+    ]);
+    await ledger.ingest();
+    const rollup = () => ledger.rows("SELECT root_session_id AS root, requests, output FROM usage_rollup ORDER BY hour, root_session_id");
+    expect(rollup()).toEqual([
+      { root: "s1", requests: 1, output: 7 },
+      { root: "s2", requests: 1, output: 99 },
+    ]);
+    const incremental = rollup();
+    rebuildRollup(ledger.db, "all");
+    expect(rollup()).toEqual(incremental);
+  });
+
   it("rebuilds only the rollup rows of the sessions a later run touched, as a rebuild of everything would", async () => {
     const home = tempDir("quartet-home-");
     const dir = path.join(home, ".claude", "projects", "-work-project");

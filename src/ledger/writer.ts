@@ -64,7 +64,7 @@ export class RecordWriter {
   private bulk: BulkState | undefined;
   /**
    * In a bulk load, the rollup of the records as inserted. Slices whose records change after that (in
-   * finish, or when settle analyzes a conversation again) are marked and aggregated in SQL instead.
+   * finish, or when settle analyzes a conversation again) are marked, and their whole hours aggregated in SQL.
    */
   readonly rollup: RollupBuilder | undefined;
 

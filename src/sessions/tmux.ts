@@ -19,8 +19,11 @@ export interface PaneStatus {
   window: string;
   dead: boolean;
   deadStatus: number | null;
-  /** The signal that ended the pane's process; tmux then has no exit status to report. */
-  deadSignal: number | null;
+  /**
+   * The signal that ended the pane's process (tmux 3.3 on: a number on Linux, a name such as "term" where the
+   * system names signals); tmux then has no exit status to report.
+   */
+  deadSignal: string | null;
   /** Epoch ms when the process exited, where tmux reports it. */
   deadAt: number | null;
   pid: number;
@@ -114,7 +117,7 @@ export class Tmux {
         window: window!,
         dead: dead === "1",
         deadStatus: status ? Number(status) : null,
-        deadSignal: signal ? Number(signal) : null,
+        deadSignal: signal || null,
         deadAt: deadTime && deadTime !== "0" ? Number(deadTime) * 1000 : null,
         pid: Number(pid),
         tty: tty ?? "",
