@@ -171,33 +171,35 @@ describe("ingest", () => {
     expect(bulk).toEqual(rollup());
   });
 
-  it("rolls up a request in its new hour only, when a better copy logged in another hour replaces it in a later run", async () => {
+  /**
+   * A request read in a first run, then a better copy of it (more output tokens) with `changes`, in another
+   * file read by a second run. `alongside` are more lines of the first file.
+   */
+  async function betterCopyLater(changes: Record<string, unknown>, alongside: unknown[] = []) {
     const home = tempDir("quartet-home-");
     const dir = path.join(home, ".claude", "projects", "-work-project");
     const line = assistantLine({ id: "msg_moved", sessionId: "s1", ts: "2026-11-24T08:00:00Z" });
-    writeLines(path.join(dir, "a.jsonl"), [line]);
+    writeLines(path.join(dir, "a.jsonl"), [line, ...alongside]);
     const ledger = testLedger(home, ["claude"]);
     await ledger.ingest();
     writeLines(path.join(dir, "b.jsonl"), [
-      { ...line, timestamp: "2026-11-24T13:30:00Z", message: { ...line.message, usage: { ...line.message.usage, output_tokens: 99 } } },
+      { ...line, ...changes, message: { ...line.message, usage: { ...line.message.usage, output_tokens: 99 } } },
     ]);
     await ledger.ingest();
+    return ledger;
+  }
+
+  it("rolls up a request in its new hour only, when a better copy logged in another hour replaces it in a later run", async () => {
+    const ledger = await betterCopyLater({ timestamp: "2026-11-24T13:30:00Z" });
     const rollup = () => ledger.rows("SELECT hour, requests, output FROM usage_rollup ORDER BY hour");
     expect(rollup()).toEqual([{ hour: Date.parse("2026-11-24T13:00:00Z") / HOUR_MS, requests: 1, output: 99 }]);
   });
 
   it("moves a request's rollup to another session when a better copy logged under it replaces it in a later run", async () => {
-    const home = tempDir("quartet-home-");
-    const dir = path.join(home, ".claude", "projects", "-work-project");
-    const line = assistantLine({ id: "msg_moved", sessionId: "s1", ts: "2026-11-24T08:00:00Z" });
-    writeLines(path.join(dir, "a.jsonl"), [line, assistantLine({ id: "msg_kept", sessionId: "s1", ts: "2026-11-24T08:10:00Z" })]);
-    const ledger = testLedger(home, ["claude"]);
-    await ledger.ingest();
     // A resumed or forked session carries a copy of the request, with more tokens, in the same hour.
-    writeLines(path.join(dir, "b.jsonl"), [
-      { ...line, sessionId: "s2", message: { ...line.message, usage: { ...line.message.usage, output_tokens: 99 } } },
+    const ledger = await betterCopyLater({ sessionId: "s2" }, [
+      assistantLine({ id: "msg_kept", sessionId: "s1", ts: "2026-11-24T08:10:00Z" }),
     ]);
-    await ledger.ingest();
     const rollup = () => ledger.rows("SELECT root_session_id AS root, requests, output FROM usage_rollup ORDER BY hour, root_session_id");
     expect(rollup()).toEqual([
       { root: "s1", requests: 1, output: 7 },
