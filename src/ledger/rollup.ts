@@ -73,12 +73,7 @@ export function rebuildRollup(db: Db, hours: "all" | Iterable<number>): void {
     db.exec(`DELETE FROM usage_rollup; INSERT INTO usage_rollup ${AGGREGATE} GROUP BY 1, 2, 3, 4, 5;`);
     return;
   }
-  const del = db.prepare("DELETE FROM usage_rollup WHERE hour >= ? AND hour < ?");
-  const ins = db.prepare(`INSERT INTO usage_rollup ${AGGREGATE} WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4, 5`);
-  for (const [from, to] of ranges(hours)) {
-    del.run(from, to);
-    ins.run(from * HOUR_MS, to * HOUR_MS);
-  }
+  rebuildRanges(db, hours);
 }
 
 /** Rebuilds the rollup rows of the given slices, each from its root session's records in its hours. */
@@ -90,13 +85,18 @@ export function rebuildRollupSlices(db: Db, slices: Iterable<RollupSlice>): void
     if (hours) hours.push(hour);
     else byRoot.set(root, [hour]);
   }
-  const del = db.prepare("DELETE FROM usage_rollup WHERE hour >= ? AND hour < ? AND root_session_id = ?");
-  const ins = db.prepare(`INSERT INTO usage_rollup ${AGGREGATE} WHERE root_session_id = ? AND ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4, 5`);
-  for (const [root, hours] of byRoot) {
-    for (const [from, to] of ranges(hours)) {
-      del.run(from, to, root);
-      ins.run(root, from * HOUR_MS, to * HOUR_MS);
-    }
+  for (const [root, hours] of byRoot) rebuildRanges(db, hours, root);
+}
+
+/** Replaces the rollup rows of the hours (of one root session's, if given) with a fresh aggregate of the records. */
+function rebuildRanges(db: Db, hours: Iterable<number>, root?: string): void {
+  const onRoot = root === undefined ? "" : " AND root_session_id = ?";
+  const del = db.prepare(`DELETE FROM usage_rollup WHERE hour >= ? AND hour < ?${onRoot}`);
+  const ins = db.prepare(`INSERT INTO usage_rollup ${AGGREGATE} WHERE ts >= ? AND ts < ?${onRoot} GROUP BY 1, 2, 3, 4, 5`);
+  const only = root === undefined ? [] : [root];
+  for (const [from, to] of ranges(hours)) {
+    del.run(from, to, ...only);
+    ins.run(from * HOUR_MS, to * HOUR_MS, ...only);
   }
 }
 

@@ -334,7 +334,6 @@ async function watchStartup(
   let drawn = false;
   for (;;) {
     let status = tmux.panes().get(pane);
-    const unexplained = (p: PaneStatus | undefined) => p?.dead && p.deadStatus === null && p.deadSignal === null;
     if (unexplained(status)) {
       // tmux can report a pane dead a while before it has reaped its process (seconds on a busy machine).
       const statusBy = Date.now() + 10_000;
@@ -366,6 +365,11 @@ async function watchStartup(
     if ((drawn && Date.now() >= settled) || Date.now() >= limit) return;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Dead, but tmux has not yet said with which status or signal. */
+function unexplained(status: PaneStatus | undefined): boolean {
+  return status?.dead === true && status.deadStatus === null && status.deadSignal === null;
 }
 
 function howItEnded(status: PaneStatus | undefined): string {
