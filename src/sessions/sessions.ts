@@ -335,7 +335,8 @@ async function watchStartup(
   for (;;) {
     let status = tmux.panes().get(pane);
     if (unexplained(status)) {
-      // tmux can report a pane dead a while before it has reaped its process (seconds on a busy machine).
+      // tmux reports a pane dead as its terminal closes, a moment before it has reaped the process; panes()
+      // prompts a server that lost the SIGCHLD (tmux.ts), and a busy machine can take seconds.
       const statusBy = Date.now() + 10_000;
       while (unexplained(status) && Date.now() < statusBy) {
         await new Promise((r) => setTimeout(r, 50));

@@ -33,7 +33,7 @@ export interface PaneStatus {
 export class TmuxError extends Error {}
 
 const PANE_FORMAT =
-  "#{pane_id}\t#{session_name}\t#{window_id}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_time}\t#{pane_pid}\t#{pane_tty}\t#{pane_dead_signal}";
+  "#{pane_id}\t#{session_name}\t#{window_id}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_time}\t#{pane_pid}\t#{pane_tty}\t#{pane_dead_signal}\t#{pid}";
 
 export class Tmux {
   readonly socket: string;
@@ -103,14 +103,20 @@ export class Tmux {
     return pane;
   }
 
-  /** Every pane of this server, by id; empty when the server is not running. */
+  /**
+   * Every pane of this server, by id; empty when the server is not running. A pane dead with neither exit
+   * status nor signal makes the server look for exited children again (see `reapLostChildren`), so a later
+   * call has them.
+   */
   panes(): Map<string, PaneStatus> {
     const r = this.run(["list-panes", "-a", "-F", PANE_FORMAT], { allowFailure: true });
     const out = new Map<string, PaneStatus>();
     if (!r.ok) return out;
+    let serverPid = 0;
     for (const line of r.stdout.split("\n")) {
-      const [paneId, session, window, dead, status, deadTime, pid, tty, signal] = line.split("\t");
+      const [paneId, session, window, dead, status, deadTime, pid, tty, signal, server] = line.split("\t");
       if (!paneId) continue;
+      serverPid = Number(server);
       out.set(paneId, {
         paneId,
         session: session!,
@@ -123,6 +129,7 @@ export class Tmux {
         tty: tty ?? "",
       });
     }
+    if ([...out.values()].some((p) => p.dead && p.deadStatus === null && p.deadSignal === null)) reapLostChildren(serverPid);
     return out;
   }
 
@@ -194,6 +201,22 @@ export class Tmux {
     this.run(["select-pane", "-t", pane], { allowFailure: true });
     const session = this.run(["display-message", "-p", "-t", pane, "#{session_name}"]).stdout.trim();
     return { bin: this.bin, args: ["-L", this.socket, "attach-session", "-t", `=${session}`] };
+  }
+}
+
+/**
+ * tmux before 3.6, built with libutempter (Debian's and Ubuntu's are), can lose the SIGCHLD of a pane whose
+ * terminal closed a moment before its process exited: removing the utmp record resets SIGCHLD to its default
+ * for a moment, and the kernel drops a SIGCHLD sent then (tmux issue 4559, fixed in tmux fa5f3ce). The pane
+ * then reads as dead with no exit status, and its process stays a zombie, until another child of the server
+ * exits. A SIGCHLD of our own makes the server reap it; to a server with nothing to reap it is a no-op.
+ */
+function reapLostChildren(serverPid: number): void {
+  if (!Number.isInteger(serverPid) || serverPid <= 1) return;
+  try {
+    process.kill(serverPid, "SIGCHLD");
+  } catch {
+    // The server exited meanwhile (nothing left to reap) or is not ours to signal.
   }
 }
 
