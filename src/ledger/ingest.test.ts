@@ -3,6 +3,7 @@ import { once } from "node:events";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { fixtureHome, snapshotTree, tempDir, writeLines } from "../../test/helpers.js";
 import { ingestOnce, logsOnlyRuntime, testLedger } from "../../test/ledger.js";
@@ -133,13 +134,22 @@ describe("ingest", () => {
     const home = tempDir("quartet-home-");
     const dir = path.join(home, ".claude", "projects", "-work-project");
     const line = assistantLine({ id: "msg_dup", sessionId: "s1", ts: "2026-11-24T10:00:00Z" });
+    const copy = (output: number, ts: string) => ({
+      ...line,
+      timestamp: ts,
+      message: { ...line.message, usage: { ...line.message.usage, output_tokens: output } },
+    });
     writeLines(path.join(dir, "a.jsonl"), [line]);
-    writeLines(path.join(dir, "b.jsonl"), [{ ...line, message: { ...line.message, usage: { ...line.message.usage, output_tokens: 99 } } }]);
+    writeLines(path.join(dir, "b.jsonl"), [copy(99, "2026-11-24T10:01:00Z")]);
+    // Later copies with fewer tokens, and one with as many (the earlier of equals stays).
+    writeLines(path.join(dir, "c.jsonl"), [copy(50, "2026-11-24T10:02:00Z")]);
+    writeLines(path.join(dir, "d.jsonl"), [copy(99, "2026-11-24T10:03:00Z")]);
     const ledger = testLedger(home, ["claude"]);
     await ledger.ingest();
-    expect(ledger.rows("SELECT request_key, output_tokens FROM usage_record")).toEqual([
-      { request_key: "msg_dup:req_msg_dup", output_tokens: 99 },
+    expect(ledger.rows("SELECT request_key, output_tokens, ts FROM usage_record")).toEqual([
+      { request_key: "msg_dup:req_msg_dup", output_tokens: 99, ts: Date.parse("2026-11-24T10:01:00Z") },
     ]);
+    for (const file of ["c", "d"]) fs.rmSync(path.join(dir, `${file}.jsonl`));
     // The same holds when the copies arrive in separate runs.
     const later = testLedger(home, ["claude"]);
     fs.renameSync(path.join(dir, "b.jsonl"), path.join(dir, "b.hold"));
@@ -277,6 +287,24 @@ describe("ingest", () => {
       l.rows("SELECT hour, runtime, root_session_id, model, requests, input, cr, cost, tax FROM usage_rollup ORDER BY 1, 2, 3, 4");
     expect(dump(stepwise)).toEqual(dump(once));
     expect(rollup(stepwise)).toEqual(rollup(once));
+  });
+
+  it("gives the same ledger when a bulk load's filters answer 'maybe, seen' for nearly every request and conversation", async () => {
+    const home = fixtureHome();
+    const plain = testLedger(home);
+    await plain.ingest();
+    const doubting = testLedger(home);
+    process.env.QUARTET_TEST_FILTER_BYTES = "64";
+    try {
+      await doubting.ingest();
+    } finally {
+      delete process.env.QUARTET_TEST_FILTER_BYTES;
+    }
+    for (const table of ["usage_record ORDER BY runtime, request_key", "usage_rollup ORDER BY rowid", "ledger_source ORDER BY id"]) {
+      const dump = (l: typeof plain) => l.rows(`SELECT * FROM ${table}`).map((r) => ({ ...r, updated_at: undefined }));
+      expect(dump(doubting), table).toEqual(dump(plain));
+    }
+    expect(doubting.rows("SELECT count(*) AS n FROM usage_record")[0]!.n).toBeGreaterThan(20);
   });
 
   it("changes no file of any runtime", async () => {
@@ -494,5 +522,59 @@ describe("ingest of a home with very many log files", () => {
     );
     const r = await ingestOnce([many]).run;
     expect([r.sourcesFound, r.warnings.length, r.warnings[0]?.code]).toEqual([n, n, "unreadable-file"]);
+  });
+});
+
+describe("a bulk load's side tables", () => {
+  /** A toy runtime's parser: each line is one request, with the keys it supersedes. */
+  function toyParser(): string {
+    const file = path.join(tempDir("quartet-parser-"), "log-parser.mjs");
+    fs.writeFileSync(
+      file,
+      `export const parser = {
+        needles: ['"key"'],
+        initialState: () => ({}),
+        line(v, ctx) {
+          ctx.emit({ key: v.key, sessionId: v.session, isSubagent: false, project: "/p", model: "claude-opus-4-8", provider: null,
+            ts: Date.parse(v.ts), version: null, supersedes: v.supersedes,
+            tokens: { input: 1, output: v.output, reasoning: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 } });
+        },
+      };\n`,
+    );
+    return pathToFileURL(file).href;
+  }
+
+  it("apply supersedes and copies across files as run-by-run ingests do", async () => {
+    const logs = tempDir("quartet-toy-logs-");
+    const line = (key: string, output: number, ts: string, supersedes?: string[]) => ({ key, session: "s1", output, ts, supersedes });
+    const files: [string, unknown[]][] = [
+      ["a.jsonl", [line("m1", 5, "2026-11-24T08:00:00Z"), line("m2", 5, "2026-11-24T09:00:00Z")]],
+      // Supersedes a request of an earlier file, and copies one with more tokens, logged an hour later.
+      ["b.jsonl", [line("s1", 9, "2026-11-24T08:10:00Z", ["m1"]), line("m2", 8, "2026-11-24T10:00:00Z")]],
+      ["c.jsonl", [line("m2", 6, "2026-11-24T11:00:00Z"), line("m3", 2, "2026-11-24T11:30:00Z")]],
+    ];
+    const paths = files.map(([name, lines]) => {
+      writeLines(path.join(logs, name), lines);
+      return path.join(logs, name);
+    });
+    const parser = toyParser();
+    const bulk = ingestOnce([logsOnlyRuntime(paths, parser)]);
+    await bulk.run;
+    const stepwise = ingestOnce([logsOnlyRuntime(paths.slice(0, 1), parser)]);
+    await stepwise.run;
+    for (let n = 2; n <= paths.length; n++)
+      await ingest({
+        db: stepwise.db,
+        env: lookupEnv({ home: tempDir() }),
+        pricing: buildPricing(PRICE_TABLE),
+        runtimes: [logsOnlyRuntime(paths.slice(0, n), parser)],
+        workers: 0,
+      });
+    const dump = (db: Db) => ({
+      records: db.prepare("SELECT request_key, output_tokens, ts, cost_usd, cache_break FROM usage_record ORDER BY request_key").all(),
+      rollup: db.prepare("SELECT hour, requests, output, cost FROM usage_rollup ORDER BY hour").all(),
+    });
+    expect(dump(bulk.db).records.map((r) => (r as { request_key: string }).request_key)).toEqual(["m2", "m3", "s1"]);
+    expect(dump(bulk.db)).toEqual(dump(stepwise.db));
   });
 });

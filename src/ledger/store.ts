@@ -247,12 +247,13 @@ export interface RecordInserter {
 }
 
 /**
- * Plain inserts, for a bulk load whose records were de-duplicated in memory. Rows are gathered across
- * sources (most hold a few dozen) into statements of ROWS_PER_INSERT rows, in the order they were added.
+ * Plain inserts, for a bulk load, whose records are first copies of their requests (later ones go to the
+ * copies table, `copyTable`). Rows are gathered across sources (most hold a few dozen) into statements of
+ * ROWS_PER_INSERT rows, in the order they were added.
  */
-export function insertRecords(db: Db): RecordInserter {
-  const one = db.prepare(`INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES ${PLACEHOLDERS}`);
-  const many = db.prepare(`INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(PLACEHOLDERS).join(", ")}`);
+export function insertRecords(db: Db, table = "usage_record"): RecordInserter {
+  const one = db.prepare(`INSERT INTO ${table} (${RECORD_COLUMNS}) VALUES ${PLACEHOLDERS}`);
+  const many = db.prepare(`INSERT INTO ${table} (${RECORD_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(PLACEHOLDERS).join(", ")}`);
   const values = new Array<unknown>(ROWS_PER_INSERT * RECORD_WIDTH);
   let held = 0;
   return {
@@ -279,9 +280,16 @@ export function insertRecords(db: Db): RecordInserter {
  * Claude Code's streaming partials; or an original over a copy). Returns how many rows changed.
  */
 export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => number {
-  const stmt = db.prepare(
-    `INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES ${PLACEHOLDERS}
-     ON CONFLICT (runtime, request_key) DO UPDATE SET
+  const stmt = db.prepare(`INSERT INTO usage_record (${RECORD_COLUMNS}) VALUES ${PLACEHOLDERS} ${KEEP_HIGHER_RANK}`);
+  return (records) => {
+    let changed = 0;
+    for (const r of records) changed += stmt.run(...bindings(r)).changes;
+    return changed;
+  };
+}
+
+/** The upsert clause that replaces a stored request only with a copy of higher rank (see rank in record.ts). */
+const KEEP_HIGHER_RANK = `ON CONFLICT (runtime, request_key) DO UPDATE SET
        session_id = excluded.session_id, root_session_id = excluded.root_session_id, parent_session_id = excluded.parent_session_id,
        agent_id = excluded.agent_id, conversation_id = excluded.conversation_id, is_subagent = excluded.is_subagent,
        project = excluded.project, model = excluded.model, provider = excluded.provider, ts = excluded.ts,
@@ -293,13 +301,53 @@ export function upsertRecords(db: Db): (records: readonly StoredRecord[]) => num
        cost_usd = excluded.cost_usd, expected_read_tokens = excluded.expected_read_tokens,
        shortfall_tokens = excluded.shortfall_tokens, cache_break = excluded.cache_break, break_cause = excluded.break_cause,
        cache_tax_usd = excluded.cache_tax_usd
-     WHERE ${rankSql("excluded")} > ${rankSql("usage_record")}`,
+     WHERE ${rankSql("excluded")} > ${rankSql("usage_record")}`;
+
+/**
+ * A bulk load's side tables, private to its connection (TEMP: they never reach the ledger's file or WAL, and
+ * vanish with a killed process): the copies of requests its filter may have seen already, and the requests
+ * that sources superseded. Both are applied by `applyBulkSideTables` once the indexes exist.
+ */
+export function bulkSideTables(db: Db): { copies: RecordInserter; supersede(runtime: RuntimeId, key: string): void } {
+  db.exec(`DROP TABLE IF EXISTS temp.ledger_bulk_copy; DROP TABLE IF EXISTS temp.ledger_bulk_superseded;
+    CREATE TEMP TABLE ledger_bulk_copy AS SELECT ${RECORD_COLUMNS} FROM usage_record WHERE 0;
+    CREATE TEMP TABLE ledger_bulk_superseded (runtime TEXT NOT NULL, request_key TEXT NOT NULL);`);
+  const supersede = db.prepare("INSERT INTO temp.ledger_bulk_superseded (runtime, request_key) VALUES (?, ?)");
+  return { copies: insertRecords(db, "temp.ledger_bulk_copy"), supersede: (runtime, key) => supersede.run(runtime, key) };
+}
+
+/** Where a record counted, and in which conversation: what a change to it makes stale. */
+export type ChangedPlace = StoredPlace & { conversationId: string };
+
+/**
+ * Applies a bulk load's side tables, as the incremental path would have applied each row when it came: the
+ * superseded requests are deleted, then each request's best copy (most tokens, the earliest among equals)
+ * replaces the stored one where it ranks higher, or is inserted where none is stored (the filter's false
+ * "maybe"). `changed` gets every place that changed: a deleted or replaced record's and its replacement's.
+ */
+export function applyBulkSideTables(db: Db, changed: (place: ChangedPlace) => void): void {
+  const places = "ts, root_session_id AS rootSessionId, conversation_id AS conversationId";
+  const superseded = `SELECT u.rowid FROM temp.ledger_bulk_superseded s
+    JOIN usage_record u ON u.runtime = s.runtime AND u.request_key = s.request_key`;
+  for (const p of db.prepare(`SELECT ${places} FROM usage_record WHERE rowid IN (${superseded})`).iterate() as Iterable<ChangedPlace>)
+    changed(p);
+  db.exec(`DELETE FROM usage_record WHERE rowid IN (${superseded});
+    CREATE TEMP TABLE ledger_bulk_best AS SELECT ${RECORD_COLUMNS} FROM (
+      SELECT *, row_number() OVER (PARTITION BY runtime, request_key ORDER BY ${rankSql("ledger_bulk_copy")} DESC, rowid) AS pick
+      FROM temp.ledger_bulk_copy) WHERE pick = 1;`);
+  const better = db.prepare(
+    `SELECT b.ts, b.root_session_id AS rootSessionId, b.conversation_id AS conversationId,
+       u.ts AS oldTs, u.root_session_id AS oldRoot, u.conversation_id AS oldConversation
+     FROM temp.ledger_bulk_best b LEFT JOIN usage_record u ON u.runtime = b.runtime AND u.request_key = b.request_key
+     WHERE u.rowid IS NULL OR ${rankSql("b")} > ${rankSql("u")}`,
   );
-  return (records) => {
-    let changed = 0;
-    for (const r of records) changed += stmt.run(...bindings(r)).changes;
-    return changed;
-  };
+  type Better = ChangedPlace & { oldTs: number | null; oldRoot: string; oldConversation: string };
+  for (const b of better.iterate() as Iterable<Better>) {
+    changed(b);
+    if (b.oldTs !== null) changed({ ts: b.oldTs, rootSessionId: b.oldRoot, conversationId: b.oldConversation });
+  }
+  db.exec(`INSERT INTO usage_record (${RECORD_COLUMNS}) SELECT ${RECORD_COLUMNS} FROM temp.ledger_bulk_best WHERE true ${KEEP_HIGHER_RANK};
+    DROP TABLE temp.ledger_bulk_best; DROP TABLE temp.ledger_bulk_copy; DROP TABLE temp.ledger_bulk_superseded;`);
 }
 
 /**

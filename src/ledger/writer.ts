@@ -3,10 +3,14 @@
  * offset, and the source's warnings. Conversations that already had records, or that lost a duplicate to
  * an existing copy, are queued and analyzed again at the end of the run over all their records.
  *
- * Into an empty ledger the writer bulk-loads: indexes are dropped, duplicates are resolved in memory,
- * rows are inserted plainly, the hourly rollup is summed as they pass (`rollup`, written by settle in the
- * same transaction), and the indexes are built once at the end (`finish`). Otherwise every row is an
- * upsert that keeps the copy of a request with the most tokens.
+ * Into an empty ledger the writer bulk-loads: indexes are dropped, rows are inserted plainly, the hourly
+ * rollup is summed as they pass (`rollup`, written by settle in the same transaction), and the indexes are
+ * built once at the end (`finish`). Otherwise every row is an upsert that keeps the copy of a request with
+ * the most tokens.
+ *
+ * A bulk load's memory does not grow with the logs: a fixed-size filter tells first copies of requests (most)
+ * from possible later ones, which wait in a table of their own until the indexes can settle them, and the
+ * sources' rows go in as the load goes.
  */
 import type { Db } from "../core/db.js";
 import type { Pricing } from "../core/pricing.js";
@@ -15,10 +19,13 @@ import { analyzeStored, pendingAnalysis } from "./derive.js";
 import { RollupBuilder, rollupSlice, type RollupSlice } from "./rollup.js";
 import { markStale } from "./settle.js";
 import type { SourceRead } from "./read-source.js";
-import { conversationRef, rank, type ConversationRef, type UsageRecord } from "./record.js";
+import { conversationRef, type ConversationRef, type UsageRecord } from "./record.js";
+import { SeenFilter } from "./seen-filter.js";
 import {
   addWarnings,
+  applyBulkSideTables,
   buildLedgerIndexes,
+  bulkSideTables,
   deleteRecord,
   dropLedgerIndexes,
   existingConversations,
@@ -35,22 +42,23 @@ function byTime(a: UsageRecord, b: UsageRecord): number {
   return a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
+/** Sources a bulk load holds before saving them together, and marks any run holds before writing them. */
+const HELD_SOURCES = 512;
+const HELD_MARKS = 4096;
+
 interface BulkState {
+  /** Requests (runtime, key) inserted in this run. One it may have seen goes to the copies table instead. */
+  requests: SeenFilter;
+  /** Conversations inserted in this run: a false "maybe" costs only a second analysis of the conversation. */
+  conversations: SeenFilter;
+  side: ReturnType<typeof bulkSideTables>;
   /**
-   * The rank (see record.ts) of every request inserted in this run, by runtime, then key: the key alone, not
-   * joined with its runtime into a new string that each lookup would have to copy before hashing.
+   * Sources read but not yet saved: the ledger is empty, so the n-th source gets id n. Saved a few hundred at
+   * a time: one by one, among hundreds of thousands of record inserts, each would look up its path in pages
+   * the inserts evicted.
    */
-  seen: Map<RuntimeId, Map<string, number>>;
-  /** Conversations inserted in this run. */
-  conversations: Set<ConversationRef>;
-  /** Copies with more tokens than the one already inserted, applied once the indexes exist. */
-  better: StoredRecord[];
-  superseded: { runtime: RuntimeId; key: string }[];
-  /**
-   * The sources read, saved in finish(): the ledger is empty, so the n-th source gets id n. Saved among
-   * hundreds of thousands of record inserts, each would look up its path in pages the inserts evicted.
-   */
-  sources: Pick<SourceRead, "row" | "warnings">[];
+  sources: { id: number; read: Pick<SourceRead, "row" | "warnings"> }[];
+  sourceCount: number;
 }
 
 export class RecordWriter {
@@ -76,7 +84,15 @@ export class RecordWriter {
     this.upsert = upsertRecords(db);
     if (options.bulk) {
       dropLedgerIndexes(db);
-      this.bulk = { seen: new Map(), conversations: new Set(), better: [], superseded: [], sources: [] };
+      // Tests shrink the filters until nearly every answer is "maybe", to try the exact path on every record.
+      const filterBytes = Number(process.env.QUARTET_TEST_FILTER_BYTES) || undefined;
+      this.bulk = {
+        requests: new SeenFilter(filterBytes ?? 8 * 1024 * 1024),
+        conversations: new SeenFilter(filterBytes ?? 1024 * 1024),
+        side: bulkSideTables(db),
+        sources: [],
+        sourceCount: 0,
+      };
       this.rollup = new RollupBuilder();
     }
     this.insert = insertRecords(db);
@@ -88,19 +104,32 @@ export class RecordWriter {
       for (const c of reset.conversations) this.recompute.add(c);
       this.touch(reset.removed);
     }
-    // In a bulk load the n-th source gets id n (push returns the new length); it is saved in finish().
-    const sourceId = this.bulk ? this.bulk.sources.push({ row: read.row, warnings: read.warnings }) : saveSource(this.db, read.row);
+    const sourceId = this.bulk ? this.holdSource(this.bulk, read) : saveSource(this.db, read.row);
     const runtime = read.row.runtime as RuntimeId;
     const superseded = new Set(read.superseded);
     for (const key of superseded) {
-      if (this.bulk) {
-        this.bulk.superseded.push({ runtime, key });
-        continue;
-      }
-      this.forget(runtime, key);
+      if (this.bulk) this.bulk.side.supersede(runtime, key);
+      else this.forget(runtime, key);
     }
     this.write(sourceId, superseded.size > 0 ? read.records.filter((r) => !superseded.has(r.key)) : read.records);
     if (!this.bulk) addWarnings(this.db, sourceId, read.warnings);
+    if (this.recompute.size + this.touchedSlices.size >= HELD_MARKS) this.flushMarks();
+  }
+
+  /** Bulk load: the source's id, its row saved later with others (saveHeldSources). */
+  private holdSource(bulk: BulkState, read: SourceRead): number {
+    const id = ++bulk.sourceCount;
+    bulk.sources.push({ id, read: { row: read.row, warnings: read.warnings } });
+    if (bulk.sources.length >= HELD_SOURCES) this.saveHeldSources(bulk);
+    return id;
+  }
+
+  private saveHeldSources(bulk: BulkState): void {
+    for (const { id, read } of bulk.sources) {
+      saveSource(this.db, { ...read.row, id });
+      addWarnings(this.db, id, read.warnings);
+    }
+    bulk.sources.length = 0;
   }
 
   /**
@@ -118,19 +147,14 @@ export class RecordWriter {
     if (!bulk) return;
     this.bulk = undefined;
     this.flushInserts();
-    bulk.sources.forEach((read, i) => {
-      saveSource(this.db, { ...read.row, id: i + 1 });
-      addWarnings(this.db, i + 1, read.warnings);
-    });
+    bulk.side.copies.flush();
+    this.saveHeldSources(bulk);
     buildLedgerIndexes(this.db);
-    for (const { runtime, key } of bulk.superseded) this.forget(runtime, key);
-    if (bulk.better.length > 0) {
-      // Both the replaced copy's slice and the better copy's differ from what the rollup summed.
-      this.touch(bulk.better);
-      this.touch(storedPlaces(this.db, bulk.better));
-      this.upsert(bulk.better);
-      for (const r of bulk.better) this.recompute.add(conversationRef(r));
-    }
+    // The rollup summed neither the copies nor what they replace, and summed what superseded ones deleted.
+    applyBulkSideTables(this.db, (changed) => {
+      this.recompute.add(conversationRef(changed));
+      this.touch([changed]);
+    });
   }
 
   /**
@@ -165,16 +189,17 @@ export class RecordWriter {
       this.touch(storedPlaces(this.db, records));
     }
     const byConversation = groupByConversation(records);
-    const existing = bulk ? bulk.conversations : existingConversations(this.db, [...byConversation.keys()]);
+    const existing = bulk ? undefined : existingConversations(this.db, [...byConversation.keys()]);
     const stored: StoredRecord[] = [];
     for (const [conversation, list] of byConversation) {
       list.sort(byTime);
-      const later = existing.has(conversation) || this.recompute.has(conversation);
+      // A bulk load asks its filter, which also remembers the conversation from now on.
+      const before = bulk ? !bulk.conversations.add(list[0]!.rootSessionId, list[0]!.conversationId) : existing!.has(conversation);
+      const later = before || this.recompute.has(conversation);
       if (later) this.recompute.add(conversation);
       for (const s of later ? pendingAnalysis(this.pricing, list, sourceId) : analyzeStored(this.pricing, list, sourceId)) stored.push(s);
     }
     if (bulk) {
-      for (const c of byConversation.keys()) bulk.conversations.add(c);
       for (const s of stored) this.rollup!.add(s);
       this.insert.add(stored);
       this.written += stored.length;
@@ -185,27 +210,19 @@ export class RecordWriter {
     if (changed < stored.length) for (const c of byConversation.keys()) this.recompute.add(c);
   }
 
-  /** Bulk load: keeps the first copy of each request; a later, preferred copy (see rank) is applied in finish(). */
+  /**
+   * Bulk load: the records that are certainly their request's first copy in this run. The others go to the
+   * copies table, settled against the first copy in finish(): most are Claude Code's copies of a request in
+   * another file (a resumed session, a subagent's progress in its parent), a few the filter's false "maybe".
+   */
   private firstCopies(bulk: BulkState, records: UsageRecord[], sourceId: number): UsageRecord[] {
     const fresh: UsageRecord[] = [];
-    let runtime: RuntimeId | undefined;
-    let seen: Map<string, number> | undefined;
+    let later: UsageRecord[] | undefined;
     for (const r of records) {
-      if (r.runtime !== runtime || !seen) {
-        runtime = r.runtime;
-        seen = bulk.seen.get(runtime);
-        if (!seen) bulk.seen.set(runtime, (seen = new Map()));
-      }
-      const prev = seen.get(r.key);
-      const mine = rank(r);
-      if (prev === undefined) {
-        seen.set(r.key, mine);
-        fresh.push(r);
-      } else if (mine > prev) {
-        seen.set(r.key, mine);
-        bulk.better.push(...pendingAnalysis(this.pricing, [r], sourceId));
-      }
+      if (bulk.requests.add(r.runtime, r.key)) fresh.push(r);
+      else (later ??= []).push(r);
     }
+    if (later) bulk.side.copies.add(pendingAnalysis(this.pricing, later, sourceId));
     return fresh;
   }
 }
