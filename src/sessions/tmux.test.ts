@@ -27,7 +27,7 @@ describe("a dead pane tmux has not reaped", () => {
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     server.stdout!.setEncoding("utf8").on("data", (d: string) => got.push(...d.split("\n").filter(Boolean)));
-    await expect.poll(() => got).toContain("ready");
+    await expect.poll(() => got, { timeout: 15_000 }).toContain("ready");
     const bin = tempDir();
     const row = ["%3", "agent", "@1", "1", pane.status, "1700000000", "4242", "/dev/pts/9", pane.signal, String(server.pid)].join("\t");
     fs.writeFileSync(path.join(bin, "tmux"), `#!/bin/sh\nprintf '%s\\n' '${row}'\n`, { mode: 0o755 });
@@ -37,7 +37,7 @@ describe("a dead pane tmux has not reaped", () => {
   it("sends the server a SIGCHLD, so it reaps the process and a later listing has the exit status", async () => {
     const { tmux, got } = await fakeServer({ status: "", signal: "" });
     expect(tmux.panes().get("%3")).toMatchObject({ dead: true, deadStatus: null, deadSignal: null });
-    await expect.poll(() => got).toContain("SIGCHLD");
+    await expect.poll(() => got, { timeout: 15_000 }).toContain("SIGCHLD");
   });
 
   it("leaves a server alone whose dead panes all have a status or a signal", async () => {
@@ -49,7 +49,7 @@ describe("a dead pane tmux has not reaped", () => {
       expect(tmux.panes().get("%3")?.dead).toBe(true);
       // SIGWINCH (28) after any SIGCHLD (17) panes() sent: the lower number is delivered first.
       server!.kill("SIGWINCH");
-      await expect.poll(() => got).toContain("SIGWINCH");
+      await expect.poll(() => got, { timeout: 15_000 }).toContain("SIGWINCH");
       expect(got).not.toContain("SIGCHLD");
       server!.kill("SIGKILL");
     }
