@@ -8,6 +8,7 @@
  */
 import type { Db } from "../core/db.js";
 import type { SumRow } from "./query.js";
+import { SeenFilter } from "./seen-filter.js";
 import type { StoredRecord } from "./store.js";
 
 export const HOUR_MS = 60 * 60 * 1000;
@@ -44,9 +45,6 @@ const AGGREGATE = `
     SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END), SUM(reported_cost_usd), SUM(COALESCE(cache_tax_usd, 0)),
     SUM(CASE WHEN cache_tax_usd IS NULL THEN 1 ELSE 0 END), SUM(cache_break), MIN(ts), MAX(ts)
   FROM usage_record`;
-
-/** The rollup's columns in table order: the group (hour, runtime, root session, project, model), then the sums. */
-type RollupRow = unknown[];
 
 /**
  * One root session's rollup rows in one hour: what a change to a record makes stale. An incremental run
@@ -109,11 +107,30 @@ function rebuildRanges(db: Db, hours: Iterable<number>, root?: string): void {
  * follow SQLite's SUM (exact integers until the first REAL, then Kahan-Babuska-Neumaier, in row order) and
  * the rows go in in GROUP BY order. Records it cannot mirror exactly (a non-integer or unsafe count, a
  * string SQLite would store differently) make it `exact = false`, and the caller rebuilds in SQL.
+ *
+ * Its memory does not grow with the logs: it holds the groups used last (a source's records mostly fall in
+ * a few), and moves the others, running sums and all, to a TEMP table of its connection, from which a
+ * group comes back when a later record needs it.
  */
 export class RollupBuilder {
+  /** Groups held in memory, least recently used first. */
   private readonly groups = new Map<string, Group>();
   private last: Group | undefined;
+  /** Keys of the groups moved to the table: a key it has certainly not seen needs no lookup there. */
+  private readonly moved = new SeenFilter(256 * 1024);
+  private readonly store;
+  private readonly load;
   exact = true;
+
+  constructor(
+    db: Db,
+    private readonly held = 2048,
+  ) {
+    db.exec(`DROP TABLE IF EXISTS temp.${BUILT}; CREATE TEMP TABLE ${BUILT} (${BUILT_COLUMNS});`);
+    const columns = BUILT_COLUMNS.split(",").map((c) => c.trim().split(" ")[0]!);
+    this.store = db.prepare(`INSERT OR REPLACE INTO temp.${BUILT} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
+    this.load = db.prepare(`SELECT sums, ${columns.slice(1, -1).join(", ")} FROM temp.${BUILT} WHERE key = ?`).raw();
+  }
 
   add(r: StoredRecord): void {
     const ts = r.ts;
@@ -121,13 +138,7 @@ export class RollupBuilder {
     const hour = Math.floor(ts / HOUR_MS);
     let g = this.last;
     if (!g || g.hour !== hour || g.root !== r.rootSessionId || g.model !== r.model || g.project !== r.project || g.runtime !== r.runtime) {
-      const key = `${hour}\u0000${r.runtime}\u0000${r.rootSessionId}\u0000${r.project === null ? "-" : `+${r.project}`}\u0000${r.model}`;
-      g = this.groups.get(key);
-      if (!g) {
-        g = newGroup(hour, r);
-        if (![r.runtime, r.rootSessionId, r.project ?? "", r.model].every(wellFormed)) this.exact = false;
-        this.groups.set(key, g);
-      }
+      g = this.group(hour, r);
       this.last = g;
     }
     g.requests++;
@@ -152,37 +163,120 @@ export class RollupBuilder {
     if (ts > g.last) g.last = ts;
   }
 
-  /** The rows of every hour but the given ones, unsorted. */
-  rows(except: ReadonlySet<number>): RollupRow[] {
-    const out: RollupRow[] = [];
-    for (const g of this.groups.values()) {
-      if (except.has(g.hour)) continue;
-      out.push([
-        g.hour,
-        g.runtime,
-        g.root,
-        g.project,
-        g.model,
-        g.requests,
-        g.input,
-        g.w5,
-        g.w1,
-        g.cr,
-        g.output,
-        g.reasoning,
-        g.cost.value(),
-        g.unpriced,
-        g.reported.value(),
-        g.tax.value(),
-        g.untaxed,
-        g.breaks,
-        g.first,
-        g.last,
-      ]);
+  /** Moves every group to the table, where replaceRollup reads them. */
+  flush(): void {
+    for (const [key, g] of this.groups) this.moveOut(key, g);
+    this.groups.clear();
+    this.last = undefined;
+  }
+
+  /** The record's group: held, brought back from the table, or new. Most recently used from now on. */
+  private group(hour: number, r: StoredRecord): Group {
+    const key = `${hour}\u0000${r.runtime}\u0000${r.rootSessionId}\u0000${r.project === null ? "-" : `+${r.project}`}\u0000${r.model}`;
+    let g = this.groups.get(key);
+    if (g) {
+      this.groups.delete(key);
+    } else {
+      g = (this.moved.has(key) && this.bringBack(key)) || newGroup(hour, r);
+      if (![r.runtime, r.rootSessionId, r.project ?? "", r.model].every(wellFormed)) this.exact = false;
     }
-    return out;
+    this.groups.set(key, g);
+    if (this.groups.size > this.held) {
+      const [oldest, group] = this.groups.entries().next().value!;
+      this.groups.delete(oldest);
+      this.moveOut(oldest, group);
+    }
+    return g;
+  }
+
+  private moveOut(key: string, g: Group): void {
+    const sums = [g.cost, g.reported, g.tax].map((s) => s.state());
+    // JSON keeps every finite double exactly; a sum that overflowed could not be taken up again.
+    if (!sums.flat().every(Number.isFinite)) this.exact = false;
+    this.moved.add(key);
+    this.store.run(
+      key,
+      g.hour,
+      g.runtime,
+      g.root,
+      g.project,
+      g.model,
+      g.requests,
+      g.input,
+      g.w5,
+      g.w1,
+      g.cr,
+      g.output,
+      g.reasoning,
+      g.cost.value(),
+      g.unpriced,
+      g.reported.value(),
+      g.tax.value(),
+      g.untaxed,
+      g.breaks,
+      g.first,
+      g.last,
+      JSON.stringify(sums),
+    );
+  }
+
+  private bringBack(key: string): Group | undefined {
+    const row = this.load.get(key) as [string, number, string, string, string | null, string, ...number[]] | undefined;
+    if (!row) return undefined;
+    const [
+      sums,
+      hour,
+      runtime,
+      root,
+      project,
+      model,
+      requests,
+      input,
+      w5,
+      w1,
+      cr,
+      output,
+      reasoning,
+      ,
+      unpriced,
+      ,
+      ,
+      untaxed,
+      breaks,
+      first,
+      last,
+    ] = row;
+    const [cost, reported, tax] = (JSON.parse(sums) as SqlSumState[]).map(SqlSum.from) as [SqlSum, SqlSum, SqlSum];
+    return {
+      hour,
+      runtime,
+      root,
+      project,
+      model,
+      requests,
+      input,
+      w5,
+      w1,
+      cr,
+      output,
+      reasoning,
+      cost,
+      unpriced,
+      reported,
+      tax,
+      untaxed,
+      breaks,
+      first,
+      last,
+    } as Group;
   }
 }
+
+/** The builder's table: the rollup's columns, each group's key, and its sums' running state. */
+const BUILT = "ledger_bulk_rollup";
+const BUILT_COLUMNS = `key TEXT UNIQUE, hour INTEGER, runtime TEXT, root_session_id TEXT, project TEXT, model TEXT, requests INTEGER,
+  input INTEGER, w5 INTEGER, w1 INTEGER, cr INTEGER, output INTEGER, reasoning INTEGER, cost REAL, unpriced INTEGER, reported REAL,
+  tax REAL, untaxed INTEGER, breaks INTEGER, first_ts INTEGER, last_ts INTEGER, sums TEXT`;
 
 /** One group's running sums; the three SUMs of REAL columns are kept as SQLite keeps them. */
 interface Group extends Omit<SumRow, "cost" | "reported" | "tax" | "first_ts" | "last_ts"> {
@@ -249,6 +343,8 @@ function exactRecord(r: StoredRecord): boolean {
 /** A lone surrogate becomes U+FFFD in SQLite's UTF-8: two different strings could then group together. */
 const wellFormed = (s: string) => !/\p{Cs}/u.test(s);
 
+type SqlSumState = [count: number, approx: 0 | 1, integer: number, sum: number, err: number];
+
 /** SQLite's SUM() (func.c: sumStep, sumFinalize), for values far below 2^53. */
 export class SqlSum {
   private count = 0;
@@ -273,6 +369,18 @@ export class SqlSum {
     this.step(x);
   }
 
+  /** Everything it has summed so far, to go on from later (`from`). */
+  state(): SqlSumState {
+    return [this.count, this.approx ? 1 : 0, this.integer, this.sum, this.err];
+  }
+
+  static from(state: SqlSumState): SqlSum {
+    const s = new SqlSum();
+    [s.count, , s.integer, s.sum, s.err] = state;
+    s.approx = state[1] === 1;
+    return s;
+  }
+
   /** NULL over no values; an integer until a REAL was added. */
   value(): number | null {
     if (this.count === 0) return null;
@@ -290,52 +398,22 @@ export class SqlSum {
 }
 
 /**
- * Writes a bulk load's rollup: the builder's rows, with the hours in `redo` aggregated from the records
+ * Writes a bulk load's rollup: the builder's groups, with the hours in `redo` aggregated from the records
  * instead (their records changed after they were written). In GROUP BY order, as the SQL rebuild inserts them.
  */
 export function replaceRollup(db: Db, built: RollupBuilder, redo: Iterable<number>): void {
-  const hours = new Set(redo);
-  const rows = built.rows(hours);
-  const aggregate = db.prepare(`${AGGREGATE} WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4, 5`).raw();
-  // Pushed one by one: spread as arguments, a range of over ~125,000 rows would overflow the stack.
-  for (const [from, to] of ranges(hours)) for (const row of aggregate.all(from * HOUR_MS, to * HOUR_MS) as RollupRow[]) rows.push(row);
-  rows.sort(groupOrder);
-  db.exec("DELETE FROM usage_rollup");
-  const width = db.prepare("SELECT * FROM usage_rollup LIMIT 0").columns().length;
-  const perStatement = 50;
-  const tuple = `(${Array(width).fill("?").join(", ")})`;
-  const many = db.prepare(`INSERT INTO usage_rollup VALUES ${Array(perStatement).fill(tuple).join(", ")}`);
-  const one = db.prepare(`INSERT INTO usage_rollup VALUES ${tuple}`);
-  let i = 0;
-  for (; i + perStatement <= rows.length; i += perStatement) many.run(...rows.slice(i, i + perStatement).flat());
-  for (; i < rows.length; i++) one.run(...rows[i]!);
+  built.flush();
+  const hours = [...new Set(redo)];
+  db.prepare(`DELETE FROM temp.${BUILT} WHERE hour IN (SELECT value FROM json_each(?))`).run(JSON.stringify(hours));
+  const columns =
+    "hour, runtime, root_session_id, project, model, requests, input, w5, w1, cr, output, reasoning, cost, unpriced, reported, tax, untaxed, breaks, first_ts, last_ts";
+  const aggregate = db.prepare(`INSERT INTO temp.${BUILT} (${columns}) ${AGGREGATE} WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4, 5`);
+  for (const [from, to] of ranges(hours)) aggregate.run(from * HOUR_MS, to * HOUR_MS);
+  // SQLite's BINARY collation, NULL first: the order GROUP BY gives the rows.
+  db.exec(`DELETE FROM usage_rollup;
+    INSERT INTO usage_rollup SELECT ${columns} FROM temp.${BUILT} ORDER BY hour, runtime, root_session_id, project, model;
+    DROP TABLE temp.${BUILT};`);
 }
-
-/** GROUP BY's order over (hour, runtime, root session, project, model): NULL first, text by its UTF-8 bytes. */
-function groupOrder(a: RollupRow, b: RollupRow): number {
-  if (a[0] !== b[0]) return (a[0] as number) - (b[0] as number);
-  for (let i = 1; i < 5; i++) {
-    const c = compareText(a[i] as string | null, b[i] as string | null);
-    if (c !== 0) return c;
-  }
-  return 0;
-}
-
-/** SQLite's BINARY collation compares UTF-8 bytes: code point order, where UTF-16 puts U+E000..U+FFFF after surrogates. */
-export function compareText(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-const codePointRank = (unit: number) => (unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit);
 
 /** Sorted hours as half-open ranges of consecutive hours. */
 function ranges(hours: Iterable<number>): [number, number][] {

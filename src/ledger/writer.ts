@@ -93,7 +93,7 @@ export class RecordWriter {
         sources: [],
         sourceCount: 0,
       };
-      this.rollup = new RollupBuilder();
+      this.rollup = new RollupBuilder(db);
     }
     this.insert = insertRecords(db);
   }
