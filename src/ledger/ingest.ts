@@ -19,6 +19,7 @@
  * read what is left, usually nothing, or (the status line) read nothing and go on with the ledger as it is.
  */
 import fs from "node:fs";
+import v8 from "node:v8";
 import type { Db } from "../core/db.js";
 import { crashPoint } from "../core/crash-point.js";
 import { errorMessage, NamedError, type Warning } from "../core/errors.js";
@@ -129,6 +130,7 @@ const lockFile = (db: Db) => `${db.name}.ingest-lock`;
 
 async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   const { db } = o;
+  keepOldGenerationSmall();
   const progress = o.progress ?? silentProgress;
   prepareLedger(db);
   crashPoint("ingest:prepared");
@@ -213,6 +215,16 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   crashPoint("ingest:settled");
 
   return { looked, warnings, sourcesFound: specs.length, sourcesRead: tasks.length + stores.length, recordsWritten: writer.written };
+}
+
+/**
+ * V8 lets the old generation grow to up to four times what survived its last full collection before the next
+ * one: over gigabytes of logs, the garbage of records that outlived a young collection or two made a first
+ * ingest's memory grow with the logs (227 MB over 4.5 GB, against 133 MB over 565 MB). A quarter more keeps
+ * it flat at the same speed. The flag is read at every collection, so setting it now takes effect.
+ */
+function keepOldGenerationSmall(): void {
+  v8.setFlagsFromString("--heap-growing-percent=25");
 }
 
 /** Commit an incremental run after about this many bytes of logs (tests make it small to commit often). */

@@ -54,38 +54,56 @@ export async function* readSources(
   }
   // Largest first, so the last task to finish is a small one.
   const queue = [...tasks].sort((a, b) => b.size - b.offset - (a.size - a.offset));
-  const workers = Array.from({ length: options.workers }, () => new Worker(new URL("./worker.js", import.meta.url)));
-  const pending = new Map<number, JsonlTask>();
-  const done: ReadOutcome[] = [];
+  // A young generation of 12 MB rather than V8's 48: a reader's garbage is short-lived, and three isolates'
+  // young generations at full size were a fifth of a long first ingest's memory.
+  const spawn = () => new Worker(new URL("./worker.js", import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+  const live = new Set(Array.from({ length: options.workers }, spawn));
+  const workers = [...live];
+  const pending = new Map<number, { task: JsonlTask; worker: Worker }>();
+  // Kept packed until written: unpacked at once, records that wait would outlive the young generation's
+  // collections and fill the old one, which V8 lets grow for a while before collecting it.
+  const done: (() => ReadOutcome)[] = [];
+  // Results read but not yet written are held in memory: when the writer falls behind, the workers wait.
+  const limit = workers.length * IN_FLIGHT_PER_WORKER;
   let wake: (() => void) | undefined;
   let nextId = 0;
-  const dispatch = (w: Worker) => {
-    const task = queue.shift();
-    if (!task) return;
-    const id = nextId++;
-    pending.set(id, task);
-    w.postMessage({ id, task });
+  const held = (w: Worker) => {
+    let n = 0;
+    for (const p of pending.values()) if (p.worker === w) n++;
+    return n;
+  };
+  const refill = () => {
+    for (const w of live) {
+      while (queue.length > 0 && pending.size + done.length < limit && held(w) < IN_FLIGHT_PER_WORKER) {
+        const id = nextId++;
+        const task = queue.shift()!;
+        pending.set(id, { task, worker: w });
+        w.postMessage({ id, task });
+      }
+    }
   };
   for (const w of workers) {
     w.on("message", (msg: { id: number; read?: Omit<SourceRead, "records">; packed?: PackedRecords; error?: string }) => {
-      const task = pending.get(msg.id)!;
+      const task = pending.get(msg.id)!.task;
       pending.delete(msg.id);
       options.onBytes(task.size - (task.fromStart ? 0 : task.offset));
-      const read = msg.read && msg.packed ? { ...msg.read, records: unpackRecords(msg.packed) } : undefined;
-      done.push({ task, read, error: msg.error });
-      dispatch(w);
+      const { read, packed, error } = msg;
+      done.push(() => ({ task, read: read && packed ? { ...read, records: unpackRecords(packed) } : undefined, error }));
+      refill();
       wake?.();
     });
     w.on("error", (e) => {
       // A crashed worker fails the tasks it held; the others continue on the remaining workers.
-      for (const [id, task] of pending) {
+      live.delete(w);
+      for (const [id, p] of pending) {
+        if (p.worker !== w) continue;
         pending.delete(id);
-        done.push({ task, error: `reader thread failed: ${e.message}` });
+        done.push(() => ({ task: p.task, error: `reader thread failed: ${e.message}` }));
       }
       wake?.();
     });
-    for (let i = 0; i < IN_FLIGHT_PER_WORKER; i++) dispatch(w);
   }
+  refill();
   // The main thread reads too whenever no result waits to be written: the smallest sources, so that a
   // result from a worker never waits long behind it.
   await loadParsers(tasks);
@@ -99,7 +117,11 @@ export async function* readSources(
       }
       if (done.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
-      while (done.length > 0) yield done.shift()!;
+      while (done.length > 0) {
+        const outcome = done.shift()!();
+        refill();
+        yield outcome;
+      }
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
