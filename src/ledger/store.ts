@@ -331,7 +331,11 @@ export function applyBulkSideTables(db: Db, changed: (place: ChangedPlace) => vo
     JOIN usage_record u ON u.runtime = s.runtime AND u.request_key = s.request_key`;
   for (const p of db.prepare(`SELECT ${places} FROM usage_record WHERE rowid IN (${superseded})`).iterate() as Iterable<ChangedPlace>)
     changed(p);
+  // Most copies cannot win: the stored one ranks as high (Claude Code quotes a request in several files alike).
   db.exec(`DELETE FROM usage_record WHERE rowid IN (${superseded});
+    DELETE FROM temp.ledger_bulk_copy WHERE rowid IN (
+      SELECT c.rowid FROM temp.ledger_bulk_copy c JOIN usage_record u ON u.runtime = c.runtime AND u.request_key = c.request_key
+      WHERE ${rankSql("c")} <= ${rankSql("u")});
     CREATE TEMP TABLE ledger_bulk_best AS SELECT ${RECORD_COLUMNS} FROM (
       SELECT *, row_number() OVER (PARTITION BY runtime, request_key ORDER BY ${rankSql("ledger_bulk_copy")} DESC, rowid) AS pick
       FROM temp.ledger_bulk_copy) WHERE pick = 1;`);
