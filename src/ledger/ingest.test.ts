@@ -289,12 +289,12 @@ describe("ingest", () => {
     expect(rollup(stepwise)).toEqual(rollup(once));
   });
 
-  it("gives the same ledger when a bulk load's filters answer 'maybe, seen' for nearly every request and conversation", async () => {
+  it("gives the same ledger when a bulk load's filters answer 'maybe, seen' for every request and conversation", async () => {
     const home = fixtureHome();
     const plain = testLedger(home);
     await plain.ingest();
     const doubting = testLedger(home);
-    process.env.QUARTET_TEST_FILTER_BYTES = "64";
+    process.env.QUARTET_TEST_FILTER_BYTES = "0";
     try {
       await doubting.ingest();
     } finally {
@@ -549,9 +549,13 @@ describe("a bulk load's side tables", () => {
     const line = (key: string, output: number, ts: string, supersedes?: string[]) => ({ key, session: "s1", output, ts, supersedes });
     const files: [string, unknown[]][] = [
       ["a.jsonl", [line("m1", 5, "2026-11-24T08:00:00Z"), line("m2", 5, "2026-11-24T09:00:00Z")]],
+      // A copy of m1 with fewer tokens, before a later file supersedes m1: it goes too.
+      ["a2.jsonl", [line("m1", 3, "2026-11-24T08:00:00Z")]],
       // Supersedes a request of an earlier file, and copies one with more tokens, logged an hour later.
       ["b.jsonl", [line("s1", 9, "2026-11-24T08:10:00Z", ["m1"]), line("m2", 8, "2026-11-24T10:00:00Z")]],
       ["c.jsonl", [line("m2", 6, "2026-11-24T11:00:00Z"), line("m3", 2, "2026-11-24T11:30:00Z")]],
+      // m1 again, after the file that superseded it: as a run over this file alone would, it stays.
+      ["d.jsonl", [line("m1", 2, "2026-11-24T12:00:00Z")]],
     ];
     const paths = files.map(([name, lines]) => {
       writeLines(path.join(logs, name), lines);
@@ -560,6 +564,14 @@ describe("a bulk load's side tables", () => {
     const parser = toyParser();
     const bulk = ingestOnce([logsOnlyRuntime(paths, parser)]);
     await bulk.run;
+    // The same with filters that answer "maybe, seen" to everything: every request goes through the copies table.
+    process.env.QUARTET_TEST_FILTER_BYTES = "0";
+    const doubting = ingestOnce([logsOnlyRuntime(paths, parser)]);
+    try {
+      await doubting.run;
+    } finally {
+      delete process.env.QUARTET_TEST_FILTER_BYTES;
+    }
     const stepwise = ingestOnce([logsOnlyRuntime(paths.slice(0, 1), parser)]);
     await stepwise.run;
     for (let n = 2; n <= paths.length; n++)
@@ -574,7 +586,8 @@ describe("a bulk load's side tables", () => {
       records: db.prepare("SELECT request_key, output_tokens, ts, cost_usd, cache_break FROM usage_record ORDER BY request_key").all(),
       rollup: db.prepare("SELECT hour, requests, output, cost FROM usage_rollup ORDER BY hour").all(),
     });
-    expect(dump(bulk.db).records.map((r) => (r as { request_key: string }).request_key)).toEqual(["m2", "m3", "s1"]);
+    expect(dump(bulk.db).records.map((r) => (r as { request_key: string }).request_key)).toEqual(["m1", "m2", "m3", "s1"]);
     expect(dump(bulk.db)).toEqual(dump(stepwise.db));
+    expect(dump(doubting.db)).toEqual(dump(stepwise.db));
   });
 });

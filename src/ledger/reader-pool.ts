@@ -84,7 +84,9 @@ export async function* readSources(
   };
   for (const w of workers) {
     w.on("message", (msg: { id: number; read?: Omit<SourceRead, "records">; packed?: PackedRecords; error?: string }) => {
-      const task = pending.get(msg.id)!.task;
+      // A result that arrives after its thread was reported dead: its task is already failed.
+      const task = pending.get(msg.id)?.task;
+      if (!task) return;
       pending.delete(msg.id);
       options.onBytes(task.size - (task.fromStart ? 0 : task.offset));
       const { read, packed, error } = msg;
@@ -92,22 +94,24 @@ export async function* readSources(
       refill();
       wake?.();
     });
-    w.on("error", (e) => {
-      // A crashed worker fails the tasks it held; the others continue on the remaining workers.
+    // A crashed worker (or one that exited) fails the tasks it held; the others continue on the remaining workers.
+    const lost = (why: string) => {
       live.delete(w);
       for (const [id, p] of pending) {
         if (p.worker !== w) continue;
         pending.delete(id);
-        done.push(() => ({ task: p.task, error: `reader thread failed: ${e.message}` }));
+        done.push(() => ({ task: p.task, error: `reader thread failed: ${why}` }));
       }
       wake?.();
-    });
+    };
+    w.on("error", (e) => lost(e.message));
+    w.on("exit", (code) => lost(`it exited with code ${code}`));
   }
   refill();
   // The main thread reads too whenever no result waits to be written: the smallest sources, so that a
   // result from a worker never waits long behind it.
-  await loadParsers(tasks);
   try {
+    await loadParsers(tasks);
     while (pending.size > 0 || done.length > 0 || queue.length > 0) {
       if (done.length === 0 && queue.length > 0) {
         // Let the workers' messages in first: they hand out the workers' next tasks.

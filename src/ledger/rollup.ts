@@ -123,7 +123,7 @@ export class RollupBuilder {
   exact = true;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly held = 2048,
   ) {
     db.exec(`DROP TABLE IF EXISTS temp.${BUILT}; CREATE TEMP TABLE ${BUILT} (${BUILT_COLUMNS});`);
@@ -161,6 +161,13 @@ export class RollupBuilder {
     if (r.analysis.isBreak) g.breaks++;
     if (ts < g.first) g.first = ts;
     if (ts > g.last) g.last = ts;
+  }
+
+  /** Drops its table, when the rollup is rebuilt in SQL instead (replaceRollup drops it too). */
+  dispose(): void {
+    this.groups.clear();
+    this.last = undefined;
+    this.db.exec(`DROP TABLE IF EXISTS temp.${BUILT}`);
   }
 
   /** Moves every group to the table, where replaceRollup reads them. */

@@ -97,6 +97,7 @@ export function settle(db: Db, pricing: Pricing, options: { bulkRollup?: RollupB
         );
       });
     }
+    options.bulkRollup?.dispose();
     db.exec("DELETE FROM ledger_stale_conversation; DELETE FROM ledger_stale_slice; DELETE FROM ledger_stale_hour;");
     db.prepare("DELETE FROM ledger_meta WHERE key = ?").run(STALE_ALL_KEY);
     setMeta(db, PRICING_KEY, pricing.fingerprint);

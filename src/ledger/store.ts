@@ -248,7 +248,7 @@ export interface RecordInserter {
 
 /**
  * Plain inserts, for a bulk load, whose records are first copies of their requests (later ones go to the
- * copies table, `copyTable`). Rows are gathered across sources (most hold a few dozen) into statements of
+ * copies table, `bulkSideTables`). Rows are gathered across sources (most hold a few dozen) into statements of
  * ROWS_PER_INSERT rows, in the order they were added.
  */
 export function insertRecords(db: Db, table = "usage_record"): RecordInserter {
@@ -308,12 +308,18 @@ const KEEP_HIGHER_RANK = `ON CONFLICT (runtime, request_key) DO UPDATE SET
  * vanish with a killed process): the copies of requests its filter may have seen already, and the requests
  * that sources superseded. Both are applied by `applyBulkSideTables` once the indexes exist.
  */
-export function bulkSideTables(db: Db): { copies: RecordInserter; supersede(runtime: RuntimeId, key: string): void } {
+export function bulkSideTables(db: Db): {
+  copies: RecordInserter;
+  supersede(runtime: RuntimeId, key: string, sourceId: number): void;
+} {
   db.exec(`DROP TABLE IF EXISTS temp.ledger_bulk_copy; DROP TABLE IF EXISTS temp.ledger_bulk_superseded;
     CREATE TEMP TABLE ledger_bulk_copy AS SELECT ${RECORD_COLUMNS} FROM usage_record WHERE 0;
-    CREATE TEMP TABLE ledger_bulk_superseded (runtime TEXT NOT NULL, request_key TEXT NOT NULL);`);
-  const supersede = db.prepare("INSERT INTO temp.ledger_bulk_superseded (runtime, request_key) VALUES (?, ?)");
-  return { copies: insertRecords(db, "temp.ledger_bulk_copy"), supersede: (runtime, key) => supersede.run(runtime, key) };
+    CREATE TEMP TABLE ledger_bulk_superseded (runtime TEXT NOT NULL, request_key TEXT NOT NULL, source_id INTEGER NOT NULL);`);
+  const supersede = db.prepare("INSERT INTO temp.ledger_bulk_superseded (runtime, request_key, source_id) VALUES (?, ?, ?)");
+  return {
+    copies: insertRecords(db, "temp.ledger_bulk_copy"),
+    supersede: (runtime, key, sourceId) => supersede.run(runtime, key, sourceId),
+  };
 }
 
 /** Where a record counted, and in which conversation: what a change to it makes stale. */
@@ -327,12 +333,17 @@ export type ChangedPlace = StoredPlace & { conversationId: string };
  */
 export function applyBulkSideTables(db: Db, changed: (place: ChangedPlace) => void): void {
   const places = "ts, root_session_id AS rootSessionId, conversation_id AS conversationId";
-  const superseded = `SELECT u.rowid FROM temp.ledger_bulk_superseded s
-    JOIN usage_record u ON u.runtime = s.runtime AND u.request_key = s.request_key`;
+  // A request is gone if a source read after the one it came from superseded it (sources' ids follow the order
+  // they were written in): what an incremental run would have deleted, wherever the copy waits.
+  const supersededIn = (table: string) => `SELECT t.rowid FROM ${table} t JOIN (
+      SELECT runtime, request_key, max(source_id) AS last FROM temp.ledger_bulk_superseded GROUP BY runtime, request_key
+    ) s ON t.runtime = s.runtime AND t.request_key = s.request_key WHERE t.source_id < s.last`;
+  const superseded = supersededIn("usage_record");
   for (const p of db.prepare(`SELECT ${places} FROM usage_record WHERE rowid IN (${superseded})`).iterate() as Iterable<ChangedPlace>)
     changed(p);
   // Most copies cannot win: the stored one ranks as high (Claude Code quotes a request in several files alike).
   db.exec(`DELETE FROM usage_record WHERE rowid IN (${superseded});
+    DELETE FROM temp.ledger_bulk_copy WHERE rowid IN (${supersededIn("temp.ledger_bulk_copy")});
     DELETE FROM temp.ledger_bulk_copy WHERE rowid IN (
       SELECT c.rowid FROM temp.ledger_bulk_copy c JOIN usage_record u ON u.runtime = c.runtime AND u.request_key = c.request_key
       WHERE ${rankSql("c")} <= ${rankSql("u")});
@@ -358,12 +369,12 @@ export function applyBulkSideTables(db: Db, changed: (place: ChangedPlace) => vo
  * Where the stored copies of these requests count, for those already stored: a copy that replaces one
  * logged in another hour (or under another root session) takes it out of that rollup slice too.
  */
-export function storedPlaces(db: Db, records: readonly Pick<UsageRecord, "runtime" | "key">[]): StoredPlace[] {
+export function storedPlaces(db: Db, records: readonly Pick<UsageRecord, "runtime" | "key">[]): ChangedPlace[] {
   return statement(
     db,
-    `SELECT u.ts, u.root_session_id AS rootSessionId FROM json_each(?) AS j
+    `SELECT u.ts, u.root_session_id AS rootSessionId, u.conversation_id AS conversationId FROM json_each(?) AS j
        JOIN usage_record AS u ON u.runtime = j.value ->> 0 AND u.request_key = j.value ->> 1`,
-  ).all(JSON.stringify(records.map((r) => [r.runtime, r.key]))) as StoredPlace[];
+  ).all(JSON.stringify(records.map((r) => [r.runtime, r.key]))) as ChangedPlace[];
 }
 
 export function deleteRecord(db: Db, runtime: RuntimeId, key: string): (StoredPlace & { conversation: ConversationRef }) | undefined {

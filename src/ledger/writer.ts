@@ -85,7 +85,8 @@ export class RecordWriter {
     if (options.bulk) {
       dropLedgerIndexes(db);
       // Tests shrink the filters until nearly every answer is "maybe", to try the exact path on every record.
-      const filterBytes = Number(process.env.QUARTET_TEST_FILTER_BYTES) || undefined;
+      const forced = process.env.QUARTET_TEST_FILTER_BYTES;
+      const filterBytes = forced ? Number(forced) : undefined;
       this.bulk = {
         requests: new SeenFilter(filterBytes ?? 8 * 1024 * 1024),
         conversations: new SeenFilter(filterBytes ?? 1024 * 1024),
@@ -108,7 +109,7 @@ export class RecordWriter {
     const runtime = read.row.runtime as RuntimeId;
     const superseded = new Set(read.superseded);
     for (const key of superseded) {
-      if (this.bulk) this.bulk.side.supersede(runtime, key);
+      if (this.bulk) this.bulk.side.supersede(runtime, key, sourceId);
       else this.forget(runtime, key);
     }
     this.write(sourceId, superseded.size > 0 ? read.records.filter((r) => !superseded.has(r.key)) : read.records);
@@ -150,7 +151,7 @@ export class RecordWriter {
     bulk.side.copies.flush();
     this.saveHeldSources(bulk);
     buildLedgerIndexes(this.db);
-    // The rollup summed neither the copies nor what they replace, and summed what superseded ones deleted.
+    // What changes here differs from what the rollup summed: records deleted or replaced, copies inserted.
     applyBulkSideTables(this.db, (changed) => {
       this.recompute.add(conversationRef(changed));
       this.touch([changed]);
@@ -186,7 +187,11 @@ export class RecordWriter {
     // A bulk load's rollup is summed below; an incremental run's is rebuilt for the slices it touched.
     if (!bulk) {
       this.touch(records);
-      this.touch(storedPlaces(this.db, records));
+      // A copy that replaces one in another conversation changes that conversation's analysis too.
+      for (const p of storedPlaces(this.db, records)) {
+        this.touch([p]);
+        this.recompute.add(conversationRef(p));
+      }
     }
     const byConversation = groupByConversation(records);
     const existing = bulk ? undefined : existingConversations(this.db, [...byConversation.keys()]);

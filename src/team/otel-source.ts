@@ -132,12 +132,24 @@ function parseRequest(text: string, runtime: string): OtelRequest | string {
 function candidates(db: Db, runtime: string, events: readonly OpenEvent[]): Candidate[] {
   if (events.length === 0) return [];
   const times = events.map((e) => e.r.ts);
-  return statement(
-    db,
+  const from = Math.min(...times) - ID_WINDOW_MS;
+  const to = Math.max(...times) + ID_WINDOW_MS;
+  const select = (table: string) =>
     `SELECT request_key AS key, session_id AS sessionId, ts, input_tokens AS input, cache_read_tokens AS cacheRead,
             cache_write_5m_tokens + cache_write_1h_tokens AS cacheWrite, output_tokens AS output
-       FROM usage_record WHERE runtime = ? AND ts BETWEEN ? AND ? AND request_key NOT LIKE 'otel:%'`,
-  ).all(runtime, Math.min(...times) - ID_WINDOW_MS, Math.max(...times) + ID_WINDOW_MS) as Candidate[];
+       FROM ${table} WHERE runtime = ? AND ts BETWEEN ? AND ? AND request_key NOT LIKE 'otel:%'`;
+  // A first ingest keeps the transcripts' possible copies of a request apart until its end (writer.ts): they are
+  // the same requests, and may be the only stored copy.
+  const bulk = db.prepare("SELECT 1 FROM sqlite_temp_master WHERE name = 'ledger_bulk_copy'").get() !== undefined;
+  if (!bulk) return statement(db, select("usage_record")).all(runtime, from, to) as Candidate[];
+  return statement(db, `${select("usage_record")} UNION ALL ${select("temp.ledger_bulk_copy")}`).all(
+    runtime,
+    from,
+    to,
+    runtime,
+    from,
+    to,
+  ) as Candidate[];
 }
 
 /** The transcript record of the same request, by the rule in this module's comment. */
