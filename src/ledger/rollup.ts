@@ -129,7 +129,10 @@ export class RollupBuilder {
     db.exec(`DROP TABLE IF EXISTS temp.${BUILT}; CREATE TEMP TABLE ${BUILT} (${BUILT_COLUMNS});`);
     const columns = BUILT_COLUMNS.split(",").map((c) => c.trim().split(" ")[0]!);
     this.store = db.prepare(`INSERT OR REPLACE INTO temp.${BUILT} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
-    this.load = db.prepare(`SELECT sums, ${columns.slice(1, -1).join(", ")} FROM temp.${BUILT} WHERE key = ?`).raw();
+    this.load = db.prepare(
+      `SELECT sums, hour, runtime, root_session_id AS root, project, model, requests, input, w5, w1, cr, output, reasoning, unpriced,
+         untaxed, breaks, first_ts AS first, last_ts AS last FROM temp.${BUILT} WHERE key = ?`,
+    );
   }
 
   add(r: StoredRecord): void {
@@ -228,54 +231,11 @@ export class RollupBuilder {
   }
 
   private bringBack(key: string): Group | undefined {
-    const row = this.load.get(key) as [string, number, string, string, string | null, string, ...number[]] | undefined;
+    const row = this.load.get(key) as (Omit<Group, "cost" | "reported" | "tax"> & { sums: string }) | undefined;
     if (!row) return undefined;
-    const [
-      sums,
-      hour,
-      runtime,
-      root,
-      project,
-      model,
-      requests,
-      input,
-      w5,
-      w1,
-      cr,
-      output,
-      reasoning,
-      ,
-      unpriced,
-      ,
-      ,
-      untaxed,
-      breaks,
-      first,
-      last,
-    ] = row;
+    const { sums, ...counts } = row;
     const [cost, reported, tax] = (JSON.parse(sums) as SqlSumState[]).map(SqlSum.from) as [SqlSum, SqlSum, SqlSum];
-    return {
-      hour,
-      runtime,
-      root,
-      project,
-      model,
-      requests,
-      input,
-      w5,
-      w1,
-      cr,
-      output,
-      reasoning,
-      cost,
-      unpriced,
-      reported,
-      tax,
-      untaxed,
-      breaks,
-      first,
-      last,
-    } as Group;
+    return { ...counts, cost, reported, tax };
   }
 }
 
