@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { processAlive } from "../src/core/process.js";
-import { ModelSession, parseScenario, startEndpoint, type Endpoint } from "../src/lab/lab.js";
+import { ModelSession, parseScenario, startEndpoint, type Endpoint, type LabRequest } from "../src/lab/lab.js";
 import { ResponsesSession } from "../src/lab/responses-session.js";
 import { labConfigToml } from "../src/runtimes/codex/headless.js";
 import type { ResponsesReply } from "../src/lab/responses-wire.js";
@@ -231,7 +231,10 @@ export async function sessionLab(
           if (match(s)) return { session: s, seen };
         }
         if (Date.now() > deadline)
-          throw new Error(`${name} did not become ${what} within ${timeoutMs / 1000}s; states seen: ${seen.join(" → ")}`);
+          throw new Error(
+            `${name} did not become ${what} within ${timeoutMs / 1000}s; states seen: ${seen.join(" → ")}\n` +
+              whatHappened(socket, s?.tmux.pane ?? null, endpoint.model.requests),
+          );
         await new Promise((r) => setTimeout(r, 300));
       }
     },
@@ -273,6 +276,23 @@ export async function sessionLab(
       await inner.close();
     },
   };
+}
+
+/**
+ * For a failed wait: the pane's screen and the last requests the scripted model answered (which turn each
+ * matched, and the end of its last user message), so a failure on a slow machine says what the runtime saw.
+ */
+function whatHappened(socket: string, pane: string | null, requests: readonly LabRequest[]): string {
+  const screen = pane
+    ? spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", pane], { encoding: "utf8" }).stdout.replace(/\s+$/, "")
+    : "(no pane)";
+  const asked = requests.slice(-4).map((r) => {
+    const body = r.body as { messages?: { role: string; content: unknown }[] };
+    const lastUser = [...(body.messages ?? [])].reverse().find((m) => m.role === "user");
+    const text = lastUser ? JSON.stringify(lastUser.content).slice(-160) : "-";
+    return `  #${r.n} ${r.kind} turn=${r.turn ?? "-"} status=${r.status}${r.error ? ` (${r.error})` : ""}: ${text}`;
+  });
+  return `screen:\n${screen}\nlast requests to the model:\n${asked.join("\n") || "  (none)"}`;
 }
 
 /**
