@@ -330,8 +330,9 @@ export type ChangedPlace = StoredPlace & { conversationId: string };
  * superseded requests are deleted, then each request's best copy (most tokens, the earliest among equals)
  * replaces the stored one where it ranks higher, or is inserted where none is stored (the filter's false
  * "maybe"). `changed` gets every place that changed: a deleted or replaced record's and its replacement's.
+ * Returns how many copies were written (inserted, or replacing the stored one).
  */
-export function applyBulkSideTables(db: Db, changed: (place: ChangedPlace) => void): void {
+export function applyBulkSideTables(db: Db, changed: (place: ChangedPlace) => void): number {
   const places = "ts, root_session_id AS rootSessionId, conversation_id AS conversationId";
   // A request is gone if a source read after the one it came from superseded it (sources' ids follow the order
   // they were written in): what an incremental run would have deleted, wherever the copy waits.
@@ -357,12 +358,15 @@ export function applyBulkSideTables(db: Db, changed: (place: ChangedPlace) => vo
      WHERE u.rowid IS NULL OR ${rankSql("b")} > ${rankSql("u")}`,
   );
   type Better = ChangedPlace & { oldTs: number | null; oldRoot: string; oldConversation: string };
+  let written = 0;
   for (const b of better.iterate() as Iterable<Better>) {
+    written++;
     changed(b);
     if (b.oldTs !== null) changed({ ts: b.oldTs, rootSessionId: b.oldRoot, conversationId: b.oldConversation });
   }
   db.exec(`INSERT INTO usage_record (${RECORD_COLUMNS}) SELECT ${RECORD_COLUMNS} FROM temp.ledger_bulk_best WHERE true ${KEEP_HIGHER_RANK};
     DROP TABLE temp.ledger_bulk_best; DROP TABLE temp.ledger_bulk_copy; DROP TABLE temp.ledger_bulk_superseded;`);
+  return written;
 }
 
 /**

@@ -152,7 +152,7 @@ export class RecordWriter {
     this.saveHeldSources(bulk);
     buildLedgerIndexes(this.db);
     // What changes here differs from what the rollup summed: records deleted or replaced, copies inserted.
-    applyBulkSideTables(this.db, (changed) => {
+    this.written += applyBulkSideTables(this.db, (changed) => {
       this.recompute.add(conversationRef(changed));
       this.touch([changed]);
     });
