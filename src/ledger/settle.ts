@@ -13,6 +13,7 @@ import type { Pricing } from "../core/pricing.js";
 import { refreshConversations } from "./derive.js";
 import { conversationRef, splitConversationRef, type ConversationRef } from "./record.js";
 import {
+  HOUR_MS,
   rebuildRollup,
   rebuildRollupSlices,
   replaceRollup,
@@ -34,6 +35,16 @@ export function markStale(db: Db, o: { conversations: Iterable<ConversationRef>;
   for (const ref of o.conversations) conversation.run(...splitConversationRef(ref));
   const slice = db.prepare("INSERT OR IGNORE INTO ledger_stale_slice (hour, root_session_id) VALUES (?, ?)");
   for (const s of o.slices) slice.run(...splitRollupSlice(s));
+}
+
+/**
+ * Marks the conversations and rollup slices of the places a query returns (columns ts, root_session_id,
+ * conversation_id), in SQL. The slice's hour is the rollup's own (`ts / HOUR_MS`, as rebuildRollup groups).
+ */
+export function markStaleFrom(db: Db, placesSql: string): void {
+  db.exec(`INSERT OR IGNORE INTO ledger_stale_conversation (root_session_id, conversation_id)
+      SELECT root_session_id, conversation_id FROM (${placesSql});
+    INSERT OR IGNORE INTO ledger_stale_slice (hour, root_session_id) SELECT ts / ${HOUR_MS}, root_session_id FROM (${placesSql});`);
 }
 
 /** An empty ledger has nothing priced: it takes the current table's fingerprint as it is. */

@@ -329,19 +329,19 @@ export type ChangedPlace = StoredPlace & { conversationId: string };
  * Applies a bulk load's side tables, as the incremental path would have applied each row when it came: the
  * superseded requests are deleted, then each request's best copy (most tokens, the earliest among equals)
  * replaces the stored one where it ranks higher, or is inserted where none is stored (the filter's false
- * "maybe"). `changed` gets every place that changed: a deleted or replaced record's and its replacement's.
- * Returns how many copies were written (inserted, or replacing the stored one).
+ * "maybe"). `mark` gets a query of every place that changed (columns ts, root_session_id, conversation_id):
+ * a deleted or replaced record's and its replacement's, marked in SQL, so however many there are none is
+ * held in memory. Returns how many copies were written (inserted, or replacing the stored one).
  */
-export function applyBulkSideTables(db: Db, changed: (place: ChangedPlace) => void): number {
-  const places = "ts, root_session_id AS rootSessionId, conversation_id AS conversationId";
+export function applyBulkSideTables(db: Db, mark: (placesSql: string) => void): number {
+  const places = "ts, root_session_id, conversation_id";
   // A request is gone if a source read after the one it came from superseded it (sources' ids follow the order
   // they were written in): what an incremental run would have deleted, wherever the copy waits.
   const supersededIn = (table: string) => `SELECT t.rowid FROM ${table} t JOIN (
       SELECT runtime, request_key, max(source_id) AS last FROM temp.ledger_bulk_superseded GROUP BY runtime, request_key
     ) s ON t.runtime = s.runtime AND t.request_key = s.request_key WHERE t.source_id < s.last`;
   const superseded = supersededIn("usage_record");
-  for (const p of db.prepare(`SELECT ${places} FROM usage_record WHERE rowid IN (${superseded})`).iterate() as Iterable<ChangedPlace>)
-    changed(p);
+  mark(`SELECT ${places} FROM usage_record WHERE rowid IN (${superseded})`);
   // Most copies cannot win: the stored one ranks as high (Claude Code quotes a request in several files alike).
   db.exec(`DELETE FROM usage_record WHERE rowid IN (${superseded});
     DELETE FROM temp.ledger_bulk_copy WHERE rowid IN (${supersededIn("temp.ledger_bulk_copy")});
@@ -350,20 +350,15 @@ export function applyBulkSideTables(db: Db, changed: (place: ChangedPlace) => vo
       WHERE ${rankSql("c")} <= ${rankSql("u")});
     CREATE TEMP TABLE ledger_bulk_best AS SELECT ${RECORD_COLUMNS} FROM (
       SELECT *, row_number() OVER (PARTITION BY runtime, request_key ORDER BY ${rankSql("ledger_bulk_copy")} DESC, rowid) AS pick
-      FROM temp.ledger_bulk_copy) WHERE pick = 1;`);
-  const better = db.prepare(
-    `SELECT b.ts, b.root_session_id AS rootSessionId, b.conversation_id AS conversationId,
-       u.ts AS oldTs, u.root_session_id AS oldRoot, u.conversation_id AS oldConversation
-     FROM temp.ledger_bulk_best b LEFT JOIN usage_record u ON u.runtime = b.runtime AND u.request_key = b.request_key
-     WHERE u.rowid IS NULL OR ${rankSql("b")} > ${rankSql("u")}`,
-  );
-  type Better = ChangedPlace & { oldTs: number | null; oldRoot: string; oldConversation: string };
-  let written = 0;
-  for (const b of better.iterate() as Iterable<Better>) {
-    written++;
-    changed(b);
-    if (b.oldTs !== null) changed({ ts: b.oldTs, rootSessionId: b.oldRoot, conversationId: b.oldConversation });
-  }
+      FROM temp.ledger_bulk_copy) WHERE pick = 1;
+    DELETE FROM temp.ledger_bulk_best WHERE rowid IN (
+      SELECT b.rowid FROM temp.ledger_bulk_best b JOIN usage_record u ON u.runtime = b.runtime AND u.request_key = b.request_key
+      WHERE ${rankSql("b")} <= ${rankSql("u")});`);
+  // What is left wins: where it goes, and where the stored copy it replaces counted.
+  mark(`SELECT ${places} FROM temp.ledger_bulk_best UNION ALL
+    SELECT u.ts, u.root_session_id, u.conversation_id FROM temp.ledger_bulk_best b
+    JOIN usage_record u ON u.runtime = b.runtime AND u.request_key = b.request_key`);
+  const written = db.prepare("SELECT count(*) FROM temp.ledger_bulk_best").pluck().get() as number;
   db.exec(`INSERT INTO usage_record (${RECORD_COLUMNS}) SELECT ${RECORD_COLUMNS} FROM temp.ledger_bulk_best WHERE true ${KEEP_HIGHER_RANK};
     DROP TABLE temp.ledger_bulk_best; DROP TABLE temp.ledger_bulk_copy; DROP TABLE temp.ledger_bulk_superseded;`);
   return written;

@@ -17,7 +17,7 @@ import type { Pricing } from "../core/pricing.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { analyzeStored, pendingAnalysis } from "./derive.js";
 import { RollupBuilder, rollupSlice, type RollupSlice } from "./rollup.js";
-import { markStale } from "./settle.js";
+import { markStale, markStaleFrom } from "./settle.js";
 import type { SourceRead } from "./read-source.js";
 import { conversationRef, type ConversationRef, type UsageRecord } from "./record.js";
 import { SeenFilter } from "./seen-filter.js";
@@ -152,10 +152,7 @@ export class RecordWriter {
     this.saveHeldSources(bulk);
     buildLedgerIndexes(this.db);
     // What changes here differs from what the rollup summed: records deleted or replaced, copies inserted.
-    this.written += applyBulkSideTables(this.db, (changed) => {
-      this.recompute.add(conversationRef(changed));
-      this.touch([changed]);
-    });
+    this.written += applyBulkSideTables(this.db, (placesSql) => markStaleFrom(this.db, placesSql));
   }
 
   /**
