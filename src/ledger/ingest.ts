@@ -100,6 +100,7 @@ export async function ingest(o: IngestOptions): Promise<IngestResult> {
     if (o.snapshot) o.db.exec("BEGIN");
     return { looked: [], warnings: [], sourcesFound: 0, sourcesRead: 0, recordsWritten: 0, busy: true };
   }
+  const restoreHeapGrowth = keepOldGenerationSmall();
   try {
     const result = await ingestLocked(o);
     if (o.snapshot) {
@@ -112,6 +113,7 @@ export async function ingest(o: IngestOptions): Promise<IngestResult> {
     }
     return result;
   } finally {
+    restoreHeapGrowth();
     lock?.release();
   }
 }
@@ -130,7 +132,6 @@ const lockFile = (db: Db) => `${db.name}.ingest-lock`;
 
 async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   const { db } = o;
-  keepOldGenerationSmall();
   const progress = o.progress ?? silentProgress;
   prepareLedger(db);
   crashPoint("ingest:prepared");
@@ -221,11 +222,17 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
  * V8 lets the old generation grow to up to four times what survived its last full collection before the next
  * one: over gigabytes of logs, the garbage of records that outlived a young collection or two made a first
  * ingest's memory grow with the logs (227 MB over 4.5 GB, against 133 MB over 565 MB). A quarter more keeps
- * it flat at the same speed. The flag is read at every collection, so setting it now takes effect.
+ * it flat at the same speed. The flag is read at every collection, so setting it now takes effect; it is
+ * process-wide, so it holds only while an ingest runs.
  */
-function keepOldGenerationSmall(): void {
-  v8.setFlagsFromString("--heap-growing-percent=25");
+function keepOldGenerationSmall(): () => void {
+  if (ingestsRunning++ === 0) v8.setFlagsFromString("--heap-growing-percent=25");
+  return () => {
+    // 0 is V8's default: its own heuristic. A long-lived process (the board, the gateway) gets it back between ingests.
+    if (--ingestsRunning === 0) v8.setFlagsFromString("--heap-growing-percent=0");
+  };
 }
+let ingestsRunning = 0;
 
 /** Commit an incremental run after about this many bytes of logs (tests make it small to commit often). */
 function batchBytes(): number {
