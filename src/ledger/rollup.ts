@@ -6,7 +6,7 @@
  * It is derived data: rebuilt for the root sessions and hours an ingest touched (see RollupSlice), or whole
  * after a pricing change.
  */
-import type { Db } from "../core/db.js";
+import { statement, type Db } from "../core/db.js";
 import type { SumRow } from "./query.js";
 import { SeenFilter } from "./seen-filter.js";
 import type { StoredRecord } from "./store.js";
@@ -89,8 +89,9 @@ export function rebuildRollupSlices(db: Db, slices: Iterable<RollupSlice>): void
 /** Replaces the rollup rows of the hours (of one root session's, if given) with a fresh aggregate of the records. */
 function rebuildRanges(db: Db, hours: Iterable<number>, root?: string): void {
   const onRoot = root === undefined ? "" : " AND root_session_id = ?";
-  const del = db.prepare(`DELETE FROM usage_rollup WHERE hour >= ? AND hour < ?${onRoot}`);
-  const ins = db.prepare(`INSERT INTO usage_rollup ${AGGREGATE} WHERE ts >= ? AND ts < ?${onRoot} GROUP BY 1, 2, 3, 4, 5`);
+  // Prepared once per connection: an incremental run rebuilds the slices of dozens of root sessions.
+  const del = statement(db, `DELETE FROM usage_rollup WHERE hour >= ? AND hour < ?${onRoot}`);
+  const ins = statement(db, `INSERT INTO usage_rollup ${AGGREGATE} WHERE ts >= ? AND ts < ?${onRoot} GROUP BY 1, 2, 3, 4, 5`);
   const only = root === undefined ? [] : [root];
   for (const [from, to] of ranges(hours)) {
     del.run(from, to, ...only);
