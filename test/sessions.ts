@@ -233,7 +233,7 @@ export async function sessionLab(
         if (Date.now() > deadline)
           throw new Error(
             `${name} did not become ${what} within ${timeoutMs / 1000}s; states seen: ${seen.join(" → ")}\n` +
-              whatHappened(socket, s?.tmux.pane ?? null, endpoint.model.requests),
+              whatHappened(socket, s?.tmux.pane ?? null, endpoint.model.requests, dataDir),
           );
         await new Promise((r) => setTimeout(r, 300));
       }
@@ -282,7 +282,7 @@ export async function sessionLab(
  * For a failed wait: the pane's screen and the last requests the scripted model answered (which turn each
  * matched, and the end of its last user message), so a failure on a slow machine says what the runtime saw.
  */
-function whatHappened(socket: string, pane: string | null, requests: readonly LabRequest[]): string {
+function whatHappened(socket: string, pane: string | null, requests: readonly LabRequest[], dataDir: string): string {
   const screen = pane
     ? spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", pane], { encoding: "utf8" }).stdout.replace(/\s+$/, "")
     : "(no pane)";
@@ -292,7 +292,15 @@ function whatHappened(socket: string, pane: string | null, requests: readonly La
     const text = lastUser ? JSON.stringify(lastUser.content).slice(-160) : "-";
     return `  #${r.n} ${r.kind} turn=${r.turn ?? "-"} status=${r.status}${r.error ? ` (${r.error})` : ""}: ${text}`;
   });
-  return `screen:\n${screen}\nlast requests to the model:\n${asked.join("\n") || "  (none)"}`;
+  // Each session's last events: which hooks (or plugin events) the runtime reported, in order.
+  const sessions = path.join(dataDir, "sessions");
+  const events = (fs.existsSync(sessions) ? fs.readdirSync(sessions) : []).flatMap((dir) => {
+    const file = path.join(sessions, dir, "events.jsonl");
+    if (!fs.existsSync(file)) return [];
+    const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-10);
+    return [`  ${dir}:`, ...lines.map((l) => `    ${l}`)];
+  });
+  return `screen:\n${screen}\nlast requests to the model:\n${asked.join("\n") || "  (none)"}\nlast events:\n${events.join("\n") || "  (none)"}`;
 }
 
 /**
