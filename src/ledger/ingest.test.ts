@@ -4,7 +4,8 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import v8 from "node:v8";
+import { describe, expect, it, vi } from "vitest";
 import { fixtureHome, snapshotTree, tempDir, writeLines } from "../../test/helpers.js";
 import { ingestOnce, logsOnlyRuntime, testLedger } from "../../test/ledger.js";
 import { migrate, openDatabase, type Db } from "../core/db.js";
@@ -13,6 +14,7 @@ import { lookupEnv } from "../core/paths.js";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { buildPricing } from "../core/pricing.js";
 import { RUNTIMES } from "../runtimes/registry.js";
+import type { RuntimeAdapter } from "../runtimes/types.js";
 import { ingest } from "./ingest.js";
 import { HOUR_MS, rebuildRollup } from "./rollup.js";
 import { LEDGER_MIGRATIONS } from "./schema.js";
@@ -306,6 +308,28 @@ describe("ingest", () => {
       expect(dump(doubting), table).toEqual(dump(plain));
     }
     expect(doubting.rows("SELECT count(*) AS n FROM usage_record")[0]!.n).toBeGreaterThan(20);
+  });
+
+  it("sets V8's heap growth only while ingests run, and gives back the value the process started with, also after a failure", async () => {
+    const set = vi.spyOn(v8, "setFlagsFromString");
+    const failing = {
+      id: "toy",
+      logs: {
+        discover: () => {
+          throw new Error("cannot list");
+        },
+      },
+    } as unknown as RuntimeAdapter;
+    try {
+      await Promise.all([testLedger(fixtureHome()).ingest(), testLedger(fixtureHome()).ingest()]);
+      await expect(ingestOnce([failing]).run).rejects.toThrow("cannot list");
+      const calls = set.mock.calls.map(([flag]) => flag);
+      expect(calls.length).toBeGreaterThanOrEqual(4);
+      // Set when the first ingest starts, given back when the last one ends: never twice in a row.
+      calls.forEach((flag, i) => expect(flag).toBe(i % 2 === 0 ? "--heap-growing-percent=25" : "--heap-growing-percent=0"));
+    } finally {
+      set.mockRestore();
+    }
   });
 
   it("changes no file of any runtime", async () => {

@@ -228,11 +228,18 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
 function keepOldGenerationSmall(): () => void {
   if (ingestsRunning++ === 0) v8.setFlagsFromString("--heap-growing-percent=25");
   return () => {
-    // 0 is V8's default: its own heuristic. A long-lived process (the board, the gateway) gets it back between ingests.
-    if (--ingestsRunning === 0) v8.setFlagsFromString("--heap-growing-percent=0");
+    // A long-lived process (the board, the gateway) gets the value it started with back between ingests.
+    if (--ingestsRunning === 0) v8.setFlagsFromString(`--heap-growing-percent=${startingHeapGrowth()}`);
   };
 }
 let ingestsRunning = 0;
+
+/** The person's own --heap-growing-percent (on node's command line or in NODE_OPTIONS), else V8's default, 0. */
+function startingHeapGrowth(): number {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  const own = flags.map((f) => /^--heap[-_]growing[-_]percent=(\d+)$/.exec(f)?.[1]).filter((v) => v !== undefined);
+  return own.length > 0 ? Number(own.at(-1)) : 0;
+}
 
 /** Commit an incremental run after about this many bytes of logs (tests make it small to commit often). */
 function batchBytes(): number {

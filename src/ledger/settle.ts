@@ -39,12 +39,13 @@ export function markStale(db: Db, o: { conversations: Iterable<ConversationRef>;
 
 /**
  * Marks the conversations and rollup slices of the places a query returns (columns ts, root_session_id,
- * conversation_id), in SQL. The slice's hour is the rollup's own (`ts / HOUR_MS`, as rebuildRollup groups).
+ * conversation_id), in SQL. The slice's hour is rollupSlice's, floor(ts / HOUR_MS): SQLite's integer
+ * division rounds toward zero, so a time before 1970 takes one hour off.
  */
 export function markStaleFrom(db: Db, placesSql: string): void {
   db.exec(`INSERT OR IGNORE INTO ledger_stale_conversation (root_session_id, conversation_id)
       SELECT root_session_id, conversation_id FROM (${placesSql});
-    INSERT OR IGNORE INTO ledger_stale_slice (hour, root_session_id) SELECT ts / ${HOUR_MS}, root_session_id FROM (${placesSql});`);
+    INSERT OR IGNORE INTO ledger_stale_slice (hour, root_session_id) SELECT ts / ${HOUR_MS} - (ts % ${HOUR_MS} < 0), root_session_id FROM (${placesSql});`);
 }
 
 /** An empty ledger has nothing priced: it takes the current table's fingerprint as it is. */

@@ -350,11 +350,9 @@ export function applyBulkSideTables(db: Db, mark: (placesSql: string) => void): 
       WHERE ${rankSql("c")} <= ${rankSql("u")});
     CREATE TEMP TABLE ledger_bulk_best AS SELECT ${RECORD_COLUMNS} FROM (
       SELECT *, row_number() OVER (PARTITION BY runtime, request_key ORDER BY ${rankSql("ledger_bulk_copy")} DESC, rowid) AS pick
-      FROM temp.ledger_bulk_copy) WHERE pick = 1;
-    DELETE FROM temp.ledger_bulk_best WHERE rowid IN (
-      SELECT b.rowid FROM temp.ledger_bulk_best b JOIN usage_record u ON u.runtime = b.runtime AND u.request_key = b.request_key
-      WHERE ${rankSql("b")} <= ${rankSql("u")});`);
-  // What is left wins: where it goes, and where the stored copy it replaces counted.
+      FROM temp.ledger_bulk_copy) WHERE pick = 1;`);
+  // Every best copy wins (those that could not were deleted above): where it goes, and where the stored copy it
+  // replaces counted.
   mark(`SELECT ${places} FROM temp.ledger_bulk_best UNION ALL
     SELECT u.ts, u.root_session_id, u.conversation_id FROM temp.ledger_bulk_best b
     JOIN usage_record u ON u.runtime = b.runtime AND u.request_key = b.request_key`);
