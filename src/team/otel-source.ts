@@ -140,7 +140,7 @@ function candidates(db: Db, runtime: string, events: readonly OpenEvent[]): Cand
        FROM ${table} WHERE runtime = ? AND ts BETWEEN ? AND ? AND request_key NOT LIKE 'otel:%'`;
   // A first ingest keeps the transcripts' possible copies of a request apart until its end (writer.ts): they are
   // the same requests, and may be the only stored copy.
-  const bulk = db.prepare("SELECT 1 FROM sqlite_temp_master WHERE name = 'ledger_bulk_copy'").get() !== undefined;
+  const bulk = statement(db, "SELECT 1 FROM sqlite_temp_master WHERE name = 'ledger_bulk_copy'").get() !== undefined;
   if (!bulk) return statement(db, select("usage_record")).all(runtime, from, to) as Candidate[];
   return statement(db, `${select("usage_record")} UNION ALL ${select("temp.ledger_bulk_copy")}`).all(
     runtime,
