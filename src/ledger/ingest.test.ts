@@ -132,6 +132,33 @@ describe("ingest", () => {
     ]);
   });
 
+  it("reads a file again from the start when it was rewritten in place, longer, with the same first lines", async () => {
+    const home = tempDir("quartet-home-");
+    const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");
+    const line = (id: string, minute: number) =>
+      assistantLine({ id, sessionId: "s1", ts: `2026-11-24T10:${String(minute).padStart(2, "0")}:00Z` });
+    // More than the 4 KiB the head hash covers stays the same; what follows it changes and grows.
+    const kept = Array.from({ length: 12 }, (_, i) => line(`msg_k${i}`, i));
+    writeLines(file, [...kept, ...[0, 1, 2, 3, 4].map((i) => line(`msg_old${i}`, 20 + i))]);
+    expect(JSON.stringify(kept).length).toBeGreaterThan(4096);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    expect(totals(ledger)!.n).toBe(17);
+    const fd = fs.openSync(file, "r+");
+    fs.writeSync(
+      fd,
+      [...kept, ...Array.from({ length: 9 }, (_, i) => line(`msg_new${i}`, 30 + i))].map((l) => JSON.stringify(l) + "\n").join(""),
+      0,
+    );
+    fs.closeSync(fd);
+    const second = await ledger.ingest();
+    expect(second.warnings).toEqual([]);
+    const keys = ledger.rows("SELECT request_key FROM usage_record").map((r) => String(r.request_key));
+    expect(keys.filter((k) => k.startsWith("msg_old"))).toEqual([]);
+    expect(keys.filter((k) => k.startsWith("msg_new"))).toHaveLength(9);
+    expect(keys).toHaveLength(21);
+  });
+
   it("counts a request copied into another transcript once, keeping the copy with the most tokens", async () => {
     const home = tempDir("quartet-home-");
     const dir = path.join(home, ".claude", "projects", "-work-project");
@@ -506,7 +533,8 @@ describe("ingest", () => {
     migrate(old, "ledger", LEDGER_MIGRATIONS.slice(0, 2));
     old.exec(`ATTACH '${good.db.name}' AS good`);
     for (const table of ["ledger_source", "ledger_source_state", "usage_record", "ledger_meta"]) {
-      old.exec(`INSERT INTO ${table} SELECT * FROM good.${table}`);
+      const columns = (old.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[]).join(", ");
+      old.exec(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM good.${table}`);
     }
     old.exec("DETACH good");
     expect(old.prepare("SELECT count(*) AS n FROM usage_rollup").get()).toEqual({ n: 0 });

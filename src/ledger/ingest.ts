@@ -31,7 +31,7 @@ import type { Pricing } from "../core/pricing.js";
 import { timed } from "../core/timing.js";
 import type { LookedPlace, RuntimeAdapter, SourceSpec } from "../runtimes/types.js";
 import { requireWebAssembly } from "./line-scan.js";
-import { Collected, headHash, type JsonlTask, type SourceRead, type SourceState } from "./read-source.js";
+import { Collected, readPartUnchanged, type JsonlTask, type SourceRead, type SourceState } from "./read-source.js";
 import { readSources, workerCount } from "./reader-pool.js";
 import { adoptPricing, isSettled, settle } from "./settle.js";
 import { hasSources, knownSource, prepareLedger, sourceStamps, sourceState, type KnownSource, type SourceStamp } from "./store.js";
@@ -332,17 +332,8 @@ function planJsonl(
   });
   if (!known) return task(true);
   const sameFile = known.dev === dev && known.ino === ino;
-  if (sameFile && size >= known.readOffset && headMatches(spec.path, known)) return task(false);
+  if (sameFile && size >= known.readOffset && readPartUnchanged(spec.path, known)) return task(false);
   return task(true);
-}
-
-function headMatches(file: string, known: KnownSource): boolean {
-  if (known.headLen === 0) return true;
-  try {
-    return headHash(file, known.headLen) === known.headHash;
-  } catch {
-    return false;
-  }
 }
 
 function planStore(
@@ -404,6 +395,8 @@ async function readStore(db: Db, plan: StorePlan, warnings: Warning[], progress:
       readLine: 0,
       headLen: 0,
       headHash: null,
+      tailLen: 0,
+      tailHash: null,
       fingerprint: plan.fingerprint,
       state: { store: next, counters } satisfies SourceState,
     },

@@ -16,6 +16,7 @@ import type { SourceRow } from "./store.js";
 import { WarningCollector } from "./warnings.js";
 
 export const HEAD_BYTES = 4096;
+const TAIL_BYTES = 4096;
 
 /** Per-source state kept between runs. */
 export interface SourceState {
@@ -76,23 +77,56 @@ export class Collected {
   }
 }
 
-export function headHash(file: string, length: number): string {
-  const fd = openRegularFile(file);
+/**
+ * Whether the part of a file read last time is still there: the same bytes at its start and just before the
+ * offset read to. The head alone took a file rewritten in place with the same first lines, and longer, for
+ * one that grew, and read it on from the old offset, mid-line in the new text.
+ */
+export function readPartUnchanged(file: string, known: ReadEnds & { readOffset: number }): boolean {
+  if (known.headLen === 0 && known.tailLen === 0) return true;
   try {
-    return hashHead(fd, length);
-  } finally {
-    fs.closeSync(fd);
+    const fd = openRegularFile(file);
+    try {
+      return (
+        (known.headLen === 0 || hashRange(fd, 0, known.headLen) === known.headHash) &&
+        (known.tailLen === 0 || hashRange(fd, known.readOffset - known.tailLen, known.tailLen) === known.tailHash)
+      );
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
   }
 }
 
-/** One per thread, reused: a new zeroed buffer for each of thousands of files cost about 12 ms per 2,500 files. */
-let headBuffer: Buffer | undefined;
+/** What is kept of the two ends of the part of a source read so far (see readPartUnchanged). */
+interface ReadEnds {
+  headLen: number;
+  headHash: string | null;
+  tailLen: number;
+  tailHash: string | null;
+}
 
-/** The hash of a file's first bytes, read through a descriptor already open on it. */
-function hashHead(fd: number, length: number): string {
-  if (!headBuffer || headBuffer.length < length) headBuffer = Buffer.allocUnsafe(Math.max(length, HEAD_BYTES));
-  const buf = headBuffer;
-  const n = fs.readSync(fd, buf, 0, length, 0);
+/** The ends of the first `offset` bytes of the file open as `fd`; the tail starts where the head ends, at the latest. */
+function readEnds(fd: number, offset: number): ReadEnds {
+  const headLen = Math.min(HEAD_BYTES, offset);
+  const tailLen = Math.min(TAIL_BYTES, offset - headLen);
+  return {
+    headLen,
+    headHash: headLen > 0 ? hashRange(fd, 0, headLen) : null,
+    tailLen,
+    tailHash: tailLen > 0 ? hashRange(fd, offset - tailLen, tailLen) : null,
+  };
+}
+
+/** One per thread, reused: a new zeroed buffer for each of thousands of files cost about 12 ms per 2,500 files. */
+let hashBuffer: Buffer | undefined;
+
+/** The hash of `length` bytes of a file from `position`, read through a descriptor already open on it. */
+function hashRange(fd: number, position: number, length: number): string {
+  if (!hashBuffer || hashBuffer.length < length) hashBuffer = Buffer.allocUnsafe(Math.max(length, HEAD_BYTES, TAIL_BYTES));
+  const buf = hashBuffer;
+  const n = fs.readSync(fd, buf, 0, length, position);
   return crypto.createHash("sha1").update(buf.subarray(0, n)).digest("hex");
 }
 
@@ -152,7 +186,6 @@ export function readJsonlTask(task: JsonlTask, onBytes?: (n: number) => void): S
       warnings,
       onBytes,
     });
-    const headLen = Math.min(HEAD_BYTES, read.offset);
     return {
       resetSourceId: task.fromStart ? task.knownId : null,
       records: collected.records(),
@@ -168,10 +201,9 @@ export function readJsonlTask(task: JsonlTask, onBytes?: (n: number) => void): S
         mtimeMs: task.mtimeMs,
         readOffset: read.offset,
         readLine: read.line,
-        headLen,
         // Through the descriptor just read: opening the path again cost a second open and close per file, and
         // could hash another file put there meanwhile.
-        headHash: headLen > 0 ? hashHead(fd, headLen) : null,
+        ...readEnds(fd, read.offset),
         fingerprint: null,
         state: { parser: parserState, counters } satisfies SourceState,
       },

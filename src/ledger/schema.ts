@@ -130,4 +130,13 @@ export const LEDGER_MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    name: "hash of the bytes just before a source's read offset",
+    up: `
+      -- With the head hash, tells a file that grew from one rewritten in place with the same first bytes (see
+      -- ingest.ts, planJsonl). Sources read before it have none and are judged by their head alone.
+      ALTER TABLE ledger_source ADD COLUMN tail_len INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE ledger_source ADD COLUMN tail_hash TEXT;
+    `,
+  },
 ];

@@ -27,6 +27,9 @@ export interface SourceRow {
   readLine: number;
   headLen: number;
   headHash: string | null;
+  /** The hash of the `tailLen` bytes that end at `readOffset` (none when the head reaches it). */
+  tailLen: number;
+  tailHash: string | null;
   fingerprint: string | null;
   state: unknown;
 }
@@ -81,7 +84,8 @@ export function knownSource(db: Db, file: string): KnownSource | undefined {
   return statement(
     db,
     `SELECT id, runtime, kind, path, dev, ino, size, mtime_ms AS mtimeMs, read_offset AS readOffset, read_line AS readLine,
-            head_len AS headLen, head_hash AS headHash, fingerprint FROM ledger_source WHERE path = ?`,
+            head_len AS headLen, head_hash AS headHash, tail_len AS tailLen, tail_hash AS tailHash, fingerprint
+       FROM ledger_source WHERE path = ?`,
   ).get(file) as KnownSource | undefined;
 }
 
@@ -95,11 +99,12 @@ export function sourceState(db: Db, id: number): unknown {
 export function saveSource(db: Db, s: Omit<SourceRow, "id"> & { id?: number }): number {
   const source = statement(
     db,
-    `INSERT INTO ledger_source (id, runtime, kind, path, dev, ino, size, mtime_ms, read_offset, read_line, head_len, head_hash, fingerprint, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO ledger_source (id, runtime, kind, path, dev, ino, size, mtime_ms, read_offset, read_line, head_len, head_hash, tail_len, tail_hash,
+       fingerprint, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (path) DO UPDATE SET runtime = excluded.runtime, kind = excluded.kind, dev = excluded.dev, ino = excluded.ino,
        size = excluded.size, mtime_ms = excluded.mtime_ms, read_offset = excluded.read_offset, read_line = excluded.read_line,
-       head_len = excluded.head_len, head_hash = excluded.head_hash, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
+       head_len = excluded.head_len, head_hash = excluded.head_hash, tail_len = excluded.tail_len, tail_hash = excluded.tail_hash, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
      RETURNING id`,
   ).pluck();
   const id = source.get(
@@ -115,6 +120,8 @@ export function saveSource(db: Db, s: Omit<SourceRow, "id"> & { id?: number }): 
     s.readLine,
     s.headLen,
     s.headHash,
+    s.tailLen,
+    s.tailHash,
     s.fingerprint,
     Date.now(),
   ) as number;
