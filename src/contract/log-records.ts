@@ -79,8 +79,11 @@ export interface LineContext<State> {
   emit(o: Observation): void;
   /** A line that is not a usage record for a known reason (counted, reported once per file and reason). */
   skip(code: string, message: string): void;
-  /** A line that should have been a record but is malformed. */
-  warn(code: string, message: string): void;
+  /**
+   * A line that should have been a record but is malformed. `value`, when given, is the offending value: shown
+   * after the message, while lines with the same message and other values still count as one problem.
+   */
+  warn(code: string, message: string, value?: unknown): void;
 }
 
 /**

@@ -365,7 +365,7 @@ async function readStore(db: Db, plan: StorePlan, warnings: Warning[], progress:
       emit: (obs) => collected.add(obs),
       warn: (w) => {
         if (w.code === "store-unavailable") unavailable = true;
-        collector.add(w.code, w.message, w.line, w.file);
+        collector.add(w.code, w.message, w.line, { file: w.file });
       },
     });
   } catch (e) {

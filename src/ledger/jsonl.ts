@@ -59,7 +59,7 @@ export function readJsonl<State>(r: JsonlRead<State>): { offset: number; line: n
     line: 0,
     emit: r.emit,
     skip: (code, message) => r.warnings.add(code, message, ctx.line),
-    warn: (code, message) => r.warnings.add(code, message, ctx.line),
+    warn: (code, message, ...value) => r.warnings.add(code, message, ctx.line, value.length > 0 ? { value: value[0] } : {}),
   };
 
   /** A line the parser wants: decoded and handed over. */

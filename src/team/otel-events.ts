@@ -17,6 +17,7 @@
  */
 import crypto from "node:crypto";
 import type { LoggedTokens } from "../contract/log-records.js";
+import { parseLoggedTime } from "../core/logged-time.js";
 import type { AttrValue, OtlpLogRecord } from "./otel-decode.js";
 
 /** One API request seen through telemetry, as the receiver stores it (one JSON line). */
@@ -57,7 +58,7 @@ function eventNameOf(r: OtlpLogRecord): string {
 
 function timeOf(r: OtlpLogRecord): number | null {
   const iso = str(r.attributes["event.timestamp"]);
-  const parsed = iso ? Date.parse(iso) : NaN;
+  const parsed = iso ? parseLoggedTime(iso) : NaN;
   return Number.isNaN(parsed) ? r.timeMs : parsed;
 }
 

@@ -101,6 +101,31 @@ describe("Claude Code transcripts (recorded from claude 2.1.197)", () => {
   });
 });
 
+describe("Claude Code timestamps", () => {
+  it("warns about a request whose time is not an ISO date and time, and does not count it on a day Date.parse makes up", () => {
+    const at = (timestamp: string, id: string) =>
+      JSON.stringify({
+        type: "assistant",
+        sessionId: "s",
+        timestamp,
+        requestId: "r",
+        message: { id, model: "m", usage: { output_tokens: 1 } },
+      });
+    const file = path.join(tempDir(), "times.jsonl");
+    fs.writeFileSync(
+      file,
+      [at("2026-03-01T22:38:47.557Z", "good"), at("x 5", "a"), at("2026-02-30T10:00:00Z", "b"), at("2026-03-01T10:00:00", "c")].join("\n") +
+        "\n",
+    );
+    const { observations, warnings } = observe(file, claudeParser);
+    expect(observations.map((o) => o.key)).toEqual(["good:r"]);
+    // One problem, whatever the values: a file with thousands of them gets one warning, not thousands.
+    expect(warnings).toEqual([
+      expect.objectContaining({ line: 2, lines: [2, 3, 4], count: 3, message: 'field timestamp: not a date: "x 5" (and other values)' }),
+    ]);
+  });
+});
+
 describe("Claude Code transcripts read from the declared keys only", () => {
   it("give the same records and warnings as whole decoded lines", () => {
     const whole = { ...claudeParser, reads: undefined };

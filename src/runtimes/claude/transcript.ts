@@ -21,6 +21,7 @@
  */
 import path from "node:path";
 import { Mark, type JsonlParser, type LineContext } from "../../contract/log-records.js";
+import { parseLoggedTime } from "../../core/logged-time.js";
 
 /*
  * Assistant lines are validated by hand rather than with a schema: they are the hot path of ingestion
@@ -32,11 +33,17 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A token count: absent or null is 0; anything else must be a non-negative integer. */
-function count(usage: Json, field: string, problems: string[]): number {
+/** A malformed field: what is wrong, and the value that is. */
+interface Problem {
+  message: string;
+  value: unknown;
+}
+
+function count(usage: Json, field: string, problems: Problem[]): number {
   const v = usage[field];
   if (v === undefined || v === null) return 0;
   if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
-  problems.push(`message.usage.${field}: expected a non-negative integer, got ${JSON.stringify(v)}`);
+  problems.push({ message: `message.usage.${field}: not a non-negative integer`, value: v });
   return 0;
 }
 
@@ -245,16 +252,16 @@ function emitRequest(
   const sessionId = optionalString(l, "sessionId");
   if (!sessionId) return warn(ctx, "field sessionId: missing");
   const stamp = q.timestamp ?? l.timestamp;
-  const ts = typeof stamp === "string" ? Date.parse(stamp) : NaN;
-  if (Number.isNaN(ts)) return warn(ctx, `field ${where}timestamp: not a date: ${JSON.stringify(stamp)}`);
-  const problems: string[] = [];
+  const ts = typeof stamp === "string" ? parseLoggedTime(stamp) : NaN;
+  if (Number.isNaN(ts)) return warn(ctx, `field ${where}timestamp: not a date`, stamp);
+  const problems: Problem[] = [];
   const input = count(usage, "input_tokens", problems);
   const output = count(usage, "output_tokens", problems);
   const cacheRead = count(usage, "cache_read_input_tokens", problems);
   const write = count(usage, "cache_creation_input_tokens", problems);
   const split = isObject(usage.cache_creation) ? usage.cache_creation : {};
   const write1h = Math.min(count(split, "ephemeral_1h_input_tokens", problems), write);
-  if (problems.length > 0) return warn(ctx, `field ${where}${problems[0]}`);
+  if (problems.length > 0) return warn(ctx, `field ${where}${problems[0]!.message}`, problems[0]!.value);
   const requestId = optionalString(q, "requestId");
   ctx.emit({
     key: requestId ? `${id}:${requestId}` : id,
@@ -274,8 +281,8 @@ function emitRequest(
   return true;
 }
 
-function warn(ctx: LineContext<ClaudeState>, message: string): false {
-  ctx.warn("invalid-record", message);
+function warn(ctx: LineContext<ClaudeState>, message: string, ...value: unknown[]): false {
+  ctx.warn("invalid-record", message, ...value);
   return false;
 }
 

@@ -20,6 +20,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { Mark, type JsonlParser, type LoggedTokens } from "../../contract/log-records.js";
+import { parseLoggedTime } from "../../core/logged-time.js";
 
 const Count = z.number().int().nonnegative();
 
@@ -211,8 +212,8 @@ function emit(
   usage: { tokens: LoggedTokens } | { cumulative: NonNullable<Parameters<typeof ctx.emit>[0]["cumulative"]> },
 ): void {
   const st = ctx.state;
-  const ts = Date.parse(timestamp);
-  if (Number.isNaN(ts)) return ctx.warn("invalid-record", `field timestamp: not a date: ${JSON.stringify(timestamp)}`);
+  const ts = parseLoggedTime(timestamp);
+  if (Number.isNaN(ts)) return ctx.warn("invalid-record", "field timestamp: not a date", timestamp);
   const counted = "tokens" in usage || !usage.cumulative.baselineOnly;
   ctx.emit({
     key,
