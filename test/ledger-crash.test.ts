@@ -5,7 +5,10 @@
  * (QUARTET_TEST_KILL_AT, see src/core/crash-point.ts) and at random instants, both during the first bulk
  * load into an empty ledger and during an incremental run that reads appended lines and new files.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { PRICE_TABLE } from "../src/core/price-table.js";
 import { earlierCopy, generatedHome } from "./corpus.js";
 import { fileTempDir, runCli, tempDir } from "./helpers.js";
 
@@ -94,6 +97,21 @@ describe("a ledger killed during an incremental run", () => {
     grow();
     const killed = await quartet(["usage", "--json"], { home, data, env: { ...SMALL_BATCHES, QUARTET_TEST_KILL_AT: point } });
     expect(killed.signal, `${point} was never reached: ${killed.stderr}`).toBe("SIGKILL");
+    expect(await reports(home, data)).toEqual(cleanFull);
+  });
+
+  it("costs every request at the next run's prices after a kill of a run with other prices (--pricing)", async () => {
+    const { home, data, grow } = await incrementalSetup();
+    grow();
+    // A batch of records costed at these prices commits before the kill; the ledger's were costed at the built-in ones.
+    const tripled = path.join(tempDir("quartet-prices-"), "tripled.json");
+    fs.writeFileSync(tripled, JSON.stringify(PRICE_TABLE.map((r) => ({ ...r, input: r.input * 3, output: r.output * 3 }))));
+    const killed = await quartet(["usage", "--json", "--pricing", tripled], {
+      home,
+      data,
+      env: { ...SMALL_BATCHES, QUARTET_TEST_KILL_AT: "ingest:batch-commit#2" },
+    });
+    expect(killed.signal, killed.stderr).toBe("SIGKILL");
     expect(await reports(home, data)).toEqual(cleanFull);
   });
 

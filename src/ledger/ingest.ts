@@ -33,7 +33,7 @@ import type { LookedPlace, RuntimeAdapter, SourceSpec } from "../runtimes/types.
 import { requireWebAssembly } from "./line-scan.js";
 import { Collected, readPartUnchanged, type JsonlTask, type SourceRead, type SourceState } from "./read-source.js";
 import { readSources, workerCount } from "./reader-pool.js";
-import { adoptPricing, isSettled, settle } from "./settle.js";
+import { adoptPricing, isSettled, markRepricing, settle } from "./settle.js";
 import { hasSources, knownSource, prepareLedger, sourceStamps, sourceState, type KnownSource, type SourceStamp } from "./store.js";
 import { WarningCollector } from "./warnings.js";
 import { RecordWriter } from "./writer.js";
@@ -177,6 +177,7 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   if (empty) adoptPricing(db, o.pricing);
   const writer = new RecordWriter(db, o.pricing, { bulk: empty });
   batch.beforeCommit = () => writer.flushMarks();
+  batch.beforeFirstWrite = () => markRepricing(db, o.pricing);
   try {
     const workers = workerCount(jsonlWork, o.workers);
     for await (const outcome of readSources(tasks, { workers, onBytes: (n) => progress.advance(n) })) {
@@ -255,6 +256,8 @@ class Batch {
   wrote = false;
   /** Runs inside the transaction, just before each commit. */
   beforeCommit: () => void = () => {};
+  /** Runs inside each transaction, just before its first write. */
+  beforeFirstWrite: () => void = () => {};
 
   constructor(
     private readonly db: Db,
@@ -269,6 +272,7 @@ class Batch {
 
   add(write: () => void, work: number): void {
     this.begin();
+    if (!this.wrote) this.beforeFirstWrite();
     timed("write records", write);
     this.wrote = true;
     this.work += work;

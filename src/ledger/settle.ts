@@ -53,6 +53,16 @@ export function adoptPricing(db: Db, pricing: Pricing): void {
   setMeta(db, PRICING_KEY, pricing.fingerprint);
 }
 
+/**
+ * Records are costed with the run's pricing table as they are written. When the ledger's were costed with
+ * another, a batch committed before the run settles holds both, under the old table's fingerprint: marked
+ * stale as a whole in that batch's transaction, they are all costed again by the next run, whatever table
+ * it uses, if this one is killed before it settles. Call inside every transaction that writes records.
+ */
+export function markRepricing(db: Db, pricing: Pricing): void {
+  if (getMeta(db, PRICING_KEY) !== pricing.fingerprint) setMeta(db, STALE_ALL_KEY, "1");
+}
+
 /** Whether derived data matches the records and the current pricing: nothing is marked stale. */
 export function isSettled(db: Db, pricing: Pricing): boolean {
   if (getMeta(db, STALE_ALL_KEY) !== undefined) return false;
