@@ -5,6 +5,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
+import { errorMessage } from "./errors.js";
 import { acquireLock, acquireLockSync, tryLock } from "./file-lock.js";
 import { waitingLine } from "./progress.js";
 
@@ -42,8 +43,16 @@ describe("file lock", () => {
     tryLock(empty)!.release();
     const garbage = path.join(dir, "garbage.lock");
     fs.writeFileSync(garbage, "not a lock: something else wrote here\n".repeat(200));
-    expect(() => tryLock(garbage)).toThrow(
-      `cannot use the lock file ${garbage} (SQLITE_NOTADB); remove it if no quartet process is running`,
+    expect(() => tryLock(garbage)).toThrow("cannot use it as a lock file (SQLITE_NOTADB); remove it if no quartet process is running");
+    let thrown: unknown;
+    try {
+      tryLock(garbage);
+    } catch (e) {
+      thrown = e;
+    }
+    // Printed with the file in front, once.
+    expect(errorMessage(thrown)).toBe(
+      `${garbage}: cannot use it as a lock file (SQLITE_NOTADB); remove it if no quartet process is running`,
     );
   });
 

@@ -22,9 +22,22 @@ export interface HeldLock {
 export const LockFileError = NamedError.create<"LockFileError", { message: string; file: string }>("LockFileError");
 
 function unusable(file: string, e: unknown) {
-  const reason = (e as { code?: string }).code ?? errorMessage(e);
-  return new LockFileError({ message: `cannot use the lock file ${file} (${reason}); remove it if no quartet process is running`, file });
+  const code = (e as { code?: string }).code;
+  const reason = code ? `${code}${CAUSES[code] ? `: ${CAUSES[code]}` : ""}` : errorMessage(e);
+  // Removing the file helps only when it is not a lock SQLite can use; on a full disk it would just let two
+  // processes ingest at once the moment there is room again.
+  const advice = code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" ? "; remove it if no quartet process is running" : "";
+  return new LockFileError({ message: `cannot use it as a lock file (${reason})${advice}`, file });
 }
+
+const CAUSES: Record<string, string> = {
+  SQLITE_FULL: "the disk is full",
+  ENOSPC: "the disk is full",
+  SQLITE_READONLY: "read-only",
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+};
 
 export const LockTimeoutError = NamedError.create<"LockTimeoutError", { message: string; file: string; waitedMs: number }>(
   "LockTimeoutError",

@@ -132,6 +132,26 @@ describe("ingest", () => {
     ]);
   });
 
+  it("says the disk is full, naming the ledger, keeps what earlier runs stored and reads on once there is room", async () => {
+    const home = tempDir("quartet-home-");
+    const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");
+    const line = (i: number) =>
+      assistantLine({ id: `msg_${i}`, sessionId: "s1", ts: `2026-11-24T10:00:${String(i % 60).padStart(2, "0")}Z` });
+    writeLines(file, [line(0), line(1)]);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    const before = ledger.rows("SELECT request_key FROM usage_record ORDER BY 1");
+    fs.appendFileSync(file, Array.from({ length: 3000 }, (_, i) => JSON.stringify(line(i + 2)) + "\n").join(""));
+    // SQLite's own limit on the file's pages: a write past it fails with SQLITE_FULL, as on a full disk.
+    const pages = ledger.db.pragma("page_count", { simple: true }) as number;
+    ledger.db.pragma(`max_page_count = ${pages}`);
+    await expect(ledger.ingest()).rejects.toThrow(`cannot write the ledger ${ledger.db.name}: the disk is full`);
+    expect(ledger.rows("SELECT request_key FROM usage_record ORDER BY 1")).toEqual(before);
+    ledger.db.pragma("max_page_count = 1073741823");
+    await ledger.ingest();
+    expect(totals(ledger)!.n).toBe(3002);
+  });
+
   it("reads a file again from the start when it was rewritten in place, longer, with the same first lines", async () => {
     const home = tempDir("quartet-home-");
     const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");

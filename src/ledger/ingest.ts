@@ -86,6 +86,9 @@ export interface IngestResult {
 
 type StorePlan = { spec: Extract<SourceSpec, { kind: "store" }>; known?: KnownSource; fingerprint: string };
 
+/** The disk holding the ledger filled up during an ingest (SQLite rolled the open transaction back). */
+export const LedgerFullError = NamedError.create<"LedgerFullError", { message: string }>("LedgerFullError");
+
 /** A report must never show totals from a ledger whose derived data is out of date. */
 export const LedgerIncompleteError = NamedError.create<"LedgerIncompleteError", { message: string }>("LedgerIncompleteError");
 
@@ -112,6 +115,12 @@ export async function ingest(o: IngestOptions): Promise<IngestResult> {
       }
     }
     return result;
+  } catch (e) {
+    if ((e as { code?: string }).code === "SQLITE_FULL")
+      throw new LedgerFullError({
+        message: `cannot write the ledger ${o.db.name}: the disk is full. What earlier runs stored is intact; once there is room, the next run reads on from there`,
+      });
+    throw e;
   } finally {
     restoreHeapGrowth();
     lock?.release();
@@ -291,7 +300,8 @@ class Batch {
 
   /** After a failure: whatever the open transaction holds is rolled back. */
   abandon(): void {
-    if (this.open) this.db.exec("ROLLBACK");
+    // SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK would throw and hide the first error.
+    if (this.open && this.db.inTransaction) this.db.exec("ROLLBACK");
     this.open = false;
     this.wrote = false;
   }
