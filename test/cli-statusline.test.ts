@@ -64,6 +64,20 @@ describe.concurrent("quartet statusline", () => {
     expect((await statusline()).stdout).toMatch(/^\$1\.70 session .* block \$1\.70 /);
   });
 
+  it("says the ledger is being updated, never a zero or a missing table, while another process makes its first load", async () => {
+    const data = fileTempDir("quartet-data-");
+    const input = JSON.stringify({ session_id: SESSION, transcript_path: transcript() });
+    const statusline = () => run(["statusline", "--home", fxHome], { data, now: "2026-11-24T16:00:00Z", input });
+    // Another process holds the ledger before it has even created its tables.
+    const lock = tryLock(`${homeLedgerFile(data, fxHome)}.ingest-lock`)!;
+    try {
+      expect(await statusline()).toMatchObject({ code: 0, stdout: "quartet: updating the ledger…\n" });
+    } finally {
+      lock.release();
+    }
+    expect((await statusline()).stdout).toMatch(/^\$0\.20 session · hit \d+% · tax \$\d\.\d\d · block \$0\.20 \(4h00m left\)\n$/);
+  });
+
   it("still prints the block's spend with no session, or what is not JSON, on stdin", async () => {
     const data = fileTempDir("quartet-data-");
     json(await run(["live", "--home", liveHome, "--json"], { data }));

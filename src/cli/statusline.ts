@@ -16,9 +16,9 @@ import { openDatabase, type Db } from "../core/db.js";
 import { errorMessage, UsageError } from "../core/errors.js";
 import { terminalSafe } from "../core/output.js";
 import { homeLedgerFile, lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
-import { userPricing } from "../core/pricing.js";
+import { userPricing, type Pricing } from "../core/pricing.js";
 import { timed } from "../core/timing.js";
-import { Ledger } from "../ledger/ledger.js";
+import { Ledger, type IngestResult } from "../ledger/ledger.js";
 import { latestBlock } from "../ledger/live.js";
 import { claudeSessionSources } from "../runtimes/claude/logs.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
@@ -90,7 +90,13 @@ async function statusLine(flags: StatuslineFlags, session: SessionInput | null, 
   const paths = quartetPaths();
   const db = timed("open ledger", () => openDatabase(flags.home ? homeLedgerFile(paths.dataDir, env.home) : paths.dbFile));
   try {
-    await readSession(db, env, flags, session);
+    const pricing = await userPricing(flags.pricing);
+    const { busy } = await readSession(db, env, pricing, session);
+    if (busy && !completeAsItStands(db, pricing)) {
+      Ledger.endSnapshot(db);
+      if (!leaveOpen) db.close();
+      return UPDATING;
+    }
     const parts: string[] = [];
     if (session) parts.push(sessionPart(timed("session figures", () => Ledger.sessionTotals(db, session.sessionId))));
     parts.push(
@@ -112,16 +118,31 @@ async function statusLine(flags: StatuslineFlags, session: SessionInput | null, 
  * Brings the session's own transcripts into the ledger, unless another process is already bringing the
  * ledger up to date; then leaves a read snapshot open either way.
  */
-async function readSession(db: Db, env: LookupEnv, flags: StatuslineFlags, session: SessionInput | null): Promise<void> {
+async function readSession(db: Db, env: LookupEnv, pricing: Pricing, session: SessionInput | null): Promise<IngestResult> {
   const sources = session?.transcriptPath ? timed("find transcripts", () => claudeSessionSources(env, session.transcriptPath!)) : [];
-  const pricing = await userPricing(flags.pricing);
   const sessionOnly: RuntimeAdapter = {
     id: "claude",
     displayName: "Claude Code",
     color: "#d97757", // Claude Code's; unused here (the status line draws no chart)
     logs: { discover: () => ({ sources, looked: [], warnings: [] }) },
   };
-  await Ledger.ingest({ db, env, pricing, runtimes: [sessionOnly], skipIfBusy: true, snapshot: true });
+  return Ledger.ingest({ db, env, pricing, runtimes: [sessionOnly], skipIfBusy: true, snapshot: true });
+}
+
+/** What the status line says while another process brings a ledger up to date that it cannot show as it stands. */
+const UPDATING = "quartet: updating the ledger…";
+
+/**
+ * While another process writes, the ledger is shown as it stands only when that is a whole ledger: one that has
+ * sources (not one whose first load is under way) and nothing marked stale (not one a killed run left half done).
+ */
+function completeAsItStands(db: Db, pricing: Pricing): boolean {
+  try {
+    return Ledger.hasSources(db) && Ledger.isSettled(db, pricing);
+  } catch {
+    // Its tables do not exist yet: the other process is creating them.
+    return false;
+  }
 }
 
 /** Claude Code's JSON, checked by hand: only two fields matter, and a schema library would slow every call. */

@@ -3,7 +3,8 @@
  * analyzed for prompt-cache efficiency, in quartet's SQLite database.
  */
 export { endSnapshot, ingest, LedgerIncompleteError, type IngestResult } from "./ingest.js";
-export { prepareLedger, storedWarnings } from "./store.js";
+export { isSettled } from "./settle.js";
+export { hasSources, prepareLedger, storedWarnings } from "./store.js";
 export {
   cacheSessions,
   hasRecords,
