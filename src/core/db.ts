@@ -13,7 +13,7 @@ import { privateDir } from "./files.js";
 export type Db = Database.Database;
 
 /** How long a statement waits for another process's write lock before failing with "database is locked". */
-const BUSY_TIMEOUT_MS = 60_000;
+export const BUSY_TIMEOUT_MS = 60_000;
 const PAGE_SIZE = 16_384;
 /**
  * SQLite checkpoints the write-ahead log once it holds this much. Its own setting counts pages (1,000, made
