@@ -436,6 +436,36 @@ describe("ingest", () => {
     }
   });
 
+  it("counts a forked /btw answer's own request once, as a subagent of its session, and skips its <synthetic> copy", async () => {
+    // The shape claude 2.1.197 writes when a /btw answer is forked (f): a subagent file named agent-afork-<slug>-<hex>
+    // that points at the parent's history, copies the answer as a zero-usage <synthetic> line and then makes its own request.
+    const home = tempDir("quartet-home-");
+    const session = "f940b5d4-8004-43ef-a132-8c8d6e3c66c0";
+    const dir = path.join(home, ".claude", "projects", "-work-project");
+    const agentId = "afork-me-question-11f15b2df307b468";
+    writeLines(path.join(dir, `${session}.jsonl`), [assistantLine({ id: "msg_main", sessionId: session, ts: "2026-11-24T10:00:00Z" })]);
+    const synthetic = assistantLine({ id: "d3625c42-e665-4ee8-8b90-9b6111f7aa43", sessionId: session, ts: "2026-11-24T10:01:00Z" });
+    writeLines(path.join(dir, session, "subagents", `agent-${agentId}.jsonl`), [
+      { type: "fork-context-ref", agentId, parentSessionId: session, parentLastUuid: "u-msg_main", contextLength: 11 },
+      { type: "user", isSidechain: true, agentId, sessionId: session, message: { role: "user", content: "what is 2+2?" } },
+      {
+        ...synthetic,
+        requestId: undefined,
+        isSidechain: true,
+        agentId,
+        message: { ...synthetic.message, model: "<synthetic>", usage: { input_tokens: 0, output_tokens: 0 } },
+      },
+      { ...assistantLine({ id: "msg_fork", sessionId: session, ts: "2026-11-24T10:02:00Z" }), isSidechain: true, agentId },
+    ]);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    expect(ledger.rows("SELECT request_key, root_session_id, agent_id, is_subagent FROM usage_record ORDER BY ts")).toEqual([
+      { request_key: "msg_main:req_msg_main", root_session_id: session, agent_id: null, is_subagent: 0 },
+      { request_key: "msg_fork:req_msg_fork", root_session_id: session, agent_id: agentId, is_subagent: 1 },
+    ]);
+    expect(ledger.rows("SELECT code, count FROM ledger_warning")).toEqual([{ code: "synthetic", count: 1 }]);
+  });
+
   describe("a subagent's requests quoted in its parent transcript (agent_progress)", () => {
     const session = "parent-session";
     /** The quote Claude Code writes into the parent transcript while the subagent runs. */
