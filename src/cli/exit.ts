@@ -2,7 +2,7 @@
  * How every quartet command ends: quietly when its reader went away, and with one message and an exit code
  * when it failed. Shared by the full command line (main.ts) and the status line's own entry (statusline-entry.ts).
  */
-import { BUSY_TIMEOUT_MS } from "../core/db.js";
+import { BUSY_TIMEOUT_MS } from "../core/busy-timeout.js";
 import { errorMessage, NamedError } from "../core/errors.js";
 import { colors, terminalSafe } from "../core/output.js";
 

@@ -8,12 +8,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { BUSY_TIMEOUT_MS } from "./busy-timeout.js";
 import { privateDir } from "./files.js";
 
 export type Db = Database.Database;
 
-/** How long a statement waits for another process's write lock before failing with "database is locked". */
-export const BUSY_TIMEOUT_MS = 60_000;
 const PAGE_SIZE = 16_384;
 /**
  * SQLite checkpoints the write-ahead log once it holds this much. Its own setting counts pages (1,000, made

@@ -15,7 +15,7 @@ import { normalize, rank, type Counters, type UsageRecord } from "./record.js";
 import type { SourceRow } from "./store.js";
 import { WarningCollector } from "./warnings.js";
 
-export const HEAD_BYTES = 4096;
+const HEAD_BYTES = 4096;
 const TAIL_BYTES = 4096;
 
 /** Per-source state kept between runs. */

@@ -1,0 +1,6 @@
+/**
+ * How long a statement waits for another process's write lock before it fails with "database is locked"
+ * (set on every connection by db.ts). Apart from db.ts, which loads SQLite's native module: the message for that
+ * failure (cli/exit.ts) is loaded by every command, also those that never open a database.
+ */
+export const BUSY_TIMEOUT_MS = 60_000;
