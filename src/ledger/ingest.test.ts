@@ -109,6 +109,38 @@ describe("ingest", () => {
     expect(ledger.rows("SELECT count(*) AS n FROM ledger_warning")[0]!.n).toBe(0);
   });
 
+  it("names a last line cut short once its file has been left alone for 10 minutes, on every run until it changes", async () => {
+    const home = tempDir("quartet-home-");
+    const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");
+    const line = JSON.stringify(assistantLine({ id: "msg_a", sessionId: "s1", ts: "2026-11-24T10:00:00Z" }));
+    writeLines(file, [
+      assistantLine({ id: "msg_0", sessionId: "s1", ts: "2026-11-24T09:58:00Z" }),
+      assistantLine({ id: "msg_1", sessionId: "s1", ts: "2026-11-24T09:59:00Z" }),
+    ]);
+    fs.appendFileSync(file, line.slice(0, 100));
+    const leftAlone = (minutes: number) => {
+      const at = new Date(Date.now() - minutes * 60_000);
+      fs.utimesSync(file, at, at);
+    };
+    leftAlone(11);
+    const ledger = testLedger(home, ["claude"]);
+    const cutShort = { code: "unfinished-line", file, line: 3, message: expect.stringContaining("last line cut short") };
+    expect((await ledger.ingest()).warnings).toEqual([cutShort]);
+    expect(totals(ledger)!.n).toBe(2);
+    // Not read again (nothing changed), and still named.
+    const again = await ledger.ingest();
+    expect(again).toMatchObject({ sourcesRead: 0, warnings: [cutShort] });
+    // Written to a moment ago: the runtime may be finishing the line.
+    leftAlone(9);
+    expect((await ledger.ingest()).warnings).toEqual([]);
+    // Finished after all: counted, and no longer named.
+    fs.appendFileSync(file, line.slice(100) + "\n");
+    leftAlone(60);
+    expect((await ledger.ingest()).warnings).toEqual([]);
+    expect(totals(ledger)!.n).toBe(3);
+    expect(ledger.rows("SELECT count(*) AS n FROM ledger_warning")[0]!.n).toBe(0);
+  });
+
   it("reads a file again from the start when it shrank or was rewritten", async () => {
     const home = tempDir("quartet-home-");
     const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");

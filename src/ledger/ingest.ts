@@ -195,6 +195,7 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
         continue;
       }
       const read = outcome.read;
+      warnUnfinished(outcome.task.path, read.row, warnings);
       batch.add(() => writer.commit(read), outcome.task.size - (outcome.task.fromStart ? 0 : outcome.task.offset));
     }
     // Stores after the log files: a store may join its records with theirs (otel-source.ts), so every row
@@ -328,7 +329,10 @@ function planJsonl(
   const dev = String(stat.dev);
   const ino = String(stat.ino);
   // Unchanged since the last read: the common case, decided without reading the source's row.
-  if (stamp && stamp[0] === dev && stamp[1] === ino && stamp[2] === size && stamp[3] === Number(stat.mtimeMs)) return undefined;
+  if (stamp && stamp[0] === dev && stamp[1] === ino && stamp[2] === size && stamp[3] === Number(stat.mtimeMs)) {
+    warnUnfinished(spec.path, { size, mtimeMs: stamp[3], readOffset: stamp[4], readLine: stamp[5] }, warnings);
+    return undefined;
+  }
   const known = stamp ? knownSource(db, spec.path) : undefined;
   const task = (fromStart: boolean): JsonlTask => ({
     runtime: spec.runtime,
@@ -348,6 +352,28 @@ function planJsonl(
   const sameFile = known.dev === dev && known.ino === ino;
   if (sameFile && size >= known.readOffset && readPartUnchanged(spec.path, known)) return task(false);
   return task(true);
+}
+
+/**
+ * A log whose last line has no newline and is not a whole JSON value is read up to that line, which waits for
+ * the rest of its write (jsonl.ts). Once the file has been left alone this long, no rest is coming: the runtime
+ * was stopped in the middle of writing it.
+ */
+const UNFINISHED_AFTER_MS = 10 * 60 * 1000;
+
+/** Names that line, on every run while it stays so (the file is not read again until it changes). */
+function warnUnfinished(
+  file: string,
+  s: { size: number; mtimeMs: number; readOffset: number; readLine: number },
+  warnings: Warning[],
+): void {
+  if (s.readOffset >= s.size || Date.now() - s.mtimeMs < UNFINISHED_AFTER_MS) return;
+  warnings.push({
+    code: "unfinished-line",
+    message: `last line cut short (no newline, not a whole JSON value, and the file unchanged for over ${UNFINISHED_AFTER_MS / 60_000} minutes): not counted`,
+    file,
+    line: s.readLine + 1,
+  });
 }
 
 function planStore(

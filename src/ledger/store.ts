@@ -54,8 +54,8 @@ export function buildLedgerIndexes(db: Db): void {
   db.exec(LEDGER_INDEXES);
 }
 
-/** A known source's identity and size as last read: [dev, ino, size, mtimeMs]. */
-export type SourceStamp = [dev: string | null, ino: string | null, size: number, mtimeMs: number];
+/** A known source's identity and size as last read, and how far it was read: [dev, ino, size, mtimeMs, readOffset, readLine]. */
+export type SourceStamp = [dev: string | null, ino: string | null, size: number, mtimeMs: number, readOffset: number, readLine: number];
 
 /**
  * Every known source's stamp, by path: enough to tell, for each file, that nothing changed. A second run
@@ -63,14 +63,14 @@ export type SourceStamp = [dev: string | null, ino: string | null, size: number,
  * (the status line's session) looks up only those.
  */
 export function sourceStamps(db: Db, only?: readonly string[]): Map<string, SourceStamp> {
-  const sql = "SELECT path, dev, ino, size, mtime_ms FROM ledger_source";
+  const sql = "SELECT path, dev, ino, size, mtime_ms, read_offset, read_line FROM ledger_source";
   const rows = (only ? only.flatMap((file) => statement(db, `${sql} WHERE path = ?`).raw().all(file)) : db.prepare(sql).raw().all()) as [
     string,
     ...SourceStamp,
   ][];
   // Indexed, not destructured with a rest element: this runs for every known source on every run.
   const stamps = new Map<string, SourceStamp>();
-  for (const r of rows) stamps.set(r[0], [r[1], r[2], r[3], r[4]]);
+  for (const r of rows) stamps.set(r[0], [r[1], r[2], r[3], r[4], r[5], r[6]]);
   return stamps;
 }
 
