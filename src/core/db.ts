@@ -70,6 +70,22 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
+/** SQLite gave up waiting for another connection's lock (SQLITE_BUSY, or one of its extended codes). */
+export function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+/** Runs fn with statements waiting at most `ms` for another connection's write lock, not BUSY_TIMEOUT_MS. */
+export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
+  db.pragma(`busy_timeout = ${ms}`);
+  try {
+    return fn();
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
 /**
  * Puts a new database in WAL mode. The switch needs the database to itself for a moment, and SQLite does
  * not wait for that (busy_timeout does not apply): with several quartet processes opening a new ledger at

@@ -7,7 +7,7 @@
  * review board reads a task's sessions from here.
  */
 import type { Db } from "../core/db.js";
-import { migrate, type Migration } from "../core/db.js";
+import { isBusy, migrate, withBusyTimeout, type Migration } from "../core/db.js";
 import { fromRow, toColumns } from "../core/rows.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import type { SessionState } from "../contract/session-state.js";
@@ -91,42 +91,101 @@ export interface SessionRow {
 const BOOLEAN: (keyof SessionRow)[] = ["inPlace", "stopped", "discarded", "gateway"];
 const fromSessionRow = (row: Record<string, unknown>) => fromRow<SessionRow>(row, BOOLEAN);
 
+/**
+ * How long looking at sessions (`ps`, the board) waits for another process's write before going on without
+ * writing: a first ingest of very large logs holds the database's write lock for as long as it reads.
+ */
+const LOOK_WAIT_MS = 2000;
+/** After such a wait, what is observed is not saved for this long: one wait per look, not one per session. */
+const LOOK_DEFER_MS = 10_000;
+
 export class Registry {
+  /** The tables are known to be up to date. */
+  private ready = false;
+  private deferSavesUntil = 0;
+
   constructor(readonly db: Db) {
-    migrate(db, "sessions", MIGRATIONS);
+    this.prepare();
+  }
+
+  /**
+   * Brings the tables up to date, waiting briefly for the write lock that needs. A new database whose tables
+   * cannot be made now (another process holds the lock) has no sessions to read: reads return none, and a
+   * write waits for the lock as long as any statement does.
+   */
+  private prepare(): boolean {
+    if (this.ready) return true;
+    try {
+      withBusyTimeout(this.db, LOOK_WAIT_MS, () => migrate(this.db, "sessions", MIGRATIONS));
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      const exists = this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'agent_session'").get();
+      if (!exists) return false;
+      // Tables of an older quartet cannot be read as they are.
+      migrate(this.db, "sessions", MIGRATIONS);
+    }
+    return (this.ready = true);
+  }
+
+  private writable(): void {
+    if (!this.prepare()) migrate(this.db, "sessions", MIGRATIONS);
+    this.ready = true;
   }
 
   insert(s: SessionRow): void {
+    this.writable();
     const p = toColumns(s);
     const cols = Object.keys(p);
     this.db.prepare(`INSERT INTO agent_session (${cols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")})`).run(p);
   }
 
   update(id: string, changes: Partial<SessionRow>): void {
+    this.writable();
     const p = toColumns(changes);
     const cols = Object.keys(p);
     if (cols.length === 0) return;
     this.db.prepare(`UPDATE agent_session SET ${cols.map((c) => `${c} = @${c}`).join(", ")} WHERE id = @__id`).run({ ...p, __id: id });
   }
 
+  /**
+   * Saves what a look at a session observed (its state, how far its events were read), unless another process
+   * has held the write lock for LOOK_WAIT_MS: then the look goes on without saving. Nothing is lost: the next
+   * look reads the same events from the saved offset again, and comes to the same state.
+   */
+  saveObserved(id: string, changes: Partial<SessionRow>): boolean {
+    if (Date.now() < this.deferSavesUntil) return false;
+    try {
+      withBusyTimeout(this.db, LOOK_WAIT_MS, () => this.update(id, changes));
+      return true;
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      this.deferSavesUntil = Date.now() + LOOK_DEFER_MS;
+      return false;
+    }
+  }
+
   delete(id: string): void {
+    this.writable();
     this.db.prepare("DELETE FROM agent_session WHERE id = ?").run(id);
   }
 
   /** Sessions whose worktree (or in-place folder) is still theirs: everything `ps` lists. */
   current(): SessionRow[] {
+    if (!this.prepare()) return [];
     return (
       this.db.prepare("SELECT * FROM agent_session WHERE removed_at IS NULL ORDER BY created_at").all() as Record<string, unknown>[]
     ).map(fromSessionRow);
   }
 
   byName(name: string): SessionRow | undefined {
+    if (!this.prepare()) return undefined;
     const row = this.db.prepare("SELECT * FROM agent_session WHERE name = ? AND removed_at IS NULL").get(name) as
       Record<string, unknown> | undefined;
     return row ? fromSessionRow(row) : undefined;
   }
 
   byTask(taskId: string): SessionRow[] {
+    if (!this.prepare()) return [];
     return (
       this.db.prepare("SELECT * FROM agent_session WHERE task_id = ? ORDER BY created_at").all(taskId) as Record<string, unknown>[]
     ).map(fromSessionRow);

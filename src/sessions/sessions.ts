@@ -566,7 +566,7 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
   if (!o.runtimeSessionId && driver?.discoverSessionId && o.state !== "exited") {
     o = { ...o, runtimeSessionId: driver.discoverSessionId({ workdir: row.workdir, since: row.createdAt, env: ctx.lookup }) };
   }
-  const changes: Partial<SessionRow> = {
+  const observed: Partial<SessionRow> = {
     state: o.state,
     stateSince: o.since,
     stateSource: o.source,
@@ -576,8 +576,11 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
     endedAt,
     exitStatus,
   };
-  ctx.registry.update(row.id, changes);
-  return { ...row, ...changes };
+  // Written only when something changed: a look at sessions that did nothing new writes nothing, so it never
+  // waits for another process's write.
+  const changed = Object.entries(observed).some(([k, v]) => row[k as keyof SessionRow] !== v);
+  if (changed) ctx.registry.saveObserved(row.id, observed);
+  return { ...row, ...observed };
 }
 
 /** Every session `ps` lists, observed now. */
