@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { expect, test } from "vitest";
 import { FIXTURES, tempDir } from "../../test/helpers.js";
-import { openDatabase } from "./db.js";
+import { isBusy, openDatabase, withBusyTimeout } from "./db.js";
 
 const require = createRequire(import.meta.url);
 
@@ -73,4 +73,28 @@ test("the write-ahead log is checkpointed at about 4 MB, whatever the database's
   const reopened = openDatabase(file);
   expect([reopened.pragma("page_size", { simple: true }), reopened.pragma("wal_autocheckpoint", { simple: true })]).toEqual([4096, 1024]);
   reopened.close();
+});
+
+test("a statement given a short wait fails as busy after it, and the connection's own wait comes back, also nested", () => {
+  const file = path.join(tempDir(), "quartet.db");
+  const holder = openDatabase(file);
+  holder.exec("CREATE TABLE t (x); BEGIN IMMEDIATE");
+  const waiter = openDatabase(file);
+  const wait = () => waiter.pragma("busy_timeout", { simple: true });
+  const before = wait();
+  let failure: unknown;
+  withBusyTimeout(waiter, 200, () => {
+    try {
+      withBusyTimeout(waiter, 50, () => waiter.exec("INSERT INTO t VALUES (1)"));
+    } catch (e) {
+      failure = e;
+    }
+    expect(wait()).toBe(200);
+  });
+  expect(wait()).toBe(before);
+  expect(isBusy(failure)).toBe(true);
+  expect(isBusy(new Error("database is locked"))).toBe(false);
+  holder.exec("ROLLBACK");
+  holder.close();
+  waiter.close();
 });

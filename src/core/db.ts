@@ -76,13 +76,14 @@ export function isBusy(e: unknown): boolean {
   return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }
 
-/** Runs fn with statements waiting at most `ms` for another connection's write lock, not BUSY_TIMEOUT_MS. */
+/** Runs fn with statements waiting at most `ms` for another connection's write lock. */
 export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
+  const before = db.pragma("busy_timeout", { simple: true }) as number;
   db.pragma(`busy_timeout = ${ms}`);
   try {
     return fn();
   } finally {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${before}`);
   }
 }
 
