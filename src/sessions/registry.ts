@@ -149,18 +149,17 @@ export class Registry {
 
   /**
    * Saves what a look at a session observed (its state, how far its events were read), unless another process
-   * has held the write lock for LOOK_WAIT_MS: then the look goes on without saving. Nothing is lost: the next
-   * look reads the same events from the saved offset again, and comes to the same state.
+   * has held the write lock for LOOK_WAIT_MS: then the look goes on without saving. The next look reads the same
+   * events from the saved offset again and comes to the same state; what only the pane showed (an exit status)
+   * is seen again only while the pane is there.
    */
-  saveObserved(id: string, changes: Partial<SessionRow>): boolean {
-    if (Date.now() < this.deferSavesUntil) return false;
+  saveObserved(id: string, changes: Partial<SessionRow>): void {
+    if (Date.now() < this.deferSavesUntil) return;
     try {
       withBusyTimeout(this.db, LOOK_WAIT_MS, () => this.update(id, changes));
-      return true;
     } catch (e) {
       if (!isBusy(e)) throw e;
       this.deferSavesUntil = Date.now() + LOOK_DEFER_MS;
-      return false;
     }
   }
 
