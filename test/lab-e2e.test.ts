@@ -87,6 +87,13 @@ describe("quartet lab run, explore-edit-test, one process per turn", () => {
         expect(perTurn.cli.stderr).toMatch(new RegExp(`^lab: ${runtime} turn ${turn}/6 · \\d+(?:m\\d\\d)?s elapsed: \\S`, "m"));
   });
 
+  it("runs the runtimes at once, each on its own endpoint: OpenCode starts before Claude Code's last turn", () => {
+    const at = (line: string) => perTurn.cli.stderr.indexOf(line);
+    expect(at("lab: opencode turn 1/6")).toBeGreaterThanOrEqual(0);
+    expect(at("lab: opencode turn 1/6")).toBeLessThan(at("lab: claude turn 6/6"));
+    expect(perTurn.report.runtimes.map((r) => r.runtime)).toEqual(["claude", "opencode"]);
+  });
+
   it("writes a self-contained HTML report with both runtimes and the break", () => {
     const html = fs.readFileSync(htmlFile, "utf8");
     for (const s of perTurn.report.runtimes) expect(html).toContain(`>${s.runtime}</td>`);
