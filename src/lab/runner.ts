@@ -72,9 +72,11 @@ export async function runLab(o: LabRunOptions): Promise<LabRun> {
     // The runtimes run at once: each has its own fixture repository, home, endpoint and simulated clock, so none
     // sees another's requests, and a run takes as long as its slowest runtime instead of all of them in turn.
     // run.json lists each as it ends, in the order asked for.
-    const ended: (RuntimeRun | undefined)[] = o.runtimes.map(() => undefined);
+    // A runtime named twice (`--runtime claude,claude`) runs once: its folders are named after it.
+    const runtimes = [...new Map(o.runtimes.map((r) => [r.id, r])).values()];
+    const ended: (RuntimeRun | undefined)[] = runtimes.map(() => undefined);
     await Promise.all(
-      o.runtimes.map(async (adapter, i) => {
+      runtimes.map(async (adapter, i) => {
         ended[i] = await runRuntime(run, adapter, o);
         run.runtimes = ended.filter((r): r is RuntimeRun => r !== undefined);
         saveRun(run);
