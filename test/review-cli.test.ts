@@ -194,7 +194,8 @@ test("a task whose agent dies with nothing done moves to Exited, and restarts in
   await waitStatus(id, "in-review");
   expect(fs.readFileSync(path.join(worktree, "app.js"), "utf8")).toBe("console.log('hello, world');\n");
   expect(lab.userTexts().some((t) => t.startsWith("Carry on with this task where you left off:"))).toBe(true);
-  expect((await lab.cli(["task", "discard", String(id)])).code).toBe(0);
+  const discarded = await lab.cli(["task", "discard", String(id)]);
+  expect(discarded.code, discarded.stderr).toBe(0);
 });
 
 test("bad input", async () => {

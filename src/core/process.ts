@@ -3,6 +3,7 @@
  * cancellation apart (`{ pid, exited, cancel() }`), with the tail of what it printed for error messages.
  */
 import { spawn, type SpawnOptions } from "node:child_process";
+import fs from "node:fs";
 
 export interface Exit {
   code: number | null;
@@ -127,5 +128,48 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Waits, blocking, until the process `pid` has exited; after `graceMs` its process group is killed
+ * (SIGKILL). For code that must not go on while the process could still write (removing its folder).
+ * Returns false if it was still there a second after that.
+ */
+export function awaitExitSync(pid: number, graceMs: number): boolean {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const waitGone = (ms: number) => {
+    const deadline = Date.now() + ms;
+    while (processAlive(pid) && !isZombie(pid)) {
+      if (Date.now() >= deadline) return false;
+      Atomics.wait(sleeper, 0, 0, 20);
+    }
+    return true;
+  };
+  if (waitGone(graceMs)) return true;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Not a group leader, or gone.
+  }
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Gone.
+  }
+  return waitGone(1000);
+}
+
+/**
+ * Whether the process has exited and only waits for its parent to collect its status: a parent that is busy
+ * (or a tmux that missed the SIGCHLD) would otherwise keep it looking alive. Linux only; elsewhere false.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The state follows the command name, which is in parentheses and may itself hold ") ".
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
   }
 }

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { findBinary } from "../core/binaries.js";
 import { MissingToolError, NamedError, UsageError } from "../core/errors.js";
+import { awaitExitSync } from "../core/process.js";
 import type { LookupEnv, QuartetPaths } from "../core/paths.js";
 import type { RuntimeAdapter, SessionCommand, SessionDriver } from "../runtimes/types.js";
 import {
@@ -702,6 +703,9 @@ export function gridSessions(ctx: SessionsContext): { panes: number; attach: { b
   return { panes: live.length, attach: tmux.attachArgs(live[0]!) };
 }
 
+/** How long a stopped runtime may take to exit on its own before it is killed. */
+const STOP_GRACE_MS = 5_000;
+
 export interface StopOutcome {
   row: SessionRow;
   worktree: "removed" | "kept" | "kept-dirty" | "in-place" | "missing";
@@ -720,6 +724,9 @@ export function stopSession(
   const pane = row.tmuxPane ? tmux.panes().get(row.tmuxPane) : undefined;
   if (pane) tmux.killPane(pane.paneId);
   if (tmux.sessionExists(row.tmuxSession)) tmux.killSession(row.tmuxSession);
+  // The runtime ends on the hangup, but not at once (Claude Code runs its SessionEnd hooks first): its
+  // worktree is removed only once nothing there can still be written.
+  if (pane && !pane.dead) awaitExitSync(pane.pid, STOP_GRACE_MS);
   const now = Date.now();
   if (!row.stopped) appendEvent(row.stateDir, { t: now, src: "quartet", ev: "stop", state: "exited" });
   const stopped: Partial<SessionRow> = {

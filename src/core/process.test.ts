@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { afterEach, describe, expect, it } from "vitest";
+import { awaitExitSync } from "./process.js";
+
+describe("awaitExitSync", () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    child?.kill("SIGKILL");
+  });
+
+  /** A process that handles the hangup as `onHangup` says, once it says it is ready. */
+  async function started(onHangup: string): Promise<ChildProcess> {
+    child = spawn(
+      process.execPath,
+      ["-e", `process.on("SIGHUP", () => { ${onHangup} }); console.log("ready"); setInterval(() => {}, 1e6);`],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    const [data] = (await once(child.stdout!, "data")) as [Buffer];
+    expect(data.toString()).toContain("ready");
+    return child;
+  }
+
+  it("returns once a process that takes its time on the hangup has exited, without killing it", async () => {
+    const p = await started("setTimeout(() => process.exit(7), 300);");
+    const exit = once(p, "exit");
+    p.kill("SIGHUP");
+    const t0 = Date.now();
+    expect(awaitExitSync(p.pid!, 10_000)).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    // Exited on its own (its parent, blocked until now, collects the status only now).
+    expect(await exit).toEqual([7, null]);
+  });
+
+  it("kills a process that ignores the hangup once the grace time is over", async () => {
+    const p = await started("");
+    const exit = once(p, "exit");
+    p.kill("SIGHUP");
+    const t0 = Date.now();
+    expect(awaitExitSync(p.pid!, 300)).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(await exit).toEqual([null, "SIGKILL"]);
+  });
+});
