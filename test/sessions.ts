@@ -402,7 +402,8 @@ export function paneText(socket: string, pane: string): string {
   return spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", pane], { encoding: "utf8" }).stdout;
 }
 
-export { processAlive as isAlive } from "../src/core/process.js";
+/** Running, not merely not yet collected by its parent (tmux reaps a pane's process when it gets to it). */
+export { processRunning as isAlive } from "../src/core/process.js";
 
 /** tmux leaves its socket file behind after kill-server; the tests' own sockets are removed. */
 export function removeTmuxSocket(socket: string): void {

@@ -140,7 +140,7 @@ export function awaitExitSync(pid: number, graceMs: number): boolean {
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const waitGone = (ms: number) => {
     const deadline = Date.now() + ms;
-    while (processAlive(pid) && !isZombie(pid)) {
+    while (processRunning(pid)) {
       if (Date.now() >= deadline) return false;
       Atomics.wait(sleeper, 0, 0, 20);
     }
@@ -158,6 +158,11 @@ export function awaitExitSync(pid: number, graceMs: number): boolean {
     // Gone.
   }
   return waitGone(1000);
+}
+
+/** Whether the process exists and has not exited: one whose parent has not yet collected its status has. */
+export function processRunning(pid: number): boolean {
+  return processAlive(pid) && !isZombie(pid);
 }
 
 /**
