@@ -1,12 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "vitest";
+import { assert, expect, test } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { errorMessage } from "../core/errors.js";
 import { spawnSync } from "node:child_process";
 import { fileDiff, LARGE_LINES, worktreeDiff, worktreeSummary, type FileDiff } from "./diff.js";
-import { mergeStrategy, reviewPrompt } from "./review.js";
-import type { Comment } from "./store.js";
+import { openDatabase } from "../core/db.js";
+import { Registry } from "../sessions/registry.js";
+import type { SessionsContext } from "../sessions/sessions.js";
+import { discardTask, getTask, mergeStrategy, refreshTask, reviewPrompt, type ReviewContext } from "./review.js";
+import { ReviewStore, type Comment } from "./store.js";
 
 test("the merge strategy comes from the project's config, else the user's, else merge", () => {
   const configDir = tempDir();
@@ -129,4 +132,24 @@ test("the review prompt lists every comment with its file, line and the line's t
       "  > Cart totals.",
     ].join("\n"),
   );
+});
+
+test("a refresh that read the task before a discard does not move it back out of Discarded", async () => {
+  const db = openDatabase(path.join(tempDir(), "quartet.db"));
+  const store = new ReviewStore(db);
+  // No session and no tmux: a task whose session is gone reads as exited.
+  const sessions = { registry: new Registry(db), tmux: () => assert.fail("no tmux here") } as unknown as SessionsContext;
+  const ctx: ReviewContext = { store, sessions };
+  const id = store.addTask({ title: "t", body: "", repo: tempDir(), baseBranch: null }).id;
+  store.updateTask(id, { status: "in-review" });
+  const readBefore = getTask(ctx, id);
+  discardTask(ctx, id);
+  const { task } = await refreshTask(ctx, readBefore, { panes: new Map() });
+  expect(task.status).toBe("discarded");
+  expect(getTask(ctx, id).status).toBe("discarded");
+  // Read now, the same task moves as it should.
+  store.updateTask(id, { status: "in-review" });
+  expect((await refreshTask(ctx, getTask(ctx, id), { panes: new Map() })).task.status).toBe("exited");
+  expect(getTask(ctx, id).status).toBe("exited");
+  db.close();
 });

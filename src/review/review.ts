@@ -221,8 +221,9 @@ export async function refreshTask(ctx: ReviewContext, task: Task, o: RefreshOpti
     status = "exited";
   }
   if (status !== task.status) {
-    ctx.store.updateTask(task.id, { status });
-    task = { ...task, status };
+    // What was read may be stale by now: a discard or a merge that came meanwhile is not undone.
+    if (ctx.store.moveTask(task.id, task.status, status)) task = { ...task, status };
+    else return refreshTask(ctx, getTask(ctx, task.id), o);
   }
   return { task, session, diff };
 }

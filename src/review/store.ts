@@ -126,6 +126,16 @@ export class ReviewStore {
       .run(...entries.map(([, v]) => v), id);
   }
 
+  /**
+   * Moves the task from status `from` to `to`, unless something else moved it meanwhile (a discard or a
+   * merge while its diff was being read): returns whether it did.
+   */
+  moveTask(id: number, from: TaskStatus, to: TaskStatus): boolean {
+    return (
+      this.db.prepare("UPDATE task SET status = ?, updated_at = ? WHERE id = ? AND status = ?").run(to, Date.now(), id, from).changes > 0
+    );
+  }
+
   addComment(c: { taskId: number; path: string; line: number; side: "new" | "old"; body: string }): Comment {
     const r = this.db
       .prepare("INSERT INTO review_comment (task_id, path, line, side, body, created_at) VALUES (?, ?, ?, ?, ?, ?)")
