@@ -5,11 +5,10 @@
  * endpoint in the agent's next request; approving merges the change into the base and removes the
  * worktree. Screenshots of the board and the review page are saved in test-artifacts/.
  */
-import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { ROOT } from "./helpers.js";
 import { chromiumPath, startBoardCli } from "./board.js";
 import { git, sessionLab, type SessionLab } from "./sessions.js";
@@ -31,7 +30,7 @@ steps:
 `;
 
 let lab: SessionLab;
-let board: { url: string; child: ChildProcess };
+let board: Awaited<ReturnType<typeof startBoardCli>>;
 let browser: Browser;
 let page: Page;
 
@@ -44,6 +43,11 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
   page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterEach(({ task }) => {
+  // What the board said on its terminal (a refresh that kept failing) explains most failures here.
+  if (task.result?.state === "fail" && board?.stderr()) console.error(`quartet board's stderr:\n${board.stderr()}`);
 });
 
 afterAll(async () => {
@@ -106,7 +110,7 @@ test("a task goes from the board to the agent, back with a line comment, and is 
   fs.writeFileSync(path.join(worktree, "late.txt"), "late\n");
   git(worktree, "add", "late.txt");
   git(worktree, "commit", "-q", "-m", "Late change");
-  await page.locator("#changed").waitFor({ timeout: 15_000 });
+  await page.locator("#changed").waitFor({ timeout: 30_000 });
   expect(await page.locator(".file[data-path='late.txt']").count()).toBe(0);
   await page.click("button.approve");
   await page.locator(".flash.error", { hasText: "changed since it was reviewed" }).waitFor({ timeout: 30_000 });

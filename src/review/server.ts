@@ -53,6 +53,8 @@ export interface BoardOptions {
   port?: number;
   /** How often the server looks for changes to push (ms). */
   pollMs?: number;
+  /** Told why the live pages could not be refreshed: once per new reason, not on every tick. */
+  onError?(message: string): void;
 }
 
 /** Tasks whose change is read at once for a board snapshot (each runs a few git commands). */
@@ -186,7 +188,9 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         const { diff } = await refreshTask(o.ctx, getTask(o.ctx, id), { patches: true });
         const file = diff?.files.find((f) => f.path === String(body.path ?? ""));
         if (!file) throw new UsageError(`${String(body.path)} is not part of task ${id}'s change`);
-        o.ctx.store.setViewed(id, file.path, body.viewed === false ? null : file.digest);
+        // The version the page showed, which may be older than the worktree's: a newer one is not viewed yet.
+        const shown = typeof body.digest === "string" && /^[0-9a-f]{16}$/.test(body.digest) ? body.digest : file.digest;
+        o.ctx.store.setViewed(id, file.path, body.viewed === false ? null : shown);
         return;
       }
       case "request-changes":
@@ -281,12 +285,15 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         additions: f.additions,
         deletions: f.deletions,
         viewed: viewed.get(f.path) === f.digest,
+        digest: f.digest,
         large: f.large,
         binary: f.binary,
         // A large file is a summary until the reviewer asks for it (GET …/diff?path=).
         html: f.large ? "" : diffHtml(f.patch, { drawFileList: false, outputFormat: "line-by-line", matching: "lines" }),
       })),
       comments: o.ctx.store.comments(task.id),
+      // Which version of each file was marked viewed: a page that keeps an older diff on screen reads its marks here.
+      viewedDigests: Object.fromEntries(viewed),
       cacheBreaks: taskCacheBreaks(o.ctx, current),
     };
   }
@@ -314,6 +321,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   }
 
   let lastSnapshot = "";
+  let lastError = "";
   let taking: Promise<void> | null = null;
   let again = false;
   /**
@@ -330,12 +338,16 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     taking = (async () => {
       try {
         const snapshot = JSON.stringify(await boardSnapshot());
+        lastError = "";
         if (snapshot === lastSnapshot) return;
         lastSnapshot = snapshot;
         const event = `event: board\ndata: ${snapshot}\n\n`;
         for (const c of clients) c.write(event);
-      } catch {
+      } catch (e) {
         // A failed refresh (a repository moved meanwhile) is retried on the next tick.
+        const message = errorMessage(e);
+        if (message !== lastError) o.onError?.(`could not refresh the board: ${message}`);
+        lastError = message;
       } finally {
         taking = null;
         if (again) {

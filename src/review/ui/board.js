@@ -247,11 +247,33 @@
     location.hash = `#/task/${id}`;
   }
 
-  async function loadTask(id) {
+  /**
+   * Loads the task. `newDiff` is true when the person opens the task or asks for the new diff; a refresh
+   * because the task's state moved keeps the diff on screen (see takeDetail).
+   */
+  async function loadTask(id, newDiff = true) {
     const loaded = await api("GET", `/api/tasks/${id}`);
     // The person may have moved on while the diff was read: a late answer must not replace their page.
     if (location.hash !== `#/task/${id}` && !location.hash.startsWith(`#/task/${id}/`)) return;
-    detail = loaded;
+    takeDetail(loaded, newDiff);
+  }
+
+  /**
+   * Shows a fresh copy of the task from the server. The diff on screen is what approve merges and what the
+   * viewed marks are about: when the work changed since it was shown, the page keeps it, takes everything
+   * else (state, comments, cost) and says that the work changed, unless the person asked for the new diff.
+   */
+  function takeDetail(loaded, newDiff) {
+    const shown = detail && detail.task.id === loaded.task.id ? detail : null;
+    if (!newDiff && shown && shown.task.tree && loaded.task.tree !== shown.task.tree) {
+      // The marks are of versions: a file ticked on this page is ticked for the version it shows.
+      detail = {
+        ...loaded,
+        files: shown.files.map((f) => ({ ...f, viewed: loaded.viewedDigests[f.path] === f.digest })),
+        changed: true,
+        task: { ...loaded.task, tree: shown.task.tree, changes: shown.task.changes },
+      };
+    } else detail = loaded;
     renderTask();
   }
 
@@ -353,6 +375,7 @@
         el("section", { class: "diffs" }, d.files.length ? diffs : el("p", { class: "empty", text: "No changes yet." })),
       ),
     );
+    if (d.changed) showChanged();
   }
 
   function fileDiff(f, i, comments) {
@@ -389,7 +412,8 @@
     const toggle = box.querySelector(".d2h-file-collapse-input");
     if (toggle) {
       toggle.checked = f.viewed;
-      toggle.addEventListener("change", () => act("viewed", { path: f.path, viewed: toggle.checked }));
+      // Marks the version on screen, which may be older than the worktree's.
+      toggle.addEventListener("change", () => act("viewed", { path: f.path, viewed: toggle.checked, digest: f.digest }));
     }
     for (const cell of box.querySelectorAll("td.d2h-code-linenumber")) {
       const oldNo = Number(cell.querySelector(".line-num1")?.textContent || 0);
@@ -464,21 +488,23 @@
 
   /** The work changed after this page loaded it: say so, and load the new diff only when asked. */
   function showChanged() {
+    detail.changed = true;
     if (document.getElementById("changed")) return;
     const banner = el(
       "div",
       { id: "changed", class: "changed", role: "alert" },
       el("strong", { text: "Changed since you reviewed: " }),
       "the agent's work is no longer what this page shows; approve would refuse. ",
-      el("button", { text: "Show the new diff", onclick: () => loadTask(detail.task.id) }),
+      el("button", { text: "Show the new diff", onclick: () => loadTask(detail.task.id, true) }),
     );
     document.querySelector(".review aside")?.prepend(banner);
   }
 
   async function act(action, body, rerender = true, method = "POST") {
     try {
-      detail = await api(method, `/api/tasks/${detail.task.id}/${action}`, body);
-      if (rerender) renderTask();
+      const loaded = await api(method, `/api/tasks/${detail.task.id}/${action}`, body);
+      if (rerender) takeDetail(loaded, false);
+      else detail = loaded;
       if (action === "discard") flash(`Task #${detail.task.id} is ${detail.task.status}.`, "ok");
       if (action === "request-changes" || action === "rebase") flash("Sent to the agent.", "ok");
       if (action === "answer") flash(body.answer === "allow" ? "Allowed once." : "Denied.", "ok");
@@ -517,7 +543,7 @@
         renderTask();
       } else if (e.key === "v" && detail.files[fileIndex]) {
         const f = detail.files[fileIndex];
-        act("viewed", { path: f.path, viewed: !f.viewed });
+        act("viewed", { path: f.path, viewed: !f.viewed, digest: f.digest });
       }
       return;
     }
@@ -556,7 +582,7 @@
       const was = detail.task;
       // The diff on screen is what approve merges: it is never swapped for a newer one unasked.
       if (card && card.tree && was.tree && card.tree !== was.tree) showChanged();
-      else if (card && (card.status !== was.status || card.state !== was.state)) loadTask(was.id);
+      if (card && (card.status !== was.status || card.state !== was.state)) loadTask(was.id, false);
     }
   });
   events.onerror = () => {
