@@ -2,16 +2,15 @@
  * Answering an agent's permission prompt from the board, in a real browser: the task's page shows what the
  * agent asks (its tool and its screen) with Allow once and Deny, which press the right keys for each runtime.
  */
-import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { chromiumPath, startBoardCli } from "./board.js";
 import { sessionLab, type SessionLab } from "./sessions.js";
 
 let lab: SessionLab;
-let board: { url: string; child: ChildProcess };
+let board: Awaited<ReturnType<typeof startBoardCli>>;
 let browser: Browser;
 let page: Page;
 
@@ -21,6 +20,11 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(board.url);
+});
+
+afterEach(({ task }) => {
+  // What the board said on its terminal (a refresh that kept failing) explains most failures here.
+  if (task.result?.state === "fail" && board?.stderr()) console.error(`quartet board's stderr:\n${board.stderr()}`);
 });
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ export function chromiumPath(): string {
 export async function startBoardCli(
   lab: SessionLab,
   o: { open?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<{ url: string; child: ChildProcess; stderr(): string }> {
   const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "board", ...(o.open ? [] : ["--no-open"])], {
     cwd: lab.repo,
     env: { ...lab.env, QUARTET_HOME: lab.dataDir, TZ: "UTC", NO_COLOR: "1", ...o.env },
@@ -31,7 +31,7 @@ export async function startBoardCli(
     });
     child.on("exit", (code) => reject(new Error(`quartet board exited with ${code}: ${err}`)));
   });
-  return { url, child };
+  return { url, child, stderr: () => err };
 }
 
 /** An HTTP request with full control of the headers (fetch would not send a foreign Host). */

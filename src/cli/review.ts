@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
-import { UsageError } from "../core/errors.js";
+import { errorMessage, UsageError } from "../core/errors.js";
 import { privateDir } from "../core/files.js";
 import { mapLimited } from "../core/map-limited.js";
 import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
@@ -202,10 +202,21 @@ export function registerReview(program: Command): void {
       const port = flags.port ?? 0;
       const { ctx, usage } = openReview();
       const repo = repositoryRoot(process.cwd());
-      const refresh = () => usage.refresh(ctx.sessions.registry.current(), 5000).catch(() => {});
+      // The board keeps serving when a refresh fails (it is retried); the terminal says why, once per reason.
+      const report = (message: string) => process.stderr.write(`quartet board: ${message}\n`);
+      let costError = "";
+      const refresh = () =>
+        usage.refresh(ctx.sessions.registry.current(), 5000).then(
+          () => (costError = ""),
+          (e: unknown) => {
+            const message = errorMessage(e);
+            if (message !== costError) report(`could not read the tasks' cost from the logs: ${message}`);
+            costError = message;
+          },
+        );
       await refresh();
       const timer = setInterval(refresh, 5000);
-      const board = await startBoard({ ctx, repo, port });
+      const board = await startBoard({ ctx, repo, port, onError: report });
       process.stdout.write(`quartet board for ${repo}\n  ${board.openUrl}\n(Ctrl-C to stop)\n`);
       const redirect = flags.open ? openBrowser(board.openUrl, ctx.sessions.paths.dataDir) : null;
       await new Promise<void>((resolve) => {
