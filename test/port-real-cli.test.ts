@@ -18,13 +18,15 @@ import { opencodeDecision } from "../src/runtimes/opencode/workflow/rules.js";
 import { fileTempDir, tempDir } from "./helpers.js";
 import { portCli, workflowFixture } from "./port.js";
 import { CLAUDE_HARD_CASE_AGENTS, CLAUDE_HARD_CASES, OPENCODE_SUITE, OPENCODE_SUITE_AGENTS, writeProject } from "./port-corpus.js";
-import { claudeInit, gitInit, opencode, opencodeConfig, opencodeEnv, run } from "./runtimes.js";
+import { claudeInit, gitInit, opencode, opencodeConfig, opencodeEnv, run, seedOpencodePluginInstall } from "./runtimes.js";
 
 /**
- * One OpenCode home for the file. On its first start in a home (and in each project's .opencode/) OpenCode
- * npm-installs @opencode-ai/plugin in the background; sharing the home pays for that once.
+ * One OpenCode home for the file. On its first start in a home (and in each project's .opencode/ with a
+ * plugin) OpenCode npm-installs @opencode-ai/plugin; the home and each ported project get the install made once
+ * per machine instead (seedOpencodePluginInstall).
  */
 const ocHome = fileTempDir("quartet-oc-home-");
+seedOpencodePluginInstall(path.join(ocHome, ".config", "opencode"));
 const claude = findBinary("claude")!.path;
 
 type Body = { tools?: unknown[]; messages: { role: string; content: string | { type: string; text?: string }[] }[] };
@@ -47,11 +49,12 @@ describe("a Claude Code workflow ported to OpenCode, run by opencode 1.18.33", (
     home = ocHome;
     const r = await portCli(dir, ["claude", "opencode"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    seedOpencodePluginInstall(path.join(dir, ".opencode"));
     gitInit(dir);
   }, 60_000);
 
-  // First: a short `opencode debug config` in a fresh home starts OpenCode's background npm install and
-  // exits, and the next OpenCode start then waits about 70 s on it; a full start completes it.
+  // First (should the seeded install be missing): a short `opencode debug config` in a fresh home starts
+  // OpenCode's background npm install and exits, and the next OpenCode start then waits about 70 s on it.
   it("resolves the mapped model and permissions in `opencode debug agent`", { timeout: 180_000 }, async () => {
     const r = await run(opencode, ["debug", "agent", "security-auditor"], { cwd: dir, env: opencodeEnv(home) });
     expect(r.code, r.output).toBe(0);
@@ -129,6 +132,7 @@ describe("ported hooks, run by OpenCode's plugin", () => {
     );
     const r = await portCli(dir, ["claude", "opencode", "--only", "hooks"]);
     expect(r.code, r.stdout).toBe(0);
+    seedOpencodePluginInstall(path.join(dir, ".opencode"));
     gitInit(dir);
     const scenario = parseScenario(
       "name: hooks\ndescription: runs a forbidden command\nsteps:\n  - prompt: Run the forbidden command.\n    actions:\n      - bash: echo forbidden\n      - say: Tried.\n",

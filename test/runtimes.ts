@@ -1,5 +1,8 @@
 /** Running the real pinned runtimes offline from tests: their binaries, a private HOME, a git project. */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { findBinary } from "../src/core/binaries.js";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { startProcess, withTimeout } from "../src/core/process.js";
@@ -16,6 +19,39 @@ export async function run(
   const exit = await withTimeout(proc.exited, o.timeoutMs ?? 120_000, () => null);
   if (exit === null) proc.cancel();
   return { code: exit?.code ?? null, output: proc.tail(400) };
+}
+
+const OPENCODE_PLUGIN_VERSION = "1.18.33";
+
+/**
+ * OpenCode installs `@opencode-ai/plugin` with npm before its first request, into `~/.config/opencode` of a home
+ * and into a project's `.opencode/`, when either configures a plugin (quartet's state plugin and ported hooks
+ * do): 12–20 s of CPU each time, in every test that starts OpenCode in a new home or project. The install is
+ * made once per machine (what OpenCode itself would write: package.json with the dependency, npm's lock file,
+ * .gitignore and node_modules) and copied into `dir`, so OpenCode finds it done. Its own check still decides.
+ */
+export function seedOpencodePluginInstall(dir: string): void {
+  const cache = path.join(os.tmpdir(), `quartet-test-opencode-plugin-${OPENCODE_PLUGIN_VERSION}`);
+  if (!fs.existsSync(path.join(cache, "node_modules", "@opencode-ai", "plugin", "package.json"))) {
+    const building = fs.mkdtempSync(`${cache}.building-`);
+    fs.writeFileSync(
+      path.join(building, "package.json"),
+      JSON.stringify({ dependencies: { "@opencode-ai/plugin": OPENCODE_PLUGIN_VERSION } }, null, 2),
+    );
+    fs.writeFileSync(path.join(building, ".gitignore"), "node_modules\npackage.json\npackage-lock.json\nbun.lock\n.gitignore\n");
+    const npm = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts"], { cwd: building, encoding: "utf8" });
+    if (npm.status !== 0) {
+      // No cache: OpenCode installs it itself, as it would for a user.
+      fs.rmSync(building, { recursive: true, force: true });
+      return;
+    }
+    try {
+      fs.renameSync(building, cache);
+    } catch {
+      fs.rmSync(building, { recursive: true, force: true }); // another test file made it first
+    }
+  }
+  fs.cpSync(cache, dir, { recursive: true });
 }
 
 /** OpenCode's environment: a private HOME, no network fetches, optionally pointed at a lab endpoint. */

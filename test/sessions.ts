@@ -5,7 +5,6 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { processAlive } from "../src/core/process.js";
@@ -14,6 +13,7 @@ import { ResponsesSession } from "../src/lab/responses-session.js";
 import { labConfigToml } from "../src/runtimes/codex/headless.js";
 import type { ResponsesReply } from "../src/lab/responses-wire.js";
 import { ROOT, runCli, tempDir, type CliResult } from "./helpers.js";
+import { seedOpencodePluginInstall } from "./runtimes.js";
 
 export const SESSION_SCENARIO = `
 name: sessions
@@ -81,38 +81,6 @@ export function git(cwd: string, ...args: string[]): string {
   return r.stdout.trim();
 }
 
-const OPENCODE_PLUGIN_VERSION = "1.18.33";
-
-/**
- * OpenCode installs `@opencode-ai/plugin` with npm into `~/.config/opencode` before the first request of a home
- * that configures a plugin (quartet's state plugin does): 12–20 s per new home, in every session test. The install
- * is made once per machine (what OpenCode itself would write: package.json with the dependency, npm's lock file
- * and node_modules) and copied into each test home, so OpenCode finds it done. Its own check still decides.
- */
-function withOpencodePlugin(home: string): void {
-  const cache = path.join(os.tmpdir(), `quartet-test-opencode-plugin-${OPENCODE_PLUGIN_VERSION}`);
-  if (!fs.existsSync(path.join(cache, "node_modules", "@opencode-ai", "plugin", "package.json"))) {
-    const building = fs.mkdtempSync(`${cache}.building-`);
-    fs.writeFileSync(
-      path.join(building, "package.json"),
-      JSON.stringify({ dependencies: { "@opencode-ai/plugin": OPENCODE_PLUGIN_VERSION } }, null, 2),
-    );
-    fs.writeFileSync(path.join(building, ".gitignore"), "node_modules\npackage.json\npackage-lock.json\nbun.lock\n.gitignore\n");
-    const npm = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts"], { cwd: building, encoding: "utf8" });
-    if (npm.status !== 0) {
-      // No cache: OpenCode installs it itself, as it would for a user.
-      fs.rmSync(building, { recursive: true, force: true });
-      return;
-    }
-    try {
-      fs.renameSync(building, cache);
-    } catch {
-      fs.rmSync(building, { recursive: true, force: true }); // another test file made it first
-    }
-  }
-  fs.cpSync(cache, path.join(home, ".config", "opencode"), { recursive: true });
-}
-
 export async function sessionLab(
   o: {
     delayMs?: number;
@@ -122,7 +90,7 @@ export async function sessionLab(
   } = {},
 ): Promise<SessionLab> {
   const home = tempDir("quartet-sessions-home-", "file");
-  withOpencodePlugin(home);
+  seedOpencodePluginInstall(path.join(home, ".config", "opencode"));
   const dataDir = tempDir("quartet-sessions-data-", "file");
   const repo = fs.realpathSync(tempDir("quartet-sessions-repo-", "file"));
   const socket = `quartet-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
