@@ -480,9 +480,9 @@
       if (err.data && err.data.state && !whileWorking && confirm(`${err.message}\n\nApprove anyway?`)) return approve(true);
       flash(err.message);
       // A refusal because the work changed: the page says so and offers the new diff. Any other (a merge
-      // conflict) is shown with the task as it is now.
+      // conflict) is shown with the task as it is now, the diff on screen kept if the work changed meanwhile.
       if (err.data && err.data.tree) showChanged();
-      else await loadTask(detail.task.id);
+      else await loadTask(detail.task.id, false);
     }
   }
 
