@@ -249,6 +249,17 @@ test("files with any name, and a large file summarized until asked for", { timeo
     const loaded = await request(`${base}/api/tasks/1/diff?path=${encodeURIComponent("huge.log")}`, { headers: { host: host(), cookie } });
     expect(loaded.status).toBe(200);
     expect((JSON.parse(loaded.body) as { html: string }).html).toContain("d2h-file-wrapper");
+    // Of the version the page shows: once the work changed, that file's diff is refused, not swapped in.
+    const shown = (JSON.parse(r.body) as { task: { tree: string } }).task.tree;
+    const asShown = `${base}/api/tasks/1/diff?path=huge.log&tree=${shown}`;
+    expect((await request(asShown, { headers: { host: host(), cookie } })).status).toBe(200);
+    fs.appendFileSync(path.join(workdir, "huge.log"), "y\n");
+    const stale = await request(asShown, { headers: { host: host(), cookie } });
+    expect(stale.status).toBe(409);
+    const refused = JSON.parse(stale.body) as { error: string; data: { tree: string } };
+    expect(refused.error).toContain("changed since this page showed it");
+    expect(refused.data.tree).toMatch(/^[0-9a-f]{40}$/);
+    expect(refused.data.tree).not.toBe(shown);
     const outside = await request(`${base}/api/tasks/1/diff?path=${encodeURIComponent("../../etc/passwd")}`, {
       headers: { host: host(), cookie },
     });

@@ -25,6 +25,7 @@ import {
   addTask,
   approveTask,
   askToRebase,
+  ChangedSinceReviewError,
   discardTask,
   elapsedMs,
   getTask,
@@ -147,7 +148,8 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     const action = m[2];
     if (req.method === "GET" && !action) return send(res, 200, await taskDetail(getTask(o.ctx, id)));
     if (req.method === "GET" && action === "file") return send(res, 200, await fileContent(id, url.searchParams.get("path") ?? ""));
-    if (req.method === "GET" && action === "diff") return send(res, 200, await largeFileDiff(id, url.searchParams.get("path") ?? ""));
+    if (req.method === "GET" && action === "diff")
+      return send(res, 200, await largeFileDiff(id, url.searchParams.get("path") ?? "", url.searchParams.get("tree")));
     if (req.method === "POST") {
       const body = await readJson(req);
       await post(id, action ?? "", body);
@@ -298,11 +300,19 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     };
   }
 
-  async function largeFileDiff(id: number, rel: string) {
+  /** One large file's diff, of the version the page shows (`tree`): a newer one is refused, as approve refuses it. */
+  async function largeFileDiff(id: number, rel: string, tree: string | null) {
     const { task, session } = await refreshTask(o.ctx, getTask(o.ctx, id));
     if (!session?.baseCommit || !fs.existsSync(session.workdir)) throw new HttpError(404, `task ${id} has no worktree`);
     const summary = await taskSummary(session);
     if (!summary?.files.some((f) => f.path === rel)) throw new UsageError(`${rel} is not part of task ${task.id}'s change`);
+    if (tree && summary.tree !== tree)
+      throw new ChangedSinceReviewError({
+        message: `task ${id} changed since this page showed it: show the new diff, then load ${rel}`,
+        commits: [],
+        files: [],
+        tree: summary.tree,
+      });
     const { patch, truncated } = await fileDiff(session.workdir, session.baseCommit, rel);
     return {
       path: rel,

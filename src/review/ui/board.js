@@ -393,12 +393,14 @@
             onclick: async (e) => {
               e.target.disabled = true;
               try {
-                const d = await api("GET", `/api/tasks/${detail.task.id}/diff?path=${encodeURIComponent(f.path)}`);
+                const shownTree = encodeURIComponent(detail.task.tree ?? "");
+                const d = await api("GET", `/api/tasks/${detail.task.id}/diff?path=${encodeURIComponent(f.path)}&tree=${shownTree}`);
                 const loaded = fileDiff({ ...f, large: false, html: d.html }, i, comments);
                 if (d.truncated) loaded.prepend(el("p", { class: "large", text: "Only the start of this change is shown (16 MB)." }));
                 box.replaceWith(loaded);
               } catch (err) {
                 flash(err.message);
+                if (err.data && err.data.tree) showChanged();
                 e.target.disabled = false;
               }
             },
