@@ -28,7 +28,10 @@ describe("awaitExitSync", () => {
     const exit = once(p, "exit");
     p.kill("SIGHUP");
     const t0 = Date.now();
-    expect(awaitExitSync(p.pid!, 10_000)).toBe(true);
+    let slow = 0;
+    expect(awaitExitSync(p.pid!, 10_000, () => slow++)).toBe(true);
+    // Not slow: under a second.
+    expect(slow).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
     expect(Date.now() - t0).toBeLessThan(5_000);
     // Exited on its own (its parent, blocked until now, collects the status only now).
@@ -40,7 +43,9 @@ describe("awaitExitSync", () => {
     const exit = once(p, "exit");
     p.kill("SIGHUP");
     const t0 = Date.now();
-    expect(awaitExitSync(p.pid!, 300)).toBe(true);
+    let slow = 0;
+    expect(awaitExitSync(p.pid!, 300, () => slow++)).toBe(true);
+    expect(slow).toBe(1);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect(await exit).toEqual([null, "SIGKILL"]);
   });

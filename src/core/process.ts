@@ -134,9 +134,10 @@ export function processAlive(pid: number): boolean {
 /**
  * Waits, blocking, until the process `pid` has exited; after `graceMs` its process group is killed
  * (SIGKILL). For code that must not go on while the process could still write (removing its folder).
- * Returns false if it was still there a second after that.
+ * `onSlow` is called once if it is still running after a second. Returns false if it was still there a
+ * second after the kill.
  */
-export function awaitExitSync(pid: number, graceMs: number): boolean {
+export function awaitExitSync(pid: number, graceMs: number, onSlow?: () => void): boolean {
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const waitGone = (ms: number) => {
     const deadline = Date.now() + ms;
@@ -146,7 +147,10 @@ export function awaitExitSync(pid: number, graceMs: number): boolean {
     }
     return true;
   };
-  if (waitGone(graceMs)) return true;
+  const slowAfter = Math.min(1000, graceMs);
+  if (waitGone(slowAfter)) return true;
+  onSlow?.();
+  if (waitGone(graceMs - slowAfter)) return true;
   try {
     process.kill(-pid, "SIGKILL");
   } catch {
