@@ -704,8 +704,8 @@ export function gridSessions(ctx: SessionsContext): { panes: number; attach: { b
 }
 
 /**
- * How long a stopped runtime may take to exit on its own before it is killed: OpenCode 1.18 takes 3-5 s on an
- * idle machine, and killed earlier it could lose what it saves on the way out.
+ * How long a stopped runtime may take to exit on its own before it is killed, and so lose what it saves on the
+ * way out: OpenCode 1.18 took 0.5 s in quartet's panes, but 3-5 s after a hangup when started by hand in tmux.
  */
 const STOP_GRACE_MS = 15_000;
 
@@ -727,8 +727,8 @@ export function stopSession(
   const pane = row.tmuxPane ? tmux.panes().get(row.tmuxPane) : undefined;
   if (pane) tmux.killPane(pane.paneId);
   if (tmux.sessionExists(row.tmuxSession)) tmux.killSession(row.tmuxSession);
-  // The runtime ends on the hangup, but not at once (Claude Code runs its SessionEnd hooks, OpenCode takes
-  // 3-5 s to shut down): its worktree is removed only once nothing there can still be written.
+  // The runtime ends on the hangup, but not at once (Claude Code runs its SessionEnd hooks first): its
+  // worktree is removed only once nothing there can still be written.
   if (pane && !pane.dead) awaitExitSync(pane.pid, STOP_GRACE_MS, () => ctx.log?.(`waiting for ${row.name}'s ${row.runtime} to exit…`));
   const now = Date.now();
   if (!row.stopped) appendEvent(row.stateDir, { t: now, src: "quartet", ev: "stop", state: "exited" });
