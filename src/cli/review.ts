@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { errorMessage, UsageError } from "../core/errors.js";
 import { privateDir } from "../core/files.js";
 import { mapLimited } from "../core/map-limited.js";
+import { reportOnce } from "../core/report-once.js";
 import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
 import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6, terminalSafe } from "../core/output.js";
 import {
@@ -204,15 +205,11 @@ export function registerReview(program: Command): void {
       const repo = repositoryRoot(process.cwd());
       // The board keeps serving when a refresh fails (it is retried); the terminal says why, once per reason.
       const report = (message: string) => process.stderr.write(`quartet board: ${message}\n`);
-      let costError = "";
+      const costFailure = reportOnce((message) => report(`could not read the tasks' cost from the logs: ${message}`));
       const refresh = () =>
         usage.refresh(ctx.sessions.registry.current(), 5000).then(
-          () => (costError = ""),
-          (e: unknown) => {
-            const message = errorMessage(e);
-            if (message !== costError) report(`could not read the tasks' cost from the logs: ${message}`);
-            costError = message;
-          },
+          () => costFailure.ok(),
+          (e: unknown) => costFailure.failed(errorMessage(e)),
         );
       await refresh();
       const timer = setInterval(refresh, 5000);

@@ -10,6 +10,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { BUSY_TIMEOUT_MS } from "./busy-timeout.js";
 import { privateDir } from "./files.js";
+import { sleepSync } from "./sleep-sync.js";
 
 export type Db = Database.Database;
 
@@ -94,7 +95,6 @@ export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
  */
 function useWal(db: Db): void {
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (let delayMs = 2; ; delayMs = Math.min(delayMs * 2, 100)) {
     try {
       if (db.pragma("journal_mode", { simple: true }) === "wal") return;
@@ -103,7 +103,7 @@ function useWal(db: Db): void {
       if ((e as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw e;
     }
     if (Date.now() > deadline) throw new Error(`${db.name}: could not switch the database to WAL mode`);
-    Atomics.wait(sleeper, 0, 0, delayMs);
+    sleepSync(delayMs);
   }
 }
 

@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { errorMessage, NamedError } from "./errors.js";
+import { sleepSync } from "./sleep-sync.js";
 
 export interface HeldLock {
   readonly file: string;
@@ -102,13 +103,12 @@ export async function acquireLock(file: string, options: WaitOptions = {}): Prom
 /** Waits for the lock, blocking the thread: for synchronous callers that hold it only briefly. */
 export function acquireLockSync(file: string, options: { timeoutMs: number }): HeldLock {
   const started = Date.now();
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     const lock = tryLock(file);
     if (lock) return lock;
     const waited = Date.now() - started;
     if (waited >= options.timeoutMs) throw timeout(file, waited);
-    Atomics.wait(sleeper, 0, 0, POLL_MS);
+    sleepSync(POLL_MS);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { spawn, type SpawnOptions } from "node:child_process";
 import fs from "node:fs";
+import { sleepSync } from "./sleep-sync.js";
 
 export interface Exit {
   code: number | null;
@@ -138,12 +139,11 @@ export function processAlive(pid: number): boolean {
  * second after the kill.
  */
 export function awaitExitSync(pid: number, graceMs: number, onSlow?: () => void): boolean {
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const waitGone = (ms: number) => {
     const deadline = Date.now() + ms;
     while (processRunning(pid)) {
       if (Date.now() >= deadline) return false;
-      Atomics.wait(sleeper, 0, 0, 20);
+      sleepSync(20);
     }
     return true;
   };

@@ -19,6 +19,7 @@ import { html as diffHtml } from "diff2html";
 import { packageRoot } from "../core/binaries.js";
 import { errorMessage, NamedError, UsageError } from "../core/errors.js";
 import { mapLimited } from "../core/map-limited.js";
+import { reportOnce } from "../core/report-once.js";
 import { answerSession, paneQuestion } from "../sessions/sessions.js";
 import { confinedPath, diffTotals, fileDiff } from "./diff.js";
 import {
@@ -331,7 +332,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   }
 
   let lastSnapshot = "";
-  let lastError = "";
+  const refreshFailure = reportOnce((message) => o.onError?.(`could not refresh the board: ${message}`));
   let taking: Promise<void> | null = null;
   let again = false;
   /**
@@ -348,16 +349,14 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     taking = (async () => {
       try {
         const snapshot = JSON.stringify(await boardSnapshot());
-        lastError = "";
+        refreshFailure.ok();
         if (snapshot === lastSnapshot) return;
         lastSnapshot = snapshot;
         const event = `event: board\ndata: ${snapshot}\n\n`;
         for (const c of clients) c.write(event);
       } catch (e) {
         // A failed refresh (a repository moved meanwhile) is retried on the next tick.
-        const message = errorMessage(e);
-        if (message !== lastError) o.onError?.(`could not refresh the board: ${message}`);
-        lastError = message;
+        refreshFailure.failed(errorMessage(e));
       } finally {
         taking = null;
         if (again) {
