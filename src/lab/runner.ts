@@ -75,13 +75,17 @@ export async function runLab(o: LabRunOptions): Promise<LabRun> {
     // A runtime named twice (`--runtime claude,claude`) runs once: its folders are named after it.
     const runtimes = [...new Map(o.runtimes.map((r) => [r.id, r])).values()];
     const ended: (RuntimeRun | undefined)[] = runtimes.map(() => undefined);
-    await Promise.all(
+    // Settled, not raced: a runtime whose records could not be saved (a full disk) fails the run only once the
+    // others have ended, so none still writes into the run's folder after its lock is released.
+    const settled = await Promise.allSettled(
       runtimes.map(async (adapter, i) => {
         ended[i] = await runRuntime(run, adapter, o);
         run.runtimes = ended.filter((r): r is RuntimeRun => r !== undefined);
         saveRun(run);
       }),
     );
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw failed.reason;
     run.finishedAt = new Date().toISOString();
     saveRun(run);
   } finally {

@@ -35,7 +35,6 @@ import {
   startTask,
   taskCacheBreaks,
   taskCost,
-  taskSummary,
   type ReviewContext,
 } from "./review.js";
 import { COLUMN_TITLE, COLUMNS, type Task } from "./store.js";
@@ -303,9 +302,9 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
 
   /** One large file's diff, of the version the page shows (`tree`): a newer one is refused, as approve refuses it. */
   async function largeFileDiff(id: number, rel: string, tree: string | null) {
-    const { task, session } = await refreshTask(o.ctx, getTask(o.ctx, id));
+    // The refresh reads the change's summary already: its files and tree.
+    const { task, session, diff: summary } = await refreshTask(o.ctx, getTask(o.ctx, id));
     if (!session?.baseCommit || !fs.existsSync(session.workdir)) throw new HttpError(404, `task ${id} has no worktree`);
-    const summary = await taskSummary(session);
     if (!summary?.files.some((f) => f.path === rel)) throw new UsageError(`${rel} is not part of task ${task.id}'s change`);
     if (tree && summary.tree !== tree)
       throw new ChangedSinceReviewError({
