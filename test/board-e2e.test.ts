@@ -96,8 +96,12 @@ test("a task goes from the board to the agent, back with a line comment, and is 
   await page.screenshot({ path: path.join(ARTIFACTS, "review.png"), fullPage: true });
 
   await page.click("button.primary:has-text('Request changes (1)')");
-  // The comment, with its file and line, reaches the model in the agent's next request.
-  await expect.poll(() => lab.userTexts().some((t) => t.includes(COMMENT) && t.includes("app.js:1")), { timeout: 60_000 }).toBe(true);
+  // The comment, with its file, line and the line's text, reaches the model in the agent's next request.
+  await expect
+    .poll(() => lab.userTexts().some((t) => t.includes(COMMENT) && t.includes("app.js:1") && /\n {2}> .*hello, world/.test(t)), {
+      timeout: 60_000,
+    })
+    .toBe(true);
   await page.locator("tr.comment.sent").waitFor();
 
   await page.click("a[href='#/']");

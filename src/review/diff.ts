@@ -106,6 +106,32 @@ export function fileDiff(workdir: string, baseCommit: string, file: string): Pro
   });
 }
 
+/**
+ * The files (paths only) that an earlier version of the change touches, by the tree a diff of it gave: the board
+ * may still show that version after the agent moved on. Null when git no longer has the tree.
+ */
+export async function treeChangeFiles(
+  workdir: string,
+  baseCommit: string,
+  tree: string,
+): Promise<Pick<FileDiff, "path" | "oldPath">[] | null> {
+  const r = await gitAsync(workdir, ["diff", "--numstat", "-z", "--find-renames", baseCommit, tree, "--"], { allowFailure: true });
+  return r.ok ? parseNumstat(r.stdout) : null;
+}
+
+/**
+ * Line `line` (from 1) of a file as git stores it at `rev` (a commit or tree), without its line ending; null
+ * when there is no such file or line, or the file is binary.
+ */
+export async function storedLine(workdir: string, rev: string, file: string, line: number): Promise<string | null> {
+  const r = await gitAsync(workdir, ["cat-file", "blob", `${rev}:${file}`], { allowFailure: true, maxBuffer: MAX_FILE_PATCH_BYTES });
+  if (!r.ok || r.stdout.includes("\0")) return null;
+  const lines = r.stdout.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  const text = lines[line - 1];
+  return text === undefined ? null : text.replace(/\r$/, "");
+}
+
 /** Files, added and deleted lines of a whole diff. */
 export function diffTotals(diff: DiffSummary): { files: number; additions: number; deletions: number } {
   return {

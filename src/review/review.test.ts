@@ -6,9 +6,18 @@ import { errorMessage } from "../core/errors.js";
 import { spawnSync } from "node:child_process";
 import { fileDiff, LARGE_LINES, worktreeDiff, worktreeSummary, type FileDiff } from "./diff.js";
 import { openDatabase } from "../core/db.js";
-import { Registry } from "../sessions/registry.js";
+import { Registry, type SessionRow } from "../sessions/registry.js";
 import type { SessionsContext } from "../sessions/sessions.js";
-import { discardTask, getTask, mergeStrategy, refreshTask, reviewPrompt, type ReviewContext } from "./review.js";
+import {
+  addReviewComment,
+  ChangedSinceReviewError,
+  discardTask,
+  getTask,
+  mergeStrategy,
+  refreshTask,
+  reviewPrompt,
+  type ReviewContext,
+} from "./review.js";
 import { ReviewStore, type Comment } from "./store.js";
 
 test("the merge strategy comes from the project's config, else the user's, else merge", () => {
@@ -52,7 +61,8 @@ index 0000000..3333333
 +Cart totals.
 `;
 
-function repo(): { dir: string; git: (...args: string[]) => string } {
+/** A repository whose first commit (`base`) holds `files`. */
+function repo(files: Record<string, string>): { dir: string; base: string; git: (...args: string[]) => string } {
   const dir = tempDir();
   const git = (...args: string[]) => {
     const r = spawnSync("git", args, { cwd: dir, encoding: "utf8" });
@@ -62,16 +72,14 @@ function repo(): { dir: string; git: (...args: string[]) => string } {
   git("init", "-q", "-b", "main");
   git("config", "user.name", "t");
   git("config", "user.email", "t@t.invalid");
-  return { dir, git };
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  git("add", ".");
+  git("commit", "-q", "-m", "base");
+  return { dir, base: git("rev-parse", "HEAD"), git };
 }
 
 test("the worktree's diff names every file exactly, whatever its name, and summarizes large and binary files", async () => {
-  const { dir, git } = repo();
-  fs.writeFileSync(path.join(dir, "old name.txt"), "a\nb\nc\n");
-  fs.writeFileSync(path.join(dir, "keep.js"), "x\n");
-  git("add", ".");
-  git("commit", "-q", "-m", "base");
-  const base = git("rev-parse", "HEAD");
+  const { dir, base, git } = repo({ "old name.txt": "a\nb\nc\n", "keep.js": "x\n" });
   git("mv", "old name.txt", "new name.txt");
   const odd = ["with space.js", "tab\there.js", "new\nline.js", 'quote"d.js', "café ✓.js"];
   for (const name of odd) fs.writeFileSync(path.join(dir, name), `console.log(${JSON.stringify(name)});\n`);
@@ -109,6 +117,7 @@ test("the review prompt lists every comment with its file, line and the line's t
     line,
     side,
     body,
+    quote: null,
     createdAt: 0,
     sentAt: null,
   });
@@ -153,3 +162,84 @@ test("a refresh that read the task before a discard does not move it back out of
   expect(getTask(ctx, id).status).toBe("exited");
   db.close();
 });
+
+test("a comment quotes its line as the reviewer was shown it, even after the agent changed the file", async () => {
+  const { dir, base, git } = repo({ "cart.js": "const items = [];\nexport function total() { return 0; }\n", "old.js": "a\nb\n" });
+  const db = openDatabase(path.join(tempDir(), "quartet.db"));
+  const store = new ReviewStore(db);
+  // No tmux here: the session has ended, so its pane is not asked for.
+  const sessions = {
+    registry: new Registry(db),
+    tmux: () => ({ panes: () => new Map() }),
+    runtimes: new Map(),
+  } as unknown as SessionsContext;
+  const ctx: ReviewContext = { store, sessions };
+  const id = store.addTask({ title: "t", body: "", repo: dir, baseBranch: "main" }).id;
+  store.updateTask(id, { status: "in-review" });
+  sessions.registry.insert(endedSession(String(id), dir, base));
+
+  fs.writeFileSync(path.join(dir, "cart.js"), "const items = [];\nexport function total() { return items.length; }\n");
+  git("mv", "old.js", "renamed.js");
+  const shown = await worktreeSummary(dir, base);
+  // The agent works on after the page showed its diff: the commented line moves down.
+  fs.writeFileSync(path.join(dir, "cart.js"), "// cart\nconst items = [];\nexport function total() { return items.length; }\n");
+
+  await addReviewComment(ctx, id, { path: "cart.js", line: 2, side: "new", body: "Count prices.", tree: shown.tree });
+  await addReviewComment(ctx, id, { path: "cart.js", line: 2, side: "old", body: "Why remove it?", tree: shown.tree });
+  await addReviewComment(ctx, id, { path: "renamed.js", line: 1, side: "old", body: "Renamed.", tree: shown.tree });
+  await addReviewComment(ctx, id, { path: "cart.js", line: 1, side: "new", body: "A header?" });
+  expect(store.comments(id).map((c) => [c.line, c.side, c.quote])).toEqual([
+    [1, "new", "// cart"],
+    [2, "new", "export function total() { return items.length; }"],
+    [2, "old", "export function total() { return 0; }"],
+    [1, "old", "a"],
+  ]);
+  // The quotes kept are the ones sent, whatever the diff is by then.
+  expect(reviewPrompt(store.comments(id), null)).toContain(
+    "- cart.js:2: Count prices.\n  > export function total() { return items.length; }",
+  );
+
+  await expect(addReviewComment(ctx, id, { path: "nope.js", line: 1, side: "new", body: "x", tree: shown.tree })).rejects.toThrow(
+    "nope.js is not part of task 1's change",
+  );
+  await expect(addReviewComment(ctx, id, { path: "cart.js", line: 1, side: "new", body: "x", tree: "0".repeat(40) })).rejects.toThrow(
+    ChangedSinceReviewError,
+  );
+  await expect(addReviewComment(ctx, id, { path: "cart.js", line: 1, side: "new", body: "  " })).rejects.toThrow("a comment needs text");
+  db.close();
+});
+
+function endedSession(taskId: string, workdir: string, baseCommit: string): SessionRow {
+  const now = Date.now();
+  return {
+    id: `s-${taskId}`,
+    name: `task-${taskId}`,
+    runtime: "claude",
+    runtimeSessionId: null,
+    model: null,
+    prompt: null,
+    taskId,
+    repo: workdir,
+    workdir,
+    inPlace: false,
+    branch: null,
+    baseBranch: "main",
+    baseCommit,
+    stateDir: tempDir(),
+    tmuxSocket: "none",
+    tmuxSession: "none",
+    tmuxPane: null,
+    createdAt: now,
+    state: "exited",
+    stateSince: now,
+    stateSource: "quartet",
+    stateDetail: null,
+    eventsOffset: 0,
+    endedAt: now,
+    exitStatus: 0,
+    stopped: false,
+    discarded: false,
+    removedAt: null,
+    gateway: false,
+  };
+}

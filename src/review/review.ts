@@ -29,7 +29,7 @@ import {
 import type { SessionRow } from "../sessions/registry.js";
 import type { PaneStatus } from "../sessions/tmux.js";
 import { observe, relaunchSession, sendToSession, startSession, stopSession, type SessionsContext } from "../sessions/sessions.js";
-import { worktreeDiff, worktreeSummary, type DiffSummary, type TaskDiff } from "./diff.js";
+import { storedLine, treeChangeFiles, worktreeDiff, worktreeSummary, type DiffSummary, type TaskDiff } from "./diff.js";
 import { ReviewStore, type Comment, type Task, type TaskStatus } from "./store.js";
 
 export const MergeConflictError = NamedError.create<"MergeConflictError", { message: string; files: string[] }>("MergeConflictError");
@@ -228,11 +228,47 @@ export async function refreshTask(ctx: ReviewContext, task: Task, o: RefreshOpti
   return { task, session, diff };
 }
 
-/** All open comments as one prompt, in file and line order, each with the line it is about. */
+/**
+ * Adds a comment on a line of the task's change, as the reviewer was shown it: `tree` names that version (the
+ * board's page may still show one the agent has since changed; by default the current one). The line's text
+ * is kept with the comment, so the agent is later quoted what the reviewer read.
+ */
+export async function addReviewComment(
+  ctx: ReviewContext,
+  id: number,
+  c: { path: string; line: number; side: "new" | "old"; body: string; tree?: string },
+): Promise<Comment> {
+  const body = c.body.trim();
+  if (!body) throw new UsageError("a comment needs text");
+  if (!Number.isInteger(c.line) || c.line < 1) throw new UsageError("a comment needs a line number");
+  const { task, session, diff } = await refreshTask(ctx, getTask(ctx, id));
+  if (!session?.baseCommit || !diff) throw new UsageError(`task ${id} has no change to comment on`);
+  const tree = c.tree ?? diff.tree;
+  const files = tree === diff.tree ? diff.files : await treeChangeFiles(session.workdir, session.baseCommit, tree);
+  if (!files)
+    throw new ChangedSinceReviewError({
+      message: `task ${id} changed since this page showed it, and git no longer has that version: show the new diff, then comment`,
+      commits: [],
+      files: [],
+      tree: diff.tree,
+    });
+  const file = files.find((f) => f.path === c.path);
+  if (!file) throw new UsageError(`${c.path} is not part of task ${task.id}'s change`);
+  const quote =
+    c.side === "old"
+      ? await storedLine(session.workdir, session.baseCommit, file.oldPath ?? file.path, c.line)
+      : await storedLine(session.workdir, tree, file.path, c.line);
+  return ctx.store.addComment({ taskId: task.id, path: file.path, line: c.line, side: c.side, body, quote });
+}
+
+/**
+ * All open comments as one prompt, in file and line order, each with the line it is about: the one kept with
+ * the comment, else (a comment from before lines were kept) that line in `diff`, the change as it is now.
+ */
 export function reviewPrompt(comments: readonly Comment[], diff: Pick<TaskDiff, "files"> | null): string {
   const lines = [`Review comments on your changes (${comments.length}). Address each one, then stop.`, ""];
   for (const c of comments) {
-    const quoted = diff ? lineOf(diff, c) : null;
+    const quoted = c.quote ?? (diff ? lineOf(diff, c) : null);
     lines.push(`- ${c.path}:${c.line}${c.side === "old" ? " (removed line)" : ""}: ${c.body.trim()}`);
     if (quoted !== null) lines.push(`  > ${quoted}`);
   }
@@ -278,7 +314,8 @@ export async function requestChanges(ctx: ReviewContext, id: number, message?: s
   if (!session) throw new UsageError(`task ${id} has no session to send the review to`);
   const open = ctx.store.comments(task.id).filter((c) => c.sentAt === null);
   if (open.length === 0 && !message?.trim()) throw new UsageError(`task ${id}: no open comments and no message to send`);
-  const diff = await taskDiff(task, session);
+  // The whole diff only for comments that kept no line of their own.
+  const diff = open.some((c) => c.quote === null) ? await taskDiff(task, session) : null;
   const prompt = [open.length > 0 ? reviewPrompt(open, diff) : "", message?.trim() ?? ""].filter(Boolean).join("\n\n");
   let resumed = false;
   if (session.state === "exited") {

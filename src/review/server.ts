@@ -23,6 +23,7 @@ import { reportOnce } from "../core/report-once.js";
 import { answerSession, paneQuestion } from "../sessions/sessions.js";
 import { confinedPath, diffTotals, fileDiff } from "./diff.js";
 import {
+  addReviewComment,
   addTask,
   approveTask,
   askToRebase,
@@ -38,6 +39,16 @@ import {
   type ReviewContext,
 } from "./review.js";
 import { COLUMN_TITLE, COLUMNS, type Task } from "./store.js";
+
+/** A git object id (SHA-1 or SHA-256), as the page sends back the tree it shows. */
+const GIT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/** The tree a page says it shows: nothing for the current version; anything else is refused. */
+function treeParam(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string" || !GIT_ID.test(value)) throw new UsageError("tree: expected the id of the git tree the page shows");
+  return value;
+}
 
 export interface BoardServer {
   url: string;
@@ -174,18 +185,15 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         await startTask(o.ctx, id, { runtime, gateway: body.gateway === true });
         return;
       }
-      case "comments": {
-        const line = Number(body.line);
-        const text = String(body.body ?? "").trim();
-        if (!text) throw new UsageError("a comment needs text");
-        if (!Number.isInteger(line) || line < 1) throw new UsageError("a comment needs a line number");
-        const task = getTask(o.ctx, id);
-        const { diff } = await refreshTask(o.ctx, task);
-        const file = String(body.path ?? "");
-        if (!diff?.files.some((f) => f.path === file)) throw new UsageError(`${file} is not part of task ${id}'s change`);
-        o.ctx.store.addComment({ taskId: id, path: file, line, side: body.side === "old" ? "old" : "new", body: text });
+      case "comments":
+        await addReviewComment(o.ctx, id, {
+          path: String(body.path ?? ""),
+          line: Number(body.line),
+          side: body.side === "old" ? "old" : "new",
+          body: String(body.body ?? ""),
+          tree: treeParam(body.tree),
+        });
         return;
-      }
       case "viewed": {
         const { diff } = await refreshTask(o.ctx, getTask(o.ctx, id), { patches: true });
         const file = diff?.files.find((f) => f.path === String(body.path ?? ""));
@@ -199,7 +207,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         await requestChanges(o.ctx, id, typeof body.message === "string" ? body.message : undefined);
         return;
       case "approve": {
-        if (typeof body.reviewed !== "string" || !/^[0-9a-f]{40,64}$/.test(body.reviewed)) {
+        if (typeof body.reviewed !== "string" || !GIT_ID.test(body.reviewed)) {
           throw new UsageError("approve needs the tree the page showed (`reviewed`): reload the task");
         }
         await approveTask(o.ctx, id, {

@@ -47,6 +47,10 @@ const MIGRATIONS: Migration[] = [
     name: "what was reviewed",
     up: `ALTER TABLE task ADD COLUMN reviewed_tree TEXT; ALTER TABLE task ADD COLUMN reviewed_head TEXT;`,
   },
+  {
+    name: "the line each comment quotes",
+    up: `ALTER TABLE review_comment ADD COLUMN quote TEXT;`,
+  },
 ];
 
 /** The board's columns, in order. */
@@ -93,6 +97,11 @@ export interface Comment {
   line: number;
   side: "new" | "old";
   body: string;
+  /**
+   * The text of the commented line in the version the reviewer was shown, taken when the comment was made: the
+   * agent is quoted what the reviewer read, even after its work moved on. Null for a line git could not give.
+   */
+  quote: string | null;
   createdAt: number;
   sentAt: number | null;
 }
@@ -136,10 +145,10 @@ export class ReviewStore {
     );
   }
 
-  addComment(c: { taskId: number; path: string; line: number; side: "new" | "old"; body: string }): Comment {
+  addComment(c: Omit<Comment, "id" | "createdAt" | "sentAt">): Comment {
     const r = this.db
-      .prepare("INSERT INTO review_comment (task_id, path, line, side, body, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(c.taskId, c.path, c.line, c.side, c.body, Date.now());
+      .prepare("INSERT INTO review_comment (task_id, path, line, side, body, quote, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(c.taskId, c.path, c.line, c.side, c.body, c.quote, Date.now());
     return fromRow<Comment>(this.db.prepare("SELECT * FROM review_comment WHERE id = ?").get(r.lastInsertRowid) as Record<string, unknown>);
   }
 

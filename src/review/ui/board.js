@@ -462,7 +462,8 @@
         el("button", {
           class: "primary",
           text: "Add comment",
-          onclick: () => text.value.trim() && act("comments", { path, line, side, body: text.value }),
+          // The version on screen: the comment quotes its line, even if the work has moved on since.
+          onclick: () => text.value.trim() && act("comments", { path, line, side, body: text.value, tree: detail.task.tree }),
         }),
         el("button", { text: "Cancel", onclick: () => form.remove() }),
       ),
@@ -512,6 +513,7 @@
       if (action === "answer") flash(body.answer === "allow" ? "Allowed once." : "Denied.", "ok");
     } catch (err) {
       flash(err.message);
+      if (err.data && err.data.tree) showChanged();
     }
   }
 
