@@ -146,9 +146,9 @@ export function registerReview(program: Command): void {
     .command("discard")
     .description("throw the task's work away: stop its session, delete its worktree and branch")
     .argument("<id>")
-    .action((id: string) => {
+    .action(async (id: string) => {
       const { ctx } = openReview();
-      const t = discardTask(ctx, getTask(ctx, id).id);
+      const t = await discardTask(ctx, getTask(ctx, id).id);
       process.stdout.write(`discarded task ${t.id}\n`);
     });
 

@@ -302,9 +302,9 @@ function sessionJson(row: SessionRow, diff: DiffStat | null, usage: Figures | nu
   };
 }
 
-function stopCommand(name: string, flags: { keepWorktree?: boolean; force?: boolean; discard?: boolean }): void {
+async function stopCommand(name: string, flags: { keepWorktree?: boolean; force?: boolean; discard?: boolean }): Promise<void> {
   const { ctx } = openSessions();
-  const out = stopSession(ctx, name, flags);
+  const out = await stopSession(ctx, name, flags);
   process.stdout.write(`stopped ${name}\n`);
   if (out.worktree === "removed") process.stdout.write(`  removed worktree ${out.row.workdir}\n`);
   if (out.worktree === "kept") process.stdout.write(`  kept worktree ${out.row.workdir}\n`);

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { awaitExitSync } from "./process.js";
+import { awaitExit } from "./process.js";
 
-describe("awaitExitSync", () => {
+describe("awaitExit", () => {
   let child: ChildProcess | undefined;
   afterEach(() => {
     child?.kill("SIGKILL");
@@ -29,12 +30,11 @@ describe("awaitExitSync", () => {
     p.kill("SIGHUP");
     const t0 = Date.now();
     let slow = 0;
-    expect(awaitExitSync(p.pid!, 10_000, () => slow++)).toBe(true);
+    expect(await awaitExit(p.pid!, 10_000, () => slow++)).toBe(true);
     // Not slow: under a second.
     expect(slow).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
     expect(Date.now() - t0).toBeLessThan(5_000);
-    // Exited on its own (its parent, blocked until now, collects the status only now).
     expect(await exit).toEqual([7, null]);
   });
 
@@ -44,9 +44,23 @@ describe("awaitExitSync", () => {
     p.kill("SIGHUP");
     const t0 = Date.now();
     let slow = 0;
-    expect(awaitExitSync(p.pid!, 300, () => slow++)).toBe(true);
+    expect(await awaitExit(p.pid!, 300, () => slow++)).toBe(true);
     expect(slow).toBe(1);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect(await exit).toEqual([null, "SIGKILL"]);
+  });
+
+  it("counts a process that has exited as gone while its parent has not collected it (as tmux may be slow to)", async () => {
+    // The shell starts a short sleep, then becomes a long one that never waits for it: the short one stays a zombie.
+    child = spawn("sh", ["-c", "sleep 0.3 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "inherit"] });
+    const [data] = (await once(child.stdout!, "data")) as [Buffer];
+    const pid = Number(data.toString().trim());
+    const t0 = Date.now();
+    let slow = 0;
+    expect(await awaitExit(pid, 10_000, () => slow++)).toBe(true);
+    expect(slow).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    // Still there, as a zombie: only the state in /proc tells it has exited.
+    expect(fs.readFileSync(`/proc/${pid}/stat`, "utf8")).toMatch(/\) Z /);
   });
 });

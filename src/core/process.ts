@@ -4,7 +4,7 @@
  */
 import { spawn, type SpawnOptions } from "node:child_process";
 import fs from "node:fs";
-import { sleepSync } from "./sleep-sync.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export interface Exit {
   code: number | null;
@@ -133,24 +133,23 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
- * Waits, blocking, until the process `pid` has exited; after `graceMs` its process group is killed
- * (SIGKILL). For code that must not go on while the process could still write (removing its folder).
- * `onSlow` is called once if it is still running after a second. Returns false if it was still there a
- * second after the kill.
+ * Waits until the process `pid` has exited; after `graceMs` its process group is killed (SIGKILL). For code
+ * that must not go on while the process could still write (removing its folder). `onSlow` is called once if
+ * it is still running after a second. Resolves false if it was still there a second after the kill.
  */
-export function awaitExitSync(pid: number, graceMs: number, onSlow?: () => void): boolean {
-  const waitGone = (ms: number) => {
+export async function awaitExit(pid: number, graceMs: number, onSlow?: () => void): Promise<boolean> {
+  const waitGone = async (ms: number) => {
     const deadline = Date.now() + ms;
     while (processRunning(pid)) {
       if (Date.now() >= deadline) return false;
-      sleepSync(20);
+      await sleep(20);
     }
     return true;
   };
   const slowAfter = Math.min(1000, graceMs);
-  if (waitGone(slowAfter)) return true;
+  if (await waitGone(slowAfter)) return true;
   onSlow?.();
-  if (waitGone(graceMs - slowAfter)) return true;
+  if (await waitGone(graceMs - slowAfter)) return true;
   try {
     process.kill(-pid, "SIGKILL");
   } catch {

@@ -6,7 +6,8 @@ import { errorMessage } from "../core/errors.js";
 import { spawnSync } from "node:child_process";
 import { fileDiff, LARGE_LINES, worktreeDiff, worktreeSummary, type FileDiff } from "./diff.js";
 import { openDatabase } from "../core/db.js";
-import { Registry, type SessionRow } from "../sessions/registry.js";
+import { Registry } from "../sessions/registry.js";
+import { sessionRow } from "../../test/session-row.js";
 import type { SessionsContext } from "../sessions/sessions.js";
 import {
   addReviewComment,
@@ -152,7 +153,7 @@ test("a refresh that read the task before a discard does not move it back out of
   const id = store.addTask({ title: "t", body: "", repo: tempDir(), baseBranch: null }).id;
   store.updateTask(id, { status: "in-review" });
   const readBefore = getTask(ctx, id);
-  discardTask(ctx, id);
+  await discardTask(ctx, id);
   const { task } = await refreshTask(ctx, readBefore, { panes: new Map() });
   expect(task.status).toBe("discarded");
   expect(getTask(ctx, id).status).toBe("discarded");
@@ -176,7 +177,9 @@ test("a comment quotes its line as the reviewer was shown it, even after the age
   const ctx: ReviewContext = { store, sessions };
   const id = store.addTask({ title: "t", body: "", repo: dir, baseBranch: "main" }).id;
   store.updateTask(id, { status: "in-review" });
-  sessions.registry.insert(endedSession(String(id), dir, base));
+  sessions.registry.insert(
+    sessionRow({ name: `task-${id}`, taskId: String(id), workdir: dir, repo: dir, baseBranch: "main", baseCommit: base }),
+  );
 
   fs.writeFileSync(path.join(dir, "cart.js"), "const items = [];\nexport function total() { return items.length; }\n");
   git("mv", "old.js", "renamed.js");
@@ -208,38 +211,3 @@ test("a comment quotes its line as the reviewer was shown it, even after the age
   await expect(addReviewComment(ctx, id, { path: "cart.js", line: 1, side: "new", body: "  " })).rejects.toThrow("a comment needs text");
   db.close();
 });
-
-function endedSession(taskId: string, workdir: string, baseCommit: string): SessionRow {
-  const now = Date.now();
-  return {
-    id: `s-${taskId}`,
-    name: `task-${taskId}`,
-    runtime: "claude",
-    runtimeSessionId: null,
-    model: null,
-    prompt: null,
-    taskId,
-    repo: workdir,
-    workdir,
-    inPlace: false,
-    branch: null,
-    baseBranch: "main",
-    baseCommit,
-    stateDir: tempDir(),
-    tmuxSocket: "none",
-    tmuxSession: "none",
-    tmuxPane: null,
-    createdAt: now,
-    state: "exited",
-    stateSince: now,
-    stateSource: "quartet",
-    stateDetail: null,
-    eventsOffset: 0,
-    endedAt: now,
-    exitStatus: 0,
-    stopped: false,
-    discarded: false,
-    removedAt: null,
-    gateway: false,
-  };
-}

@@ -426,7 +426,7 @@ export async function approveTask(ctx: ReviewContext, id: number, o: ApproveOpti
     }
     if (strategy === "squash") git(dir, ["commit", "--quiet", "--no-verify", "-m", message]);
     const result = git(dir, ["rev-parse", "HEAD"]).stdout.trim();
-    retireSession(ctx, session, { discard: false });
+    await retireSession(ctx, session, { discard: false });
     ctx.store.updateTask(task.id, { status: "done", conflict: null, mergedCommit: result, finishedAt: Date.now() });
     return { task: getTask(ctx, id), commit: result, strategy };
   } finally {
@@ -524,17 +524,17 @@ function baseCheckout(repo: string, base: string, dataDir: string): { dir: strin
  * Ends a task's session for good once its work is merged or thrown away: the session stops, its worktree
  * (committed or merged by now, or discarded) and branch are deleted, and the registry row is finished with.
  */
-function retireSession(ctx: ReviewContext, session: SessionRow, o: { discard: boolean }): void {
-  stopSession(ctx.sessions, session.name, { force: true, discard: o.discard });
+async function retireSession(ctx: ReviewContext, session: SessionRow, o: { discard: boolean }): Promise<void> {
+  await stopSession(ctx.sessions, session.name, { force: true, discard: o.discard });
   if (session.repo && session.branch && branchExists(session.repo, session.branch)) deleteBranch(session.repo, session.branch, true);
   ctx.sessions.registry.update(session.id, { removedAt: Date.now() });
 }
 
-export function discardTask(ctx: ReviewContext, id: number): Task {
+export async function discardTask(ctx: ReviewContext, id: number): Promise<Task> {
   const task = getTask(ctx, id);
   if (task.status === "done") throw new UsageError(`task ${id} is already merged`);
   const session = taskSession(ctx, task);
-  if (session) retireSession(ctx, session, { discard: true });
+  if (session) await retireSession(ctx, session, { discard: true });
   ctx.store.updateTask(task.id, { status: "discarded", finishedAt: Date.now() });
   return getTask(ctx, id);
 }

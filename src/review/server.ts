@@ -218,7 +218,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
         return;
       }
       case "discard":
-        discardTask(o.ctx, id);
+        await discardTask(o.ctx, id);
         return;
       case "rebase":
         await askToRebase(o.ctx, id);

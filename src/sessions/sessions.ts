@@ -13,7 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { findBinary } from "../core/binaries.js";
 import { MissingToolError, NamedError, UsageError } from "../core/errors.js";
-import { awaitExitSync } from "../core/process.js";
+import { awaitExit } from "../core/process.js";
 import type { LookupEnv, QuartetPaths } from "../core/paths.js";
 import type { RuntimeAdapter, SessionCommand, SessionDriver } from "../runtimes/types.js";
 import {
@@ -717,19 +717,33 @@ export interface StopOutcome {
   commitsAhead: number;
 }
 
-export function stopSession(
-  ctx: SessionsContext,
-  name: string,
-  o: { keepWorktree?: boolean; force?: boolean; discard?: boolean } = {},
-): StopOutcome {
+type StopOptions = { keepWorktree?: boolean; force?: boolean; discard?: boolean };
+
+/** Stops under way in this process, by session id: a second stop of the same session (the board's) waits for the first. */
+const stopping = new Map<string, Promise<StopOutcome>>();
+
+/**
+ * Stops a session: its pane is closed, and once the runtime has exited, its worktree is removed (unless it
+ * holds uncommitted work and `force` is not given) and its branch too if it has no commits of its own.
+ */
+export function stopSession(ctx: SessionsContext, name: string, o: StopOptions = {}): Promise<StopOutcome> {
   const row = findSession(ctx, name);
+  const running = stopping.get(row.id);
+  if (running) return running;
+  const stop = stopRow(ctx, row, o).finally(() => stopping.delete(row.id));
+  stopping.set(row.id, stop);
+  return stop;
+}
+
+async function stopRow(ctx: SessionsContext, row: SessionRow, o: StopOptions): Promise<StopOutcome> {
   const tmux = ctx.tmux();
   const pane = row.tmuxPane ? tmux.panes().get(row.tmuxPane) : undefined;
   if (pane) tmux.killPane(pane.paneId);
   if (tmux.sessionExists(row.tmuxSession)) tmux.killSession(row.tmuxSession);
   // The runtime ends on the hangup, but not at once (Claude Code runs its SessionEnd hooks first): its
-  // worktree is removed only once nothing there can still be written.
-  if (pane && !pane.dead) awaitExitSync(pane.pid, STOP_GRACE_MS, () => ctx.log?.(`waiting for ${row.name}'s ${row.runtime} to exit…`));
+  // worktree is removed only once nothing there can still be written. Waited for without blocking, so that the
+  // board goes on serving its pages meanwhile.
+  if (pane && !pane.dead) await awaitExit(pane.pid, STOP_GRACE_MS, () => ctx.log?.(`waiting for ${row.name}'s ${row.runtime} to exit…`));
   const now = Date.now();
   if (!row.stopped) appendEvent(row.stateDir, { t: now, src: "quartet", ev: "stop", state: "exited" });
   const stopped: Partial<SessionRow> = {

@@ -1,0 +1,61 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, expect, test } from "vitest";
+import { tempDir } from "../../test/helpers.js";
+import { sessionRow } from "../../test/session-row.js";
+import { openDatabase } from "../core/db.js";
+import { processRunning } from "../core/process.js";
+import { Registry } from "./registry.js";
+import { stopSession, type SessionsContext } from "./sessions.js";
+import { Tmux } from "./tmux.js";
+
+const tmux = new Tmux({ ...process.env, QUARTET_TMUX_SOCKET: `quartet-stop-test-${process.pid}` });
+afterEach(() => {
+  tmux.run(["kill-server"], { allowFailure: true });
+});
+
+test("stop waits for the runtime without blocking, and a second stop of the same session waits for the first", async () => {
+  const dir = tempDir();
+  const ready = path.join(dir, "ready");
+  // A runtime that takes its time on the hangup, as Claude Code does running its SessionEnd hooks.
+  const agent = `process.on("SIGHUP", () => setTimeout(() => process.exit(0), 600)); require("fs").writeFileSync(${JSON.stringify(ready)}, ""); setInterval(() => {}, 1e6);`;
+  const pane = tmux.start({ session: "agent", cwd: dir, argv: [process.execPath, "-e", agent] });
+  await expect.poll(() => fs.existsSync(ready), { timeout: 15_000 }).toBe(true);
+  const pid = tmux.panes().get(pane)!.pid;
+
+  const db = openDatabase(path.join(tempDir(), "quartet.db"));
+  const registry = new Registry(db);
+  registry.insert(
+    sessionRow({
+      name: "agent",
+      workdir: dir,
+      inPlace: true,
+      state: "idle",
+      endedAt: null,
+      tmuxSession: "agent",
+      tmuxPane: pane,
+      tmuxSocket: tmux.socket,
+    }),
+  );
+  let kills = 0;
+  const counting = Object.assign(Object.create(tmux) as Tmux, {
+    killPane: (id: string) => {
+      kills++;
+      tmux.killPane(id);
+    },
+  });
+  const ctx = { registry, tmux: () => counting } as unknown as SessionsContext;
+
+  // Timers keep firing while the stop waits: a board serving its pages meanwhile.
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 20);
+  const [first, second] = await Promise.all([stopSession(ctx, "agent"), stopSession(ctx, "agent")]);
+  clearInterval(timer);
+  expect(second).toBe(first);
+  expect(kills).toBe(1);
+  expect(ticks).toBeGreaterThanOrEqual(10);
+  expect(processRunning(pid)).toBe(false);
+  expect(first).toMatchObject({ worktree: "in-place", row: { stopped: true, state: "exited" } });
+  expect(registry.byName("agent")).toBeUndefined();
+  db.close();
+});
