@@ -99,18 +99,20 @@ export function outsideLines(o: { title: string; notify: SessionSettings["notify
 
 /**
  * Tells the person, as record.sh does for a hook, that a session whose screen shows a prompt now waits for
- * them (Codex reports no event for its approval prompt). `since` is when the state before the prompt began
- * (the row's stateSince): one prompt, however many observers (`ps`, the board) see it at once, notifies once,
- * through a marker file created with O_EXCL for that time; a later prompt, after the screen showed working
- * again (recordScreenState), has a later time and notifies again. record.sh's `state` file is shared, so a
- * hook that reports the same prompt afterwards does not notify twice, nor does this after a hook's report.
+ * them (Codex reports no event for its approval prompt). One prompt, however many observers (`ps`, the board)
+ * see it at once, notifies once: through a marker file, created with O_EXCL, named after the version of
+ * record.sh's `state` file the observer read (its inode and time). Every state written after the prompt makes
+ * a new version (the screen showing working again, recordScreenState), so a later prompt notifies again, even
+ * while the observers cannot save what they see in the registry. The `state` file is shared, so a hook that
+ * reports the same prompt afterwards does not notify twice, nor does this after a hook's report.
  */
-export function notifyNeedsInput(stateDir: string, since: number): void {
-  if (readState(stateDir) === "needs-input") return;
+export function notifyNeedsInput(stateDir: string): void {
+  const read = readStateVersion(stateDir);
+  if (read.state === "needs-input") return;
   const markers = path.join(stateDir, "notified");
   try {
     fs.mkdirSync(markers, { recursive: true, mode: 0o700 });
-    fs.closeSync(fs.openSync(path.join(markers, `needs-input-${Math.trunc(since)}`), "wx"));
+    fs.closeSync(fs.openSync(path.join(markers, `needs-input-${read.version}`), "wx"));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return; // another observer told the person
     throw e;
@@ -130,10 +132,22 @@ export function recordScreenState(stateDir: string, state: string): void {
 }
 
 function readState(stateDir: string): string {
+  return readStateVersion(stateDir).state;
+}
+
+/** The `state` file's content and which version of it that is, read through one descriptor so that they agree. */
+function readStateVersion(stateDir: string): { state: string; version: string } {
+  let fd: number;
   try {
-    return fs.readFileSync(path.join(stateDir, "state"), "utf8");
+    fd = fs.openSync(path.join(stateDir, "state"), "r");
   } catch {
-    return ""; // No event yet.
+    return { state: "", version: "none" }; // No event yet.
+  }
+  try {
+    const stat = fs.fstatSync(fd, { bigint: true });
+    return { state: fs.readFileSync(fd, "utf8"), version: `${stat.ino}-${stat.mtimeNs}` };
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -551,8 +551,10 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
     // so does one read in the moment after the report, which may not be redrawn yet.
     const reported = confidenceOf(o.source) === "high";
     if (guess && guess !== "exited" && !(reported && (guess === o.state || Date.now() - o.since < 1000))) {
-      if (guess === "needs-input" && o.state !== "needs-input") notifyNeedsInput(row.stateDir, o.since);
-      else if (guess !== o.state) recordScreenState(row.stateDir, guess);
+      if (guess === "needs-input" && o.state !== "needs-input") notifyNeedsInput(row.stateDir);
+      // Whatever the row says: while it cannot be saved (another process holds the database), it still says what
+      // the screen showed before the prompt, and the next prompt is news only once the file says it ended.
+      else if (guess !== "needs-input") recordScreenState(row.stateDir, guess);
       o = { ...o, state: guess, since: guess === o.state ? o.since : Date.now(), source: "screen", detail: null };
     }
   } else if (driver && o.state !== "idle" && Date.now() - o.since > envMs(ctx.env, "QUARTET_SCREEN_STALE_MS", 15_000)) {
