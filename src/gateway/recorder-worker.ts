@@ -9,8 +9,14 @@ import { exchangeOf, weight, type RecordMessage, type RecorderOptions } from "./
 import { gatewaySink, type GatewaySink } from "./store.js";
 
 /** The store the recorder writes to, with the user's prices. */
-export async function openStore(options: Pick<RecorderOptions, "dbFile" | "noText">): Promise<GatewaySink> {
-  return gatewaySink({ dbFile: options.dbFile, noText: options.noText, pricing: await userPricing() });
+export async function openStore(options: Pick<RecorderOptions, "dbFile" | "noText" | "giveUp">): Promise<GatewaySink> {
+  const giveUp = options.giveUp;
+  return gatewaySink({
+    dbFile: options.dbFile,
+    noText: options.noText,
+    pricing: await userPricing(),
+    giveUp: giveUp ? () => Atomics.load(giveUp, 0) === 1 : undefined,
+  });
 }
 
 async function serve(port: NonNullable<typeof parentPort>): Promise<void> {
@@ -23,6 +29,7 @@ async function serve(port: NonNullable<typeof parentPort>): Promise<void> {
   }
   port.postMessage({ ready: true });
   let stored = 0;
+  let count = 0;
   let acking = false;
   port.on("message", (m: RecordMessage | { close: true }) => {
     if ("close" in m) {
@@ -32,12 +39,14 @@ async function serve(port: NonNullable<typeof parentPort>): Promise<void> {
     }
     store.record(exchangeOf(m));
     stored += weight(m);
+    count++;
     // One acknowledgement per burst, not per exchange.
     if (!acking) {
       acking = true;
       setImmediate(() => {
-        port.postMessage({ storedBytes: stored });
+        port.postMessage({ storedBytes: stored, storedCount: count });
         stored = 0;
+        count = 0;
         acking = false;
       });
     }

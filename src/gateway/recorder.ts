@@ -6,6 +6,7 @@
  *
  * Run from TypeScript sources (tests), where no built worker exists, the store runs on the calling thread.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import type { Exchange, ExchangeSink } from "./exchange.js";
 import { unreadRequest } from "./proxy.js";
@@ -13,6 +14,8 @@ import { unreadRequest } from "./proxy.js";
 export interface RecorderOptions {
   dbFile: string;
   noText: boolean;
+  /** Set to 1 by the gateway to make the thread give up on what waits for a database another process holds. */
+  giveUp?: Int32Array;
   /** Where the recorder's own problems go, one line each; stderr by default. */
   log?: (line: string) => void;
 }
@@ -39,12 +42,16 @@ export interface Recorder extends ExchangeSink {
 export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 /** Past this many bytes even request-less records (about 1 KB each) are dropped, and counted. */
 export const MAX_PENDING_RECORDS_BYTES = MAX_PENDING_BYTES + 16 * 1024 * 1024;
+/** On close, how long the recorder may store nothing (a database another process holds) before it is given up. */
+const CLOSE_STALL_MS = 5000;
 
 export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
   const log = options.log ?? ((line: string) => process.stderr.write(`quartet gateway: ${line}\n`));
   if (!import.meta.url.endsWith(".js")) return inlineRecorder(options);
+  // Set when the gateway stops while the recorder stores nothing: it then stops waiting for the database.
+  const giveUp = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL("./gateway-recorder.js", import.meta.url), {
-    workerData: { dbFile: options.dbFile, noText: options.noText },
+    workerData: { dbFile: options.dbFile, noText: options.noText, giveUp } satisfies RecorderOptions,
   });
   await new Promise<void>((resolve, reject) => {
     worker.once("message", (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(m.error))));
@@ -53,8 +60,13 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   let pending = 0;
   let dropped = 0;
   let undiagnosed = 0;
-  worker.on("message", (m: { storedBytes?: number }) => {
+  /** Requests handed over and not yet stored, and when the last store was acknowledged. */
+  let waiting = 0;
+  let progressAt = Date.now();
+  worker.on("message", (m: { storedBytes?: number; storedCount?: number }) => {
     if (m.storedBytes) pending -= m.storedBytes;
+    if (m.storedCount) waiting -= m.storedCount;
+    progressAt = Date.now();
   });
   worker.on("error", (e) => log(`the recorder stopped: ${e.message}; requests are no longer recorded`));
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
@@ -68,11 +80,20 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       if (admitted.kind === "undiagnosed" && undiagnosed++ % 1000 === 0)
         log(`diagnosis falls behind: ${undiagnosed} request(s) recorded without a diagnosis so far`);
       pending += weight(admitted.message);
+      waiting++;
       worker.postMessage(admitted.message);
     },
     async close(): Promise<void> {
       worker.postMessage({ close: true });
-      await exited;
+      // What was handed over is stored first, however long that takes while it goes on; a thread that stores
+      // nothing for a while waits for a database another process holds, and the gateway must still stop.
+      progressAt = Date.now();
+      while (!(await Promise.race([exited.then(() => true), sleep(250).then(() => false)]))) {
+        if (Date.now() - progressAt < CLOSE_STALL_MS || Atomics.load(giveUp, 0) === 1) continue;
+        log(`the database stayed busy: ${waiting} request(s) waiting to be recorded were not`);
+        // Told, not terminated: a thread ended inside a native SQLite call brings the whole process down.
+        Atomics.store(giveUp, 0, 1);
+      }
       if (undiagnosed > 0) log(`${undiagnosed} request(s) were recorded without a diagnosis: the recorder fell behind`);
       if (dropped > 0) log(`${dropped} request(s) were not recorded: the recorder fell behind`);
     },

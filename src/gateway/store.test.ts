@@ -1,4 +1,7 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AFTER, BEFORE, T0, exchange } from "../../test/gateway-exchanges.js";
@@ -8,6 +11,7 @@ import { buildPricing } from "../core/pricing.js";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { EXCERPT_CHARS, gatewayBreaks, gatewayRecordsByMessage, gatewaySink } from "./store.js";
 
+const require = createRequire(import.meta.url);
 const pricing = buildPricing(PRICE_TABLE);
 const FIRST = { input_tokens: 6, cache_read_input_tokens: 18_412, cache_creation_input_tokens: 2_106 };
 const REWRITE = { input_tokens: 6, cache_creation_input_tokens: 20_930 };
@@ -112,5 +116,39 @@ describe("the gateway's store", () => {
     expect(row).toEqual({ kind: null, input: 6, cost: expect.any(Number) });
     reader.close();
     sink.close();
+  });
+
+  it("keeps a request that waits for a busy database past its timeout, and writes it once the database frees", async () => {
+    const file = dbFile();
+    const db = openDatabase(file);
+    const errors: Error[] = [];
+    const notices: string[] = [];
+    const sink = gatewaySink({ db, pricing, onError: (e) => errors.push(e), onNotice: (line) => notices.push(line) });
+    // Short for the test: the real one is a minute, which a first load of very large logs can outlast.
+    db.pragma("busy_timeout = 100");
+    // Another process holds the write lock for over a second, as a long first ingest does.
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const D = require(${JSON.stringify(require.resolve("better-sqlite3"))}); const db = new D(${JSON.stringify(file)});
+         db.exec("BEGIN IMMEDIATE"); console.log("holding"); setTimeout(() => { db.exec("COMMIT"); db.close(); }, 1200);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const [data] = (await once(holder.stdout!, "data")) as [Buffer];
+    expect(data.toString()).toContain("holding");
+    const e = exchange(BEFORE, FIRST);
+    sink.record(e);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM gateway_request WHERE exchange_id = ?").get(e.id)).toEqual({ n: 1 });
+    // Said once, not at every retry; nothing failed.
+    expect(notices).toEqual([
+      "the database is busy (another quartet process is writing to it): requests wait to be recorded",
+      "the database is free again: the requests that waited are being recorded",
+    ]);
+    expect(errors).toEqual([]);
+    await once(holder, "exit");
+    sink.close();
+    db.close();
   });
 });

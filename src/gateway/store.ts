@@ -9,7 +9,7 @@
  * joins them to the ledger's requests (report.ts withGatewayRecords): by response message id
  * (gatewayRecordsByMessage), or for OpenCode by session, model, usage and time (gatewayRecordsOfSessions).
  */
-import { migrate, openDatabase, statement, type Db, type Migration } from "../core/db.js";
+import { isBusy, migrate, openDatabase, statement, withBusyTimeout, type Db, type Migration } from "../core/db.js";
 import type { Pricing } from "../core/pricing.js";
 import type { BlockFingerprint } from "../prefix/blocks.js";
 import { costOf } from "../ledger/derive.js";
@@ -303,6 +303,9 @@ function findings(db: Db, since: number, where: string): GatewayRecord[] {
   ).map(recordOf);
 }
 
+/** How long each retry of a write waits for a database another process holds. */
+const BUSY_RETRY_MS = 1000;
+
 export interface GatewaySinkOptions {
   /** An open database, or the file of quartet's database (opened here). */
   db?: Db;
@@ -314,6 +317,10 @@ export interface GatewaySinkOptions {
   now?: () => number;
   /** Where a failed write is reported; the proxy must never see it. Default: stderr. */
   onError?: (error: Error) => void;
+  /** Where news that is not a failure goes (requests waiting for the database). Default: stderr. */
+  onNotice?: (line: string) => void;
+  /** Asked between retries of a write that waits for the database: true drops it (a gateway stopping). */
+  giveUp?: () => boolean;
 }
 
 export interface GatewaySink extends ExchangeSink {
@@ -334,6 +341,9 @@ export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
   const diagnoser = new Diagnoser({ pricing: options.pricing, noText: options.noText ?? false });
   diagnoser.restore(storedHeads(db, (options.now ?? Date.now)() - FOLLOW_WINDOW_MS));
   const report = options.onError ?? ((e: Error) => process.stderr.write(`quartet gateway: could not record a request: ${e.message}\n`));
+  const notice = options.onNotice ?? ((line: string) => process.stderr.write(`quartet gateway: ${line}\n`));
+  /** A write found the database held past the busy timeout, and none has succeeded since. */
+  let waitingForDatabase = false;
   return {
     db,
     record(exchange: Exchange): void {
@@ -344,10 +354,23 @@ export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
       } catch (e) {
         report(new Error(`could not diagnose ${exchange.id}: ${(e as Error).message}`));
       }
-      try {
-        writeExchange(db, exchange, diagnosis, { noText: options.noText ?? false, pricing: options.pricing });
-      } catch (e) {
-        report(e as Error);
+      // Another process may hold the database for longer than the busy timeout (a first load of very large logs, or
+      // one stopped with Ctrl-Z): the request waits to be written, in order, rather than be lost. The recorder has
+      // its own thread, and the proxy counts what waits (recorder.ts), so the traffic never waits for this. Once
+      // waiting, writes wait a second at a time, so that a gateway told to stop (giveUp) is heard within one.
+      const write = () => writeExchange(db, exchange, diagnosis, { noText: options.noText ?? false, pricing: options.pricing });
+      for (;;) {
+        if (waitingForDatabase && options.giveUp?.()) return;
+        try {
+          if (!waitingForDatabase) return write();
+          withBusyTimeout(db, BUSY_RETRY_MS, write);
+          waitingForDatabase = false;
+          return notice("the database is free again: the requests that waited are being recorded");
+        } catch (e) {
+          if (!isBusy(e)) return report(e as Error);
+          if (!waitingForDatabase) notice("the database is busy (another quartet process is writing to it): requests wait to be recorded");
+          waitingForDatabase = true;
+        }
       }
     },
     close(): void {
