@@ -4,7 +4,7 @@ import { assert, expect, test } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { errorMessage } from "../core/errors.js";
 import { spawnSync } from "node:child_process";
-import { fileDiff, LARGE_LINES, worktreeDiff, worktreeSummary, type FileDiff } from "./diff.js";
+import { fileDiff, LARGE_LINES, worktreeDiff, worktreeSummary } from "./diff.js";
 import { openDatabase } from "../core/db.js";
 import { Registry } from "../sessions/registry.js";
 import { sessionRow } from "../../test/session-row.js";
@@ -37,30 +37,6 @@ test("the merge strategy comes from the project's config, else the user's, else 
   }
   expect(message).toBe(`${path.join(repo, ".quartet", "config.jsonc")}:2: review.merge: Invalid option: expected one of "merge"|"squash"`);
 });
-
-/** The files of a patch, as worktreeDiff gives them (only what reviewPrompt reads). */
-function patchFiles(patch: string): FileDiff[] {
-  return patch.split(/^(?=diff --git )/m).map((part) => ({ path: /^\+\+\+ b\/(.*)$/m.exec(part)![1]!, patch: part }) as FileDiff);
-}
-
-const PATCH = `diff --git a/src/cart.js b/src/cart.js
-index 1111111..2222222 100644
---- a/src/cart.js
-+++ b/src/cart.js
-@@ -1,3 +1,3 @@
- const items = [];
--export function total() { return 0; }
-+export function total() { return items.reduce((a, i) => a + i.price, 0); }
- export { items };
-diff --git a/notes.md b/notes.md
-new file mode 100644
-index 0000000..3333333
---- /dev/null
-+++ b/notes.md
-@@ -0,0 +1,2 @@
-+# Notes
-+Cart totals.
-`;
 
 /** A repository whose first commit (`base`) holds `files`. */
 function repo(files: Record<string, string>): { dir: string; base: string; git: (...args: string[]) => string } {
@@ -110,36 +86,35 @@ test("the worktree's diff names every file exactly, whatever its name, and summa
   expect((await worktreeSummary(dir, base)).tree).toBe(again.tree);
 });
 
-test("the review prompt lists every comment with its file, line and the line's text", () => {
-  const c = (path: string, line: number, side: "new" | "old", body: string): Comment => ({
+test("the review prompt lists every comment with its file, line and the line's text as the reviewer saw it", () => {
+  const c = (path: string, line: number, side: "new" | "old", body: string, quote: string | null): Comment => ({
     id: 1,
     taskId: 1,
     path,
     line,
     side,
     body,
-    quote: null,
+    quote,
     createdAt: 0,
     sentAt: null,
   });
-  const prompt = reviewPrompt(
-    [
-      c("src/cart.js", 2, "new", "Handle a missing price."),
-      c("src/cart.js", 2, "old", "Why was this removed?"),
-      c("notes.md", 2, "new", " Say more. "),
-    ],
-    { files: patchFiles(PATCH) },
-  );
+  const prompt = reviewPrompt([
+    c("src/cart.js", 2, "new", "Handle a missing price.", "export function total() { return items.reduce((a, i) => a + i.price, 0); }"),
+    c("src/cart.js", 2, "old", "Why was this removed?", "export function total() { return 0; }"),
+    c("notes.md", 2, "new", " Say more. ", ""),
+    c("gone.md", 9, "new", "From before lines were kept.", null),
+  ]);
   expect(prompt).toBe(
     [
-      "Review comments on your changes (3). Address each one, then stop.",
+      "Review comments on your changes (4). Address each one, then stop.",
       "",
       "- src/cart.js:2: Handle a missing price.",
       "  > export function total() { return items.reduce((a, i) => a + i.price, 0); }",
       "- src/cart.js:2 (removed line): Why was this removed?",
       "  > export function total() { return 0; }",
       "- notes.md:2: Say more.",
-      "  > Cart totals.",
+      "  > ",
+      "- gone.md:9: From before lines were kept.",
     ].join("\n"),
   );
 });
@@ -198,9 +173,7 @@ test("a comment quotes its line as the reviewer was shown it, even after the age
     [1, "old", "a"],
   ]);
   // The quotes kept are the ones sent, whatever the diff is by then.
-  expect(reviewPrompt(store.comments(id), null)).toContain(
-    "- cart.js:2: Count prices.\n  > export function total() { return items.length; }",
-  );
+  expect(reviewPrompt(store.comments(id))).toContain("- cart.js:2: Count prices.\n  > export function total() { return items.length; }");
 
   await expect(addReviewComment(ctx, id, { path: "nope.js", line: 1, side: "new", body: "x", tree: shown.tree })).rejects.toThrow(
     "nope.js is not part of task 1's change",

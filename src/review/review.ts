@@ -262,46 +262,17 @@ export async function addReviewComment(
 }
 
 /**
- * All open comments as one prompt, in file and line order, each with the line it is about: the one kept with
- * the comment, else (a comment from before lines were kept) that line in `diff`, the change as it is now.
+ * All open comments as one prompt, in file and line order, each with the text of its line as the reviewer saw it
+ * (kept with the comment; a comment whose line git could not give, or from before lines were kept, has none:
+ * taking it from the diff as it is now could quote a line that has moved into its place since).
  */
-export function reviewPrompt(comments: readonly Comment[], diff: Pick<TaskDiff, "files"> | null): string {
+export function reviewPrompt(comments: readonly Comment[]): string {
   const lines = [`Review comments on your changes (${comments.length}). Address each one, then stop.`, ""];
   for (const c of comments) {
-    const quoted = c.quote ?? (diff ? lineOf(diff, c) : null);
     lines.push(`- ${c.path}:${c.line}${c.side === "old" ? " (removed line)" : ""}: ${c.body.trim()}`);
-    if (quoted !== null) lines.push(`  > ${quoted}`);
+    if (c.quote !== null) lines.push(`  > ${c.quote}`);
   }
   return lines.join("\n");
-}
-
-function lineOf(diff: Pick<TaskDiff, "files">, c: Comment): string | null {
-  const file = diff.files.find((f) => f.path === c.path);
-  if (!file) return null;
-  let oldNo = 0;
-  let newNo = 0;
-  for (const line of file.patch.split("\n")) {
-    const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
-    if (hunk) {
-      oldNo = Number(hunk[1]);
-      newNo = Number(hunk[2]);
-      continue;
-    }
-    if (!oldNo && !newNo) continue;
-    const kind = line[0];
-    if (kind === "+") {
-      if (c.side === "new" && newNo === c.line) return line.slice(1);
-      newNo++;
-    } else if (kind === "-") {
-      if (c.side === "old" && oldNo === c.line) return line.slice(1);
-      oldNo++;
-    } else if (kind === " ") {
-      if ((c.side === "new" && newNo === c.line) || (c.side === "old" && oldNo === c.line)) return line.slice(1);
-      oldNo++;
-      newNo++;
-    }
-  }
-  return null;
 }
 
 /**
@@ -314,9 +285,7 @@ export async function requestChanges(ctx: ReviewContext, id: number, message?: s
   if (!session) throw new UsageError(`task ${id} has no session to send the review to`);
   const open = ctx.store.comments(task.id).filter((c) => c.sentAt === null);
   if (open.length === 0 && !message?.trim()) throw new UsageError(`task ${id}: no open comments and no message to send`);
-  // The whole diff only for comments that kept no line of their own.
-  const diff = open.some((c) => c.quote === null) ? await taskDiff(task, session) : null;
-  const prompt = [open.length > 0 ? reviewPrompt(open, diff) : "", message?.trim() ?? ""].filter(Boolean).join("\n\n");
+  const prompt = [open.length > 0 ? reviewPrompt(open) : "", message?.trim() ?? ""].filter(Boolean).join("\n\n");
   let resumed = false;
   if (session.state === "exited") {
     // The agent's TUI again, in its pane, on its own conversation: the person sees the work happen.
