@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import { fileDiff, LARGE_LINES, worktreeDiff, worktreeSummary } from "./diff.js";
 import { openDatabase } from "../core/db.js";
 import { Registry } from "../sessions/registry.js";
-import { sessionRow } from "../../test/session-row.js";
+import { sessionRow, startSlowAgent } from "../../test/session-fixtures.js";
+import { Tmux } from "../sessions/tmux.js";
 import type { SessionsContext } from "../sessions/sessions.js";
 import {
   addReviewComment,
@@ -183,4 +184,41 @@ test("a comment quotes its line as the reviewer was shown it, even after the age
   );
   await expect(addReviewComment(ctx, id, { path: "cart.js", line: 1, side: "new", body: "  " })).rejects.toThrow("a comment needs text");
   db.close();
+});
+
+test("a discard whose session stops while an approve merges the task leaves it merged", async () => {
+  const tmux = new Tmux({ ...process.env, QUARTET_TMUX_SOCKET: `quartet-discard-test-${process.pid}` });
+  try {
+    const dir = tempDir();
+    const { pane } = await startSlowAgent(tmux, dir);
+    const db = openDatabase(path.join(tempDir(), "quartet.db"));
+    const store = new ReviewStore(db);
+    const registry = new Registry(db);
+    // No runtime: its screen is not read (a session whose state its hooks gave).
+    const ctx: ReviewContext = { store, sessions: { registry, tmux: () => tmux, runtimes: new Map() } as unknown as SessionsContext };
+    const id = store.addTask({ title: "t", body: "", repo: dir, baseBranch: null }).id;
+    store.updateTask(id, { status: "in-review" });
+    registry.insert(
+      sessionRow({
+        name: "agent",
+        taskId: String(id),
+        workdir: dir,
+        inPlace: true,
+        state: "idle",
+        stateSource: "hook",
+        endedAt: null,
+        tmuxSession: "agent",
+        tmuxPane: pane,
+        tmuxSocket: tmux.socket,
+      }),
+    );
+    const discarding = discardTask(ctx, id);
+    // The approve's merge lands while the agent takes its time to exit.
+    store.updateTask(id, { status: "done" });
+    await expect(discarding).rejects.toThrow(`task ${id} was merged meanwhile`);
+    expect(getTask(ctx, id).status).toBe("done");
+    db.close();
+  } finally {
+    tmux.run(["kill-server"], { allowFailure: true });
+  }
 });

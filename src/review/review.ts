@@ -504,6 +504,8 @@ export async function discardTask(ctx: ReviewContext, id: number): Promise<Task>
   if (task.status === "done") throw new UsageError(`task ${id} is already merged`);
   const session = taskSession(ctx, task);
   if (session) await retireSession(ctx, session, { discard: true });
+  // An approve of the same task may have merged it while its session stopped: merged stays merged.
+  if (getTask(ctx, id).status === "done") throw new UsageError(`task ${id} was merged meanwhile`);
   ctx.store.updateTask(task.id, { status: "discarded", finishedAt: Date.now() });
   return getTask(ctx, id);
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { tempDir } from "../../test/helpers.js";
-import { sessionRow } from "../../test/session-row.js";
+import { sessionRow } from "../../test/session-fixtures.js";
 import type { SessionDriver } from "../runtimes/types.js";
 import { writeSessionScripts } from "./scripts.js";
 import { observe, type SessionsContext } from "./sessions.js";

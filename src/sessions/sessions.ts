@@ -552,9 +552,11 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
     const reported = confidenceOf(o.source) === "high";
     if (guess && guess !== "exited" && !(reported && (guess === o.state || Date.now() - o.since < 1000))) {
       if (guess === "needs-input" && o.state !== "needs-input") notifyNeedsInput(row.stateDir);
-      // Whatever the row says: while it cannot be saved (another process holds the database), it still says what
-      // the screen showed before the prompt, and the next prompt is news only once the file says it ended.
-      else if (guess !== "needs-input") recordScreenState(row.stateDir, guess);
+      // For a runtime whose prompts only the screen shows (Codex), whatever the row says: while it cannot be saved
+      // (another process holds the database), it still says what the screen showed before the prompt, and the next
+      // prompt is news only once the file says this one ended. A runtime whose hooks report every change keeps the
+      // file itself, and the screen might lag behind a hook's report.
+      else if (guess !== "needs-input" && (guess !== o.state || !driver.eventsComplete)) recordScreenState(row.stateDir, guess);
       o = { ...o, state: guess, since: guess === o.state ? o.since : Date.now(), source: "screen", detail: null };
     }
   } else if (driver && o.state !== "idle" && Date.now() - o.since > envMs(ctx.env, "QUARTET_SCREEN_STALE_MS", 15_000)) {

@@ -1,8 +1,7 @@
-import fs from "node:fs";
 import path from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { tempDir } from "../../test/helpers.js";
-import { sessionRow } from "../../test/session-row.js";
+import { sessionRow, startSlowAgent } from "../../test/session-fixtures.js";
 import { openDatabase } from "../core/db.js";
 import { processRunning } from "../core/process.js";
 import { Registry } from "./registry.js";
@@ -16,12 +15,7 @@ afterEach(() => {
 
 test("stop waits for the runtime without blocking, and a second stop of the same session waits for the first", async () => {
   const dir = tempDir();
-  const ready = path.join(dir, "ready");
-  // A runtime that takes its time on the hangup, as Claude Code does running its SessionEnd hooks.
-  const agent = `process.on("SIGHUP", () => setTimeout(() => process.exit(0), 600)); require("fs").writeFileSync(${JSON.stringify(ready)}, ""); setInterval(() => {}, 1e6);`;
-  const pane = tmux.start({ session: "agent", cwd: dir, argv: [process.execPath, "-e", agent] });
-  await expect.poll(() => fs.existsSync(ready), { timeout: 15_000 }).toBe(true);
-  const pid = tmux.panes().get(pane)!.pid;
+  const { pane, pid } = await startSlowAgent(tmux, dir);
 
   const db = openDatabase(path.join(tempDir(), "quartet.db"));
   const registry = new Registry(db);
