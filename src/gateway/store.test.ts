@@ -123,9 +123,9 @@ describe("the gateway's store", () => {
     const db = openDatabase(file);
     const errors: Error[] = [];
     const notices: string[] = [];
-    const sink = gatewaySink({ db, pricing, onError: (e) => errors.push(e), onNotice: (line) => notices.push(line) });
     // Short for the test: the real one is a minute, which a first load of very large logs can outlast.
     db.pragma("busy_timeout = 100");
+    const sink = gatewaySink({ db, pricing, onError: (e) => errors.push(e), onNotice: (line) => notices.push(line) });
     // Another process holds the write lock for over a second, as a long first ingest does.
     const holder = spawn(
       process.execPath,

@@ -303,7 +303,7 @@ function findings(db: Db, since: number, where: string): GatewayRecord[] {
   ).map(recordOf);
 }
 
-/** How long each retry of a write waits for a database another process holds. */
+/** How long each attempt of a write waits for a database another process holds. */
 const BUSY_RETRY_MS = 1000;
 
 export interface GatewaySinkOptions {
@@ -319,7 +319,7 @@ export interface GatewaySinkOptions {
   onError?: (error: Error) => void;
   /** Where news that is not a failure goes (requests waiting for the database). Default: stderr. */
   onNotice?: (line: string) => void;
-  /** Asked between retries of a write that waits for the database: true drops it (a gateway stopping). */
+  /** Asked before each attempt of a write, which waits for the database: true drops it (a gateway stopping). */
   giveUp?: () => boolean;
 }
 
@@ -342,8 +342,10 @@ export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
   diagnoser.restore(storedHeads(db, (options.now ?? Date.now)() - FOLLOW_WINDOW_MS));
   const report = options.onError ?? ((e: Error) => process.stderr.write(`quartet gateway: could not record a request: ${e.message}\n`));
   const notice = options.onNotice ?? ((line: string) => process.stderr.write(`quartet gateway: ${line}\n`));
-  /** A write found the database held past the busy timeout, and none has succeeded since. */
+  /** A write found the database held past the connection's busy timeout, and none has succeeded since. */
   let waitingForDatabase = false;
+  const busyTimeoutMs = db.pragma("busy_timeout", { simple: true }) as number;
+  const attemptMs = Math.min(BUSY_RETRY_MS, busyTimeoutMs);
   return {
     db,
     record(exchange: Exchange): void {
@@ -356,20 +358,23 @@ export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
       }
       // Another process may hold the database for longer than the busy timeout (a first load of very large logs, or
       // one stopped with Ctrl-Z): the request waits to be written, in order, rather than be lost. The recorder has
-      // its own thread, and the proxy counts what waits (recorder.ts), so the traffic never waits for this. Once
-      // waiting, writes wait a second at a time, so that a gateway told to stop (giveUp) is heard within one.
+      // its own thread, and the proxy counts what waits (recorder.ts), so the traffic never waits for this. Each
+      // attempt waits at most a second, so that a gateway told to stop (giveUp) is heard within one.
       const write = () => writeExchange(db, exchange, diagnosis, { noText: options.noText ?? false, pricing: options.pricing });
+      const since = Date.now();
       for (;;) {
-        if (waitingForDatabase && options.giveUp?.()) return;
+        if (options.giveUp?.()) return;
         try {
-          if (!waitingForDatabase) return write();
-          withBusyTimeout(db, BUSY_RETRY_MS, write);
+          withBusyTimeout(db, attemptMs, write);
+          if (!waitingForDatabase) return;
           waitingForDatabase = false;
           return notice("the database is free again: the requests that waited are being recorded");
         } catch (e) {
           if (!isBusy(e)) return report(e as Error);
-          if (!waitingForDatabase) notice("the database is busy (another quartet process is writing to it): requests wait to be recorded");
-          waitingForDatabase = true;
+          if (!waitingForDatabase && Date.now() - since >= busyTimeoutMs) {
+            notice("the database is busy (another quartet process is writing to it): requests wait to be recorded");
+            waitingForDatabase = true;
+          }
         }
       }
     },
