@@ -5,18 +5,21 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { userPricing } from "../core/pricing.js";
-import { exchangeOf, weight, type RecordMessage, type RecorderOptions } from "./recorder.js";
+import { exchangeOf, RecorderState, weight, type RecordMessage, type RecorderOptions } from "./recorder.js";
 import { gatewaySink, type GatewaySink } from "./store.js";
 
 /** The store the recorder writes to, with the user's prices. */
-export async function openStore(options: Pick<RecorderOptions, "dbFile" | "noText" | "giveUp">): Promise<GatewaySink> {
-  const giveUp = options.giveUp;
-  return gatewaySink({
-    dbFile: options.dbFile,
-    noText: options.noText,
-    pricing: await userPricing(),
-    giveUp: giveUp ? () => Atomics.load(giveUp, 0) === 1 : undefined,
-  });
+export async function openStore(options: Pick<RecorderOptions, "dbFile" | "noText" | "state">): Promise<GatewaySink> {
+  const state = options.state;
+  const shared = state && {
+    giveUp: () => {
+      if (Atomics.load(state, RecorderState.giveUp) !== 1) return false;
+      Atomics.add(state, RecorderState.dropped, 1);
+      return true;
+    },
+    onBusy: (busy: boolean) => Atomics.store(state, RecorderState.busy, busy ? 1 : 0),
+  };
+  return gatewaySink({ dbFile: options.dbFile, noText: options.noText, pricing: await userPricing(), ...shared });
 }
 
 async function serve(port: NonNullable<typeof parentPort>): Promise<void> {
@@ -28,8 +31,8 @@ async function serve(port: NonNullable<typeof parentPort>): Promise<void> {
     return;
   }
   port.postMessage({ ready: true });
+  const state = (workerData as RecorderOptions).state;
   let stored = 0;
-  let count = 0;
   let acking = false;
   port.on("message", (m: RecordMessage | { close: true }) => {
     if ("close" in m) {
@@ -38,15 +41,14 @@ async function serve(port: NonNullable<typeof parentPort>): Promise<void> {
       return;
     }
     store.record(exchangeOf(m));
+    if (state) Atomics.add(state, RecorderState.handled, 1);
     stored += weight(m);
-    count++;
     // One acknowledgement per burst, not per exchange.
     if (!acking) {
       acking = true;
       setImmediate(() => {
-        port.postMessage({ storedBytes: stored, storedCount: count });
+        port.postMessage({ storedBytes: stored });
         stored = 0;
-        count = 0;
         acking = false;
       });
     }

@@ -14,8 +14,8 @@ import { unreadRequest } from "./proxy.js";
 export interface RecorderOptions {
   dbFile: string;
   noText: boolean;
-  /** Set to 1 by the gateway to make the thread give up on what waits for a database another process holds. */
-  giveUp?: Int32Array;
+  /** What the gateway and its recorder's thread share while the thread waits for the database (RecorderState). */
+  state?: Int32Array;
   /** Where the recorder's own problems go, one line each; stderr by default. */
   log?: (line: string) => void;
 }
@@ -42,16 +42,30 @@ export interface Recorder extends ExchangeSink {
 export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 /** Past this many bytes even request-less records (about 1 KB each) are dropped, and counted. */
 export const MAX_PENDING_RECORDS_BYTES = MAX_PENDING_BYTES + 16 * 1024 * 1024;
-/** On close, how long the recorder may store nothing (a database another process holds) before it is given up. */
+/** On close, how long the recorder may wait for a database another process holds before it gives up. */
 const CLOSE_STALL_MS = 5000;
+
+/**
+ * Slots of the state the gateway shares with its recorder's thread, read without messages: the thread cannot
+ * take a message while it waits for the database, and its acknowledgements come once per burst.
+ */
+export const RecorderState = {
+  /** Set by the gateway: drop what waits for the database. */
+  giveUp: 0,
+  /** Requests the thread has handled, stored or not. */
+  handled: 1,
+  /** 1 while the thread's writes find the database held. */
+  busy: 2,
+  /** Requests dropped because the gateway gave up waiting. */
+  dropped: 3,
+} as const;
 
 export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
   const log = options.log ?? ((line: string) => process.stderr.write(`quartet gateway: ${line}\n`));
   if (!import.meta.url.endsWith(".js")) return inlineRecorder(options);
-  // Set when the gateway stops while the recorder stores nothing: it then stops waiting for the database.
-  const giveUp = new Int32Array(new SharedArrayBuffer(4));
+  const state = new Int32Array(new SharedArrayBuffer(4 * Object.keys(RecorderState).length));
   const worker = new Worker(new URL("./gateway-recorder.js", import.meta.url), {
-    workerData: { dbFile: options.dbFile, noText: options.noText, giveUp } satisfies RecorderOptions,
+    workerData: { dbFile: options.dbFile, noText: options.noText, state } satisfies RecorderOptions,
   });
   await new Promise<void>((resolve, reject) => {
     worker.once("message", (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(m.error))));
@@ -60,13 +74,8 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   let pending = 0;
   let dropped = 0;
   let undiagnosed = 0;
-  /** Requests handed over and not yet stored, and when the last store was acknowledged. */
-  let waiting = 0;
-  let progressAt = Date.now();
-  worker.on("message", (m: { storedBytes?: number; storedCount?: number }) => {
+  worker.on("message", (m: { storedBytes?: number }) => {
     if (m.storedBytes) pending -= m.storedBytes;
-    if (m.storedCount) waiting -= m.storedCount;
-    progressAt = Date.now();
   });
   worker.on("error", (e) => log(`the recorder stopped: ${e.message}; requests are no longer recorded`));
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
@@ -80,20 +89,23 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       if (admitted.kind === "undiagnosed" && undiagnosed++ % 1000 === 0)
         log(`diagnosis falls behind: ${undiagnosed} request(s) recorded without a diagnosis so far`);
       pending += weight(admitted.message);
-      waiting++;
       worker.postMessage(admitted.message);
     },
     async close(): Promise<void> {
       worker.postMessage({ close: true });
-      // What was handed over is stored first, however long that takes while it goes on; a thread that stores
-      // nothing for a while waits for a database another process holds, and the gateway must still stop.
-      progressAt = Date.now();
+      // What was handed over is stored first, however long that takes while it goes on. A thread that has handled
+      // nothing for a while because the database is held is told to give up, so that the gateway still stops: told,
+      // not terminated, as a thread ended inside a native SQLite call brings the whole process down.
+      let handled = Atomics.load(state, RecorderState.handled);
+      let movedAt = Date.now();
       while (!(await Promise.race([exited.then(() => true), sleep(250).then(() => false)]))) {
-        if (Date.now() - progressAt < CLOSE_STALL_MS || Atomics.load(giveUp, 0) === 1) continue;
-        log(`the database stayed busy: ${waiting} request(s) waiting to be recorded were not`);
-        // Told, not terminated: a thread ended inside a native SQLite call brings the whole process down.
-        Atomics.store(giveUp, 0, 1);
+        const now = Atomics.load(state, RecorderState.handled);
+        if (now !== handled) [handled, movedAt] = [now, Date.now()];
+        else if (Atomics.load(state, RecorderState.busy) === 1 && Date.now() - movedAt >= CLOSE_STALL_MS)
+          Atomics.store(state, RecorderState.giveUp, 1);
       }
+      const lost = Atomics.load(state, RecorderState.dropped);
+      if (lost > 0) log(`the database stayed busy: ${lost} request(s) waiting to be recorded were not`);
       if (undiagnosed > 0) log(`${undiagnosed} request(s) were recorded without a diagnosis: the recorder fell behind`);
       if (dropped > 0) log(`${dropped} request(s) were not recorded: the recorder fell behind`);
     },

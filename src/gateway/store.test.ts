@@ -125,7 +125,15 @@ describe("the gateway's store", () => {
     const notices: string[] = [];
     // Short for the test: the real one is a minute, which a first load of very large logs can outlast.
     db.pragma("busy_timeout = 100");
-    const sink = gatewaySink({ db, pricing, onError: (e) => errors.push(e), onNotice: (line) => notices.push(line) });
+    const busy: boolean[] = [];
+    const sink = gatewaySink({
+      db,
+      pricing,
+      onError: (e) => errors.push(e),
+      onNotice: (line) => notices.push(line),
+      giveUp: () => false,
+      onBusy: (b) => busy.push(b),
+    });
     // Another process holds the write lock for over a second, as a long first ingest does.
     const holder = spawn(
       process.execPath,
@@ -138,6 +146,11 @@ describe("the gateway's store", () => {
     );
     const [data] = (await once(holder.stdout!, "data")) as [Buffer];
     expect(data.toString()).toContain("holding");
+    // A sink nothing could stop waiting (the recorder on the proxy's own thread) fails after the busy timeout.
+    const failures: Error[] = [];
+    const unstoppable = gatewaySink({ db, pricing, onError: (err) => failures.push(err) });
+    unstoppable.record(exchange(BEFORE, FIRST));
+    expect(failures.map((f) => (f as Error & { code?: string }).code)).toEqual(["SQLITE_BUSY"]);
     const e = exchange(BEFORE, FIRST);
     sink.record(e);
     expect(db.prepare("SELECT COUNT(*) AS n FROM gateway_request WHERE exchange_id = ?").get(e.id)).toEqual({ n: 1 });
@@ -147,6 +160,7 @@ describe("the gateway's store", () => {
       "the database is free again: the requests that waited are being recorded",
     ]);
     expect(errors).toEqual([]);
+    expect(busy).toEqual([true, false]);
     await once(holder, "exit");
     sink.close();
     db.close();

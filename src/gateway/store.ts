@@ -319,8 +319,13 @@ export interface GatewaySinkOptions {
   onError?: (error: Error) => void;
   /** Where news that is not a failure goes (requests waiting for the database). Default: stderr. */
   onNotice?: (line: string) => void;
-  /** Asked before each attempt of a write, which waits for the database: true drops it (a gateway stopping). */
+  /**
+   * Asked before each attempt of a write: true drops it (a gateway stopping). Given, a write waits for a database
+   * another process holds as long as it takes; without, it fails after the busy timeout.
+   */
   giveUp?: () => boolean;
+  /** Told when writes start finding the database held (true) and when one gets through again (false). */
+  onBusy?: (busy: boolean) => void;
 }
 
 export interface GatewaySink extends ExchangeSink {
@@ -344,6 +349,8 @@ export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
   const notice = options.onNotice ?? ((line: string) => process.stderr.write(`quartet gateway: ${line}\n`));
   /** A write found the database held past the connection's busy timeout, and none has succeeded since. */
   let waitingForDatabase = false;
+  /** The last attempt found the database held. */
+  let retrying = false;
   const busyTimeoutMs = db.pragma("busy_timeout", { simple: true }) as number;
   const attemptMs = Math.min(BUSY_RETRY_MS, busyTimeoutMs);
   return {
@@ -356,21 +363,33 @@ export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
       } catch (e) {
         report(new Error(`could not diagnose ${exchange.id}: ${(e as Error).message}`));
       }
+      const write = () => writeExchange(db, exchange, diagnosis, { noText: options.noText ?? false, pricing: options.pricing });
+      // Nothing could stop the wait below (the recorder run on the proxy's own thread, from TypeScript sources):
+      // the write fails after the busy timeout, and is reported.
+      if (!options.giveUp) {
+        try {
+          write();
+        } catch (e) {
+          report(e as Error);
+        }
+        return;
+      }
       // Another process may hold the database for longer than the busy timeout (a first load of very large logs, or
       // one stopped with Ctrl-Z): the request waits to be written, in order, rather than be lost. The recorder has
       // its own thread, and the proxy counts what waits (recorder.ts), so the traffic never waits for this. Each
       // attempt waits at most a second, so that a gateway told to stop (giveUp) is heard within one.
-      const write = () => writeExchange(db, exchange, diagnosis, { noText: options.noText ?? false, pricing: options.pricing });
       const since = Date.now();
       for (;;) {
-        if (options.giveUp?.()) return;
+        if (options.giveUp()) return;
         try {
           withBusyTimeout(db, attemptMs, write);
+          if (retrying) options.onBusy?.((retrying = false));
           if (!waitingForDatabase) return;
           waitingForDatabase = false;
           return notice("the database is free again: the requests that waited are being recorded");
         } catch (e) {
           if (!isBusy(e)) return report(e as Error);
+          if (!retrying) options.onBusy?.((retrying = true));
           if (!waitingForDatabase && Date.now() - since >= busyTimeoutMs) {
             notice("the database is busy (another quartet process is writing to it): requests wait to be recorded");
             waitingForDatabase = true;

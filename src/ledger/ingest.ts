@@ -24,6 +24,7 @@ import type { Db } from "../core/db.js";
 import { crashPoint } from "../core/crash-point.js";
 import { errorMessage, NamedError, type Warning } from "../core/errors.js";
 import { acquireLock, tryLock, type HeldLock } from "../core/file-lock.js";
+import { positiveIntegerEnv } from "../core/env-number.js";
 import { specialKind } from "../core/files.js";
 import type { LookupEnv } from "../core/paths.js";
 import { silentProgress, type Progress } from "../core/progress.js";
@@ -254,8 +255,7 @@ function startingHeapGrowth(): number {
 
 /** Commit an incremental run after about this many bytes of logs (tests make it small to commit often). */
 function batchBytes(): number {
-  const forced = Number(process.env.QUARTET_TEST_BATCH_BYTES);
-  return Number.isInteger(forced) && forced > 0 ? forced : BATCH_WORK;
+  return positiveIntegerEnv("QUARTET_TEST_BATCH_BYTES") ?? BATCH_WORK;
 }
 
 /** Groups the writes of many sources into few transactions. */

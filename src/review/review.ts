@@ -395,8 +395,9 @@ export async function approveTask(ctx: ReviewContext, id: number, o: ApproveOpti
     }
     if (strategy === "squash") git(dir, ["commit", "--quiet", "--no-verify", "-m", message]);
     const result = git(dir, ["rev-parse", "HEAD"]).stdout.trim();
-    await retireSession(ctx, session, { discard: false });
+    // Merged now, whatever happens while its session stops: a discard meanwhile, or a kill, leaves it merged.
     ctx.store.updateTask(task.id, { status: "done", conflict: null, mergedCommit: result, finishedAt: Date.now() });
+    await retireSession(ctx, session, { discard: false });
     return { task: getTask(ctx, id), commit: result, strategy };
   } finally {
     cleanup();

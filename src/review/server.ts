@@ -19,6 +19,7 @@ import { html as diffHtml } from "diff2html";
 import { packageRoot } from "../core/binaries.js";
 import { errorMessage, NamedError, UsageError } from "../core/errors.js";
 import { mapLimited } from "../core/map-limited.js";
+import { OneAtATime } from "../core/one-at-a-time.js";
 import { reportOnce } from "../core/report-once.js";
 import { answerSession, paneQuestion } from "../sessions/sessions.js";
 import { confinedPath, diffTotals, fileDiff } from "./diff.js";
@@ -163,7 +164,9 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
       return send(res, 200, await largeFileDiff(id, url.searchParams.get("path") ?? "", url.searchParams.get("tree")));
     if (req.method === "POST") {
       const body = await readJson(req);
-      await post(id, action ?? "", body);
+      // One action on a task at a time: an approve and a discard (or a double click) must not interleave while
+      // the task's session stops, which now waits without blocking the board.
+      await actions.run(id, () => post(id, action ?? "", body));
       changed();
       return send(res, 200, await taskDetail(getTask(o.ctx, id)));
     }
@@ -174,6 +177,8 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
     }
     throw new HttpError(405, "method not allowed");
   }
+
+  const actions = new OneAtATime<number>();
 
   async function post(id: number, action: string, body: Record<string, unknown>): Promise<void> {
     switch (action) {

@@ -125,27 +125,26 @@ export function notifyNeedsInput(stateDir: string): void {
 
 /**
  * Records a state read from the screen (working, idle) in record.sh's `state` file, as a hook's event would
- * be: after an answered prompt the file no longer says needs-input, so the next prompt is news.
+ * be: after an answered prompt the file no longer says needs-input, so the next prompt is news. Not over a state
+ * written since the screen was read (`seenAt`): another observer's prompt, newer than this screen, stays.
  */
-export function recordScreenState(stateDir: string, state: string): void {
-  if (state !== "needs-input" && readState(stateDir) !== state) writeState(stateDir, state);
+export function recordScreenState(stateDir: string, state: string, seenAt: number): void {
+  if (state === "needs-input") return;
+  const read = readStateVersion(stateDir);
+  if (read.state !== state && read.mtimeMs < seenAt) writeState(stateDir, state);
 }
 
-function readState(stateDir: string): string {
-  return readStateVersion(stateDir).state;
-}
-
-/** The `state` file's content and which version of it that is, read through one descriptor so that they agree. */
-function readStateVersion(stateDir: string): { state: string; version: string } {
+/** The `state` file's content, its time and which version of it that is, read through one descriptor so that they agree. */
+function readStateVersion(stateDir: string): { state: string; version: string; mtimeMs: number } {
   let fd: number;
   try {
     fd = fs.openSync(path.join(stateDir, "state"), "r");
   } catch {
-    return { state: "", version: "none" }; // No event yet.
+    return { state: "", version: "none", mtimeMs: -Infinity }; // No event yet.
   }
   try {
     const stat = fs.fstatSync(fd, { bigint: true });
-    return { state: fs.readFileSync(fd, "utf8"), version: `${stat.ino}-${stat.mtimeNs}` };
+    return { state: fs.readFileSync(fd, "utf8"), version: `${stat.ino}-${stat.mtimeNs}`, mtimeMs: Number(stat.mtimeNs / 1_000_000n) };
   } finally {
     fs.closeSync(fd);
   }

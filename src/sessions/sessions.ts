@@ -546,6 +546,7 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
       exitStatus = pane.deadStatus;
     }
   } else if (driver && (o.source === "quartet" || o.source === "screen" || !driver.eventsComplete)) {
+    const seenAt = Date.now();
     const guess = driver.screen(ctx.tmux().capture(pane.paneId));
     // A screen that agrees with what the runtime itself reported (Codex's notify: idle) leaves it a fact, and
     // so does one read in the moment after the report, which may not be redrawn yet.
@@ -556,14 +557,15 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
       // (another process holds the database), it still says what the screen showed before the prompt, and the next
       // prompt is news only once the file says this one ended. A runtime whose hooks report every change keeps the
       // file itself, and the screen might lag behind a hook's report.
-      else if (guess !== "needs-input" && (guess !== o.state || !driver.eventsComplete)) recordScreenState(row.stateDir, guess);
+      else if (guess !== "needs-input" && (guess !== o.state || !driver.eventsComplete)) recordScreenState(row.stateDir, guess, seenAt);
       o = { ...o, state: guess, since: guess === o.state ? o.since : Date.now(), source: "screen", detail: null };
     }
   } else if (driver && o.state !== "idle" && Date.now() - o.since > envMs(ctx.env, "QUARTET_SCREEN_STALE_MS", 15_000)) {
     // Some ends of a turn send no event (Claude Code fires no Stop when the person interrupts with Esc).
     // A state that has not moved for a while and a screen that plainly shows the prompt say it is idle.
+    const seenAt = Date.now();
     if (driver.screen(ctx.tmux().capture(pane.paneId)) === "idle") {
-      recordScreenState(row.stateDir, "idle");
+      recordScreenState(row.stateDir, "idle", seenAt);
       o = { ...o, state: "idle", since: Date.now(), source: "screen", detail: null };
     }
   }
@@ -721,25 +723,16 @@ export interface StopOutcome {
   commitsAhead: number;
 }
 
-type StopOptions = { keepWorktree?: boolean; force?: boolean; discard?: boolean };
-
-/** Stops under way in this process, by session id: a second stop of the same session (the board's) waits for the first. */
-const stopping = new Map<string, Promise<StopOutcome>>();
-
 /**
  * Stops a session: its pane is closed, and once the runtime has exited, its worktree is removed (unless it
  * holds uncommitted work and `force` is not given) and its branch too if it has no commits of its own.
  */
-export function stopSession(ctx: SessionsContext, name: string, o: StopOptions = {}): Promise<StopOutcome> {
+export async function stopSession(
+  ctx: SessionsContext,
+  name: string,
+  o: { keepWorktree?: boolean; force?: boolean; discard?: boolean } = {},
+): Promise<StopOutcome> {
   const row = findSession(ctx, name);
-  const running = stopping.get(row.id);
-  if (running) return running;
-  const stop = stopRow(ctx, row, o).finally(() => stopping.delete(row.id));
-  stopping.set(row.id, stop);
-  return stop;
-}
-
-async function stopRow(ctx: SessionsContext, row: SessionRow, o: StopOptions): Promise<StopOutcome> {
   const tmux = ctx.tmux();
   const pane = row.tmuxPane ? tmux.panes().get(row.tmuxPane) : undefined;
   if (pane) tmux.killPane(pane.paneId);
