@@ -383,13 +383,19 @@ export function gatewaySink(options: GatewaySinkOptions): GatewaySink {
         if (options.giveUp()) return;
         try {
           withBusyTimeout(db, attemptMs, write);
-          if (retrying) options.onBusy?.((retrying = false));
+          if (retrying) {
+            retrying = false;
+            options.onBusy?.(false);
+          }
           if (!waitingForDatabase) return;
           waitingForDatabase = false;
           return notice("the database is free again: the requests that waited are being recorded");
         } catch (e) {
           if (!isBusy(e)) return report(e as Error);
-          if (!retrying) options.onBusy?.((retrying = true));
+          if (!retrying) {
+            retrying = true;
+            options.onBusy?.(true);
+          }
           if (!waitingForDatabase && Date.now() - since >= busyTimeoutMs) {
             notice("the database is busy (another quartet process is writing to it): requests wait to be recorded");
             waitingForDatabase = true;
