@@ -49,7 +49,9 @@ describe("the join of ledger requests whose key names no response (OpenCode)", (
     const sink = gatewaySink({ dbFile: path.join(tempDir(), "quartet.db"), pricing: buildPricing(PRICE_TABLE) });
     const usage = { input_tokens: 6, cache_creation_input_tokens: 2_106 };
     const seen = [T0, T0 + 2_000, T0 + 60_000].map((at) => exchange(BEFORE, usage, { at, headers: { "x-session-id": "ses_A" } }));
-    for (const e of seen) sink.record(e);
+    // A response that called a tool: OpenCode stamps its step once the tool has run, minutes later.
+    const withTool = exchange(BEFORE, { ...usage, input_tokens: 7 }, { at: T0 + 100_000, headers: { "x-session-id": "ses_A" } });
+    for (const e of [...seen, withTool]) sink.record(e);
     const row = (key: string, ts: number, over: Partial<JoinableRow> = {}): JoinableRow => ({
       requestKey: key,
       sessionId: "ses_A",
@@ -66,6 +68,7 @@ describe("the join of ledger requests whose key names no response (OpenCode)", (
       row("prt:late", T0 + 2_900), // the second exchange's end
       row("prt:early", T0 + 1_000), // the first's
       row("prt:between", T0 + 30_000), // no exchange ran near then
+      row("prt:after-tool", T0 + 100_000 + 4 * 60_000, { input: 7 }),
       row("prt:other-model", T0 + 60_900, { model: "claude-haiku-4-5" }),
       row("prt:other-session", T0 + 60_900, { sessionId: "ses_B" }),
       row("prt:other-usage", T0 + 60_900, { output: 121 }),
@@ -81,6 +84,7 @@ describe("the join of ledger requests whose key names no response (OpenCode)", (
       ["late", seen[1]!.id],
       ["early", seen[0]!.id],
       ["between", null],
+      ["after-tool", withTool.id],
       ["other-model", null],
       ["other-session", null],
       ["other-usage", null],

@@ -24,10 +24,15 @@ export function keyNamesResponse(requestKey: string): boolean {
 }
 
 /**
- * How far a ledger request's time may lie outside the gateway's exchange (from the request's arrival to the
- * response's end): the runtime stamps its record around then, not at either end exactly.
+ * How far before the gateway's exchange (from the request's arrival to the response's end) a ledger request's
+ * time may lie: the runtime stamps its record around then, not at either end exactly.
  */
 export const NEAR_EXCHANGE_MS = 5_000;
+/**
+ * How long after the exchange's end it may lie: OpenCode stamps a step when it finishes, which is after the
+ * tools the response called have run (a test suite: minutes), and later still on a loaded machine.
+ */
+const LATE_STAMP_MS = 60 * 60_000;
 
 /** What the join reads of a ledger request. */
 export interface JoinableRow {
@@ -54,7 +59,7 @@ function sameRequest(r: JoinableRow, g: GatewayRecord): boolean {
     u.cacheWrite5m + u.cacheWrite1h === r.cacheWrite5m + r.cacheWrite1h &&
     u.output === r.output &&
     r.ts >= g.at - NEAR_EXCHANGE_MS &&
-    r.ts <= g.at + g.durationMs + NEAR_EXCHANGE_MS
+    r.ts <= g.at + g.durationMs + LATE_STAMP_MS
   );
 }
 
@@ -63,7 +68,8 @@ function sameRequest(r: JoinableRow, g: GatewayRecord): boolean {
  *
  * A row whose key names the response (Claude Code) joins by response message id. A row whose key does not
  * (OpenCode) joins a record of the same session (OpenCode's `x-session-id` is its session id), model and usage
- * tokens whose exchange ran within NEAR_EXCHANGE_MS of the row's time, the nearest such record, each record
+ * tokens whose exchange ran up to NEAR_EXCHANGE_MS after the row's time or LATE_STAMP_MS before it, the nearest
+ * such record, each record
  * joined at most once: two requests of one session with equal usage within seconds can be swapped (their
  * explanations, not their counts), and a request whose model the gateway saw under another name is not joined.
  */
@@ -80,11 +86,11 @@ export function withGatewayRecords<R extends JoinableRow>(db: Db, rows: readonly
   const unkeyed = rows.filter((r) => !keyNamesResponse(r.requestKey));
   if (unkeyed.length > 0) {
     const times = unkeyed.map((r) => r.ts);
-    // An exchange may start up to its duration before the row's time: a long stream, at most a TTL or so.
+    // An exchange may start up to its duration and the step's tools before the row's time.
     const candidates = gatewayRecordsOfSessions(
       db,
       unkeyed.map((r) => r.sessionId),
-      Math.min(...times) - 60 * 60_000,
+      Math.min(...times) - 2 * LATE_STAMP_MS,
       Math.max(...times) + NEAR_EXCHANGE_MS,
     );
     const taken = new Set<string>([...joined.values()].map((g) => g.exchangeId));
