@@ -6,16 +6,15 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { openDatabase } from "../src/core/db.js";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { runningGateway } from "../src/gateway/running.js";
 import { parseScenario, startLabEndpoint } from "../src/lab/lab.js";
+import { holdDatabase } from "./hold-database.js";
 import { ROOT, tempDir } from "./helpers.js";
 
-const require = createRequire(import.meta.url);
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) c.kill("SIGKILL");
@@ -33,14 +32,10 @@ async function startGateway(dataDir: string, upstream: string) {
   return { url: runningGateway(dataDir)!.url, stderr: () => stderr, ended, child };
 }
 
-/** Another process holding quartet's database for writing until it is killed, or for `ms`. */
-async function holdDatabase(file: string, ms = 1e9): Promise<ChildProcess> {
-  const code = `const D = require(${JSON.stringify(require.resolve("better-sqlite3"))}); const db = new D(${JSON.stringify(file)});
-    db.exec("BEGIN IMMEDIATE"); console.log("holding"); setTimeout(() => { db.exec("COMMIT"); db.close(); }, ${ms});`;
-  const holder = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+/** The holder, killed after the test. */
+async function held(file: string, ms?: number): Promise<ChildProcess> {
+  const holder = await holdDatabase(file, ms);
   children.push(holder);
-  const [data] = (await once(holder.stdout!, "data")) as [Buffer];
-  expect(data.toString()).toContain("holding");
   return holder;
 }
 
@@ -72,7 +67,7 @@ test("requests answered while another process holds the database are recorded on
   try {
     const gateway = await startGateway(dataDir, upstream.url);
     const file = path.join(dataDir, "quartet.db");
-    const holder = await holdDatabase(file, 3000);
+    const holder = await held(file, 3000);
     const answer = await ask(gateway.url);
     expect(answer.status).toBe(200);
     await answer.text();
@@ -94,7 +89,7 @@ test("a gateway stopped while the database stays held stops, and says what it co
   const upstream = await startLabEndpoint({ scenario, workspace: tempDir() });
   try {
     const gateway = await startGateway(dataDir, upstream.url);
-    await holdDatabase(path.join(dataDir, "quartet.db"));
+    await held(path.join(dataDir, "quartet.db"));
     const answer = await ask(gateway.url);
     expect(answer.status).toBe(200);
     await answer.text();

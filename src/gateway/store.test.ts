@@ -1,17 +1,15 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AFTER, BEFORE, T0, exchange } from "../../test/gateway-exchanges.js";
+import { holdDatabase } from "../../test/hold-database.js";
 import { tempDir } from "../../test/helpers.js";
 import { openDatabase } from "../core/db.js";
 import { buildPricing } from "../core/pricing.js";
 import { PRICE_TABLE } from "../core/price-table.js";
 import { EXCERPT_CHARS, gatewayBreaks, gatewayRecordsByMessage, gatewaySink } from "./store.js";
 
-const require = createRequire(import.meta.url);
 const pricing = buildPricing(PRICE_TABLE);
 const FIRST = { input_tokens: 6, cache_read_input_tokens: 18_412, cache_creation_input_tokens: 2_106 };
 const REWRITE = { input_tokens: 6, cache_creation_input_tokens: 20_930 };
@@ -135,17 +133,7 @@ describe("the gateway's store", () => {
       onBusy: (b) => busy.push(b),
     });
     // Another process holds the write lock for over a second, as a long first ingest does.
-    const holder = spawn(
-      process.execPath,
-      [
-        "-e",
-        `const D = require(${JSON.stringify(require.resolve("better-sqlite3"))}); const db = new D(${JSON.stringify(file)});
-         db.exec("BEGIN IMMEDIATE"); console.log("holding"); setTimeout(() => { db.exec("COMMIT"); db.close(); }, 1200);`,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    const [data] = (await once(holder.stdout!, "data")) as [Buffer];
-    expect(data.toString()).toContain("holding");
+    const holder = await holdDatabase(file, 1200);
     // A sink nothing could stop waiting (the recorder on the proxy's own thread) fails after the busy timeout.
     const failures: Error[] = [];
     const unstoppable = gatewaySink({ db, pricing, onError: (err) => failures.push(err) });
