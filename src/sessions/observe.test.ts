@@ -34,7 +34,10 @@ test("a second prompt read from the screen notifies even while the registry cann
     notify: { bell: false, desktop: false, command: `echo "$QUARTET_DETAIL" >> ${log}` },
   });
   const asking = path.join(dir, "asking");
-  const loop = `while :; do clear; if [ -f ${asking} ]; then echo 'Allow? [y/n]'; else echo busy; fi; sleep 0.1; done`;
+  // Redrawn only when what it shows changes: a look between a redraw's clear and its text would read a blank
+  // screen, which says nothing, and the row (never saved here) would answer in its place.
+  const show = `if [ -f ${asking} ]; then s='Allow? [y/n]'; else s=busy; fi`;
+  const loop = `last=; while :; do ${show}; if [ "$s" != "$last" ]; then clear; echo "$s"; last=$s; fi; sleep 0.1; done`;
   const pane = tmux.start({ session: "agent", cwd: dir, argv: ["sh", "-c", loop] });
   // The row as the registry holds it, never saved again: another process holds the database all along.
   const row = sessionRow({
