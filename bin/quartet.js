@@ -15,22 +15,23 @@ if (!fs.existsSync(path.join(dist, "main.js"))) {
 }
 
 /**
- * Loads dist/statusline.cjs as `require` would, but with a V8 code cache beside it: compiling the file's 130 KB
- * again on every call cost about 5 ms of CPU. The cache is written when a call ends that found none, or one V8
- * refused (another Node version); where dist/ is not writable there is simply none. It is named after a hash of
- * the file's text: V8 checks only a cached script's length, so a cache found by the file's inode and mtime (which
- * a reinstall can give the next build's file) ran the previous build's code. The status line loads node:crypto
- * anyway, and the hash takes under a millisecond.
+ * Loads one of quartet's CommonJS files (dist/statusline.cjs, dist/ledger.cjs) as `require` would, but with a V8
+ * code cache beside it: compiling the status line's 130 KB again on every call cost about 5 ms of CPU, and
+ * loading the ledger's reports as ES modules about 50 ms. The cache is written when a call ends that found none,
+ * or one V8 refused (another Node version); where dist/ is not writable there is simply none. Each command has
+ * its own, holding the functions its calls compiled. It is named after a hash of the file's text: V8 checks only
+ * a cached script's length, so a cache found by the file's inode and mtime (which a reinstall can give the next
+ * build's file) ran the previous build's code. Hashed as read, before decoding: under a millisecond.
  */
-function loadStatusline(file) {
-  const source = fs.readFileSync(file, "utf8");
-  const hash = require("node:crypto").createHash("sha256").update(source).digest("hex").slice(0, 32);
-  const cacheFile = `${file}.${hash}.v8cache`;
+function loadCached(file, command) {
+  const bytes = fs.readFileSync(file);
+  const hash = require("node:crypto").createHash("sha256").update(bytes).digest("hex").slice(0, 32);
+  const cacheFile = `${file}.${command}.${hash}.v8cache`;
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
   } catch {}
-  const script = new vm.Script(wrap(source), { filename: file, cachedData });
+  const script = new vm.Script(wrap(bytes.toString()), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => writeCache(cacheFile, script));
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
@@ -56,12 +57,14 @@ function writeCache(cacheFile, script) {
 
 // The status line runs after every assistant message: its own file, without the rest of the CLI, unless its
 // arguments need the full parser (help), other runtimes' modules must be registered first, or dist/ was built
-// before the file existed.
+// before the file existed. The ledger's reports run from theirs, on the same conditions but the first.
 const [command, ...args] = process.argv.slice(2);
-const statusline = path.join(dist, "statusline.cjs");
+const own = { statusline: "statusline.cjs", usage: "ledger.cjs", cache: "ledger.cjs", report: "ledger.cjs" };
+const ownFile = Object.hasOwn(own, command) ? path.join(dist, own[command]) : undefined;
 let fast = Promise.resolve(undefined);
-if (command === "statusline" && !process.env.QUARTET_EXTRA_RUNTIMES && fs.existsSync(statusline)) {
-  fast = loadStatusline(statusline).runStatusline(args);
+if (ownFile && !process.env.QUARTET_EXTRA_RUNTIMES && fs.existsSync(ownFile)) {
+  const loaded = loadCached(ownFile, command);
+  fast = command === "statusline" ? loaded.runStatusline(args) : loaded.main(process.argv);
 }
 fast.then(async (code) => {
   process.exitCode = code ?? (await (await import(pathToFileURL(path.join(dist, "main.js")).href)).main(process.argv));

@@ -5,6 +5,8 @@
 // Only better-sqlite3 stays outside (a native addon).
 import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 // Built beside dist/ and swapped in at the end: a quartet running meanwhile never finds dist/ half-written.
 const out = `dist.${process.pid}.tmp`;
@@ -17,6 +19,22 @@ const parsers = Object.fromEntries(
     .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/log-parser.ts`, runtimes)))
     .map((d) => [`log-parser-${d.name}`, `src/runtimes/${d.name}/log-parser.ts`]),
 );
+// Entries of their own too, so that the CommonJS files below can require them by name instead of bundling
+// them (see keepDynamic): each runtime's workflow part (the port's schemas, about 1.3 MB with zod and yaml),
+// OpenCode's usage readers (its rows' schemas), the team ledger's view (the PostgreSQL client) and the price
+// file's reader.
+const workflows = Object.fromEntries(
+  readdirSync(runtimes, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/workflow/index.ts`, runtimes)))
+    .map((d) => [`workflow-${d.name}`, `src/runtimes/${d.name}/workflow/index.ts`]),
+);
+const requiredByName = {
+  ...workflows,
+  "opencode-database": "src/runtimes/opencode/database.ts",
+  "opencode-legacy": "src/runtimes/opencode/legacy.ts",
+  "team-view": "src/cli/team-view.ts",
+  "pricing-file": "src/core/pricing-file.ts",
+};
 // better-sqlite3 (CommonJS, outside the bundle) is required rather than imported: importing it from an ES module
 // first runs Node's CommonJS export scanner over its files: about 2 ms of CPU on every command that opens the ledger.
 const requireSqlite = {
@@ -35,8 +53,7 @@ await build({
     main: "src/cli/main.ts",
     worker: "src/ledger/worker.ts",
     "gateway-recorder": "src/gateway/recorder-worker.ts",
-    // An entry, so the status line's file can import it by name (it is loaded only when a price file exists).
-    "pricing-file": "src/core/pricing-file.ts",
+    ...requiredByName,
     ...parsers,
   },
   outdir: out,
@@ -57,7 +74,6 @@ await build({
 
 // The ledger's JSON-lines scanner, compiled from AssemblyScript beside the bundle that loads it (src/ledger/line-scan.ts).
 const { execFileSync } = await import("node:child_process");
-const { fileURLToPath } = await import("node:url");
 const from = (p, base = import.meta.url) => fileURLToPath(new URL(p, base));
 const scanner = [from("../src/ledger/line-scan.as.ts"), "--config", from("../src/ledger/line-scan.asconfig.json")];
 const asc = from("../node_modules/assemblyscript/bin/asc.js");
@@ -70,24 +86,28 @@ for (const file of ["board.js", "board.css"]) copyFileSync(new URL(`../src/revie
 copyFileSync(new URL("../node_modules/diff2html/bundles/css/diff2html.min.css", import.meta.url), new URL("diff2html.min.css", board));
 
 // `quartet statusline` runs after every assistant message in Claude Code, so bin/quartet.js runs it from a
-// file of its own, without commander (src/cli/statusline-entry.ts). CommonJS, because Node loads one CommonJS
-// file faster than the ES module graph of the same code (each module is resolved and read on its own; about
-// 10 ms for the status line's 20 chunks). What it imports only on some paths stays a run-time import of the
-// ES module build beside it, so the file holds only what every call runs: the price file's reader (zod, 0.8 MB)
-// and the table and progress-bar packages are not in it.
+// file of its own, without commander (src/cli/statusline-entry.ts); and the ledger's reports (usage, cache,
+// report) from another (src/cli/ledger-entry.ts), each with a V8 code cache. CommonJS, because Node loads one
+// CommonJS file faster than the ES module graph of the same code (each module is resolved and read on its own;
+// about 10 ms for the status line's 20 chunks). What they import only on some paths and the ES module build has
+// as an entry of its own (requiredByName) stays a run-time require of that entry beside them, so the files hold
+// only what their calls run: the port's schemas, the PostgreSQL client and the price file's reader (zod, 0.8 MB)
+// are not in them. The table and progress-bar packages stay packages.
+const sourcePath = (p) => fileURLToPath(new URL(`../${p}`, import.meta.url));
+const entryOf = new Map(Object.entries(requiredByName).map(([name, source]) => [sourcePath(source), `./${name}.js`]));
 const keepDynamic = {
   name: "keep-dynamic-imports",
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind !== "dynamic-import") return undefined;
       if (!args.path.startsWith(".")) return { path: args.path, external: true };
-      if (args.path === "./pricing-file.js" && args.importer.endsWith("/src/core/pricing.ts")) return { path: args.path, external: true };
-      return undefined;
+      const entry = entryOf.get(path.resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts")));
+      return entry ? { path: entry, external: true } : undefined;
     });
   },
 };
 await build({
-  entryPoints: { statusline: "src/cli/statusline-entry.ts" },
+  entryPoints: { statusline: "src/cli/statusline-entry.ts", ledger: "src/cli/ledger-entry.ts" },
   outdir: out,
   outExtension: { ".js": ".cjs" },
   bundle: true,
@@ -97,13 +117,14 @@ await build({
   sourcemap: true,
   external: ["better-sqlite3"],
   mainFields: ["module", "main"],
-  // Modules that find files beside themselves (the log parsers, the scanner's wasm) find them beside this file.
+  // Modules that find files beside themselves (the log parsers, the scanner's wasm, the reader thread) find them
+  // beside these files.
   define: { "import.meta.url": "__quartetModuleUrl" },
   banner: { js: 'const __quartetModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [keepDynamic],
-  // import() becomes require(): bin/quartet.js runs this file from a V8 code cache, and in Node 20 a script from
-  // a code cache cannot import(). The price file's reader is then required as an ES module (Node >= 20.19), and
-  // so would a log parser be, by path (read-source.ts); Claude Code's is bundled here (statusline-entry.ts).
+  // import() becomes require(): bin/quartet.js runs these files from a V8 code cache, and in Node 20 a script from
+  // a code cache cannot import(). The entries above are then required as ES modules (Node >= 20.19), and so would
+  // a log parser be, by path (read-source.ts); the entries bundle the parsers they use.
   supported: { "dynamic-import": false },
   logLevel: "warning",
 });

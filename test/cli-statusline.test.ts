@@ -3,7 +3,6 @@
  * Claude Code fixtures and a hand-written home, at a fixed "now".
  */
 import { spawnSync } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -11,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tryLock } from "../src/core/file-lock.js";
 import { homeLedgerFile } from "../src/core/paths.js";
 import { PRICE_TABLE } from "../src/core/price-table.js";
+import { buildCopy, cacheOf, codeCaches } from "./build-copy.js";
 import { fileTempDir, fixtureHome, ROOT, writeLines } from "./helpers.js";
 import { liveHome as makeLiveHome, okJson as json, request, run } from "./live.js";
 
@@ -122,7 +122,7 @@ describe.concurrent("quartet statusline", () => {
     const data = fileTempDir("quartet-data-");
     json(await run(["live", "--home", liveHome, "--json"], { data }));
     const file = path.join(ROOT, "dist", "statusline.cjs");
-    const cache = cacheOf(file);
+    const cache = cacheOf(file, "statusline");
     const call = () => run(["statusline", "--home", liveHome], { data });
     const expected = { code: 0, stdout: "block $2.25 (3h00m left)\n", stderr: "" };
     expect(await call()).toEqual(expected);
@@ -150,7 +150,7 @@ describe("the status line's own file (dist/statusline.cjs)", () => {
     fs.utimesSync(file, npmTime, npmTime);
     const before = call();
     expect(before.status).toBe(0);
-    expect(fs.readdirSync(path.dirname(file)).filter((f) => f.endsWith(".v8cache"))).toHaveLength(1);
+    expect(codeCaches(copy)).toHaveLength(1);
     // A reinstall the file system cannot tell apart: the same inode, length and mtime, another text.
     const text = fs.readFileSync(file, "utf8");
     const changed = text.replace('"use strict";', 'throw "NEW";;');
@@ -213,18 +213,3 @@ describe("the status line's reader threads", () => {
     expect(fs.existsSync(mark)).toBe(true);
   });
 });
-
-/** A copy of the built CLI (bin, dist without code caches, package.json), for a test that changes its files. */
-function buildCopy(): string {
-  const copy = fileTempDir("quartet-build-");
-  fs.cpSync(path.join(ROOT, "bin"), path.join(copy, "bin"), { recursive: true });
-  fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true, filter: (f) => !f.endsWith(".v8cache") });
-  fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
-  return copy;
-}
-
-/** Where bin/quartet.js keeps the V8 code cache of this file's text. */
-function cacheOf(file: string): string {
-  return `${file}.${crypto.createHash("sha256").update(fs.readFileSync(file, "utf8")).digest("hex").slice(0, 32)}.v8cache`;
-}

@@ -7,9 +7,9 @@
  */
 
 /**
- * Marks quartet's errors whichever copy of this module made them: the status line's own file
- * (dist/statusline.cjs) bundles a copy, and the price file's reader it imports from the main build throws
- * with the other.
+ * Marks quartet's errors whichever copy of this module made them: the CommonJS files (dist/statusline.cjs,
+ * dist/ledger.cjs) bundle a copy, and what they require from the main build (the price file's reader, the team
+ * ledger's view, OpenCode's readers) throws with the other.
  */
 const NAMED = Symbol.for("quartet.NamedError");
 

@@ -156,7 +156,7 @@ export async function loadParsers(tasks: Iterable<Pick<JsonlTask, "parser" | "ru
 }
 
 /**
- * Built as CommonJS (the status line's own file, scripts/build.mjs), import() is compiled to require(), which
+ * Built as CommonJS (dist/statusline.cjs and dist/ledger.cjs, scripts/build.mjs), import() is compiled to require(), which
  * takes a path, not a file: URL. That build's import.meta.url is its own file's, which ends in ".cjs".
  */
 const specifier = (url: string) => (import.meta.url.endsWith(".cjs") && url.startsWith("file:") ? fileURLToPath(url) : url);

@@ -19,8 +19,8 @@ const WORKER_THRESHOLD_BYTES = 48 * 1024 * 1024;
 const IN_FLIGHT_PER_WORKER = 3;
 
 /**
- * Reader threads run the built worker.js, beside the ES module bundle and the status line's CommonJS file
- * (dist/statusline.cjs) alike; from the TypeScript sources (tests, tsx) there is none.
+ * Reader threads run the built worker.js, beside the ES module bundle and the CommonJS files (dist/statusline.cjs,
+ * dist/ledger.cjs) alike; from the TypeScript sources (tests, tsx) there is none.
  */
 const BUILT = !import.meta.url.endsWith(".ts");
 

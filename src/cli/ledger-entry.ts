@@ -1,0 +1,32 @@
+/**
+ * The ledger's reports (`quartet usage`, `cache` and `report`) as a file of their own: built as one CommonJS
+ * file (dist/ledger.cjs, see scripts/build.mjs) that bin/quartet.js runs from a V8 code cache. Loading the same
+ * code as the ES module build's 31 chunks (each resolved, read and compiled on its own) took about 50 ms of a
+ * 340 ms report that had nothing new to read.
+ *
+ * Parts only some paths need stay in the ES module build (the workflow parts of each runtime, the team ledger's
+ * PostgreSQL client, the price file's reader): this file requires them from there.
+ */
+import { addLoadedParser } from "../ledger/read-source.js";
+import { parser as claudeParser } from "../runtimes/claude/log-parser.js";
+import { logParserModule } from "../runtimes/log-parsers.js";
+import { registerCache } from "./cache.js";
+import { runProgram, type CommandGroup } from "./program.js";
+import { registerReport } from "./report.js";
+import { registerUsage } from "./usage.js";
+
+/** In help order. bin/quartet.js runs these commands, and only these, from this file. */
+const GROUPS: readonly CommandGroup[] = [
+  { commands: ["usage"], load: async () => registerUsage },
+  { commands: ["cache"], load: async () => registerCache },
+  { commands: ["report"], load: async () => registerReport },
+];
+
+export const LEDGER_COMMANDS: readonly string[] = GROUPS.flatMap((g) => g.commands);
+
+export function main(argv: string[]): Promise<number> {
+  // Bundled here: loading a parser's ES module would start Node's ES module loader for it. Only Claude Code's:
+  // Codex's brings its schemas (zod, 0.8 MB), and is loaded from its own module when a Codex log is read.
+  addLoadedParser({ runtime: "claude", url: logParserModule("claude"), parser: claudeParser });
+  return runProgram(GROUPS, argv);
+}

@@ -1,0 +1,76 @@
+/**
+ * The ledger's reports (`usage`, `cache`, `report`) run from a file of their own, dist/ledger.cjs, which
+ * bin/quartet.js loads with a V8 code cache (src/cli/ledger-entry.ts): they must answer exactly as the ES module
+ * build (dist/main.js) answers, with a cache, without one and with one V8 refuses.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { LEDGER_COMMANDS } from "../src/cli/ledger-entry.js";
+import { buildCopy, cacheOf, codeCaches } from "./build-copy.js";
+import { fixtureHome, tempDir } from "./helpers.js";
+
+type Ran = { code: number | null; stdout: string; stderr: string };
+
+/** The built CLI of `copy`, as a user runs it. */
+function viaBin(copy: string, args: readonly string[], env: NodeJS.ProcessEnv): Ran {
+  const r = spawnSync(process.execPath, [path.join(copy, "bin", "quartet.js"), ...args], { env, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same command through the ES module build's main(), which every other command runs from. */
+function viaModules(copy: string, args: readonly string[], env: NodeJS.ProcessEnv): Ran {
+  const main = pathToFileURL(path.join(copy, "dist", "main.js")).href;
+  const script = `const { main } = await import(${JSON.stringify(main)}); process.exitCode = await main(["node", "quartet", ...process.argv.slice(1)]);`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, ...args], { env, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const envFor = (home: string): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: home,
+  QUARTET_HOME: tempDir("quartet-data-"),
+  TZ: "UTC",
+  NO_COLOR: "1",
+});
+
+describe("the ledger's own file (dist/ledger.cjs)", () => {
+  it.each(LEDGER_COMMANDS)("runs `%s` from it, with the same help as the ES module build", (command) => {
+    const copy = buildCopy();
+    const env = envFor(tempDir("quartet-userhome-"));
+    const help = viaBin(copy, [command, "--help"], env);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain(`Usage: quartet ${command}`);
+    expect(help).toEqual(viaModules(copy, [command, "--help"], env));
+    // It ran from the file: the call left that command's code cache beside it, and no other.
+    expect(codeCaches(copy)).toEqual([path.basename(cacheOf(path.join(copy, "dist", "ledger.cjs"), command))]);
+  });
+
+  it("leaves every other command to the ES module build", () => {
+    const copy = buildCopy();
+    const r = viaBin(copy, ["ps", "--help"], envFor(tempDir("quartet-userhome-")));
+    expect(r.code, r.stderr).toBe(0);
+    expect(codeCaches(copy)).toEqual([]);
+  });
+
+  it("reports every runtime's logs as the ES module build does, from a code cache and with one V8 refuses", () => {
+    // Claude Code's parser is bundled in the file; Codex's and OpenCode's readers come from the ES module build.
+    const home = fixtureHome(["claude", "opencode", "codex"]);
+    const copy = buildCopy();
+    const args = ["usage", "--by", "runtime,model", "--json", "--home", home];
+    const expected = viaModules(copy, args, envFor(home));
+    expect(expected.code, expected.stderr).toBe(0);
+    const keys = (JSON.parse(expected.stdout) as { rows: { key: string }[] }).rows.map((r) => r.key.split("/")[0]);
+    expect(new Set(keys)).toEqual(new Set(["claude", "opencode", "codex"]));
+
+    const cache = cacheOf(path.join(copy, "dist", "ledger.cjs"), "usage");
+    expect(viaBin(copy, args, envFor(home))).toEqual(expected);
+    expect(fs.existsSync(cache)).toBe(true);
+    expect(viaBin(copy, args, envFor(home))).toEqual(expected);
+    fs.writeFileSync(cache, "not a code cache");
+    expect(viaBin(copy, args, envFor(home))).toEqual(expected);
+    expect(fs.readFileSync(cache, "utf8")).not.toBe("not a code cache");
+  });
+});
