@@ -25,12 +25,8 @@ if (!fs.existsSync(path.join(dist, "main.js"))) {
  */
 function loadCached(file, command) {
   const bytes = fs.readFileSync(file);
-  const hash = require("node:crypto").createHash("sha256").update(bytes).digest("hex").slice(0, 32);
-  const cacheFile = `${file}.${command}.${hash}.v8cache`;
-  let cachedData;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {}
+  const cacheFile = `${file}.${command}.${sha256(bytes).slice(0, 32)}.v8cache`;
+  const cachedData = readCache(cacheFile);
   const script = new vm.Script(wrap(bytes.toString()), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => writeCache(cacheFile, script));
   const module = { exports: {} };
@@ -38,14 +34,36 @@ function loadCached(file, command) {
   return module.exports;
 }
 
+const sha256 = (bytes) => require("node:crypto").createHash("sha256").update(bytes).digest("hex");
+/** A cache file is the hash of the code cache (64 hex digits), then the code cache. */
+const HASH_LENGTH = 64;
+
+/**
+ * The code cache in this file, if it is whole. V8 checks a cache's length and flags, not its bytes, and a damaged
+ * one it accepts crashes the process (a segmentation fault) on every call: so the bytes are checked here first.
+ */
+function readCache(cacheFile) {
+  let stored;
+  try {
+    stored = fs.readFileSync(cacheFile);
+  } catch {
+    return undefined;
+  }
+  const data = stored.subarray(HASH_LENGTH);
+  return stored.length > HASH_LENGTH && stored.toString("latin1", 0, HASH_LENGTH) === sha256(data) ? data : undefined;
+}
+
 /** After the call: the functions it compiled are in the cache too. Written whole or not at all. */
 function writeCache(cacheFile, script) {
   const temp = `${cacheFile}.${process.pid}.tmp`;
   try {
+    const data = script.createCachedData();
     // Private like every file quartet writes, although it holds only compiled code.
     const fd = fs.openSync(temp, "wx", 0o600);
     try {
-      fs.writeSync(fd, script.createCachedData());
+      fs.writeSync(fd, sha256(data));
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -55,14 +73,27 @@ function writeCache(cacheFile, script) {
   }
 }
 
+/**
+ * These files require some of the ES module build's files (a runtime's log parser, the price file's reader, the
+ * team view): that needs require() of ES modules, and without a warning on stderr. Node 20.19 and later 20.x have
+ * it quietly, 22.x from 22.13, 23.x from 23.5 (22.12 and 23.0-23.4 warn), and a Node started with
+ * --no-experimental-require-module does not have it: there, the full CLI runs every command.
+ */
+function requiresModulesQuietly() {
+  if (process.features.require_module !== true) return false;
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major === 20 || (major === 22 && minor >= 13) || (major === 23 && minor >= 5) || major >= 24;
+}
+
 // The status line runs after every assistant message: its own file, without the rest of the CLI, unless its
 // arguments need the full parser (help), other runtimes' modules must be registered first, or dist/ was built
-// before the file existed. The ledger's reports run from theirs, on the same conditions but the first.
+// before the file existed. The ledger's reports run from theirs, on the same conditions but the first. Neither
+// runs where Node cannot require their ES module parts quietly.
 const [command, ...args] = process.argv.slice(2);
 const own = { statusline: "statusline.cjs", usage: "ledger.cjs", cache: "ledger.cjs", report: "ledger.cjs" };
 const ownFile = Object.hasOwn(own, command) ? path.join(dist, own[command]) : undefined;
 let fast = Promise.resolve(undefined);
-if (ownFile && !process.env.QUARTET_EXTRA_RUNTIMES && fs.existsSync(ownFile)) {
+if (ownFile && !process.env.QUARTET_EXTRA_RUNTIMES && requiresModulesQuietly() && fs.existsSync(ownFile)) {
   const loaded = loadCached(ownFile, command);
   fast = command === "statusline" ? loaded.runStatusline(args) : loaded.main(process.argv);
 }

@@ -8,7 +8,8 @@ import { fileTempDir, ROOT } from "./helpers.js";
 export function buildCopy(): string {
   const copy = fileTempDir("quartet-build-");
   fs.cpSync(path.join(ROOT, "bin"), path.join(copy, "bin"), { recursive: true });
-  fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true, filter: (f) => !f.endsWith(".v8cache") });
+  // Nor the temporary files of caches other tests are writing meanwhile (`….v8cache.<pid>.tmp`), which may vanish mid-copy.
+  fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true, filter: (f) => !f.includes(".v8cache") });
   fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
   return copy;

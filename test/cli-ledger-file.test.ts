@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { LEDGER_COMMANDS } from "../src/cli/ledger-entry.js";
 import { buildCopy, cacheOf, codeCaches } from "./build-copy.js";
-import { fixtureHome, tempDir } from "./helpers.js";
+import { fixtureHome, ROOT, tempDir } from "./helpers.js";
 
 type Ran = { code: number | null; stdout: string; stderr: string };
 
@@ -48,6 +48,14 @@ describe("the ledger's own file (dist/ledger.cjs)", () => {
     expect(codeCaches(copy)).toEqual([path.basename(cacheOf(path.join(copy, "dist", "ledger.cjs"), command))]);
   });
 
+  it("is what the launcher runs for exactly those commands", () => {
+    const launcher = fs.readFileSync(path.join(ROOT, "bin", "quartet.js"), "utf8");
+    const own = /^const own = (\{[^}]*\});$/m.exec(launcher)?.[1];
+    expect(own).toBeDefined();
+    const routed = Object.entries(JSON.parse(own!.replace(/(\w+):/g, '"$1":')) as Record<string, string>);
+    expect(routed.filter(([, file]) => file === "ledger.cjs").map(([command]) => command)).toEqual(LEDGER_COMMANDS);
+  });
+
   it("leaves every other command to the ES module build", () => {
     const copy = buildCopy();
     const r = viaBin(copy, ["ps", "--help"], envFor(tempDir("quartet-userhome-")));
@@ -67,10 +75,41 @@ describe("the ledger's own file (dist/ledger.cjs)", () => {
 
     const cache = cacheOf(path.join(copy, "dist", "ledger.cjs"), "usage");
     expect(viaBin(copy, args, envFor(home))).toEqual(expected);
-    expect(fs.existsSync(cache)).toBe(true);
+    const written = fs.statSync(cache);
+    // Used, not written again: V8 took it.
     expect(viaBin(copy, args, envFor(home))).toEqual(expected);
+    expect(fs.statSync(cache)).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
     fs.writeFileSync(cache, "not a code cache");
     expect(viaBin(copy, args, envFor(home))).toEqual(expected);
     expect(fs.readFileSync(cache, "utf8")).not.toBe("not a code cache");
+  });
+
+  it("never hands V8 a damaged code cache (one of the right length that V8 would take, and crash on)", () => {
+    const home = fixtureHome(["claude"]);
+    const copy = buildCopy();
+    const args = ["cache", "--json", "--home", home];
+    const expected = viaBin(copy, args, envFor(home));
+    expect(expected.code, expected.stderr).toBe(0);
+    const cache = cacheOf(path.join(copy, "dist", "ledger.cjs"), "cache");
+    const whole = fs.readFileSync(cache);
+    const damaged = Buffer.from(whole);
+    for (const at of [0.2, 0.4, 0.6, 0.8]) damaged.fill(0xa5, Math.floor(damaged.length * at), Math.floor(damaged.length * at) + 64);
+    fs.writeFileSync(cache, damaged);
+    expect(viaBin(copy, args, envFor(home))).toEqual(expected);
+    expect(fs.readFileSync(cache).equals(damaged)).toBe(false);
+  });
+
+  it("leaves the reports to the ES module build where Node cannot require an ES module", () => {
+    const home = fixtureHome(["codex"]);
+    const copy = buildCopy();
+    const args = ["usage", "--json", "--home", home];
+    const without = (run: typeof viaBin) => {
+      const env = { ...envFor(home), NODE_OPTIONS: "--no-experimental-require-module" };
+      return run(copy, args, env);
+    };
+    const expected = without(viaModules);
+    expect(expected.code, expected.stderr).toBe(0);
+    expect(without(viaBin)).toEqual(expected);
+    expect(codeCaches(copy)).toEqual([]);
   });
 });

@@ -182,7 +182,7 @@ export interface ReportView extends ReportScope {
 
 /** The local ledger's view (brought up to date first), or with --from the team server's. */
 export async function openView(flags: ReportFlags): Promise<ReportView> {
-  if (flags.from !== undefined) return (await import("./team-view.js")).openTeamView(flags);
+  if (flags.from !== undefined) return (await import("./team-view.js")).openTeamView(flags, reportScope);
   const ctx = await openReport(flags);
   return {
     ...ctx,

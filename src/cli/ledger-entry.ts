@@ -5,7 +5,9 @@
  * 340 ms report that had nothing new to read.
  *
  * Parts only some paths need stay in the ES module build (the workflow parts of each runtime, the team ledger's
- * PostgreSQL client, the price file's reader): this file requires them from there.
+ * PostgreSQL client, the price file's reader): this file requires them from there. So bin/quartet.js runs it only
+ * where Node requires ES modules quietly, and not with QUARTET_EXTRA_RUNTIMES, whose modules only import() loads
+ * (in Node 20 a script run from a code cache cannot import()): the full CLI runs the reports there.
  */
 import { addLoadedParser } from "../ledger/read-source.js";
 import { parser as claudeParser } from "../runtimes/claude/log-parser.js";

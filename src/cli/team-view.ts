@@ -9,9 +9,14 @@ import { quartetPaths } from "../core/paths.js";
 import { connectServer, serverError, shownUrl, syncSettings, urlProblem } from "../team/connect.js";
 import { teamSource, type Queryable } from "../team/query.js";
 import { requireServerSchema } from "../team/schema.js";
-import { reportScope, type ReportFlags, type ReportView } from "./context.js";
+import type { ReportFlags, ReportView, reportScope } from "./context.js";
 
-export async function openTeamView(flags: ReportFlags): Promise<ReportView> {
+/**
+ * `scopeOf` is context.ts's reportScope, passed in rather than imported: the ledger's reports run from their own
+ * file (dist/ledger.cjs), which requires this module from the ES module build, and importing context.ts here would
+ * load a second copy of the ledger and the runtime registry.
+ */
+export async function openTeamView(flags: ReportFlags, scopeOf: typeof reportScope): Promise<ReportView> {
   const url = serverUrl(flags.from);
   // The flag's value is not repeated: it may hold a password.
   const problem = urlProblem(url);
@@ -19,7 +24,7 @@ export async function openTeamView(flags: ReportFlags): Promise<ReportView> {
   if (flags.home !== undefined) throw new UsageError("--home reads this machine's logs and --from the team ledger: use one of them");
   if (flags.pricing !== undefined)
     throw new UsageError("--pricing cannot change a team report: each machine's costs were priced when it pushed them");
-  const scope = reportScope(flags);
+  const scope = scopeOf(flags);
   const client = await connectServer(url);
   try {
     await requireServerSchema(client);
