@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { tempDir } from "./helpers.js";
 import { git, panePid, sessionLab, type SessionLab } from "./sessions.js";
 import { worktreeDir } from "../src/sessions/sessions.js";
 
@@ -211,7 +212,9 @@ test("bad input", async () => {
   const reject = await lab.cli(["reject", String(id), "-m", "x"]);
   expect(reject.stderr).toContain(`task ${id} has no session`);
   expect((await lab.cli(["task", "add", "x", "--body", "a", "--file", "b"])).stderr).toContain("choose one of --body and --file");
-  expect((await lab.cli(["task", "add", "x", "--file", "/nonexistent"])).stderr).toContain("--file /nonexistent: no such file");
+  // A path in a fresh folder: a fixed one such as /nonexistent may exist on the machine.
+  const missing = path.join(tempDir("quartet-missing-"), "body.md");
+  expect((await lab.cli(["task", "add", "x", "--file", missing])).stderr).toContain(`--file ${missing}: no such file`);
   // A title that tries to drive the terminal (a window title, colors, a clipboard write) prints as text.
   const hostile = await lab.cli(["task", "add", "--", "--version \x1b]0;owned\x07\x1b[31mred\x1b]52;c;aGk=\x07"]);
   expect(hostile.code, hostile.stderr).toBe(0);
