@@ -17,20 +17,25 @@ function quartet(args: readonly string[], o: { home: string; data: string; env?:
   return runCli(args, { dataDir: o.data, env: { HOME: o.home, ...o.env }, killAfterMs: o.killAfterMs });
 }
 
-/** Everything a user reads off the ledger: usage by day and by session, and the cache report. */
+/**
+ * Everything a user reads off the ledger: usage by day and by session, and the cache report. Started together,
+ * as the board, `ps` and a script may be after a kill: whichever runs first repairs the ledger, and every one of
+ * them must report what a clean run does.
+ */
 async function reports(home: string, data: string): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (const args of [
+  const commands = [
     ["usage", "--json"],
     ["usage", "--json", "--by", "session"],
     ["cache", "--json", "--limit", "1000"],
-  ]) {
-    const r = await quartet(args, { home, data });
-    expect(r.code, r.stderr).toBe(0);
-    // Warnings name files under the home, which differs from test to test.
-    out.push(JSON.parse(r.stdout.replaceAll(home, "~")));
-  }
-  return out;
+  ];
+  return Promise.all(
+    commands.map(async (args) => {
+      const r = await quartet(args, { home, data });
+      expect(r.code, r.stderr).toBe(0);
+      // Warnings name files under the home, which differs from test to test.
+      return JSON.parse(r.stdout.replaceAll(home, "~")) as unknown;
+    }),
+  );
 }
 
 let full: string;
