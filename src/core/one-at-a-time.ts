@@ -7,7 +7,8 @@ export class OneAtATime<K> {
   private readonly tails = new Map<K, Promise<unknown>>();
 
   run<T>(key: K, work: () => Promise<T>): Promise<T> {
-    const result = (this.tails.get(key) ?? Promise.resolve()).then(work, work);
+    // A tail never rejects (below), so work runs after a failure too.
+    const result = (this.tails.get(key) ?? Promise.resolve()).then(work);
     const tail = result.catch(() => undefined);
     this.tails.set(key, tail);
     // The last in line cleans up, so keys done with hold no memory.

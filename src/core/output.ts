@@ -5,6 +5,7 @@
  * JSON and CSV never carry colour. Numbers are formatted here, once, so every command agrees.
  */
 import pc from "picocolors";
+import { positiveIntegerEnv } from "./env-number.js";
 
 export type OutputFormat = "table" | "json" | "csv";
 
@@ -39,8 +40,7 @@ export function showWideTables(on: boolean): void {
 export function tableWidth(): number | undefined {
   if (wideTables) return undefined;
   if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
-  const columns = Number(process.env.COLUMNS);
-  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
+  return positiveIntegerEnv("COLUMNS");
 }
 
 /** Renders a boxed table that fits `tableWidth()`; the table library loads only for table output, not for JSON or CSV. */

@@ -33,6 +33,8 @@ export const NEAR_EXCHANGE_MS = 5_000;
  * tools the response called have run (a test suite: minutes), and later still on a loaded machine.
  */
 const LATE_STAMP_MS = 60 * 60_000;
+/** The longest exchange looked for: a long stream, at most a cache TTL or so. */
+const LONGEST_EXCHANGE_MS = 60 * 60_000;
 
 /** What the join reads of a ledger request. */
 export interface JoinableRow {
@@ -69,9 +71,9 @@ function sameRequest(r: JoinableRow, g: GatewayRecord): boolean {
  * A row whose key names the response (Claude Code) joins by response message id. A row whose key does not
  * (OpenCode) joins a record of the same session (OpenCode's `x-session-id` is its session id), model and usage
  * tokens whose exchange ran up to NEAR_EXCHANGE_MS after the row's time or LATE_STAMP_MS before it, the nearest
- * such record, each record
- * joined at most once: two requests of one session with equal usage within seconds can be swapped (their
- * explanations, not their counts), and a request whose model the gateway saw under another name is not joined.
+ * such record, each record joined at most once: two requests of one session with equal usage within seconds can be
+ * swapped (their explanations, not their counts), and a request whose model the gateway saw under another name is
+ * not joined.
  */
 export function withGatewayRecords<R extends JoinableRow>(db: Db, rows: readonly R[]): (R & { gateway: GatewayRecord | null })[] {
   const keyed = gatewayRecordsByMessage(
@@ -90,7 +92,7 @@ export function withGatewayRecords<R extends JoinableRow>(db: Db, rows: readonly
     const candidates = gatewayRecordsOfSessions(
       db,
       unkeyed.map((r) => r.sessionId),
-      Math.min(...times) - 2 * LATE_STAMP_MS,
+      Math.min(...times) - LONGEST_EXCHANGE_MS - LATE_STAMP_MS,
       Math.max(...times) + NEAR_EXCHANGE_MS,
     );
     const taken = new Set<string>([...joined.values()].map((g) => g.exchangeId));

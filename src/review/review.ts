@@ -376,6 +376,7 @@ export async function approveTask(ctx: ReviewContext, id: number, o: ApproveOpti
     );
   }
   const { dir, cleanup, own } = baseCheckout(session.repo, base, ctx.sessions.paths.dataDir);
+  let result: string;
   try {
     if (own) refuseOverwrites(dir, commit);
     const message = `${task.title} (quartet task ${task.id})`;
@@ -394,14 +395,16 @@ export async function approveTask(ctx: ReviewContext, id: number, o: ApproveOpti
       });
     }
     if (strategy === "squash") git(dir, ["commit", "--quiet", "--no-verify", "-m", message]);
-    const result = git(dir, ["rev-parse", "HEAD"]).stdout.trim();
+    result = git(dir, ["rev-parse", "HEAD"]).stdout.trim();
     // Merged now, whatever happens while its session stops: a discard meanwhile, or a kill, leaves it merged.
     ctx.store.updateTask(task.id, { status: "done", conflict: null, mergedCommit: result, finishedAt: Date.now() });
-    await retireSession(ctx, session, { discard: false });
-    return { task: getTask(ctx, id), commit: result, strategy };
   } finally {
+    // Before the session's stop, which may wait seconds for the runtime: a board killed meanwhile must not leave
+    // the temporary checkout of the base branch for a later approve to find as if it were the user's.
     cleanup();
   }
+  await retireSession(ctx, session, { discard: false });
+  return { task: getTask(ctx, id), commit: result, strategy };
 }
 
 function changedSinceReview(id: number, workdir: string, reviewedHead: string | null, reviewedTree: string, now: DiffSummary) {

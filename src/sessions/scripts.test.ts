@@ -88,24 +88,25 @@ test(
   { timeout: 30_000 },
   async () => {
     const { dir, notified } = setup(`echo "$QUARTET_DETAIL" >> LOG`);
+    const beforePrompt = scripts.stateSeen(dir);
     await observers(dir);
     expect(await notified(1)).toBe("screen\n");
     // The same prompt seen again does not notify twice: no marker is made for it, and a notification from the
     // screen only ever follows its marker (made before notify.sh starts, so counting them misses none on its way).
     const markers = () => fs.readdirSync(path.join(dir, "notified")).length;
     // An observer that read the screen before the prompt came does not record its "working" over it.
-    scripts.recordScreenState(dir, "working", Date.now() - 60_000);
+    scripts.recordScreenState(dir, "working", beforePrompt);
     await observers(dir, 1);
     expect(markers()).toBe(1);
     // The screen goes back to working (the approval was answered), then a second approval in the same turn. The
     // observers may not have saved anything in between (another process held the database): it still notifies.
-    scripts.recordScreenState(dir, "working", Date.now());
+    scripts.recordScreenState(dir, "working", scripts.stateSeen(dir));
     await observers(dir);
     expect(await notified(2)).toBe("screen\nscreen\n");
     await observers(dir, 1);
     expect(markers()).toBe(2);
     // Nor after a hook reported it first, as record.sh does.
-    scripts.recordScreenState(dir, "working", Date.now());
+    scripts.recordScreenState(dir, "working", scripts.stateSeen(dir));
     spawnSync("sh", [recordScript(dir), "hook", "PermissionRequest", "needs-input", "s1", "Bash"], { input: "{}" });
     expect(await notified(3)).toBe("screen\nscreen\nBash\n");
     await observers(dir, 1);

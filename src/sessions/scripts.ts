@@ -124,27 +124,38 @@ export function notifyNeedsInput(stateDir: string): void {
 }
 
 /**
- * Records a state read from the screen (working, idle) in record.sh's `state` file, as a hook's event would
- * be: after an answered prompt the file no longer says needs-input, so the next prompt is news. Not over a state
- * written since the screen was read (`seenAt`): another observer's prompt, newer than this screen, stays.
+ * What record.sh's `state` file says and which version of it that is, read before the screen is: recordScreenState
+ * writes only over the file as it was then. Compared by version and content, not by time: file times come from a
+ * coarse clock that may lag the process's by milliseconds.
  */
-export function recordScreenState(stateDir: string, state: string, seenAt: number): void {
-  if (state === "needs-input") return;
+export function stateSeen(stateDir: string): string {
   const read = readStateVersion(stateDir);
-  if (read.state !== state && read.mtimeMs < seenAt) writeState(stateDir, state);
+  return `${read.version} ${read.state}`;
 }
 
-/** The `state` file's content, its time and which version of it that is, read through one descriptor so that they agree. */
-function readStateVersion(stateDir: string): { state: string; version: string; mtimeMs: number } {
+/**
+ * Records a state read from the screen (working, idle) in record.sh's `state` file, as a hook's event would
+ * be: after an answered prompt the file no longer says needs-input, so the next prompt is news. Not over a state
+ * written since the screen was read (`seen`, from stateSeen): another observer's prompt, newer than this screen,
+ * stays.
+ */
+export function recordScreenState(stateDir: string, state: string, seen: string): void {
+  if (state === "needs-input") return;
+  const read = readStateVersion(stateDir);
+  if (read.state !== state && `${read.version} ${read.state}` === seen) writeState(stateDir, state);
+}
+
+/** The `state` file's content and which version of it that is, read through one descriptor so that they agree. */
+function readStateVersion(stateDir: string): { state: string; version: string } {
   let fd: number;
   try {
     fd = fs.openSync(path.join(stateDir, "state"), "r");
   } catch {
-    return { state: "", version: "none", mtimeMs: -Infinity }; // No event yet.
+    return { state: "", version: "none" }; // No event yet.
   }
   try {
     const stat = fs.fstatSync(fd, { bigint: true });
-    return { state: fs.readFileSync(fd, "utf8"), version: `${stat.ino}-${stat.mtimeNs}`, mtimeMs: Number(stat.mtimeNs / 1_000_000n) };
+    return { state: fs.readFileSync(fd, "utf8"), version: `${stat.ino}-${stat.mtimeNs}` };
   } finally {
     fs.closeSync(fd);
   }

@@ -33,7 +33,7 @@ import {
 import { sessionGateway, type SessionGateway } from "./gateway.js";
 import { writeLauncher } from "./launcher.js";
 import type { Registry, SessionRow } from "./registry.js";
-import { notifyNeedsInput, recordScreenState, recordScript, writeSessionScripts } from "./scripts.js";
+import { notifyNeedsInput, recordScreenState, recordScript, stateSeen, writeSessionScripts } from "./scripts.js";
 import { sessionSettings } from "./settings.js";
 import { appendEvent, confidenceOf, eventsFile, foldEvents, readEvents, type Observed } from "./state.js";
 import type { PaneStatus, Tmux } from "./tmux.js";
@@ -546,7 +546,7 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
       exitStatus = pane.deadStatus;
     }
   } else if (driver && (o.source === "quartet" || o.source === "screen" || !driver.eventsComplete)) {
-    const seenAt = Date.now();
+    const seen = stateSeen(row.stateDir);
     const guess = driver.screen(ctx.tmux().capture(pane.paneId));
     // A screen that agrees with what the runtime itself reported (Codex's notify: idle) leaves it a fact, and
     // so does one read in the moment after the report, which may not be redrawn yet.
@@ -557,15 +557,15 @@ export function observe(ctx: SessionsContext, row: SessionRow, panes: ReadonlyMa
       // (another process holds the database), it still says what the screen showed before the prompt, and the next
       // prompt is news only once the file says this one ended. A runtime whose hooks report every change keeps the
       // file itself, and the screen might lag behind a hook's report.
-      else if (guess !== "needs-input" && (guess !== o.state || !driver.eventsComplete)) recordScreenState(row.stateDir, guess, seenAt);
+      else if (guess !== "needs-input" && (guess !== o.state || !driver.eventsComplete)) recordScreenState(row.stateDir, guess, seen);
       o = { ...o, state: guess, since: guess === o.state ? o.since : Date.now(), source: "screen", detail: null };
     }
   } else if (driver && o.state !== "idle" && Date.now() - o.since > envMs(ctx.env, "QUARTET_SCREEN_STALE_MS", 15_000)) {
     // Some ends of a turn send no event (Claude Code fires no Stop when the person interrupts with Esc).
     // A state that has not moved for a while and a screen that plainly shows the prompt say it is idle.
-    const seenAt = Date.now();
+    const seen = stateSeen(row.stateDir);
     if (driver.screen(ctx.tmux().capture(pane.paneId)) === "idle") {
-      recordScreenState(row.stateDir, "idle", seenAt);
+      recordScreenState(row.stateDir, "idle", seen);
       o = { ...o, state: "idle", since: Date.now(), source: "screen", detail: null };
     }
   }
