@@ -411,6 +411,37 @@ describe("ingest", () => {
     }
   });
 
+  it("reads a file named twice (by two runtimes, or a runtime and an extra source) once, into an empty ledger and a known one", async () => {
+    const home = fixtureHome(["claude"]);
+    const claude = RUNTIMES.get("claude")!;
+    const twice = {
+      ...claude,
+      logs: {
+        ...claude.logs!,
+        discover: (env: Parameters<NonNullable<RuntimeAdapter["logs"]>["discover"]>[0]) => {
+          const found = claude.logs!.discover(env);
+          return { ...found, sources: [...found.sources, ...found.sources] };
+        },
+      },
+    } as RuntimeAdapter;
+    const run = (db: Db, runtime: RuntimeAdapter) =>
+      ingest({ db, env: lookupEnv({ home }), pricing: buildPricing(PRICE_TABLE), runtimes: [runtime], workers: 0 });
+    const newLedger = () => openDatabase(path.join(tempDir("quartet-ledger-"), "quartet.db"));
+    const [plain, doubled] = [newLedger(), newLedger()];
+    await run(plain, claude);
+    expect((await run(doubled, twice)).warnings).toEqual([]);
+    const dump = (db: Db, sql: string) =>
+      db
+        .prepare(sql)
+        .all()
+        .map((r) => ({ ...(r as object), updated_at: undefined }));
+    for (const sql of ["SELECT * FROM usage_record ORDER BY runtime, request_key", "SELECT * FROM ledger_source ORDER BY path"])
+      expect(dump(doubled, sql), sql).toEqual(dump(plain, sql));
+    expect(dump(plain, "SELECT * FROM usage_record").length).toBeGreaterThan(10);
+    // Known: the second run finds the file unchanged under both names.
+    expect(await run(doubled, twice)).toMatchObject({ recordsWritten: 0, sourcesRead: 0, warnings: [] });
+  });
+
   it("changes no file of any runtime", async () => {
     const home = fixtureHome();
     const before = snapshotTree(home);

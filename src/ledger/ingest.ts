@@ -147,7 +147,7 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   crashPoint("ingest:prepared");
   const looked: LookedPlace[] = [];
   const warnings: Warning[] = [];
-  const specs: SourceSpec[] = [];
+  let specs: SourceSpec[] = [];
   for (const runtime of o.runtimes) {
     if (!runtime.logs) continue;
     const d = timed("discover", () => runtime.logs!.discover(o.env));
@@ -158,6 +158,13 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   }
   const selected = new Set(o.runtimes.map((r) => r.id));
   for (const s of o.extraSources ?? []) if (selected.has(s.runtime)) specs.push(s);
+  // A path is one source, read once, whoever names it: a bulk load inserts each source's row as new.
+  const paths = new Set<string>();
+  specs = specs.filter((s) => {
+    if (paths.has(s.path)) return false;
+    paths.add(s.path);
+    return true;
+  });
 
   const few = specs.length <= FEW_SOURCES ? specs.map((s) => s.path) : undefined;
   const stamps = timed("load sources", () => sourceStamps(db, few));
@@ -177,7 +184,8 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   // Before anything is written: without it every log file would fail on its own and the ledger look empty.
   if (tasks.length > 0) requireWebAssembly();
   const jsonlWork = tasks.reduce((a, t) => a + t.size - (t.fromStart ? 0 : t.offset), 0);
-  progress.setTotal(jsonlWork + stores.reduce((a, s) => a + s.spec.size(), 0));
+  const workBytes = jsonlWork + stores.reduce((a, s) => a + s.spec.size(), 0);
+  progress.setTotal(workBytes);
 
   // Into an empty ledger everything goes in one transaction, loaded without indexes (see RecordWriter):
   // a run killed half-way leaves the ledger empty, as it found it.
@@ -185,7 +193,7 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   const batch = new Batch(db, empty ? Infinity : batchBytes());
   batch.begin();
   if (empty) adoptPricing(db, o.pricing);
-  const writer = new RecordWriter(db, o.pricing, { bulk: empty });
+  const writer = new RecordWriter(db, o.pricing, { bulk: empty, logBytes: workBytes });
   batch.beforeCommit = () => writer.flushMarks();
   batch.beforeFirstWrite = () => markRepricing(db, o.pricing);
   try {

@@ -3,9 +3,9 @@
  *
  * A bulk load asks it of every request key and conversation. It can answer "maybe" for a string it has not
  * seen (more often the more strings it holds), never "no" for one it has: so a caller treats "maybe" as a
- * question to settle exactly later (in SQL, once the indexes exist) and "no" as certain. At 8 MiB (the
- * ledger's size for requests), 2 million strings give about one false "maybe" in 15,000 over the whole load
- * (one in 4,600 by its end); ten million, one in 100 (one in 24 by the end).
+ * question to settle exactly later (in SQL, once the indexes exist) and "no" as certain. At 4 bytes a string
+ * (8 MiB for 2 million) it gives about one false "maybe" in 15,000 over the whole load (one in 4,600 by its
+ * end); at 0.8 bytes a string (8 MiB for ten million), one in 100 (one in 24 by the end).
  *
  * Blocked: a string's bits all lie in one 64-byte block, so each question costs one cache miss, not one per bit.
  */

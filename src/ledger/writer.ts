@@ -22,6 +22,7 @@ import type { SourceRead } from "./read-source.js";
 import { conversationRef, type ConversationRef, type UsageRecord } from "./record.js";
 import { SeenFilter } from "./seen-filter.js";
 import {
+  addSource,
   addWarnings,
   applyBulkSideTables,
   buildLedgerIndexes,
@@ -40,6 +41,17 @@ import {
 
 function byTime(a: UsageRecord, b: UsageRecord): number {
   return a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/**
+ * The request filter's size for a load of this many bytes of logs: 2 bytes per KiB, 16 bits for each request
+ * if every KiB held one (transcripts hold fewer: a few KiB of content per request), from 256 KiB to 8 MiB.
+ * Sized to the load, not to the largest: each request looks at one random place in the filter, and at 8 MiB
+ * nearly every look missed the processor's caches. Over a 565 MB corpus the filter's part took 150-200 ms at
+ * 8 MiB, 70-100 ms at 1 MiB. A fuller filter costs only more false "maybe"s, which are settled exactly.
+ */
+function requestFilterBytes(logBytes = Infinity): number {
+  return Math.min(8 * 1024 * 1024, Math.max(256 * 1024, logBytes / 512));
 }
 
 /** Sources a bulk load holds before saving them together, and marks any run holds before writing them. */
@@ -79,7 +91,7 @@ export class RecordWriter {
   constructor(
     private readonly db: Db,
     private readonly pricing: Pricing,
-    options: { bulk: boolean },
+    options: { bulk: boolean; /** Bytes of logs the run reads: sizes a bulk load's request filter. */ logBytes?: number },
   ) {
     this.upsert = upsertRecords(db);
     if (options.bulk) {
@@ -88,7 +100,7 @@ export class RecordWriter {
       const forced = process.env.QUARTET_TEST_FILTER_BYTES;
       const filterBytes = forced ? Number(forced) : undefined;
       this.bulk = {
-        requests: new SeenFilter(filterBytes ?? 8 * 1024 * 1024),
+        requests: new SeenFilter(filterBytes ?? requestFilterBytes(options.logBytes)),
         conversations: new SeenFilter(filterBytes ?? 1024 * 1024),
         side: bulkSideTables(db),
         sources: [],
@@ -127,7 +139,7 @@ export class RecordWriter {
 
   private saveHeldSources(bulk: BulkState): void {
     for (const { id, read } of bulk.sources) {
-      saveSource(this.db, { ...read.row, id });
+      addSource(this.db, { ...read.row, id });
       addWarnings(this.db, id, read.warnings);
     }
     bulk.sources.length = 0;
