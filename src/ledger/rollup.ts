@@ -112,6 +112,10 @@ function rebuildRanges(db: Db, hours: Iterable<number>, root?: string): void {
  * Its memory does not grow with the logs: it holds the groups used last (a source's records mostly fall in
  * a few), and moves the others, running sums and all, to a TEMP table of its connection, from which a
  * group comes back when a later record needs it.
+ *
+ * It holds up to 16,384 groups (a few MB). At 2,048, a 565 MB corpus (5,700 groups) moved most of them out one
+ * by one while the load ran, each into a table whose pages the bulk load's other TEMP table had pushed out of
+ * SQLite's cache: about 150 ms, against 50 ms to move them all at the end.
  */
 export class RollupBuilder {
   /** Groups held in memory, least recently used first. */
@@ -125,7 +129,7 @@ export class RollupBuilder {
 
   constructor(
     private readonly db: Db,
-    private readonly held = 2048,
+    private readonly held = 16_384,
   ) {
     db.exec(`DROP TABLE IF EXISTS temp.${BUILT}; CREATE TEMP TABLE ${BUILT} (${BUILT_COLUMNS});`);
     const columns = BUILT_COLUMNS.split(",").map((c) => c.trim().split(" ")[0]!);
