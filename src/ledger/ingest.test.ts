@@ -18,6 +18,7 @@ import type { RuntimeAdapter } from "../runtimes/types.js";
 import { ingest } from "./ingest.js";
 import { HOUR_MS, rebuildRollup } from "./rollup.js";
 import { LEDGER_MIGRATIONS } from "./schema.js";
+import { prepareLedger } from "./store.js";
 
 const claudeFiles = (home: string) =>
   fs
@@ -182,6 +183,30 @@ describe("ingest", () => {
     ledger.db.pragma("max_page_count = 1073741823");
     await ledger.ingest();
     expect(totals(ledger)!.n).toBe(3002);
+  });
+
+  it("says the disk is full during a first load, leaves the ledger empty, and loads everything once there is room", async () => {
+    const home = tempDir("quartet-home-");
+    const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");
+    const line = (i: number) =>
+      assistantLine({ id: `msg_${i}`, sessionId: "s1", ts: `2026-11-24T10:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:00Z` });
+    writeLines(
+      file,
+      Array.from({ length: 3000 }, (_, i) => line(i)),
+    );
+    const ledger = testLedger(home, ["claude"]);
+    prepareLedger(ledger.db);
+    // Room for a few pages more than the empty tables: the load's inserts fail part-way (SQLITE_FULL).
+    ledger.db.pragma(`max_page_count = ${(ledger.db.pragma("page_count", { simple: true }) as number) + 4}`);
+    await expect(ledger.ingest()).rejects.toThrow(`cannot write the ledger ${ledger.db.name}: the disk is full`);
+    expect(ledger.rows("SELECT count(*) AS n FROM usage_record UNION ALL SELECT count(*) FROM ledger_source")).toEqual([
+      { n: 0 },
+      { n: 0 },
+    ]);
+    ledger.db.pragma("max_page_count = 1073741823");
+    await ledger.ingest();
+    expect(totals(ledger)!.n).toBe(3000);
+    expect(ledger.rows("SELECT sum(requests) AS n FROM usage_rollup")).toEqual([{ n: 3000 }]);
   });
 
   it("reads a file again from the start when it was rewritten in place, longer, with the same first lines", async () => {
