@@ -115,7 +115,7 @@ function rebuildRanges(db: Db, hours: Iterable<number>, root?: string): void {
  *
  * It holds up to 16,384 groups (a few MB). At 2,048, a 565 MB corpus (5,700 groups) moved most of them out one
  * by one while the load ran, each into a table whose pages the bulk load's other TEMP table had pushed out of
- * SQLite's cache: about 150 ms, against 50 ms to move them all at the end.
+ * SQLite's cache: about 150 ms, against about 40 ms to move them all at the end (flush).
  */
 export class RollupBuilder {
   /** Groups held in memory, least recently used first. */
@@ -178,9 +178,12 @@ export class RollupBuilder {
     this.db.exec(`DROP TABLE IF EXISTS temp.${BUILT}`);
   }
 
-  /** Moves every group to the table, where replaceRollup reads them. */
+  /**
+   * Moves every group to the table, where replaceRollup reads them: the builder's last act, so without the sums'
+   * running state, which only a group coming back needs (turning it into JSON was most of a move's cost).
+   */
   flush(): void {
-    for (const [key, g] of this.groups) this.moveOut(key, g);
+    for (const [key, g] of this.groups) this.moveOut(key, g, false);
     this.groups.clear();
     this.last = undefined;
   }
@@ -204,11 +207,15 @@ export class RollupBuilder {
     return g;
   }
 
-  private moveOut(key: string, g: Group): void {
-    const sums = [g.cost, g.reported, g.tax].map((s) => s.state());
-    // JSON keeps every finite double exactly; a sum that overflowed could not be taken up again.
-    if (!sums.flat().every(Number.isFinite)) this.exact = false;
-    this.moved.add(key);
+  private moveOut(key: string, g: Group, mayComeBack = true): void {
+    let state: string | null = null;
+    if (mayComeBack) {
+      const sums = [g.cost, g.reported, g.tax].map((s) => s.state());
+      // JSON keeps every finite double exactly; a sum that overflowed could not be taken up again.
+      if (!sums.flat().every(Number.isFinite)) this.exact = false;
+      this.moved.add(key);
+      state = JSON.stringify(sums);
+    }
     this.store.run(
       key,
       g.hour,
@@ -231,7 +238,7 @@ export class RollupBuilder {
       g.breaks,
       g.first,
       g.last,
-      JSON.stringify(sums),
+      state,
     );
   }
 
