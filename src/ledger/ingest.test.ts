@@ -467,6 +467,26 @@ describe("ingest", () => {
     expect(await run(doubled, twice)).toMatchObject({ recordsWritten: 0, sourcesRead: 0, warnings: [] });
   });
 
+  it("reads on into a ledger made before 2026-12-02, whose request index starts with the runtime", async () => {
+    const home = tempDir("quartet-home-");
+    const file = path.join(home, ".claude", "projects", "-work-project", "s1.jsonl");
+    const line = (i: number, read = 0) =>
+      assistantLine({ id: `msg_${i}`, sessionId: "s1", ts: `2026-11-24T10:00:${String(i).padStart(2, "0")}Z`, read });
+    writeLines(file, [line(0), line(1)]);
+    const old = testLedger(home, ["claude"]);
+    await old.ingest();
+    old.db.exec("DROP INDEX usage_record_key; CREATE UNIQUE INDEX usage_record_key ON usage_record (runtime, request_key);");
+    // New requests, and a later copy of one with more tokens, which replaces it through the index's conflict.
+    fs.appendFileSync(file, [line(2), line(3), line(1, 500)].map((l) => JSON.stringify(l) + "\n").join(""));
+    await old.ingest();
+    const fresh = testLedger(home, ["claude"]);
+    await fresh.ingest();
+    const dump = (l: typeof old) => l.rows("SELECT request_key, cache_read_tokens, cost_usd FROM usage_record ORDER BY request_key");
+    expect(dump(old)).toEqual(dump(fresh));
+    expect(dump(old)).toHaveLength(4);
+    expect(old.rows("SELECT cache_read_tokens AS r FROM usage_record WHERE request_key = 'msg_1:req_msg_1'")).toEqual([{ r: 500 }]);
+  });
+
   it("changes no file of any runtime", async () => {
     const home = fixtureHome();
     const before = snapshotTree(home);

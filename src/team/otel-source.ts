@@ -134,10 +134,12 @@ function candidates(db: Db, runtime: string, events: readonly OpenEvent[]): Cand
   const times = events.map((e) => e.r.ts);
   const from = Math.min(...times) - ID_WINDOW_MS;
   const to = Math.max(...times) + ID_WINDOW_MS;
+  // By time (+runtime keeps SQLite off a request index that starts with the runtime, as ledgers made before
+  // 2026-12-02 have: it would read every record of the runtime).
   const select = (table: string) =>
     `SELECT request_key AS key, session_id AS sessionId, ts, input_tokens AS input, cache_read_tokens AS cacheRead,
             cache_write_5m_tokens + cache_write_1h_tokens AS cacheWrite, output_tokens AS output
-       FROM ${table} WHERE runtime = ? AND ts BETWEEN ? AND ? AND request_key NOT LIKE 'otel:%'`;
+       FROM ${table} WHERE +runtime = ? AND ts BETWEEN ? AND ? AND request_key NOT LIKE 'otel:%'`;
   // A first ingest keeps the transcripts' possible copies of a request apart until its end (writer.ts): they are
   // the same requests, and may be the only stored copy.
   const bulk = statement(db, "SELECT 1 FROM sqlite_temp_master WHERE name = 'ledger_bulk_copy'").get() !== undefined;
