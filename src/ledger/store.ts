@@ -144,8 +144,8 @@ export function saveSource(db: Db, s: Omit<SourceRow, "id">): number {
 
 /**
  * Adds a source the ledger does not have, under the given id (an empty ledger's bulk load). Plain inserts, not
- * saveSource's upserts: an upsert into a table that foreign keys refer to makes SQLite copy every page it
- * changes to a statement journal first, a temporary file (about 100 MB written for 2,500 sources).
+ * saveSource's upserts: for each upsert SQLite first copied every page it would change to a statement journal,
+ * a temporary file (about 100 MB written for 2,500 sources), and `OR FAIL` did not spare it.
  */
 export function addSource(db: Db, s: SourceRow): void {
   statement(db, `INSERT INTO ledger_source (id, ${SOURCE_COLUMNS}) VALUES (?, ${SOURCE_PLACEHOLDERS})`).run(s.id, ...sourceValues(s));
