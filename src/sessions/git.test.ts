@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, test } from "vitest";
 import { FIXTURES, tempDir } from "../../test/helpers.js";
 import { tryLock } from "../core/file-lock.js";
-import { diffStat, isMerged } from "./git.js";
+import { diffStat, isMerged, worktreeOfBranch } from "./git.js";
 
 function repoWithCommit(): string {
   const repo = path.join(tempDir(), "repo");
@@ -18,6 +18,35 @@ function repoWithCommit(): string {
   git("commit", "-q", "-m", "a");
   return repo;
 }
+
+test("a branch's worktree is looked up while other processes add worktrees, and never reads one half-written", async () => {
+  const repo = repoWithCommit();
+  const at = Date.now() + 3000;
+  const script = path.join(FIXTURES, "scripts", "add-worktree.ts");
+  const adders = Array.from({ length: 3 }, (_, i) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, repo, `p${i}`, String(at), "15"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c) => (stderr += c));
+    return new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
+  });
+  let done = false;
+  const finished = Promise.all(adders).finally(() => (done = true));
+  // git lists every worktree's bookkeeping, which `worktree add` writes in several steps: read between two of
+  // them, it failed ("failed to read .git/worktrees/…/commondir").
+  let lookups = 0;
+  while (!done) {
+    if (Date.now() >= at) {
+      expect(worktreeOfBranch(repo, "main")).toBe(repo);
+      lookups++;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  for (const r of await finished) expect(r.code, r.stderr).toBe(0);
+  expect(lookups).toBeGreaterThanOrEqual(3);
+  expect(worktreeOfBranch(repo, "quartet/p2-14")).toBe(path.join(path.dirname(repo), "worktrees", "p2-14"));
+}, 120_000);
 
 test("worktrees added by several processes at once all succeed", async () => {
   const repo = repoWithCommit();

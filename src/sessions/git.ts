@@ -99,9 +99,12 @@ export function uncommitted(dir: string): string[] {
     .filter((l) => l.trim() !== "");
 }
 
-/** Where the branch is checked out, if anywhere. */
+/**
+ * Where the branch is checked out, if anywhere. Listed under the repository's lock: git reads every worktree's
+ * bookkeeping, and one that another process is adding is half-written for a moment (withRepoLock).
+ */
 export function worktreeOfBranch(dir: string, branch: string): string | null {
-  const out = git(dir, ["worktree", "list", "--porcelain"]).stdout;
+  const out = withRepoLock(dir, () => git(dir, ["worktree", "list", "--porcelain"])).stdout;
   let current: string | null = null;
   for (const line of out.split("\n")) {
     if (line.startsWith("worktree ")) current = line.slice("worktree ".length);
@@ -144,7 +147,8 @@ export function removeWorktree(repo: string, dir: string, force: boolean): void 
 }
 
 export function deleteBranch(repo: string, branch: string, force = false): boolean {
-  return git(repo, ["branch", force ? "-D" : "-d", branch], { allowFailure: true }).ok;
+  // git looks through every worktree for the branch first (see worktreeOfBranch).
+  return withRepoLock(repo, () => git(repo, ["branch", force ? "-D" : "-d", branch], { allowFailure: true })).ok;
 }
 
 /** Commits on `branch` that are not on `base`. */
