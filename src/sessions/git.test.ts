@@ -19,18 +19,20 @@ function repoWithCommit(): string {
   return repo;
 }
 
+/** Another process that adds worktree `name` (or `count` of them) to `repo` at the moment `at`. */
+function addWorktreesInProcess(repo: string, name: string, at: number, count?: number) {
+  const script = path.join(FIXTURES, "scripts", "add-worktree.ts");
+  const args = ["--import", "tsx", script, repo, name, String(at), ...(count === undefined ? [] : [String(count)])];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (c) => (stderr += c));
+  return new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
+}
+
 test("a branch's worktree is looked up while other processes add worktrees, and never reads one half-written", async () => {
   const repo = repoWithCommit();
   const at = Date.now() + 3000;
-  const script = path.join(FIXTURES, "scripts", "add-worktree.ts");
-  const adders = Array.from({ length: 3 }, (_, i) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, repo, `p${i}`, String(at), "15"], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (c) => (stderr += c));
-    return new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
-  });
+  const adders = Array.from({ length: 3 }, (_, i) => addWorktreesInProcess(repo, `p${i}`, at, 15));
   let done = false;
   const finished = Promise.all(adders).finally(() => (done = true));
   // git lists every worktree's bookkeeping, which `worktree add` writes in several steps: read between two of
@@ -50,14 +52,8 @@ test("a branch's worktree is looked up while other processes add worktrees, and 
 
 test("worktrees added by several processes at once all succeed", async () => {
   const repo = repoWithCommit();
-  const at = String(Date.now() + 3000);
-  const script = path.join(FIXTURES, "scripts", "add-worktree.ts");
-  const runs = Array.from({ length: 10 }, (_, i) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, repo, `w${i}`, at], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (c) => (stderr += c));
-    return new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
-  });
+  const at = Date.now() + 3000;
+  const runs = Array.from({ length: 10 }, (_, i) => addWorktreesInProcess(repo, `w${i}`, at));
   for (const r of await Promise.all(runs)) expect(r.code, r.stderr).toBe(0);
   const list = spawnSync("git", ["worktree", "list"], { cwd: repo, encoding: "utf8" }).stdout.trim().split("\n");
   expect(list).toHaveLength(11);
