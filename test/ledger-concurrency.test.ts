@@ -31,8 +31,10 @@ let reference: string[];
 beforeAll(async () => {
   full = generatedHome(110);
   reference = [];
+  // One after the other on one ledger: the first loads it, the second reads it.
+  const data = fileTempDir("quartet-data-");
   for (const args of KINDS) {
-    const r = await quartet(args, { home: full, data: fileTempDir("quartet-data-") });
+    const r = await quartet(args, { home: full, data });
     expect(r.code, r.stderr).toBe(0);
     reference.push(r.stdout);
   }
