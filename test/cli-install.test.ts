@@ -7,7 +7,9 @@ import path from "node:path";
 import { expect, it } from "vitest";
 import { fixtureHome, ROOT, tempDir } from "./helpers.js";
 
-it("npm link puts a working quartet on PATH", () => {
+// `npm link` takes about 7 s alone; in a full `npm test` on two cores beside other end-to-end files it took 48 s,
+// once 69 s (CI of 2026-12-02).
+it("npm link puts a working quartet on PATH", { timeout: 180_000 }, () => {
   const prefix = tempDir("quartet-npm-prefix-");
   const link = spawnSync("npm", ["link", "--offline", "--no-audit", "--no-fund"], {
     cwd: ROOT,
