@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 /**
- * Alone, a test here takes 15-25 s; in a full `npm test` on two cores, beside two other end-to-end files, one
+ * Alone, a test here takes 13-30 s; in a full `npm test` on two cores, beside two other end-to-end files, one
  * took 64 s (CI of 2026-12-02).
  */
 const ROUNDS_TIMEOUT_MS = 180_000;
