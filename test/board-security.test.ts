@@ -334,3 +334,40 @@ test("two hundred live pages each get the board, and each change, promptly", { t
     for (const p of pages) p.req.destroy();
   }
 });
+
+test("what the person chose on a card, and what they are typing, survive the board's live updates", { timeout: 90_000 }, async () => {
+  const add = async (title: string) => {
+    const r = await request(`${base}/api/tasks`, {
+      method: "POST",
+      headers: { host: host(), cookie, "x-quartet-csrf": csrf, "content-type": "application/json" },
+      body: JSON.stringify({ title }),
+    });
+    expect(r.status, r.body).toBe(201);
+    return (JSON.parse(r.body) as { task: { id: number } }).task.id;
+  };
+  const chosen = await add("Started the way the person chose");
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(board.url);
+    const card = page.locator(`.col-todo [data-task="${chosen}"]`);
+    await card.waitFor();
+    // Not the first runtime, which a card drawn afresh would show.
+    const runtimes = await card
+      .locator("select option")
+      .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    expect(runtimes.length).toBeGreaterThan(1);
+    await card.locator("select").selectOption(runtimes.at(-1)!);
+    await card.locator(".gateway input[type=checkbox]").check();
+    await page.fill('.new-task input[name="title"]', "Half-typed");
+    // A change made elsewhere: the board is pushed to the page, which draws every card again.
+    const meanwhile = await add("Added from elsewhere");
+    await page.locator(`.col-todo [data-task="${meanwhile}"]`).waitFor();
+    expect(await card.locator("select").inputValue()).toBe(runtimes.at(-1));
+    expect(await card.locator(".gateway input[type=checkbox]").isChecked()).toBe(true);
+    expect(await page.inputValue('.new-task input[name="title"]')).toBe("Half-typed");
+    expect(await page.evaluate('document.activeElement.getAttribute("name")')).toBe("title");
+  } finally {
+    await browser.close();
+  }
+});

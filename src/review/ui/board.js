@@ -13,6 +13,9 @@
   let selected = null; // id of the selected card on the board
   let detail = null; // the open task's detail
   let fileIndex = 0;
+  // What the person chose on a to-do card (runtime, gateway) before pressing Start: the board is drawn again at
+  // every live update, and a fresh card must not quietly start the agent another way than the one chosen.
+  const startChoices = new Map();
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -97,11 +100,8 @@
     );
   }
 
-  function renderBoard() {
-    crumbs.replaceChildren(el("span", { text: "Board" }));
-    if (!board) return;
-    const cards = board.columns.flatMap((c) => c.tasks);
-    if (selected === null && cards.length > 0) selected = cards[0].id;
+  /** The new-task form, made once: drawing the board again keeps what is being typed in it, and its focus. */
+  const newTaskForm = (() => {
     const form = el(
       "form",
       {
@@ -123,6 +123,16 @@
       el("input", { name: "body", placeholder: "Details for the agent (optional)", "aria-label": "task details" }),
       el("button", { type: "submit", text: "Add task" }),
     );
+    return form;
+  })();
+  const boardColumns = el("div", { class: "board" });
+
+  function renderBoard() {
+    crumbs.replaceChildren(el("span", { text: "Board" }));
+    if (!board) return;
+    const cards = board.columns.flatMap((c) => c.tasks);
+    if (selected === null && cards.length > 0) selected = cards[0].id;
+    for (const id of startChoices.keys()) if (!cards.some((t) => t.id === id && t.status === "todo")) startChoices.delete(id);
     const columns = board.columns.map((c) =>
       el(
         "section",
@@ -131,20 +141,31 @@
         c.tasks.map((t) => card(t)),
       ),
     );
-    app.replaceChildren(form, el("div", { class: "board" }, columns));
+    // Focus on a to-do card's control is lost with the old card; it is given back to the same control.
+    const focused = document.activeElement?.closest(".start") ? document.activeElement : null;
+    const focusedTask = focused?.closest("[data-task]")?.dataset.task;
+    const focusedRole = focused?.matches("select") ? "select" : focused?.matches("input") ? "input" : null;
+    boardColumns.replaceChildren(...columns);
+    if (newTaskForm.parentNode !== app || boardColumns.parentNode !== app) app.replaceChildren(newTaskForm, boardColumns);
+    if (focusedTask && focusedRole) boardColumns.querySelector(`[data-task="${focusedTask}"] .start ${focusedRole}`)?.focus();
   }
 
   function card(t) {
+    const chosen = startChoices.get(t.id) ?? {};
+    const remember = () => startChoices.set(t.id, { runtime: picker.value, gateway: gateway.checked });
     const picker =
       t.status === "todo"
         ? el(
             "select",
-            { "aria-label": "runtime", onclick: (e) => e.stopPropagation() },
-            runtimes.map((r) => el("option", { value: r, text: r })),
+            { "aria-label": "runtime", onclick: (e) => e.stopPropagation(), onchange: remember },
+            runtimes.map((r) => el("option", { value: r, text: r, selected: r === chosen.runtime })),
           )
         : null;
     // Its requests through the running `quartet gateway` (recorded, diagnosed, held to the budgets).
-    const gateway = t.status === "todo" ? el("input", { type: "checkbox", onclick: (e) => e.stopPropagation() }) : null;
+    const gateway =
+      t.status === "todo"
+        ? el("input", { type: "checkbox", checked: chosen.gateway === true, onclick: (e) => e.stopPropagation(), onchange: remember })
+        : null;
     const start =
       t.status === "todo"
         ? el(
