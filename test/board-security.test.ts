@@ -367,6 +367,12 @@ test("what the person chose on a card, and what they are typing, survive the boa
     expect(await card.locator(".gateway input[type=checkbox]").isChecked()).toBe(true);
     expect(await page.inputValue('.new-task input[name="title"]')).toBe("Half-typed");
     expect(await page.evaluate('document.activeElement.getAttribute("name")')).toBe("title");
+    // Focus on a card's control is given back to the same control on the card drawn afresh.
+    await card.locator("select").focus();
+    const again = await add("Added from elsewhere, again");
+    await page.locator(`.col-todo [data-task="${again}"]`).waitFor();
+    expect(await page.evaluate('document.activeElement.closest("[data-task]").dataset.task')).toBe(String(chosen));
+    expect(await page.evaluate("document.activeElement.tagName")).toBe("SELECT");
   } finally {
     await browser.close();
   }

@@ -141,13 +141,16 @@
         c.tasks.map((t) => card(t)),
       ),
     );
-    // Focus on a to-do card's control is lost with the old card; it is given back to the same control.
-    const focused = document.activeElement?.closest(".start") ? document.activeElement : null;
+    // Focus on a card, or on a to-do card's control, goes with the old card: it is given back to the new one.
+    const focused = boardColumns.contains(document.activeElement) ? document.activeElement : null;
     const focusedTask = focused?.closest("[data-task]")?.dataset.task;
-    const focusedRole = focused?.matches("select") ? "select" : focused?.matches("input") ? "input" : null;
+    const control = ["select", "input"].find((tag) => focused?.matches(`.start ${tag}`));
     boardColumns.replaceChildren(...columns);
     if (newTaskForm.parentNode !== app || boardColumns.parentNode !== app) app.replaceChildren(newTaskForm, boardColumns);
-    if (focusedTask && focusedRole) boardColumns.querySelector(`[data-task="${focusedTask}"] .start ${focusedRole}`)?.focus();
+    if (focusedTask) {
+      const again = boardColumns.querySelector(`[data-task="${focusedTask}"]`);
+      (control ? again?.querySelector(`.start ${control}`) : again)?.focus();
+    }
   }
 
   function card(t) {
