@@ -1,5 +1,5 @@
 /**
- * Once per `vitest run`: a folder for the generated corpora the end-to-end ledger tests share (test/corpus.ts),
+ * Once per `vitest run`: a folder for the generated corpora that end-to-end tests share (test/corpus.ts),
  * removed when the run ends. Nothing is generated here: a run that needs no corpus makes none.
  */
 import fs from "node:fs";

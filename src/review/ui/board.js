@@ -101,30 +101,27 @@
   }
 
   /** The new-task form, made once: drawing the board again keeps what is being typed in it, and its focus. */
-  const newTaskForm = (() => {
-    const form = el(
-      "form",
-      {
-        class: "new-task",
-        onsubmit: async (e) => {
-          e.preventDefault();
-          const title = form.elements.title.value.trim();
-          if (!title) return;
-          try {
-            await api("POST", "/api/tasks", { title, body: form.elements.body.value });
-            form.reset();
-            await loadBoard();
-          } catch (err) {
-            flash(err.message);
-          }
-        },
+  const newTaskForm = el(
+    "form",
+    {
+      class: "new-task",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const title = newTaskForm.elements.title.value.trim();
+        if (!title) return;
+        try {
+          await api("POST", "/api/tasks", { title, body: newTaskForm.elements.body.value });
+          newTaskForm.reset();
+          await loadBoard();
+        } catch (err) {
+          flash(err.message);
+        }
       },
-      el("input", { name: "title", placeholder: "New task title (n)", "aria-label": "task title" }),
-      el("input", { name: "body", placeholder: "Details for the agent (optional)", "aria-label": "task details" }),
-      el("button", { type: "submit", text: "Add task" }),
-    );
-    return form;
-  })();
+    },
+    el("input", { name: "title", placeholder: "New task title (n)", "aria-label": "task title" }),
+    el("input", { name: "body", placeholder: "Details for the agent (optional)", "aria-label": "task details" }),
+    el("button", { type: "submit", text: "Add task" }),
+  );
   const boardColumns = el("div", { class: "board" });
 
   function renderBoard() {
