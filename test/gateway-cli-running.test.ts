@@ -35,8 +35,9 @@ test("a second gateway on the same data folder refuses to start, and the first k
 test("a bad budget config stops the gateway at once with the file, line and field, its recorder closed", async () => {
   const dataDir = tempDir("quartet-data-");
   fs.writeFileSync(path.join(dataDir, "config.jsonc"), '{\n  "gateway": {\n    "budgets": { "dailyUsd": "twenty" }\n  }\n}\n');
-  // Killed after 8 s: without the fix the recorder's thread keeps the process alive forever.
-  const r = await runCli(["gateway", "--port", "0"], { dataDir, killAfterMs: 8_000 });
+  // Killed after 30 s: without the fix the recorder's thread keeps the process alive forever. It exits in about 3 s
+  // alone, and took over 8 s in a full `npm test` on a slow host (CI, 2026-12-02).
+  const r = await runCli(["gateway", "--port", "0"], { dataDir, killAfterMs: 30_000 });
   expect(r.signal).toBeNull();
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/config\.jsonc:3.*gateway\.budgets\.dailyUsd/);
