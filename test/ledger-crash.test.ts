@@ -61,9 +61,7 @@ beforeAll(async () => {
   let first: CliResult;
   [cleanFull, first] = await Promise.all([reports(full, clean), quartet(["usage", "--json"], { home, data: incremental.ledger })]);
   expect(first.code, first.stderr).toBe(0);
-  const probe = incrementalSetup();
-  probe.grow();
-  incrementalMs = await timed(["usage", "--json"], { ...probe, env: SMALL_BATCHES });
+  incrementalMs = await timed(["usage", "--json"], { ...grownFromEarlier(), env: SMALL_BATCHES });
 }, 120_000);
 
 /** Runs a clean report alone and says how long it took, to the end of the process. */
@@ -74,15 +72,16 @@ async function timed(args: readonly string[], o: { home: string; data: string; e
   return performance.now() - started;
 }
 
-/** A home in the earlier state whose ledger already holds it, and the function that grows it to the full corpus. */
-function incrementalSetup(): { home: string; data: string; grow(): void } {
+/** A home grown to the full corpus, and a new copy of the ledger that holds its earlier moment. */
+function grownFromEarlier(): { home: string; data: string } {
   incremental.restore();
   const data = tempDir("quartet-data-");
   fs.cpSync(incremental.ledger, data, { recursive: true });
-  return { home: incremental.home, data, grow: incremental.grow };
+  incremental.grow();
+  return { home: incremental.home, data };
 }
 
-/** Alone, the longest test here takes 8-13 s; in a full `npm test` on two cores, beside other end-to-end files, 36 s. */
+/** Alone, the longest test here takes up to 16 s; in a full `npm test` on two cores, beside other end-to-end files, 36 s. */
 const KILLS_TIMEOUT_MS = 120_000;
 
 const BULK_POINTS = ["ingest:prepared", "ingest:before-indexes", "ingest:before-commit", "ingest:batch-commit", "ingest:before-settle"];
@@ -118,16 +117,14 @@ describe("a ledger killed during its first bulk load", { timeout: KILLS_TIMEOUT_
 
 describe("a ledger killed during an incremental run", { timeout: KILLS_TIMEOUT_MS }, () => {
   it.each(INCREMENTAL_POINTS)("reports exactly what a clean run does after a kill at %s", async (point) => {
-    const { home, data, grow } = incrementalSetup();
-    grow();
+    const { home, data } = grownFromEarlier();
     const killed = await quartet(["usage", "--json"], { home, data, env: { ...SMALL_BATCHES, QUARTET_TEST_KILL_AT: point } });
     expect(killed.signal, `${point} was never reached: ${killed.stderr}`).toBe("SIGKILL");
     expect(await reports(home, data)).toEqual(cleanFull);
   });
 
   it("costs every request at the next run's prices after a kill of a run with other prices (--pricing)", async () => {
-    const { home, data, grow } = incrementalSetup();
-    grow();
+    const { home, data } = grownFromEarlier();
     // A batch of records costed at these prices commits before the kill; the ledger's were costed at the built-in ones.
     const tripled = path.join(tempDir("quartet-prices-"), "tripled.json");
     fs.writeFileSync(tripled, JSON.stringify(PRICE_TABLE.map((r) => ({ ...r, input: r.input * 3, output: r.output * 3 }))));
@@ -142,8 +139,7 @@ describe("a ledger killed during an incremental run", { timeout: KILLS_TIMEOUT_M
 
   it("reports exactly what a clean run does after SIGKILL at random instants", async () => {
     for (let i = 0; i < 3; i++) {
-      const { home, data, grow } = incrementalSetup();
-      grow();
+      const { home, data } = grownFromEarlier();
       const at = Math.floor(Math.random() * incrementalMs);
       await quartet(["usage", "--json"], { home, data, env: SMALL_BATCHES, killAfterMs: at });
       expect(await reports(home, data), `killed after ${at} of ${Math.round(incrementalMs)} ms`).toEqual(cleanFull);
