@@ -113,6 +113,18 @@ describe("quartet lab run, explore-edit-test, one process per turn", () => {
     for (const f of recorded) expect(fs.readFileSync(path.join(perTurn.report.run.dir, f), "utf8")).not.toContain(LAB_API_KEY);
   });
 
+
+  it("lets OpenCode reach for nothing beyond the endpoint: no models.dev fetch, no ripgrep download", () => {
+    const logs = path.join(perTurn.report.run.dir, "opencode", "home", ".local", "share", "opencode", "log");
+    const log = fs
+      .readdirSync(logs)
+      .map((f) => fs.readFileSync(path.join(logs, f), "utf8"))
+      .join("");
+    // Six turns, six OpenCode processes, each of which logged its start.
+    expect(log.match(/message="creating instance"/g)?.length).toBeGreaterThanOrEqual(6);
+    expect(log).not.toContain("models.dev");
+    expect(log).not.toContain("downloading ripgrep");
+  });
   it("shows a recorded request block by block, and the difference of two", async () => {
     const { runCli } = await import("./helpers.js");
     const dataDir = path.dirname(path.dirname(path.dirname(perTurn.report.run.dir)));

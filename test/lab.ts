@@ -8,6 +8,7 @@ import type { LabRequest } from "../src/lab/model-session.js";
 import { listRuns, loadRequests, loadRun, type LabRun } from "../src/lab/runs.js";
 import type { RuntimeId } from "../src/runtimes/types.js";
 import { FIXTURES, runCli, tempDir, type CliResult } from "./helpers.js";
+import { seedOpencodeRipgrep } from "./runtimes.js";
 import fs from "node:fs";
 
 export interface LabResult {
@@ -19,7 +20,10 @@ export interface LabResult {
 
 export async function labRun(args: readonly string[]): Promise<LabResult> {
   const dataDir = tempDir("quartet-lab-data-");
-  const cli = await runCli(["lab", "run", "--clean", "--json", ...args], { dataDir });
+  // The person's OpenCode has its ripgrep, which the lab gives each run's home: no download in the test.
+  const home = tempDir("quartet-lab-userhome-");
+  seedOpencodeRipgrep(home);
+  const cli = await runCli(["lab", "run", "--clean", "--json", ...args], { dataDir, env: { HOME: home } });
   const report = JSON.parse(cli.stdout) as LabReport;
   const run = JSON.parse(fs.readFileSync(path.join(report.run.dir, "run.json"), "utf8")) as LabRun;
   return { cli, report, run, requests: (rt) => loadRequests(run, rt) };

@@ -6,6 +6,7 @@ import path from "node:path";
 import { findBinary } from "../src/core/binaries.js";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { startProcess, withTimeout } from "../src/core/process.js";
+import { ROOT } from "./helpers.js";
 
 export const opencode = findBinary("opencode")!.path;
 
@@ -52,6 +53,38 @@ export function seedOpencodePluginInstall(dir: string): void {
     }
   }
   fs.cpSync(cache, dir, { recursive: true });
+}
+
+/**
+ * A home whose OpenCode has long been set up, as a user's has: the plugin install (above), and ripgrep
+ * (seedOpencodeRipgrep).
+ */
+export function seedOpencodeHome(home: string): void {
+  seedOpencodePluginInstall(path.join(home, ".config", "opencode"));
+  seedOpencodeRipgrep(home);
+}
+
+/**
+ * The ripgrep that OpenCode downloads from GitHub into its cache on a home's first file search, copied from the
+ * pinned Codex package (which ships the same program). Without it every new home reaches for the network.
+ */
+export function seedOpencodeRipgrep(home: string): void {
+  const vendor = path.join(ROOT, "node_modules", "@openai");
+  const rg = fs.existsSync(vendor)
+    ? fs
+        .readdirSync(vendor)
+        .filter((d) => d.startsWith("codex-"))
+        .flatMap((d) => {
+          const dir = path.join(vendor, d, "vendor");
+          return fs.existsSync(dir) ? fs.readdirSync(dir).map((triple) => path.join(dir, triple, "codex-path", "rg")) : [];
+        })
+        .find((f) => fs.existsSync(f))
+    : undefined;
+  if (!rg) return; // OpenCode downloads it, as it would for a user.
+  const bin = path.join(home, ".cache", "opencode", "bin");
+  fs.mkdirSync(bin, { recursive: true });
+  fs.copyFileSync(rg, path.join(bin, "rg"));
+  fs.chmodSync(path.join(bin, "rg"), 0o755);
 }
 
 /** OpenCode's environment: a private HOME, no network fetches, optionally pointed at a lab endpoint. */

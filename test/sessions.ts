@@ -13,7 +13,7 @@ import { ResponsesSession } from "../src/lab/responses-session.js";
 import { labConfigToml } from "../src/runtimes/codex/headless.js";
 import type { ResponsesReply } from "../src/lab/responses-wire.js";
 import { ROOT, runCli, tempDir, type CliResult } from "./helpers.js";
-import { seedOpencodePluginInstall } from "./runtimes.js";
+import { seedOpencodeHome } from "./runtimes.js";
 
 export const SESSION_SCENARIO = `
 name: sessions
@@ -90,7 +90,7 @@ export async function sessionLab(
   } = {},
 ): Promise<SessionLab> {
   const home = tempDir("quartet-sessions-home-", "file");
-  seedOpencodePluginInstall(path.join(home, ".config", "opencode"));
+  seedOpencodeHome(home);
   const dataDir = tempDir("quartet-sessions-data-", "file");
   const repo = fs.realpathSync(tempDir("quartet-sessions-repo-", "file"));
   const socket = `quartet-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -168,6 +168,9 @@ export async function sessionLab(
     QUARTET_LAB_API_KEY: LAB_API_KEY,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     DISABLE_AUTOUPDATER: "1",
+    // OpenCode: its bundled model list and no update check, rather than a fetch that fails offline.
+    OPENCODE_DISABLE_MODELS_FETCH: "1",
+    OPENCODE_DISABLE_AUTOUPDATE: "1",
     GIT_CONFIG_NOSYSTEM: "1",
   };
   const cli = (args: readonly string[], c: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>

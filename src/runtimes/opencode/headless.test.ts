@@ -46,3 +46,44 @@ describe("OpenCode's home for a lab run", () => {
     expect(fs.existsSync(path.join(home, ".config", "opencode", "command", "ship.md"))).toBe(true);
   });
 });
+
+describe("what a lab run's OpenCode home gets from the person's OpenCode cache", () => {
+  function userWithCache(): string {
+    const user = tempDir("quartet-user-");
+    const cache = path.join(user, ".cache", "opencode");
+    fs.mkdirSync(path.join(cache, "bin"), { recursive: true });
+    fs.writeFileSync(path.join(cache, "bin", "rg"), "#!/bin/sh\n", { mode: 0o755 });
+    fs.writeFileSync(path.join(cache, "models.json"), '{"anthropic":{}}');
+    return user;
+  }
+
+  it("ripgrep in every run, the fetched model list only when the run measures the person's setup", () => {
+    const user = userWithCache();
+    const clean = tempDir("quartet-run-home-");
+    expect(opencodeHeadless.prepareHome({ home: clean, userHome: user, clean: true })).toEqual([]);
+    const rg = path.join(clean, ".cache", "opencode", "bin", "rg");
+    expect(fs.readFileSync(rg, "utf8")).toBe("#!/bin/sh\n");
+    expect(fs.statSync(rg).mode & 0o777).toBe(0o755);
+    expect(fs.existsSync(path.join(clean, ".cache", "opencode", "models.json"))).toBe(false);
+
+    const mine = tempDir("quartet-run-home-");
+    expect(opencodeHeadless.prepareHome({ home: mine, userHome: user, clean: false })).toEqual([
+      "~/.cache/opencode/models.json (the model list OpenCode last fetched)",
+    ]);
+    expect(fs.readFileSync(path.join(mine, ".cache", "opencode", "models.json"), "utf8")).toBe('{"anthropic":{}}');
+    expect(fs.statSync(path.join(mine, ".cache", "opencode", "models.json")).mode & 0o777).toBe(0o600);
+  });
+
+  it("is nothing when the person's OpenCode has no cache, or an unreadable one", () => {
+    const bare = tempDir("quartet-user-");
+    const home = tempDir("quartet-run-home-");
+    expect(opencodeHeadless.prepareHome({ home, userHome: bare, clean: false })).toEqual([]);
+    expect(fs.existsSync(path.join(home, ".cache"))).toBe(false);
+
+    const odd = tempDir("quartet-user-");
+    fs.mkdirSync(path.join(odd, ".cache", "opencode", "bin", "rg"), { recursive: true }); // a folder, not the program
+    const home2 = tempDir("quartet-run-home-");
+    expect(opencodeHeadless.prepareHome({ home: home2, userHome: odd, clean: true })).toEqual([]);
+    expect(fs.existsSync(path.join(home2, ".cache", "opencode", "bin", "rg"))).toBe(false);
+  });
+});

@@ -14,13 +14,28 @@ import { startProcess, withTimeout, type ProcessHandle } from "../../core/proces
 import { RuntimeStartError, type HeadlessDriver, type HeadlessSession, type HeadlessStart, type TurnOutcome } from "../types.js";
 
 function env(o: HeadlessStart): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, LANG: process.env.LANG ?? "C.UTF-8", HOME: o.home };
+  return {
+    PATH: process.env.PATH,
+    LANG: process.env.LANG ?? "C.UTF-8",
+    HOME: o.home,
+    // Each turn is a new OpenCode process in a new home, which would fetch models.dev before answering (2-3 s
+    // per turn when offline, where it fails). It reads the model list of the run's home instead: the person's
+    // last fetched one (see prepareHome), or the one built into this OpenCode version.
+    OPENCODE_DISABLE_MODELS_FETCH: "1",
+    OPENCODE_DISABLE_AUTOUPDATE: "1",
+  };
 }
 
 function prepareHome(o: { home: string; userHome: string; clean: boolean }): string[] {
   const notes: string[] = [];
   fs.mkdirSync(o.home, { recursive: true });
+  const userCache = path.join(o.userHome, ".cache", "opencode");
+  // The ripgrep OpenCode downloaded from GitHub for its file searches: a new home would download it again
+  // (each turn, when offline). A program, not a setting, so clean runs get it too.
+  copyIfPresent(path.join(userCache, "bin", "rg"), path.join(o.home, ".cache", "opencode", "bin", "rg"), 0o755);
   if (o.clean) return notes;
+  if (copyIfPresent(path.join(userCache, "models.json"), path.join(o.home, ".cache", "opencode", "models.json"), 0o600))
+    notes.push("~/.cache/opencode/models.json (the model list OpenCode last fetched)");
   const from = path.join(o.userHome, ".config", "opencode");
   if (!fs.existsSync(from)) return notes;
   const to = path.join(o.home, ".config", "opencode");
@@ -38,6 +53,19 @@ function prepareHome(o: { home: string; userHome: string; clean: boolean }): str
     else fs.writeFileSync(file, JSON.stringify(clean, null, 2));
   }
   return notes;
+}
+
+/** Copies a file the person's OpenCode keeps, if it is there and readable; says whether it did. */
+function copyIfPresent(from: string, to: string, mode: number): boolean {
+  try {
+    if (!fs.statSync(from).isFile()) return false;
+    fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
+    fs.copyFileSync(from, to);
+    fs.chmodSync(to, mode);
+    return true;
+  } catch {
+    return false; // OpenCode fetches it itself, as in any new home
+  }
 }
 
 /** The workspace's own config: the endpoint as the anthropic provider, and the tools allowed. */
