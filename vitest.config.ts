@@ -1,17 +1,29 @@
+import fs from "node:fs";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
+/** Seconds each end-to-end file took in a full run on a CI-like machine (scripts/test-durations.mjs writes it). */
+const recorded = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "test", "durations.json"), "utf8")) as Record<string, number>;
+
 /**
- * The end-to-end files (test/) first, each group in vitest's own order (longest first once a run has timed
- * them, else largest first). On a fresh clone (CI) vitest knows no durations, and a short end-to-end file that
- * drives the real runtimes for two minutes could start last and run alone; every file over 20 s is under test/.
+ * The end-to-end files (test/) first, the longest first: by vitest's own durations once a run has timed them,
+ * else by test/durations.json. On a fresh clone (CI) vitest knows no durations and would start the largest files
+ * first, and a short file that drives the real runtimes for five minutes started last and ran alone at the end.
+ * Every file over 20 s is under test/.
  */
 class EndToEndFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const ordered = await super.sort(files);
-    const endToEnd = (f: TestSpecification) => path.relative(this.ctx.config.root, f.moduleId).startsWith(`test${path.sep}`);
-    return [...ordered.filter(endToEnd), ...ordered.filter((f) => !endToEnd(f))];
+    const relative = (f: TestSpecification) => path.relative(this.ctx.config.root, f.moduleId).split(path.sep).join("/");
+    const endToEnd = ordered.filter((f) => relative(f).startsWith("test/"));
+    const timed = endToEnd.every((f) => this.ctx.cache.getFileTestResults(`${f.project.name}:${relative(f)}`));
+    // A file not in the record is new: first, as vitest runs unknown files first.
+    const byRecord = (f: TestSpecification) => recorded[relative(f)] ?? Infinity;
+    const longerFirst = (a: TestSpecification, b: TestSpecification) =>
+      byRecord(a) === byRecord(b) ? 0 : byRecord(a) > byRecord(b) ? -1 : 1;
+    const e2e = timed ? endToEnd : [...endToEnd].sort(longerFirst);
+    return [...e2e, ...ordered.filter((f) => !relative(f).startsWith("test/"))];
   }
 }
 

@@ -113,7 +113,6 @@ describe("quartet lab run, explore-edit-test, one process per turn", () => {
     for (const f of recorded) expect(fs.readFileSync(path.join(perTurn.report.run.dir, f), "utf8")).not.toContain(LAB_API_KEY);
   });
 
-
   it("lets OpenCode reach for nothing beyond the endpoint: no models.dev fetch, no ripgrep download", () => {
     const logs = path.join(perTurn.report.run.dir, "opencode", "home", ".local", "share", "opencode", "log");
     const log = fs

@@ -15,12 +15,12 @@
 import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
+import { freePort } from "../src/core/free-port.js";
 
 const run = promisify(execFile);
 
@@ -85,17 +85,6 @@ async function templateDir(): Promise<string> {
   }
   fs.rmSync(parent, { recursive: true, force: true });
   return template;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PgCluster {

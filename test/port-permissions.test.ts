@@ -1,15 +1,14 @@
 /**
  * Permissions never widen in a port from Claude Code to OpenCode. Generated Claude Code projects (settings
  * with allow / ask / deny rules and a mode, subagents with tool lists, denied tools and their own modes)
- * are ported; the real `opencode debug agent <name>` (opencode 1.18.33) says how OpenCode resolves each
- * ported agent's rules; and for sampled commands, paths and URLs OpenCode's decision must be at least as
+ * are ported; the real OpenCode (1.18.33, one `opencode serve` asked about each project) says how it resolves
+ * each ported agent's rules; and for sampled commands, paths and URLs OpenCode's decision must be at least as
  * strict as Claude Code's, as quartet reads the Claude Code settings (src/workflow/claude-rules.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
-import { mapLimited } from "../src/core/map-limited.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readClaudeWorkflow } from "../src/runtimes/claude/workflow/read.js";
 import { claudeDecision } from "../src/runtimes/claude/workflow/rules.js";
 import { ASSET_KINDS, type PermissionAction } from "../src/contract/workflow/ir.js";
@@ -18,7 +17,7 @@ import { port } from "../src/workflow/port.js";
 import { RUNTIMES } from "../src/runtimes/registry.js";
 import { portSettings } from "../src/workflow/settings.js";
 import { fileTempDir, tempDir } from "./helpers.js";
-import { gitInit, opencodeAgent } from "./runtimes.js";
+import { gitInit, opencodeServer, seedOpencodePluginInstall, type OpencodeServer } from "./runtimes.js";
 
 const STRICTNESS: Record<PermissionAction, number> = { allow: 0, ask: 1, deny: 2 };
 
@@ -98,14 +97,15 @@ const projectArb: fc.Arbitrary<GeneratedProject> = fc.record({
   agents: fc.array(agentArb, { minLength: 3, maxLength: 3 }),
 });
 
-/** An OpenCode HOME shared by every run, warmed up once (a first start migrates its database). */
-let ocHome: string;
+/** One OpenCode server, in a HOME of its own, that every generated project is asked about. */
+let server: OpencodeServer;
 
 beforeAll(async () => {
-  ocHome = fileTempDir("quartet-oc-home-");
-  const warm = writeProject({ allow: [], ask: [], deny: [], agents: [{ tools: ["Read"] }] });
-  await opencodeAgent(warm.dir, ocHome, "agent-0").catch(() => undefined);
+  server = await opencodeServer(fileTempDir("quartet-oc-home-"));
 }, 180_000);
+afterAll(async () => {
+  await server?.close();
+});
 
 function writeProject(p: GeneratedProject): { dir: string } {
   const dir = tempDir("quartet-perm-");
@@ -146,12 +146,17 @@ async function widenings(p: GeneratedProject): Promise<string[]> {
     dryRun: false,
   });
   expect(result.conflicts).toBe(0);
+  // OpenCode installs its plugin package into a project's .opencode/ (with npm) unless it finds it there.
+  seedOpencodePluginInstall(path.join(dir, ".opencode"));
   gitInit(dir);
   // The source, as quartet reads it.
   const source = readClaudeWorkflow({ ...place, only: [...ASSET_KINDS] }).workflow;
   const found: string[] = [];
-  await mapLimited(source.agents, 2, async (agent) => {
-    const resolved = await opencodeAgent(dir, ocHome, agent.name);
+  const resolvedAgents = await server.agents(dir);
+  for (const agent of source.agents) {
+    const resolved = resolvedAgents.find((a) => a.name === agent.name);
+    if (!resolved)
+      throw new Error(`OpenCode does not know the ported agent ${agent.name}: ${resolvedAgents.map((a) => a.name).join(", ")}`);
     const entries = resolved.permission.map((r) => ({ key: r.permission, pattern: r.pattern, action: r.action }));
     for (const { tool, key, inputs } of SAMPLES)
       for (const input of inputs) {
@@ -160,7 +165,7 @@ async function widenings(p: GeneratedProject): Promise<string[]> {
         if (STRICTNESS[opencode] < STRICTNESS[claude])
           found.push(`${agent.name}: ${tool}(${input}) is ${opencode} in OpenCode, ${claude} in Claude Code`);
       }
-  });
+  }
   return found;
 }
 
@@ -183,7 +188,7 @@ describe("a port from Claude Code to OpenCode", () => {
         const found = await widenings(p);
         if (found.length > 0) throw new Error(`widened:\n${found.join("\n")}\nproject: ${JSON.stringify(p)}`);
       }),
-      { numRuns: 6, seed, endOnFailure: true },
+      { numRuns: 12, seed, endOnFailure: true },
     );
   });
 });

@@ -18,7 +18,16 @@ import { opencodeDecision } from "../src/runtimes/opencode/workflow/rules.js";
 import { fileTempDir, tempDir } from "./helpers.js";
 import { portCli, workflowFixture } from "./port.js";
 import { CLAUDE_HARD_CASE_AGENTS, CLAUDE_HARD_CASES, OPENCODE_SUITE, OPENCODE_SUITE_AGENTS, writeProject } from "./port-corpus.js";
-import { claudeInit, gitInit, opencode, opencodeConfig, opencodeEnv, run, seedOpencodeHome, seedOpencodePluginInstall } from "./runtimes.js";
+import {
+  claudeInit,
+  gitInit,
+  opencode,
+  opencodeConfig,
+  opencodeEnv,
+  run,
+  seedOpencodeHome,
+  seedOpencodePluginInstall,
+} from "./runtimes.js";
 
 /**
  * One OpenCode home for the file. On its first start in a home (and in each project's .opencode/ with a

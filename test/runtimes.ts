@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { findBinary } from "../src/core/binaries.js";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
+import { freePort } from "../src/core/free-port.js";
 import { startProcess, withTimeout } from "../src/core/process.js";
 import { ROOT } from "./helpers.js";
 
@@ -26,8 +27,8 @@ const OPENCODE_PLUGIN_VERSION = "1.18.33";
 
 /**
  * OpenCode installs `@opencode-ai/plugin` with npm before its first request, into `~/.config/opencode` of a home
- * and into a project's `.opencode/`, when either configures a plugin (quartet's state plugin and ported hooks
- * do): 12–20 s of CPU each time, in every test that starts OpenCode in a new home or project. The install is
+ * and into a project's `.opencode/` (seen even with no plugin configured, for a folder of ported agents):
+ * 12–20 s of CPU each time, in every test that starts OpenCode in a new home or project. The install is
  * made once per machine (what OpenCode itself would write: package.json with the dependency, npm's lock file,
  * .gitignore and node_modules) and copied into `dir`, so OpenCode finds it done. Its own check still decides.
  */
@@ -120,37 +121,50 @@ export interface OpencodeAgentInfo {
   permission: { permission: string; pattern: string; action: "allow" | "ask" | "deny" }[];
 }
 
-/**
- * `opencode debug agent <name>` in `dir`: the agent as OpenCode resolves it, its full permission list included.
- * OpenCode 1.18.33 opens its own database without waiting for another process, so two starts in one home at the
- * same moment can fail with "database is locked" (OpenCode's bug, not the port's): such a start is tried again.
- */
-export async function opencodeAgent(dir: string, home: string, name: string): Promise<OpencodeAgentInfo> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await opencodeAgentOnce(dir, home, name);
-    } catch (e) {
-      if (attempt >= 4 || !/database is locked/.test((e as Error).message)) throw e;
-    }
-  }
+export interface OpencodeServer {
+  /**
+   * Every agent of the project in `dir` as OpenCode resolves it, its full permission list included
+   * (`GET /agent?directory=`: the list `opencode debug agent <name>` prints, in the same order).
+   */
+  agents(dir: string): Promise<OpencodeAgentInfo[]>;
+  close(): Promise<void>;
 }
 
-function opencodeAgentOnce(dir: string, home: string, name: string): Promise<OpencodeAgentInfo> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      opencode,
-      ["debug", "agent", name],
-      { cwd: dir, env: { PATH: process.env.PATH, LANG: "C.UTF-8", ...opencodeEnv(home) }, timeout: 120_000, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => {
-        if (error) return reject(new Error(`opencode debug agent ${name} failed: ${stderr || error.message}`));
-        try {
-          resolve(JSON.parse(stdout.slice(stdout.indexOf("{"))) as OpencodeAgentInfo);
-        } catch {
-          reject(new Error(`opencode debug agent ${name} printed no JSON: ${stdout.slice(0, 400)}`));
-        }
-      },
-    );
+/**
+ * One `opencode serve` in `home` for many projects: a start of OpenCode costs 5-10 s of CPU, and a test that
+ * asked `opencode debug agent` about each agent of each project spent minutes of a full run starting it.
+ */
+export async function opencodeServer(home: string): Promise<OpencodeServer> {
+  const port = await freePort();
+  const proc = startProcess(opencode, ["serve", "--port", String(port), "--hostname", "127.0.0.1"], {
+    cwd: home,
+    env: { PATH: process.env.PATH, LANG: "C.UTF-8", ...opencodeEnv(home) },
   });
+  const listening = new Promise<boolean>((resolve) => {
+    proc.onLine((line) => {
+      if (line.includes("listening on")) resolve(true);
+    });
+    void proc.exited.then(() => resolve(false));
+  });
+  if (!(await withTimeout(listening, 120_000, () => false))) {
+    proc.cancel();
+    throw new Error(`opencode serve did not start:\n${proc.tail()}`);
+  }
+  return {
+    async agents(dir) {
+      const url = (route: string) => `http://127.0.0.1:${port}${route}?directory=${encodeURIComponent(dir)}`;
+      const res = await fetch(url("/agent"), { signal: AbortSignal.timeout(120_000) });
+      if (!res.ok) throw new Error(`GET /agent for ${dir}: HTTP ${res.status} ${(await res.text()).slice(0, 400)}\n${proc.tail()}`);
+      const agents = (await res.json()) as OpencodeAgentInfo[];
+      // The project's instance stops, watchers and all, before the test removes its folder.
+      await fetch(url("/instance/dispose"), { method: "POST", signal: AbortSignal.timeout(60_000) });
+      return agents;
+    },
+    async close() {
+      proc.cancel();
+      await proc.exited;
+    },
+  };
 }
 
 /** `opencode debug config` in `dir`: the config as OpenCode resolves it (its agents and commands included). */

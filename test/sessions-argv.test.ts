@@ -32,6 +32,7 @@ describe.each(["claude", "opencode"])("%s", (runtime) => {
     const first = await run(0);
     const started = [first, ...(await Promise.all([run(1), run(2)]))];
     for (const r of started) expect(r.code, r.stderr).toBe(0);
+    watch.started();
     for (const name of names) await lab.waitFor(name, (s) => s.state === "idle", "idle after its first turn", 90_000);
     const hits = await watch.stop();
     expect(hits, `command lines holding a secret:\n${hits.join("\n")}`).toEqual([]);

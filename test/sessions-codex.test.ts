@@ -30,6 +30,7 @@ test("a codex session runs real turns: working, idle from notify, an approval as
     env: { QUARTET_TEST_SECRET: secret },
   });
   expect(started.code, started.stderr).toBe(0);
+  watch.started();
   const row = JSON.parse(started.stdout) as { workdir: string; tmux: { pane: string } };
 
   const working = await lab.waitFor("cx", (s) => s.state === "working" && s.stateSource === "screen", "working (from the screen)");

@@ -335,10 +335,16 @@ async function endProcessesWithHome(home: string): Promise<void> {
   }
 }
 
-/** Reads every process's command line over and over until stopped; returns the ones holding `needles`. */
-export function watchCommandLines(needles: readonly string[]): { stop(): Promise<string[]> } {
+/**
+ * Reads every process's command line over and over until stopped; returns the ones holding `needles`. Without
+ * pause while sessions start, which is when quartet's launchers live (for milliseconds); after `started()`, every
+ * 100 ms: a scan without pause keeps a core busy, and over a two-minute test on two cores that slowed everything
+ * else in a full run. What the running sessions start lives longer than that.
+ */
+export function watchCommandLines(needles: readonly string[]): { started(): void; stop(): Promise<string[]> } {
   const hits = new Set<string>();
   let running = true;
+  let pauseMs = 0;
   const loop = (async () => {
     while (running) {
       for (const pid of fs.readdirSync("/proc")) {
@@ -351,10 +357,13 @@ export function watchCommandLines(needles: readonly string[]): { stop(): Promise
         }
         if (needles.some((n) => cmdline.includes(n))) hits.add(cmdline);
       }
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => (pauseMs > 0 ? setTimeout(r, pauseMs) : setImmediate(r)));
     }
   })();
   return {
+    started() {
+      pauseMs = 100;
+    },
     async stop() {
       running = false;
       await loop;

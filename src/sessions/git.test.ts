@@ -43,7 +43,8 @@ test("a branch's worktree is looked up while other processes add worktrees, and 
       expect(worktreeOfBranch(repo, "main")).toBe(repo);
       lookups++;
     }
-    await new Promise((resolve) => setImmediate(resolve));
+    // Until `at` the adders are waiting too: sleep rather than spin a core they need.
+    await new Promise((resolve) => (Date.now() < at ? setTimeout(resolve, at - Date.now()) : setImmediate(resolve)));
   }
   for (const r of await finished) expect(r.code, r.stderr).toBe(0);
   expect(lookups).toBeGreaterThanOrEqual(3);

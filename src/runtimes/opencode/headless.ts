@@ -7,8 +7,8 @@
  * (`POST /session/:id/message`, which answers when the turn is done).
  */
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "../../core/free-port.js";
 import { LAB_API_KEY, userSettingsWithoutSecrets } from "../../core/lab-key.js";
 import { startProcess, withTimeout, type ProcessHandle } from "../../core/process.js";
 import { RuntimeStartError, type HeadlessDriver, type HeadlessSession, type HeadlessStart, type TurnOutcome } from "../types.js";
@@ -79,17 +79,6 @@ function writeWorkspaceConfig(o: HeadlessStart): void {
     permission: { read: "allow", edit: "allow", bash: "allow", glob: "allow", grep: "allow", external_directory: "allow" },
   };
   fs.writeFileSync(path.join(o.workspace, "opencode.json"), JSON.stringify(config, null, 2));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function perTurn(o: HeadlessStart): Promise<HeadlessSession> {
