@@ -25,14 +25,13 @@ const SESSIONS = [
 const ASKING = new Set(["many-claude-2", "many-opencode-2"]);
 
 async function waitAll(match: (s: PsSession) => boolean, what: string): Promise<PsSession[]> {
-  // Four runtimes at once in a full run on a slow two-core host: one OpenCode took over 90 s for its first turn.
-  const deadline = Date.now() + 180_000;
   let last: PsSession[] = [];
-  while (Date.now() < deadline) {
-    last = (await lab.ps()).filter((s) => SESSIONS.some((x) => x.name === s.name));
-    if (last.length === SESSIONS.length && last.every(match)) return last;
-    await new Promise((r) => setTimeout(r, 400));
-  }
+  // Four runtimes at once in a full run on a slow two-core host: one OpenCode took over 90 s for its first turn.
+  const done = await lab.watchPs((sessions) => {
+    last = sessions.filter((s) => SESSIONS.some((x) => x.name === s.name));
+    return last.length === SESSIONS.length && last.every(match);
+  }, 180_000);
+  if (done) return last;
   throw new Error(`not every session became ${what}: ${last.map((s) => `${s.name}=${s.state}/${s.stateSource}`).join(", ")}`);
 }
 

@@ -70,6 +70,11 @@ export interface SessionLab {
     /** Extra environment for `ps`. */
     env?: NodeJS.ProcessEnv,
   ): Promise<{ session: PsSession; seen: string[] }>;
+  /**
+   * Calls `onSessions` with `ps --json` until it returns true or `timeoutMs` passes (then false); `ps` is asked
+   * when something changed, as in waitFor.
+   */
+  watchPs(onSessions: (sessions: PsSession[]) => boolean, timeoutMs: number): Promise<boolean>;
   /** Every user message text the endpoint received. */
   userTexts(): string[];
   close(): Promise<void>;
@@ -180,6 +185,25 @@ export async function sessionLab(
     if (r.code !== 0) throw new Error(`ps failed: ${r.stderr}`);
     return (JSON.parse(r.stdout) as { sessions: PsSession[] }).sessions;
   };
+  // `ps` is a Node process (about 0.3 s of CPU), and a full run has many tests waiting at once on two cores: it is
+  // asked again when the sessions' events or quartet's database changed, else once a second (for what only a
+  // screen shows).
+  const watchPs = async (onSessions: (sessions: PsSession[]) => boolean, timeoutMs: number, extra?: NodeJS.ProcessEnv) => {
+    const deadline = Date.now() + timeoutMs;
+    let stamp = "";
+    let asked = 0;
+    for (;;) {
+      if (sessionsStamp(dataDir) !== stamp || Date.now() - asked >= 1000) {
+        asked = Date.now();
+        const sessions = await ps(extra);
+        // Taken after `ps`, which may write the database itself (an event seen during it waits a second).
+        stamp = sessionsStamp(dataDir);
+        if (onSessions(sessions)) return true;
+      }
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  };
   return {
     home,
     dataDir,
@@ -193,22 +217,25 @@ export async function sessionLab(
     ps,
     async waitFor(name, match, what, timeoutMs = 60_000, extra) {
       const seen: string[] = [];
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const s = (await ps(extra)).find((x) => x.name === name);
-        if (s) {
+      let s: PsSession | undefined;
+      const done = await watchPs(
+        (sessions) => {
+          s = sessions.find((x) => x.name === name);
+          if (!s) return false;
           const label = `${s.state}/${s.stateSource}`;
           if (seen.at(-1) !== label) seen.push(label);
-          if (match(s)) return { session: s, seen };
-        }
-        if (Date.now() > deadline)
-          throw new Error(
-            `${name} did not become ${what} within ${timeoutMs / 1000}s; states seen: ${seen.join(" → ")}\n` +
-              whatHappened(socket, s?.tmux.pane ?? null, endpoint.model.requests, dataDir),
-          );
-        await new Promise((r) => setTimeout(r, 300));
-      }
+          return match(s);
+        },
+        timeoutMs,
+        extra,
+      );
+      if (done) return { session: s!, seen };
+      throw new Error(
+        `${name} did not become ${what} within ${timeoutMs / 1000}s; states seen: ${seen.join(" → ")}\n` +
+          whatHappened(socket, s?.tmux.pane ?? null, endpoint.model.requests, dataDir),
+      );
     },
+    watchPs: (onSessions, timeoutMs) => watchPs(onSessions, timeoutMs),
     userTexts() {
       const out: string[] = [];
       for (const r of endpoint.model.requests) {
@@ -333,6 +360,22 @@ async function endProcessesWithHome(home: string): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Sizes and times of quartet's database and every session's events file: a change means `ps` may say more. */
+function sessionsStamp(dataDir: string): string {
+  const files = fs
+    .readdirSync(dataDir)
+    .filter((f) => f.startsWith("quartet.db"))
+    .map((f) => path.join(dataDir, f));
+  const sessions = path.join(dataDir, "sessions");
+  if (fs.existsSync(sessions)) for (const id of fs.readdirSync(sessions)) files.push(path.join(sessions, id, "events.jsonl"));
+  return files
+    .map((f) => {
+      const st = fs.statSync(f, { throwIfNoEntry: false });
+      return st ? `${st.size}:${st.mtimeMs}` : "-";
+    })
+    .join(",");
 }
 
 /**
