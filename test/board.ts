@@ -41,8 +41,11 @@ export function request(
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
+    // A connection of its own (agent: false): Node's default agent keeps connections alive and reuses one the board
+    // closes after 5 idle seconds, and a request sent as it closes fails with "socket hang up" (seen in CI), where a
+    // browser would send it again.
     const req = http.request(
-      { host: "127.0.0.1", port: u.port, path: u.pathname + u.search, method: o.method ?? "GET", headers: o.headers },
+      { host: "127.0.0.1", port: u.port, path: u.pathname + u.search, method: o.method ?? "GET", headers: o.headers, agent: false },
       (res) => {
         let body = "";
         res.on("data", (c) => (body += c));

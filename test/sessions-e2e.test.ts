@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { git, isAlive, panePid, paneText, sessionLab, type SessionLab } from "./sessions.js";
+import { FIRST_TURN_MS, git, isAlive, panePid, paneText, sessionLab, type SessionLab } from "./sessions.js";
 
 let lab: SessionLab;
 beforeAll(async () => {
@@ -28,7 +28,7 @@ describe.each([
 
   test(
     "runs in its own worktree, working then idle, needs-input with a notification, send, kill and stop",
-    { timeout: 240_000 },
+    { timeout: 480_000 },
     async () => {
       const started = await lab.cli(["run", "--runtime", runtime, "--name", name, "--json", "List the files here."]);
       expect(started.stderr).toContain("copied from .worktreeinclude: .env");
@@ -40,9 +40,14 @@ describe.each([
       expect(fs.readFileSync(path.join(row.workdir, ".env"), "utf8")).toBe("TOKEN=local-only\n");
 
       // The first turn: reported working by the runtime itself, then idle, in bounded time.
-      const working = await lab.waitFor(name, (s) => s.state === "working" && s.stateSource === source, "working (from its events)");
+      const working = await lab.waitFor(
+        name,
+        (s) => s.state === "working" && s.stateSource === source,
+        "working (from its events)",
+        FIRST_TURN_MS,
+      );
       expect(working.session.confidence).toBe("high");
-      const idle = await lab.waitFor(name, (s) => s.state === "idle" && s.stateSource === source, "idle");
+      const idle = await lab.waitFor(name, (s) => s.state === "idle" && s.stateSource === source, "idle", FIRST_TURN_MS);
       expect(idle.session.runtimeSessionId).toBeTruthy();
       expect(lab.userTexts().some((t) => t.includes("List the files here."))).toBe(true);
 

@@ -82,7 +82,7 @@ test("the board's Start with its gateway box: the choice reaches the session, an
 
 test(
   "a Claude Code session and an OpenCode task started with --gateway send their requests to the gateway, and so does a resume",
-  { timeout: 200_000 },
+  { timeout: 480_000 },
   async () => {
     announceGateway(lab.dataDir, { pid: process.pid, url: standIn.url, port: standIn.port, startedAt: Date.now() });
     try {

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, tempDir } from "./helpers.js";
-import { paneText, sessionLab, type SessionLab } from "./sessions.js";
+import { FIRST_TURN_MS, paneText, sessionLab, type SessionLab } from "./sessions.js";
 
 let lab: SessionLab;
 beforeAll(async () => {
@@ -21,10 +21,15 @@ describe.each([
   { runtime: "claude", source: "hook" },
   { runtime: "opencode", source: "plugin" },
 ])("a $runtime session", ({ runtime, source }) => {
-  test("comes back on its own conversation after the tmux server died", { timeout: 180_000 }, async () => {
+  test("comes back on its own conversation after the tmux server died", { timeout: 480_000 }, async () => {
     const name = `resume-${runtime}`;
     expect((await lab.cli(["run", "--runtime", runtime, "--name", name, "List the files here."])).code).toBe(0);
-    const first = await lab.waitFor(name, (s) => s.state === "idle" && s.stateSource === source && s.runtimeSessionId !== null, "idle");
+    const first = await lab.waitFor(
+      name,
+      (s) => s.state === "idle" && s.stateSource === source && s.runtimeSessionId !== null,
+      "idle",
+      FIRST_TURN_MS,
+    );
     spawnSync("tmux", ["-L", lab.socket, "kill-server"]);
     await lab.waitFor(name, (s) => s.state === "exited", "exited");
 
@@ -32,7 +37,7 @@ describe.each([
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`${name}: relaunched (${runtime})`);
     // Nothing to do until asked: idle, with a live pane.
-    const back = await lab.waitFor(name, (s) => s.state === "idle" && s.tmux.pane !== null, "idle again");
+    const back = await lab.waitFor(name, (s) => s.state === "idle" && s.tmux.pane !== null, "idle again", FIRST_TURN_MS);
     expect(back.session.runtimeSessionId).toBe(first.session.runtimeSessionId);
     // Its pane shows the conversation so far (and is then ready for input).
     await expect.poll(() => paneText(lab.socket, back.session.tmux.pane!), { timeout: 30_000 }).toContain("There is one JavaScript file.");

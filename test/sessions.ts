@@ -86,6 +86,12 @@ export function git(cwd: string, ...args: string[]): string {
   return r.stdout.trim();
 }
 
+/**
+ * How long a test waits for a runtime's first turn (or its first after a relaunch): OpenCode's took 60-90 s in
+ * full runs on a slow two-core host, where three test files drive real runtimes at once (10-20 s alone).
+ */
+export const FIRST_TURN_MS = 150_000;
+
 export async function sessionLab(
   o: {
     delayMs?: number;
