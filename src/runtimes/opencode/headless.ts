@@ -31,11 +31,24 @@ function prepareHome(o: { home: string; userHome: string; clean: boolean }): str
   fs.mkdirSync(o.home, { recursive: true });
   const userCache = path.join(o.userHome, ".cache", "opencode");
   // The ripgrep OpenCode downloaded from GitHub for its file searches: a new home would download it again
-  // (each turn, when offline). A program, not a setting, so clean runs get it too.
-  copyIfPresent(path.join(userCache, "bin", "rg"), path.join(o.home, ".cache", "opencode", "bin", "rg"), 0o755);
+  // (each turn, when offline). A program, not a setting, so clean runs get it too; linked, not copied, since
+  // every run keeps its home and the program is megabytes.
+  const rg = path.join(userCache, "bin", "rg");
+  if (isFile(rg)) {
+    const linked = path.join(o.home, ".cache", "opencode", "bin", "rg");
+    fs.mkdirSync(path.dirname(linked), { recursive: true, mode: 0o700 });
+    fs.symlinkSync(rg, linked);
+  }
   if (o.clean) return notes;
-  if (copyIfPresent(path.join(userCache, "models.json"), path.join(o.home, ".cache", "opencode", "models.json"), 0o600))
+  const models = path.join(userCache, "models.json");
+  if (isFile(models)) {
+    // A copy: the run reads the list as it was, whatever the person's OpenCode fetches later.
+    const copied = path.join(o.home, ".cache", "opencode", "models.json");
+    fs.mkdirSync(path.dirname(copied), { recursive: true, mode: 0o700 });
+    fs.copyFileSync(models, copied);
+    fs.chmodSync(copied, 0o600);
     notes.push("~/.cache/opencode/models.json (the model list OpenCode last fetched)");
+  }
   const from = path.join(o.userHome, ".config", "opencode");
   if (!fs.existsSync(from)) return notes;
   const to = path.join(o.home, ".config", "opencode");
@@ -55,16 +68,12 @@ function prepareHome(o: { home: string; userHome: string; clean: boolean }): str
   return notes;
 }
 
-/** Copies a file the person's OpenCode keeps, if it is there and readable; says whether it did. */
-function copyIfPresent(from: string, to: string, mode: number): boolean {
+/** Whether the person's OpenCode has this file; one it cannot reach (a folder without access) is none. */
+function isFile(file: string): boolean {
   try {
-    if (!fs.statSync(from).isFile()) return false;
-    fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
-    fs.copyFileSync(from, to);
-    fs.chmodSync(to, mode);
-    return true;
+    return fs.statSync(file).isFile();
   } catch {
-    return false; // OpenCode fetches it itself, as in any new home
+    return false;
   }
 }
 
