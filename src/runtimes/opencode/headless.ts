@@ -30,23 +30,22 @@ function prepareHome(o: { home: string; userHome: string; clean: boolean }): str
   const notes: string[] = [];
   fs.mkdirSync(o.home, { recursive: true });
   const userCache = path.join(o.userHome, ".cache", "opencode");
+  const runCache = path.join(o.home, ".cache", "opencode");
   // The ripgrep OpenCode downloaded from GitHub for its file searches: a new home would download it again
   // (each turn, when offline). A program, not a setting, so clean runs get it too; linked, not copied, since
   // every run keeps its home and the program is megabytes.
   const rg = path.join(userCache, "bin", "rg");
   if (isFile(rg)) {
-    const linked = path.join(o.home, ".cache", "opencode", "bin", "rg");
-    fs.mkdirSync(path.dirname(linked), { recursive: true, mode: 0o700 });
-    fs.symlinkSync(rg, linked);
+    fs.mkdirSync(path.join(runCache, "bin"), { recursive: true, mode: 0o700 });
+    fs.symlinkSync(rg, path.join(runCache, "bin", "rg"));
   }
   if (o.clean) return notes;
   const models = path.join(userCache, "models.json");
   if (isFile(models)) {
     // A copy: the run reads the list as it was, whatever the person's OpenCode fetches later.
-    const copied = path.join(o.home, ".cache", "opencode", "models.json");
-    fs.mkdirSync(path.dirname(copied), { recursive: true, mode: 0o700 });
-    fs.copyFileSync(models, copied);
-    fs.chmodSync(copied, 0o600);
+    fs.mkdirSync(runCache, { recursive: true, mode: 0o700 });
+    fs.copyFileSync(models, path.join(runCache, "models.json"));
+    fs.chmodSync(path.join(runCache, "models.json"), 0o600);
     notes.push("~/.cache/opencode/models.json (the model list OpenCode last fetched)");
   }
   const from = path.join(o.userHome, ".config", "opencode");
