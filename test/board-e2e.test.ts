@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { ROOT } from "./helpers.js";
 import { chromiumPath, startBoardCli } from "./board.js";
-import { git, sessionLab, type SessionLab } from "./sessions.js";
+import { FIRST_TURN_MS, git, paneText, sessionLab, type SessionLab } from "./sessions.js";
 import { worktreeDir } from "../src/sessions/sessions.js";
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
@@ -45,9 +45,15 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 });
 
-afterEach(({ task }) => {
-  // What the board said on its terminal (a refresh that kept failing) explains most failures here.
-  if (task.result?.state === "fail" && board?.stderr()) console.error(`quartet board's stderr:\n${board.stderr()}`);
+afterEach(async ({ task }) => {
+  if (task.result?.state !== "fail") return;
+  // What the board said on its terminal (a refresh that kept failing) explains most failures here, and each
+  // session's state and screen the rest (a card that never reached its column).
+  if (board?.stderr()) console.error(`quartet board's stderr:\n${board.stderr()}`);
+  for (const s of await lab.ps().catch(() => [])) {
+    const screen = s.tmux.pane ? paneText(lab.socket, s.tmux.pane).trimEnd() : "(no pane)";
+    console.error(`session ${s.name}: ${s.state} (${s.stateSource}${s.stateDetail ? `, ${s.stateDetail}` : ""})\n${screen}`);
+  }
 });
 
 afterAll(async () => {
@@ -56,7 +62,7 @@ afterAll(async () => {
   await lab?.close();
 });
 
-test("a task goes from the board to the agent, back with a line comment, and is merged", { timeout: 300_000 }, async () => {
+test("a task goes from the board to the agent, back with a line comment, and is merged", { timeout: 480_000 }, async () => {
   const failures: string[] = [];
   page.on("response", (r) => {
     if (r.status() >= 400) failures.push(`${r.request().method()} ${r.url()} → ${r.status()}`);
@@ -75,7 +81,7 @@ test("a task goes from the board to the agent, back with a line comment, and is 
 
   // The session goes idle with a change: the card moves to In review by itself (live, over SSE).
   const inReview = page.locator('.col-in-review [data-task="1"]');
-  await inReview.waitFor({ timeout: 120_000 });
+  await inReview.waitFor({ timeout: FIRST_TURN_MS });
   await expect.poll(async () => (await inReview.textContent()) ?? "", { timeout: 30_000 }).toMatch(/\$\d+\.\d\d/);
   expect(await inReview.textContent()).toContain("claude");
   expect(await inReview.textContent()).toMatch(/cache/);
@@ -105,7 +111,7 @@ test("a task goes from the board to the agent, back with a line comment, and is 
   await page.locator("tr.comment.sent").waitFor();
 
   await page.click("a[href='#/']");
-  await page.locator('.col-in-review [data-task="1"]').waitFor({ timeout: 120_000 });
+  await page.locator('.col-in-review [data-task="1"]').waitFor({ timeout: FIRST_TURN_MS });
   await page.locator('.col-in-review [data-task="1"]').click();
   await page.locator(".file[data-path='app.js']").waitFor();
   // The agent commits once more after the page showed its diff: the page says so rather than swap the diff,
@@ -135,10 +141,11 @@ test("a task goes from the board to the agent, back with a line comment, and is 
   expect(failures).toEqual([]);
 });
 
-test("a merge conflict is shown plainly, the agent can be asked to rebase, and the task discarded", { timeout: 300_000 }, async () => {
-  // main goes back to the old greeting, so the second task has a change to make.
+test("a merge conflict is shown plainly, the agent can be asked to rebase, and the task discarded", { timeout: 480_000 }, async () => {
+  // main goes back to the old greeting, so the second task has a change to make (already there when the first
+  // test failed before its merge: this one still runs on its own).
   fs.writeFileSync(path.join(lab.repo, "app.js"), "console.log('hello');\n");
-  git(lab.repo, "commit", "-q", "-am", "Back to hello");
+  git(lab.repo, "commit", "-q", "--allow-empty", "-am", "Back to hello");
   await page.goto(board.url);
   await page.fill('.new-task input[name="title"]', TITLE);
   await page.click('.new-task button[type="submit"]');
@@ -149,7 +156,7 @@ test("a merge conflict is shown plainly, the agent can be asked to rebase, and t
   await page.locator(".flash", { hasText: "no gateway is running; start one with `quartet gateway`" }).waitFor();
   await todo.locator(".gateway input[type=checkbox]").uncheck();
   await page.locator('.col-todo [data-task="2"] button', { hasText: "Start" }).click();
-  await page.locator('.col-in-review [data-task="2"]').waitFor({ timeout: 120_000 });
+  await page.locator('.col-in-review [data-task="2"]').waitFor({ timeout: FIRST_TURN_MS });
   // Meanwhile the same line changes on main.
   fs.writeFileSync(path.join(lab.repo, "app.js"), "console.log('bonjour');\n");
   git(lab.repo, "commit", "-q", "-am", "French");
