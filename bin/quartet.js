@@ -87,10 +87,23 @@ function requiresModulesQuietly() {
 
 // The status line runs after every assistant message: its own file, without the rest of the CLI, unless its
 // arguments need the full parser (help), other runtimes' modules must be registered first, or dist/ was built
-// before the file existed. The ledger's reports run from theirs, on the same conditions but the first. Neither
-// runs where Node cannot require their ES module parts quietly.
+// before the file existed. The ledger's reports and the session commands run from theirs, on the same conditions
+// but the first. None of them runs where Node cannot require its ES module parts quietly.
 const [command, ...args] = process.argv.slice(2);
-const own = { statusline: "statusline.cjs", usage: "ledger.cjs", cache: "ledger.cjs", report: "ledger.cjs" };
+const own = {
+  statusline: "statusline.cjs",
+  usage: "ledger.cjs",
+  cache: "ledger.cjs",
+  report: "ledger.cjs",
+  run: "sessions.cjs",
+  ps: "sessions.cjs",
+  attach: "sessions.cjs",
+  send: "sessions.cjs",
+  resume: "sessions.cjs",
+  grid: "sessions.cjs",
+  stop: "sessions.cjs",
+  gc: "sessions.cjs",
+};
 const ownFile = Object.hasOwn(own, command) ? path.join(dist, own[command]) : undefined;
 let fast = Promise.resolve(undefined);
 if (ownFile && !process.env.QUARTET_EXTRA_RUNTIMES && requiresModulesQuietly() && fs.existsSync(ownFile)) {

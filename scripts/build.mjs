@@ -34,6 +34,7 @@ const requiredByName = {
   "opencode-legacy": "src/runtimes/opencode/legacy.ts",
   "team-view": "src/cli/team-view.ts",
   "pricing-file": "src/core/pricing-file.ts",
+  "session-settings": "src/sessions/settings.ts",
 };
 // better-sqlite3 (CommonJS, outside the bundle) is required rather than imported: importing it from an ES module
 // first runs Node's CommonJS export scanner over its files: about 2 ms of CPU on every command that opens the ledger.
@@ -107,7 +108,7 @@ const keepDynamic = {
   },
 };
 await build({
-  entryPoints: { statusline: "src/cli/statusline-entry.ts", ledger: "src/cli/ledger-entry.ts" },
+  entryPoints: { statusline: "src/cli/statusline-entry.ts", ledger: "src/cli/ledger-entry.ts", sessions: "src/cli/sessions-entry.ts" },
   outdir: out,
   outExtension: { ".js": ".cjs" },
   bundle: true,

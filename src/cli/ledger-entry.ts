@@ -9,11 +9,9 @@
  * where Node requires ES modules quietly, and not with QUARTET_EXTRA_RUNTIMES, whose modules only import() loads
  * (in Node 20 a script run from a code cache cannot import()): the full CLI runs the reports there.
  */
-import { addLoadedParser } from "../ledger/read-source.js";
-import { parser as claudeParser } from "../runtimes/claude/log-parser.js";
-import { logParserModule } from "../runtimes/log-parsers.js";
+import { runBundled } from "./bundled.js";
 import { registerCache } from "./cache.js";
-import { runProgram, type CommandGroup } from "./program.js";
+import type { CommandGroup } from "./program.js";
 import { registerReport } from "./report.js";
 import { registerUsage } from "./usage.js";
 
@@ -27,8 +25,5 @@ const GROUPS: readonly CommandGroup[] = [
 export const LEDGER_COMMANDS: readonly string[] = GROUPS.flatMap((g) => g.commands);
 
 export function main(argv: string[]): Promise<number> {
-  // Bundled here: loading a parser's ES module would start Node's ES module loader for it. Only Claude Code's:
-  // Codex's brings its schemas (zod, 0.8 MB), and is loaded from its own module when a Codex log is read.
-  addLoadedParser({ runtime: "claude", url: logParserModule("claude"), parser: claudeParser });
-  return runProgram(GROUPS, argv);
+  return runBundled(GROUPS, argv);
 }

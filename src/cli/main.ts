@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { buildProgram as buildFrom, runProgram, type CommandGroup } from "./program.js";
+import { SESSION_COMMANDS } from "./session-commands.js";
 
 /**
  * Every command group, in help order, with the top-level commands it defines. A group's module (and
@@ -22,10 +23,7 @@ const GROUPS: readonly CommandGroup[] = [
   { commands: ["export"], load: async () => (await import("./export.js")).registerExport },
   { commands: ["otel"], load: async () => (await import("./otel.js")).registerOtel },
   { commands: ["port"], load: async () => (await import("./port.js")).registerPort },
-  {
-    commands: ["run", "ps", "attach", "send", "grid", "stop", "gc"],
-    load: async () => (await import("./sessions.js")).registerSessions,
-  },
+  { commands: SESSION_COMMANDS, load: async () => (await import("./sessions.js")).registerSessions },
   {
     commands: ["task", "review", "approve", "reject", "board"],
     load: async () => (await import("./review.js")).registerReview,

@@ -34,9 +34,14 @@ import { sessionGateway, type SessionGateway } from "./gateway.js";
 import { writeLauncher } from "./launcher.js";
 import type { Registry, SessionRow } from "./registry.js";
 import { notifyNeedsInput, recordScreenState, recordScript, stateSeen, writeSessionScripts } from "./scripts.js";
-import { sessionSettings } from "./settings.js";
 import { appendEvent, confidenceOf, eventsFile, foldEvents, readEvents, type Observed } from "./state.js";
 import type { PaneStatus, Tmux } from "./tmux.js";
+
+/**
+ * The sessions' settings, read only where a session starts: their schema needs zod, whose loading was a third of
+ * `quartet ps`'s start-up (about 70 ms), and `ps`, `send` and `stop` never read them.
+ */
+const loadSettings = () => import("./settings.js");
 
 /** The runtime ended during its first seconds; `output` is the end of what its pane showed. */
 export const RuntimeExitedError = NamedError.create<"RuntimeExitedError", { message: string; output: string }>("RuntimeExitedError");
@@ -197,7 +202,7 @@ export async function startSession(ctx: SessionsContext, o: StartOptions): Promi
       const copied = copyWorktreeIncludes(includeFrom, workdir);
       if (copied.length > 0) ctx.log?.(`copied from .worktreeinclude: ${copied.join(", ")}`);
     }
-    const settings = sessionSettings({ configDir: ctx.paths.configDir, projectRoot: workdir });
+    const settings = (await loadSettings()).sessionSettings({ configDir: ctx.paths.configDir, projectRoot: workdir });
     // The setup command prepares a new worktree; an --in-place folder is already the user's working copy.
     if (!o.inPlace && settings.setup) runSetup(settings.setup, workdir, ctx);
     writeSessionScripts(stateDir, {
@@ -445,7 +450,7 @@ export async function relaunchSession(ctx: SessionsContext, row: SessionRow, pro
     name: row.name,
     runtime: row.runtime,
     tmuxSocket: tmux.socket,
-    notify: sessionSettings({ configDir: ctx.paths.configDir, projectRoot: row.workdir }).notify,
+    notify: (await loadSettings()).sessionSettings({ configDir: ctx.paths.configDir, projectRoot: row.workdir }).notify,
     stateRules: driver.stateRules,
   });
   const resumable = driver.resume !== undefined && row.runtimeSessionId !== null;

@@ -1,7 +1,8 @@
 /**
- * The ledger's reports (`usage`, `cache`, `report`) run from a file of their own, dist/ledger.cjs, which
- * bin/quartet.js loads with a V8 code cache (src/cli/ledger-entry.ts): they must answer exactly as the ES module
- * build (dist/main.js) answers, with a cache, without one and with one V8 refuses.
+ * The ledger's reports (`usage`, `cache`, `report`) and the session commands (`run`, `ps`, …) run from files of
+ * their own, dist/ledger.cjs and dist/sessions.cjs, which bin/quartet.js loads with a V8 code cache
+ * (src/cli/ledger-entry.ts, sessions-entry.ts): they must answer exactly as the ES module build (dist/main.js)
+ * answers, with a cache, without one and with one V8 refuses.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -9,6 +10,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { LEDGER_COMMANDS } from "../src/cli/ledger-entry.js";
+import { SESSION_COMMANDS } from "../src/cli/session-commands.js";
 import { buildCopy, cacheOf, codeCaches } from "./build-copy.js";
 import { fixtureHome, ROOT, tempDir } from "./helpers.js";
 
@@ -36,8 +38,21 @@ const envFor = (home: string): NodeJS.ProcessEnv => ({
   NO_COLOR: "1",
 });
 
-describe("the ledger's own file (dist/ledger.cjs)", () => {
-  it.each(LEDGER_COMMANDS)("runs `%s` from it, with the same help as the ES module build", (command) => {
+/** The commands bin/quartet.js routes to each of its files. */
+function routed(): Map<string, string[]> {
+  const launcher = fs.readFileSync(path.join(ROOT, "bin", "quartet.js"), "utf8");
+  const own = /^const own = \{([^}]*)\};$/m.exec(launcher)?.[1];
+  expect(own).toBeDefined();
+  const files = new Map<string, string[]>();
+  for (const [, command, file] of own!.matchAll(/(\w+): "([^"]+)"/g)) files.set(file!, [...(files.get(file!) ?? []), command!]);
+  return files;
+}
+
+describe.each([
+  { file: "ledger.cjs", commands: LEDGER_COMMANDS },
+  { file: "sessions.cjs", commands: SESSION_COMMANDS },
+])("$file", ({ file, commands }) => {
+  it.each(commands)("runs `%s` from it, with the same help as the ES module build", (command) => {
     const copy = buildCopy();
     const env = envFor(tempDir("quartet-userhome-"));
     const help = viaBin(copy, [command, "--help"], env);
@@ -45,24 +60,34 @@ describe("the ledger's own file (dist/ledger.cjs)", () => {
     expect(help.stdout).toContain(`Usage: quartet ${command}`);
     expect(help).toEqual(viaModules(copy, [command, "--help"], env));
     // It ran from the file: the call left that command's code cache beside it, and no other.
-    expect(codeCaches(copy)).toEqual([path.basename(cacheOf(path.join(copy, "dist", "ledger.cjs"), command))]);
+    expect(codeCaches(copy)).toEqual([path.basename(cacheOf(path.join(copy, "dist", file), command))]);
   });
 
   it("is what the launcher runs for exactly those commands", () => {
-    const launcher = fs.readFileSync(path.join(ROOT, "bin", "quartet.js"), "utf8");
-    const own = /^const own = (\{[^}]*\});$/m.exec(launcher)?.[1];
-    expect(own).toBeDefined();
-    const routed = Object.entries(JSON.parse(own!.replace(/(\w+):/g, '"$1":')) as Record<string, string>);
-    expect(routed.filter(([, file]) => file === "ledger.cjs").map(([command]) => command)).toEqual(LEDGER_COMMANDS);
+    expect(routed().get(file)).toEqual(commands);
   });
+});
 
-  it("leaves every other command to the ES module build", () => {
+it("leaves every other command to the ES module build", () => {
+  const copy = buildCopy();
+  const r = viaBin(copy, ["board", "--help"], envFor(tempDir("quartet-userhome-")));
+  expect(r.code, r.stderr).toBe(0);
+  expect(codeCaches(copy)).toEqual([]);
+});
+
+describe("the session commands' own file (dist/sessions.cjs)", () => {
+  // Every end-to-end session test drives sessions through it (bin/quartet.js); here, what needs none.
+  it("answers as the ES module build does with no sessions, errors included", () => {
     const copy = buildCopy();
-    const r = viaBin(copy, ["ps", "--help"], envFor(tempDir("quartet-userhome-")));
-    expect(r.code, r.stderr).toBe(0);
-    expect(codeCaches(copy)).toEqual([]);
+    const env = envFor(tempDir("quartet-userhome-"));
+    for (const args of [["ps", "--json"], ["ps"], ["gc", "--dry-run", "--json"], ["send", "nobody", "hello"], ["resume", "--all"]]) {
+      const expected = viaModules(copy, args, env);
+      expect(viaBin(copy, args, env), args.join(" ")).toEqual(expected);
+    }
   });
+});
 
+describe("the ledger's own file (dist/ledger.cjs)", () => {
   it("reports every runtime's logs as the ES module build does, from a code cache and with one V8 refuses", () => {
     // Claude Code's parser is bundled in the file; Codex's and OpenCode's readers come from the ES module build.
     const home = fixtureHome(["claude", "opencode", "codex"]);
