@@ -50,6 +50,13 @@ afterEach(async ({ task }) => {
   // What the board said on its terminal (a refresh that kept failing) explains most failures here, and each
   // session's state and screen the rest (a card that never reached its column).
   if (board?.stderr()) console.error(`quartet board's stderr:\n${board.stderr()}`);
+  // What the page showed (its live indicator: were the board's pushes arriving?) against what the board says now.
+  if (page) {
+    const live = await page.locator("#live").textContent({ timeout: 1000 }).catch(() => "?");
+    const now = await page.evaluate(() => fetch("/api/board").then((r) => r.text())).catch((e: Error) => e.message);
+    console.error(`page ${page.url()}, live indicator "${live}"; the board now: ${now}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, `failed-${task.name.slice(0, 40).replace(/\W+/g, "-")}.png`), fullPage: true });
+  }
   for (const s of await lab.ps().catch(() => [])) {
     const screen = s.tmux.pane ? paneText(lab.socket, s.tmux.pane).trimEnd() : "(no pane)";
     console.error(`session ${s.name}: ${s.state} (${s.stateSource}${s.stateDetail ? `, ${s.stateDetail}` : ""})\n${screen}`);
@@ -120,7 +127,8 @@ test("a task goes from the board to the agent, back with a line comment, and is 
   fs.writeFileSync(path.join(worktree, "late.txt"), "late\n");
   git(worktree, "add", "late.txt");
   git(worktree, "commit", "-q", "-m", "Late change");
-  await page.locator("#changed").waitFor({ timeout: 30_000 });
+  // Seen on the board's next push (every 1.5 s): slower under load, where each push runs git for every task.
+  await page.locator("#changed").waitFor({ timeout: 60_000 });
   expect(await page.locator(".file[data-path='late.txt']").count()).toBe(0);
   await page.click("button.approve");
   await page.locator(".flash.error", { hasText: "changed since it was reviewed" }).waitFor({ timeout: 30_000 });
