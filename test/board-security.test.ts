@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { buildPricing } from "../src/core/pricing.js";
 import { PRICE_TABLE } from "../src/core/price-table.js";
 import { gatewaySink } from "../src/gateway/store.js";
+import { LARGE_LINES } from "../src/review/diff.js";
 import { chromiumPath, request, startBoardCli } from "./board.js";
 import { BEFORE, exchange } from "./gateway-exchanges.js";
 import { sessionLab, type SessionLab } from "./sessions.js";
@@ -240,7 +241,9 @@ test("a stale cookie from an earlier board does not lock the user out; the favic
 test("files with any name, and a large file summarized until asked for", { timeout: 60_000 }, async () => {
   const odd = ["with space.txt", "new\nline.txt", "café.txt"];
   for (const name of odd) fs.writeFileSync(path.join(workdir, name), `${name}\n`);
-  fs.writeFileSync(path.join(workdir, "huge.log"), "x\n".repeat(200_000));
+  // Just over the line count the board summarizes: its diff, asked for, is rendered three times below (200,000
+  // lines took a minute of a full CI run's time).
+  fs.writeFileSync(path.join(workdir, "huge.log"), "x\n".repeat(LARGE_LINES + 1000));
   try {
     const r = await request(`${base}/api/tasks/1`, { headers: { host: host(), cookie } });
     expect(r.status).toBe(200);
