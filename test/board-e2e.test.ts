@@ -52,10 +52,14 @@ afterEach(async ({ task }) => {
   if (board?.stderr()) console.error(`quartet board's stderr:\n${board.stderr()}`);
   // What the page showed (its live indicator: were the board's pushes arriving?) against what the board says now.
   if (page) {
-    const live = await page.locator("#live").textContent({ timeout: 1000 }).catch(() => "?");
+    const live = await page
+      .locator("#live")
+      .textContent({ timeout: 1000 })
+      .catch(() => "?");
     const now = await page.evaluate(() => fetch("/api/board").then((r) => r.text())).catch((e: Error) => e.message);
     console.error(`page ${page.url()}, live indicator "${live}"; the board now: ${now}`);
-    await page.screenshot({ path: path.join(ARTIFACTS, `failed-${task.name.slice(0, 40).replace(/\W+/g, "-")}.png`), fullPage: true });
+    const shot = path.join(ARTIFACTS, `failed-${task.name.slice(0, 40).replace(/\W+/g, "-")}.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch((e: Error) => console.error(`no screenshot: ${e.message}`));
   }
   for (const s of await lab.ps().catch(() => [])) {
     const screen = s.tmux.pane ? paneText(lab.socket, s.tmux.pane).trimEnd() : "(no pane)";
