@@ -191,7 +191,7 @@ export async function sessionLab(
     if (r.code !== 0) throw new Error(`ps failed: ${r.stderr}`);
     return (JSON.parse(r.stdout) as { sessions: PsSession[] }).sessions;
   };
-  // `ps` is a Node process (about 0.3 s of CPU), and a full run has many tests waiting at once on two cores: it is
+  // `ps` is a Node process (about 0.2 s of CPU), and a full run has many tests waiting at once on two cores: it is
   // asked again when the sessions' events or quartet's database changed, else once a second (for what only a
   // screen shows).
   const watchPs = async (onSessions: (sessions: PsSession[]) => boolean, timeoutMs: number, extra?: NodeJS.ProcessEnv) => {
