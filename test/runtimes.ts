@@ -30,7 +30,12 @@ const OPENCODE_PLUGIN_VERSION = "1.18.33";
  * and into a project's `.opencode/` (seen even with no plugin configured, for a folder of ported agents):
  * 12–20 s of CPU each time, in every test that starts OpenCode in a new home or project. The install is
  * made once per machine (what OpenCode itself would write: package.json with the dependency, npm's lock file,
- * .gitignore and node_modules) and copied into `dir`, so OpenCode finds it done. Its own check still decides.
+ * .gitignore and node_modules) and laid into `dir`, so OpenCode finds it done. Its own check still decides.
+ *
+ * The files are copied; node_modules is a folder of links to the machine's copy of each package. A full copy
+ * is 64 MB in about 4,000 files, and a test that ported a dozen projects spent over a minute of a loaded CI
+ * run only removing its copies. OpenCode's check reads package.json and the lock file and that node_modules
+ * exists; a plugin's import resolves through the links to the complete tree.
  */
 export function seedOpencodePluginInstall(dir: string): void {
   const cache = path.join(os.tmpdir(), `quartet-test-opencode-plugin-${OPENCODE_PLUGIN_VERSION}`);
@@ -53,7 +58,14 @@ export function seedOpencodePluginInstall(dir: string): void {
       fs.rmSync(building, { recursive: true, force: true }); // another test file made it first
     }
   }
-  fs.cpSync(cache, dir, { recursive: true });
+  fs.mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+  for (const file of ["package.json", "package-lock.json", ".gitignore"]) fs.copyFileSync(path.join(cache, file), path.join(dir, file));
+  for (const entry of fs.readdirSync(path.join(cache, "node_modules"), { withFileTypes: true })) {
+    const from = path.join(cache, "node_modules", entry.name);
+    const to = path.join(dir, "node_modules", entry.name);
+    if (entry.isDirectory()) fs.symlinkSync(from, to, "dir");
+    else fs.copyFileSync(from, to);
+  }
 }
 
 /**

@@ -32,7 +32,11 @@ async function waitAll(match: (s: PsSession) => boolean, what: string): Promise<
     return last.length === SESSIONS.length && last.every(match);
   }, 180_000);
   if (done) return last;
-  throw new Error(`not every session became ${what}: ${last.map((s) => `${s.name}=${s.state}/${s.stateSource}`).join(", ")}`);
+  const behind = last.filter((s) => !match(s));
+  throw new Error(
+    `not every session became ${what}: ${last.map((s) => `${s.name}=${s.state}/${s.stateSource}`).join(", ")}\n` +
+      behind.map((s) => `${s.name}:\n${lab.whatHappened(s)}`).join("\n"),
+  );
 }
 
 test("four concurrent sessions stay correctly tracked", { timeout: 600_000 }, async () => {

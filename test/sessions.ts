@@ -77,6 +77,8 @@ export interface SessionLab {
   watchPs(onSessions: (sessions: PsSession[]) => boolean, timeoutMs: number): Promise<boolean>;
   /** Every user message text the endpoint received. */
   userTexts(): string[];
+  /** What a session's pane shows, the last requests to the model and the sessions' last events: for a failure. */
+  whatHappened(session: PsSession): string;
   close(): Promise<void>;
 }
 
@@ -242,6 +244,7 @@ export async function sessionLab(
       );
     },
     watchPs: (onSessions, timeoutMs) => watchPs(onSessions, timeoutMs),
+    whatHappened: (session) => whatHappened(socket, session.tmux.pane, endpoint.model.requests, dataDir),
     userTexts() {
       const out: string[] = [];
       for (const r of endpoint.model.requests) {
