@@ -1,13 +1,14 @@
 /**
  * The lab's variants end to end, with the real pinned runtimes: a pause past the cache TTL, and the
- * project instructions (CLAUDE.md / AGENTS.md) changed mid-session.
+ * project instructions (CLAUDE.md / AGENTS.md) changed mid-session. Each built-in scenario runs through the turn
+ * its change comes before (the fourth); the full six turns run in lab-e2e.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { labRun } from "./lab.js";
+import { labRun, scenarioThrough } from "./lab.js";
 
 describe("quartet lab run, variants", () => {
   it("names TTL expiry after a 6-minute pause, for both runtimes", async () => {
-    const r = await labRun(["--scenario", "explore-edit-test-pause", "--runtime", "claude,opencode"]);
+    const r = await labRun(["--scenario", scenarioThrough("explore-edit-test-pause", 4), "--runtime", "claude,opencode"]);
     expect(r.cli.code, r.cli.stderr).toBe(0);
     for (const rt of r.report.runtimes) {
       // The pause comes before the fourth turn.
@@ -19,7 +20,7 @@ describe("quartet lab run, variants", () => {
   }, 600_000);
 
   it("names the changed system context when CLAUDE.md / AGENTS.md change mid-session", async () => {
-    const r = await labRun(["--scenario", "explore-edit-test-instructions", "--runtime", "claude,opencode"]);
+    const r = await labRun(["--scenario", scenarioThrough("explore-edit-test-instructions", 4), "--runtime", "claude,opencode"]);
     expect(r.cli.code, r.cli.stderr).toBe(0);
     const opencode = r.report.runtimes.find((x) => x.runtime === "opencode")!;
     // OpenCode puts AGENTS.md in its one system block.

@@ -7,9 +7,10 @@ import type { LabReport } from "../src/lab/report.js";
 import type { LabRequest } from "../src/lab/model-session.js";
 import { listRuns, loadRequests, loadRun, type LabRun } from "../src/lab/runs.js";
 import type { RuntimeId } from "../src/runtimes/types.js";
-import { FIXTURES, runCli, tempDir, type CliResult } from "./helpers.js";
+import { FIXTURES, ROOT, runCli, tempDir, type CliResult } from "./helpers.js";
 import { seedOpencodeRipgrep } from "./runtimes.js";
 import fs from "node:fs";
+import { parse, stringify } from "yaml";
 
 export interface LabResult {
   cli: CliResult;
@@ -27,6 +28,21 @@ export async function labRun(args: readonly string[]): Promise<LabResult> {
   const report = JSON.parse(cli.stdout) as LabReport;
   const run = JSON.parse(fs.readFileSync(path.join(report.run.dir, "run.json"), "utf8")) as LabRun;
   return { cli, report, run, requests: (rt) => loadRequests(run, rt) };
+}
+
+/**
+ * A built-in scenario cut after its first `turns` prompts, as a YAML file of the test's own: a test that looks at
+ * one turn's cache break need not pay for the real runtimes' later turns (each an OpenCode process start of many
+ * seconds of CPU on a slow host).
+ */
+export function scenarioThrough(name: string, turns: number): string {
+  const scenario = parse(fs.readFileSync(path.join(ROOT, "scenarios", `${name}.yaml`), "utf8")) as { steps: object[] };
+  let prompts = 0;
+  const end = scenario.steps.findIndex((step) => "prompt" in step && ++prompts === turns);
+  if (end < 0) throw new Error(`${name} has fewer than ${turns} prompts`);
+  const file = path.join(tempDir("quartet-lab-scenario-"), `${name}.yaml`);
+  fs.writeFileSync(file, stringify({ ...scenario, steps: scenario.steps.slice(0, end + 1) }));
+  return file;
 }
 
 /**
