@@ -284,12 +284,14 @@ test("a 100 MB file in the worktree does not hold up other requests while git re
   try {
     let detailDone = false;
     const detail = request(`${base}/api/tasks/1`, { headers: { host: host(), cookie } }).finally(() => (detailDone = true));
-    // Answers to small requests keep coming while the task's diff is taken.
+    // Answers to small requests keep coming while the task's diff is taken: asked every 50 ms, not back to back,
+    // which in a loaded full run kept both processes busy and slowed git's read of the file to a minute.
     let answeredMeanwhile = 0;
     while (!detailDone) {
       const r = await request(`${base}/favicon.ico`, { headers: { host: host() } });
       expect(r.status).toBe(204);
       if (!detailDone) answeredMeanwhile++;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const r = await detail;
     expect(r.status).toBe(200);
