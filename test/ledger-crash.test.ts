@@ -10,7 +10,8 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PRICE_TABLE } from "../src/core/price-table.js";
 import { earlierCopy, generatedHome } from "./corpus.js";
-import { fileTempDir, runCli, tempDir, type CliResult } from "./helpers.js";
+import { fileTempDir, runCli, tempDir, writeLines, type CliResult } from "./helpers.js";
+import { assistantLine } from "./ledger.js";
 
 /** The CLI with `home` as HOME (not --home), so the ledger is quartet.db in `data` whatever the home's path. */
 function quartet(args: readonly string[], o: { home: string; data: string; env?: NodeJS.ProcessEnv; killAfterMs?: number }) {
@@ -144,5 +145,31 @@ describe("a ledger killed during an incremental run", { timeout: KILLS_TIMEOUT_M
       await quartet(["usage", "--json"], { home, data, env: SMALL_BATCHES, killAfterMs: at });
       expect(await reports(home, data), `killed after ${at} of ${Math.round(incrementalMs)} ms`).toEqual(cleanFull);
     }
+  });
+});
+
+describe("a ledger killed after a rewritten transcript dropped a request that another transcript holds a copy of", () => {
+  it("looks for that request's copies at the next run and reports exactly what a clean run does", async () => {
+    const home = tempDir("quartet-home-");
+    const dir = path.join(home, ".claude", "projects", "-work-project");
+    const line = (id: string, output: number, minute: number) =>
+      assistantLine({ id, sessionId: "s1", ts: `2026-11-24T10:${String(minute).padStart(2, "0")}:00Z`, output });
+    // a.jsonl holds the stored copy of msg_dup (more tokens); b.jsonl, a resumed session, a copy with fewer.
+    writeLines(path.join(dir, "a.jsonl"), [line("msg_kept", 5, 0), line("msg_dup", 99, 1)]);
+    writeLines(path.join(dir, "b.jsonl"), [line("msg_dup", 50, 2), line("msg_b", 1, 3)]);
+    const data = tempDir("quartet-data-");
+    const first = await quartet(["usage", "--json"], { home, data });
+    expect(first.code, first.stderr).toBe(0);
+    writeLines(path.join(dir, "a.jsonl"), [line("msg_kept", 5, 0)]);
+    // Each file in a transaction of its own: a.jsonl's new content is committed before the kill.
+    const killed = await quartet(["usage", "--json"], {
+      home,
+      data,
+      env: { QUARTET_TEST_BATCH_BYTES: "1", QUARTET_TEST_KILL_AT: "ingest:before-copies" },
+    });
+    expect(killed.signal, `ingest:before-copies was never reached: ${killed.stderr}`).toBe("SIGKILL");
+    const clean = await reports(home, tempDir("quartet-data-"));
+    expect(JSON.stringify(clean)).toContain('"outputTokens":56');
+    expect(await reports(home, data)).toEqual(clean);
   });
 });

@@ -11,8 +11,8 @@ import { tempDir } from "./helpers.js";
 
 export interface TestLedger {
   db: Db;
-  /** Ingests from the home; `only` narrows the runtimes for this run. */
-  ingest(only?: readonly RuntimeId[]): Promise<IngestResult>;
+  /** Ingests from the home; `only` narrows the runtimes for this run; `partial` as the status line's run. */
+  ingest(only?: readonly RuntimeId[], o?: { partial?: boolean }): Promise<IngestResult>;
   rows(sql: string, ...params: unknown[]): Record<string, unknown>[];
 }
 
@@ -25,13 +25,14 @@ export function testLedger(
   const pricing = buildPricing(PRICE_TABLE);
   return {
     db,
-    ingest: (only) =>
+    ingest: (only, o) =>
       ingest({
         db,
         env: lookupEnv({ home }),
         pricing,
         runtimes: (only ?? runtimes).map((r) => RUNTIMES.get(r)!),
         workers: options.workers ?? 0,
+        partial: o?.partial,
       }),
     rows: (sql, ...params) => db.prepare(sql).all(...params) as Record<string, unknown>[],
   };
@@ -57,4 +58,41 @@ export function ingestOnce(runtimes: readonly RuntimeAdapter[]): { db: Db; run: 
   const db = openDatabase(path.join(tempDir("quartet-ledger-"), "quartet.db"));
   const run = ingest({ db, env: lookupEnv({ home: tempDir() }), pricing: buildPricing(PRICE_TABLE), runtimes, workers: 0 });
   return { db, run };
+}
+
+/** A Claude Code assistant line for one new request. */
+export function assistantLine(o: {
+  id: string;
+  sessionId: string;
+  ts: string;
+  model?: string;
+  read?: number;
+  write?: number;
+  output?: number;
+}) {
+  return {
+    parentUuid: null,
+    isSidechain: false,
+    message: {
+      id: o.id,
+      type: "message",
+      role: "assistant",
+      model: o.model ?? "claude-opus-4-8",
+      content: [{ type: "text", text: "ok" }],
+      stop_reason: "end_turn",
+      usage: {
+        input_tokens: 3,
+        cache_creation_input_tokens: o.write ?? 100,
+        cache_read_input_tokens: o.read ?? 0,
+        output_tokens: o.output ?? 7,
+      },
+    },
+    requestId: `req_${o.id}`,
+    type: "assistant",
+    uuid: `u-${o.id}`,
+    timestamp: o.ts,
+    cwd: "/work/project",
+    sessionId: o.sessionId,
+    version: "2.1.197",
+  };
 }

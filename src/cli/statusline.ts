@@ -126,7 +126,7 @@ async function readSession(db: Db, env: LookupEnv, pricing: Pricing, session: Se
     color: "#d97757", // Claude Code's; unused here (the status line draws no chart)
     logs: { discover: () => ({ sources, looked: [], warnings: [] }) },
   };
-  return Ledger.ingest({ db, env, pricing, runtimes: [sessionOnly], skipIfBusy: true, snapshot: true });
+  return Ledger.ingest({ db, env, pricing, runtimes: [sessionOnly], skipIfBusy: true, snapshot: true, partial: true });
 }
 
 /** What the status line says while another process brings a ledger up to date that it cannot show as it stands. */

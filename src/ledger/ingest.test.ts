@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import { describe, expect, it, vi } from "vitest";
 import { fixtureHome, snapshotTree, tempDir, writeLines } from "../../test/helpers.js";
-import { ingestOnce, logsOnlyRuntime, testLedger } from "../../test/ledger.js";
+import { assistantLine, ingestOnce, logsOnlyRuntime, testLedger } from "../../test/ledger.js";
 import { migrate, openDatabase, type Db } from "../core/db.js";
 import { tryLock } from "../core/file-lock.js";
 import { lookupEnv } from "../core/paths.js";
@@ -26,30 +26,6 @@ const claudeFiles = (home: string) =>
     .map(String)
     .filter((f) => f.endsWith(".jsonl") && !f.includes("subagents"))
     .map((f) => path.join(home, ".claude", "projects", f));
-
-/** A Claude Code assistant line for one new request. */
-function assistantLine(o: { id: string; sessionId: string; ts: string; model?: string; read?: number; write?: number }) {
-  return {
-    parentUuid: null,
-    isSidechain: false,
-    message: {
-      id: o.id,
-      type: "message",
-      role: "assistant",
-      model: o.model ?? "claude-opus-4-8",
-      content: [{ type: "text", text: "ok" }],
-      stop_reason: "end_turn",
-      usage: { input_tokens: 3, cache_creation_input_tokens: o.write ?? 100, cache_read_input_tokens: o.read ?? 0, output_tokens: 7 },
-    },
-    requestId: `req_${o.id}`,
-    type: "assistant",
-    uuid: `u-${o.id}`,
-    timestamp: o.ts,
-    cwd: "/work/project",
-    sessionId: o.sessionId,
-    version: "2.1.197",
-  };
-}
 
 const totals = (l: ReturnType<typeof testLedger>) =>
   l.rows(
@@ -265,6 +241,41 @@ describe("ingest", () => {
     expect(later.rows("SELECT request_key, output_tokens FROM usage_record")).toEqual([
       { request_key: "msg_dup:req_msg_dup", output_tokens: 99 },
     ]);
+  });
+
+  it("counts another file's copy of a request once a rewritten transcript no longer holds it, as a clean run does", async () => {
+    const home = tempDir("quartet-home-");
+    const dir = path.join(home, ".claude", "projects", "-work-project");
+    const line = (id: string, output: number, ts: string) => assistantLine({ id, sessionId: "s1", ts, output });
+    const kept = line("msg_kept", 5, "2026-11-24T09:00:00Z");
+    // a.jsonl holds the stored copy (more tokens); b.jsonl, a resumed session, a copy with fewer.
+    writeLines(path.join(dir, "a.jsonl"), [kept, line("msg_dup", 99, "2026-11-24T10:00:00Z")]);
+    writeLines(path.join(dir, "b.jsonl"), [line("msg_dup", 50, "2026-11-24T10:01:00Z"), line("msg_b", 1, "2026-11-24T10:02:00Z")]);
+    const ledger = testLedger(home, ["claude"]);
+    await ledger.ingest();
+    const stored = "SELECT request_key, output_tokens FROM usage_record ORDER BY request_key";
+    expect(ledger.rows(stored)).toContainEqual({ request_key: "msg_dup:req_msg_dup", output_tokens: 99 });
+
+    // Rewritten with the same request: nothing is lost, and nothing else is read again.
+    fs.rmSync(path.join(dir, "a.jsonl"));
+    writeLines(path.join(dir, "a.jsonl"), [kept, line("msg_dup", 99, "2026-11-24T10:00:00Z")]);
+    expect((await ledger.ingest()).sourcesRead).toBe(1);
+    expect(ledger.rows("SELECT * FROM ledger_lost_request")).toEqual([]);
+
+    // Rewritten without it. A run that sees only some logs (the status line's) leaves the request to look for.
+    writeLines(path.join(dir, "a.jsonl"), [kept]);
+    expect((await ledger.ingest(undefined, { partial: true })).sourcesRead).toBe(1);
+    expect(ledger.rows("SELECT * FROM ledger_lost_request")).toEqual([{ runtime: "claude", request_key: "msg_dup:req_msg_dup" }]);
+    // A run that sees them all finds b.jsonl's copy, and counts it.
+    expect((await ledger.ingest()).sourcesRead).toBe(2);
+    const clean = testLedger(home, ["claude"]);
+    await clean.ingest();
+    expect(ledger.rows(stored)).toEqual(clean.rows(stored));
+    expect(ledger.rows(stored)).toContainEqual({ request_key: "msg_dup:req_msg_dup", output_tokens: 50 });
+    const usage = "SELECT hour, root_session_id, requests, output FROM usage_rollup ORDER BY hour, root_session_id";
+    expect(ledger.rows(usage)).toEqual(clean.rows(usage));
+    expect(ledger.rows("SELECT * FROM ledger_lost_request")).toEqual([]);
+    expect((await ledger.ingest()).sourcesRead).toBe(0);
   });
 
   it("sums a bulk load's rollup as SQL would from the records, with copies and conversations that span files", async () => {

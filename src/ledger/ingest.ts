@@ -30,12 +30,22 @@ import type { LookupEnv } from "../core/paths.js";
 import { silentProgress, type Progress } from "../core/progress.js";
 import type { Pricing } from "../core/pricing.js";
 import { timed } from "../core/timing.js";
-import type { LookedPlace, RuntimeAdapter, SourceSpec } from "../runtimes/types.js";
+import type { LookedPlace, RuntimeAdapter, RuntimeId, SourceSpec } from "../runtimes/types.js";
 import { requireWebAssembly } from "./line-scan.js";
 import { Collected, readPartUnchanged, type JsonlTask, type SourceRead, type SourceState } from "./read-source.js";
 import { readSources, workerCount } from "./reader-pool.js";
 import { adoptPricing, isSettled, markRepricing, settle } from "./settle.js";
-import { hasSources, knownSource, prepareLedger, sourceStamps, sourceState, type KnownSource, type SourceStamp } from "./store.js";
+import {
+  hasSources,
+  knownSource,
+  prepareLedger,
+  sourceStamps,
+  forgetLostRequests,
+  lostRequests,
+  sourceState,
+  type KnownSource,
+  type SourceStamp,
+} from "./store.js";
 import { WarningCollector } from "./warnings.js";
 import { RecordWriter } from "./writer.js";
 
@@ -72,6 +82,11 @@ export interface IngestOptions {
    * of waiting: for callers that must answer fast (the status line) and can show the ledger as it stands.
    */
   skipIfBusy?: boolean;
+  /**
+   * The runtimes' `discover` lists only some of their logs (the status line's one session): requests a rewritten
+   * log dropped (keepLostRequests) are left for a run that sees all of them to look for elsewhere.
+   */
+  partial?: boolean;
 }
 
 export interface IngestResult {
@@ -196,16 +211,44 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   const writer = new RecordWriter(db, o.pricing, { bulk: empty, logBytes: workBytes });
   batch.beforeCommit = () => writer.flushMarks();
   batch.beforeFirstWrite = () => markRepricing(db, o.pricing);
-  try {
-    const workers = workerCount(jsonlWork, o.workers);
-    for await (const outcome of readSources(tasks, { workers, onBytes: (n) => progress.advance(n) })) {
+  /** Sources read only to look for copies of lost requests (not in `tasks`). */
+  const searched = new Set<string>();
+  const readAll = async (list: JsonlTask[], bytes: number, take: (read: SourceRead, task: JsonlTask) => void) => {
+    for await (const outcome of readSources(list, { workers: workerCount(bytes, o.workers), onBytes: (n) => progress.advance(n) })) {
       if (outcome.error !== undefined || !outcome.read) {
         warnings.push({ code: "source-failed", message: `could not be read: ${outcome.error}`, file: outcome.task.path });
         continue;
       }
       const read = outcome.read;
-      warnUnfinished(outcome.task.path, read.row, warnings);
-      batch.add(() => writer.commit(read), outcome.task.size - (outcome.task.fromStart ? 0 : outcome.task.offset));
+      batch.add(() => take(read, outcome.task), outcome.task.size - (outcome.task.fromStart ? 0 : outcome.task.offset));
+    }
+  };
+  try {
+    await readAll(tasks, jsonlWork, (read, task) => {
+      warnUnfinished(task.path, read.row, warnings);
+      writer.commit(read);
+    });
+    // A rewritten log dropped requests whose copies other logs of its runtime may hold (keepLostRequests): those
+    // logs are read whole and only such copies taken. Rare, and as costly as reading the logs once.
+    const lost = o.partial ? new Map<RuntimeId, Set<string>>() : lostRequests(db);
+    for (const runtime of lost.keys()) if (!selected.has(runtime)) lost.delete(runtime);
+    if (lost.size > 0) {
+      crashPoint("ingest:before-copies");
+      // Planning warnings were given above for these same files (a file gone since is named by the next run).
+      const holders = specs.flatMap((spec) =>
+        spec.kind === "jsonl" && lost.has(spec.runtime) ? (planJsonl(db, spec, stamps.get(spec.path), [], true) ?? []) : [],
+      );
+      const planned = new Set(tasks.map((t) => t.path));
+      for (const t of holders) if (!planned.has(t.path)) searched.add(t.path);
+      const bytes = holders.reduce((a, t) => a + t.size, 0);
+      progress.setTotal(workBytes + bytes);
+      if (holders.length > 0) requireWebAssembly();
+      await readAll(holders, bytes, (read, task) => {
+        const id = task.knownId ?? knownSource(db, task.path)?.id;
+        if (id !== undefined) writer.recoverCopies(read, id, lost.get(task.runtime)!);
+      });
+      batch.begin();
+      for (const runtime of lost.keys()) forgetLostRequests(db, runtime);
     }
     // Stores after the log files: a store may join its records with theirs (otel-source.ts), so every row
     // written so far must be in the table, not held for the bulk load's next multi-row insert.
@@ -235,7 +278,13 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
   if (!empty && !isSettled(db, o.pricing)) timed("settle", () => settle(db, o.pricing));
   crashPoint("ingest:settled");
 
-  return { looked, warnings, sourcesFound: specs.length, sourcesRead: tasks.length + stores.length, recordsWritten: writer.written };
+  return {
+    looked,
+    warnings,
+    sourcesFound: specs.length,
+    sourcesRead: tasks.length + searched.size + stores.length,
+    recordsWritten: writer.written,
+  };
 }
 
 /**
@@ -321,6 +370,8 @@ function planJsonl(
   spec: Extract<SourceSpec, { kind: "jsonl" }>,
   stamp: SourceStamp | undefined,
   warnings: Warning[],
+  /** Read it whole, changed or not (to look for copies of lost requests). */
+  again = false,
 ): JsonlTask | undefined {
   let stat: fs.Stats;
   try {
@@ -337,7 +388,7 @@ function planJsonl(
   const dev = String(stat.dev);
   const ino = String(stat.ino);
   // Unchanged since the last read: the common case, decided without reading the source's row.
-  if (stamp && stamp[0] === dev && stamp[1] === ino && stamp[2] === size && stamp[3] === Number(stat.mtimeMs)) {
+  if (!again && stamp && stamp[0] === dev && stamp[1] === ino && stamp[2] === size && stamp[3] === Number(stat.mtimeMs)) {
     warnUnfinished(spec.path, { size, mtimeMs: stamp[3], readOffset: stamp[4], readLine: stamp[5] }, warnings);
     return undefined;
   }
@@ -356,7 +407,7 @@ function planJsonl(
     size,
     mtimeMs: Number(stat.mtimeMs),
   });
-  if (!known) return task(true);
+  if (!known || again) return task(true);
   const sameFile = known.dev === dev && known.ino === ino;
   if (sameFile && size >= known.readOffset && readPartUnchanged(spec.path, known)) return task(false);
   return task(true);

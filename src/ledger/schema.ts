@@ -141,4 +141,17 @@ export const LEDGER_MIGRATIONS: Migration[] = [
       ALTER TABLE ledger_source ADD COLUMN tail_hash TEXT;
     `,
   },
+  {
+    name: "requests a rewritten source dropped",
+    up: `
+      -- Requests whose stored copy went with a rewritten log file while other files may hold copies (store.ts,
+      -- keepLostRequests). Written in the same transaction as the deletion, and removed in the one that looked
+      -- for the copies, so a run killed in between leaves them for the next one.
+      CREATE TABLE ledger_lost_request (
+        runtime TEXT NOT NULL,
+        request_key TEXT NOT NULL,
+        PRIMARY KEY (runtime, request_key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -153,15 +153,53 @@ export function addSource(db: Db, s: SourceRow): void {
     statement(db, "INSERT INTO ledger_source_state (source_id, state) VALUES (?, ?)").run(s.id, JSON.stringify(s.state));
 }
 
-/** Forgets what a source contributed, before it is read again from the start. */
-export function resetSource(db: Db, sourceId: number): { conversations: ConversationRef[]; removed: StoredPlace[] } {
-  const rows = db
-    .prepare(
-      "DELETE FROM usage_record WHERE source_id = ? RETURNING root_session_id AS rootSessionId, conversation_id AS conversationId, ts",
-    )
-    .all(sourceId) as (StoredPlace & { conversationId: string })[];
+/**
+ * Forgets what a source contributed, before it is read again from the start. `removed` also names each request,
+ * for `keepLostRequests` once the source's new content is written.
+ */
+export function resetSource(
+  db: Db,
+  sourceId: number,
+): { conversations: ConversationRef[]; removed: (StoredPlace & { runtime: string; key: string })[] } {
+  const rows = statement(
+    db,
+    `DELETE FROM usage_record WHERE source_id = ?
+     RETURNING root_session_id AS rootSessionId, conversation_id AS conversationId, ts, runtime, request_key AS key`,
+  ).all(sourceId) as (StoredPlace & { conversationId: string; runtime: string; key: string })[];
   statement(db, "DELETE FROM ledger_warning WHERE source_id = ?").run(sourceId);
   return { conversations: [...new Set(rows.map(conversationRef))], removed: rows };
+}
+
+/**
+ * A rewritten source's new content may lack a request it held the stored copy of, while another log file holds a
+ * copy too (a resumed session, a subagent's progress in its parent): a clean run counts that copy, but it was
+ * never stored, and the file holding it is unchanged, so nothing would read it again. The removed requests that
+ * are not stored again are kept here, for `ingest` to look for in the runtime's other logs. Returns how many.
+ */
+export function keepLostRequests(db: Db, removed: readonly { runtime: string; key: string }[]): number {
+  if (removed.length === 0) return 0;
+  return statement(
+    db,
+    `INSERT INTO ledger_lost_request (runtime, request_key) SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) AS j
+     WHERE NOT EXISTS (SELECT 1 FROM usage_record u WHERE u.runtime = j.value ->> 0 AND u.request_key = j.value ->> 1)
+     ON CONFLICT DO NOTHING`,
+  ).run(JSON.stringify(removed.map((r) => [r.runtime, r.key]))).changes;
+}
+
+/** The requests keepLostRequests kept, by runtime: usually none. */
+export function lostRequests(db: Db): Map<RuntimeId, Set<string>> {
+  const lost = new Map<RuntimeId, Set<string>>();
+  for (const [runtime, key] of statement(db, "SELECT runtime, request_key FROM ledger_lost_request").raw().all() as [RuntimeId, string][]) {
+    let keys = lost.get(runtime);
+    if (!keys) lost.set(runtime, (keys = new Set()));
+    keys.add(key);
+  }
+  return lost;
+}
+
+/** The runtime's other logs were searched for copies of its lost requests: they are settled. */
+export function forgetLostRequests(db: Db, runtime: RuntimeId): void {
+  statement(db, "DELETE FROM ledger_lost_request WHERE runtime = ?").run(runtime);
 }
 
 /** When a stored record happened and under which root session: the rollup slice it counts in. */

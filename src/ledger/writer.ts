@@ -31,6 +31,7 @@ import {
   dropLedgerIndexes,
   existingConversations,
   insertRecords,
+  keepLostRequests,
   resetSource,
   saveSource,
   storedPlaces,
@@ -112,10 +113,12 @@ export class RecordWriter {
   }
 
   commit(read: SourceRead): void {
+    let removed: ReturnType<typeof resetSource>["removed"] | undefined;
     if (read.resetSourceId !== null && !this.bulk) {
       const reset = resetSource(this.db, read.resetSourceId);
       for (const c of reset.conversations) this.recompute.add(c);
       this.touch(reset.removed);
+      removed = reset.removed;
     }
     const sourceId = this.bulk ? this.holdSource(this.bulk, read) : saveSource(this.db, read.row);
     const runtime = read.row.runtime as RuntimeId;
@@ -125,8 +128,19 @@ export class RecordWriter {
       else this.forget(runtime, key);
     }
     this.write(sourceId, superseded.size > 0 ? read.records.filter((r) => !superseded.has(r.key)) : read.records);
+    if (removed) keepLostRequests(this.db, superseded.size > 0 ? removed.filter((r) => !superseded.has(r.key)) : removed);
     if (!this.bulk) addWarnings(this.db, sourceId, read.warnings);
     if (this.recompute.size + this.touchedSlices.size >= HELD_MARKS) this.flushMarks();
+  }
+
+  /**
+   * Writes the copies of lost requests (keepLostRequests) that a whole read of another source found, ranked against
+   * any stored copy as every copy is; nothing else of the source changes (its records and its row are as read before).
+   */
+  recoverCopies(read: SourceRead, sourceId: number, lost: ReadonlySet<string>): void {
+    const superseded = new Set(read.superseded);
+    const found = read.records.filter((r) => lost.has(r.key) && !superseded.has(r.key));
+    if (found.length > 0) this.write(sourceId, found);
   }
 
   /** Bulk load: the source's id, its row saved later with others (saveHeldSources). */
