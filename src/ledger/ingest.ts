@@ -247,6 +247,7 @@ async function ingestLocked(o: IngestOptions): Promise<IngestResult> {
         const id = task.knownId ?? knownSource(db, task.path)?.id;
         if (id !== undefined) writer.recoverCopies(read, id, lost.get(task.runtime)!);
       });
+      // Settled even where a file could not be read: a report from an empty ledger could not read it either.
       batch.begin();
       for (const runtime of lost.keys()) forgetLostRequests(db, runtime);
     }
