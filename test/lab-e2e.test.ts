@@ -7,7 +7,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { tempDir } from "./helpers.js";
-import { labRun, type LabResult } from "./lab.js";
+import { labRun, scenarioThrough, type LabResult } from "./lab.js";
 import { testLedger } from "./ledger.js";
 
 let perTurn: LabResult;
@@ -154,8 +154,9 @@ describe("quartet lab run when a runtime is missing, crashes or hangs", () => {
       "claude,opencode",
       "--claude-bin",
       path.join(tempDir(), "no-such-claude"),
+      // The other runtime needs only to run: two turns of the scenario (its full run is the test above).
       "--scenario",
-      "explore-edit-test-long-lived",
+      scenarioThrough("explore-edit-test-long-lived", 2),
     ]);
     expect(r.cli.code).toBe(1);
     expect(r.report.runtimes[0]).toMatchObject({
