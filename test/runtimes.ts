@@ -63,8 +63,10 @@ export function seedOpencodePluginInstall(dir: string): void {
   for (const entry of fs.readdirSync(path.join(cache, "node_modules"), { withFileTypes: true })) {
     const from = path.join(cache, "node_modules", entry.name);
     const to = path.join(dir, "node_modules", entry.name);
-    if (entry.isDirectory()) fs.symlinkSync(from, to, "dir");
-    else fs.copyFileSync(from, to);
+    // Seeded twice into one folder: the links already there stay.
+    if (entry.isDirectory()) {
+      if (!fs.existsSync(to)) fs.symlinkSync(from, to, "dir");
+    } else fs.copyFileSync(from, to);
   }
 }
 
