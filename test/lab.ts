@@ -2,15 +2,16 @@
  * Test helpers: running `quartet lab run` with the real pinned runtimes and reading what it recorded, and the
  * lab runs recorded once with them (test/fixtures/lab/runs).
  */
+import fs from "node:fs";
 import path from "node:path";
+import { parse, stringify } from "yaml";
 import type { LabReport } from "../src/lab/report.js";
 import type { LabRequest } from "../src/lab/model-session.js";
 import { listRuns, loadRequests, loadRun, type LabRun } from "../src/lab/runs.js";
+import { loadScenario } from "../src/lab/scenario.js";
 import type { RuntimeId } from "../src/runtimes/types.js";
-import { FIXTURES, ROOT, runCli, tempDir, type CliResult } from "./helpers.js";
+import { FIXTURES, runCli, tempDir, type CliResult } from "./helpers.js";
 import { seedOpencodeRipgrep } from "./runtimes.js";
-import fs from "node:fs";
-import { parse, stringify } from "yaml";
 
 export interface LabResult {
   cli: CliResult;
@@ -36,7 +37,7 @@ export async function labRun(args: readonly string[]): Promise<LabResult> {
  * seconds of CPU on a slow host).
  */
 export function scenarioThrough(name: string, turns: number): string {
-  const scenario = parse(fs.readFileSync(path.join(ROOT, "scenarios", `${name}.yaml`), "utf8")) as { steps: object[] };
+  const scenario = parse(fs.readFileSync(loadScenario(name).file, "utf8")) as { steps: object[] };
   let prompts = 0;
   const end = scenario.steps.findIndex((step) => "prompt" in step && ++prompts === turns);
   if (end < 0) throw new Error(`${name} has fewer than ${turns} prompts`);
