@@ -7,7 +7,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LAB_API_KEY } from "../src/core/lab-key.js";
 import { tempDir } from "./helpers.js";
-import { labRun, scenarioThrough, type LabResult } from "./lab.js";
+import { expectCompleted, labRun, scenarioThrough, type LabResult } from "./lab.js";
 import { testLedger } from "./ledger.js";
 
 let perTurn: LabResult;
@@ -21,7 +21,7 @@ describe("quartet lab run, explore-edit-test, one process per turn", () => {
   it("runs both runtimes through all six turns", () => {
     expect(perTurn.cli.code, perTurn.cli.stderr).toBe(0);
     for (const rt of perTurn.run.runtimes) {
-      expect(rt, rt.runtime).toMatchObject({ completed: true });
+      expectCompleted(rt);
       expect(rt.turns.map((t) => t.ok)).toEqual([true, true, true, true, true, true]);
     }
     expect(perTurn.report.estimates).toBe(true);
@@ -140,7 +140,8 @@ describe("quartet lab run, one long-lived process", () => {
     const longLived = await labRun(["--scenario", "explore-edit-test-long-lived", "--runtime", "claude,opencode"]);
     expect(longLived.cli.code, longLived.cli.stderr).toBe(0);
     for (const rt of longLived.report.runtimes) {
-      expect(rt).toMatchObject({ completed: true, mainRequests: expect.any(Number) });
+      expectCompleted(rt);
+      expect(rt.mainRequests, rt.runtime).toEqual(expect.any(Number));
       // One process keeps its system prompt: nothing breaks the cache.
       expect(rt.breaks, rt.runtime).toEqual([]);
     }
@@ -164,7 +165,8 @@ describe("quartet lab run when a runtime is missing, crashes or hangs", () => {
       completed: false,
       failure: { message: expect.stringMatching(/is not an executable file/) },
     });
-    expect(r.report.runtimes[1]).toMatchObject({ runtime: "opencode", completed: true });
+    expect(r.report.runtimes[1]!.runtime).toBe("opencode");
+    expectCompleted(r.report.runtimes[1]!);
   }, 600_000);
 
   it("reports a crash and a hang with the runtime's last output", async () => {

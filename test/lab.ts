@@ -4,10 +4,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { expect } from "vitest";
 import { parse, stringify } from "yaml";
 import type { LabReport } from "../src/lab/report.js";
 import type { LabRequest } from "../src/lab/model-session.js";
-import { listRuns, loadRequests, loadRun, type LabRun } from "../src/lab/runs.js";
+import { listRuns, loadRequests, loadRun, type LabRun, type RuntimeRun } from "../src/lab/runs.js";
 import { loadScenario } from "../src/lab/scenario.js";
 import type { RuntimeId } from "../src/runtimes/types.js";
 import { FIXTURES, runCli, tempDir, type CliResult } from "./helpers.js";
@@ -29,6 +30,15 @@ export async function labRun(args: readonly string[]): Promise<LabResult> {
   const report = JSON.parse(cli.stdout) as LabReport;
   const run = JSON.parse(fs.readFileSync(path.join(report.run.dir, "run.json"), "utf8")) as LabRun;
   return { cli, report, run, requests: (rt) => loadRequests(run, rt) };
+}
+
+/**
+ * Asserts that a runtime went through every turn of a lab run. A failure shows why the lab says it did not: the
+ * step, the message (a timeout, an exit code) and the end of the runtime's own output.
+ */
+export function expectCompleted(rt: Pick<RuntimeRun, "runtime" | "completed" | "failure">): void {
+  const failure = rt.failure && { ...rt.failure, output: rt.failure.output.slice(-2000) };
+  expect({ runtime: rt.runtime, completed: rt.completed, failure }).toEqual({ runtime: rt.runtime, completed: true, failure: undefined });
 }
 
 /**
