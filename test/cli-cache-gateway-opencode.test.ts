@@ -131,4 +131,4 @@ it("joins OpenCode's requests to the gateway's records and shows the gateway's b
   expect(text.code, text.stderr).toBe(0);
   expect(text.stdout).toMatch(/system prompt changed at system\[0\].* \[gateway\]/);
   expect(text.stdout).toMatch(/#2 system\[0\] .*\[-Be helpful-\]\{\+Answer tersely\+\}/);
-}, 60_000);
+}, 240_000);

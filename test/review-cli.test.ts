@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tempDir } from "./helpers.js";
-import { git, panePid, sessionLab, type SessionLab } from "./sessions.js";
+import { FIRST_TURN_MS, git, panePid, sessionLab, type SessionLab } from "./sessions.js";
 import { worktreeDir } from "../src/sessions/sessions.js";
 
 const SCENARIO = `
@@ -144,7 +144,7 @@ test(
 
 test(
   "request changes on a task whose session has ended relaunches the agent in its pane, on its conversation",
-  { timeout: 180_000 },
+  { timeout: 300_000 },
   async () => {
     const id = await startedTask("Add a greeting to app.js.");
     await waitStatus(id, "in-review");
@@ -154,7 +154,7 @@ test(
     const rejected = await lab.cli(["reject", String(id), "--message=--version"]);
     expect(rejected.code, rejected.stderr).toBe(0);
     expect(rejected.stdout).toContain("(its session had ended: relaunched in its pane)");
-    await expect.poll(() => lab.userTexts().includes("--version"), { timeout: 60_000 }).toBe(true);
+    await expect.poll(() => lab.userTexts().includes("--version"), { timeout: FIRST_TURN_MS }).toBe(true);
     // Visible and tracked as before: the same runtime session, its hooks reporting, its pane alive.
     const { session } = await lab.waitFor(`task-${id}`, (s) => s.state === "idle" && s.stateSource === "hook", "idle after the review");
     expect(session.runtimeSessionId).toBe(before.runtimeSessionId);
