@@ -18,17 +18,27 @@ if (!fs.existsSync(path.join(dist, "main.js"))) {
  * Loads one of quartet's CommonJS files (dist/statusline.cjs, dist/ledger.cjs) as `require` would, but with a V8
  * code cache beside it: compiling the status line's 130 KB again on every call cost about 5 ms of CPU, and
  * loading the ledger's reports as ES modules about 50 ms. The cache is written when a call ends that found none,
- * or one V8 refused (another Node version); where dist/ is not writable there is simply none. Each command has
- * its own, holding the functions its calls compiled. It is named after a hash of the file's text: V8 checks only
- * a cached script's length, so a cache found by the file's inode and mtime (which a reinstall can give the next
- * build's file) ran the previous build's code. Hashed as read, before decoding: under a millisecond.
+ * or one V8 refused (another Node version); where dist/ is not writable (installed by another user, as
+ * `sudo npm install -g` does) it goes in the person's own cache folder instead (personalCacheFile). Each command
+ * has its own, holding the functions its calls compiled. It is named after a hash of the file's text: V8 checks
+ * only a cached script's length, so a cache found by the file's inode and mtime (which a reinstall can give the
+ * next build's file) ran the previous build's code. Hashed as read, before decoding: under a millisecond.
  */
 function loadCached(file, command) {
   const bytes = fs.readFileSync(file);
-  const cacheFile = `${file}.${command}.${sha256(bytes).slice(0, 32)}.v8cache`;
-  const cachedData = readCache(cacheFile);
+  const builds = `${path.basename(file)}.${command}.`;
+  const name = `${builds}${sha256(bytes).slice(0, 32)}.v8cache`;
+  const beside = path.join(path.dirname(file), name);
+  const personal = personalCacheFolder();
+  const cachedData = readCache(beside) ?? (personal && readCache(path.join(personal, name)));
   const script = new vm.Script(wrap(bytes.toString()), { filename: file, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => writeCache(cacheFile, script));
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once("exit", () => {
+      if (writeCache(beside, script) || !personal) return;
+      // Nothing else removes the caches of earlier builds there, as a reinstall removes those beside the files.
+      if (writeCache(path.join(personal, name), script)) removeOtherBuilds(personal, builds, name);
+    });
+  }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
   return module.exports;
@@ -53,11 +63,26 @@ function readCache(cacheFile) {
   return stored.length > HASH_LENGTH && stored.toString("latin1", 0, HASH_LENGTH) === sha256(data) ? data : undefined;
 }
 
-/** After the call: the functions it compiled are in the cache too. Written whole or not at all. */
+/**
+ * Where the code caches go when dist/ cannot be written: $XDG_CACHE_HOME/quartet/code-cache, else
+ * ~/.cache/quartet/code-cache (a relative $XDG_CACHE_HOME is ignored, as the XDG specification says).
+ */
+function personalCacheFolder() {
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, "quartet", "code-cache");
+  try {
+    return path.join(require("node:os").homedir(), ".cache", "quartet", "code-cache");
+  } catch {
+    return undefined; // no home: no cache
+  }
+}
+
+/** After the call: the functions it compiled are in the cache too. Written whole or not at all; says whether it was. */
 function writeCache(cacheFile, script) {
   const temp = `${cacheFile}.${process.pid}.tmp`;
   try {
     const data = script.createCachedData();
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
     // Private like every file quartet writes, although it holds only compiled code.
     const fd = fs.openSync(temp, "wx", 0o600);
     try {
@@ -70,6 +95,18 @@ function writeCache(cacheFile, script) {
     fs.renameSync(temp, cacheFile);
   } catch {
     fs.rmSync(temp, { force: true });
+    return false;
+  }
+  return true;
+}
+
+/** Removes the other builds' caches of a file and command (`<builds><hash>.v8cache`), not calls' temp files. */
+function removeOtherBuilds(dir, builds, kept) {
+  try {
+    for (const f of fs.readdirSync(dir))
+      if (f !== kept && f.startsWith(builds) && f.endsWith(".v8cache")) fs.rmSync(path.join(dir, f), { force: true });
+  } catch {
+    // A cache left behind costs only its room.
   }
 }
 

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { LEDGER_COMMANDS } from "../src/cli/ledger-entry.js";
 import { SESSION_COMMANDS } from "../src/cli/session-commands.js";
 import { buildCopy, cacheOf, codeCaches } from "./build-copy.js";
@@ -59,8 +59,10 @@ describe.each([
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toContain(`Usage: quartet ${command}`);
     expect(help).toEqual(viaModules(copy, [command, "--help"], env));
-    // It ran from the file: the call left that command's code cache beside it, and no other.
+    // It ran from the file: the call left that command's code cache beside it, and no other, and nothing in the
+    // person's cache folder.
     expect(codeCaches(copy)).toEqual([path.basename(cacheOf(path.join(copy, "dist", file), command))]);
+    expect(fs.existsSync(path.join(env.HOME!, ".cache"))).toBe(false);
   });
 
   it("is what the launcher runs for exactly those commands", () => {
@@ -136,5 +138,80 @@ describe("the ledger's own file (dist/ledger.cjs)", () => {
     expect(expected.code, expected.stderr).toBe(0);
     expect(without(viaBin)).toEqual(expected);
     expect(codeCaches(copy)).toEqual([]);
+  });
+});
+
+/**
+ * A copy of the built CLI run by someone who cannot write to it, as with an install by another user (`sudo npm
+ * install -g`). Root may write anywhere, so where the tests run as root the copy runs as nobody; elsewhere its
+ * dist/ is made read-only for the test.
+ */
+function notWritableCopy() {
+  const copy = buildCopy({ ownModules: true });
+  const asRoot = process.getuid?.() === 0;
+  const nobody = 65534;
+  if (asRoot) fs.chmodSync(copy, 0o755);
+  else {
+    fs.chmodSync(path.join(copy, "dist"), 0o555);
+    onTestFinished(() => fs.chmodSync(path.join(copy, "dist"), 0o755));
+  }
+  return {
+    copy,
+    /** A folder of the test's, made the user's own. */
+    own(dir: string): string {
+      if (asRoot)
+        for (const f of [dir, ...fs.readdirSync(dir, { recursive: true }).map((p) => path.join(dir, String(p)))])
+          fs.lchownSync(f, nobody, nobody);
+      return dir;
+    },
+    run(args: readonly string[], env: NodeJS.ProcessEnv): Ran {
+      const r = spawnSync(process.execPath, [path.join(copy, "bin", "quartet.js"), ...args], {
+        env,
+        encoding: "utf8",
+        ...(asRoot ? { uid: nobody, gid: nobody } : {}),
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+  };
+}
+
+describe("a build the person cannot write to (installed by another user)", () => {
+  it("keeps its code cache in the person's ~/.cache/quartet, private to them, and uses it there", () => {
+    const build = notWritableCopy();
+    const home = build.own(fixtureHome(["claude"]));
+    const env = { ...envFor(home), QUARTET_HOME: build.own(tempDir("quartet-data-")) };
+    const first = build.run(["usage", "--json"], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect((JSON.parse(first.stdout) as { totals: { requests: number } }).totals.requests).toBeGreaterThan(0);
+    expect(codeCaches(build.copy)).toEqual([]);
+
+    const folder = path.join(home, ".cache", "quartet", "code-cache");
+    const cache = path.join(folder, path.basename(cacheOf(path.join(build.copy, "dist", "ledger.cjs"), "usage")));
+    expect(fs.readdirSync(folder)).toEqual([path.basename(cache)]);
+    expect(fs.statSync(folder).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(cache).mode & 0o777).toBe(0o600);
+    const written = fs.statSync(cache);
+    expect(build.run(["usage", "--json"], env)).toEqual(first);
+    // Used, not written again: V8 took it.
+    expect(fs.statSync(cache)).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
+  });
+
+  it("keeps it under $XDG_CACHE_HOME when set, where a new build's cache replaces the earlier builds' of the command", () => {
+    const build = notWritableCopy();
+    const home = build.own(fixtureHome(["claude"]));
+    const xdg = tempDir("quartet-xdg-cache-");
+    const folder = path.join(xdg, "quartet", "code-cache");
+    fs.mkdirSync(folder, { recursive: true });
+    const earlier = (command: string) => `ledger.cjs.${command}.${"0".repeat(32)}.v8cache`;
+    for (const f of [earlier("usage"), earlier("cache")]) fs.writeFileSync(path.join(folder, f), "an earlier build's cache");
+    build.own(xdg);
+    const env = { ...envFor(home), QUARTET_HOME: build.own(tempDir("quartet-data-")), XDG_CACHE_HOME: xdg };
+    const r = build.run(["usage", "--json"], env);
+    expect(r.code, r.stderr).toBe(0);
+    const current = path.basename(cacheOf(path.join(build.copy, "dist", "ledger.cjs"), "usage"));
+    // The other command's cache is left for that command's next call.
+    expect(fs.readdirSync(folder).sort()).toEqual([earlier("cache"), current].sort());
+    expect(fs.existsSync(path.join(home, ".cache"))).toBe(false);
+    expect(codeCaches(build.copy)).toEqual([]);
   });
 });
