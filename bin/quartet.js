@@ -19,7 +19,7 @@ if (!fs.existsSync(path.join(dist, "main.js"))) {
  * code cache beside it: compiling the status line's 130 KB again on every call cost about 5 ms of CPU, and
  * loading the ledger's reports as ES modules about 50 ms. The cache is written when a call ends that found none,
  * or one V8 refused (another Node version); where dist/ is not writable (installed by another user, as
- * `sudo npm install -g` does) it goes in the person's own cache folder instead (personalCacheFile). Each command
+ * `sudo npm install -g` does) it goes in the person's own cache folder instead (personalCacheFolder). Each command
  * has its own, holding the functions its calls compiled. It is named after a hash of the file's text: V8 checks
  * only a cached script's length, so a cache found by the file's inode and mtime (which a reinstall can give the
  * next build's file) ran the previous build's code. Hashed as read, before decoding: under a millisecond.

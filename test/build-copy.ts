@@ -20,12 +20,13 @@ export function buildCopy(o: { ownModules?: boolean } = {}): string {
   return copy;
 }
 
-/** The packages the built files require by name (esbuild leaves them external), and everything they depend on. */
+/** The packages the built files load by name (esbuild leaves them external), and everything they depend on. */
 function copyRequiredPackages(dist: string, into: string): void {
+  const byName = /\b(?:require\(|import\(|from )"([^".][^"]*)"/g;
   const wanted = fs
     .readdirSync(dist)
     .filter((f) => /\.(c?js)$/.test(f))
-    .flatMap((f) => [...fs.readFileSync(path.join(dist, f), "utf8").matchAll(/\brequire\("([^".][^"]*)"\)/g)].map((m) => m[1]!));
+    .flatMap((f) => [...fs.readFileSync(path.join(dist, f), "utf8").matchAll(byName)].map((m) => m[1]!));
   const copied = new Set<string>();
   for (let name = wanted.pop(); name !== undefined; name = wanted.pop()) {
     const from = path.join(ROOT, "node_modules", name);
