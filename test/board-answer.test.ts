@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { readEvents, type StateEvent } from "../src/sessions/state.js";
 import { chromiumPath, startBoardCli } from "./board.js";
 import { sessionLab, type SessionLab } from "./sessions.js";
 
@@ -26,6 +27,14 @@ afterEach(({ task }) => {
   // What the board said on its terminal (a refresh that kept failing) explains most failures here.
   if (task.result?.state === "fail" && board?.stderr()) console.error(`quartet board's stderr:\n${board.stderr()}`);
 });
+
+/** Every session's events, as record.sh wrote them (the state folders under the data dir). */
+function eventsOf(dataDir: string): StateEvent[] {
+  const sessions = path.join(dataDir, "sessions");
+  return fs.readdirSync(sessions).flatMap((id) => readEvents(path.join(sessions, id), 0).events);
+}
+
+const isPermissionNotification = (e: StateEvent) => e.ev === "Notification" && e.state === "needs-input";
 
 afterAll(async () => {
   await browser?.close();
@@ -49,6 +58,9 @@ describe.each([
     // The second turn runs `touch marker.txt`, which the runtime asks the person about.
     expect((await lab.cli(["send", session, "Create the marker file."])).code).toBe(0);
     await lab.waitFor(session, (s) => s.state === "needs-input" && s.stateSource !== "screen", "needs-input, from its events");
+    // Claude Code's own notification of the prompt (permission_prompt) comes about 6 s after the hook that named
+    // the tool: the ask still names the tool once it has come.
+    if (runtime === "claude") await expect.poll(() => eventsOf(lab.dataDir).some(isPermissionNotification), { timeout: 60_000 }).toBe(true);
 
     await page.goto(`${board.url.split("?")[0]}#/task/${id}`);
     const ask = page.locator(".ask");

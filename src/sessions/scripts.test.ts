@@ -10,7 +10,10 @@ import { shellQuote } from "../core/shell.js";
 import { claudeSession } from "../runtimes/claude/session.js";
 import * as scripts from "./scripts.js";
 import { recordScript, writeSessionScripts } from "./scripts.js";
-import { readEvents } from "./state.js";
+import { foldEvents, readEvents, type Observed } from "./state.js";
+
+/** A session quartet started with a prompt, before any event of its runtime. */
+const started: Observed = { state: "working", since: 0, source: "quartet", detail: null, runtimeSessionId: null };
 
 function setup(command: string) {
   const dir = tempDir();
@@ -55,13 +58,22 @@ test("record.sh appends events and notifies once per change to needs-input", asy
   expect(events.map((e) => [e.ev, e.state, e.detail])).toEqual([
     ["UserPromptSubmit", "working", ""],
     ["PermissionRequest", "needs-input", "Bash"],
-    ["Notification", "needs-input", "permission_prompt"],
+    ["Notification", "needs-input", ""],
     ["PostToolUse", "working", ""],
     ["Notification", "idle", "idle_prompt"],
     ["Notification", "", "auth_success"],
     ["Notification", "needs-input", "elicitation_dialog"],
   ]);
   expect(events.every((e) => e.t > 1_600_000_000_000)).toBe(true);
+  // While it waited, the session was asking for Bash, not for "permission_prompt".
+  expect(foldEvents(started, events.slice(0, 3))).toMatchObject({ state: "needs-input", detail: "Bash" });
+});
+
+test("Claude Code's permission prompt notification alone still says the session needs its person", () => {
+  const { dir, record } = setup("true");
+  record(["hook", "UserPromptSubmit", "working"], '{"prompt":"hi"}');
+  record(["hook", "Notification", "?notification"], '{"notification_type":"permission_prompt","message":"Claude needs your permission"}');
+  expect(foldEvents(started, readEvents(dir, 0).events)).toMatchObject({ state: "needs-input", detail: null });
 });
 
 /** Two observers (`ps` and the board) in their own processes, seeing the same prompt at the same instant. */

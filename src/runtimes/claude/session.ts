@@ -30,12 +30,14 @@ const HOOKS: Record<string, string> = {
 /**
  * record.sh's rules for the JSON Claude Code hands a hook on stdin: `?notification` decides by the
  * notification_type (needs-input for a permission or question prompt, idle for the idle reminder), and a
- * needs-input event without a detail is named by its tool.
+ * needs-input event without a detail is named by its tool. The permission prompt's notification comes about 6 s
+ * after the PermissionRequest hook that named the tool (Bash, Edit, …): it keeps that name by naming nothing.
  */
 const STATE_RULES = String.raw`  '?notification')
     detail=$(field notification_type)
     case "$detail" in
-      permission_prompt|elicitation*|agent_needs_input) state=needs-input ;;
+      permission_prompt) state=needs-input detail= ;;
+      elicitation*|agent_needs_input) state=needs-input ;;
       idle_prompt) state=idle ;;
       *) state= ;;
     esac ;;
