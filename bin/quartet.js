@@ -29,12 +29,14 @@ function loadCached(file, command) {
   const builds = `${path.basename(file)}.${command}.`;
   const name = `${builds}${sha256(bytes).slice(0, 32)}.v8cache`;
   const beside = path.join(path.dirname(file), name);
-  const personal = personalCacheFolder();
-  const cachedData = readCache(beside) ?? (personal && readCache(path.join(personal, name)));
+  // The person's folder is looked up only when no cache is beside the file, not on every status line call.
+  let personal;
+  let cachedData = readCache(beside);
+  if (cachedData === undefined && (personal = personalCacheFolder())) cachedData = readCache(path.join(personal, name));
   const script = new vm.Script(wrap(bytes.toString()), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once("exit", () => {
-      if (writeCache(beside, script) || !personal) return;
+      if (writeCache(beside, script) || !(personal ??= personalCacheFolder())) return;
       // Nothing else removes the caches of earlier builds there, as a reinstall removes those beside the files.
       if (writeCache(path.join(personal, name), script)) removeOtherBuilds(personal, builds, name);
     });

@@ -16,9 +16,9 @@ import { fixtureHome, ROOT, tempDir } from "./helpers.js";
 
 type Ran = { code: number | null; stdout: string; stderr: string };
 
-/** The built CLI of `copy`, as a user runs it. */
-function viaBin(copy: string, args: readonly string[], env: NodeJS.ProcessEnv): Ran {
-  const r = spawnSync(process.execPath, [path.join(copy, "bin", "quartet.js"), ...args], { env, encoding: "utf8" });
+/** The built CLI of `copy`, as a user runs it (another user, with `as`). */
+function viaBin(copy: string, args: readonly string[], env: NodeJS.ProcessEnv, as: { uid?: number; gid?: number } = {}): Ran {
+  const r = spawnSync(process.execPath, [path.join(copy, "bin", "quartet.js"), ...args], { env, encoding: "utf8", ...as });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -164,14 +164,7 @@ function notWritableCopy() {
           fs.lchownSync(f, nobody, nobody);
       return dir;
     },
-    run(args: readonly string[], env: NodeJS.ProcessEnv): Ran {
-      const r = spawnSync(process.execPath, [path.join(copy, "bin", "quartet.js"), ...args], {
-        env,
-        encoding: "utf8",
-        ...(asRoot ? { uid: nobody, gid: nobody } : {}),
-      });
-      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-    },
+    run: (args: readonly string[], env: NodeJS.ProcessEnv): Ran => viaBin(copy, args, env, asRoot ? { uid: nobody, gid: nobody } : {}),
   };
 }
 
