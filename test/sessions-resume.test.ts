@@ -41,7 +41,9 @@ describe.each([
     expect(back.session.runtimeSessionId).toBe(first.session.runtimeSessionId);
     // Its pane shows the conversation so far (and is then ready for input): once the relaunched TUI has drawn it,
     // which under load takes OpenCode as long as a first turn (a blank screen after 30 s in a full CI run).
-    await expect.poll(() => paneText(lab.socket, back.session.tmux.pane!), { timeout: FIRST_TURN_MS }).toContain("There is one JavaScript file.");
+    await expect
+      .poll(() => paneText(lab.socket, back.session.tmux.pane!), { timeout: FIRST_TURN_MS })
+      .toContain("There is one JavaScript file.");
 
     const requests = lab.endpoint.model.requests.length;
     expect((await lab.cli(["send", name, "Create the marker file."])).code).toBe(0);
