@@ -297,4 +297,23 @@ describe("quartet report --html", () => {
     // Offline: no script, stylesheet or image from anywhere else.
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
   });
+
+  it("replaces its own page, and refuses a file the user has or a missing folder before reading any log", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "report.html");
+    for (let i = 0; i < 2; i++) expect((await runCli(["report", "--html", file, "--home", home], { dataDir: data })).code).toBe(0);
+    const mine = path.join(dir, "README.md");
+    fs.writeFileSync(mine, "# my notes\n");
+    const fresh = tempDir();
+    const refused = await runCli(["report", "--html", mine, "--home", home], { dataDir: fresh });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`refusing to replace ${mine}: it is not a report quartet wrote`);
+    expect(fs.readFileSync(mine, "utf8")).toBe("# my notes\n");
+    const nowhere = path.join(dir, "no-such-folder", "report.html");
+    const missing = await runCli(["report", "--html", nowhere, "--home", home], { dataDir: fresh });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`the folder ${path.dirname(nowhere)} does not exist`);
+    // Refused before the ledger was opened: the fresh data folder holds no ledger.
+    expect(fs.readdirSync(fresh)).toEqual([]);
+  });
 });

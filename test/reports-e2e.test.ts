@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isQuartetPage } from "../src/core/report-page.js";
 import { RUNTIMES } from "../src/runtimes/registry.js";
 
 const colorOf = (id: string) => RUNTIMES.get(id)!.color;
@@ -206,6 +207,8 @@ describe("every --html command", () => {
       const stated = Number(note![2]) * units[note![3] as keyof typeof units];
       expect(Math.abs(stated - fs.statSync(files[k]).size) / fs.statSync(files[k]).size, k).toBeLessThan(0.05);
       expect(fs.statSync(files[k]).mode & 0o777, k).toBe(0o600);
+      // Marked as quartet's, so that the next report may replace it (and nothing else).
+      expect(isQuartetPage(files[k]), k).toBe(true);
     }
     // The lab's JSON stays alone on stdout.
     expect(JSON.parse(cli.labRun!.stdout).runtimes[0].runtime).toBe("claude");

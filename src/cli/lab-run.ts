@@ -15,7 +15,7 @@ import type { Delivery } from "../runtimes/types.js";
 import { userPricing } from "../core/pricing.js";
 import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 import { addBinOptions, binsGiven } from "./runtime-options.js";
-import { writeReportFile } from "./report-file.js";
+import { checkReportTarget, writeReportFile } from "./report-file.js";
 
 interface RunFlags {
   scenario: string;
@@ -46,7 +46,7 @@ export function registerLabRun(lab: Command): void {
   addBinOptions(run, drivable, " to run")
     .option("--turn-timeout <seconds>", "give up on a turn after this long", "180")
     .option("--json", "print JSON")
-    .option("--html <file>", "also write a self-contained HTML report")
+    .option("--html <file>", "also write a self-contained HTML report (a new file, or a page quartet wrote before)")
     .action((flags: RunFlags) => labRunCommand(flags));
 }
 
@@ -62,6 +62,8 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
       const drivable = runtimesWith("headless").map((d) => d.id);
       throw new UsageError(`the lab cannot drive ${r.displayName} yet (it can: ${drivable.join(", ")})`);
     }
+  // Before the run: a refusal after minutes of turns would waste them.
+  if (flags.html) checkReportTarget(flags.html);
   const { scenario, file } = loadScenario(flags.scenario);
   const paths = quartetPaths();
   const pricing = await userPricing(flags.pricing);

@@ -15,7 +15,7 @@ import { firstDivergence } from "../prefix/diff.js";
 import type { RuntimeId } from "../runtimes/types.js";
 import { userPricing } from "../core/pricing.js";
 import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
-import { writeReportFile } from "./report-file.js";
+import { checkReportTarget, writeReportFile } from "./report-file.js";
 
 interface ShowFlags {
   runtime?: string;
@@ -35,7 +35,7 @@ export function registerLabShow(lab: Command): void {
     .option("--request <n>", "show request N: its blocks, markers, and what was read from cache")
     .option("--diff <n...>", "compare requests N and M")
     .option("--json", "print JSON")
-    .option("--html <file>", "also write the run's report as a self-contained HTML page")
+    .option("--html <file>", "also write the run's report as a self-contained HTML page (a new file, or a page quartet wrote before)")
     .option(PRICING_FLAG, PRICING_HELP)
     .action((id: string, flags: ShowFlags) => labShowCommand(id, flags));
 }
@@ -55,6 +55,7 @@ function pick(run: LabRun, requests: readonly LabRequest[], n: number, runtime: 
 export async function labShowCommand(id: string, flags: ShowFlags): Promise<void> {
   if (flags.html !== undefined && (flags.request || flags.diff))
     throw new UsageError("--html writes the whole run's report: leave out --request and --diff");
+  if (flags.html !== undefined) checkReportTarget(flags.html);
   const paths = quartetPaths();
   const run = loadRun(paths.dataDir, id);
   const runtime = (flags.runtime ?? run.runtimes[0]?.runtime) as RuntimeId | undefined;

@@ -7,20 +7,21 @@ import { UsageError } from "../core/errors.js";
 import { renderHtmlReport } from "../ledger/report-html.js";
 import { runtimeColor } from "../runtimes/registry.js";
 import { nothingToShow, openView, printWarnings, reportFlags, type ReportFlags } from "./context.js";
-import { writeReportFile } from "./report-file.js";
+import { checkReportTarget, writeReportFile } from "./report-file.js";
 
 export function registerReport(program: Command): void {
   reportFlags(
     program
       .command("report")
       .description("write a self-contained HTML report with cost, hit-rate and cache-tax charts")
-      .requiredOption("--html <file>", "where to write the report"),
+      .requiredOption("--html <file>", "where to write the report: a new file, or a page quartet wrote before"),
     { formats: false, from: true },
   ).action((flags: ReportFlags & { html: string }) => reportCommand(flags));
 }
 
 export async function reportCommand(flags: ReportFlags & { html: string }): Promise<void> {
   if (!flags.html.trim()) throw new UsageError("--html needs a file name");
+  checkReportTarget(flags.html);
   const view = await openView(flags);
   try {
     const warnings = await view.warnings();

@@ -125,15 +125,28 @@ export function diskUsage(dir: string): number {
  * Writes a file atomically: a reader sees the old content or the new, never half of it. `private` makes it
  * readable by the user alone (0600) from its first byte, for what quartet writes of its own (reports hold
  * project paths, session names and prompts); files written into a user's project keep the usual mode.
+ * `onlyNew` fails with EEXIST, replacing nothing, when anything is at `file` by the time it is written
+ * (a hard link of the finished file, which unlike a rename never replaces).
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array, o: { private?: boolean } = {}): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array, o: { private?: boolean; onlyNew?: boolean } = {}): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     fs.writeFileSync(tmp, data, o.private ? { mode: 0o600 } : {});
-    fs.renameSync(tmp, file);
-  } catch (e) {
+    if (o.onlyNew) linkOrCopyNew(tmp, file);
+    else fs.renameSync(tmp, file);
+  } finally {
     fs.rmSync(tmp, { force: true });
-    throw e;
+  }
+}
+
+function linkOrCopyNew(from: string, to: string): void {
+  try {
+    fs.linkSync(from, to);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // A file system without hard links (some network and FUSE mounts): an exclusive copy still replaces nothing.
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
+    fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL);
   }
 }

@@ -5,6 +5,7 @@
  * Runtimes are drawn in their own colours.
  */
 import { fmtPercent, fmtTokens, fmtUsd } from "../core/output.js";
+import { REPORT_GENERATOR_META } from "../core/report-page.js";
 import { escapeHtml, horizontalBars, mixColor, stackedBars } from "../core/svg-chart.js";
 import { ESTIMATE_NOTE, requestCounts } from "./render.js";
 import type { LabReport, RuntimeSummary } from "./report.js";
@@ -41,7 +42,7 @@ export function renderLabHtml({ report, color: runtimeColor }: { report: LabRepo
     )
     .join("");
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>quartet lab: ${escapeHtml(r.scenario)}</title>
+<html lang="en"><head><meta charset="utf-8">${REPORT_GENERATOR_META}<title>quartet lab: ${escapeHtml(r.scenario)}</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;padding:0 1rem;color:#222}table{border-collapse:collapse;width:100%}
 th,td{padding:.3rem .5rem;border-bottom:1px solid #eee;text-align:left}td.n{text-align:right}pre{background:#f6f6f6;padding:.4rem;white-space:pre-wrap;font-size:12px}
 .note{color:#555;font-size:12px}svg{width:100%;height:auto}h3{font-size:1rem;margin:1.2rem 0 .3rem}</style></head><body>

@@ -8,6 +8,7 @@
  */
 import { formatWarning, type Warning } from "../core/errors.js";
 import { fmtInt, fmtPercent, fmtTokens, fmtUsd, plural } from "../core/output.js";
+import { REPORT_GENERATOR_META } from "../core/report-page.js";
 import { escapeHtml, horizontalBars, lineChart, stackedBars, type Series } from "../core/svg-chart.js";
 import { axisUnit, calendarAxis, type AxisUnit } from "../core/time-axis.js";
 import { dayKey } from "../core/time.js";
@@ -142,7 +143,7 @@ export async function renderHtmlReport(r: ReportInput): Promise<string> {
       }</div>`;
   const period = t ? `${t.slots[0]} – ${t.slots.at(-1)} (${plural(t.slots.length, t.unit)})` : scope.range;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8">${REPORT_GENERATOR_META}<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>quartet usage report</title>
 <style>
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1000px;padding:0 1rem;color:#222}
