@@ -4,7 +4,7 @@
  * chromium too, where a script in the diff, or in a cache break's diff from the gateway, must not run). The
  * task's session is the real `claude`.
  */
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -17,6 +17,7 @@ import { gatewaySink } from "../src/gateway/store.js";
 import { LARGE_LINES } from "../src/review/diff.js";
 import { chromiumPath, request, startBoardCli } from "./board.js";
 import { BEFORE, exchange } from "./gateway-exchanges.js";
+import { ROOT } from "./helpers.js";
 import { sessionLab, type SessionLab } from "./sessions.js";
 import { worktreeDir } from "../src/sessions/sessions.js";
 
@@ -226,6 +227,27 @@ test(
     }
   },
 );
+
+test("a board stopped the moment it opens the browser still takes its redirect file away", { timeout: 90_000 }, async () => {
+  // FAKE xdg-open, as above; this one also stops the board (its parent) at once, as a quick Ctrl-C would. The
+  // board listened for signals only after opening the browser: such a signal killed it outright, token file left.
+  const bin = fs.mkdtempSync(path.join(lab.dataDir, "bin-"));
+  const opened = path.join(bin, "opened.txt");
+  fs.writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\necho "$1" > '${opened}'\nkill -TERM $PPID\n`, { mode: 0o755 });
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "board"], {
+    cwd: lab.repo,
+    env: { ...lab.env, QUARTET_HOME: lab.dataDir, TZ: "UTC", NO_COLOR: "1", PATH: `${bin}:${lab.env.PATH}` },
+    stdio: "ignore",
+  });
+  const ended = await new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  // It ended by its own handler (exit 0), not by the signal's default action.
+  expect(ended).toEqual({ code: 0, signal: null });
+  const redirect = fileURLToPath(fs.readFileSync(opened, "utf8").trim());
+  expect(path.dirname(redirect)).toBe(lab.dataDir);
+  expect(fs.existsSync(redirect)).toBe(false);
+});
 
 test("a stale cookie from an earlier board does not lock the user out; the favicon is answered", async () => {
   const port = new URL(base).port;

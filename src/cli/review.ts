@@ -214,12 +214,15 @@ export function registerReview(program: Command): void {
       await refresh();
       const timer = setInterval(refresh, 5000);
       const board = await startBoard({ ctx, repo, port, onError: report });
-      process.stdout.write(`quartet board for ${repo}\n  ${board.openUrl}\n(Ctrl-C to stop)\n`);
-      const redirect = flags.open ? openBrowser(board.openUrl, ctx.sessions.paths.dataDir) : null;
-      await new Promise<void>((resolve) => {
+      // Listening before the browser opens: a signal that came between opening it and listening (the opener can
+      // run first on a busy machine) ended the board at once and left the redirect file with its token behind.
+      const stopped = new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
+      process.stdout.write(`quartet board for ${repo}\n  ${board.openUrl}\n(Ctrl-C to stop)\n`);
+      const redirect = flags.open ? openBrowser(board.openUrl, ctx.sessions.paths.dataDir) : null;
+      await stopped;
       clearInterval(timer);
       if (redirect) fs.rmSync(redirect, { force: true });
       await board.close();
