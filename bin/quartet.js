@@ -102,11 +102,24 @@ function writeCache(cacheFile, script) {
   return true;
 }
 
-/** Removes the other builds' caches of a file and command (`<builds><hash>.v8cache`), not calls' temp files. */
+/**
+ * Builds whose caches the person's folder keeps for each file and command. Two quartet versions used side by side
+ * (a global install and a project's own) each removed the other's cache, so that every call of either compiled
+ * its file again; the oldest caches beyond these go.
+ */
+const BUILDS_KEPT = 3;
+
+/** Removes other builds' caches of a file and command (`<builds><hash>.v8cache`) but the newest, not temp files. */
 function removeOtherBuilds(dir, builds, kept) {
   try {
+    const others = [];
     for (const f of fs.readdirSync(dir))
-      if (f !== kept && f.startsWith(builds) && f.endsWith(".v8cache")) fs.rmSync(path.join(dir, f), { force: true });
+      if (f !== kept && f.startsWith(builds) && f.endsWith(".v8cache")) {
+        const file = path.join(dir, f);
+        others.push({ file, written: fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0 });
+      }
+    others.sort((a, b) => b.written - a.written);
+    for (const { file } of others.slice(BUILDS_KEPT - 1)) fs.rmSync(file, { force: true });
   } catch {
     // A cache left behind costs only its room.
   }

@@ -189,21 +189,32 @@ describe("a build the person cannot write to (installed by another user)", () =>
     expect(fs.statSync(cache)).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
   });
 
-  it("keeps it under $XDG_CACHE_HOME when set, where a new build's cache replaces the earlier builds' of the command", () => {
+  it("keeps it under $XDG_CACHE_HOME when set, beside the caches of the two builds written before it, not older ones", () => {
     const build = notWritableCopy();
     const home = build.own(fixtureHome(["claude"]));
     const xdg = tempDir("quartet-xdg-cache-");
     const folder = path.join(xdg, "quartet", "code-cache");
     fs.mkdirSync(folder, { recursive: true });
-    const earlier = (command: string) => `ledger.cjs.${command}.${"0".repeat(32)}.v8cache`;
-    for (const f of [earlier("usage"), earlier("cache")]) fs.writeFileSync(path.join(folder, f), "an earlier build's cache");
+    const earlier = (command: string, build: number) => `ledger.cjs.${command}.${String(build).repeat(32)}.v8cache`;
+    // Three earlier builds' caches of `usage`, written a day apart (build 1 the oldest), and one of `cache`.
+    for (const [f, daysAgo] of [
+      [earlier("usage", 1), 3],
+      [earlier("usage", 2), 2],
+      [earlier("usage", 3), 1],
+      [earlier("cache", 1), 3],
+    ] as const) {
+      fs.writeFileSync(path.join(folder, f), "an earlier build's cache");
+      const at = new Date(Date.now() - daysAgo * 86_400_000);
+      fs.utimesSync(path.join(folder, f), at, at);
+    }
     build.own(xdg);
     const env = { ...envFor(home), QUARTET_HOME: build.own(tempDir("quartet-data-")), XDG_CACHE_HOME: xdg };
     const r = build.run(["usage", "--json"], env);
     expect(r.code, r.stderr).toBe(0);
     const current = path.basename(cacheOf(path.join(build.copy, "dist", "ledger.cjs"), "usage"));
+    // Another version still in use (a project's own install beside a global one) keeps its cache; the oldest goes.
     // The other command's cache is left for that command's next call.
-    expect(fs.readdirSync(folder).sort()).toEqual([earlier("cache"), current].sort());
+    expect(fs.readdirSync(folder).sort()).toEqual([earlier("cache", 1), earlier("usage", 2), earlier("usage", 3), current].sort());
     expect(fs.existsSync(path.join(home, ".cache"))).toBe(false);
     expect(codeCaches(build.copy)).toEqual([]);
   });
