@@ -301,7 +301,11 @@ describe("quartet report --html", () => {
   it("replaces its own page, and refuses a file the user has or a missing folder before reading any log", async () => {
     const dir = tempDir();
     const file = path.join(dir, "report.html");
-    for (let i = 0; i < 2; i++) expect((await runCli(["report", "--html", file, "--home", home], { dataDir: data })).code).toBe(0);
+    expect((await runCli(["report", "--html", file, "--home", home], { dataDir: data })).code).toBe(0);
+    const first = fs.statSync(file).ino;
+    expect((await runCli(["report", "--html", file, "--home", home], { dataDir: data })).code).toBe(0);
+    // Replaced by a new file (renamed over it), not refused and not written into.
+    expect(fs.statSync(file).ino).not.toBe(first);
     const mine = path.join(dir, "README.md");
     fs.writeFileSync(mine, "# my notes\n");
     const fresh = tempDir();

@@ -196,11 +196,12 @@ describe("a build the person cannot write to (installed by another user)", () =>
     const folder = path.join(xdg, "quartet", "code-cache");
     fs.mkdirSync(folder, { recursive: true });
     const earlier = (command: string, build: number) => `ledger.cjs.${command}.${String(build).repeat(32)}.v8cache`;
-    // Three earlier builds' caches of `usage`, written a day apart (build 1 the oldest), and one of `cache`.
+    // Three earlier builds' caches of `usage`, written a day apart (build 3 the oldest, so that their names sort
+    // against their age), and one of `cache`.
     for (const [f, daysAgo] of [
-      [earlier("usage", 1), 3],
+      [earlier("usage", 1), 1],
       [earlier("usage", 2), 2],
-      [earlier("usage", 3), 1],
+      [earlier("usage", 3), 3],
       [earlier("cache", 1), 3],
     ] as const) {
       fs.writeFileSync(path.join(folder, f), "an earlier build's cache");
@@ -214,7 +215,7 @@ describe("a build the person cannot write to (installed by another user)", () =>
     const current = path.basename(cacheOf(path.join(build.copy, "dist", "ledger.cjs"), "usage"));
     // Another version still in use (a project's own install beside a global one) keeps its cache; the oldest goes.
     // The other command's cache is left for that command's next call.
-    expect(fs.readdirSync(folder).sort()).toEqual([earlier("cache", 1), earlier("usage", 2), earlier("usage", 3), current].sort());
+    expect(fs.readdirSync(folder).sort()).toEqual([earlier("cache", 1), earlier("usage", 1), earlier("usage", 2), current].sort());
     expect(fs.existsSync(path.join(home, ".cache"))).toBe(false);
     expect(codeCaches(build.copy)).toEqual([]);
   });

@@ -63,7 +63,7 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
       throw new UsageError(`the lab cannot drive ${r.displayName} yet (it can: ${drivable.join(", ")})`);
     }
   // Before the run: a refusal after minutes of turns would waste them.
-  if (flags.html) checkReportTarget(flags.html);
+  if (flags.html !== undefined) checkReportTarget(flags.html);
   const { scenario, file } = loadScenario(flags.scenario);
   const paths = quartetPaths();
   const pricing = await userPricing(flags.pricing);
@@ -90,6 +90,13 @@ export async function labRunCommand(flags: RunFlags): Promise<void> {
   }).finally(() => progress.stop());
   const report = reportOf(run, pricing);
   process.stdout.write(flags.json ? renderJson(report) : await renderLabText(report));
-  if (flags.html) writeReportFile(flags.html, renderLabHtml({ report, color: runtimeColor }));
+  if (flags.html !== undefined) {
+    try {
+      writeReportFile(flags.html, renderLabHtml({ report, color: runtimeColor }));
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      throw new UsageError(`${e.message}. The run is saved: \`quartet lab show ${run.id} --html FILE\` writes its report`);
+    }
+  }
   if (report.runtimes.some((r) => !r.completed)) process.exitCode = 1;
 }

@@ -109,7 +109,54 @@ describe("checkReportTarget and writeReportFile", () => {
     );
     fs.writeFileSync(path.join(dir, "plain"), "x");
     expect(refusal(() => checkReportTarget(path.join(dir, "plain", "usage.html")))).toMatch(/plain is not a folder$/);
+    expect(refusal(() => checkReportTarget(path.join(dir, "plain", "deeper", "usage.html")))).toMatch(
+      /: part of .*plain\/deeper is a file, not a folder$/,
+    );
     expect(fs.readdirSync(dir)).toEqual(["plain"]);
+  });
+
+  it("wants a file name: not a blank one, not one ending in a folder's slash", () => {
+    expect(refusal(() => checkReportTarget(" "))).toBe("--html needs a file name");
+    const dir = scratch();
+    expect(refusal(() => checkReportTarget(path.join(dir, "reports") + "/"))).toMatch(/^--html needs a file name, not a folder: /);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it("replaces nothing that appears between the last look and the write", () => {
+    const dir = scratch();
+    const file = path.join(dir, "usage.html");
+    const link = fs.linkSync;
+    // The user's file lands in the instant between writeReportFile's check and its write.
+    vi.spyOn(fs, "linkSync").mockImplementation((from, to) => {
+      fs.writeFileSync(to, "# theirs\n");
+      link(from, to);
+    });
+    expect(refusal(() => writeReportFile(file, PAGE))).toBe(
+      `refusing to replace ${file}: it appeared while the report was written; nothing was replaced`,
+    );
+    expect(fs.readFileSync(file, "utf8")).toBe("# theirs\n");
+    expect(fs.readdirSync(dir)).toEqual(["usage.html"]);
+  });
+
+  it("on a file system without hard links, copies without replacing, and leaves no half copy", () => {
+    const dir = scratch();
+    quiet();
+    vi.spyOn(fs, "linkSync").mockImplementation(() => {
+      throw Object.assign(new Error("operation not permitted"), { code: "EPERM" });
+    });
+    const file = path.join(dir, "usage.html");
+    writeReportFile(file, PAGE);
+    expect(fs.readFileSync(file, "utf8")).toBe(PAGE);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(dir)).toEqual(["usage.html"]);
+    // A copy that fails half-way (a full disk) is taken away, and the error is the copy's.
+    const copy = fs.copyFileSync;
+    vi.spyOn(fs, "copyFileSync").mockImplementation((from, to, mode) => {
+      copy(from, to, mode);
+      throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    });
+    expect(() => writeReportFile(path.join(dir, "second.html"), PAGE)).toThrow("no space left on device");
+    expect(fs.readdirSync(dir)).toEqual(["usage.html"]);
   });
 });
 

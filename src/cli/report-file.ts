@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fmtBytes } from "../core/bytes.js";
-import { UsageError } from "../core/errors.js";
+import { errorMessage, UsageError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/files.js";
 import { isQuartetPage } from "../core/report-page.js";
 import { terminalSafe } from "../core/output.js";
@@ -21,22 +21,32 @@ import { terminalSafe } from "../core/output.js";
  * Returns whether a page of quartet's is there to be replaced.
  */
 export function checkReportTarget(file: string): boolean {
+  if (!file.trim()) throw new UsageError("--html needs a file name");
+  // `reports/` names a folder: written as a file, it would be a file named `reports`.
+  if (/[/\\]$/.test(file)) throw new UsageError(`--html needs a file name, not a folder: ${terminalSafe(file)}`);
   const target = path.resolve(file);
   const shown = terminalSafe(target);
   const folder = path.dirname(target);
-  let folderStat: fs.Stats;
+  const cannot = (why: string) => new UsageError(`cannot write the report to ${shown}: ${why}`);
+  const look = (at: string, how: (at: string) => fs.Stats | undefined) => {
+    try {
+      return how(at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOTDIR") throw cannot(`part of ${terminalSafe(at)} is a file, not a folder`);
+      throw cannot(`cannot look at ${terminalSafe(at)} (${code ?? errorMessage(e)})`);
+    }
+  };
+  const folderStat = look(folder, (at) => fs.statSync(at, { throwIfNoEntry: false }));
+  if (!folderStat) throw cannot(`the folder ${terminalSafe(folder)} does not exist; create it first`);
+  if (!folderStat.isDirectory()) throw cannot(`${terminalSafe(folder)} is not a folder`);
   try {
-    folderStat = fs.statSync(folder);
+    fs.accessSync(folder, fs.constants.W_OK);
   } catch {
-    throw new UsageError(`cannot write the report to ${shown}: the folder ${terminalSafe(folder)} does not exist; create it first`);
+    throw cannot(`you may not write to the folder ${terminalSafe(folder)}`);
   }
-  if (!folderStat.isDirectory()) throw new UsageError(`cannot write the report to ${shown}: ${terminalSafe(folder)} is not a folder`);
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(target);
-  } catch {
-    return false; // nothing there: the common case
-  }
+  const stat = look(target, (at) => fs.lstatSync(at, { throwIfNoEntry: false }));
+  if (!stat) return false; // nothing there: the common case
   const refuse = (what: string) =>
     new UsageError(`refusing to replace ${shown}: ${what}; choose another --html file, or move it aside first`);
   if (stat.isDirectory()) throw refuse("it is a folder");

@@ -3,7 +3,6 @@
  * this machine's ledger or (--from) the team's.
  */
 import type { Command } from "commander";
-import { UsageError } from "../core/errors.js";
 import { renderHtmlReport } from "../ledger/report-html.js";
 import { runtimeColor } from "../runtimes/registry.js";
 import { nothingToShow, openView, printWarnings, reportFlags, type ReportFlags } from "./context.js";
@@ -20,7 +19,6 @@ export function registerReport(program: Command): void {
 }
 
 export async function reportCommand(flags: ReportFlags & { html: string }): Promise<void> {
-  if (!flags.html.trim()) throw new UsageError("--html needs a file name");
   checkReportTarget(flags.html);
   const view = await openView(flags);
   try {

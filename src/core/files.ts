@@ -2,6 +2,7 @@
  * File-system helpers shared by the log readers: a recursive walk that reports unreadable folders
  * instead of failing, and atomic writes (temp file + rename) for everything quartet writes.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -130,9 +131,11 @@ export function diskUsage(dir: string): number {
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, o: { private?: boolean; onlyNew?: boolean } = {}): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  // A name nobody can guess, created new ("wx"): in a shared folder another user could otherwise place a link
+  // there and have this write go through it.
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`);
   try {
-    fs.writeFileSync(tmp, data, o.private ? { mode: 0o600 } : {});
+    fs.writeFileSync(tmp, data, { flag: "wx", ...(o.private ? { mode: 0o600 } : {}) });
     if (o.onlyNew) linkOrCopyNew(tmp, file);
     else fs.renameSync(tmp, file);
   } finally {
@@ -147,6 +150,12 @@ function linkOrCopyNew(from: string, to: string): void {
     const code = (e as NodeJS.ErrnoException).code;
     // A file system without hard links (some network and FUSE mounts): an exclusive copy still replaces nothing.
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
-    fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL);
+    try {
+      fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL);
+    } catch (copyError) {
+      // Half a copy (a full disk) is not left behind; a file that was there already is not ours to remove.
+      if ((copyError as NodeJS.ErrnoException).code !== "EEXIST") fs.rmSync(to, { force: true });
+      throw copyError;
+    }
   }
 }

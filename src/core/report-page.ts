@@ -20,7 +20,9 @@ const LONGEST = Math.max(...BEGINNINGS.map((b) => Buffer.byteLength(b)));
 export function isQuartetPage(file: string): boolean {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, "r");
+    // Not blocking on a FIFO, not following a link, put there since the caller looked.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    if (!fs.fstatSync(fd).isFile()) return false;
     const head = Buffer.alloc(LONGEST);
     const text = head.subarray(0, fs.readSync(fd, head, 0, LONGEST, 0)).toString("utf8");
     return BEGINNINGS.some((b) => text.startsWith(b));
