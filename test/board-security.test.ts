@@ -234,20 +234,41 @@ test("a board stopped the moment it opens the browser still takes its redirect f
   const bin = fs.mkdtempSync(path.join(lab.dataDir, "bin-"));
   const opened = path.join(bin, "opened.txt");
   fs.writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\necho "$1" > '${opened}'\nkill -TERM $PPID\n`, { mode: 0o755 });
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), "board"], {
-    cwd: lab.repo,
-    env: { ...lab.env, QUARTET_HOME: lab.dataDir, TZ: "UTC", NO_COLOR: "1", PATH: `${bin}:${lab.env.PATH}` },
-    stdio: "ignore",
-  });
-  const ended = await new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
+  const board = boardProcess(["board"], `${bin}:${lab.env.PATH}`);
   // It ended by its own handler (exit 0), not by the signal's default action.
-  expect(ended).toEqual({ code: 0, signal: null });
+  expect(await board.ended, board.stderr()).toEqual({ code: 0, signal: null });
   const redirect = fileURLToPath(fs.readFileSync(opened, "utf8").trim());
   expect(path.dirname(redirect)).toBe(lab.dataDir);
   expect(fs.existsSync(redirect)).toBe(false);
 });
+
+test("a board whose --port is taken says so and exits 2, not serving and not hanging", { timeout: 90_000 }, async () => {
+  // The timer that refreshes the tasks' cost was started before the board listened: it kept a board that could
+  // not listen running, silent, forever.
+  const port = Number(new URL(base).port);
+  const board = boardProcess(["board", "--no-open", "--port", String(port)], lab.env.PATH!);
+  expect(await board.ended).toEqual({ code: 2, signal: null });
+  expect(board.stderr()).toContain(`port ${port} on 127.0.0.1 is taken by another program: choose another --port`);
+});
+
+/** `quartet <args>` in the lab's repository, ended after a minute at the latest (a hang fails, not waits). */
+function boardProcess(args: string[], PATH: string) {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "quartet.js"), ...args], {
+    cwd: lab.repo,
+    env: { ...lab.env, QUARTET_HOME: lab.dataDir, TZ: "UTC", NO_COLOR: "1", PATH },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (c) => (stderr += c));
+  const limit = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const ended = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      clearTimeout(limit);
+      resolve({ code, signal });
+    }),
+  );
+  return { ended, stderr: () => stderr };
+}
 
 test("a stale cookie from an earlier board does not lock the user out; the favicon is answered", async () => {
   const port = new URL(base).port;

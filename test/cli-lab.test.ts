@@ -111,6 +111,22 @@ describe("quartet lab serve and show", () => {
     );
   });
 
+  it("on a port already taken: says so, exits 2, and leaves no run behind", async () => {
+    const first = await serve([], tempDir("quartet-serve-"));
+    try {
+      const port = new URL(first.url).port;
+      const dataDir = tempDir("quartet-serve-");
+      const r = await runCli(["lab", "serve", "--port", port], { dataDir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is taken by another program`);
+      expect(fs.readdirSync(path.join(dataDir, "lab", "runs"))).toEqual([]);
+      expect((await runCli(["lab", "show", "last"], { dataDir })).stderr).toContain("no lab runs yet");
+    } finally {
+      first.child.kill("SIGINT");
+      await new Promise((resolve) => first.child.on("exit", resolve));
+    }
+  });
+
   it("works in a fresh copy of the scenario's repository unless told otherwise, never in the current folder", async () => {
     const dataDir = tempDir("quartet-serve-");
     const cwd = tempDir("quartet-cwd-");

@@ -3,6 +3,7 @@
  * receives is answered by the scenario's scripted model with simulated cache usage, and recorded. With
  * `--clock-control`, a loopback client moves the simulated clock (a TTL expiry without the wait).
  */
+import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { quartetPaths } from "../core/paths.js";
@@ -77,12 +78,20 @@ export async function labServeCommand(flags: ServeFlags): Promise<void> {
     saveRequests(run, runtime, model.requests);
     return reply;
   };
-  const endpoint = await startEndpoint({
-    port,
-    responder: { reply: (request, context) => recorded(model.reply(request, context)) },
-    responses: { reply: (request, context) => recorded(responses.reply(request, context)) },
-    ...(flags.clockControl ? { clock: model.clock } : {}),
-  });
+  let endpoint: Awaited<ReturnType<typeof startEndpoint>>;
+  try {
+    endpoint = await startEndpoint({
+      port,
+      responder: { reply: (request, context) => recorded(model.reply(request, context)) },
+      responses: { reply: (request, context) => recorded(responses.reply(request, context)) },
+      ...(flags.clockControl ? { clock: model.clock } : {}),
+    });
+  } catch (e) {
+    // Nothing was served (its port taken): no run to show as `lab show last`, and no scratch workspace left.
+    lock.release();
+    fs.rmSync(run.dir, { recursive: true, force: true });
+    throw e;
+  }
   process.stdout.write(
     [
       `quartet lab endpoint listening on ${endpoint.url} (scenario ${scenario.name}, recording to ${run.dir})`,

@@ -212,20 +212,28 @@ export function registerReview(program: Command): void {
           (e: unknown) => costFailure.failed(errorMessage(e)),
         );
       await refresh();
-      const timer = setInterval(refresh, 5000);
       const board = await startBoard({ ctx, repo, port, onError: report });
+      // Only once the board listens: a board that could not (its port taken) would be kept alive by the timer.
+      const timer = setInterval(refresh, 5000);
       // Listening before the browser opens: a signal that came between opening it and listening (the opener can
       // run first on a busy machine) ended the board at once and left the redirect file with its token behind.
-      const stopped = new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
-      process.stdout.write(`quartet board for ${repo}\n  ${board.openUrl}\n(Ctrl-C to stop)\n`);
-      const redirect = flags.open ? openBrowser(board.openUrl, ctx.sessions.paths.dataDir) : null;
-      await stopped;
-      clearInterval(timer);
-      if (redirect) fs.rmSync(redirect, { force: true });
-      await board.close();
+      let stop = () => {};
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      let redirect: string | null = null;
+      try {
+        process.stdout.write(`quartet board for ${repo}\n  ${board.openUrl}\n(Ctrl-C to stop)\n`);
+        redirect = flags.open ? openBrowser(board.openUrl, ctx.sessions.paths.dataDir) : null;
+        await stopped;
+      } finally {
+        // Also when opening the browser failed: the board must not go on serving, deaf to Ctrl-C.
+        process.removeListener("SIGINT", stop);
+        process.removeListener("SIGTERM", stop);
+        clearInterval(timer);
+        if (redirect) fs.rmSync(redirect, { force: true });
+        await board.close();
+      }
     });
 }
 

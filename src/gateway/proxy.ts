@@ -18,6 +18,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { BoundedMap } from "../core/bounded-map.js";
+import { listenOn } from "../core/listen.js";
 import { sessionOf } from "../prefix/tracker.js";
 import { applyCredentials } from "./credentials.js";
 import { KEPT_HEADERS, type Exchange, type ExchangeSink, type Refusal, type RequestGate } from "./exchange.js";
@@ -305,11 +306,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return null;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, options.host);
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
     port,

@@ -14,8 +14,8 @@
  * when the endpoint listens on every interface.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { z } from "zod";
+import { listenOn } from "../core/listen.js";
 import { estimateJsonTokens } from "../core/tokens.js";
 import type { Clock } from "./model-session.js";
 import { Duration, durationMs } from "./scenario.js";
@@ -274,11 +274,7 @@ export async function startEndpoint(options: {
     writeResponse(res, { model: parsed.request.model, reply, responseId, stream: parsed.request.stream === true });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, options.host);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

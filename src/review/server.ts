@@ -18,6 +18,7 @@ import path from "node:path";
 import { html as diffHtml } from "diff2html";
 import { packageRoot } from "../core/binaries.js";
 import { errorMessage, NamedError, UsageError } from "../core/errors.js";
+import { listenOn } from "../core/listen.js";
 import { mapLimited } from "../core/map-limited.js";
 import { OneAtATime } from "../core/one-at-a-time.js";
 import { reportOnce } from "../core/report-once.js";
@@ -397,11 +398,7 @@ export async function startBoard(o: BoardOptions): Promise<BoardServer> {
   const timer = setInterval(pushBoard, o.pollMs ?? 1500);
   timer.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  port = (server.address() as { port: number }).port;
+  port = await listenOn(server, o.port);
   const url = `http://127.0.0.1:${port}`;
   return {
     url,

@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import http from "node:http";
 import { privateDir } from "../core/files.js";
+import { listenOn } from "../core/listen.js";
 import { decodeLogsRequest, OtlpDecodeError } from "./otel-decode.js";
 import { requestOf, type OtelRequest } from "./otel-events.js";
 import { otelDir, otelEventsFile } from "./otel-files.js";
@@ -86,7 +87,7 @@ function answer(res: http.ServerResponse, status: number, json: boolean, message
   res.end(JSON.stringify({ code: status, message: message ?? "" }));
 }
 
-export function startReceiver(o: ReceiveOptions): Promise<Receiver> {
+export async function startReceiver(o: ReceiveOptions): Promise<Receiver> {
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
       // 503, which OTLP senders retry (they drop a batch answered 500): the batch was not stored.
@@ -124,15 +125,10 @@ export function startReceiver(o: ReceiveOptions): Promise<Receiver> {
     if (requests.length > 0) o.onStored?.(requests);
     answer(res, 200, json);
   }
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.port ?? 0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      resolve({
-        port,
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise<void>((done) => server.close(() => done())),
-      });
-    });
-  });
+  const port = await listenOn(server, o.port);
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
 }
