@@ -298,6 +298,15 @@ describe("quartet report --html", () => {
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
   });
 
+  it("four reports to one new file at once all succeed, leaving one whole page", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "report.html");
+    const runs = await Promise.all([1, 2, 3, 4].map(() => runCli(["report", "--html", file, "--home", home], { dataDir: data })));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(file, "utf8")).toMatch(/^<!doctype html>[\s\S]*<\/html>\n?$/);
+    expect(fs.readdirSync(dir)).toEqual(["report.html"]);
+  });
+
   it("replaces its own page, and refuses a file the user has or a missing folder before reading any log", async () => {
     const dir = tempDir();
     const file = path.join(dir, "report.html");

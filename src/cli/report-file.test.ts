@@ -138,6 +138,20 @@ describe("checkReportTarget and writeReportFile", () => {
     expect(fs.readdirSync(dir)).toEqual(["usage.html"]);
   });
 
+  it("replaces a page another quartet wrote at the same moment, as two reports to one file at once do", () => {
+    const dir = scratch();
+    quiet();
+    const file = path.join(dir, "usage.html");
+    const link = fs.linkSync;
+    vi.spyOn(fs, "linkSync").mockImplementation((from, to) => {
+      fs.writeFileSync(to, PAGE + "the other one's");
+      link(from, to);
+    });
+    writeReportFile(file, PAGE + "this one's");
+    expect(fs.readFileSync(file, "utf8")).toBe(PAGE + "this one's");
+    expect(fs.readdirSync(dir)).toEqual(["usage.html"]);
+  });
+
   it("on a file system without hard links, copies without replacing, and leaves no half copy", () => {
     const dir = scratch();
     quiet();

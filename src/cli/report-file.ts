@@ -65,7 +65,11 @@ export function writeReportFile(file: string, content: string): void {
     writeFileAtomic(target, content, { private: true, onlyNew: !replacing });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    throw new UsageError(`refusing to replace ${terminalSafe(target)}: it appeared while the report was written; nothing was replaced`);
+    // Another quartet writing the same report at the same moment (two terminals, a script): its page may go.
+    const appeared = fs.lstatSync(target, { throwIfNoEntry: false });
+    if (!appeared?.isFile() || !isQuartetPage(target))
+      throw new UsageError(`refusing to replace ${terminalSafe(target)}: it appeared while the report was written; nothing was replaced`);
+    writeFileAtomic(target, content, { private: true });
   }
   process.stderr.write(`wrote ${terminalSafe(target)} (${fmtBytes(Buffer.byteLength(content))})\n`);
 }
