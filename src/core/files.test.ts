@@ -20,6 +20,17 @@ function scratch(mode: number): string {
 }
 
 describe("privateDir", () => {
+  it("names a file in the way of a folder, in words", () => {
+    const root = scratch(0o700);
+    const file = path.join(root, "data");
+    fs.writeFileSync(file, "x");
+    expect(() => privateDir(file)).toThrow(`cannot use ${file} as a folder: it is a file`);
+    expect(() => privateDir(path.join(file, "homes"))).toThrow(
+      `cannot use ${path.join(file, "homes")} as a folder: part of that path is a file`,
+    );
+    expect(fs.readFileSync(file, "utf8")).toBe("x");
+  });
+
   it("creates missing folders 0700 and narrows an existing folder of quartet's", () => {
     const root = scratch(0o755);
     const nested = privateDir(path.join(root, "a", "b"));

@@ -77,7 +77,15 @@ export function openRegularFile(file: string): number {
  * sticky folder such as /tmp, the home folder): pointing QUARTET_HOME at /tmp must not lock everyone else out.
  */
 export function privateDir(dir: string): string {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EEXIST" && code !== "ENOTDIR") throw e;
+    // Said in words, not as mkdir's EEXIST: most often QUARTET_HOME names a file.
+    const named = process.env.QUARTET_HOME && path.resolve(process.env.QUARTET_HOME) === path.resolve(dir) ? " (QUARTET_HOME)" : "";
+    throw new Error(`cannot use ${dir}${named} as a folder: ${code === "EEXIST" ? "it is a file" : "part of that path is a file"}`);
+  }
   const stat = fs.statSync(dir);
   // A shared folder (a sticky one such as /tmp, the home folder, the root) is never narrowed: other users and
   // programs depend on it. Only a folder quartet uses for itself is.
