@@ -362,6 +362,16 @@ describe("quartet port with bad input", () => {
 
   it("rejects wrong arguments with exit code 2", async () => {
     const dir = tempDir();
+    // A mistyped folder is named, not read as an empty project ("Nothing to port").
+    for (const args of [
+      ["port", "claude", "opencode", "--dir", path.join(dir, "no-such-project")],
+      ["port", "status", "--dir", path.join(dir, "no-such-project")],
+      ["port", "claude", "opencode", "--global", "--home", path.join(dir, "no-such-home")],
+    ]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/^error: --(dir|home) \S+no-such-(project|home) is not a folder$/m);
+    }
     expect((await runCli(["port", "claude", "gemini", "--dir", dir])).stderr).toMatch(
       /<to> must be one of claude, opencode.* \(got "gemini"\)/,
     );

@@ -2,7 +2,6 @@
  * What every report command shares: the flags that locate data and filter it, opening quartet's
  * database, ingesting new log lines first, and printing warnings.
  */
-import fs from "node:fs";
 import type { Command } from "commander";
 import { openDatabase, type Db } from "../core/db.js";
 import { formatWarning, type Warning } from "../core/errors.js";
@@ -19,6 +18,7 @@ import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
 import { listed } from "./runtime-options.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
 import { UsageError } from "../core/errors.js";
+import { requireFolderFlag } from "./folder-flag.js";
 
 // Where it always was for the commands that import it from here; it lives with quartet's other paths.
 export { homeLedgerFile } from "../core/paths.js";
@@ -109,8 +109,7 @@ export async function openReport(flags: ReportFlags): Promise<ReportContext> {
   const paths = quartetPaths();
   const pricing = await userPricing(flags.pricing);
   // A mistyped --home would otherwise read as an empty home and get a ledger of its own.
-  if (flags.home !== undefined && !fs.statSync(flags.home, { throwIfNoEntry: false })?.isDirectory())
-    throw new UsageError(`--home ${flags.home} is not a folder`);
+  requireFolderFlag("--home", flags.home);
   const env = lookupEnv({ home: flags.home });
   const db = openDatabase(flags.home ? homeLedgerFile(paths.dataDir, env.home) : paths.dbFile);
   const progress = progressBar({ label: "Reading logs", enabled: flags.progress !== false });

@@ -11,6 +11,7 @@ import { port, workflowRuntimes, type PortPlace } from "../workflow/port.js";
 import { displayPath, maskSecrets, renderDiagnostics, renderLosses, renderPlan, renderStatus, summaryLine } from "../workflow/render.js";
 import { portSettings, readProjectConfig } from "../workflow/settings.js";
 import { IN_SYNC, portStatus } from "../workflow/status.js";
+import { requireFolderFlag } from "./folder-flag.js";
 
 interface PortFlags {
   dir?: string;
@@ -55,6 +56,8 @@ export function registerPort(program: Command): void {
 }
 
 function place(flags: PortFlags): PortPlace & { only: AssetKind[] } {
+  requireFolderFlag("--home", flags.home);
+  requireFolderFlag("--dir", flags.dir);
   const env = lookupEnv(flags.home ? { home: flags.home } : {});
   const root = flags.global ? env.home : path.resolve(flags.dir ?? process.cwd());
   if (flags.global && flags.dir) throw new UsageError("--global and --dir cannot be used together");

@@ -9,11 +9,10 @@
  * past the flags still prints a line and exits 0. The block counts every runtime, as `quartet live` and
  * `usage --by block` do; other sessions' spend in it is as of the last report or status line that read them.
  */
-import fs from "node:fs";
 import type { Command } from "commander";
 import { clockNow } from "../core/clock.js";
 import { openDatabase, type Db } from "../core/db.js";
-import { errorMessage, UsageError } from "../core/errors.js";
+import { errorMessage } from "../core/errors.js";
 import { terminalSafe } from "../core/output.js";
 import { homeLedgerFile, lookupEnv, quartetPaths, type LookupEnv } from "../core/paths.js";
 import { userPricing, type Pricing } from "../core/pricing.js";
@@ -24,6 +23,7 @@ import { claudeSessionSources } from "../runtimes/claude/logs.js";
 import type { RuntimeAdapter } from "../runtimes/types.js";
 import { blockPart, sessionPart } from "./live-view.js";
 import { PRICING_FLAG, PRICING_HELP } from "./pricing-flag.js";
+import { requireFolderFlag } from "./folder-flag.js";
 
 export interface StatuslineFlags {
   home?: string;
@@ -68,8 +68,7 @@ export function registerStatusline(program: Command): void {
  */
 export async function statuslineCommand(flags: StatuslineFlags, options: { leaveLedgerOpen?: boolean } = {}): Promise<void> {
   // Wrong flags are the user's to fix, as for any command; everything after them still prints a line.
-  if (flags.home !== undefined && !fs.statSync(flags.home, { throwIfNoEntry: false })?.isDirectory())
-    throw new UsageError(`--home ${flags.home} is not a folder`);
+  requireFolderFlag("--home", flags.home);
   let line: string;
   try {
     line = await statusLine(flags, parseSession(await readStdin()), options.leaveLedgerOpen ?? false);
