@@ -242,6 +242,25 @@ test("a board stopped the moment it opens the browser still takes its redirect f
   expect(fs.existsSync(redirect)).toBe(false);
 });
 
+test("a board removes the redirect files that killed boards left, and no live board's", { timeout: 90_000 }, async () => {
+  // A pid that was surely in use and is surely free now: a process that has ended.
+  const ended = spawn("true");
+  const deadPid = await new Promise<number>((resolve) => ended.on("exit", () => resolve(ended.pid!)));
+  const dead = path.join(lab.dataDir, `board-open-${deadPid}.html`);
+  const live = path.join(lab.dataDir, `board-open-${process.pid}.html`);
+  for (const f of [dead, live]) fs.writeFileSync(f, "a killed board's token", { mode: 0o600 });
+  const quiet = await startBoardCli(lab);
+  try {
+    // Removed before the board prints its address, which startBoardCli waited for.
+    expect(fs.existsSync(dead)).toBe(false);
+    expect(fs.existsSync(live)).toBe(true);
+  } finally {
+    quiet.child.kill("SIGTERM");
+    if (quiet.child.exitCode === null && quiet.child.signalCode === null) await new Promise((r) => quiet.child.once("exit", r));
+    fs.rmSync(live, { force: true });
+  }
+});
+
 test("a board whose --port is taken says so and exits 2, not serving and not hanging", { timeout: 90_000 }, async () => {
   // The timer that refreshes the tasks' cost was started before the board listened: it kept a board that could
   // not listen running, silent, forever.

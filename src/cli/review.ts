@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { errorMessage, UsageError } from "../core/errors.js";
 import { privateDir } from "../core/files.js";
 import { mapLimited } from "../core/map-limited.js";
+import { processAlive } from "../core/process.js";
 import { reportOnce } from "../core/report-once.js";
 import { parsePort, PORT_FLAG, PORT_HELP } from "./port-flag.js";
 import { colors, fmtDuration, fmtPercent, fmtTokens, fmtUsd, renderJson, renderTable, round6, terminalSafe } from "../core/output.js";
@@ -223,6 +224,7 @@ export function registerReview(program: Command): void {
       process.once("SIGTERM", stop);
       let redirect: string | null = null;
       try {
+        removeDeadBoardsRedirects(ctx.sessions.paths.dataDir);
         process.stdout.write(`quartet board for ${repo}\n  ${board.openUrl}\n(Ctrl-C to stop)\n`);
         redirect = flags.open ? openBrowser(board.openUrl, ctx.sessions.paths.dataDir) : null;
         await stopped;
@@ -291,6 +293,20 @@ async function reviewCommand(id: string, o: { json?: boolean; diff: boolean; pat
     for (const c of open) out.push(`  ${terminalSafe(c.path)}:${c.line}  ${terminalSafe(c.body)}`);
   }
   process.stdout.write(out.join("\n") + "\n");
+}
+
+/** The redirect files of boards that were killed (SIGKILL leaves them behind): their tokens open nothing now. */
+function removeDeadBoardsRedirects(dataDir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dataDir);
+  } catch {
+    return; // no data folder yet: no file either
+  }
+  for (const name of names) {
+    const pid = Number(/^board-open-(\d+)\.html$/.exec(name)?.[1]);
+    if (pid > 0 && pid !== process.pid && !processAlive(pid)) fs.rmSync(path.join(dataDir, name), { force: true });
+  }
 }
 
 /**
